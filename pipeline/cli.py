@@ -1,0 +1,215 @@
+"""The `ccprov` command.
+
+  ccprov run [--input ...] [--output ...] [any Beam option]   run the pipeline
+  ccprov ai train|eval ...                                     the AI-text detector
+
+Bad arguments print one line on stderr and exit with code 2; no tracebacks for user errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+
+class _QuietBeamImportNoise(logging.Filter):
+    # Beam's optional GCP modules log this at import even when GCS is never used.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "apitools not found" not in str(record.msg)
+
+
+def _setup_logging(level: int = logging.WARNING) -> None:
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_QuietBeamImportNoise())
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting."""
+
+    def error(self, message):
+        from pipeline.plan import UsageError
+
+        raise UsageError(message)
+
+
+def _check_known_flags(argv: list[str]) -> None:
+    """Reject flags no Beam or ccprov option class knows (typos would otherwise be ignored)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    parser = _OneLineParser(add_help=False, allow_abbrev=False)
+    seen: set[type] = set()
+
+    def register(cls):
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                try:
+                    sub._add_argparse_args(parser)
+                except argparse.ArgumentError:
+                    pass  # an option declared by two classes; one is enough here
+                register(sub)
+
+    register(PipelineOptions)
+    _, unknown = parser.parse_known_args(argv)
+    flags = [u for u in unknown if u.startswith("-")]
+    if flags:
+        from pipeline.plan import UsageError
+
+        raise UsageError(f"unknown option {flags[0].split('=')[0]}")
+
+
+def make_runner(options):
+    """The runner to use; DirectRunner means the offline FnApiRunner.
+
+    Since Beam 2.68 the DirectRunner first tries Prism, whose binary is downloaded at run
+    time; local runs go straight to the FnApiRunner (which honours --direct_num_workers and
+    --direct_running_mode) so they work offline and without noisy failed downloads.
+    """
+    from pipeline.plan import UsageError, runner_name
+
+    name = runner_name(options)
+    if name in ("DirectRunner", "direct", "FnApiRunner", "BundleBasedDirectRunner"):
+        from apache_beam.portability.api import beam_provision_api_pb2
+        from apache_beam.runners.portability.fn_api_runner import fn_runner
+        from apache_beam.runners.portability.portable_runner import JobServiceHandle
+
+        encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
+        info = fn_runner.ExtendedProvisionInfo(
+            beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)
+        )
+        return fn_runner.FnApiRunner(provision_info=info)
+    from apache_beam.runners.runner import create_runner
+
+    try:
+        return create_runner(name)
+    except (ValueError, ImportError) as exc:
+        raise UsageError(f"unknown runner {name!r}: {str(exc).splitlines()[0]}") from exc
+
+
+def run_command(argv: list[str]) -> int:
+    import apache_beam as beam
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.assembly import build_pipeline
+    from pipeline.options import CcprovOptions
+    from pipeline.plan import plan_run
+    from transforms.writer import MANIFEST, SUCCESS, join
+
+    # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
+    own = _OneLineParser(add_help=False, allow_abbrev=False)
+    CcprovOptions._add_argparse_args(own)
+    own.parse_known_args(argv)
+    _check_known_flags(argv)
+
+    options = PipelineOptions(argv)
+    FileSystems.set_options(options)
+    runner = make_runner(options)
+    plan = plan_run(options)
+    opts = options.view_as(CcprovOptions)
+    # A re-run into the same output: readers must not see the old _SUCCESS next to new shards.
+    for name in (SUCCESS, MANIFEST):
+        path = join(plan.output, name)
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+    if not opts.quiet:
+        print(
+            f"ccprov: {len(plan.inputs)} input file(s) -> {plan.output} "
+            f"(runner {type(runner).__name__})",
+            file=sys.stderr,
+        )
+    p = beam.Pipeline(runner=runner, options=options)
+    build_pipeline(p, options, plan)
+    result = p.run()
+    result.wait_until_finish()
+    with FileSystems.open(join(plan.output, MANIFEST)) as handle:
+        manifest = json.loads(handle.read())
+    if not opts.quiet:
+        print(format_summary(manifest, plan.output))
+    return 0
+
+
+def format_summary(manifest: dict, output: str) -> str:
+    counts = manifest["counts"]
+    lines = [
+        f"records read:   {counts['records_read']} "
+        f"({', '.join(f'{k} {v}' for k, v in counts['records_by_type'].items())})",
+        f"responses:      {counts['responses']} (ledger rows: {counts['ledger_rows']})",
+        f"kept:           {counts['kept']}",
+        f"dropped:        {counts['dropped']}",
+    ]
+    for reason, n in sorted(counts["drop_reasons"].items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"  {reason:<40} {n}")
+    lines.append(f"errors:         {counts['errors']}")
+    for kind, n in sorted(counts["error_kinds"].items()):
+        lines.append(f"  {kind:<40} {n}")
+    lines.append("funnel:")
+    for step in manifest["funnel"]:
+        lines.append(
+            f"  {step['stage']:<20} in {step['in']:>7}  removed {step['removed']:>7}"
+            f"  out {step['out']:>7}"
+        )
+    files = manifest["files"]
+    lines.append(
+        "shards written: "
+        + ", ".join(f"{kind} {len(files[kind])}" for kind in files if files[kind])
+    )
+    lines.append(f"output:         {output} (manifest.json, _SUCCESS)")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog="ccprov", description="Training-data provenance pipeline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the pipeline (ccprov run --help for options)", add_help=False)
+    try:
+        from pipeline.ai_cli import add_ai_parser
+    except ImportError:
+        add_ai_parser = None
+    if add_ai_parser is not None:
+        add_ai_parser(sub)
+    return parser
+
+
+def _print_run_help() -> None:
+    from pipeline.options import CcprovOptions
+
+    parser = argparse.ArgumentParser(
+        prog="ccprov run",
+        description="Run the ccprov pipeline. Any Beam option "
+        "(--runner, --direct_num_workers, Dataflow, "
+        "Flink, S3 flags) is accepted too.",
+    )
+    CcprovOptions._add_argparse_args(parser)
+    parser.print_help()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipeline.plan import UsageError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _setup_logging()
+    try:
+        if argv and argv[0] == "run":
+            if "-h" in argv[1:] or "--help" in argv[1:]:
+                _print_run_help()
+                return 0
+            return run_command(argv[1:])
+        if not argv or argv[0] in ("-h", "--help"):
+            build_parser().print_help()
+            return 0 if argv else 2
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args) or 0)
+    except UsageError as exc:
+        print(f"ccprov: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ccprov: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

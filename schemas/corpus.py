@@ -1,0 +1,31 @@
+"""Schema of OUTPUT/corpus/*.parquet: FineWeb's columns first, then ccprov's additions."""
+
+import pyarrow as pa
+
+from schemas import ai, dedup, filters, licensing
+
+# FineWeb's published columns, same names and meaning.
+FINEWEB_FIELDS = [
+    pa.field("text", pa.large_string(), nullable=False),
+    pa.field("id", pa.string(), nullable=False),  # WARC-Record-ID
+    pa.field("dump", pa.string()),  # crawl id, e.g. CC-MAIN-2024-22, when known
+    pa.field("url", pa.string()),
+    pa.field("date", pa.string()),  # WARC-Date, ISO 8601
+    pa.field("file_path", pa.string()),  # the WARC file the record came from
+    pa.field("language", pa.string()),
+    pa.field("language_score", pa.float64()),
+    pa.field("token_count", pa.int64()),
+]
+
+PROVENANCE_LINK_FIELDS = [
+    pa.field("doc_id", pa.string(), nullable=False),  # joins the ledger
+]
+
+CORPUS_SCHEMA = pa.schema(
+    FINEWEB_FIELDS
+    + PROVENANCE_LINK_FIELDS
+    + filters.CORPUS_FIELDS
+    + licensing.CORPUS_FIELDS
+    + ai.CORPUS_FIELDS
+    + dedup.CORPUS_FIELDS
+)

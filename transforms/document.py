@@ -1,0 +1,99 @@
+"""The element that flows through the pipeline: one WARC response record.
+
+Dolma keeps documents and their attributes apart so a decision can be revisited without
+reprocessing; we do the same inside one element: the provenance fields describe where the
+bytes came from and never change, `attributes` holds what each concern measured (one
+namespace per concern, keys equal to the ledger column names that concern owns, see
+`schemas/`), and `decision`/`drop_reason` hold the verdict of the first stage that dropped it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from typing import Any
+
+KEPT = "kept"
+DROPPED = "dropped"
+ERROR = "error"
+REMOVED = "removed"  # by a takedown after the run
+
+
+def make_doc_id(warc_path: str, offset: int) -> str:
+    """Stable, unique id of one input record: a short hash of its file plus its byte offset.
+
+    WARC-Record-IDs are meant to be unique but real files repeat them (and broken records have
+    none), so the ledger key is derived from where the bytes are. It stays readable: the part
+    after the dash is the record's offset in its file.
+    """
+    file_key = hashlib.sha1(warc_path.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{file_key}-{offset:012d}"
+
+
+@dataclasses.dataclass
+class WarcDoc:
+    # --- provenance: where the bytes came from (never changed after reading) ---
+    doc_id: str
+    warc_path: str
+    file_index: int  # position of warc_path in the sorted input list; used for sharding
+    warc_offset: int
+    warc_length: int | None = None
+    warc_record_id: str | None = None
+    warc_date: str | None = None
+    warc_filename: str | None = None
+    payload_digest: str | None = None
+    url: str | None = None
+    dump: str | None = None
+    http_status: int | None = None
+    content_type: str | None = None
+    http_headers: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    charset: str | None = None
+    warc_truncated: str | None = None  # WARC-Truncated header: the crawler cut the payload
+
+    # --- content: dropped as soon as no later stage needs it (memory) ---
+    html: str | None = None
+    text: str | None = None
+
+    # --- measurements ---
+    text_sha256: str | None = None  # of the extracted text, kept after the text is released
+    text_chars: int | None = None
+    token_count: int | None = None
+    language: str | None = None
+    language_score: float | None = None
+    filter_scores: dict[str, float] = dataclasses.field(default_factory=dict)
+    attributes: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    # --- verdict ---
+    decision: str = KEPT
+    drop_reason: str | None = None
+    error_detail: str | None = None
+
+    @property
+    def alive(self) -> bool:
+        """True while no stage has dropped the document (later stages only look at these)."""
+        return self.decision == KEPT
+
+    def drop(self, reason: str) -> None:
+        """Record the first drop; later stages must not overwrite the original reason."""
+        if self.decision == KEPT:
+            self.decision = DROPPED
+            self.drop_reason = reason
+            # The text stays: --keep-dropped writes it; the pipeline trims it otherwise.
+            self.html = None
+
+    def fail(self, reason: str, detail: str | None = None) -> None:
+        """Mark the record as an error: it was read but could not be processed."""
+        self.decision = ERROR
+        self.drop_reason = reason
+        self.error_detail = (detail or "")[:500] or None
+        self.html = None
+        self.text = None
+
+    def header(self, name: str) -> str | None:
+        """First HTTP response header of that name (case-insensitive), or None."""
+        lname = name.lower()
+        for key, value in self.http_headers:
+            if key.lower() == lname:
+                return value
+        return None

@@ -1,0 +1,217 @@
+"""HTTP response parsing and HTML decoding for WARC `response` blocks.
+
+The WARC reader hands us the raw block (HTTP status line, headers, body) so that every
+length and limit is under our control: hostile pages (decompression bombs, huge bodies,
+lying headers) must cost bounded memory, and a broken record must become a ledger row,
+not an exception.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+from dataclasses import dataclass, field
+
+try:  # brotli ships with urllib3's optional deps; pages served with `br` are rare in WARCs
+    import brotli
+except ImportError:  # pragma: no cover - optional
+    brotli = None
+
+
+class PayloadTooLarge(Exception):
+    """The (decoded) body exceeds the configured byte limit."""
+
+
+@dataclass
+class HttpResponse:
+    status: int | None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return None
+
+
+_STATUS_RE = re.compile(rb"^HTTP/\d(?:\.\d)?\s+(\d{3})")
+
+
+def parse_http_response(block: bytes) -> HttpResponse:
+    """Split a WARC response block into status, headers and body.
+
+    Tolerates bare-LF line endings and missing reason phrases (both occur in real crawls).
+    A block with no parsable status line yields status None and the whole block as body.
+    """
+    end = block.find(b"\r\n\r\n")
+    sep_len = 4
+    lf_end = block.find(b"\n\n")
+    if end < 0 or (0 <= lf_end < end):
+        end, sep_len = lf_end, 2
+    if end < 0:
+        head, body = block, b""
+    else:
+        head, body = block[:end], block[end + sep_len :]
+    lines = head.replace(b"\r\n", b"\n").split(b"\n")
+    match = _STATUS_RE.match(lines[0]) if lines else None
+    if not match:
+        return HttpResponse(status=None, headers=[], body=block)
+    headers: list[tuple[str, str]] = []
+    for raw in lines[1:]:
+        if b":" not in raw:
+            continue
+        key, _, value = raw.partition(b":")
+        headers.append((key.strip().decode("latin-1"), value.strip().decode("latin-1")))
+    return HttpResponse(status=int(match.group(1)), headers=headers, body=body)
+
+
+def dechunk(body: bytes) -> bytes:
+    """Undo Transfer-Encoding: chunked; on malformed framing return the input unchanged."""
+    out = bytearray()
+    pos = 0
+    try:
+        while pos < len(body):
+            line_end = body.index(b"\n", pos)
+            size = int(body[pos:line_end].split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                return bytes(out)
+            start = line_end + 1
+            out += body[start : start + size]
+            pos = start + size
+            if body[pos : pos + 2] == b"\r\n":
+                pos += 2
+            elif body[pos : pos + 1] == b"\n":
+                pos += 1
+    except ValueError:
+        return body
+    return bytes(out)
+
+
+def decode_content_encoding(body: bytes, encoding: str | None, max_bytes: int) -> bytes:
+    """Decompress gzip/deflate/br bodies without ever holding more than `max_bytes` of output.
+
+    Raises PayloadTooLarge when the decoded body would exceed the limit (a compression bomb is
+    detected after producing at most max_bytes + 1 bytes). Unknown or broken encodings return
+    the body as stored, which is what most WARC writers did anyway.
+    """
+    enc = (encoding or "").strip().lower()
+    if enc in ("", "identity", "none"):
+        return body
+    if enc in ("gzip", "x-gzip", "deflate"):
+        wbits = 47 if enc != "deflate" else zlib.MAX_WBITS  # 47: auto-detect gzip/zlib header
+        try:
+            return _bounded_zlib(body, wbits, max_bytes)
+        except zlib.error:
+            if enc == "deflate":  # raw deflate without zlib header, as some servers send
+                try:
+                    return _bounded_zlib(body, -zlib.MAX_WBITS, max_bytes)
+                except zlib.error:
+                    return body
+            return body
+    if enc == "br" and brotli is not None:
+        try:
+            decomp = brotli.Decompressor()
+            out = bytearray()
+            for i in range(0, len(body), 65536):
+                out += decomp.process(body[i : i + 65536])
+                if len(out) > max_bytes:
+                    raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
+            return bytes(out)
+        except brotli.error:
+            return body
+    return body
+
+
+def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
+    decomp = zlib.decompressobj(wbits)
+    out = decomp.decompress(body, max_bytes + 1)
+    if len(out) > max_bytes or decomp.unconsumed_tail:
+        raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
+    return out
+
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
+_SNIFF_RE = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+
+
+def mime_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def is_html(content_type: str | None, body: bytes) -> bool:
+    """HTML by declared type; sniff only when the server declared nothing useful."""
+    mime = mime_type(content_type)
+    if mime in _HTML_TYPES:
+        return True
+    if mime in (None, "text/plain", "application/octet-stream", "unknown/unknown"):
+        return bool(_SNIFF_RE.match(body[:2048]))
+    return False
+
+
+_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
+_META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
+
+
+def _lookup(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """Bytes -> (text, charset used). Order: BOM, HTTP header, <meta>, UTF-8, detection.
+
+    Never raises: undecodable bytes become U+FFFD. Latin-1 style labels are read as
+    windows-1252, as browsers do (WHATWG Encoding Standard).
+    """
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return body[len(bom) :].decode(name, errors="replace"), name
+    candidates: list[str] = []
+    if content_type:
+        match = _CHARSET_RE.search(content_type)
+        if match:
+            candidates.append(match.group(1))
+    meta = _META_CHARSET_RE.search(body[:4096])
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", "ignore"))
+    for label in candidates:
+        name = _lookup(label)
+        if name in ("latin-1", "iso8859-1", "ascii"):
+            name = "cp1252"
+        if name and not name.startswith("utf-16") and not name.startswith("utf-32"):
+            try:
+                return body.decode(name), name
+            except UnicodeDecodeError:
+                # A declared charset that does not fit: keep it if the damage is small.
+                text = body.decode(name, errors="replace")
+                if text.count("\ufffd") <= max(8, len(text) // 1000):
+                    return text, name
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    name = _detect(body)
+    return body.decode(name, errors="replace"), name
+
+
+def _detect(body: bytes) -> str:
+    try:
+        from resiliparse.parse.encoding import detect_encoding
+
+        name = _lookup(detect_encoding(body[:65536]))
+    except Exception:  # detection is best effort; the fallback below always works
+        name = None
+    return name or "cp1252"

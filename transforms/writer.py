@@ -1,0 +1,457 @@
+"""Writing the corpus, the provenance ledger and the manifest, with a safe commit.
+
+Layout of OUTPUT (local path or any Beam FileSystems prefix: s3://, gs://):
+  corpus/part-FFFFF-CCC.parquet       kept documents, FineWeb columns first
+  provenance/part-FFFFF-CCC.parquet   one row per input response record
+  dropped/part-FFFFF-CCC.parquet      dropped documents' text (--keep-dropped only)
+  hosts/part-BBBBB.parquet            per-host aggregates
+  manifest.json                       written after every shard is in place
+  _SUCCESS                            written last
+
+FFFFF is the input file's index in the sorted input list and CCC a chunk of at most
+`shard_size` rows, so a re-run over the same inputs produces the same file names and, as
+rows are ordered by WARC offset, byte-identical shards. Shards are first written under
+OUTPUT/_temporary/RUN_ID/ and renamed into place by a single finalising step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import posixpath
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from schemas.corpus import CORPUS_SCHEMA
+from schemas.ledger import LEDGER_SCHEMA
+from transforms.document import KEPT, WarcDoc
+from transforms.warc_reader import FileSummary
+
+log = logging.getLogger(__name__)
+
+CORPUS_DIR = "corpus"
+LEDGER_DIR = "provenance"
+DROPPED_DIR = "dropped"
+HOSTS_DIR = "hosts"
+TEMP_DIR = "_temporary"
+MANIFEST = "manifest.json"
+SUCCESS = "_SUCCESS"
+OUTPUT_DIRS = (CORPUS_DIR, LEDGER_DIR, DROPPED_DIR, HOSTS_DIR)
+
+DROPPED_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("drop_reason", pa.string()),
+        pa.field("text", pa.large_string()),
+    ]
+)
+
+# A ledger-shard statistics function: pyarrow.Table -> additive nested counts.
+StatsFn = Callable[[pa.Table], dict]
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputSpec:
+    output: str
+    run_id: str
+    pipeline_version: str
+    config_hash: str
+    shard_size: int = 50_000
+    keep_dropped: bool = False
+    compression: str = "zstd"
+
+    @property
+    def temp_root(self) -> str:
+        return join(self.output, TEMP_DIR, self.run_id)
+
+
+@dataclasses.dataclass
+class ShardInfo:
+    kind: str  # corpus | provenance | dropped | hosts
+    name: str  # file name inside OUTPUT/<kind>/
+    rows: int
+    sha256: str
+    bytes: int
+    stats: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class AttributeUpdate:
+    """A late decision about one document, joined back by file: dedup, host aggregates."""
+
+    doc_id: str
+    namespace: str
+    values: dict[str, Any]
+    drop_reason: str | None = None
+
+
+def join(base: str, *parts: str) -> str:
+    if "://" in base:
+        return posixpath.join(base.rstrip("/"), *parts)
+    return FileSystems.join(base, *parts)
+
+
+def host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname or None
+    except ValueError:
+        return None
+
+
+def _attr_columns(schema: pa.Schema, doc: WarcDoc) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for values in doc.attributes.values():
+        for key, value in values.items():
+            if key in schema.names:
+                row[key] = value
+    return row
+
+
+def ledger_row(doc: WarcDoc, spec: OutputSpec) -> dict[str, Any]:
+    row = _attr_columns(LEDGER_SCHEMA, doc)
+    row.update(
+        doc_id=doc.doc_id,
+        url=doc.url,
+        host=host_of(doc.url),
+        warc_path=doc.warc_path,
+        warc_filename=doc.warc_filename,
+        warc_record_id=doc.warc_record_id,
+        warc_offset=doc.warc_offset,
+        warc_length=doc.warc_length,
+        warc_date=doc.warc_date,
+        dump=doc.dump,
+        payload_digest=doc.payload_digest,
+        warc_truncated=doc.warc_truncated,
+        http_status=doc.http_status,
+        content_type=doc.content_type,
+        charset=doc.charset,
+        language=doc.language,
+        language_score=doc.language_score,
+        text_sha256=doc.text_sha256,
+        text_chars=doc.text_chars,
+        decision=doc.decision,
+        drop_reason=doc.drop_reason,
+        error_detail=doc.error_detail,
+        filter_scores=sorted(doc.filter_scores.items()) or None,
+        pipeline_version=spec.pipeline_version,
+        config_hash=spec.config_hash,
+    )
+    return row
+
+
+def corpus_row(doc: WarcDoc) -> dict[str, Any]:
+    row = _attr_columns(CORPUS_SCHEMA, doc)
+    row.update(
+        text=doc.text,
+        id=doc.warc_record_id or doc.doc_id,
+        dump=doc.dump,
+        url=doc.url,
+        date=doc.warc_date,
+        file_path=doc.warc_path,
+        language=doc.language,
+        language_score=doc.language_score,
+        token_count=doc.token_count,
+        doc_id=doc.doc_id,
+    )
+    return row
+
+
+def table_bytes(table: pa.Table, compression: str = "zstd") -> bytes:
+    sink = io.BytesIO()
+    # Statistics and a fixed row-group size keep files readable by every engine; no
+    # timestamps are written, so identical tables give identical bytes.
+    pq.write_table(table, sink, compression=compression, row_group_size=10_000)
+    return sink.getvalue()
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    with FileSystems.create(path) as handle:
+        handle.write(data)
+
+
+def write_shard(
+    table: pa.Table, kind: str, name: str, spec: OutputSpec, stats: dict | None = None
+) -> ShardInfo:
+    data = table_bytes(table, spec.compression)
+    write_bytes(join(spec.temp_root, kind, name), data)
+    return ShardInfo(
+        kind=kind,
+        name=name,
+        rows=table.num_rows,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        stats=stats or {},
+    )
+
+
+def add_counts(total: dict, part: dict) -> dict:
+    """Recursively add nested dicts of numbers (the additive stats of ledger shards)."""
+    for key, value in part.items():
+        if isinstance(value, dict):
+            add_counts(total.setdefault(key, {}), value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def base_ledger_stats(table: pa.Table) -> dict:
+    decisions = Counter(table.column("decision").to_pylist())
+    reasons = Counter(r for r in table.column("drop_reason").to_pylist() if r)
+    errors = Counter(
+        r
+        for r, d in zip(
+            table.column("drop_reason").to_pylist(),
+            table.column("decision").to_pylist(),
+            strict=True,
+        )
+        if d == "error"
+    )
+    return {
+        "ledger_rows": table.num_rows,
+        "decisions": dict(decisions),
+        "drop_reasons": {r: n for r, n in reasons.items() if r not in errors},
+        "errors": dict(errors),
+    }
+
+
+class WriteFileShardsFn(beam.DoFn):
+    """(file_index, {'docs': [...], 'updates': [...]}) -> ShardInfos of that file's shards."""
+
+    def __init__(self, spec: OutputSpec, stats_fns: dict[str, StatsFn]):
+        self._spec = spec
+        self._stats_fns = stats_fns
+
+    def process(self, element):
+        file_index, grouped = element
+        docs = sorted(grouped["docs"], key=lambda d: d.warc_offset)
+        updates: dict[str, list[AttributeUpdate]] = {}
+        for update in grouped["updates"]:
+            updates.setdefault(update.doc_id, []).append(update)
+        for doc in docs:
+            for update in updates.get(doc.doc_id, ()):
+                doc.attributes.setdefault(update.namespace, {}).update(update.values)
+                if update.drop_reason:
+                    doc.drop(update.drop_reason)
+        size = max(1, self._spec.shard_size)
+        for chunk_no, start in enumerate(range(0, max(len(docs), 1), size)):
+            chunk = docs[start : start + size]
+            name = f"part-{file_index:05d}-{chunk_no:03d}.parquet"
+            yield from self._write_chunk(chunk, name)
+
+    def _write_chunk(self, docs: list[WarcDoc], name: str) -> Iterable[ShardInfo]:
+        spec = self._spec
+        ledger = pa.Table.from_pylist([ledger_row(d, spec) for d in docs], schema=LEDGER_SCHEMA)
+        stats = base_ledger_stats(ledger)
+        for key, fn in self._stats_fns.items():
+            stats[key] = fn(ledger)
+        if docs:
+            yield write_shard(ledger, LEDGER_DIR, name, spec, stats)
+        else:
+            yield ShardInfo(LEDGER_DIR, "", 0, "", 0, stats)
+        kept = [d for d in docs if d.decision == KEPT]
+        if kept:
+            table = pa.Table.from_pylist([corpus_row(d) for d in kept], schema=CORPUS_SCHEMA)
+            yield write_shard(table, CORPUS_DIR, name, spec)
+        if spec.keep_dropped:
+            dropped = [d for d in docs if d.decision != KEPT and d.text]
+            if dropped:
+                rows = [
+                    {"doc_id": d.doc_id, "url": d.url, "drop_reason": d.drop_reason, "text": d.text}
+                    for d in dropped
+                ]
+                yield write_shard(
+                    pa.Table.from_pylist(rows, schema=DROPPED_SCHEMA), DROPPED_DIR, name, spec
+                )
+
+
+class WriteTableShardsFn(beam.DoFn):
+    """(bucket, [row dicts]) -> one ShardInfo: for small side outputs such as hosts."""
+
+    def __init__(self, spec: OutputSpec, kind: str, schema: pa.Schema, sort_key: str):
+        self._spec, self._kind, self._schema, self._sort_key = spec, kind, schema, sort_key
+
+    def process(self, element):
+        bucket, rows = element
+        rows = sorted(rows, key=lambda r: r[self._sort_key])
+        table = pa.Table.from_pylist(rows, schema=self._schema)
+        yield write_shard(table, self._kind, f"part-{bucket:05d}.parquet", self._spec)
+
+
+# Order of the funnel: a drop reason belongs to the stage whose prefix it starts with.
+FUNNEL_STAGES = [
+    (
+        "read",
+        ("truncated_record", "bad_http_response", "http_status", "html_too_large", "not_html"),
+    ),
+    ("url_filter", ("url_filter",)),
+    ("extraction", ("no_extracted_text", "extraction_")),
+    ("language", ("language",)),
+    ("gopher_repetition", ("gopher_repetition",)),
+    ("gopher_quality", ("gopher_quality",)),
+    ("c4", ("c4",)),
+    ("fineweb_quality", ("fineweb_quality",)),
+    ("license_policy", ("license_policy",)),
+    ("ai_policy", ("ai_generated",)),
+    ("dedup", ("exact_duplicate", "near_duplicate")),
+    ("takedown", ("takedown",)),
+]
+
+
+def stage_of(reason: str) -> str:
+    for stage, prefixes in FUNNEL_STAGES:
+        if reason.startswith(prefixes):
+            return stage
+    return "other"
+
+
+def funnel(responses: int, removed_by_reason: dict[str, int]) -> list[dict[str, Any]]:
+    """Documents entering and leaving each stage, in pipeline order."""
+    by_stage: Counter[str] = Counter()
+    for reason, count in removed_by_reason.items():
+        by_stage[stage_of(reason)] += count
+    rows, remaining = [], responses
+    for stage, _ in FUNNEL_STAGES + [("other", ())]:
+        removed = by_stage.get(stage, 0)
+        if stage == "other" and not removed:
+            continue
+        rows.append(
+            {"stage": stage, "in": remaining, "removed": removed, "out": remaining - removed}
+        )
+        remaining -= removed
+    return rows
+
+
+def build_manifest(
+    spec: OutputSpec,
+    base: dict,
+    shards: list[ShardInfo],
+    summaries: list[FileSummary],
+    started_at: float,
+) -> dict:
+    records_by_type: Counter[str] = Counter()
+    file_errors: list[dict] = []
+    responses = 0
+    for summary in sorted(summaries, key=lambda s: s.file_index):
+        records_by_type.update(summary.records_by_type)
+        responses += summary.responses
+        file_errors.extend(summary.errors)
+    ledger_stats: dict = {}
+    for shard in shards:
+        if shard.kind == LEDGER_DIR:
+            add_counts(ledger_stats, shard.stats)
+    decisions = ledger_stats.pop("decisions", {})
+    drop_reasons = ledger_stats.pop("drop_reasons", {})
+    record_errors = ledger_stats.pop("errors", {})
+    ledger_rows = ledger_stats.pop("ledger_rows", 0)
+    # File-level problems (unreadable, not WARC, a stream that breaks off) are errors too,
+    # but have no ledger row: they are listed with file and offset instead.
+    error_kinds = Counter(record_errors)
+    for entry in file_errors:
+        if entry["kind"] != "truncated_record":  # already counted from its ledger row
+            error_kinds[entry["kind"]] += 1
+    removed = dict(drop_reasons)
+    removed.update(record_errors)
+    files = {
+        kind: [
+            {"path": f"{kind}/{s.name}", "rows": s.rows, "sha256": s.sha256, "bytes": s.bytes}
+            for s in sorted(shards, key=lambda s: s.name)
+            if s.kind == kind and s.name
+        ]
+        for kind in OUTPUT_DIRS
+    }
+    manifest = dict(base)
+    manifest.update(
+        run_id=spec.run_id,
+        pipeline_version=spec.pipeline_version,
+        config_hash=spec.config_hash,
+        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_at)),
+        finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        counts={
+            "input_files": len(summaries),
+            "records_by_type": dict(sorted(records_by_type.items())),
+            "records_read": sum(records_by_type.values()),
+            "responses": responses,
+            "ledger_rows": ledger_rows,
+            "kept": decisions.get("kept", 0),
+            "dropped": decisions.get("dropped", 0),
+            "errors": decisions.get("error", 0),
+            "drop_reasons": dict(sorted(drop_reasons.items())),
+            "error_kinds": dict(sorted(error_kinds.items())),
+        },
+        funnel=funnel(responses, removed),
+        stats=ledger_stats,
+        file_errors=file_errors[:10_000],
+        files=files,
+    )
+    return manifest
+
+
+class FinalizeOutputFn(beam.DoFn):
+    """Runs once, after every shard exists: move shards into place, then manifest, _SUCCESS."""
+
+    def __init__(self, spec: OutputSpec, manifest_base: dict, started_at: float):
+        self._spec, self._base, self._started_at = spec, manifest_base, started_at
+
+    def process(self, items):
+        shards = [i for i in items if isinstance(i, ShardInfo)]
+        summaries = [i for i in items if isinstance(i, FileSummary)]
+        commit_shards(self._spec, shards)
+        manifest = build_manifest(self._spec, self._base, shards, summaries, self._started_at)
+        write_bytes(
+            join(self._spec.output, MANIFEST),
+            json.dumps(manifest, indent=2, sort_keys=False).encode("utf-8"),
+        )
+        write_bytes(join(self._spec.output, SUCCESS), b"")
+        yield manifest
+
+
+def _existing(prefix: str) -> list[str]:
+    try:
+        result = FileSystems.match([join(prefix, "*")])[0]
+        return [m.path for m in result.metadata_list]
+    except Exception:  # noqa: BLE001 - nothing there yet
+        return []
+
+
+def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
+    """Rename temporary shards into place and delete shards a previous run left behind."""
+    keep = {(s.kind, s.name) for s in shards if s.name}
+    for kind in OUTPUT_DIRS:
+        for path in _existing(join(spec.output, kind)):
+            name = path.rstrip("/").rsplit("/", 1)[-1]
+            if (kind, name) not in keep:
+                FileSystems.delete([path])
+    sources, targets = [], []
+    for kind, name in sorted(keep):
+        sources.append(join(spec.temp_root, kind, name))
+        targets.append(join(spec.output, kind, name))
+    if sources:
+        if "://" not in spec.output:  # local renames need the target folders
+            for kind in {k for k, _ in keep}:
+                if not FileSystems.exists(join(spec.output, kind)):
+                    FileSystems.mkdirs(join(spec.output, kind))
+        FileSystems.rename(sources, targets)
+    try:
+        FileSystems.delete([spec.temp_root])
+    except Exception:  # noqa: BLE001 - object stores have no empty directories to delete
+        pass
+    try:
+        leftovers = _existing(join(spec.output, TEMP_DIR))
+        if not leftovers and "://" not in spec.output:
+            FileSystems.delete([join(spec.output, TEMP_DIR)])
+    except Exception:  # noqa: BLE001
+        pass
