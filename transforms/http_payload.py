@@ -189,7 +189,14 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
     for label in candidates:
         name = _lookup(label)
-        if name in ("latin-1", "iso8859-1", "ascii"):
+        if name in ("latin-1", "iso8859-1", "ascii", "cp1252"):
+            # Pages declared as ASCII/Latin-1 are very often UTF-8 in fact; valid multi-byte
+            # UTF-8 is almost never produced by real windows-1252 text, so trust the bytes.
+            if not body.isascii():
+                try:
+                    return body.decode("utf-8"), "utf-8"
+                except UnicodeDecodeError:
+                    pass
             name = "cp1252"
         if name and not name.startswith("utf-16") and not name.startswith("utf-32"):
             try:

@@ -1,0 +1,76 @@
+"""Fixtures that run the whole pipeline once and share the output between tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli import main as ccprov_main
+
+SHARED_WARCS = Path(__file__).resolve().parents[1].parent / "shared" / "warcs"
+
+
+def shared_warc_files() -> list[Path]:
+    if not SHARED_WARCS.is_dir():
+        return []
+    return sorted(SHARED_WARCS.glob("*.warc.gz"))
+
+
+requires_shared_warcs = pytest.mark.skipif(
+    not shared_warc_files(), reason="../shared/warcs is not present"
+)
+
+
+class RunOutput:
+    """A finished run's output folder, with readers for its parts."""
+
+    def __init__(self, root: Path, exit_code: int):
+        self.root = root
+        self.exit_code = exit_code
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.root / "manifest.json").read_text())
+
+    def table(self, kind: str):
+        files = sorted((self.root / kind).glob("*.parquet"))
+        assert files, f"no {kind} shards in {self.root}"
+        return pq.ParquetDataset([str(f) for f in files]).read()
+
+    def ledger(self) -> list[dict]:
+        return self.table("provenance").to_pylist()
+
+    def corpus(self) -> list[dict]:
+        return self.table("corpus").to_pylist()
+
+
+def run_pipeline(output: Path, *args: str) -> RunOutput:
+    code = ccprov_main(["run", "--output", str(output), "--quiet", *args])
+    return RunOutput(output, code)
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> RunOutput:
+    """The built-in sample through the default pipeline (what `make demo` does)."""
+    out = tmp_path_factory.mktemp("sample_run") / "out"
+    result = run_pipeline(out)
+    assert result.exit_code == 0
+    return result
+
+
+@pytest.fixture(scope="session")
+def shared_run(tmp_path_factory) -> RunOutput:
+    """Every real WARC file in ../shared/warcs through the default pipeline."""
+    files = shared_warc_files()
+    if not files:
+        pytest.skip("../shared/warcs is not present")
+    out = tmp_path_factory.mktemp("shared_run") / "out"
+    args = []
+    for f in files:
+        args += ["--input", str(f)]
+    result = run_pipeline(out, *args, "--languages", "all")
+    assert result.exit_code == 0
+    return result

@@ -1,0 +1,114 @@
+"""The whole pipeline on the built-in sample and on the real WARC files in ../shared/warcs."""
+
+import hashlib
+import io
+from collections import Counter
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from pipeline.sample import SAMPLE_WARC
+from tests.pipeline_runs import requires_shared_warcs, shared_warc_files
+
+
+def count_responses(path: Path) -> int:
+    """Independent count of response records (warcio, default settings)."""
+    with open(path, "rb") as fh:
+        return sum(1 for rec in ArchiveIterator(fh) if rec.rec_type == "response")
+
+
+def check_run_consistency(run, input_files: list[Path]) -> None:
+    ledger = run.ledger()
+    manifest = run.manifest
+    assert (run.root / "_SUCCESS").exists()
+    assert not (run.root / "_temporary").exists()
+
+    # one ledger row per response record, per input file
+    rows_per_file = Counter(r["warc_path"] for r in ledger)
+    for f in input_files:
+        assert rows_per_file.get(str(f), 0) == count_responses(f), f.name
+    assert len({r["doc_id"] for r in ledger}) == len(ledger)
+
+    # re-reading each row's bytes gives back the same record
+    for row in ledger:
+        with open(row["warc_path"], "rb") as fh:
+            fh.seek(row["warc_offset"])
+            raw = fh.read(row["warc_length"])
+        record = next(iter(ArchiveIterator(io.BytesIO(raw))))
+        assert record.rec_headers.get_header("WARC-Record-ID") == row["warc_record_id"]
+
+    # corpus rows are exactly the kept ledger rows
+    kept = {r["doc_id"] for r in ledger if r["decision"] == "kept"}
+    corpus = run.corpus() if kept else []
+    assert {r["doc_id"] for r in corpus} == kept
+    for r in ledger:
+        assert (r["drop_reason"] is None) == (r["decision"] == "kept")
+        assert r["config_hash"] == manifest["config_hash"]
+    by_id = {r["doc_id"]: r for r in ledger}
+    for doc in corpus:
+        assert doc["text"] and doc["token_count"] > 0
+        assert doc["id"] == by_id[doc["doc_id"]]["warc_record_id"]
+        assert (
+            hashlib.sha256(doc["text"].encode()).hexdigest() == by_id[doc["doc_id"]]["text_sha256"]
+        )
+
+    # manifest counts and checksums match the files
+    counts = manifest["counts"]
+    assert counts["ledger_rows"] == len(ledger) == counts["responses"]
+    assert counts["kept"] == len(kept)
+    assert counts["kept"] + counts["dropped"] + counts["errors"] == counts["responses"]
+    assert sum(counts["drop_reasons"].values()) == counts["dropped"]
+    for kind, shards in manifest["files"].items():
+        on_disk = (
+            sorted(p.name for p in (run.root / kind).glob("*.parquet"))
+            if (run.root / kind).exists()
+            else []
+        )
+        assert sorted(Path(s["path"]).name for s in shards) == on_disk
+        for shard in shards:
+            data = (run.root / shard["path"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == shard["sha256"]
+            assert len(data) == shard["bytes"]
+    assert manifest["funnel"][-1]["out"] == counts["kept"]
+
+
+def test_sample_run_is_consistent(sample_run):
+    check_run_consistency(sample_run, [Path(SAMPLE_WARC)])
+    assert sample_run.manifest["counts"]["kept"] > 0
+
+
+def test_sample_corpus_has_fineweb_columns(sample_run):
+    names = sample_run.table("corpus").schema.names
+    assert names[:9] == [
+        "text",
+        "id",
+        "dump",
+        "url",
+        "date",
+        "file_path",
+        "language",
+        "language_score",
+        "token_count",
+    ]
+    corpus = sample_run.corpus()
+    assert all(r["dump"] == "CC-MAIN-2024-22" for r in corpus)
+
+
+@requires_shared_warcs
+def test_shared_warcs_run_is_consistent(shared_run):
+    check_run_consistency(shared_run, shared_warc_files())
+
+
+@requires_shared_warcs
+def test_clipped_record_is_a_row_with_a_reason(shared_run):
+    rows = [r for r in shared_run.ledger() if r["warc_path"].endswith("clipped-record.warc.gz")]
+    assert len(rows) == 1
+    assert rows[0]["decision"] == "error" and rows[0]["drop_reason"] == "truncated_record"
+    assert shared_run.manifest["counts"]["error_kinds"]["truncated_record"] == 1
+
+
+@requires_shared_warcs
+def test_non_response_records_are_counted_not_emitted(shared_run):
+    by_type = shared_run.manifest["counts"]["records_by_type"]
+    assert by_type["revisit"] == 123 and by_type["unknown"] == 3
+    assert by_type["response"] == shared_run.manifest["counts"]["ledger_rows"]

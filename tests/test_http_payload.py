@@ -1,0 +1,80 @@
+import gzip
+import zlib
+
+import pytest
+
+from transforms import http_payload as hp
+
+
+def test_parse_http_response_status_headers_body():
+    block = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nX-A: 1\r\n\r\n<html>x</html>"
+    resp = hp.parse_http_response(block)
+    assert resp.status == 404
+    assert resp.header("content-type") == "text/html"
+    assert resp.header("X-A") == "1"
+    assert resp.body == b"<html>x</html>"
+
+
+def test_parse_http_response_tolerates_bare_lf_and_no_reason():
+    resp = hp.parse_http_response(b"HTTP/1.0 200\nContent-Type: text/html\n\nbody")
+    assert resp.status == 200 and resp.body == b"body"
+
+
+def test_parse_http_response_without_status_line():
+    resp = hp.parse_http_response(b"<html>not http</html>")
+    assert resp.status is None
+
+
+def test_dechunk_and_malformed_chunks():
+    assert hp.dechunk(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n") == b"hello world"
+    assert hp.dechunk(b"zz\r\nnot chunked") == b"zz\r\nnot chunked"
+
+
+def test_gzip_and_deflate_are_decoded():
+    text = b"<html>" + b"a" * 1000 + b"</html>"
+    assert hp.decode_content_encoding(gzip.compress(text), "gzip", 10_000) == text
+    assert hp.decode_content_encoding(zlib.compress(text), "deflate", 10_000) == text
+    raw = zlib.compressobj(wbits=-15)
+    raw_deflate = raw.compress(text) + raw.flush()
+    assert hp.decode_content_encoding(raw_deflate, "deflate", 10_000) == text
+
+
+def test_decompression_bomb_stops_at_limit():
+    bomb = gzip.compress(b"\0" * 50_000_000)  # ~50 KB on the wire
+    with pytest.raises(hp.PayloadTooLarge):
+        hp.decode_content_encoding(bomb, "gzip", 1_000_000)
+
+
+def test_is_html_by_type_and_by_sniffing():
+    assert hp.is_html("text/html; charset=utf-8", b"")
+    assert hp.is_html("application/xhtml+xml", b"")
+    assert not hp.is_html("image/png", b"<html>")
+    assert hp.is_html(None, b"  <!DOCTYPE html><html>")
+    assert not hp.is_html(None, b"\x89PNG\r\n")
+
+
+@pytest.mark.parametrize(
+    "body,content_type,expected_text,expected_charset",
+    [
+        ("café".encode("cp1252"), "text/html; charset=iso-8859-1", "café", "cp1252"),
+        ("<meta charset='windows-1252'>café".encode("cp1252"), "text/html", "café", "cp1252"),
+        ("日本語".encode("euc-jp"), "text/html; charset=EUC-JP", "日本語", "euc_jp"),
+        ("naïve ✓".encode(), "text/html", "naïve ✓", "utf-8"),
+        (b"\xef\xbb\xbfbom text", "text/html; charset=latin-1", "bom text", "utf-8"),
+    ],
+)
+def test_decode_html_charset_sources(body, content_type, expected_text, expected_charset):
+    text, charset = hp.decode_html(body, content_type)
+    assert expected_text in text
+    assert charset == expected_charset
+
+
+def test_decode_html_wrong_declared_charset_falls_back():
+    body = "Größe und Übermaß".encode()
+    text, charset = hp.decode_html(body, "text/html; charset=us-ascii")
+    assert "Größe" in text and charset == "utf-8"
+
+
+def test_decode_html_never_raises_on_garbage():
+    text, charset = hp.decode_html(bytes(range(256)) * 4, "text/html; charset=bogus-charset")
+    assert isinstance(text, str) and charset

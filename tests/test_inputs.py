@@ -1,0 +1,66 @@
+import gzip
+
+import pytest
+
+from pipeline.inputs import InputError, crawl_listing_url, resolve_inputs
+
+BASE = "https://data.commoncrawl.org/"
+
+
+def test_crawl_id_resolves_to_listing_url():
+    assert (
+        crawl_listing_url("CC-MAIN-2024-22", BASE)
+        == "https://data.commoncrawl.org/crawl-data/CC-MAIN-2024-22/warc.paths.gz"
+    )
+
+
+@pytest.mark.parametrize("bad", ["CC-MAIN-2024", "CC-MAIN-24-22", "cc-main-2024-22x"])
+def test_bad_crawl_id_is_a_one_line_error(bad):
+    with pytest.raises(InputError, match="crawl id"):
+        resolve_inputs([bad], BASE)
+
+
+def test_crawl_id_listing_is_read_and_entries_resolved(tmp_path):
+    listing = tmp_path / "crawl-data" / "CC-MAIN-2024-22" / "warc.paths.gz"
+    listing.parent.mkdir(parents=True)
+    entries = [f"crawl-data/CC-MAIN-2024-22/segments/1/warc/f{i}.warc.gz" for i in range(5)]
+    listing.write_bytes(gzip.compress("\n".join(entries).encode()))
+    paths = resolve_inputs(["CC-MAIN-2024-22"], f"file://{tmp_path}/", max_files=3)
+    assert paths == [f"file://{tmp_path}/{e}" for e in entries[:3]]
+
+
+def test_local_file_glob_directory_and_listing(tmp_path):
+    for name in ("b.warc.gz", "a.warc.gz", "c.warc"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("x")
+    assert [p.rsplit("/", 1)[-1] for p in resolve_inputs([str(tmp_path)], BASE)] == [
+        "a.warc.gz",
+        "b.warc.gz",
+        "c.warc",
+    ]
+    assert [p.rsplit("/", 1)[-1] for p in resolve_inputs([str(tmp_path / "*.warc.gz")], BASE)] == [
+        "a.warc.gz",
+        "b.warc.gz",
+    ]
+    listing = tmp_path / "list.txt"
+    listing.write_text("# my files\nc.warc\n\na.warc.gz\nhttps://host/x.warc.gz\n")
+    assert resolve_inputs([str(listing)], BASE) == [
+        str(tmp_path / "c.warc"),
+        str(tmp_path / "a.warc.gz"),
+        "https://host/x.warc.gz",
+    ]
+    # repeats are read once
+    assert len(resolve_inputs([str(tmp_path / "a.warc.gz")] * 2, BASE)) == 1
+
+
+def test_missing_input_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        resolve_inputs([str(tmp_path / "absent.warc.gz")], BASE)
+    with pytest.raises(InputError, match="no input matches"):
+        resolve_inputs([str(tmp_path / "*.warc.gz")], BASE)
+
+
+def test_https_warc_url_is_taken_as_is():
+    assert resolve_inputs(["https://data.commoncrawl.org/x/y.warc.gz"], BASE) == [
+        "https://data.commoncrawl.org/x/y.warc.gz"
+    ]

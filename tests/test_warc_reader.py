@@ -1,0 +1,97 @@
+import gzip
+
+from tests.warc_builder import article_html, http_response, write_warc
+from transforms.document import ERROR, KEPT
+from transforms.warc_reader import ReadLimits, dump_from_path, read_warc_file
+
+ARTICLE = article_html("Tides", ["The tide rises and falls twice a day along this coast."] * 5)
+
+
+def test_response_fields_and_non_response_counts(tmp_path):
+    path = write_warc(
+        tmp_path / "a.warc.gz",
+        [
+            ("request", "http://example.com/", b"GET / HTTP/1.1\r\n\r\n"),
+            http_response("http://example.com/", ARTICLE, headers=[("X-Robots-Tag", "noai")]),
+            ("metadata", "http://example.com/", b"fetchTimeMs: 12\r\n"),
+        ],
+        warcinfo={"isPartOf": "CC-MAIN-2024-22"},
+    )
+    docs, summary = read_warc_file(str(path), 7)
+    assert summary.records_by_type == {"warcinfo": 1, "request": 1, "response": 1, "metadata": 1}
+    assert summary.responses == 1 and summary.errors == []
+    (doc,) = docs
+    assert doc.decision == KEPT and doc.file_index == 7
+    assert doc.url == "http://example.com/" and doc.http_status == 200
+    assert doc.warc_record_id.startswith("<urn:uuid:")
+    assert doc.payload_digest.startswith("sha1:")
+    assert doc.warc_date == "2024-05-20T10:00:00Z"
+    assert doc.dump == "CC-MAIN-2024-22"  # from the warcinfo record
+    assert doc.header("x-robots-tag") == "noai"
+    assert "The tide rises" in doc.html and doc.charset == "utf-8"
+    # offset/length point at exactly this record's bytes
+    raw = path.read_bytes()[doc.warc_offset : doc.warc_offset + doc.warc_length]
+    assert gzip.decompress(raw).startswith(b"WARC/1.")
+    assert doc.warc_record_id.encode() in gzip.decompress(raw)
+
+
+def test_drop_reasons_at_read_time(tmp_path):
+    path = write_warc(
+        tmp_path / "b.warc",
+        [
+            http_response("http://e.com/img.png", b"\x89PNG....", content_type="image/png"),
+            http_response("http://e.com/missing", ARTICLE, status="404 Not Found"),
+            http_response("http://e.com/big", b"<html>" + b"x" * 5000 + b"</html>"),
+            http_response("http://e.com/ok", ARTICLE),
+        ],
+        gzip=False,
+    )
+    docs, summary = read_warc_file(str(path), 0, ReadLimits(max_html_bytes=4000))
+    assert [d.drop_reason for d in docs] == ["not_html", "http_status", "html_too_large", None]
+    assert summary.errors == []
+
+
+def test_content_encoding_and_bomb(tmp_path):
+    bomb = gzip.compress(b" " * 20_000_000)
+    path = write_warc(
+        tmp_path / "c.warc.gz",
+        [
+            http_response(
+                "http://e.com/gz", gzip.compress(ARTICLE), headers=[("Content-Encoding", "gzip")]
+            ),
+            http_response("http://e.com/bomb", bomb, headers=[("Content-Encoding", "gzip")]),
+        ],
+    )
+    docs, _ = read_warc_file(str(path), 0, ReadLimits(max_html_bytes=1_000_000))
+    assert docs[0].alive and "tide" in docs[0].html
+    assert docs[1].drop_reason == "html_too_large"
+
+
+def test_truncated_file_yields_error_row(tmp_path):
+    path = write_warc(
+        tmp_path / "d.warc.gz", [http_response(f"http://e.com/{i}", ARTICLE * 20) for i in range(3)]
+    )
+    data = path.read_bytes()
+    clipped = tmp_path / "clipped.warc.gz"
+    clipped.write_bytes(data[: len(data) - 200])
+    docs, summary = read_warc_file(str(clipped), 0)
+    assert len(docs) == 3
+    assert [d.decision for d in docs[:2]] == [KEPT, KEPT]
+    assert docs[2].decision == ERROR and docs[2].drop_reason == "truncated_record"
+
+
+def test_unreadable_and_empty_files(tmp_path):
+    docs, summary = read_warc_file(str(tmp_path / "nope.warc.gz"), 0)
+    assert docs == [] and summary.errors[0]["kind"] == "unreadable_file"
+    empty = tmp_path / "empty.warc.gz"
+    empty.write_bytes(b"")
+    docs, summary = read_warc_file(str(empty), 0)
+    assert docs == [] and summary.errors[0]["kind"] == "empty_file"
+
+
+def test_dump_from_path():
+    assert (
+        dump_from_path("s3://commoncrawl/crawl-data/CC-MAIN-2024-22/segments/x.warc.gz")
+        == "CC-MAIN-2024-22"
+    )
+    assert dump_from_path("/tmp/x.warc.gz") is None
