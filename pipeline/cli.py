@@ -22,8 +22,13 @@ class _QuietBeamImportNoise(logging.Filter):
 
 def _setup_logging(level: int = logging.WARNING) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_QuietBeamImportNoise())
+    logging.getLogger().addFilter(_QuietBeamImportNoise())
+    # Import the module that logs the noise now, while the filter is in place: Beam
+    # reconfigures logging when a pipeline starts, and would otherwise print it then.
+    try:
+        import apache_beam.io.gcp.internal.clients.bigquery  # noqa: F401
+    except Exception:  # noqa: BLE001 - GCP extras are optional
+        pass
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -188,10 +193,9 @@ def _print_run_help() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipeline.plan import UsageError
-
     argv = list(sys.argv[1:] if argv is None else argv)
     _setup_logging()
+    from pipeline.plan import UsageError
     try:
         if argv and argv[0] == "run":
             if "-h" in argv[1:] or "--help" in argv[1:]:

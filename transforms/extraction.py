@@ -8,6 +8,7 @@ parser becomes a ledger reason instead of a dead worker.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import select
@@ -21,6 +22,8 @@ import apache_beam as beam
 from transforms.document import WarcDoc
 
 EXTRACTORS = ("trafilatura", "resiliparse")
+# trafilatura logs every page it finds no content in; that is a ledger reason, not a warning.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 DEFAULT_TIMEOUT_S = 5.0
 
 

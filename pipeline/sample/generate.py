@@ -436,20 +436,32 @@ def _html(text: str) -> bytes:
     return text.encode("utf-8")
 
 
+def _article_page(
+    kind: str,
+    url: str,
+    site: Site,
+    title: str,
+    article: str,
+    *,
+    extra_headers: tuple[tuple[str, str], ...] = (("Server", "nginx"),),
+    expect: dict,
+    **render_options,
+) -> Page:
+    """A UTF-8 article page on `site` (render_options go to `render_page`)."""
+    body = render_page(site, title, article, **render_options).encode("utf-8")
+    return Page(kind, url, body, extra_headers=extra_headers, expect=expect)
+
+
 def build_pages() -> list[Page]:
     """Every fetched URL of the sample, in crawl order (originals before their copies)."""
     pages = [
-        Page(
+        _article_page(
             "article_en",
             "https://gardens.example.org/news/how-a-community-garden-changed-our-block",
-            _html(
-                render_page(
-                    GARDEN_SITE,
-                    "How a community garden changed our block",
-                    articles.COMMUNITY_GARDENS,
-                    author="Delia Moreno",
-                )
-            ),
+            GARDEN_SITE,
+            "How a community garden changed our block",
+            articles.COMMUNITY_GARDENS,
+            author="Delia Moreno",
             extra_headers=(("Server", "nginx"), ("Cache-Control", "max-age=600")),
             expect={
                 **ENGLISH_KEPT,
@@ -458,17 +470,13 @@ def build_pages() -> list[Page]:
                 "text_excludes": ["Subscribe to our newsletter", "We use cookies"],
             },
         ),
-        Page(
+        _article_page(
             "article_en_copyright_css_trap",
             "https://www.crumb-and-crust.example.com/techniques/sourdough-starter-guide",
-            _html(
-                render_page(
-                    BAKERY_SITE,
-                    "A beginner's guide to sourdough starter",
-                    articles.SOURDOUGH_STARTER,
-                    author="Priya Natarajan",
-                )
-            ),
+            BAKERY_SITE,
+            "A beginner's guide to sourdough starter",
+            articles.SOURDOUGH_STARTER,
+            author="Priya Natarajan",
             extra_headers=(("Server", "cloudflare"), ("Vary", "Accept-Encoding")),
             expect={
                 **ENGLISH_KEPT,
@@ -478,18 +486,14 @@ def build_pages() -> list[Page]:
                 "text_contains": ["wild yeasts and lactic acid bacteria"],
             },
         ),
-        Page(
+        _article_page(
             "article_en",
             "https://railwatch.example.net/analysis/why-regional-rail-timetables-matter",
-            _html(
-                render_page(
-                    RAIL_SITE,
-                    "Why regional rail timetables matter",
-                    articles.REGIONAL_RAIL,
-                    author="Tomasz Wojcik",
-                    published="2024-04-21",
-                )
-            ),
+            RAIL_SITE,
+            "Why regional rail timetables matter",
+            articles.REGIONAL_RAIL,
+            author="Tomasz Wojcik",
+            published="2024-04-21",
             extra_headers=(("Server", "Apache"),),
             expect={
                 **ENGLISH_KEPT,
@@ -497,18 +501,14 @@ def build_pages() -> list[Page]:
                 "text_contains": ["clock-face or regular-interval timetable"],
             },
         ),
-        Page(
+        _article_page(
             "article_en",
             "https://workshop.example.com/bikes/restoring-an-old-steel-road-bike",
-            _html(
-                render_page(
-                    WORKSHOP_SITE,
-                    "Restoring an old steel road bike",
-                    articles.OLD_BICYCLE,
-                    author="Sam Okafor",
-                    published="2024-02-11",
-                )
-            ),
+            WORKSHOP_SITE,
+            "Restoring an old steel road bike",
+            articles.OLD_BICYCLE,
+            author="Sam Okafor",
+            published="2024-02-11",
             extra_headers=(("Server", "nginx"),),
             expect={
                 **ENGLISH_KEPT,
@@ -516,19 +516,15 @@ def build_pages() -> list[Page]:
                 "text_contains": ["French threaded bottom bracket"],
             },
         ),
-        Page(
+        _article_page(
             "cc_by_page",
             "https://riverpath-nature.example.org/surveys/bat-survey-field-notes-2023",
-            _html(
-                render_page(
-                    BATS_SITE,
-                    "Field notes on the river path bats",
-                    articles.URBAN_BATS,
-                    author="River Path Nature Group",
-                    published="2023-10-30",
-                    head_extra='<link rel="license" href="https://creativecommons.org/licenses/by/4.0/">',
-                )
-            ),
+            BATS_SITE,
+            "Field notes on the river path bats",
+            articles.URBAN_BATS,
+            author="River Path Nature Group",
+            published="2023-10-30",
+            head_extra='<link rel="license" href="https://creativecommons.org/licenses/by/4.0/">',
             extra_headers=(("Server", "nginx"),),
             expect={
                 **ENGLISH_KEPT,
@@ -537,22 +533,18 @@ def build_pages() -> list[Page]:
                 "text_contains": ["handheld bat detector"],
             },
         ),
-        Page(
+        _article_page(
             "image_cc_attribution_trap",
             "https://northern-coast.example.com/wildlife/tide-pools-below-the-lighthouse",
-            _html(
-                render_page(
-                    COAST_SITE,
-                    "Exploring the tide pools below the lighthouse",
-                    articles.TIDE_POOLS,
-                    author="Morag Stewart",
-                    before_article=(
-                        '<figure class="wp-block-image"><img src="/media/tide-pool.jpg" '
-                        'alt="A rock pool with red anemones"><figcaption>Photo by Jana Novak, '
-                        '<a href="https://creativecommons.org/licenses/by/2.0/">CC BY 2.0</a>, '
-                        "via Wikimedia Commons</figcaption></figure>"
-                    ),
-                )
+            COAST_SITE,
+            "Exploring the tide pools below the lighthouse",
+            articles.TIDE_POOLS,
+            author="Morag Stewart",
+            before_article=(
+                '<figure class="wp-block-image"><img src="/media/tide-pool.jpg" '
+                'alt="A rock pool with red anemones"><figcaption>Photo by Jana Novak, '
+                '<a href="https://creativecommons.org/licenses/by/2.0/">CC BY 2.0</a>, '
+                "via Wikimedia Commons</figcaption></figure>"
             ),
             extra_headers=(("Server", "Apache"),),
             expect={
@@ -563,18 +555,14 @@ def build_pages() -> list[Page]:
                 "text_contains": ["beadlet anemones"],
             },
         ),
-        Page(
+        _article_page(
             "copyright_notice",
             "https://keller-horology.example.com/notes/common-faults-in-mechanical-watches",
-            _html(
-                render_page(
-                    WATCH_SITE,
-                    "Common faults in mechanical watches",
-                    articles.WATCH_REPAIR,
-                    author="Martin Keller",
-                    published="2021-09-14",
-                )
-            ),
+            WATCH_SITE,
+            "Common faults in mechanical watches",
+            articles.WATCH_REPAIR,
+            author="Martin Keller",
+            published="2021-09-14",
             extra_headers=(("Server", "LiteSpeed"),),
             expect={
                 **ENGLISH_KEPT,
@@ -586,21 +574,17 @@ def build_pages() -> list[Page]:
                 "text_contains": ["demagnetiser"],
             },
         ),
-        Page(
+        _article_page(
             "tdm_reservation",
             "https://www.riverside-gazette.example.com/local/2024/05/library-sunday-opening",
-            _html(
-                render_page(
-                    GAZETTE_SITE,
-                    "Central library to open on Sunday afternoons",
-                    articles.LIBRARY_HOURS,
-                    author="Helen Carter",
-                    published="2024-05-14",
-                    head_extra=(
-                        '<meta name="tdm-reservation" content="1">\n'
-                        '  <meta name="tdm-policy" content="https://www.riverside-gazette.example.com/tdm-policy.json">'
-                    ),
-                )
+            GAZETTE_SITE,
+            "Central library to open on Sunday afternoons",
+            articles.LIBRARY_HOURS,
+            author="Helen Carter",
+            published="2024-05-14",
+            head_extra=(
+                '<meta name="tdm-reservation" content="1">\n'
+                '  <meta name="tdm-policy" content="https://www.riverside-gazette.example.com/tdm-policy.json">'
             ),
             extra_headers=(("Server", "Varnish"),),
             expect={
@@ -611,18 +595,14 @@ def build_pages() -> list[Page]:
                 "text_contains": ["Sunday afternoons"],
             },
         ),
-        Page(
+        _article_page(
             "noai_header",
             "https://trail-and-summit.example.com/gear/how-to-choose-a-backpacking-tent",
-            _html(
-                render_page(
-                    OUTDOOR_SITE,
-                    "How to choose a backpacking tent",
-                    articles.BACKPACKING_TENT,
-                    author="Lena Fischer",
-                    published="2024-03-30",
-                )
-            ),
+            OUTDOOR_SITE,
+            "How to choose a backpacking tent",
+            articles.BACKPACKING_TENT,
+            author="Lena Fischer",
+            published="2024-03-30",
             extra_headers=(("Server", "nginx"), ("X-Robots-Tag", "noai, noimageai")),
             expect={
                 **ENGLISH_KEPT,
@@ -631,18 +611,14 @@ def build_pages() -> list[Page]:
                 "text_contains": ["Freestanding tents"],
             },
         ),
-        Page(
+        _article_page(
             "ai_generated",
             "https://successhub-daily.example.com/productivity/10-proven-ways-to-boost-productivity",
-            _html(
-                render_page(
-                    SEO_SITE,
-                    "10 Proven Ways to Boost Your Productivity in 2024",
-                    articles.AI_PRODUCTIVITY,
-                    author="SuccessHub Team",
-                    published="2024-05-01",
-                )
-            ),
+            SEO_SITE,
+            "10 Proven Ways to Boost Your Productivity in 2024",
+            articles.AI_PRODUCTIVITY,
+            author="SuccessHub Team",
+            published="2024-05-01",
             extra_headers=(("Server", "cloudflare"),),
             expect={
                 **ENGLISH_KEPT,
@@ -682,18 +658,14 @@ def build_pages() -> list[Page]:
                 ],
             },
         ),
-        Page(
+        _article_page(
             "gzip_content_encoding",
             "https://fixit-home.example.net/plumbing/understanding-water-pressure",
-            _html(
-                render_page(
-                    HOME_SITE,
-                    "Understanding water pressure at home",
-                    articles.WATER_PRESSURE,
-                    author="Gary Mills",
-                    published="2023-11-08",
-                )
-            ),
+            HOME_SITE,
+            "Understanding water pressure at home",
+            articles.WATER_PRESSURE,
+            author="Gary Mills",
+            published="2023-11-08",
             # Like Common Crawl: the body is stored decoded and the header is renamed.
             extra_headers=(
                 ("Server", "nginx"),
@@ -703,33 +675,25 @@ def build_pages() -> list[Page]:
             ),
             expect={**ENGLISH_KEPT, "text_contains": ["pressure-reducing valve"]},
         ),
-        Page(
+        _article_page(
             "non_english",
             "https://journal-du-canton.example.com/vie-locale/le-marche-du-samedi",
-            _html(
-                render_page(
-                    FRENCH_SITE,
-                    "Le marché du samedi, cœur battant du village",
-                    articles.FRENCH_MARKETS,
-                    lang="fr",
-                    author="Martine Lefèvre",
-                )
-            ),
+            FRENCH_SITE,
+            "Le marché du samedi, cœur battant du village",
+            articles.FRENCH_MARKETS,
+            lang="fr",
+            author="Martine Lefèvre",
             extra_headers=(("Server", "Apache"), ("Content-Language", "fr")),
             expect={"kept": False, "drop_reason_prefix": "language:", "language": "fr"},
         ),
-        Page(
+        _article_page(
             "non_english",
             "https://ochanosato.example.jp/news/shincha-2024",
-            _html(
-                render_page(
-                    JAPANESE_SITE,
-                    "新茶の季節、静岡の茶畑を訪ねて",
-                    articles.JAPANESE_TEA,
-                    lang="ja",
-                    author="山田 花子",
-                )
-            ),
+            JAPANESE_SITE,
+            "新茶の季節、静岡の茶畑を訪ねて",
+            articles.JAPANESE_TEA,
+            lang="ja",
+            author="山田 花子",
             extra_headers=(("Server", "nginx"),),
             expect={"kept": False, "drop_reason_prefix": "language:", "language": "ja"},
         ),
@@ -809,18 +773,14 @@ def build_pages() -> list[Page]:
             },
         ),
         # A scraper site republishing the bike article with five words changed.
-        Page(
+        _article_page(
             "near_duplicate",
             "https://bike-tips-daily.example.net/2024/05/restore-vintage-road-bike",
-            _html(
-                render_page(
-                    WORKSHOP_SITE,
-                    "Restoring an old steel road bike",
-                    _near_duplicate(articles.OLD_BICYCLE),
-                    author="Admin",
-                    published="2024-05-16",
-                )
-            ),
+            WORKSHOP_SITE,
+            "Restoring an old steel road bike",
+            _near_duplicate(articles.OLD_BICYCLE),
+            author="Admin",
+            published="2024-05-16",
             extra_headers=(("Server", "cloudflare"),),
             expect={
                 "kept": False,
