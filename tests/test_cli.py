@@ -1,0 +1,63 @@
+"""The command line: bad arguments give one line on stderr and exit code 2."""
+
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.sample import SAMPLE_WARC
+
+
+def ccprov(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["run", "--input", "/nonexistent/x.warc.gz"], "input not found"),
+        (["run", "--input", "CC-MAIN-2024"], "unknown crawl id format"),
+        (["run", "--runner", "NoSuchRunner"], "unknown runner"),
+        (["run", "--shard-size", "0"], "must be a positive integer"),
+        (["run", "--dedup", "sometimes"], "invalid choice"),
+        (["run", "--outptu", "x"], "unknown option --outptu"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(tmp_path, args, message):
+    result = ccprov(*args, "--output", str(tmp_path / "out")) if args[0] == "run" else ccprov(*args)
+    assert result.returncode == 2, result.stderr
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ccprov: error:") and message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_output_inside_input_folder_is_refused(tmp_path):
+    (tmp_path / "a.warc.gz").write_bytes(SAMPLE_WARC.read_bytes())
+    result = ccprov("run", "--input", str(tmp_path), "--output", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "inside the input folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_run_help_lists_ccprov_options():
+    result = ccprov("run", "--help")
+    assert result.returncode == 0
+    for flag in ("--input", "--output", "--max-files", "--shard-size", "--languages"):
+        assert flag in result.stdout
+
+
+def test_demo_run_prints_summary(tmp_path):
+    result = ccprov("run", "--output", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "records read:" in out and "kept:" in out and "shards written:" in out
+    assert str(tmp_path / "out") in out
+    assert (tmp_path / "out" / "_SUCCESS").exists()
