@@ -1,0 +1,577 @@
+"""Exact and MinHash-LSH near-duplicate removal, entirely inside the Beam graph.
+
+Stages (mode "minhash"; "exact" stops after step 2, "off" emits nothing):
+
+1. Sign: batches of candidates get the exact key of their normalised text and a MinHash
+   signature with its band hashes (`transforms.minhash`). Signing every document costs less
+   than shuffling texts: only keys and 448-byte signatures travel.
+2. Exact dedup: group by exact key; the member with the smallest priority represents the
+   group and is the only one that goes on (`exact_duplicate` for the others).
+3. LSH: group by (band, band hash); every member of a bucket is linked to the bucket's
+   smallest node (k - 1 edges for k members, never k^2); identical edges from several bands
+   are merged.
+4. Verification (verify_threshold): both ends' signatures are joined onto each edge (two
+   joins by doc_id, no index) and edges whose estimated Jaccard is below the threshold go.
+5. Connected components by alternating large-star and small-star rounds (Kiveris et al.,
+   "Connected Components in MapReduce and Beyond", 2014). Beam graphs have no loops, so
+   `max_rounds` rounds are unrolled; each round also counts the nodes that are not yet in
+   a star, and once a count is zero the following rounds route the edges around their
+   shuffles. A final check raises if the graph still is not a forest of stars.
+6. Each component's smallest node is its representative, because nodes sort by
+   (priority, doc_id); sizes add the exact-duplicate groups back, and every member of a
+   cluster of two or more documents gets a `DedupDecision`.
+
+No step gathers all documents or edges in one place: each group holds one key's members
+(a bucket, a node's neighbours, a cluster) and is read as a stream, twice at most; the only
+global values are integer counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
+
+from schemas.dedup import LEDGER_FIELDS
+from transforms.minhash import MinHasher, band_hashes, estimate_jaccard, exact_keys
+
+EXACT_DUPLICATE = "exact_duplicate"
+NEAR_DUPLICATE = "near_duplicate"
+MODES = ("off", "exact", "minhash")
+
+LEDGER_COLUMNS = tuple(field.name for field in LEDGER_FIELDS)
+
+
+class DedupCandidate(NamedTuple):
+    """A document offered to dedup. `priority`: smaller wins the representative choice; it
+    must be a flat tuple whose fields compare across documents (None is allowed, sorts last).
+    """
+
+    doc_id: str
+    file_index: int
+    text: str
+    priority: tuple
+
+
+class DedupDecision(NamedTuple):
+    """The verdict for one member of a duplicate cluster (size >= 2)."""
+
+    doc_id: str
+    file_index: int
+    dedup_cluster: str  # the representative's doc_id
+    dedup_cluster_size: int
+    duplicate_of: str | None  # None for the representative
+    drop_reason: str | None  # None for the representative
+    minhash_jaccard_to_rep: float | None = None
+
+    def to_attributes(self) -> dict[str, Any]:
+        """Values keyed by the ledger column names of `schemas/dedup.py`."""
+        return {
+            "dedup_cluster": self.dedup_cluster,
+            "dedup_cluster_size": self.dedup_cluster_size,
+            "duplicate_of": self.duplicate_of,
+            "minhash_jaccard_to_rep": self.minhash_jaccard_to_rep,
+        }
+
+
+# A node of the duplicate graph: (rank, doc_id). Tuples order nodes by priority, then doc_id,
+# and encode deterministically as shuffle keys.
+Node = tuple
+Edge = tuple  # (smaller node, larger node)
+
+
+def rank(priority: tuple) -> tuple:
+    """Sortable form of a priority tuple: None fields sort after every value."""
+    return tuple((value is None, value) for value in priority)
+
+
+def node_of(candidate: DedupCandidate) -> Node:
+    return (rank(tuple(candidate.priority)), candidate.doc_id)
+
+
+# --------------------------------------------------------------------------- pure steps
+
+
+def bucket_edges(members: Iterable[Node]) -> Iterator[Edge]:
+    """Link every member of an LSH bucket to its smallest member (a star: linear in size)."""
+    smallest = min(members, default=None)
+    for member in members:
+        if member != smallest:
+            yield (smallest, member)
+
+
+class _Neighbourhood(NamedTuple):
+    smallest: Node  # smallest of the node and its neighbours
+    parent: Node | None  # a smaller neighbour, if any
+    several_parents: bool  # two distinct smaller neighbours
+    has_children: bool  # a larger neighbour
+
+
+def _neighbourhood(node: Node, neighbours: Iterable[Node]) -> _Neighbourhood:
+    smallest, parent, several, children = node, None, False, False
+    for other in neighbours:
+        if other < node:
+            smallest = min(smallest, other)
+            if parent is None:
+                parent = other
+            elif other != parent:
+                several = True
+        elif other > node:
+            children = True
+    return _Neighbourhood(smallest, parent, several, children)
+
+
+def is_star_member(node: Node, neighbours: Iterable[Node]) -> bool:
+    """True when the node is a star centre (no smaller neighbour) or a leaf (exactly one
+    distinct smaller neighbour and no larger one). Every node being one means the edges are
+    a forest of stars, each centred on its component's smallest node: converged."""
+    hood = _neighbourhood(node, neighbours)
+    return not (hood.several_parents or (hood.parent is not None and hood.has_children))
+
+
+def large_star(node: Node, neighbours: Iterable[Node]) -> Iterator[Edge]:
+    """Connect every larger neighbour to the smallest node of the neighbourhood."""
+    smallest = _neighbourhood(node, neighbours).smallest
+    for other in neighbours:
+        if other > node:
+            yield (smallest, other)
+
+
+def small_star(node: Node, smaller_neighbours: Iterable[Node]) -> Iterator[Edge]:
+    """Connect the node and its smaller neighbours to the smallest of them."""
+    smallest = min(smaller_neighbours)
+    for other in smaller_neighbours:
+        if other != smallest:
+            yield (smallest, other)
+    yield (smallest, node)
+
+
+def star_label(node: Node, neighbours: Iterable[Node]) -> Node:
+    """Component label of a node of a converged star forest: its centre."""
+    parent = _neighbourhood(node, neighbours).parent
+    return node if parent is None else parent
+
+
+# --------------------------------------------------------------------------- Beam steps
+
+
+class _Sign(beam.DoFn):
+    """Batch of candidates -> (exact key, (node, file_index, signature, band hashes))."""
+
+    def __init__(self, mode: str, params: dict[str, Any]) -> None:
+        self._mode = mode
+        self._params = params
+        self._hasher: MinHasher | None = None
+
+    def setup(self) -> None:
+        if self._mode == "minhash":
+            p = self._params
+            self._hasher = MinHasher(
+                num_perm=p["num_bands"] * p["rows_per_band"],
+                seed=p["seed"],
+                ngram_size=p["ngram_size"],
+                scheme=p["scheme"],
+                hashfunc=p["hashfunc"],
+            )
+        exact_keys([""])  # build the character table once per worker, not in the first bundle
+
+    def process(self, batch: list[DedupCandidate]) -> Iterator[tuple]:
+        texts = [candidate.text or "" for candidate in batch]
+        if self._hasher is None:
+            for candidate, key in zip(batch, exact_keys(texts), strict=True):
+                yield key, (node_of(candidate), int(candidate.file_index), None, None)
+            return
+        signed = self._hasher.sign(texts)
+        p = self._params
+        bands = band_hashes(signed.signatures, p["num_bands"], p["rows_per_band"]).tolist()
+        for i, candidate in enumerate(batch):
+            if signed.shingle_counts[i] == 0:
+                signature, band_keys = None, None  # no words: only exact dedup applies
+            else:
+                signature, band_keys = signed.signatures[i].tobytes(), tuple(bands[i])
+            yield (
+                signed.exact_keys[i],
+                (node_of(candidate), int(candidate.file_index), signature, band_keys),
+            )
+
+
+class _ResolveExactGroup(beam.DoFn):
+    """One exact-key group -> its survivor (main output), and in minhash mode the other
+    members keyed by the survivor's doc_id ("members"); in exact mode, the decisions."""
+
+    def __init__(self, mode: str) -> None:
+        self._mode = mode
+
+    def process(self, element: tuple[bytes, Iterable[tuple]]) -> Iterator[Any]:
+        _, members = element
+        best, size = None, 0
+        for member in members:
+            size += 1
+            if best is None or member[0] < best[0]:
+                best = member
+        rep_node, rep_file_index, signature, bands = best
+        rep_id = rep_node[1]
+        if self._mode == "exact":
+            if size > 1:
+                yield DedupDecision(rep_id, rep_file_index, rep_id, size, None, None)
+                for node, file_index, _, _ in members:
+                    if node != rep_node:
+                        yield DedupDecision(
+                            node[1], file_index, rep_id, size, rep_id, EXACT_DUPLICATE, 1.0
+                        )
+            return
+        yield (rep_node, rep_file_index, size, signature, bands)
+        if size > 1:
+            yield beam.pvalue.TaggedOutput("members", (rep_id, ("self", rep_file_index, size)))
+            for node, file_index, _, _ in members:
+                if node != rep_node:
+                    yield beam.pvalue.TaggedOutput(
+                        "members", (rep_id, ("member", node[1], file_index))
+                    )
+
+
+def _band_keys(survivor: tuple) -> Iterator[tuple]:
+    node, _, _, _, bands = survivor
+    if bands is not None:
+        for band, band_hash in enumerate(bands):
+            yield (band, band_hash), node
+
+
+def _bucket_to_edges(element: tuple[Any, Iterable[Node]]) -> Iterator[Edge]:
+    return bucket_edges(element[1])
+
+
+def _attach_signature(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple]:
+    """Edges keyed by their smaller end's doc_id -> keyed by the larger end's, with the
+    smaller end's signature attached."""
+    _, values = element
+    signature = next((value for tag, value in values if tag == 0), None)
+    for tag, edge in values:
+        if tag == 1:
+            yield edge[1][1], (1, (edge, signature))
+
+
+class _VerifyEdges(beam.DoFn):
+    """Keep an edge when the signatures of its ends agree on at least `threshold` rows."""
+
+    def __init__(self, threshold: float) -> None:
+        self._threshold = threshold
+
+    def process(self, element: tuple[str, Iterable[tuple]]) -> Iterator[Edge]:
+        _, values = element
+        signature = next((value for tag, value in values if tag == 0), None)
+        for tag, value in values:
+            if tag == 1:
+                edge, other = value
+                if estimate_jaccard(signature, other) >= self._threshold:
+                    yield edge
+
+
+class _CountingUnsettled(beam.DoFn):
+    """Counts the nodes not yet in a star; emits one partial count per bundle (to the
+    "unsettled" output) so the round's total needs no extra shuffle, only a short list."""
+
+    def start_bundle(self) -> None:
+        self._unsettled = 0
+
+    def check(self, node: Node, neighbours: Iterable[Node]) -> None:
+        if not is_star_member(node, neighbours):
+            self._unsettled += 1
+
+    def finish_bundle(self) -> Iterator[Any]:
+        if self._unsettled:
+            yield beam.pvalue.TaggedOutput(
+                "unsettled", WindowedValue(self._unsettled, MIN_TIMESTAMP, [GlobalWindow()])
+            )
+
+
+class _LargeStar(_CountingUnsettled):
+    def process(self, element: tuple[Node, Iterable[Node]]) -> Iterator[Edge]:
+        node, neighbours = element
+        self.check(node, neighbours)
+        yield from large_star(node, neighbours)
+
+
+class _StarLabels(_CountingUnsettled):
+    def process(self, element: tuple[Node, Iterable[Node]]) -> Iterator[tuple[Node, Node]]:
+        node, neighbours = element
+        self.check(node, neighbours)
+        yield node, star_label(node, neighbours)
+
+
+def _route(edge: Edge, unsettled: list[int]) -> Iterator[Any]:
+    # Edges that already form stars skip the round's shuffles (they would not change).
+    if any(unsettled):
+        yield beam.pvalue.TaggedOutput("active", edge)
+    else:
+        yield edge
+
+
+def _both_ways(edge: Edge) -> Iterator[tuple[Node, Node]]:
+    yield edge[0], edge[1]
+    yield edge[1], edge[0]
+
+
+def _small_star_step(element: tuple[Node, Iterable[Node]]) -> Iterator[Edge]:
+    return small_star(element[0], element[1])
+
+
+class _RequireConverged(beam.DoFn):
+    def __init__(self, max_rounds: int) -> None:
+        self._max_rounds = max_rounds
+
+    def process(
+        self, label: tuple[Node, Node], unsettled: list[int]
+    ) -> Iterator[tuple[Node, Node]]:
+        if any(unsettled):
+            raise RuntimeError(
+                f"dedup: connected components did not converge in max_rounds={self._max_rounds}"
+                f" ({sum(unsettled)} nodes not in a star); raise max_rounds"
+            )
+        yield label
+
+
+class ConnectedComponents(beam.PTransform):
+    """Edges (a, b), a < b -> (node, smallest node of its component) for every node."""
+
+    def __init__(self, max_rounds: int) -> None:
+        super().__init__()
+        if max_rounds < 1:
+            raise ValueError("max_rounds must be >= 1")
+        self._max_rounds = max_rounds
+
+    def expand(self, edges):
+        unsettled = None
+        for r in range(1, self._max_rounds + 1):
+            if unsettled is None:
+                active, settled = edges, None
+            else:
+                routed = edges | f"Route{r}" >> beam.FlatMap(
+                    _route, beam.pvalue.AsList(unsettled)
+                ).with_outputs("active", main="settled")
+                active, settled = routed.active, routed.settled
+            large = (
+                active
+                | f"BothWays{r}" >> beam.FlatMap(_both_ways)
+                | f"GroupNeighbours{r}" >> beam.GroupByKey()
+                | f"LargeStar{r}"
+                >> beam.ParDo(_LargeStar()).with_outputs("unsettled", main="edges")
+            )
+            small = (
+                large.edges
+                | f"ByLargerEnd{r}" >> beam.Map(lambda edge: (edge[1], edge[0]))
+                | f"GroupSmaller{r}" >> beam.GroupByKey()
+                | f"SmallStar{r}" >> beam.FlatMap(_small_star_step)
+            )
+            # Nodes not in a star at the start of this round (per bundle): none means converged.
+            unsettled = large.unsettled
+            edges = small if settled is None else (settled, small) | f"Merge{r}" >> beam.Flatten()
+        labels = (
+            edges
+            | "BothWaysFinal" >> beam.FlatMap(_both_ways)
+            | "GroupNeighboursFinal" >> beam.GroupByKey()
+            | "StarLabels" >> beam.ParDo(_StarLabels()).with_outputs("unsettled", main="labels")
+        )
+        return labels.labels | "RequireConverged" >> beam.ParDo(
+            _RequireConverged(self._max_rounds), beam.pvalue.AsList(labels.unsettled)
+        )
+
+
+def _cluster_member(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple]:
+    """Survivor info joined with its component label -> keyed by the representative."""
+    _, values = element
+    survivor = label = None
+    for tag, value in values:
+        if tag == 0:
+            survivor = value
+        else:
+            label = value
+    if label is not None:
+        node, file_index, size, signature, _ = survivor
+        yield label[1], (node[1], file_index, size, signature)
+
+
+def _resolve_cluster(element: tuple[str, Iterable[tuple]]) -> Iterator[Any]:
+    """All survivors of one component -> their decisions, and the cluster each exact-group
+    survivor belongs to ("infos", keyed by the survivor's doc_id)."""
+    rep_id, members = element
+    size, rep_signature, rep_file_index = 0, None, None
+    for doc_id, file_index, group_size, signature in members:
+        size += group_size
+        if doc_id == rep_id:
+            rep_signature, rep_file_index = signature, file_index
+    yield DedupDecision(rep_id, rep_file_index, rep_id, size, None, None)
+    for doc_id, file_index, group_size, signature in members:
+        if doc_id == rep_id:
+            if group_size > 1:
+                yield beam.pvalue.TaggedOutput("infos", (doc_id, ("info", rep_id, size, 1.0)))
+            continue
+        jaccard = estimate_jaccard(signature, rep_signature)
+        yield DedupDecision(doc_id, file_index, rep_id, size, rep_id, NEAR_DUPLICATE, jaccard)
+        if group_size > 1:
+            yield beam.pvalue.TaggedOutput("infos", (doc_id, ("info", rep_id, size, jaccard)))
+
+
+def _resolve_exact_members(element: tuple[str, Iterable[tuple]]) -> Iterator[DedupDecision]:
+    """Members of one exact group (keyed by its survivor) -> decisions, in the survivor's
+    near-duplicate cluster if it has one, else in the exact group alone."""
+    survivor_id, values = element
+    info = survivor = None
+    for value in values:
+        if value[0] == "info":
+            info = value
+        elif value[0] == "self":
+            survivor = value
+    if info is None:
+        _, file_index, size = survivor
+        rep_id, jaccard = survivor_id, 1.0
+        yield DedupDecision(survivor_id, file_index, survivor_id, size, None, None)
+    else:
+        _, rep_id, size, jaccard = info
+    reason = EXACT_DUPLICATE if rep_id == survivor_id else NEAR_DUPLICATE
+    for value in values:
+        if value[0] == "member":
+            _, doc_id, file_index = value
+            yield DedupDecision(doc_id, file_index, rep_id, size, rep_id, reason, jaccard)
+
+
+class Deduplicate(beam.PTransform):
+    """PCollection[DedupCandidate] -> PCollection[DedupDecision] for clusters of >= 2."""
+
+    def __init__(
+        self,
+        mode: str = "minhash",
+        num_bands: int = 14,
+        rows_per_band: int = 8,
+        ngram_size: int = 5,
+        seed: int = 1,
+        verify_threshold: float | None = 0.75,
+        max_rounds: int = 30,
+        scheme: str = "affine32",
+        hashfunc: str = "fast",
+        batch_size: int = 512,
+    ) -> None:
+        super().__init__()
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        MinHasher(num_bands * rows_per_band, seed, ngram_size, scheme, hashfunc)  # validates
+        self._mode = mode
+        self._params = {
+            "num_bands": num_bands,
+            "rows_per_band": rows_per_band,
+            "ngram_size": ngram_size,
+            "seed": seed,
+            "scheme": scheme,
+            "hashfunc": hashfunc,
+        }
+        self._verify_threshold = verify_threshold
+        self._max_rounds = max_rounds
+        self._batch_size = batch_size
+
+    def expand(self, candidates):
+        if self._mode == "off":
+            return candidates | "NoDecisions" >> beam.FlatMap(lambda _: ())
+        exact = (
+            candidates
+            | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=self._batch_size)
+            | "Sign" >> beam.ParDo(_Sign(self._mode, self._params))
+            | "GroupExact" >> beam.GroupByKey()
+            | "ResolveExact"
+            >> beam.ParDo(_ResolveExactGroup(self._mode)).with_outputs("members", main="survivors")
+        )
+        if self._mode == "exact":
+            return exact.survivors
+        survivors = exact.survivors
+        edges = (
+            survivors
+            | "BandKeys" >> beam.FlatMap(_band_keys)
+            | "GroupBuckets" >> beam.GroupByKey()
+            | "BucketEdges" >> beam.FlatMap(_bucket_to_edges)
+            | "DistinctEdges" >> beam.Distinct()
+        )
+        signatures = (
+            survivors
+            | "WithSignature" >> beam.Filter(lambda s: s[3] is not None)
+            | "SignatureById" >> beam.Map(lambda s: (s[0][1], (0, s[3])))
+        )
+        if self._verify_threshold:
+            with_smaller = (
+                (
+                    signatures,
+                    edges | "BySmallerEnd" >> beam.Map(lambda e: (e[0][1], (1, e))),
+                )
+                | "JoinSmallerEnd" >> beam.Flatten()
+                | "GroupSmallerEnd" >> beam.GroupByKey()
+                | "AttachSignature" >> beam.FlatMap(_attach_signature)
+            )
+            edges = (
+                (signatures, with_smaller)
+                | "JoinLargerEnd" >> beam.Flatten()
+                | "GroupLargerEnd" >> beam.GroupByKey()
+                | "Verify" >> beam.ParDo(_VerifyEdges(self._verify_threshold))
+            )
+        labels = edges | "Components" >> ConnectedComponents(self._max_rounds)
+        clusters = (
+            (
+                survivors | "SurvivorById" >> beam.Map(lambda s: (s[0][1], (0, s))),
+                labels | "LabelById" >> beam.Map(lambda nl: (nl[0][1], (1, nl[1]))),
+            )
+            | "JoinLabels" >> beam.Flatten()
+            | "GroupLabels" >> beam.GroupByKey()
+            | "ByRepresentative" >> beam.FlatMap(_cluster_member)
+            | "GroupClusters" >> beam.GroupByKey()
+            | "ResolveClusters"
+            >> beam.FlatMap(_resolve_cluster).with_outputs("infos", main="decisions")
+        )
+        member_decisions = (
+            (exact.members, clusters.infos)
+            | "JoinMembers" >> beam.Flatten()
+            | "GroupMembers" >> beam.GroupByKey()
+            | "ResolveMembers" >> beam.FlatMap(_resolve_exact_members)
+        )
+        return (clusters.decisions, member_decisions) | "AllDecisions" >> beam.Flatten()
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def _size_bucket(size: int) -> str:
+    """Histogram bucket of a cluster size: 2, 3-4, 5-8, 9-16, ... (powers of two)."""
+    if size <= 2:
+        return "2"
+    upper = 1 << (size - 1).bit_length()
+    return f"{upper // 2 + 1}-{upper}"
+
+
+def ledger_stats(table: pa.Table) -> dict:
+    """Additive dedup counts of one ledger shard: clusters (counted at their representative)
+    by size bucket, and the duplicates dropped per reason."""
+    if "dedup_cluster" not in table.column_names:
+        return {}
+    cluster = table.column("dedup_cluster")
+    duplicate_of = table.column("duplicate_of")
+    is_rep = pc.and_(pc.is_valid(cluster), pc.is_null(duplicate_of))
+    sizes = pc.filter(table.column("dedup_cluster_size"), is_rep).to_pylist()
+    histogram: dict[str, int] = {}
+    for size in sizes:
+        bucket = _size_bucket(int(size))
+        histogram[bucket] = histogram.get(bucket, 0) + 1
+    reasons = pc.filter(table.column("drop_reason"), pc.is_valid(duplicate_of)).to_pylist()
+    duplicates: dict[str, int] = {}
+    for reason in reasons:
+        key = reason or "none"
+        duplicates[key] = duplicates.get(key, 0) + 1
+    return {
+        "dedup": {
+            "clusters": len(sizes),
+            "clustered_documents": int(sum(sizes)),
+            "cluster_size_hist": histogram,
+            "duplicates": duplicates,
+        }
+    }
