@@ -1,0 +1,1596 @@
+"""Licence, copyright and opt-out signals of one page, with the evidence behind each verdict.
+
+Runs on the raw HTML and HTTP headers, before extraction (trafilatura drops the head and the
+footer, where most of these signals live). Common Pile found that matching every Creative Commons
+link over-counts badly: most such links license an image, a video or a quoted work, not the page's
+text. So every signal is recorded as evidence with a *scope*: `page` (head metadata, HTTP Link
+header, the JSON-LD of the page itself, a site footer statement, a statement about "this site")
+or `embedded` (attribution lines next to images and figures, licences of software and quoted
+works, anything we cannot tie to the page). Only page-scope evidence sets `license`; when
+page-scope sources disagree the most restrictive one wins and `license_conflict` is set.
+
+Opt-outs: TDMRep (`tdm-reservation`), `noai`/`noimageai` robots directives, the IETF AI-preferences
+drafts (`Content-Usage`), and robots.txt as of the crawl for CCBot, GPTBot, Google-Extended and `*`
+(see transforms/robots.py). docs/licensing.md lists every rule and its limits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from typing import Any
+from urllib.parse import urljoin
+
+import apache_beam as beam
+import lxml.html
+from lxml import etree
+
+from transforms.robots import (
+    AGENTS,
+    RobotsIndex,
+    RobotsVerdict,
+    agent_column,
+    combine_usage_preferences,
+    parse_usage_preferences,
+)
+
+NAMESPACE = "license"  # doc.attributes[NAMESPACE]
+
+# Evidence sources and scopes.
+SOURCES = ("link_rel_license", "http_link_header", "json_ld", "meta", "anchor", "text_statement")
+PAGE = "page"
+EMBEDDED = "embedded"
+
+LICENSE_CLASSES = (
+    "public_domain",
+    "permissive",
+    "copyleft",
+    "noncommercial",
+    "noderivatives",
+    "all_rights_reserved",
+    "unknown",
+)
+OPEN_CLASSES = frozenset({"public_domain", "permissive", "copyleft"})
+# Order used to pick "the most restrictive" licence when page-scope sources disagree. A licence
+# we cannot classify counts as more restrictive than any known open or NC/ND licence.
+_RESTRICTIVENESS = {
+    "public_domain": 0,
+    "permissive": 1,
+    "copyleft": 2,
+    "noncommercial": 3,
+    "noderivatives": 4,
+    "unknown": 5,
+    "all_rights_reserved": 6,
+}
+# Among equally restrictive licences, the more deliberate, machine-readable source wins.
+_SOURCE_STRENGTH = {s: len(SOURCES) - i for i, s in enumerate(SOURCES)}
+
+LICENSE_POLICIES = ("tag-only", "open", "no-optout", "open-no-optout")
+DEFAULT_POLICY = "tag-only"
+
+# Opt-out signals as listed in the `opt_out_signals` column (robots ones get the agent appended).
+OPT_OUT_TDM = "tdm_reservation"
+OPT_OUT_NOAI = "noai"
+OPT_OUT_AI_PREF = "ai_train_opt_out"
+OPT_OUT_ROBOTS = "robots:"
+_AI_AGENTS = tuple(a for a in AGENTS if a != "*")  # a `*` group alone is no AI opt-out
+
+MAX_EVIDENCE = 32
+MAX_SNIPPET = 200
+_MAX_HTML_CHARS = 3_000_000  # above this keep the head and the tail (where footers are)
+_MAX_TEXT_HITS = 300  # text nodes examined per page for statements and notices
+
+# --------------------------------------------------------------------------------------------
+# Licence identifiers: URL -> SPDX-style id, id -> class
+# --------------------------------------------------------------------------------------------
+
+_CC_CODES = {
+    "by": "BY",
+    "by-sa": "BY-SA",
+    "by-nd": "BY-ND",
+    "by-nc": "BY-NC",
+    "by-nc-sa": "BY-NC-SA",
+    "by-nc-nd": "BY-NC-ND",
+    "by-nd-nc": "BY-NC-ND",  # the 1.0 spelling
+}
+_GNU_LATEST = {"fdl": "1.3", "gpl": "3.0", "lgpl": "3.0", "agpl": "3.0"}
+_GNU_IDS = {"fdl": "GFDL", "gpl": "GPL", "lgpl": "LGPL", "agpl": "AGPL"}
+_OSI_IDS = {
+    "mit": "MIT",
+    "mit-license": "MIT",
+    "apache-2.0": "Apache-2.0",
+    "apache2.0": "Apache-2.0",
+    "bsd-2-clause": "BSD-2-Clause",
+    "bsd-3-clause": "BSD-3-Clause",
+    "bsd-license": "BSD-3-Clause",
+    "isc": "ISC",
+    "isc-license": "ISC",
+    "0bsd": "0BSD",
+    "mpl-2.0": "MPL-2.0",
+    "gpl-2.0": "GPL-2.0",
+    "gpl-3.0": "GPL-3.0",
+    "lgpl-2.1": "LGPL-2.1",
+    "lgpl-3.0": "LGPL-3.0",
+    "agpl-3.0": "AGPL-3.0",
+    "zlib": "Zlib",
+    "unlicense": "Unlicense",
+}
+# Hosts worth looking at in hrefs: substring tests are much cheaper than a regex per anchor.
+_LICENSE_HREF_KEYS = (
+    "creativecommons.",
+    "licensebuttons.net",
+    "gnu.org/",
+    "opensource.org/licen",
+    "apache.org/licenses",
+    "unlicense.org",
+    "artlibre.org",
+    "open-government-licen",
+    "opendatacommons.org/licen",
+    "spdx.org/licenses",
+    "wtfpl.net",
+    "licence-ouverte",
+    "dl-de",
+)
+
+
+def license_from_url(url: str | None) -> str | None:
+    """SPDX-style id of a licence URL (deeds, legal codes, badges, translations), else None.
+
+    CC ports keep their jurisdiction as a suffix: .../by-sa/3.0/de/ -> CC-BY-SA-3.0-DE.
+    """
+    if not url:
+        return None
+    raw = url.strip()
+    text = raw.lower()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*:", "", text).lstrip("/")
+    host, _, path = text.partition("/")
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0]
+    if host.startswith("www."):
+        host = host[4:]
+    path = re.split(r"[?#]", path, maxsplit=1)[0]
+    segs = [s for s in path.split("/") if s]
+    if host in ("creativecommons.org", "creativecommons.net"):
+        return _cc_from_segments(segs)
+    if host in ("i.creativecommons.org", "licensebuttons.net") and segs[:1] in (["l"], ["p"]):
+        return _cc_from_segments(["licenses" if segs[0] == "l" else "publicdomain"] + segs[1:])
+    if host == "gnu.org" and segs[:1] in (["licenses"], ["copyleft"]):
+        m = re.fullmatch(r"(fdl|gpl|lgpl|agpl)(?:-(\d\.\d))?(?:\.[a-z-]+)*", segs[-1])
+        if m:
+            return f"{_GNU_IDS[m.group(1)]}-{m.group(2) or _GNU_LATEST[m.group(1)]}"
+        return None
+    if host == "opensource.org" and len(segs) >= 2 and segs[0] == "licenses":
+        return _OSI_IDS.get(re.sub(r"\.(php|html?)$", "", segs[1]))
+    if host == "apache.org" and segs[:2] == ["licenses", "license-2.0"]:
+        return "Apache-2.0"
+    if host == "apache.org" and segs[:2] == ["licenses", "license-2.0.html"]:
+        return "Apache-2.0"
+    if host == "unlicense.org":
+        return "Unlicense"
+    if host == "wtfpl.net":
+        return "WTFPL"
+    if host == "artlibre.org" and "lal" in segs:
+        return "FAL-1.3"
+    if host == "nationalarchives.gov.uk" and "open-government-licence" in segs:
+        version = segs[-1] if segs[-1].isdigit() else "3"
+        return f"OGL-UK-{version}.0"
+    if host == "opendatacommons.org" and len(segs) >= 2 and segs[0] == "licenses":
+        return {"odbl": "ODbL-1.0", "by": "ODC-By-1.0", "pddl": "PDDL-1.0"}.get(segs[1])
+    if host == "etalab.gouv.fr" and segs and segs[0].startswith("licence-ouverte"):
+        return "etalab-2.0"
+    if host == "govdata.de" and "dl-de" in segs:
+        kind = segs[-1]
+        return {"by-2-0": "DL-DE-BY-2.0", "zero-2-0": "DL-DE-ZERO-2.0"}.get(kind)
+    if host == "spdx.org" and len(segs) >= 2 and segs[0] == "licenses":
+        # Keep SPDX's own casing, taken from the original URL.
+        m = re.search(r"/licenses/([A-Za-z0-9.+-]+?)(?:\.html|\.json)?(?:[?#/]|$)", raw)
+        return m.group(1) if m else None
+    return None
+
+
+def _cc_from_segments(segs: list[str]) -> str | None:
+    if not segs:
+        return None
+    if segs[0] == "publicdomain":
+        if segs[1:2] == ["zero"]:
+            return "CC0-1.0"
+        if segs[1:2] == ["mark"]:
+            return "CC-PDM-1.0"
+        return "CC-PDDC"  # the retired public domain dedication and certification
+    if segs[0] != "licenses" or len(segs) < 2:
+        return None
+    code = segs[1]
+    if code == "publicdomain":
+        return "CC-PDDC"
+    if code == "mark":
+        return "CC-PDM-1.0"
+    if code not in _CC_CODES:
+        return None
+    version = segs[2] if len(segs) > 2 and re.fullmatch(r"\d\.\d", segs[2]) else None
+    port = None
+    if version and len(segs) > 3 and re.fullmatch(r"[a-z]{2,8}", segs[3]):
+        if not segs[3].startswith(("deed", "legalcode", "rdf")):
+            port = segs[3].upper()
+    return "-".join(p for p in ("CC", _CC_CODES[code], version, port) if p)
+
+
+def license_class(license_id: str | None) -> str:
+    """Class of an SPDX-style id; restrictions of CC licences combine (NC-ND -> noderivatives)."""
+    if not license_id:
+        return "unknown"
+    upper = license_id.upper()
+    if upper.startswith(
+        ("CC0", "CC-PDM", "CC-PDDC", "PDDL", "UNLICENSE", "LICENSEREF-PUBLIC-DOMAIN", "DL-DE-ZERO")
+    ):
+        return "public_domain"
+    if upper.startswith("CC-BY"):
+        elements = set()
+        for part in upper.split("-")[1:]:
+            if any(c.isdigit() for c in part):
+                break  # version and port follow
+            elements.add(part)
+        if "ND" in elements:
+            return "noderivatives"
+        if "NC" in elements:
+            return "noncommercial"
+        if "SA" in elements:
+            return "copyleft"
+        return "permissive"
+    if upper.startswith(("GFDL", "GPL", "LGPL", "AGPL", "FAL", "ODBL", "MPL", "EUPL")):
+        return "copyleft"
+    if upper.startswith(
+        ("MIT", "APACHE", "BSD", "ISC", "0BSD", "OGL", "ODC-BY", "WTFPL", "ZLIB", "ETALAB")
+    ) or upper.startswith("DL-DE-BY"):
+        return "permissive"
+    return "unknown"
+
+
+def _family(license_id: str) -> str:
+    """The licence without version and port: CC-BY-SA-3.0-DE -> CC-BY-SA, GFDL-1.3 -> GFDL."""
+    m = re.match(r"(.+?)-\d", license_id)
+    return (m.group(1) if m else license_id).upper()
+
+
+def _version(license_id: str) -> str | None:
+    m = re.search(r"-(\d+(?:\.\d+)?)(?:-|$)", license_id)
+    return m.group(1) if m else None
+
+
+def _compatible(a: str, b: str) -> bool:
+    """Same licence, allowing a missing version or a port on one side."""
+    if _family(a) != _family(b):
+        return False
+    va, vb = _version(a), _version(b)
+    return va is None or vb is None or va == vb
+
+
+# --------------------------------------------------------------------------------------------
+# Licence mentions in text (statements, meta values, JSON-LD names)
+# --------------------------------------------------------------------------------------------
+
+_CC_NAME = re.compile(r"creative[\s\-]*commons", re.I)
+_CC_ABBR = re.compile(
+    r"(?<![\w/.\-])(CC)[\s\-]?(BY(?:[\s\-/]*(?:NC|ND|SA)\b){0,2}|0|ZERO)\b"
+    r"(?:[\s\-]*v?(\d\.\d)\b)?(?:[\s\-]([A-Z]{2})\b)?",
+    re.I,
+)
+_CC_ELEMENTS = {
+    "BY": re.compile(
+        r"attribution|namensnennung|paternit[ée]|atribuci[óo]n|reconocimiento|attribuzione"
+        r"|atribui[çc][ãa]o|naamsvermelding",
+        re.I,
+    ),
+    "SA": re.compile(
+        r"share[\s\-]?alike|weitergabe unter gleichen bedingungen|partage dans les m[êe]mes"
+        r"|partage des conditions initiales|compartir[\s\-]?igual|condividi allo stesso modo"
+        r"|compartilha[\s\-]?igual|partilha nos termos|gelijk[\s\-]?delen",
+        re.I,
+    ),
+    "NC": re.compile(
+        r"non[\s\-]?commercial|nicht[\s\-]?kommerziell|pas d.utilisation commerciale"
+        r"|no[\s\-]?comercial|non[\s\-]?commerciale|n[ãa]o[\s\-]?comercial|niet[\s\-]?commercieel",
+        re.I,
+    ),
+    "ND": re.compile(
+        r"no[\s\-]?deriv\w*|keine bearbeitung|pas de modification|sin[\s\-]?obras?[\s\-]?derivadas?"
+        r"|sin[\s\-]?derivadas|non opere derivate|sem[\s\-]?deriva[çc][õo]es|geen[\s\-]?afgeleide",
+        re.I,
+    ),
+}
+_CC_ZERO = re.compile(r"\bzero\b|\bcc0\b|public domain dedication", re.I)
+_CC_PDM = re.compile(r"public domain mark", re.I)
+_CC_VERSION = re.compile(r"(?<![\d.])([1-4]\.[05])(?!\d)")
+# Jurisdiction names that follow the version of a ported licence (3.0 Germany -> -DE).
+_PORT_NAMES = {
+    "germany": "DE",
+    "deutschland": "DE",
+    "austria": "AT",
+    "österreich": "AT",
+    "switzerland": "CH",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "france": "FR",
+    "spain": "ES",
+    "españa": "ES",
+    "espana": "ES",
+    "italy": "IT",
+    "italia": "IT",
+    "netherlands": "NL",
+    "nederland": "NL",
+    "united states": "US",
+    "england and wales": "UK",
+    "scotland": "SCOTLAND",
+    "brazil": "BR",
+    "brasil": "BR",
+    "japan": "JP",
+    "australia": "AU",
+    "canada": "CA",
+    "portugal": "PT",
+    "poland": "PL",
+    "polska": "PL",
+    "mexico": "MX",
+    "méxico": "MX",
+    "argentina": "AR",
+    "chile": "CL",
+    "igo": "IGO",
+}
+_PORT_AFTER_VERSION = re.compile(
+    r"\s*(" + "|".join(sorted(map(re.escape, _PORT_NAMES), key=len, reverse=True)) + r")\b", re.I
+)
+_GFDL = re.compile(
+    r"GNU\s+Free\s+Documentation\s+Licen[cs]e|\bGFDL\b|\bGNU\s+FDL\b"
+    r"|Licen[cs]e\s+de\s+documentation\s+libre\s+GNU|GNU[\s\-]Lizenz\s+f[üu]r\s+freie\s+Dokumentation"
+    r"|Licencia\s+de\s+documentaci[óo]n\s+libre\s+(?:de\s+)?GNU",
+    re.I,
+)
+_GFDL_VERSION = re.compile(r"^[\s,]*(?:version|versi[óo]n|v\.?)?\s*(1\.[123])\b", re.I)
+_PUBLIC_DOMAIN = re.compile(
+    r"\b(?:public\s+domain|domaine\s+public|dominio\s+p[úu]blico|gemeinfrei|pubblico\s+dominio"
+    r"|dom[íi]nio\s+p[úu]blico|publiek\s+domein)\b",
+    re.I,
+)
+PUBLIC_DOMAIN_ID = "LicenseRef-Public-Domain"
+
+# A statement has to talk about licensing, not just name a licence in passing.
+_LICENSING_CONTEXT = re.compile(
+    r"licen[cs]|lizen[sz]|licenza|licen[çc]a|licentie|\bunder\b|\bunter\b|\bsous\b|\bbajo\b"
+    r"|\bbaixo\b|\bsotto\b|\bsob\b|\bonder\b|available|disponible|disponibile|dispon[íi]vel"
+    r"|verf[üu]gbar|released|published|distributed|dedicated|mis[e]?\s+à\s+disposition"
+    r"|\bCC[\s\-]?(?:BY|0)",
+    re.I,
+)
+# Where in a text node a licence mention or a copyright notice may start.
+_LICENSE_HINT = re.compile(
+    r"creative[\s\-]*commons|\bCC[\s\-]?(?:BY|0\b|zero)|GNU\s+Free\s+Doc|\bGFDL\b|GNU\s+FDL"
+    r"|documentation\s+libre|freie\s+Dokumentation|documentaci[óo]n\s+libre"
+    r"|public\s+domain|domaine\s+public|dominio\s+p[úu]blico|gemeinfrei|pubblico\s+dominio"
+    r"|dom[íi]nio\s+p[úu]blico|publiek\s+domein",
+    re.I,
+)
+_COPYRIGHT_HINT = re.compile(
+    r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
+    r"|rechte\s+vorbehalten|derechos\s+reservados|diritti\s+riservati|direitos\s+reservados"
+    r"|rechten\s+voorbehouden|版权所有|無断転載",
+    re.I,
+)
+# Lowercase substrings that every match of the hint regexes above contains. Python's regex
+# engine scans long alternations slowly, so the page text and then its text nodes are screened
+# with these first.
+_LICENSE_KEYS = (
+    "commons",
+    "cc by",
+    "cc-by",
+    "ccby",
+    "cc0",
+    "cc zero",
+    "cc-zero",
+    "gfdl",
+    "gnu",
+    "public domain",
+    "domaine public",
+    "dominio p",
+    "gemeinfrei",
+    "pubblico dominio",
+    "domínio p",
+    "dominio p",
+    "publiek domein",
+)
+_COPYRIGHT_KEYS = (
+    "©",
+    "(c)",
+    "copyright",
+    "copr.",
+    "rights reserved",
+    "right reserved",
+    "droits r",
+    "rechte vorbehalten",
+    "derechos reservados",
+    "diritti riservati",
+    "direitos reservados",
+    "rechten voorbehouden",
+    "版权所有",
+    "無断転載",
+)
+
+
+def _keys_present(lower: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(k for k in keys if k in lower)
+
+
+def _cc_named(window: str) -> str | None:
+    """`Creative Commons Attribution-ShareAlike 4.0 ...` (in several languages) -> SPDX id."""
+    if _CC_PDM.search(window):
+        return "CC-PDM-1.0"
+    if _CC_ZERO.search(window):
+        return "CC0-1.0"
+    elements = {name for name, pattern in _CC_ELEMENTS.items() if pattern.search(window)}
+    if not elements:
+        return None  # "a Creative Commons licence" without saying which
+    version = port = None
+    vm = _CC_VERSION.search(window)
+    if vm:
+        version = vm.group(1)
+        pm = _PORT_AFTER_VERSION.match(window, vm.end())
+        if pm and version != "4.0":
+            port = _PORT_NAMES[pm.group(1).lower()]
+    return _cc_id(elements, version, port)
+
+
+def _cc_id(elements: set[str], version: str | None, port: str | None) -> str:
+    parts = ["CC", "BY"]
+    if "NC" in elements:
+        parts.append("NC")
+    if "ND" in elements:
+        parts.append("ND")
+    elif "SA" in elements:
+        parts.append("SA")
+    return "-".join(parts + [p for p in (version, port) if p])
+
+
+def license_mentions(text: str, allow_public_domain: bool = False) -> list[tuple[int, str]]:
+    """(offset, SPDX id) of every licence named in a piece of text, in order."""
+    found: list[tuple[int, str]] = []
+    names = list(_CC_NAME.finditer(text))
+    for i, m in enumerate(names):
+        end = names[i + 1].start() if i + 1 < len(names) else len(text)
+        window = text[m.end() : min(end, m.end() + 160)]
+        window = re.split(r"[.;|](?=\s)|\n", window, maxsplit=1)[0]
+        license_id = _cc_named(window)
+        if license_id:
+            found.append((m.start(), license_id))
+    for m in _CC_ABBR.finditer(text):
+        prefix, elements, version, port = m.groups()
+        if prefix != "CC" and not version and "-" not in m.group(0) and elements.upper() != "0":
+            continue  # lowercase "cc by" in running text is rarely a licence
+        elements = elements.upper()
+        if elements in ("0", "ZERO"):
+            found.append((m.start(), "CC0-1.0"))
+            continue
+        parts = set(re.split(r"[\s\-/]+", elements)) - {"BY", ""}
+        if port and (not port.isupper() or version == "4.0"):
+            port = None
+        found.append((m.start(), _cc_id(parts, version, port)))
+    for m in _GFDL.finditer(text):
+        vm = _GFDL_VERSION.match(text, m.end())
+        found.append((m.start(), "GFDL-" + vm.group(1) if vm else "GFDL"))
+    if allow_public_domain:
+        for m in _PUBLIC_DOMAIN.finditer(text):
+            if not _CC_PDM.match(text, m.start()) and not re.match(
+                r"\s*dedication", text[m.end() : m.end() + 15], re.I
+            ):
+                found.append((m.start(), PUBLIC_DOMAIN_ID))
+    found.sort()
+    return _drop_versionless_duplicates(found)
+
+
+def _drop_versionless_duplicates(found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """ "Creative Commons Attribution (CC BY 4.0)" names one licence, not two."""
+    ids = [lid for _, lid in found]
+    out, seen = [], set()
+    for offset, lid in found:
+        if _version(lid) is None and any(
+            other != lid and _compatible(lid, other) and _version(other) for other in ids
+        ):
+            continue
+        if lid not in seen:
+            seen.add(lid)
+            out.append((offset, lid))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Scope: is a statement about the page or about something embedded in it?
+# --------------------------------------------------------------------------------------------
+
+_PAGE_SUBJECT = re.compile(
+    r"""
+    \b(?:this|our)\s+(?:web\s?site|site|blog|page|web\s?page|work|article|post|text|content
+        |document|wiki|book|publication|entry|story|essay|material|newsletter)s?\b
+    |\b(?:all|site|website|blog|original|written|editorial)\s+(?:the\s+)?(?:contents?|texts?
+        |material|posts|articles|writing)\b
+    |\bcontents?\s+(?:on|of)\s+(?:this|the)\b|\btext\s+is\s+available\b
+    |\b(?:except|unless)\s+(?:where\s+)?otherwise\s+(?:noted|stated|indicated|specified)\b
+    |\bce\s+(?:site|blog|texte|contenu|document|travail)\b
+    |\bcet(?:te)?\s+(?:article|page|œuvre|oeuvre|publication)\b
+    |\b(?:le|les)\s+(?:contenus?|textes?)\b|\bsauf\s+(?:mention|indication)\s+contraire\b
+    |\bdies(?:e[rsm]?)?\s+(?:Werk|Seite|Website|Webseite|Inhalte?|Text|Artikel|Blog|Beitrag
+        |Dokument)\b
+    |\b(?:der|die)\s+Texte?\b|\balle\s+Inhalte\b|\b(?:sofern|soweit)\s+nicht\s+anders\b
+    |\best[ae]\s+(?:sitio|web|blog|texto|trabajo|obra|p[áa]gina|art[íi]culo|contenido|documento
+        |entrada|publicaci[óo]n|site|s[íi]tio|conte[úu]do)\b
+    |\b(?:el|los|o|os)\s+(?:contenidos?|textos?|conte[úu]dos?)\b
+    |\bsalvo\s+(?:que\s+se\s+indique|indicaci[óo]n|donde)\b|\ba\s+menos\s+que\s+se\s+indique\b
+    |\bquest(?:[oa]\s+|')(?:sito|blog|testo|articolo|contenuto|documento|lavoro|opera|pagina)\b
+    |\b(?:il|i)\s+(?:testi?|contenuti)\b
+    """,
+    re.I | re.X,
+)
+# "Photo by ...", "Image: ...": an attribution line, whatever else the sentence says.
+_MEDIA_CREDIT = re.compile(
+    r"\b(?:photos?|image|picture|foto|bild|imagen|illustration|video|vid[ée]o|map|graphic"
+    r"|artwork|header\s+image|cover)\s*(?:by\b|:|credits?\b|courtesy\b|von\b|por\b|par\b|©)"
+    r"|\b(?:photo|image|bild|foto)\s*(?:credit|nachweis|quelle)",
+    re.I,
+)
+_MEDIA_WORDS = re.compile(
+    r"""\b(?:photos?|photograph\w*|images?|pictures?|illustrations?|drawings?|figures?|fig\.
+    |videos?|footage|audio|music|songs?|sounds?|maps?|charts?|diagrams?|graphics?|icons?|logos?
+    |artwork|paintings?|fonts?|typefaces?|screenshots?|thumbnails?|banners?|flickr
+    |wikimedia\s+commons|unsplash|pexels|pixabay|software|source\s+code|code|programs?
+    |plug-?ins?|themes?|templates?|librar(?:y|ies)|packages?|scripts?|datasets?
+    |vid[ée]os?|cartes?|dessins?|logiciels?|th[èe]mes?|ic[ôo]nes?
+    |fotos?|bild(?:er)?|abbildung(?:en)?|grafik(?:en)?|karten?|zeichnung(?:en)?|bildnachweis
+    |titelbild|quellcode|fotograf[íi]as?|im[áa]genes|ilustraci[óo]n(?:es)?|mapas?|dibujos?
+    |gr[áa]ficos?|logotipos?|iconos?|c[óo]digo|immagin[ei]|fotografi[ae])\b""",
+    re.I | re.X,
+)
+# "Licensed under CC BY 4.0" on its own line: a statement whose subject is the page.
+_STANDALONE = re.compile(
+    r"^\W*(?:licen[cs]ed\s+under|licen[cs]e\s*:|lizenz\s*:|lizenziert\s+unter|licencia\s*:"
+    r"|sous\s+licence|bajo\s+licencia|publicado\s+bajo|ver[öo]ffentlicht\s+unter)",
+    re.I,
+)
+_CONTAINER_TAGS = frozenset(
+    {"figure", "figcaption", "picture", "video", "audio", "blockquote", "q", "pre", "code"}
+)
+_MEDIA_CLASS = re.compile(r"caption|photo|image|img|gallery|thumb|figure|video|embed", re.I)
+_FOOTER_CLASS = re.compile(r"footer|copyright|licen[cs]e|legal|colophon|site-?info", re.I)
+_BLOCK_TAGS = frozenset(
+    "p li div td th dd dt dl footer section article aside header nav figcaption caption "
+    "blockquote address h1 h2 h3 h4 h5 h6 body main table tr ul ol form center pre details "
+    "summary figure".split()
+)
+_BREAK_TAGS = _BLOCK_TAGS | {"br", "hr"}
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "svg", "head", "title"})
+_BADGE_SRC = re.compile(r"creativecommons|licensebuttons|gnu\.org|/88x31|cc-by|badge", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?;|•·])\s|\n")
+
+
+def _tag(el) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _class_id(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _ancestors(el):
+    while el is not None:
+        yield el
+        el = el.getparent()
+
+
+def _block_of(el):
+    for anc in _ancestors(el):
+        if _tag(anc) in _BLOCK_TAGS:
+            return anc
+    return el
+
+
+def _in_container(el) -> bool:
+    return any(_tag(a) in _CONTAINER_TAGS for a in _ancestors(el))
+
+
+def _in_footer(el) -> bool:
+    for anc in _ancestors(el):
+        tag = _tag(anc)
+        if tag == "footer" or (anc.get("role") or "").lower() == "contentinfo":
+            return True
+        if tag in ("body", "html"):
+            return False
+        if _FOOTER_CLASS.search(_class_id(anc)):
+            return True
+    return False
+
+
+def _media_class_near(el, block) -> bool:
+    """Attribution blocks are usually styled as captions: look a few levels up."""
+    steps = 0
+    for anc in _ancestors(el):
+        if _MEDIA_CLASS.search(_class_id(anc)):
+            return True
+        if anc is block or steps > 6:
+            break
+        steps += 1
+    parent = block.getparent()
+    for anc in (parent, parent.getparent() if parent is not None else None):
+        if anc is not None and _tag(anc) not in ("body", "html"):
+            if _MEDIA_CLASS.search(_class_id(anc)):
+                return True
+    return False
+
+
+def _near_media(block) -> bool:
+    """An image, video or iframe (not a licence badge) in the block or right next to it."""
+    parent = block.getparent()
+    scope = block if parent is None or _tag(parent) in ("body", "html") else parent
+    if len(scope) > 50:
+        scope = block
+    for el in scope.iter("img", "video", "iframe", "picture", "audio", "object", "embed"):
+        src = el.get("src") or el.get("data-src") or ""
+        if _BADGE_SRC.search(src):
+            continue
+        link = next((a for a in _ancestors(el) if _tag(a) == "a"), None)
+        if link is not None and license_from_url(link.get("href")):
+            continue
+        return True
+    return False
+
+
+def _context_scope(el, block, sentence: str, rel_license: bool = False) -> str:
+    """Page or embedded, for a licence link or statement at `el` in `sentence`."""
+    if _MEDIA_CREDIT.search(sentence):
+        return EMBEDDED
+    if _in_container(el):
+        return EMBEDDED
+    if _PAGE_SUBJECT.search(sentence):
+        return PAGE
+    if _MEDIA_WORDS.search(sentence):
+        return EMBEDDED
+    if _media_class_near(el, block):
+        return EMBEDDED
+    if _in_footer(el) or rel_license:
+        return PAGE
+    if _near_media(block):
+        return EMBEDDED
+    if _STANDALONE.search(sentence):
+        return PAGE
+    return EMBEDDED  # when we cannot tell, do not claim the licence for the page
+
+
+class _BlockText:
+    """The visible text of a block element with the offsets of its nodes.
+
+    Block children and <br> become newlines (sentence boundaries); other whitespace runs become
+    one space, so `© 2024 <b>Jane</b>` reads as it renders.
+    """
+
+    def __init__(self, block):
+        self.text_at: dict[Any, int] = {}
+        self.tail_at: dict[Any, int] = {}
+        self.span: dict[Any, tuple[int, int]] = {}
+        parts: list[str] = []
+        length = 0
+
+        def add(piece: str | None) -> int:
+            nonlocal length
+            start = length
+            if piece:
+                piece = re.sub(r"\s+", " ", piece)
+                parts.append(piece)
+                length += len(piece)
+            return start
+
+        def brk() -> None:
+            nonlocal length
+            if parts and parts[-1] != "\n":
+                parts.append("\n")
+                length += 1
+
+        walker = etree.iterwalk(block, events=("start", "end", "comment", "pi"))
+        for event, el in walker:
+            if event in ("comment", "pi"):
+                if el is not block:
+                    self.tail_at[el] = add(el.tail)
+                continue
+            tag = _tag(el)
+            if event == "start":
+                if tag in _BREAK_TAGS and el is not block:
+                    brk()
+                self.span[el] = (length, length)
+                if tag in _SKIP_TAGS:
+                    walker.skip_subtree()
+                    continue
+                self.text_at[el] = add(el.text)
+            else:
+                self.span[el] = (self.span[el][0], length)
+                if el is not block:
+                    if tag in _BREAK_TAGS:
+                        brk()
+                    self.tail_at[el] = add(el.tail)
+        self.text = "".join(parts)
+
+    def sentence(self, start: int, end: int | None = None) -> tuple[int, str]:
+        """(offset, text) of the sentence around [start, end), capped at ~400 characters."""
+        end = start if end is None else end
+        left = 0
+        for m in _SENTENCE_END.finditer(self.text, max(0, start - 300), start):
+            left = m.end()
+        m = _SENTENCE_END.search(self.text, end)
+        right = m.end() if m else len(self.text)
+        left = max(left, start - 200)
+        right = min(right, max(end, start) + 200)
+        return left, self.text[left:right].strip()
+
+
+class _Page:
+    """One parsed page, with the block texts computed at most once."""
+
+    def __init__(self, root):
+        self.root = root
+        self._blocks: dict[Any, _BlockText] = {}
+
+    def block_text(self, block) -> _BlockText:
+        bt = self._blocks.get(block)
+        if bt is None:
+            bt = self._blocks[block] = _BlockText(block)
+        return bt
+
+
+# --------------------------------------------------------------------------------------------
+# Copyright notices
+# --------------------------------------------------------------------------------------------
+
+_NOTICE_PREFIX = re.compile(r"(?:(?:copyright|©|\(c\)|copr\.)[\s:]*)+", re.I)
+_YEARS = re.compile(
+    r"((?:19|20)\d\d)(?:\s*[-–—/]\s*((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy))?"
+    r"(?:\s*,\s*(?=(?:19|20)\d\d))?",
+    re.I,
+)
+_ARR = re.compile(
+    r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
+    r"|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+riservati"
+    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版权所有|無断転載を禁",
+    re.I,
+)
+_HOLDER_STOP = re.compile(
+    r"\||•|·|©|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b)|"
+    + _ARR.pattern
+    + r"|\b(?:some\s+rights|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
+    r"|theme\b|licen[cs]ed|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
+    r"|site\s+by|website\s+by|proudly)",
+    re.I,
+)
+_COMPANY_SUFFIX = re.compile(
+    r"(?:inc|llc|l\.l\.c|lp|llp|ltd|limited|gmbh|ag|s\.a|s\.l|sas|sarl|bv|b\.v|nv|n\.v|pty|plc"
+    r"|co|corp|e\.v)\b\.?",
+    re.I,
+)
+_TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?\s*$")
+_ABBREV_BEFORE_DOT = re.compile(
+    r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Corp|LP|LLP|LLC|Pty|Jr|Sr|St|Dr|Mr|Mrs|Ms|Prof|S\.A|e\.V|Bros))$"
+)
+
+
+@dataclasses.dataclass
+class _Notice:
+    text: str
+    holder: str | None
+    years: list[int]
+    all_rights_reserved: bool
+    scope: str
+    in_footer: bool
+
+
+def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bool, int] | None:
+    """Parse `© 2016 Houston Press, LP. All rights reserved.` starting at `start`.
+
+    Returns (notice, holder, years, all_rights_reserved, end) or None when the word copyright
+    is just a word (no ©, no year): "copyright law", a nav link "Copyright".
+    """
+    m = _NOTICE_PREFIX.match(text, start)
+    if not m:
+        return None
+    prefix = m.group()
+    pos = m.end()
+    has_symbol = "©" in prefix or "(c)" in prefix.lower()
+    years: list[int] = []
+    holder_before = ""
+    by = re.match(r"\s*(?:by|von|par|por)\s+", text[pos:], re.I)
+    if by:
+        pos += by.end()
+    ym = _YEARS.match(text, pos)
+    if ym:
+        years = _years_of(ym.group())
+        pos = ym.end()
+    else:
+        # "© The Guardian 2024": the holder may come first.
+        segment = text[pos : _holder_end(text, pos)]
+        trailing = _TRAILING_YEARS.search(segment)
+        if trailing:
+            holder_before = segment[: trailing.start()]
+            years = _years_of(trailing.group())
+            pos += trailing.end()
+    if not has_symbol and not years:
+        return None
+    if holder_before:
+        holder = _clean_holder(holder_before)
+        end = pos
+    else:
+        stop = _holder_end(text, pos)
+        holder = _clean_holder(text[pos:stop])
+        end = stop
+    if holder is None and not years:
+        return None
+    arr = _ARR.match(text, end) or re.compile(r"[\s.,]*(?:" + _ARR.pattern + ")", re.I).match(
+        text, end
+    )
+    if arr:
+        end = arr.end()
+        if text[end : end + 1] == ".":
+            end += 1
+    notice = re.sub(r"\s+", " ", text[start:end]).strip(" ,;|-–—")
+    return notice, holder, years, bool(arr), end
+
+
+def _holder_end(text: str, pos: int) -> int:
+    """Where the holder's name ends: a separator, a stop phrase, or a sentence end."""
+    limit = min(len(text), pos + 120)
+    stop = _HOLDER_STOP.search(text, pos, limit)
+    end = stop.start() if stop else limit
+    for m in re.finditer(r"\.(?=\s)|,(?=\s)", text[pos:end]):
+        cut = pos + m.start()
+        before = text[pos:cut]
+        if m.group() == ".":
+            if _ABBREV_BEFORE_DOT.search(before):
+                continue  # "Amy X. Zhang", "Press, LP. All rights..."
+            return cut
+        after = text[cut + 1 : cut + 12].strip()
+        if _COMPANY_SUFFIX.match(after):
+            continue  # "Houston Press, LP"
+        return cut
+    return end
+
+
+def _clean_holder(raw: str) -> str | None:
+    holder = re.sub(r"\s+", " ", raw).strip(" \t.,;:-–—|")
+    holder = re.sub(r"^(?:by|von|par|por)\s+", "", holder, flags=re.I)
+    holder = _NOTICE_PREFIX.sub("", holder, count=1) if _NOTICE_PREFIX.match(holder) else holder
+    holder = holder.strip(" .,;:-–—")
+    if not holder or not re.search(r"[^\W\d_]", holder) or len(holder) > 100:
+        return None
+    if _ARR.fullmatch(holder) or holder.lower() in ("all rights", "copyright", "the"):
+        return None
+    return holder
+
+
+def _years_of(text: str) -> list[int]:
+    years: set[int] = set()
+    for m in _YEARS.finditer(text):
+        first = int(m.group(1))
+        years.add(first)
+        second = m.group(2)
+        if second and second.isdigit():
+            value = int(second) if len(second) == 4 else (first // 100) * 100 + int(second)
+            if first <= value <= first + 200:
+                years.add(value)
+    return sorted(years)
+
+
+# --------------------------------------------------------------------------------------------
+# Result
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Evidence:
+    source: str
+    license: str
+    scope: str
+    snippet: str
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class LicenseSignals:
+    """Everything the licensing stage measured on one page; `to_attributes` gives the columns."""
+
+    license: str | None = None
+    license_class: str = "unknown"
+    license_conflict: bool = False
+    license_evidence: list[Evidence] = dataclasses.field(default_factory=list)
+    copyright_notice: str | None = None
+    copyright_holder: str | None = None
+    copyright_years: list[int] = dataclasses.field(default_factory=list)
+    all_rights_reserved: bool = False
+    tdm_reservation: bool | None = None  # None: no TDMRep statement
+    tdm_policy: str | None = None
+    noai: bool = False
+    noimageai: bool = False
+    content_usage: str | None = None  # raw Content-Usage header (or http-equiv meta) value
+    page_usage_preferences: dict[str, str] = dataclasses.field(default_factory=dict)
+    robots: RobotsVerdict | None = None
+    license_error: str | None = None
+
+    def set_robots(self, verdict: RobotsVerdict | None) -> LicenseSignals:
+        self.robots = verdict
+        return self
+
+    @property
+    def ai_preferences(self) -> dict[str, str]:
+        """Header/meta and robots.txt preferences combined, most restrictive per category."""
+        robots_prefs = self.robots.usage_preferences if self.robots else {}
+        return combine_usage_preferences(self.page_usage_preferences, robots_prefs)
+
+    @property
+    def ai_train_opt_out(self) -> bool | None:
+        prefs = self.ai_preferences
+        if "n" in (prefs.get("train-ai"), prefs.get("train-genai")):
+            return True
+        if prefs.get("train-ai") == "y":
+            return False
+        return None
+
+    def opt_out_signals(self) -> list[str]:
+        signals = []
+        if self.tdm_reservation:
+            signals.append(OPT_OUT_TDM)
+        if self.noai:
+            signals.append(OPT_OUT_NOAI)
+        if self.ai_train_opt_out:
+            signals.append(OPT_OUT_AI_PREF)
+        if self.robots is not None:
+            disallowed = self.robots.disallowed_agents()
+            signals += [OPT_OUT_ROBOTS + a.lower() for a in _AI_AGENTS if a in disallowed]
+        return signals
+
+    def to_attributes(self) -> dict[str, Any]:
+        """Keyed by exactly the ledger column names of schemas/licensing.py."""
+        robots = self.robots
+        attrs: dict[str, Any] = {
+            "license": self.license,
+            "license_class": self.license_class,
+            "license_conflict": self.license_conflict,
+            "license_evidence": [e.to_dict() for e in self.license_evidence],
+            "copyright_notice": self.copyright_notice,
+            "copyright_holder": self.copyright_holder,
+            "copyright_years": list(self.copyright_years),
+            "all_rights_reserved": self.all_rights_reserved,
+            "tdm_reservation": self.tdm_reservation,
+            "tdm_policy": self.tdm_policy,
+            "noai": self.noai,
+            "noimageai": self.noimageai,
+            "content_usage": self.content_usage,
+            "robots_content_usage": robots.content_usage if robots else None,
+            "ai_preferences": self.ai_preferences or None,
+            "ai_train_opt_out": self.ai_train_opt_out,
+            "robots_status": robots.status if robots else None,
+            "robots_fetch_date": robots.fetch_date if robots else None,
+        }
+        for agent in AGENTS:
+            attrs[agent_column(agent)] = robots.allowed.get(agent) if robots else None
+        attrs["opt_out_signals"] = self.opt_out_signals()
+        attrs["license_error"] = self.license_error
+        return attrs
+
+
+# --------------------------------------------------------------------------------------------
+# Detection
+# --------------------------------------------------------------------------------------------
+
+
+def detect_license_signals(
+    html: str | None,
+    headers: list[tuple[str, str]] | None,
+    url: str | None = None,
+    tree=None,
+) -> LicenseSignals:
+    """Licence, copyright and opt-out signals of one page. Never raises.
+
+    `tree`: an lxml tree of the same HTML (e.g. trafilatura's `load_html`) to avoid a second
+    parse; it is only read. `url` resolves relative `rel=license` links. On an internal failure
+    the result is `unknown` with the error in `license_error`.
+    """
+    try:
+        return _detect(html or "", list(headers or []), url, tree)
+    except Exception as exc:  # noqa: BLE001 - a bad page must not stop the pipeline
+        return LicenseSignals(license_error=f"{type(exc).__name__}: {exc}"[:300])
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.evidence: list[Evidence] = []
+        self._seen: set[tuple[str, str, str, str]] = set()
+
+    def add(self, source: str, license_id: str | None, scope: str, snippet: str) -> None:
+        if not license_id or len(self.evidence) >= MAX_EVIDENCE:
+            return
+        snippet = re.sub(r"\s+", " ", snippet or "").strip()[:MAX_SNIPPET]
+        key = (source, license_id, scope, snippet)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.evidence.append(Evidence(source, license_id, scope, snippet))
+
+
+def _detect(html: str, headers: list[tuple[str, str]], url: str | None, tree) -> LicenseSignals:
+    sig = LicenseSignals()
+    found = _Collector()
+    meta_copyright: list[str] = []
+    jsonld_copyright: dict[str, Any] = {}
+    tdm_values: list[str] = []
+    tdm_policies: list[str] = []
+    usage_values: list[str] = []
+
+    # --- HTTP headers ---
+    for name, value in headers:
+        lname = (name or "").strip().lower()
+        value = (value or "").strip()
+        if lname == "link":
+            for href, rels in _link_header_entries(value):
+                if "license" in rels:
+                    found.add("http_link_header", license_from_url(href), PAGE, f"Link: <{href}>")
+        elif lname == "x-robots-tag":
+            _apply_robots_directives(sig, value)
+        elif lname == "tdm-reservation":
+            tdm_values.append(value)
+        elif lname == "tdm-policy":
+            tdm_policies.append(value)
+        elif lname == "content-usage":
+            usage_values.append(value)
+
+    # --- HTML ---
+    root = _root_of(tree) if tree is not None else _parse(html)
+    if root is not None:
+        page = _Page(root)
+        _scan_head_and_meta(
+            root, url, sig, found, meta_copyright, tdm_values, tdm_policies, usage_values
+        )
+        _scan_json_ld(root, found, jsonld_copyright)
+        _scan_anchors(root, url, page, found)
+        notices: list[_Notice] = []
+        arr_page = _scan_text(page, found, notices)
+        sig.all_rights_reserved = arr_page or any(
+            n.all_rights_reserved for n in notices if n.scope == PAGE
+        )
+        _choose_copyright(sig, notices, meta_copyright, jsonld_copyright)
+
+    # --- opt-outs ---
+    reservations = [v for v in (t.strip() for t in tdm_values) if v in ("0", "1")]
+    if reservations:
+        # TDMRep has several channels; when they disagree we keep the reservation.
+        sig.tdm_reservation = "1" in reservations
+    sig.tdm_policy = next((p for p in tdm_policies if p), None)
+    if usage_values:
+        sig.content_usage = ", ".join(usage_values)[:500]
+        sig.page_usage_preferences = combine_usage_preferences(
+            *(parse_usage_preferences(v) for v in usage_values)
+        )
+
+    sig.license_evidence = found.evidence
+    _decide_license(sig)
+    return sig
+
+
+def _root_of(tree):
+    root = tree.getroot() if hasattr(tree, "getroot") else tree
+    return root
+
+
+def _parse(html: str):
+    if not html or not html.strip():
+        return None
+    if len(html) > _MAX_HTML_CHARS:
+        html = html[: _MAX_HTML_CHARS * 2 // 3] + html[-_MAX_HTML_CHARS // 3 :]
+    data = html.replace("\x00", "").encode("utf-8", "replace")
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, huge_tree=True)
+    try:
+        return lxml.html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None  # e.g. a page of only whitespace or comments
+
+
+def _absolute(url: str | None, href: str | None) -> str | None:
+    """Resolve a relative licence link (rel=license, few per page) against the page URL."""
+    if href and url and not re.match(r"^[a-z][a-z0-9+.-]*:|^//", href.strip(), re.I):
+        try:
+            return urljoin(url, href.strip())
+        except ValueError:
+            return href
+    return href
+
+
+def _link_header_entries(value: str):
+    for m in re.finditer(r"<([^>]*)>((?:\s*;\s*[^;,<]+(?:=\"[^\"]*\")?)*)", value):
+        rel = re.search(r"\brel\s*=\s*\"?([^\";,]+)\"?", m.group(2), re.I)
+        rels = rel.group(1).lower().split() if rel else []
+        yield m.group(1).strip(), rels
+
+
+def _apply_robots_directives(sig: LicenseSignals, value: str) -> None:
+    for token in re.split(r"[,\s]+", value.lower()):
+        token = token.rsplit(":", 1)[-1]  # "otherbot: noai"
+        if token == "noai":
+            sig.noai = True
+        elif token == "noimageai":
+            sig.noimageai = True
+
+
+_META_LICENSE_NAMES = frozenset(
+    {
+        "license",
+        "licence",
+        "dc.rights",
+        "dc.license",
+        "dcterms.license",
+        "dcterms.rights",
+        "dc:rights",
+        "dc:license",
+        "dcterms:license",
+        "dcterms:rights",
+        "cc:license",
+        "rights",
+        "copyright",
+        "og:license",
+    }
+)
+_META_COPYRIGHT_NAMES = frozenset(
+    {"copyright", "dc.rights", "dcterms.rights", "dc:rights", "rights"}
+)
+_ROBOTS_META_NAMES = frozenset({"robots"} | {a.lower() for a in AGENTS if a != "*"})
+_MEDIA_ITEMTYPES = re.compile(r"ImageObject|VideoObject|AudioObject|MediaObject|Photograph", re.I)
+
+
+def _scan_head_and_meta(
+    root, url, sig, found, meta_copyright, tdm_values, tdm_policies, usage_values
+):
+    for el in root.iter("link"):
+        rels = (el.get("rel") or "").lower().split()
+        href = _absolute(url, el.get("href"))
+        if "license" in rels:
+            found.add(
+                "link_rel_license",
+                license_from_url(href),
+                PAGE,
+                f'<link rel="license" href="{href}">',
+            )
+        elif (el.get("itemprop") or "").lower() == "license":
+            found.add(
+                "meta", license_from_url(href), _itemscope_scope(el), f"itemprop=license {href}"
+            )
+    for el in root.iter("meta"):
+        name = (el.get("name") or el.get("property") or "").strip().lower()
+        equiv = (el.get("http-equiv") or "").strip().lower()
+        content = (el.get("content") or "").strip()
+        if not content:
+            continue
+        if name in _ROBOTS_META_NAMES or equiv == "x-robots-tag":
+            _apply_robots_directives(sig, content)
+        elif name == "tdm-reservation":
+            tdm_values.append(content)
+        elif name == "tdm-policy":
+            tdm_policies.append(content)
+        elif name == "content-usage" or equiv == "content-usage":
+            usage_values.append(content)
+        itemprop = (el.get("itemprop") or "").strip().lower()
+        if name in _META_LICENSE_NAMES or itemprop == "license":
+            scope = _itemscope_scope(el) if itemprop == "license" else PAGE
+            ids = _license_ids_of_value(content)
+            for license_id in ids:
+                found.add("meta", license_id, scope, f"{name or 'itemprop=license'}: {content}")
+            if not ids and name in _META_COPYRIGHT_NAMES:
+                meta_copyright.append(content)
+
+
+def _itemscope_scope(el) -> str:
+    for anc in _ancestors(el):
+        if anc.get("itemscope") is not None:
+            return EMBEDDED if _MEDIA_ITEMTYPES.search(anc.get("itemtype") or "") else PAGE
+    return PAGE
+
+
+def _license_ids_of_value(value: str) -> list[str]:
+    """A meta or JSON-LD value: a licence URL, or a licence name."""
+    if re.match(r"^(?:https?:)?//|^www\.", value.strip(), re.I):
+        license_id = license_from_url(value)
+        return [license_id] if license_id else []
+    return [lid for _, lid in license_mentions(value, allow_public_domain=True)]
+
+
+# --- JSON-LD ---
+
+_PAGE_TYPES = frozenset(
+    t.lower()
+    for t in (
+        "CreativeWork Article NewsArticle BlogPosting Blog WebPage WebSite ScholarlyArticle "
+        "TechArticle Report AnalysisNewsArticle OpinionNewsArticle ReportageNewsArticle "
+        "ReviewNewsArticle BackgroundNewsArticle LiveBlogPosting SocialMediaPosting "
+        "DiscussionForumPosting QAPage FAQPage AboutPage ProfilePage CollectionPage ItemPage "
+        "MedicalWebPage ContactPage SearchResultsPage Book Chapter Thesis Course LearningResource "
+        "HowTo Recipe Guide Legislation Question Answer"
+    ).split()
+)
+_MEDIA_TYPES = frozenset(
+    t.lower()
+    for t in (
+        "ImageObject VideoObject AudioObject MediaObject Photograph MusicRecording 3DModel "
+        "ImageGallery VideoGallery Dataset SoftwareApplication SoftwareSourceCode"
+    ).split()
+)
+_MEDIA_KEYS = frozenset(
+    {"image", "video", "audio", "thumbnail", "logo", "associatedmedia", "primaryimageofpage"}
+)
+_PAGE_KEYS = frozenset({None, "@graph", "mainentity", "mainentityofpage", "ispartof"})
+
+
+def _scan_json_ld(root, found: _Collector, copyright_info: dict[str, Any]) -> None:
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        text = (script.text or "").strip()
+        text = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|\]\]>\s*$|^<!--|-->$", "", text).strip()
+        if not text:
+            continue
+        try:
+            data = json.loads(text, strict=False)
+        except (ValueError, RecursionError):
+            continue
+        _walk_json_ld(data, None, False, found, copyright_info, 0)
+
+
+def _types_of(node: dict) -> set[str]:
+    types = node.get("@type") or []
+    if isinstance(types, str):
+        types = [types]
+    return {str(t).rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower() for t in types}
+
+
+def _walk_json_ld(node, key, inside_media, found, copyright_info, depth) -> None:
+    if depth > 12:
+        return
+    if isinstance(node, list):
+        for item in node[:200]:
+            _walk_json_ld(item, key, inside_media, found, copyright_info, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    types = _types_of(node)
+    media = inside_media or bool(types & _MEDIA_TYPES) or key in _MEDIA_KEYS
+    is_page = not media and bool(types & _PAGE_TYPES) and key in _PAGE_KEYS
+    scope = PAGE if is_page else EMBEDDED
+    licence = node.get("license") or node.get("schema:license")
+    for value in licence if isinstance(licence, list) else [licence]:
+        if isinstance(value, dict):
+            value = value.get("url") or value.get("@id") or value.get("name")
+        if isinstance(value, str) and value.strip():
+            for license_id in _license_ids_of_value(value):
+                type_name = next(iter(sorted(types)), "thing")
+                found.add("json_ld", license_id, scope, f"{type_name}.license: {value}")
+    if is_page:
+        holder = node.get("copyrightHolder")
+        if isinstance(holder, list) and holder:
+            holder = holder[0]
+        if isinstance(holder, dict):
+            holder = holder.get("name")
+        if isinstance(holder, str) and holder.strip():
+            copyright_info.setdefault("holder", holder.strip()[:100])
+        year = node.get("copyrightYear")
+        if isinstance(year, (int, str)) and re.fullmatch(r"\s*(?:19|20)\d\d\s*", str(year)):
+            copyright_info.setdefault("years", [int(year)])
+        notice = node.get("copyrightNotice")
+        if isinstance(notice, str) and notice.strip():
+            copyright_info.setdefault("notice", notice.strip()[:300])
+    for child_key, child in node.items():
+        if isinstance(child, (dict, list)):
+            ck = child_key.lower() if child_key != "@graph" else "@graph"
+            _walk_json_ld(child, ck, media, found, copyright_info, depth + 1)
+
+
+# --- anchors and text ---
+
+
+def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None:
+    for a in root.iter("a"):
+        href = a.get("href")
+        rel_license = "license" in (a.get("rel") or "").lower().split()
+        if rel_license:
+            href = _absolute(url, href)
+        if not href or not any(k in href.lower() for k in _LICENSE_HREF_KEYS):
+            continue
+        license_id = license_from_url(href)
+        if not license_id:
+            continue
+        block = _block_of(a)
+        bt = page.block_text(block)
+        start, end = bt.span.get(a, (0, 0))
+        _, sentence = bt.sentence(start, end)
+        scope = _context_scope(a, block, sentence, rel_license)
+        found.add("anchor", license_id, scope, f"{sentence} <{href}>" if sentence else href)
+
+
+def _candidate_text_nodes(body, keys: tuple[str, ...]):
+    """(element holding the text, text, is_tail) for visible body text containing a key."""
+    walker = etree.iterwalk(body, events=("start", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
+            if _tag(el) in _SKIP_TAGS:
+                walker.skip_subtree()
+            elif el.text:
+                lower = el.text.lower()
+                if any(k in lower for k in keys):
+                    yield el, el.text, False
+        if el is not body and el.tail:
+            lower = el.tail.lower()
+            if any(k in lower for k in keys):
+                yield el, el.tail, True
+
+
+def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
+    """Text statements and copyright notices; returns True if the page says all rights reserved."""
+    body = page.root.find("body")
+    if body is None:
+        body = page.root
+    # Screen the page's text (not its markup: class="copyright" must not count) in one C call.
+    lower = etree.tostring(body, method="text", encoding=str).lower()
+    license_keys = _keys_present(lower, _LICENSE_KEYS)
+    copyright_keys = _keys_present(lower, _COPYRIGHT_KEYS)
+    if not (license_keys or copyright_keys):
+        return False
+    seen_sentences: set[tuple[Any, int]] = set()
+    notice_ends: dict[Any, int] = {}
+    arr_page = False
+    hits = 0
+    for el, text, is_tail in _candidate_text_nodes(body, license_keys + copyright_keys):
+        lower = text.lower()
+        lic_hit = any(k in lower for k in license_keys) and _LICENSE_HINT.search(text)
+        cr_hit = any(k in lower for k in copyright_keys) and _COPYRIGHT_HINT.search(text)
+        if not (lic_hit or cr_hit):
+            continue
+        hits += 1
+        if hits > _MAX_TEXT_HITS:
+            break
+        holder_el = el.getparent() if is_tail and el.getparent() is not None else el
+        block = _block_of(holder_el)
+        bt = page.block_text(block)
+        base = (bt.tail_at if is_tail else bt.text_at).get(el)
+        if base is None:
+            continue
+        # Offsets in bt.text are after whitespace normalization: re-find the hit there.
+        node_text = re.sub(r"\s+", " ", text)
+        if lic_hit:
+            for m in _LICENSE_HINT.finditer(node_text):
+                offset, sentence = bt.sentence(base + m.start(), base + m.end())
+                if (block, offset) in seen_sentences:
+                    continue
+                seen_sentences.add((block, offset))
+                _statements_in(sentence, holder_el, block, found)
+        if cr_hit:
+            for m in _COPYRIGHT_HINT.finditer(node_text):
+                at = base + m.start()
+                if at < notice_ends.get(block, -1):
+                    continue  # inside a notice already parsed ("Copyright © 2017")
+                _, sentence = bt.sentence(at, base + m.end())
+                scope = _notice_scope(holder_el, block, sentence)
+                parsed = _parse_notice(bt.text, at) if not _ARR.match(m.group()) else None
+                if parsed:
+                    notice, holder, years, arr, end = parsed
+                    notice_ends[block] = end
+                    notices.append(
+                        _Notice(notice, holder, years, arr, scope, _in_footer(holder_el))
+                    )
+                elif _ARR.match(bt.text, at) and scope == PAGE:
+                    arr_page = True
+    return arr_page
+
+
+def _statements_in(sentence: str, el, block, found: _Collector) -> None:
+    if not _LICENSING_CONTEXT.search(sentence):
+        return
+    page_subject = _PAGE_SUBJECT.search(sentence) is not None
+    mentions = license_mentions(sentence, allow_public_domain=page_subject)
+    if not mentions:
+        return
+    scope = _context_scope(el, block, sentence)
+    for _, license_id in mentions:
+        found.add("text_statement", license_id, scope, sentence)
+
+
+def _notice_scope(el, block, sentence: str) -> str:
+    if _MEDIA_CREDIT.search(sentence) or _in_container(el) or _media_class_near(el, block):
+        return EMBEDDED
+    return PAGE
+
+
+def _choose_copyright(sig, notices, meta_copyright, jsonld_copyright) -> None:
+    page_notices = [n for n in notices if n.scope == PAGE]
+    footer = [n for n in page_notices if n.in_footer]
+    chosen = (footer or page_notices or [None])[-1]
+    if chosen is None:
+        for value in meta_copyright:
+            parsed = None
+            for m in _NOTICE_PREFIX.finditer(value):
+                parsed = _parse_notice(value, m.start())
+                if parsed:
+                    break
+            if parsed:
+                notice, holder, years, arr, _ = parsed
+                chosen = _Notice(notice, holder, years, arr, PAGE, False)
+            elif len(value) <= 100 and re.search(r"[^\W\d_]", value):
+                arr = bool(_ARR.search(value))
+                chosen = _Notice(value, _clean_holder(value), _years_of(value), arr, PAGE, False)
+            if chosen:
+                break
+    if chosen is not None:
+        sig.copyright_notice = chosen.text[:300]
+        sig.copyright_holder = chosen.holder
+        sig.copyright_years = chosen.years
+        sig.all_rights_reserved = sig.all_rights_reserved or chosen.all_rights_reserved
+    if not sig.copyright_holder and jsonld_copyright.get("holder"):
+        sig.copyright_holder = jsonld_copyright["holder"]
+    if not sig.copyright_years and jsonld_copyright.get("years"):
+        sig.copyright_years = jsonld_copyright["years"]
+    if not sig.copyright_notice and jsonld_copyright.get("notice"):
+        sig.copyright_notice = jsonld_copyright["notice"]
+
+
+def _decide_license(sig: LicenseSignals) -> None:
+    """Only page-scope evidence counts; disagreement -> most restrictive + license_conflict."""
+    page = [e for e in sig.license_evidence if e.scope == PAGE]
+    if page:
+        sig.license_conflict = any(
+            not _compatible(a.license, b.license) for i, a in enumerate(page) for b in page[i + 1 :]
+        )
+
+        def rank(e: Evidence):
+            return (
+                _RESTRICTIVENESS[license_class(e.license)],
+                _SOURCE_STRENGTH[e.source],
+                _version(e.license) is not None,
+            )
+
+        best = max(page, key=rank)
+        license_id = best.license
+        if _version(license_id) is None:
+            # "Creative Commons Attribution-ShareAlike" in the footer, the version in <head>.
+            versioned = [
+                e for e in page if _compatible(e.license, license_id) and _version(e.license)
+            ]
+            if versioned:
+                license_id = max(versioned, key=rank).license
+        sig.license = license_id
+        sig.license_class = license_class(license_id)
+        if sig.all_rights_reserved:
+            # "All rights reserved" next to an open licence: keep the restrictive reading.
+            sig.license_conflict = True
+            sig.license_class = "all_rights_reserved"
+    elif sig.all_rights_reserved or sig.copyright_notice:
+        # A notice without a licence: copyright law's default, all rights reserved.
+        sig.license_class = "all_rights_reserved"
+    else:
+        sig.license_class = "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# Policy, dedup preference, manifest stats
+# --------------------------------------------------------------------------------------------
+
+
+def is_open_and_not_opted_out(attributes: dict | None) -> bool:
+    """Open licence (public domain, permissive, copyleft) and no opt-out signal at all."""
+    if not attributes:
+        return False
+    return attributes.get("license_class") in OPEN_CLASSES and not attributes.get("opt_out_signals")
+
+
+def policy_drop_reason(policy: str, attributes: dict | None) -> str | None:
+    """The drop reason for a document under a licence policy, or None to keep it."""
+    if policy not in LICENSE_POLICIES:
+        raise ValueError(f"unknown licence policy {policy!r}; choose from {LICENSE_POLICIES}")
+    attributes = attributes or {}
+    if policy in ("open", "open-no-optout"):
+        if attributes.get("license_class") not in OPEN_CLASSES:
+            return "license_policy:not_open"
+    if policy in ("no-optout", "open-no-optout"):
+        signals = attributes.get("opt_out_signals") or []
+        if OPT_OUT_TDM in signals:
+            return "license_policy:tdm_reservation"
+        if OPT_OUT_NOAI in signals:
+            return "license_policy:noai"
+        if OPT_OUT_AI_PREF in signals:
+            return "license_policy:ai_preference"
+        if any(s.startswith(OPT_OUT_ROBOTS) for s in signals):
+            return "license_policy:robots_disallow"
+    return None
+
+
+def ledger_stats(table) -> dict:
+    """Additive counts for manifest.json from one ledger shard (a pyarrow.Table)."""
+    names = set(table.column_names)
+    stats: dict[str, dict[str, int]] = {}
+
+    def count_values(column: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for value in table.column(column).to_pylist():
+            if value is not None:
+                counts[str(value)] = counts.get(str(value), 0) + 1
+        return counts
+
+    for column in ("license_class", "license", "robots_status"):
+        if column in names:
+            stats[column] = count_values(column)
+    if "opt_out_signals" in names:
+        opt_out: dict[str, int] = {}
+        for signals in table.column("opt_out_signals").to_pylist():
+            for signal in signals or []:
+                opt_out[signal] = opt_out.get(signal, 0) + 1
+            if signals:
+                opt_out["any"] = opt_out.get("any", 0) + 1
+        stats["opt_out"] = opt_out
+    flags: dict[str, int] = {}
+    for column in (
+        "license_conflict",
+        "all_rights_reserved",
+        "noimageai",
+        "tdm_reservation",
+        "noai",
+    ):
+        if column in names:
+            flags[column] = sum(1 for v in table.column(column).to_pylist() if v)
+    for column in ("copyright_notice", "tdm_policy", "content_usage", "license_error"):
+        if column in names:
+            flags[column] = sum(1 for v in table.column(column).to_pylist() if v is not None)
+    if flags:
+        stats["license_flags"] = flags
+    return stats
+
+
+# --------------------------------------------------------------------------------------------
+# Beam
+# --------------------------------------------------------------------------------------------
+
+
+class LicenseTagFn(beam.DoFn):
+    """Tags alive documents with licence, copyright and opt-out signals; drops nothing.
+
+    `robots_paths`: WARC files of robots.txt responses (`--robots`), loaded once per worker.
+    """
+
+    def __init__(self, robots_paths: list[str] | None = None):
+        self._robots_paths = list(robots_paths or [])
+        self._robots: RobotsIndex | None = None
+
+    def setup(self):
+        if self._robots_paths:
+            self._robots = RobotsIndex.from_warc_paths(self._robots_paths)
+
+    def process(self, doc):
+        if doc.alive:
+            start = time.perf_counter()
+            sig = detect_license_signals(doc.html or "", doc.http_headers, doc.url)
+            if self._robots is not None:
+                try:
+                    sig.set_robots(self._robots.evaluate(doc.url, doc.warc_date))
+                except Exception as exc:  # noqa: BLE001
+                    sig.set_robots(RobotsVerdict("error"))
+                    sig.license_error = sig.license_error or f"robots: {exc}"[:300]
+            doc.attributes[NAMESPACE] = sig.to_attributes()
+            doc.timings["license"] = doc.timings.get("license", 0.0) + time.perf_counter() - start
+        yield doc
+
+
+class LicensePolicyFn(beam.DoFn):
+    """Drops alive documents per licence policy: tag-only, open, no-optout, open-no-optout."""
+
+    def __init__(self, policy: str = DEFAULT_POLICY):
+        if policy not in LICENSE_POLICIES:
+            raise ValueError(f"unknown licence policy {policy!r}; choose from {LICENSE_POLICIES}")
+        self._policy = policy
+
+    def process(self, doc):
+        if doc.alive and self._policy != "tag-only":
+            reason = policy_drop_reason(self._policy, doc.attributes.get(NAMESPACE))
+            if reason:
+                doc.drop(reason)
+        yield doc
