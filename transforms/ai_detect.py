@@ -1,0 +1,569 @@
+"""How likely each document is machine-generated (issue 5).
+
+Three signals, kept apart in the ledger and combined into `ai_score`:
+  * a quantised fastText classifier shipped in transforms/models/ (`ai_model_score`),
+  * assistant boilerplate phrases ("As an AI language model", "I hope this helps", ...) in
+    several languages (`ai_markers`), each of which raises the score,
+  * the crawl date: pages fetched before ChatGPT's release (2022-11-30) are very unlikely to be
+    machine-written (`crawl_before_chatgpt`, recorded only; trainers decide how to use it).
+A fourth, the mean score of the document's host within the run, is computed afterwards by
+`HostAiScores` and joined back by the pipeline as `host_ai_score`. It is not folded into
+`ai_score` so that a document's verdict does not depend on what else happens to be in the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+from apache_beam.utils.windowed_value import WindowedValue
+
+from transforms.document import WarcDoc
+
+NAMESPACE = "ai"
+DROP_REASON = "ai_generated"
+POLICIES = ("tag-only", "drop")
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL_PATH = str(MODEL_DIR / "ai_detector-v1.ftz")
+FALLBACK_THRESHOLD = 0.5
+CHATGPT_RELEASE = date(2022, 11, 30)
+AI_LABEL = "__label__ai"
+HUMAN_LABEL = "__label__human"
+# Only the start of a document is scored: enough for the style signal and keeps scoring fast.
+MAX_SCORED_CHARS = 3000
+HISTOGRAM_BINS = 10
+
+# ---------------------------------------------------------------- text normalisation
+
+_LIST_MARKER = re.compile(
+    r"^[ \t]*(?:[-*+•·●▪►✔✓✅❌☐→]|\d{1,2}[.)]|[a-z][.)]|【[^】]*】)[ \t]+", re.M
+)
+_MARKUP = re.compile(r"[*_`#|>~=]+")
+_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af])")
+_PUNCT = re.compile(r"([^\w\s])")
+_DIGITS = re.compile(r"\d")
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_text(text: str, max_chars: int = MAX_SCORED_CHARS) -> str:
+    """The one view of a text that the model sees, in training and in the pipeline alike.
+
+    It removes what differs between sources for reasons unrelated to who wrote the text:
+    line wrapping, list bullets and Markdown symbols, letter case, digits (prices, versions),
+    and it separates punctuation and CJK characters into tokens so that fastText's
+    whitespace tokenizer sees words in every language.
+    """
+    text = unicodedata.normalize("NFKC", text[:max_chars])
+    text = _LIST_MARKER.sub(" ", text)
+    text = _MARKUP.sub(" ", text.lower())
+    text = _DIGITS.sub("0", text)
+    text = _CJK.sub(r" \1 ", text)
+    text = _PUNCT.sub(r" \1 ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+# ---------------------------------------------------------------- marker phrases
+
+# (phrase, strength): a strong marker is something only an assistant writes about itself; a
+# weak one is a chat-style opener or closer that people also write, just far less often.
+STRONG, WEAK = 0.8, 0.3
+MARKER_PHRASES: tuple[tuple[str, float], ...] = (
+    # English
+    ("as an ai language model", STRONG),
+    ("as an ai model", STRONG),
+    ("as a large language model", STRONG),
+    ("as an ai assistant", STRONG),
+    ("i am an ai language model", STRONG),
+    ("as of my last knowledge update", STRONG),
+    ("as of my knowledge cutoff", STRONG),
+    ("my knowledge cutoff", STRONG),
+    ("as of my last update", STRONG),
+    ("i don't have real-time", STRONG),
+    ("i do not have real-time", STRONG),
+    ("regenerate response", STRONG),
+    ("i cannot fulfill that request", STRONG),
+    ("i'm sorry, but i can't assist", STRONG),
+    ("certainly! here's", WEAK),
+    ("certainly! here is", WEAK),
+    ("sure! here's", WEAK),
+    ("absolutely! here's", WEAK),
+    ("i hope this helps", WEAK),
+    ("hope this helps", WEAK),
+    ("let me know if you have any other questions", WEAK),
+    ("i apologize for the confusion", WEAK),
+    ("great question!", WEAK),
+    # French
+    ("en tant que modèle de langage", STRONG),
+    ("en tant qu'ia", STRONG),
+    ("en tant qu'intelligence artificielle", STRONG),
+    ("en tant qu'assistant ia", STRONG),
+    ("ma dernière mise à jour", STRONG),
+    ("bien sûr! voici", WEAK),
+    ("certainement! voici", WEAK),
+    ("j'espère que cela vous aide", WEAK),
+    ("j'espère que cela t'aide", WEAK),
+    ("j'espère que ces conseils vous seront utiles", WEAK),
+    ("excellente question!", WEAK),
+    # German
+    ("als ki-sprachmodell", STRONG),
+    ("als sprachmodell", STRONG),
+    ("als künstliche intelligenz", STRONG),
+    ("als ki-assistent", STRONG),
+    ("mein wissensstand", STRONG),
+    ("gerne! hier ist", WEAK),
+    ("natürlich! hier ist", WEAK),
+    ("ich hoffe, das hilft", WEAK),
+    ("ich hoffe, das hilft dir weiter", WEAK),
+    ("ich hoffe, diese informationen", WEAK),
+    ("gute frage!", WEAK),
+    # Spanish
+    ("como modelo de lenguaje", STRONG),
+    ("como inteligencia artificial", STRONG),
+    ("como asistente de ia", STRONG),
+    ("mi última actualización", STRONG),
+    ("¡claro! aquí tienes", WEAK),
+    ("¡por supuesto! aquí tienes", WEAK),
+    ("espero que esto te ayude", WEAK),
+    ("espero que te sirva de ayuda", WEAK),
+    ("espero que te sea útil", WEAK),
+    ("¡excelente pregunta!", WEAK),
+    # Italian, Portuguese
+    ("come modello linguistico", STRONG),
+    ("como modelo de linguagem", STRONG),
+    ("spero che questo ti sia utile", WEAK),
+    ("espero que isso ajude", WEAK),
+    # Japanese
+    ("aiアシスタントとして", STRONG),
+    ("言語モデルとして", STRONG),
+    ("aiとして、私は", STRONG),
+    ("ご質問ありがとうございます！", WEAK),
+)
+_MARKER_STRENGTH = dict(MARKER_PHRASES)
+_MARKER_RE = re.compile(
+    "|".join(re.escape(p) for p, _ in sorted(MARKER_PHRASES, key=lambda m: -len(m[0])))
+)
+_SPACE_BEFORE_BANG = re.compile(r"\s+([!?])")
+
+
+def find_markers(text: str) -> list[str]:
+    """Marker phrases in the text (their canonical lower-case form), each once, in order found.
+
+    Typographic apostrophes and the space French puts before "!" are folded first.
+    """
+    folded = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
+    folded = _SPACE_BEFORE_BANG.sub(r"\1", folded)
+    found: list[str] = []
+    for match in _MARKER_RE.finditer(folded):
+        if match.group(0) not in found:
+            found.append(match.group(0))
+    return found
+
+
+def combine_score(model_score: float, markers: Iterable[str]) -> float:
+    """Each marker removes a share of the remaining doubt: 1 - (1-p) * prod(1 - strength)."""
+    doubt = 1.0 - model_score
+    for phrase in markers:
+        doubt *= 1.0 - _MARKER_STRENGTH.get(phrase, WEAK)
+    return min(1.0, max(0.0, 1.0 - doubt))
+
+
+# ---------------------------------------------------------------- crawl date
+
+
+def crawl_before_chatgpt(warc_date: str | None) -> bool | None:
+    """True if the WARC-Date is before 2022-11-30; None when missing or unreadable.
+
+    Only the leading YYYY-MM[-DD] is read: old crawlers wrote odd dates (ClueWeb09 has
+    "2008-10-294T05:21:46-0700"); a month-only date counts as that month's first day.
+    """
+    match = re.match(r"\s*(\d{4})-(\d{2})(?:-(\d{2}))?", warc_date or "")
+    if not match:
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    release = CHATGPT_RELEASE
+    return (year, month, day) < (release.year, release.month, release.day)
+
+
+# ---------------------------------------------------------------- the scorer
+
+
+@dataclasses.dataclass(frozen=True)
+class AiScore:
+    ai_score: float
+    ai_model_score: float
+    ai_markers: list[str]
+
+
+def model_version(path: str | Path) -> str:
+    """`ai-detector-<stem suffix>-<first 8 hex of the file's sha256>`, e.g. ai-detector-v1-0123abcd."""
+    path = Path(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+    stem = path.stem.removeprefix("ai_detector").strip("-_") or "custom"
+    return f"ai-detector-{stem}-{digest}"
+
+
+def read_model_card(path: str | Path) -> dict:
+    """The JSON written next to a model by `ccprov ai train` (threshold, metrics); {} if none."""
+    card = Path(path).with_suffix(".json")
+    return json.loads(card.read_text("utf-8")) if card.exists() else {}
+
+
+@lru_cache(maxsize=1)
+def default_threshold() -> float:
+    """Threshold tuned on the validation split for the shipped model (F1-optimal)."""
+    return float(read_model_card(DEFAULT_MODEL_PATH).get("threshold", FALLBACK_THRESHOLD))
+
+
+class AiScorer:
+    """A loaded detector: `score_texts` gives the final score per text."""
+
+    def __init__(self, model, version: str, threshold: float = FALLBACK_THRESHOLD):
+        self.model = model
+        self.version = version
+        self.threshold = threshold
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> AiScorer:
+        """Load a model from disk (None: the shipped one). Never touches the network."""
+        import fasttext
+
+        path = Path(path or DEFAULT_MODEL_PATH)
+        if not path.is_file():
+            raise FileNotFoundError(f"AI detector model not found: {path}")
+        # fastText prints a warning for every load_model; silence it by loading directly.
+        fasttext.FastText.eprint = lambda *args, **kwargs: None
+        model = fasttext.load_model(str(path))
+        card = read_model_card(path)
+        version = model_version(path)
+        return cls(model, version, float(card.get("threshold", FALLBACK_THRESHOLD)))
+
+    def model_scores(self, texts: list[str]) -> list[float]:
+        """Probability of the "ai" label per text, from the classifier alone."""
+        normalized = [normalize_text(t or "") for t in texts]
+        scores = [0.0] * len(texts)
+        todo = [i for i, t in enumerate(normalized) if t]
+        if not todo:
+            return scores
+        labels, probs = self.model.predict([normalized[i] for i in todo], k=2, threshold=0.0)
+        for i, labs, ps in zip(todo, labels, probs, strict=True):
+            p_ai = dict(zip(labs, ps, strict=True)).get(AI_LABEL)
+            if p_ai is None:  # only the human label came back
+                p_ai = 1.0 - float(dict(zip(labs, ps, strict=True)).get(HUMAN_LABEL, 1.0))
+            scores[i] = min(1.0, max(0.0, float(p_ai)))
+        return scores
+
+    def score_documents(self, texts: list[str]) -> list[AiScore]:
+        out = []
+        for text, p in zip(texts, self.model_scores(texts), strict=True):
+            markers = find_markers((text or "")[: MAX_SCORED_CHARS * 2])
+            out.append(AiScore(combine_score(p, markers), p, markers))
+        return out
+
+    def score_texts(self, texts: list[str]) -> list[float]:
+        """Final `ai_score` per text: the classifier raised by any marker phrases."""
+        return [s.ai_score for s in self.score_documents(texts)]
+
+    find_markers = staticmethod(find_markers)
+
+
+# ---------------------------------------------------------------- Beam steps
+
+
+class AiScoreFn(beam.DoFn):
+    """Scores alive documents that have text; sets doc.attributes["ai"].
+
+    Documents are buffered and scored in batches (one fastText call per batch). Each keeps the
+    timestamp and window it arrived with.
+    """
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 256):
+        self._model_path = model_path
+        self._batch_size = batch_size
+        self._scorer: AiScorer | None = None
+        self._buffer: list[tuple[WarcDoc, object, object]] = []
+
+    def setup(self):
+        self._scorer = AiScorer.load(self._model_path)
+
+    def start_bundle(self):
+        self._buffer = []
+
+    def process(
+        self, doc: WarcDoc, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam
+    ):
+        if not (doc.alive and doc.text):
+            yield doc
+            return
+        self._buffer.append((doc, timestamp, window))
+        if len(self._buffer) >= self._batch_size:
+            yield from self._flush()
+
+    def finish_bundle(self):
+        yield from self._flush()
+
+    def _flush(self) -> Iterator[WindowedValue]:
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        started = time.perf_counter()
+        scores = self._scorer.score_documents([doc.text for doc, _, _ in batch])
+        per_doc = (time.perf_counter() - started) / len(batch)
+        for (doc, timestamp, window), score in zip(batch, scores, strict=True):
+            doc.attributes[NAMESPACE] = {
+                "ai_score": score.ai_score,
+                "ai_model_score": score.ai_model_score,
+                "ai_markers": score.ai_markers,
+                "ai_model_version": self._scorer.version,
+                "crawl_before_chatgpt": crawl_before_chatgpt(doc.warc_date),
+            }
+            doc.timings[NAMESPACE] = doc.timings.get(NAMESPACE, 0.0) + per_doc
+            yield WindowedValue(doc, timestamp, [window])
+
+
+def apply_ai_policy(doc: WarcDoc, policy: str, threshold: float) -> WarcDoc:
+    """Mark whether the score is above the threshold; under `drop`, drop those documents."""
+    attrs = doc.attributes.get(NAMESPACE)
+    if not doc.alive or not attrs or attrs.get("ai_score") is None:
+        return doc
+    above = attrs["ai_score"] > threshold
+    attrs["ai_above_threshold"] = above
+    if above and policy == "drop":
+        doc.drop(DROP_REASON)
+    return doc
+
+
+class AiPolicyFn(beam.DoFn):
+    """`tag-only` (default) records `ai_above_threshold`; `drop` also drops those documents."""
+
+    def __init__(self, policy: str = "tag-only", threshold: float | None = None):
+        if policy not in POLICIES:
+            raise ValueError(
+                f"unknown --ai-policy {policy!r}; expected one of {', '.join(POLICIES)}"
+            )
+        threshold = default_threshold() if threshold is None else float(threshold)
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"--ai-threshold must be within [0, 1], got {threshold}")
+        self._policy = policy
+        self._threshold = threshold
+
+    def process(self, doc: WarcDoc):
+        yield apply_ai_policy(doc, self._policy, self._threshold)
+
+
+# ---------------------------------------------------------------- host aggregate
+
+
+def make_host_extractor():
+    """tldextract on its bundled public-suffix snapshot: no download, no cache directory."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def host_of(url: str | None, extractor) -> str | None:
+    """Registered domain (eTLD+1, e.g. example.co.uk) of the URL; the bare hostname for IPs,
+    `localhost` and other names without a public suffix; None without a hostname.
+
+    The registered domain is used rather than the full hostname because sites that mass-produce
+    text spread it over many subdomains.
+    """
+    if not url:
+        return None
+    try:
+        hostname = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None
+    if not hostname:
+        return None
+    parts = extractor(hostname)
+    domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
+    return (domain or hostname).lower()
+
+
+@dataclasses.dataclass
+class HostStats:
+    doc_count: int = 0
+    score_sum: float = 0.0
+    score_max: float = 0.0
+    above_threshold: int = 0
+    with_markers: int = 0
+
+    @property
+    def mean(self) -> float:
+        return self.score_sum / self.doc_count if self.doc_count else 0.0
+
+
+class HostStatsFn(beam.CombineFn):
+    """Per-host count, sum, max and tallies of (score, above_threshold, has_markers) tuples."""
+
+    def create_accumulator(self):
+        return HostStats()
+
+    def add_input(self, acc: HostStats, element):
+        score, above, has_markers = element
+        acc.doc_count += 1
+        acc.score_sum += score
+        acc.score_max = max(acc.score_max, score)
+        acc.above_threshold += int(bool(above))
+        acc.with_markers += int(bool(has_markers))
+        return acc
+
+    def merge_accumulators(self, accumulators):
+        merged = HostStats()
+        for acc in accumulators:
+            merged.doc_count += acc.doc_count
+            merged.score_sum += acc.score_sum
+            merged.score_max = max(merged.score_max, acc.score_max)
+            merged.above_threshold += acc.above_threshold
+            merged.with_markers += acc.with_markers
+        return merged
+
+    def extract_output(self, acc: HostStats):
+        return acc
+
+
+class _KeyByHostFn(beam.DoFn):
+    def setup(self):
+        self._extractor = make_host_extractor()
+
+    def process(self, doc: WarcDoc):
+        attrs = doc.attributes.get(NAMESPACE) or {}
+        score = attrs.get("ai_score")
+        host = host_of(doc.url, self._extractor)
+        if score is None or host is None:
+            return
+        yield (
+            host,
+            (
+                doc.file_index,
+                doc.doc_id,
+                score,
+                bool(attrs.get("ai_above_threshold")),
+                bool(attrs.get("ai_markers")),
+            ),
+        )
+
+
+def _host_row(host: str, stats: HostStats) -> dict:
+    return {
+        "host": host,
+        "doc_count": stats.doc_count,
+        "ai_score_mean": stats.mean,
+        "ai_score_max": stats.score_max,
+        "docs_above_threshold": stats.above_threshold,
+        "docs_with_markers": stats.with_markers,
+    }
+
+
+def _join_back(element):
+    host, grouped = element
+    stats = list(grouped["stats"])
+    if not stats:
+        return
+    mean, count = stats[0].mean, stats[0].doc_count
+    for file_index, doc_id, *_ in grouped["docs"]:
+        yield file_index, (doc_id, host, mean, count)
+
+
+class HostAiScores(beam.PTransform):
+    """Mean ai_score per host over the input documents, and that mean joined back per document.
+
+    Input: PCollection[WarcDoc] (scored; usually the kept ones). Output: a pair
+      host_joins: (file_index, (doc_id, host, host_ai_score, host_doc_count)) per scored doc
+      host_rows:  dicts matching schemas.ai.HOSTS_SCHEMA, one per host
+    The mean comes from CombinePerKey (partial sums on every worker), the join from a
+    CoGroupByKey by host, so no step holds more than one host's documents.
+    """
+
+    def expand(self, docs):
+        keyed = docs | "AiKeyByHost" >> beam.ParDo(_KeyByHostFn())
+        stats = (
+            keyed
+            | "AiHostScoreTuple" >> beam.MapTuple(lambda host, v: (host, (v[2], v[3], v[4])))
+            | "AiHostStats" >> beam.CombinePerKey(HostStatsFn())
+        )
+        host_rows = stats | "AiHostRows" >> beam.MapTuple(_host_row)
+        host_joins = (
+            {"docs": keyed, "stats": stats}
+            | "AiJoinByHost" >> beam.CoGroupByKey()
+            | "AiJoinBack" >> beam.FlatMap(_join_back)
+        )
+        return host_joins, host_rows
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def _bin_label(i: int) -> str:
+    return f"{i / HISTOGRAM_BINS:.1f}-{(i + 1) / HISTOGRAM_BINS:.1f}"
+
+
+def ledger_stats(table: pa.Table) -> dict:
+    """Additive counts for manifest.json from one ledger shard.
+
+    ai_score_histogram: 10 equal bins over [0, 1] (1.0 falls in the last one);
+    ai: scored, above_threshold, dropped (reason ai_generated), with_markers,
+        crawl_before_chatgpt; ai_model_version: documents per model version.
+    """
+    if "ai_score" not in table.column_names:
+        return {}
+    scores = table.column("ai_score")
+    scored = scores.length() - scores.null_count
+    bins = pc.min_element_wise(
+        pc.cast(pc.floor(pc.multiply(scores, float(HISTOGRAM_BINS))), pa.int64()),
+        HISTOGRAM_BINS - 1,
+    )
+    counts = {_bin_label(i): 0 for i in range(HISTOGRAM_BINS)}
+    for entry in pc.value_counts(pc.drop_null(bins)).to_pylist():
+        counts[_bin_label(int(entry["values"]))] += int(entry["counts"])
+
+    def count_true(name: str) -> int:
+        if name not in table.column_names:
+            return 0
+        return int(
+            pc.sum(pc.cast(pc.fill_null(table.column(name), False), pa.int64())).as_py() or 0
+        )
+
+    def count_equal(name: str, value: str) -> int:
+        if name not in table.column_names:
+            return 0
+        return int(
+            pc.sum(
+                pc.cast(pc.fill_null(pc.equal(table.column(name), value), False), pa.int64())
+            ).as_py()
+            or 0
+        )
+
+    with_markers = 0
+    if "ai_markers" in table.column_names:
+        lengths = pc.fill_null(pc.list_value_length(table.column("ai_markers")), 0)
+        with_markers = int(pc.sum(pc.cast(pc.greater(lengths, 0), pa.int64())).as_py() or 0)
+    versions: dict[str, int] = {}
+    if "ai_model_version" in table.column_names:
+        for entry in pc.value_counts(pc.drop_null(table.column("ai_model_version"))).to_pylist():
+            versions[entry["values"]] = int(entry["counts"])
+    return {
+        "ai": {
+            "scored": int(scored),
+            "above_threshold": count_true("ai_above_threshold"),
+            "dropped": count_equal("drop_reason", DROP_REASON),
+            "with_markers": with_markers,
+            "crawl_before_chatgpt": count_true("crawl_before_chatgpt"),
+        },
+        "ai_score_histogram": counts,
+        "ai_model_version": versions,
+    }
