@@ -415,7 +415,8 @@ class FinalizeOutputFn(beam.DoFn):
             join(self._spec.output, MANIFEST),
             json.dumps(manifest, indent=2, sort_keys=False).encode("utf-8"),
         )
-        write_bytes(join(self._spec.output, SUCCESS), b"")
+        # Not empty: Beam's S3 writer cannot create an empty object (multipart, zero parts).
+        write_bytes(join(self._spec.output, SUCCESS), f"{self._spec.run_id}\n".encode())
         yield manifest
 
 
