@@ -1,0 +1,495 @@
+"""deploy/ stays deployable: images, the Dataflow Flex Template and the Flink manifests agree
+with each other, with the installed Beam, and with ccprov's options; and the pipeline graph
+builds for DataflowRunner and FlinkRunner (built and serialised, never submitted).
+
+The shell scripts run for real with stand-ins for `gcloud`, `docker` and `ccprov` that record
+their arguments, so what the scripts would send is checked, not what we think they send.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+import tomllib
+import yaml
+from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions, WorkerOptions
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+BEAM_VERSION = beam.__version__
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+ARTIFACTS_FLAG = "--artifacts-dir="
+
+
+# --- helpers --------------------------------------------------------------------------------
+def dockerfile(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    logical, pending = [], ""
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        pending += stripped.removesuffix("\\").strip() + " "
+        if not stripped.endswith("\\"):
+            logical.append(pending.strip())
+            pending = ""
+    return [(text.split(None, 1)[0].upper(), text.split(None, 1)[1]) for text in logical]
+
+
+def dockerignore_allows(ignore_file: Path, source: str) -> bool:
+    """Whether `source` survives a `*` + `!path` style .dockerignore (last match wins)."""
+    allowed = True
+    for line in ignore_file.read_text().splitlines():
+        pattern = line.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        if pattern == "*" or source == pattern or source.startswith(pattern + "/"):
+            allowed = negate
+    return allowed
+
+
+def yaml_documents(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def k8s_objects() -> list[dict]:
+    return [
+        doc
+        for path in sorted((DEPLOY / "flink" / "k8s").glob("*.yaml"))
+        for doc in yaml_documents(path)
+    ]
+
+
+def load_launcher():
+    spec = importlib.util.spec_from_file_location(
+        "ccprov_flex_main", DEPLOY / "dataflow" / "main.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ccprov_actions() -> list[argparse.Action]:
+    options = pytest.importorskip("pipeline.options")
+    parser = argparse.ArgumentParser(add_help=False)
+    options.CcprovOptions._add_argparse_args(parser)
+    return [action for action in parser._actions if action.dest != "help"]
+
+
+def metadata() -> dict:
+    return json.loads((DEPLOY / "dataflow" / "metadata.json").read_text())
+
+
+def flag_value(args: list[str], prefix: str) -> str:
+    values = [arg.removeprefix(prefix) for arg in args if arg.startswith(prefix)]
+    assert len(values) == 1, (prefix, args)
+    return values[0]
+
+
+def job_server_flink_version(image: str) -> str:
+    match = re.fullmatch(r"apache/beam_flink(\d+\.\d+)_job_server:(.+)", image)
+    assert match, image
+    assert match.group(2) == BEAM_VERSION, f"job server {image} is not Beam {BEAM_VERSION}"
+    return match.group(1)
+
+
+def flink_image_version(image: str) -> str:
+    match = re.fullmatch(r"flink:(\d+\.\d+)[\w.-]*", image)
+    assert match, image
+    return match.group(1)
+
+
+def record_calls(bin_dir: Path, *names: str) -> Path:
+    """Stand-in executables that append their argv (JSON, one call per line) to a log."""
+    log = bin_dir / "calls.jsonl"
+    for name in names:
+        tool = bin_dir / name
+        tool.write_text(
+            f"#!{sys.executable}\n"
+            "import json, os, sys\n"
+            f"with open({str(log)!r}, 'a') as f:\n"
+            "    f.write(json.dumps([os.path.basename(sys.argv[0])] + sys.argv[1:]) + '\\n')\n"
+        )
+        tool.chmod(0o755)
+    return log
+
+
+def recorded(log: Path) -> list[list[str]]:
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+# --- images ---------------------------------------------------------------------------------
+def test_worker_image_is_the_beam_sdk_of_this_python_and_beam():
+    froms = [args for op, args in dockerfile(DEPLOY / "sdk" / "Dockerfile") if op == "FROM"]
+    assert froms == [f"apache/beam_python{PYTHON}_sdk:{BEAM_VERSION}"]
+    entrypoints = [op for op, _ in dockerfile(DEPLOY / "sdk" / "Dockerfile") if op == "ENTRYPOINT"]
+    assert entrypoints == []  # the SDK's boot must stay the entrypoint (worker / --worker_pool)
+
+
+def test_launcher_image_runs_main_py_on_the_flex_template_base():
+    steps = dockerfile(DEPLOY / "dataflow" / "Dockerfile")
+    python = PYTHON.replace(".", "")
+    assert [a for op, a in steps if op == "FROM"] == [
+        f"gcr.io/dataflow-templates-base/python{python}-template-launcher-base"
+    ]
+    env = dict(a.split("=", 1) for op, a in steps if op == "ENV")
+    workdir = [a for op, a in steps if op == "WORKDIR"][-1]
+    copies = {
+        str(Path(workdir) / a.split()[1]).rstrip("/.") or workdir: a.split()[0]
+        for op, a in steps
+        if op == "COPY"
+    }
+    assert copies[env["FLEX_TEMPLATE_PYTHON_PY_FILE"]] == "deploy/dataflow/main.py"
+    # Workers use the prebuilt SDK image: nothing may make them pip-install at start-up.
+    assert not {"FLEX_TEMPLATE_PYTHON_REQUIREMENTS_FILE", "FLEX_TEMPLATE_PYTHON_SETUP_FILE"} & set(
+        env
+    )
+    assert [a for op, a in steps if op == "ENTRYPOINT"] == [
+        '["/opt/google/dataflow/python_template_launcher"]'
+    ]
+
+
+@pytest.mark.parametrize("image", ["sdk", "dataflow"])
+def test_images_copy_sources_that_exist_and_survive_dockerignore(image):
+    path = DEPLOY / image / "Dockerfile"
+    sources = [a.split()[0] for op, a in dockerfile(path) if op == "COPY"]
+    assert "deploy/constraints.txt" in sources
+    for source in sources:
+        assert (ROOT / source).exists(), f"{path} copies missing {source}"
+        assert dockerignore_allows(path.with_name("Dockerfile.dockerignore"), source), source
+    run = " ".join(a for op, a in dockerfile(path) if op == "RUN")
+    assert "-c constraints.txt ." in run
+    # Same fix-up as the Makefile: fasttext-numpy2's module must win over fasttext-predict's.
+    assert "--force-reinstall --no-deps -c constraints.txt fasttext-numpy2" in run
+
+
+def test_constraints_pin_versions_pyproject_allows():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    allowed = {
+        canonicalize_name(r.name): r.specifier for r in map(Requirement, project["dependencies"])
+    }
+    pins = {}
+    for line in (DEPLOY / "constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version
+    assert pins["apache-beam"] == BEAM_VERSION
+    for name, version in pins.items():
+        assert name in allowed, f"constraints.txt pins {name}, which pyproject.toml does not use"
+        assert allowed[name].contains(version), f"{name}=={version} outside {allowed[name]}"
+
+
+# --- Dataflow Flex Template -----------------------------------------------------------------
+def test_metadata_declares_every_ccprov_option_and_only_real_beam_options():
+    names = [param["name"] for param in metadata()["parameters"]]
+    assert len(names) == len(set(names))
+    ccprov = {action.dest for action in ccprov_actions()}
+    assert ccprov <= set(names), f"missing from metadata.json: {sorted(ccprov - set(names))}"
+    beam_options = set(PipelineOptions([]).get_all_options())
+    extras = set(names) - ccprov
+    assert extras <= beam_options, f"not pipeline options: {sorted(extras - beam_options)}"
+    assert "sdk_container_image" in extras
+    for param in metadata()["parameters"]:
+        assert param["label"].strip() and param["helpText"].strip(), param["name"]
+        assert param.get("isOptional") is (param["name"] != "sdk_container_image"), param["name"]
+
+
+def test_metadata_regexes_match_what_the_options_accept():
+    regexes = {p["name"]: p.get("regexes", []) for p in metadata()["parameters"]}
+
+    def accepts(name: str, value: str) -> bool:
+        return all(re.fullmatch(rx, value) for rx in regexes[name])
+
+    for action in ccprov_actions():
+        name = action.dest
+        if isinstance(action, argparse._StoreTrueAction):
+            assert accepts(name, "true") and accepts(name, "false") and not accepts(name, "yes!")
+        elif action.choices:
+            assert all(accepts(name, choice) for choice in action.choices), name
+            assert not accepts(name, "not-a-choice"), name
+        elif action.type is not None:
+            assert regexes[name], f"{name} is typed but metadata.json does not validate it"
+            for value in ["0", "0.5", "1", "2", "50000", "-1", "1.5", "x"]:
+                try:
+                    action.type(value)
+                    parses = True
+                except (ValueError, argparse.ArgumentTypeError):
+                    parses = False
+                assert accepts(name, value) == parses, (name, value)
+
+
+def test_template_flags_become_argparse_switches():
+    launcher = load_launcher()
+    from pipeline.options import CcprovOptions
+    from pipeline.plan import UsageError
+
+    argv = launcher.template_argv(["--keep_dropped=true", "--quiet=false", "--output=gs://b/o"])
+    assert argv == ["--keep_dropped", "--output=gs://b/o", "--sdk_location=container"]
+    opts = PipelineOptions(argv).view_as(CcprovOptions)
+    assert opts.keep_dropped is True and opts.quiet is False
+    assert launcher.template_argv(["--sdk_location=default"]) == ["--sdk_location=default"]
+    with pytest.raises(UsageError, match="keep_dropped"):
+        launcher.template_argv(["--keep_dropped=maybe"])
+
+
+DATAFLOW_ARGS = [
+    "--runner=DataflowRunner",
+    "--project=ccprov-test",
+    "--region=us-central1",
+    "--job_name=ccprov-graph-test",
+    "--temp_location=gs://ccprov-test/temp",
+    "--staging_location=gs://ccprov-test/staging",
+    "--sdk_container_image=us-central1-docker.pkg.dev/ccprov-test/ccprov/ccprov-sdk:test",
+    "--experiments=use_runner_v2",
+    "--machine_type=n2-standard-4",
+    "--disk_size_gb=50",
+    "--max_num_workers=20",
+    "--output=gs://ccprov-test/out",
+    "--keep_dropped=false",
+]
+
+
+def test_dataflow_launch_refuses_the_stock_worker_image():
+    pytest.importorskip("pipeline.assembly")
+    from pipeline.plan import UsageError
+
+    without_image = [a for a in DATAFLOW_ARGS if not a.startswith("--sdk_container_image")]
+    with pytest.raises(UsageError, match="sdk_container_image"):
+        load_launcher().build(without_image)
+
+
+def test_dataflow_graph_builds_without_submitting():
+    pytest.importorskip("pipeline.assembly")
+    from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
+    from apache_beam.runners.dataflow.dataflow_runner import DataflowRunner
+    from apache_beam.transforms import environments
+
+    pipeline, plan = load_launcher().build(DATAFLOW_ARGS)
+    options = pipeline._options
+    assert type(pipeline.runner).__name__ == "DataflowRunner"
+    assert PipelineOptionsValidator(options, DataflowRunner()).validate() == []
+    assert plan.output == "gs://ccprov-test/out"
+    # What DataflowRunner does before submitting (apiclient.get_container_image_from_options,
+    # which needs google-auth): the workers' environment is the given SDK image.
+    image = options.view_as(WorkerOptions).sdk_container_image
+    assert image == flag_value(DATAFLOW_ARGS, "--sdk_container_image=")
+    env = environments.DockerEnvironment.from_container_image(
+        image, artifacts=environments.python_sdk_dependencies(options)
+    )
+    proto = pipeline.to_runner_api(default_environment=env)
+    assert [e.urn for e in proto.components.environments.values()] == ["beam:env:docker:v1"]
+    runs_code = [t for t in proto.components.transforms.values() if t.environment_id]
+    assert len(runs_code) >= 5
+    assert {t.environment_id for t in runs_code} == set(proto.components.environments)
+
+
+@pytest.fixture
+def fake_tools(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = record_calls(bin_dir, "gcloud", "docker", "ccprov")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    return env, log
+
+
+def test_build_and_run_sends_declared_parameters_and_the_built_images(fake_tools):
+    env, log = fake_tools
+    env.update(
+        PROJECT="ccprov-test",
+        REGION="europe-west4",
+        REPO="ccprov",
+        BUCKET="gs://ccprov-test-bucket",
+        TAG="t1",
+        INPUT="CC-MAIN-2024-22",
+        OUTPUT="gs://ccprov-test-bucket/out",
+        EXTRA_PARAMETERS="languages=en,de~dedup=exact",
+    )
+    script = DEPLOY / "dataflow" / "build_and_run.sh"
+    done = subprocess.run(
+        ["bash", str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+
+    calls = recorded(log)
+    builds = [c for c in calls if c[:2] == ["docker", "build"]]
+    built = {c[c.index("-t") + 1]: c[c.index("-f") + 1] for c in builds}
+    assert sorted(Path(f).relative_to(ROOT).as_posix() for f in built.values()) == [
+        "deploy/dataflow/Dockerfile",
+        "deploy/sdk/Dockerfile",
+    ]
+    pushed = [c[2] for c in calls if c[:2] == ["docker", "push"]]
+    assert sorted(pushed) == sorted(built)
+    sdk_image = next(t for t, f in built.items() if f.endswith("sdk/Dockerfile"))
+    launcher_image = next(t for t, f in built.items() if f.endswith("dataflow/Dockerfile"))
+
+    (template_build,) = [c for c in calls if c[1:4] == ["dataflow", "flex-template", "build"]]
+    assert template_build[template_build.index("--image") + 1] == launcher_image
+    assert Path(template_build[template_build.index("--metadata-file") + 1]) == (
+        DEPLOY / "dataflow" / "metadata.json"
+    )
+    spec = template_build[4]
+
+    (run,) = [c for c in calls if c[1:4] == ["dataflow", "flex-template", "run"]]
+    assert run[run.index("--template-file-gcs-location") + 1] == spec
+    assert run[run.index("--additional-experiments") + 1] == "use_runner_v2"
+    raw = run[run.index("--parameters") + 1]
+    assert raw.startswith("^~^")  # gcloud's alternate delimiter: values keep their commas
+    params = dict(item.split("=", 1) for item in raw[3:].split("~"))
+    declared = {p["name"] for p in metadata()["parameters"]}
+    assert set(params) <= declared, sorted(set(params) - declared)
+    assert params["sdk_container_image"] == sdk_image
+    assert params["languages"] == "en,de" and params["input"] == "CC-MAIN-2024-22"
+
+
+def test_build_and_run_stops_without_settings(fake_tools):
+    env, log = fake_tools
+    script = DEPLOY / "dataflow" / "build_and_run.sh"
+    done = subprocess.run(
+        ["bash", str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "PROJECT" in done.stderr
+    assert not log.exists()  # nothing was built or launched
+
+
+# --- Flink ----------------------------------------------------------------------------------
+def test_compose_cluster_wires_job_server_taskmanager_and_worker_pool():
+    (compose,) = yaml_documents(DEPLOY / "flink" / "docker-compose.yaml")
+    services = compose["services"]
+    assert set(services) == {"jobmanager", "taskmanager", "beam-job-server", "beam-worker-pool"}
+
+    job_server = services["beam-job-server"]
+    flink_version = job_server_flink_version(job_server["image"])
+    assert flink_version in FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS
+    for name in ("jobmanager", "taskmanager"):
+        assert flink_image_version(services[name]["image"]) == flink_version
+        assert services[name]["command"] == name
+    assert "--flink-master=jobmanager:8081" in job_server["command"]
+
+    pool = services["beam-worker-pool"]
+    assert pool["command"] == ["--worker_pool"]
+    assert pool["network_mode"] == "service:taskmanager"  # localhost:50000 from the TM
+    context = (DEPLOY / "flink" / pool["build"]["context"]).resolve()
+    assert context == ROOT and (context / pool["build"]["dockerfile"]).is_file()
+
+    staging = flag_value(job_server["command"], ARTIFACTS_FLAG)
+    mounts = {
+        name: {v.split(":")[0] for v in services[name]["volumes"] if v.split(":")[1] == staging}
+        for name in ("beam-job-server", "taskmanager")
+    }
+    assert mounts["beam-job-server"] == mounts["taskmanager"] and len(mounts["taskmanager"]) == 1
+    assert mounts["taskmanager"] <= set(compose["volumes"])
+
+    tm_conf = yaml.safe_load(services["taskmanager"]["environment"]["FLINK_PROPERTIES"])
+    submit = (DEPLOY / "flink" / "submit.sh").read_text()
+    default_parallelism = re.search(r"SDK_WORKER_PARALLELISM:-(\d+)", submit).group(1)
+    assert tm_conf["taskmanager.numberOfTaskSlots"] == int(default_parallelism)
+
+
+def test_k8s_manifests_for_the_flink_operator():
+    objects = k8s_objects()
+    kinds = sorted(o["kind"] for o in objects)
+    assert kinds == ["Deployment", "FlinkDeployment", "PersistentVolumeClaim", "Service"]
+    by_kind = {o["kind"]: o for o in objects}
+    flink, job_server, service, pvc = (
+        by_kind["FlinkDeployment"],
+        by_kind["Deployment"],
+        by_kind["Service"],
+        by_kind["PersistentVolumeClaim"],
+    )
+    assert flink["apiVersion"] == "flink.apache.org/v1beta1"
+    assert "job" not in flink["spec"]  # a session cluster: jobs come from the job server
+
+    (server,) = job_server["spec"]["template"]["spec"]["containers"]
+    flink_version = job_server_flink_version(server["image"])
+    assert flink["spec"]["flinkVersion"] == "v" + flink_version.replace(".", "_")
+    assert flink_image_version(flink["spec"]["image"]) == flink_version
+    assert f"--flink-master={flink['metadata']['name']}-rest:8081" in server["args"]
+
+    pod = flink["spec"]["taskManager"]["podTemplate"]["spec"]
+    containers = {c["name"]: c for c in pod["containers"]}
+    assert set(containers) == {"flink-main-container", "beam-worker-pool"}
+    pool = containers["beam-worker-pool"]
+    assert pool["args"] == ["--worker_pool"]
+    assert [p["containerPort"] for p in pool["ports"]] == [50000]
+    assert pool["image"].rsplit(":", 1)[0].endswith("ccprov-sdk")
+
+    # Artifacts staged by the job server are read by the taskmanager at the same path.
+    staging = flag_value(server["args"], ARTIFACTS_FLAG)
+
+    def claim_mounted_at(pod_spec, container, path):
+        volumes = {v["name"]: v for v in pod_spec["volumes"]}
+        (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == path]
+        return volumes[mount["name"]]["persistentVolumeClaim"]["claimName"]
+
+    server_claim = claim_mounted_at(job_server["spec"]["template"]["spec"], server, staging)
+    tm_claim = claim_mounted_at(pod, containers["flink-main-container"], staging)
+    assert server_claim == tm_claim == pvc["metadata"]["name"]
+    assert pvc["spec"]["accessModes"] == ["ReadWriteMany"]
+
+    labels = job_server["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= labels.items()
+    named_ports = {p["name"]: p["containerPort"] for p in server["ports"]}
+    assert {p["targetPort"] for p in service["spec"]["ports"]} <= set(named_ports)
+    assert named_ports["job"] == 8099 and named_ports["artifact"] == 8098
+
+
+def test_submit_script_flags_build_a_flink_graph_for_the_worker_pool(fake_tools, s3_server):
+    """The exact flags deploy/flink/submit.sh passes, plus S3 inputs: graph built, not run."""
+    pytest.importorskip("pipeline.assembly")
+    from apache_beam.io.filesystems import FileSystems
+
+    from pipeline.assembly import build_pipeline
+    from pipeline.plan import plan_run
+    from pipeline.sample import SAMPLE_WARC
+
+    bucket = s3_server.create_bucket()
+    s3_server.client().upload_file(str(SAMPLE_WARC), bucket, "crawl/sample.warc.gz")
+    env, log = fake_tools
+    user_args = [f"--input=s3://{bucket}/crawl/*.warc.gz", f"--output=s3://{bucket}/out"]
+    user_args += s3_server.beam_args()
+    script = DEPLOY / "flink" / "submit.sh"
+    done = subprocess.run(
+        ["bash", str(script), *user_args], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    ((tool, command, *argv),) = recorded(log)
+    assert (tool, command) == ("ccprov", "run")
+
+    options = PipelineOptions(argv)
+    previous = FileSystems._pipeline_options
+    FileSystems.set_options(options)
+    try:
+        plan = plan_run(options)
+        pipeline = beam.Pipeline(options=options)
+        build_pipeline(pipeline, options, plan)
+    finally:
+        FileSystems.set_options(previous)
+    assert type(pipeline.runner).__name__ == "FlinkRunner"
+    assert plan.inputs == [f"s3://{bucket}/crawl/sample.warc.gz"]
+
+    env_proto = pipeline.runner.default_environment(options).to_runner_api(None)
+    assert env_proto.urn == "beam:env:external:v1"
+    from apache_beam.portability.api import beam_runner_api_pb2
+
+    payload = beam_runner_api_pb2.ExternalPayload.FromString(env_proto.payload)
+    assert payload.endpoint.url == "localhost:50000"
+    proto = pipeline.to_runner_api(default_environment=pipeline.runner.default_environment(options))
+    runs_code = [t for t in proto.components.transforms.values() if t.environment_id]
+    assert runs_code
+    assert {proto.components.environments[t.environment_id].urn for t in runs_code} == {
+        "beam:env:external:v1"
+    }
