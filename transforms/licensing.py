@@ -344,7 +344,7 @@ _GFDL = re.compile(
     r"|Licencia\s+de\s+documentaci[óo]n\s+libre\s+(?:de\s+)?GNU",
     re.I,
 )
-_GFDL_VERSION = re.compile(r"^[\s,]*(?:version|versi[óo]n|v\.?)?\s*(1\.[123])\b", re.I)
+_GFDL_VERSION = re.compile(r"[\s,]*(?:version|versi[óo]n|v\.?)?\s*(1\.[123])\b", re.I)
 _PUBLIC_DOMAIN = re.compile(
     r"\b(?:public\s+domain|domaine\s+public|dominio\s+p[úu]blico|gemeinfrei|pubblico\s+dominio"
     r"|dom[íi]nio\s+p[úu]blico|publiek\s+domein)\b",

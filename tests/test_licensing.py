@@ -1,0 +1,631 @@
+"""Licence, copyright and opt-out signals on HTML written for each rule and each scope trap."""
+
+import pyarrow as pa
+import pytest
+
+from schemas.licensing import CORPUS_FIELDS, LEDGER_FIELDS
+from transforms.document import DROPPED, WarcDoc
+from transforms.licensing import (
+    EMBEDDED,
+    LICENSE_POLICIES,
+    PAGE,
+    LicensePolicyFn,
+    LicenseTagFn,
+    detect_license_signals,
+    is_open_and_not_opted_out,
+    ledger_stats,
+    license_class,
+    license_from_url,
+    license_mentions,
+    policy_drop_reason,
+)
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<!DOCTYPE html><html><head><title>t</title>{head}</head><body>{body}</body></html>"
+
+
+ARTICLE = "<article><h1>A walk</h1><p>We walked along the river for an hour.</p></article>"
+
+
+def sources(sig, scope=None):
+    return {(e.source, e.license) for e in sig.license_evidence if scope in (None, e.scope)}
+
+
+# --- licence identifiers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://creativecommons.org/licenses/by/4.0/", "CC-BY-4.0"),
+        ("http://creativecommons.org/licenses/by/4.0/?ref=chooser-v1", "CC-BY-4.0"),
+        ("https://creativecommons.org/licenses/by-sa/4.0/deed.an", "CC-BY-SA-4.0"),
+        ("//creativecommons.org/licenses/by-nc-sa/4.0/legalcode.fr", "CC-BY-NC-SA-4.0"),
+        ("https://creativecommons.org/licenses/by-sa/3.0/de/", "CC-BY-SA-3.0-DE"),
+        ("https://creativecommons.org/licenses/by-nc-nd/2.0/uk/deed.en", "CC-BY-NC-ND-2.0-UK"),
+        ("https://creativecommons.org/licenses/by-nd-nc/1.0/", "CC-BY-NC-ND-1.0"),
+        ("https://creativecommons.org/licenses/by-nc/3.0/igo/", "CC-BY-NC-3.0-IGO"),
+        ("https://creativecommons.org/licenses/by/2.5/", "CC-BY-2.5"),
+        ("https://creativecommons.org/publicdomain/zero/1.0/", "CC0-1.0"),
+        ("https://creativecommons.org/publicdomain/mark/1.0/", "CC-PDM-1.0"),
+        ("https://i.creativecommons.org/l/by-sa/4.0/88x31.png", "CC-BY-SA-4.0"),
+        ("https://licensebuttons.net/p/zero/1.0/88x31.png", "CC0-1.0"),
+        ("https://www.gnu.org/licenses/fdl-1.3.html", "GFDL-1.3"),
+        ("https://www.gnu.org/licenses/old-licenses/fdl-1.2.en.html", "GFDL-1.2"),
+        ("https://www.gnu.org/copyleft/fdl.html", "GFDL-1.3"),
+        ("https://www.gnu.org/licenses/gpl-3.0.html", "GPL-3.0"),
+        ("https://opensource.org/licenses/MIT", "MIT"),
+        ("https://www.apache.org/licenses/LICENSE-2.0", "Apache-2.0"),
+        ("https://spdx.org/licenses/CC-BY-SA-4.0.html", "CC-BY-SA-4.0"),
+        (
+            "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+            "OGL-UK-3.0",
+        ),
+        ("https://creativecommons.org/about/", None),
+        ("https://creativecommons.org/licenses/", None),
+        ("https://example.org/licenses/by/4.0/", None),
+        ("", None),
+    ],
+)
+def test_license_from_url(url, expected):
+    assert license_from_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "license_id, expected",
+    [
+        ("CC0-1.0", "public_domain"),
+        ("CC-PDM-1.0", "public_domain"),
+        ("CC-BY-4.0", "permissive"),
+        ("CC-BY-SA-3.0-DE", "copyleft"),
+        ("GFDL-1.3", "copyleft"),
+        ("CC-BY-NC-4.0", "noncommercial"),
+        ("CC-BY-NC-SA-2.0-FR", "noncommercial"),
+        ("CC-BY-NC-ND-4.0", "noderivatives"),
+        ("CC-BY-ND-2.5", "noderivatives"),
+        ("MIT", "permissive"),
+        ("LicenseRef-Something", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_license_class(license_id, expected):
+    assert license_class(license_id) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("licensed under a Creative Commons Attribution 4.0 International License", "CC-BY-4.0"),
+        ("Creative Commons Attribution-NonCommercial-NoDerivatives 4.0", "CC-BY-NC-ND-4.0"),
+        ("available under CC BY-SA 3.0 DE", "CC-BY-SA-3.0-DE"),
+        ("released under CC0", "CC0-1.0"),
+        ("Creative Commons Attribution-ShareAlike 3.0 Unported (CC BY-SA 3.0)", "CC-BY-SA-3.0"),
+        ("the GNU Free Documentation License, Version 1.2", "GFDL-1.2"),
+        ("Licencia Creative Commons Atribución/Compartir-Igual", "CC-BY-SA"),
+        ("Creative Commons Paternité - Pas de Modification 2.0 France", "CC-BY-ND-2.0-FR"),
+    ],
+)
+def test_license_mentions(text, expected):
+    assert [lid for _, lid in license_mentions(text)] == [expected]
+
+
+def test_generic_creative_commons_mention_names_no_licence():
+    assert license_mentions("Some photos here use a Creative Commons licence.") == []
+
+
+# --- sources and scopes ----------------------------------------------------------------------
+
+
+def test_only_image_attributions_leave_license_null():
+    html = page(
+        ARTICLE
+        + """
+        <figure><img src="/river.jpg" alt="river">
+          <figcaption>"River" by Jane Doe is licensed under
+            <a href="https://creativecommons.org/licenses/by/2.0/">CC BY 2.0</a>.</figcaption>
+        </figure>
+        <div class="wp-caption"><img src="/bridge.jpg">
+          <p class="wp-caption-text">Bridge, <a href="https://creativecommons.org/licenses/by-sa/2.0/"
+             rel="license">CC BY-SA 2.0</a></p></div>
+        <p><img src="/cat.jpg"> Photo: Max Muster via Flickr (CC BY-NC 2.0)</p>
+        """
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license is None
+    assert sig.license_class == "unknown"
+    embedded = sources(sig, EMBEDDED)
+    assert ("anchor", "CC-BY-2.0") in embedded
+    assert ("anchor", "CC-BY-SA-2.0") in embedded
+    assert ("text_statement", "CC-BY-NC-2.0") in embedded
+    assert sources(sig, PAGE) == set()
+
+
+def test_footer_text_statement_without_link_is_found():
+    html = page(
+        ARTICLE
+        + "<footer><p>Except where otherwise noted, content on this site is licensed under a "
+        "Creative Commons Attribution 4.0 International License.</p></footer>"
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license == "CC-BY-4.0"
+    assert sig.license_class == "permissive"
+    assert sources(sig, PAGE) == {("text_statement", "CC-BY-4.0")}
+    assert "content on this site" in sig.license_evidence[0].snippet
+
+
+def test_footer_statement_in_a_div_with_footer_class_and_badge_link():
+    html = page(
+        ARTICLE
+        + """<div class="site-footer"><a rel="license"
+        href="http://creativecommons.org/licenses/by-nc/4.0/"><img alt="Creative Commons License"
+        src="https://i.creativecommons.org/l/by-nc/4.0/88x31.png"></a><br>Licensed under CC BY-NC
+        4.0.</div>"""
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license == "CC-BY-NC-4.0"
+    assert sig.license_class == "noncommercial"
+    assert ("anchor", "CC-BY-NC-4.0") in sources(sig, PAGE)
+
+
+def test_rel_license_in_head_wins_over_embedded_links():
+    html = page(
+        ARTICLE
+        + """<figure><img src="/a.jpg"><figcaption>Image by Ann,
+        <a href="https://creativecommons.org/licenses/by-nc-nd/2.0/">CC BY-NC-ND 2.0</a>
+        </figcaption></figure>""",
+        head='<link rel="license" href="https://creativecommons.org/licenses/by/4.0/">',
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license == "CC-BY-4.0"
+    assert not sig.license_conflict
+    assert ("link_rel_license", "CC-BY-4.0") in sources(sig, PAGE)
+    assert ("anchor", "CC-BY-NC-ND-2.0") in sources(sig, EMBEDDED)
+
+
+def test_page_scope_conflict_keeps_the_most_restrictive():
+    html = page(
+        ARTICLE + "<footer>All posts on this blog are licensed under CC BY-NC-SA 4.0.</footer>",
+        head='<link rel="license" href="https://creativecommons.org/licenses/by/4.0/">',
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license == "CC-BY-NC-SA-4.0"
+    assert sig.license_class == "noncommercial"
+    assert sig.license_conflict
+
+
+def test_versionless_statement_agrees_with_versioned_link():
+    html = page(
+        ARTICLE + '<footer id="footer"><p>Text is available under the Creative Commons '
+        "Attribution-ShareAlike License; additional terms may apply.</p></footer>",
+        head='<link rel="license" href="https://creativecommons.org/licenses/by-sa/4.0/">',
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license == "CC-BY-SA-4.0"
+    assert not sig.license_conflict
+    assert ("text_statement", "CC-BY-SA") in sources(sig, PAGE)
+
+
+@pytest.mark.parametrize(
+    "statement, expected",
+    [
+        (
+            "Sauf mention contraire, le contenu de ce site est mis à disposition selon les termes "
+            "de la Licence Creative Commons Attribution - Pas d’Utilisation Commerciale - Partage "
+            "dans les Mêmes Conditions 4.0 International.",
+            "CC-BY-NC-SA-4.0",
+        ),
+        (
+            "Dieses Werk ist lizenziert unter einer Creative Commons Namensnennung - Weitergabe "
+            "unter gleichen Bedingungen 3.0 Deutschland Lizenz.",
+            "CC-BY-SA-3.0-DE",
+        ),
+        (
+            "Der Text ist unter der Lizenz „Creative-Commons Namensnennung – Nicht kommerziell“ "
+            "verfügbar.",
+            "CC-BY-NC",
+        ),
+        (
+            "Esta obra está bajo una licencia de Creative Commons Reconocimiento-NoComercial-"
+            "SinObraDerivada 4.0 Internacional.",
+            "CC-BY-NC-ND-4.0",
+        ),
+        (
+            "El texto está disponible bajo la Licencia Creative Commons Atribución Compartir "
+            "Igual 3.0.",
+            "CC-BY-SA-3.0",
+        ),
+    ],
+)
+def test_french_german_spanish_statements(statement, expected):
+    # In the main column, not a footer: the subject ("ce site", "dieses Werk") makes it page scope.
+    sig = detect_license_signals(page(ARTICLE + f"<p>{statement}</p>"), [])
+    assert sig.license == expected
+    assert ("text_statement", expected) in sources(sig, PAGE)
+
+
+def test_statement_about_software_is_embedded():
+    html = page(
+        ARTICLE + "<footer>Theme code released under the GNU Free Documentation License 1.3, "
+        "see <a href='https://www.gnu.org/licenses/fdl-1.3.html'>GFDL</a>.</footer>"
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license is None
+    assert ("anchor", "GFDL-1.3") in sources(sig, EMBEDDED)
+
+
+def test_bare_licence_link_in_running_text_is_not_claimed_for_the_page():
+    html = page(
+        "<p>More about <a href='https://creativecommons.org/licenses/by/4.0/'>CC BY</a> "
+        "in the FAQ.</p>"
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license is None
+    assert ("anchor", "CC-BY-4.0") in sources(sig, EMBEDDED)
+
+
+def test_json_ld_page_licence_and_image_licence():
+    html = page(
+        ARTICLE,
+        head="""<script type="application/ld+json">{"@context": "https://schema.org",
+        "@graph": [{"@type": "NewsArticle", "headline": "x",
+          "license": "https://creativecommons.org/licenses/by-nd/4.0/",
+          "copyrightHolder": {"@type": "Organization", "name": "Example News"},
+          "copyrightYear": 2021,
+          "image": {"@type": "ImageObject", "url": "/a.jpg",
+                    "license": "https://creativecommons.org/publicdomain/zero/1.0/"}}]}
+        </script>""",
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license == "CC-BY-ND-4.0"
+    assert sig.license_class == "noderivatives"
+    assert ("json_ld", "CC0-1.0") in sources(sig, EMBEDDED)
+    assert sig.copyright_holder == "Example News"
+    assert sig.copyright_years == [2021]
+
+
+def test_json_ld_only_on_an_image_gives_no_page_licence():
+    html = page(
+        ARTICLE,
+        head="""<script type="application/ld+json">{"@type": "ImageObject",
+        "contentUrl": "/a.jpg", "license": "https://creativecommons.org/licenses/by/4.0/"}
+        </script>""",
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license is None
+    assert ("json_ld", "CC-BY-4.0") in sources(sig, EMBEDDED)
+
+
+def test_meta_and_http_link_header():
+    html = page(ARTICLE, head='<meta name="dcterms.license" content="CC BY 4.0">')
+    headers = [("Link", '<https://creativecommons.org/licenses/by/4.0/>; rel="license"')]
+    sig = detect_license_signals(html, headers)
+    assert sig.license == "CC-BY-4.0"
+    assert sources(sig, PAGE) == {("meta", "CC-BY-4.0"), ("http_link_header", "CC-BY-4.0")}
+
+
+def test_broken_json_ld_is_ignored():
+    html = page(ARTICLE, head='<script type="application/ld+json">{"license": </script>')
+    sig = detect_license_signals(html, [])
+    assert sig.license is None and sig.license_error is None
+
+
+# --- copyright -------------------------------------------------------------------------------
+
+
+def test_copyright_notice_holder_years_and_all_rights_reserved():
+    html = page(ARTICLE + "<footer><p>© 2016 Houston Press, LP. All rights reserved.</p></footer>")
+    sig = detect_license_signals(html, [])
+    assert sig.copyright_notice == "© 2016 Houston Press, LP. All rights reserved."
+    assert sig.copyright_holder == "Houston Press, LP"
+    assert sig.copyright_years == [2016]
+    assert sig.all_rights_reserved
+    assert sig.license is None
+    assert sig.license_class == "all_rights_reserved"
+
+
+@pytest.mark.parametrize(
+    "footer, holder, years",
+    [
+        ("Copyright &copy; 2009&ndash;2023 Example Corp. | Privacy", "Example Corp", [2009, 2023]),
+        ("© The Guardian 2024", "The Guardian", [2024]),
+        ("(c) 2019-21 Jane Q. Public", "Jane Q. Public", [2019, 2021]),
+        ("Copyright 2024 Kyle Lo. Powered by Jekyll.", "Kyle Lo", [2024]),
+        ("© 2020 Musterfirma GmbH. Alle Rechte vorbehalten.", "Musterfirma GmbH", [2020]),
+    ],
+)
+def test_copyright_notice_forms(footer, holder, years):
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [])
+    assert sig.copyright_holder == holder
+    assert sig.copyright_years == years
+
+
+def test_class_and_css_named_copyright_are_not_notices():
+    html = page(
+        ARTICLE
+        + """<div class="copyright" id="copyright"></div>
+        <img src="/static/images/copyright/logo.svg" alt="">
+        <p>Copyright law differs between countries.</p>
+        <a href="/copyright">Copyright</a>
+        <script>var x = {"copyright": "", "camera": ""};</script>""",
+        head="<style>.copyright { color: grey } #copyright:after { content: '©' }</style>",
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.copyright_notice is None
+    assert sig.copyright_holder is None
+    assert not sig.all_rights_reserved
+    assert sig.license_class == "unknown"
+
+
+def test_photo_credit_copyright_is_not_the_page_notice():
+    html = page(
+        ARTICLE
+        + "<figure><img src='/a.jpg'><figcaption>Photo © 2022 Reuters</figcaption></figure>"
+        + "<footer>© 2024 Daily Example</footer>"
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.copyright_holder == "Daily Example"
+    assert sig.copyright_years == [2024]
+
+
+def test_all_rights_reserved_next_to_an_open_licence_is_a_conflict():
+    html = page(
+        ARTICLE + "<footer>© 2024 Foo Ltd. All rights reserved.</footer>",
+        head='<link rel="license" href="https://creativecommons.org/licenses/by/4.0/">',
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license == "CC-BY-4.0"
+    assert sig.license_conflict
+    assert sig.license_class == "all_rights_reserved"
+
+
+def test_meta_copyright_is_a_fallback_notice():
+    html = page(ARTICLE, head='<meta name="copyright" content="© 2011 Acme Inc.">')
+    sig = detect_license_signals(html, [])
+    assert sig.copyright_holder == "Acme Inc"
+    assert sig.copyright_years == [2011]
+
+
+# --- opt-outs --------------------------------------------------------------------------------
+
+
+def test_tdmrep_meta_and_header():
+    meta = page(
+        ARTICLE,
+        head='<meta name="tdm-reservation" content="1">'
+        '<meta name="tdm-policy" content="https://example.com/tdm-policy.json">',
+    )
+    sig = detect_license_signals(meta, [])
+    assert sig.tdm_reservation is True
+    assert sig.tdm_policy == "https://example.com/tdm-policy.json"
+    assert "tdm_reservation" in sig.opt_out_signals()
+
+    sig = detect_license_signals(page(ARTICLE), [("TDM-Reservation", "1")])
+    assert sig.tdm_reservation is True
+
+    sig = detect_license_signals(page(ARTICLE), [("tdm-reservation", "0")])
+    assert sig.tdm_reservation is False
+    assert sig.opt_out_signals() == []
+
+    assert detect_license_signals(page(ARTICLE), []).tdm_reservation is None
+
+
+def test_noai_meta_and_x_robots_tag():
+    sig = detect_license_signals(page(ARTICLE, head='<meta name="robots" content="noai">'), [])
+    assert sig.noai and not sig.noimageai
+    sig = detect_license_signals(page(ARTICLE), [("X-Robots-Tag", "noimageai")])
+    assert sig.noimageai and not sig.noai
+    assert sig.opt_out_signals() == []  # images only: the text is not opted out
+    sig = detect_license_signals(page(ARTICLE), [("X-Robots-Tag", "otherbot: noai, noimageai")])
+    assert sig.noai and sig.noimageai
+    sig = detect_license_signals(page(ARTICLE, head='<meta name="robots" content="noindex">'), [])
+    assert not sig.noai
+
+
+def test_content_usage_header():
+    sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "train-ai=n, search=y")])
+    assert sig.ai_preferences == {"train-ai": "n", "search": "y"}
+    assert sig.ai_train_opt_out is True
+    assert "ai_train_opt_out" in sig.opt_out_signals()
+    sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "train-ai=y")])
+    assert sig.ai_train_opt_out is False
+    sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "Train-AI=n")])
+    assert sig.ai_train_opt_out is None  # keys are case sensitive: the dictionary fails
+
+
+# --- robustness ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "   ",
+        "<!-- only a comment -->",
+        "<html><body><p>unclosed <b>tags <footer>© 2020 X",
+        '<?xml version="1.0" encoding="iso-8859-1"?><html><body>© 2020 Y</body></html>',
+        "\x00\x01\x02 binary \udcff junk \ufffd" * 1000,
+        "<div>" * 5000 + "© 2021 Deep" + "</div>" * 5000,
+        page("<p>x</p>" * 20_000 + "<footer>© 2022 Many Nodes</footer>"),
+    ],
+)
+def test_never_raises(html):
+    sig = detect_license_signals(html, [("Link", "<<<>>>;;rel=")])
+    assert sig.license_error is None
+    assert sig.license_class in ("unknown", "all_rights_reserved")
+
+
+def test_huge_page_keeps_its_head_and_footer():
+    # Above the size cap only the start and the end of the page are parsed.
+    html = page(
+        "<p>" + "lorem ipsum " * 400_000 + "</p><footer>© 2022 Big Page</footer>",
+        head='<link rel="license" href="https://creativecommons.org/licenses/by/4.0/">',
+    )
+    assert len(html) > 4_000_000
+    sig = detect_license_signals(html, [])
+    assert sig.copyright_holder == "Big Page"
+    assert sig.license == "CC-BY-4.0"
+
+
+def test_internal_failure_is_reported_not_raised():
+    sig = detect_license_signals("<p>x</p>", [], tree=object())
+    assert sig.license_class == "unknown"
+    assert sig.license is None
+    assert sig.license_error and "AttributeError" in sig.license_error
+
+
+def test_shared_tree_gives_the_same_result():
+    import trafilatura
+
+    html = page(
+        ARTICLE + "<footer>© 2024 Shared. Licensed under CC BY-SA 4.0.</footer>",
+        head='<link rel="license" href="https://creativecommons.org/licenses/by-sa/4.0/">',
+    )
+    alone = detect_license_signals(html, [])
+    shared = detect_license_signals(html, [], tree=trafilatura.load_html(html))
+    assert shared.to_attributes() == alone.to_attributes()
+    assert alone.license == "CC-BY-SA-4.0" and alone.copyright_holder == "Shared"
+
+
+# --- columns, policy, stats ------------------------------------------------------------------
+
+
+def test_attributes_match_the_ledger_schema():
+    sig = detect_license_signals(
+        page(ARTICLE + "<footer>© 2024 Foo</footer>"), [("Content-Usage", "train-ai=n")]
+    )
+    attributes = sig.to_attributes()
+    assert list(attributes) == [f.name for f in LEDGER_FIELDS]
+    table = pa.Table.from_pylist([attributes], schema=pa.schema(LEDGER_FIELDS))
+    assert table.column("copyright_years").to_pylist() == [[2024]]
+    assert {f.name for f in CORPUS_FIELDS} <= set(attributes)
+
+
+def make_doc(html: str, headers=None, url="https://example.com/a") -> WarcDoc:
+    return WarcDoc(
+        doc_id="d",
+        warc_path="x.warc.gz",
+        file_index=0,
+        warc_offset=0,
+        url=url,
+        warc_date="2024-05-18T01:58:10Z",
+        http_headers=list(headers or []),
+        html=html,
+    )
+
+
+OPEN_PAGE = page(ARTICLE + "<footer>This site is licensed under CC BY 4.0.</footer>")
+NC_PAGE = page(ARTICLE + "<footer>This site is licensed under CC BY-NC 4.0.</footer>")
+
+
+def tagged(html, headers=None):
+    doc = make_doc(html, headers)
+    fn = LicenseTagFn()
+    fn.setup()
+    (doc,) = list(fn.process(doc))
+    return doc
+
+
+def apply_policy(policy, doc):
+    (doc,) = list(LicensePolicyFn(policy).process(doc))
+    return doc
+
+
+def test_tag_fn_sets_attributes_and_drops_nothing():
+    doc = tagged(NC_PAGE, [("tdm-reservation", "1")])
+    assert doc.alive
+    assert doc.attributes["license"]["license"] == "CC-BY-NC-4.0"
+    assert doc.attributes["license"]["opt_out_signals"] == ["tdm_reservation"]
+    assert doc.attributes["license"]["robots_status"] is None  # no --robots given
+
+
+def test_policies():
+    assert LICENSE_POLICIES[0] == "tag-only"
+    assert apply_policy("tag-only", tagged(NC_PAGE, [("tdm-reservation", "1")])).alive
+
+    assert apply_policy("open", tagged(OPEN_PAGE)).alive
+    doc = apply_policy("open", tagged(NC_PAGE))
+    assert doc.decision == DROPPED and doc.drop_reason == "license_policy:not_open"
+    assert apply_policy("open", tagged(page(ARTICLE))).drop_reason == "license_policy:not_open"
+
+    doc = apply_policy("no-optout", tagged(NC_PAGE, [("tdm-reservation", "1")]))
+    assert doc.drop_reason == "license_policy:tdm_reservation"
+    doc = apply_policy("no-optout", tagged(OPEN_PAGE, [("X-Robots-Tag", "noai")]))
+    assert doc.drop_reason == "license_policy:noai"
+    doc = apply_policy("no-optout", tagged(OPEN_PAGE, [("Content-Usage", "train-ai=n")]))
+    assert doc.drop_reason == "license_policy:ai_preference"
+    assert apply_policy("no-optout", tagged(NC_PAGE)).alive
+
+    assert apply_policy("open-no-optout", tagged(OPEN_PAGE)).alive
+    doc = apply_policy("open-no-optout", tagged(OPEN_PAGE, [("X-Robots-Tag", "noai")]))
+    assert doc.drop_reason == "license_policy:noai"
+
+
+def test_policy_keeps_the_first_drop_reason():
+    doc = tagged(NC_PAGE)
+    doc.drop("quality:too_short")
+    assert apply_policy("open", doc).drop_reason == "quality:too_short"
+
+
+def test_unknown_policy_is_rejected():
+    with pytest.raises(ValueError):
+        LicensePolicyFn("everything")
+    with pytest.raises(ValueError):
+        policy_drop_reason("nope", {})
+
+
+def test_is_open_and_not_opted_out():
+    assert is_open_and_not_opted_out(tagged(OPEN_PAGE).attributes["license"])
+    assert not is_open_and_not_opted_out(tagged(NC_PAGE).attributes["license"])
+    opted = tagged(OPEN_PAGE, [("tdm-reservation", "1")]).attributes["license"]
+    assert not is_open_and_not_opted_out(opted)
+    assert not is_open_and_not_opted_out(None)
+
+
+def test_ledger_stats_counts_classes_and_opt_outs():
+    rows = [
+        tagged(OPEN_PAGE).attributes["license"],
+        tagged(OPEN_PAGE, [("X-Robots-Tag", "noai")]).attributes["license"],
+        tagged(NC_PAGE, [("tdm-reservation", "1"), ("X-Robots-Tag", "noai")]).attributes["license"],
+        tagged(page(ARTICLE + "<footer>© 2020 Z</footer>")).attributes["license"],
+    ]
+    schema = pa.schema(LEDGER_FIELDS)
+    table = pa.Table.from_pylist(rows + [dict.fromkeys(schema.names)], schema=schema)
+    stats = ledger_stats(table)
+    assert stats["license_class"] == {
+        "permissive": 2,
+        "noncommercial": 1,
+        "all_rights_reserved": 1,
+    }
+    assert stats["license"] == {"CC-BY-4.0": 2, "CC-BY-NC-4.0": 1}
+    assert stats["opt_out"] == {"noai": 2, "tdm_reservation": 1, "any": 2}
+    assert stats["license_flags"]["copyright_notice"] == 1
+    # Additive: two shards sum to the stats of their concatenation.
+    double = ledger_stats(pa.concat_tables([table, table]))
+    assert double["opt_out"] == {k: 2 * v for k, v in stats["opt_out"].items()}
+    assert ledger_stats(pa.table({"doc_id": ["x"]})) == {}
+
+
+def test_dofns_run_in_a_beam_pipeline():
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    docs = [make_doc(OPEN_PAGE), make_doc(NC_PAGE)]
+    with TestPipeline() as p:
+        out = (
+            p
+            | beam.Create(docs)
+            | beam.ParDo(LicenseTagFn())
+            | beam.ParDo(LicensePolicyFn("open"))
+            | beam.Map(lambda d: (d.attributes["license"]["license"], d.decision, d.drop_reason))
+        )
+        assert_that(
+            out,
+            equal_to(
+                [
+                    ("CC-BY-4.0", "kept", None),
+                    ("CC-BY-NC-4.0", "dropped", "license_policy:not_open"),
+                ]
+            ),
+        )

@@ -1,0 +1,258 @@
+"""robots.txt (RFC 9309) evaluation for CCBot, GPTBot, Google-Extended and `*`, the IETF
+AI-preference syntax, and the index of robots.txt responses read from WARC files."""
+
+import io
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from transforms.document import WarcDoc
+from transforms.licensing import LicensePolicyFn, LicenseTagFn
+from transforms.robots import (
+    STATUS_NO_RECORD,
+    STATUS_OK,
+    STATUS_REDIRECT_UNRESOLVED,
+    STATUS_UNAVAILABLE,
+    STATUS_UNREACHABLE,
+    RobotsIndex,
+    RobotsTxt,
+    parse_usage_preferences,
+)
+
+NEWS_ROBOTS = """\
+# a news site that blocks AI training
+User-agent: GPTBot
+Disallow: /
+
+User-agent: Google-Extended
+Disallow: /articles/
+Allow: /articles/free/
+
+User-agent: Google
+Disallow: /
+
+User-agent: CCBot
+Disallow: /private
+Allow: /
+
+User-agent: *
+Disallow: /search
+Disallow: /*.pdf$
+"""
+
+
+@pytest.mark.parametrize(
+    "path, ccbot, gptbot, google_extended, star",
+    [
+        ("/", True, False, True, True),
+        ("/articles/2024/x.html", True, False, False, True),
+        ("/articles/free/x.html", True, False, True, True),
+        ("/private/notes", False, False, True, True),
+        ("/search?q=x", True, False, True, False),
+        ("/files/report.pdf", True, False, True, False),
+        ("/files/report.pdf?download=1", True, False, True, True),
+        ("/robots.txt", True, True, True, True),
+    ],
+)
+def test_four_agents(path, ccbot, gptbot, google_extended, star):
+    robots = RobotsTxt.parse(NEWS_ROBOTS)
+    url = "https://news.example" + path
+    assert robots.evaluate(url, "CCBot").allowed is ccbot
+    assert robots.evaluate(url, "GPTBot").allowed is gptbot
+    # The `Google` group must not capture Google-Extended (urllib.robotparser's substring match
+    # would), and the agent falls back to `*` only when no group names it.
+    assert robots.evaluate(url, "Google-Extended").allowed is google_extended
+    assert robots.evaluate(url, "*").allowed is star
+
+
+def test_longest_match_wins_and_allow_wins_ties():
+    robots = RobotsTxt.parse("User-agent: *\nAllow: /p\nDisallow: /\nDisallow: /page\nAllow: /page")
+    assert robots.evaluate("/p", "*").allowed
+    assert not robots.evaluate("/x", "*").allowed
+    assert robots.evaluate("/page", "*").allowed  # same length: the least restrictive
+    verdict = robots.evaluate("/x", "CCBot")
+    assert verdict.matched_rule == "disallow: /"
+
+
+def test_groups_naming_the_same_agent_are_merged_and_matching_is_case_insensitive():
+    robots = RobotsTxt.parse(
+        "user-agent: ccbot\ndisallow: /a\n\nUser-Agent: FooBot\nUser-Agent: CCBot/2.0\n"
+        "Disallow: /b\n\nUser-agent: *\nDisallow: /"
+    )
+    assert not robots.evaluate("/a/1", "CCBot").allowed
+    assert not robots.evaluate("/b/1", "CCBot").allowed
+    assert robots.evaluate("/c", "CCBot").allowed  # the * group does not apply to CCBot
+    assert not robots.evaluate("/b", "FooBot").allowed
+    assert not robots.evaluate("/c", "GPTBot").allowed
+
+
+def test_parser_edge_cases():
+    robots = RobotsTxt.parse(
+        b"\xef\xbb\xbfDisallow: /before-any-group\r\n"
+        b"User-agent: *   # comment\r\nDisallow:\r\nDisallow: /caf%C3%A9\r\n"
+        b"Disalow: /typo\r\nDisallow: /%7Euser\r\nSitemap: https://x.example/s.xml\r\n"
+    )
+    assert robots.evaluate("/before-any-group", "*").allowed  # rules outside a group
+    assert not robots.evaluate("/café/menu", "*").allowed  # percent-encoding normalised
+    assert not robots.evaluate("/typo", "*").allowed
+    assert not robots.evaluate("/~user/page", "*").allowed
+    assert robots.evaluate("/anything", "*").allowed  # empty Disallow allows
+    assert RobotsTxt.parse("").evaluate("/x", "GPTBot").allowed
+    assert RobotsTxt.parse("<html>not robots</html>").evaluate("/x", "GPTBot").allowed
+
+
+def test_content_usage_rules_follow_the_draft_example():
+    robots = RobotsTxt.parse(
+        "User-Agent: *\nAllow: /\nDisallow: /never/\nContent-Usage: / train-ai=n\n"
+        "Content-Usage: /ai-ok/ train-ai=y\n\nUser-Agent: ExampleBot\nAllow: /\n"
+        "Content-Usage: / train-ai=y\n"
+    )
+    assert robots.evaluate("/test", "CCBot").content_usage == "train-ai=n"
+    assert robots.evaluate("/ai-ok/test", "CCBot").content_usage == "train-ai=y"
+    never = robots.evaluate("/never/test", "CCBot")
+    assert not never.allowed and never.content_usage is None
+    assert robots.evaluate("/test", "ExampleBot").content_usage == "train-ai=y"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("train-ai=n", {"train-ai": "n"}),
+        ("train-ai=y, search=n", {"train-ai": "y", "search": "n"}),
+        ('train-ai=y, train-ai, search=n, search="n"', {}),  # last value wins, not tokens
+        ("train-ai;allow=n, train-ai=y", {"train-ai": "y"}),
+        ("train-genai=n;x=1, ai-use=y, foo=n", {"train-genai": "n", "ai-use": "y"}),
+        ("Train-AI=n", {}),  # keys are lowercase; a failed parse means no preference
+        ("train-ai=n,", {}),
+        ("train-ai=maybe", {}),
+        ("", {}),
+        (None, {}),
+    ],
+)
+def test_usage_preference_syntax(value, expected):
+    assert parse_usage_preferences(value) == expected
+
+
+# --- the index of robots.txt responses from WARC files ---------------------------------------
+
+
+def write_robots_warc(path: Path, records) -> None:
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url, status, body, date, extra in records:
+            headers = StatusAndHeaders(
+                f"{status} X", [("Content-Type", "text/plain")] + extra, protocol="HTTP/1.1"
+            )
+            record = writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(body),
+                http_headers=headers,
+                warc_headers_dict={"WARC-Date": date},
+            )
+            writer.write_record(record)
+
+
+@pytest.fixture
+def robots_warc(tmp_path):
+    path = tmp_path / "robots.warc.gz"
+    write_robots_warc(
+        path,
+        [
+            (
+                "https://news.example/robots.txt",
+                200,
+                NEWS_ROBOTS.encode(),
+                "2024-05-10T00:00:00Z",
+                [],
+            ),
+            # Re-fetched later in the crawl after the site changed its mind about GPTBot.
+            (
+                "https://news.example/robots.txt",
+                200,
+                b"User-agent: *\nAllow: /\n",
+                "2024-05-25T00:00:00Z",
+                [],
+            ),
+            ("https://gone.example/robots.txt", 404, b"not found", "2024-05-10T00:00:00Z", []),
+            ("https://down.example/robots.txt", 503, b"oops", "2024-05-10T00:00:00Z", []),
+            (
+                "http://moved.example/robots.txt",
+                301,
+                b"",
+                "2024-05-10T00:00:00Z",
+                [("Location", "https://www.moved.example/robots.txt")],
+            ),
+            (
+                "https://www.moved.example/robots.txt",
+                200,
+                b"User-agent: GPTBot\nDisallow: /\n",
+                "2024-05-10T00:00:01Z",
+                [],
+            ),
+            (
+                "https://lost.example/robots.txt",
+                302,
+                b"",
+                "2024-05-10T00:00:00Z",
+                [("Location", "https://elsewhere.example/robots.txt")],
+            ),
+        ],
+    )
+    return path
+
+
+def test_index_evaluates_robots_as_of_the_crawl(robots_warc):
+    index = RobotsIndex.from_warc_paths([str(robots_warc)])
+    assert len(index) == 6  # hosts (scheme://host), not fetches
+
+    early = index.evaluate("https://news.example/articles/1", "2024-05-18T01:58:10Z")
+    assert early.status == STATUS_OK
+    assert early.fetch_date == "2024-05-10T00:00:00Z"
+    assert early.allowed == {
+        "CCBot": True,
+        "GPTBot": False,
+        "Google-Extended": False,
+        "*": True,
+    }
+    assert early.disallowed_agents() == ["GPTBot", "Google-Extended"]
+    late = index.evaluate("https://news.example/articles/1", "2024-05-26T00:00:00Z")
+    assert late.allowed["GPTBot"] is True and late.fetch_date == "2024-05-25T00:00:00Z"
+
+    gone = index.evaluate("https://gone.example/a", "2024-05-18T00:00:00Z")
+    assert gone.status == STATUS_UNAVAILABLE and gone.allowed["GPTBot"] is True
+    down = index.evaluate("https://down.example/a", "2024-05-18T00:00:00Z")
+    assert down.status == STATUS_UNREACHABLE and down.allowed["CCBot"] is False
+    assert down.disallowed_agents() == []  # a server error is no opt-out
+
+    moved = index.evaluate("http://moved.example/page", "2024-05-18T00:00:00Z")
+    assert moved.status == STATUS_OK and moved.allowed["GPTBot"] is False
+    lost = index.evaluate("https://lost.example/page", "2024-05-18T00:00:00Z")
+    assert lost.status == STATUS_REDIRECT_UNRESOLVED and lost.allowed == {}
+    assert index.evaluate("https://other.example/", None).status == STATUS_NO_RECORD
+
+
+def test_tag_fn_reports_robots_and_policy_drops_on_it(robots_warc):
+    doc = WarcDoc(
+        doc_id="d",
+        warc_path="x.warc.gz",
+        file_index=0,
+        warc_offset=0,
+        url="https://news.example/articles/1",
+        warc_date="2024-05-18T01:58:10Z",
+        html="<html><body><p>News.</p><footer>© 2024 News Example</footer></body></html>",
+    )
+    fn = LicenseTagFn(robots_paths=[str(robots_warc)])
+    fn.setup()
+    (doc,) = list(fn.process(doc))
+    attributes = doc.attributes["license"]
+    assert attributes["robots_status"] == "ok"
+    assert attributes["robots_allows_gptbot"] is False
+    assert attributes["robots_allows_google_extended"] is False
+    assert attributes["robots_allows_ccbot"] is True
+    assert attributes["robots_allows_star"] is True
+    assert attributes["opt_out_signals"] == ["robots:gptbot", "robots:google-extended"]
+    (doc,) = list(LicensePolicyFn("no-optout").process(doc))
+    assert doc.drop_reason == "license_policy:robots_disallow"
