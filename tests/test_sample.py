@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 from collections import Counter
 
 import pytest
@@ -11,6 +12,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.sample import GROUND_TRUTH, SAMPLE_WARC, articles, expected_by_url, load_ground_truth
 from pipeline.sample.generate import generate
+from pipeline.sample.synth import KINDS, write_synthetic_warc
+from pipeline.sample.synth import main as synth_main
 
 REQUIRED_RESPONSE_KINDS = {
     "article_en",
@@ -190,10 +193,15 @@ def test_revisit_points_at_an_earlier_response():
 
 def test_ground_truth_agrees_with_the_reader_and_extractor(truth):
     """The read/extract expectations hold for the project's own reader and extractor."""
+    # trafilatura's deduplicate=True remembers paragraphs across calls in the process, so
+    # pages extracted by earlier tests would come back shortened: start from an empty cache.
+    from trafilatura.deduplication import LRU_TEST
+
     from transforms.extraction import extract_text
     from transforms.language import LanguageIdentifier
     from transforms.warc_reader import read_warc_file
 
+    LRU_TEST.clear()
     by_url = expected_by_url(truth)
     docs, summary = read_warc_file(str(SAMPLE_WARC), 0)
     assert summary.responses == len(docs) == len(by_url)
@@ -220,3 +228,176 @@ def test_ground_truth_agrees_with_the_reader_and_extractor(truth):
         if "language" in expect:
             language, score = lid.predict(text)
             assert language == expect["language"] and score >= 0.65, (doc.url, language, score)
+
+
+# --------------------------------------------------------------------------- synthetic WARCs
+
+
+def _response_bodies(path) -> list[tuple[str, str, bytes]]:
+    """(url, record id, payload) per response, in file order."""
+    out = []
+    with open(path, "rb") as handle:
+        for record in ArchiveIterator(handle):
+            if record.rec_type == "response":
+                out.append(
+                    (
+                        record.rec_headers.get_header("WARC-Target-URI"),
+                        record.rec_headers.get_header("WARC-Record-ID"),
+                        record.content_stream().read(),
+                    )
+                )
+    return out
+
+
+def _article_text(body: bytes) -> str:
+    """The words of the page's <article> element (the rest is the site's boilerplate)."""
+    page = body.decode("utf-8")
+    article = page[page.index("<article") : page.index("</article>")]
+    return re.sub(r"<[^>]+>", " ", article)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    path = tmp_path_factory.mktemp("synth") / "synth.warc.gz"
+    summary = write_synthetic_warc(path, 400, seed=11)
+    return path, summary
+
+
+def test_synthetic_is_deterministic(tmp_path, synthetic):
+    path, summary = synthetic
+    # Same name (it is written into the warcinfo record), another folder.
+    again_path = tmp_path / "again" / path.name
+    again = write_synthetic_warc(again_path, 400, seed=11)
+    assert again_path.read_bytes() == path.read_bytes()
+    assert again.records == summary.records and again.duplicate_of == summary.duplicate_of
+    other_path = tmp_path / "other" / path.name
+    other = write_synthetic_warc(other_path, 400, seed=12)
+    assert other_path.read_bytes() != path.read_bytes()
+    assert other.records != summary.records
+
+
+def test_synthetic_has_the_requested_count_and_kinds(synthetic):
+    path, summary = synthetic
+    responses = _response_bodies(path)
+    assert [url for url, _, _ in responses] == [url for url, _ in summary.records]
+    assert len(responses) == 400 == sum(summary.counts.values())
+    assert len({url for url, _, _ in responses}) == 400
+    assert len({record_id for _, record_id, _ in responses}) == 400
+    assert set(summary.counts) == set(KINDS) and min(summary.counts.values()) > 0
+    assert summary.warc_records == 401  # + warcinfo
+    # The rates are respected within sampling noise (400 draws).
+    assert 20 <= summary.counts["near_duplicate"] <= 65
+    assert 8 <= summary.counts["exact_duplicate"] <= 35
+    assert 20 <= summary.counts["non_english"] <= 65
+    assert 3 <= summary.counts["non_html"] <= 25
+
+
+def test_synthetic_duplicates_point_at_older_originals(synthetic):
+    path, summary = synthetic
+    position = {url: index for index, (url, _) in enumerate(summary.records)}
+    kinds = dict(summary.records)
+    bodies = {url: body for url, _, body in _response_bodies(path)}
+    assert set(summary.duplicate_of) == {
+        url for url, kind in summary.records if kind in ("near_duplicate", "exact_duplicate")
+    }
+    for url, original in summary.duplicate_of.items():
+        assert kinds[original] == "article" and position[original] < position[url]
+        if kinds[url] == "exact_duplicate":
+            assert bodies[url] == bodies[original]
+        else:
+            a, b = _shingles(_article_text(bodies[url])), _shingles(_article_text(bodies[original]))
+            assert 0.8 <= len(a & b) / len(a | b) < 1.0, url
+
+
+def test_synthetic_unrelated_articles_are_far_apart(synthetic):
+    path, summary = synthetic
+    kinds = dict(summary.records)
+    articles_only = [
+        _shingles(_article_text(body))
+        for url, _, body in _response_bodies(path)[:150]
+        if kinds[url] == "article"
+    ]
+    worst = max(
+        len(a & b) / len(a | b) for i, a in enumerate(articles_only) for b in articles_only[i + 1 :]
+    )
+    assert worst < 0.5
+
+
+def test_synthetic_languages_and_rates(tmp_path):
+    summary = write_synthetic_warc(
+        tmp_path / "ja.warc.gz",
+        120,
+        seed=3,
+        near_dup_rate=0,
+        exact_dup_rate=0,
+        non_english_rate=0.5,
+        non_html_rate=0,
+        lang_mix={"ja": 1.0},
+    )
+    assert set(summary.counts) == set(KINDS)
+    assert summary.counts["near_duplicate"] == summary.counts["exact_duplicate"] == 0
+    assert summary.counts["non_html"] == 0 and summary.duplicate_of == {}
+    assert set(summary.languages.values()) == {"en", "ja"}
+    for url, _, body in _response_bodies(tmp_path / "ja.warc.gz"):
+        expected = summary.languages[url]
+        assert f'<html lang="{expected}">'.encode() in body
+    with pytest.raises(ValueError, match="no text pool"):
+        write_synthetic_warc(tmp_path / "x.warc.gz", 5, lang_mix={"xx": 1.0})
+    with pytest.raises(ValueError, match="add up to more than 1"):
+        write_synthetic_warc(tmp_path / "x.warc.gz", 5, near_dup_rate=0.6, exact_dup_rate=0.6)
+
+
+def test_synthetic_pages_go_through_reader_extractor_and_language_id(tmp_path):
+    from trafilatura.deduplication import LRU_TEST
+
+    from transforms.extraction import extract_text
+    from transforms.language import LanguageIdentifier
+    from transforms.warc_reader import read_warc_file
+
+    path = tmp_path / "small.warc.gz"
+    summary = write_synthetic_warc(path, 40, seed=5, companions=True, non_english_rate=0.25)
+    assert summary.warc_records == 3 * 40 + 1
+    docs, file_summary = read_warc_file(str(path), 0)
+    assert file_summary.records_by_type == {
+        "warcinfo": 1,
+        "request": 40,
+        "response": 40,
+        "metadata": 40,
+    }
+    kinds = dict(summary.records)
+    lid = LanguageIdentifier()
+    LRU_TEST.clear()
+    checked = 0
+    for doc in docs:
+        if kinds[doc.url] == "non_html":
+            assert doc.drop_reason == "not_html"
+            continue
+        assert doc.alive
+        if kinds[doc.url] == "exact_duplicate":
+            continue  # trafilatura's cross-document deduplication would shorten the copy
+        text = extract_text(doc.html)
+        assert text and "Subscribe to our newsletter" not in text
+        language, score = lid.predict(text)
+        assert language == summary.languages[doc.url] and score >= 0.65, (doc.url, language)
+        checked += 1
+    assert checked >= 30
+
+
+def test_synthetic_generator_is_fast(tmp_path):
+    started = time.process_time()
+    write_synthetic_warc(tmp_path / "speed.warc.gz", 1000, seed=1)
+    rate = 1000 / (time.process_time() - started)
+    print(f"synthetic generator: {rate:,.0f} responses per CPU second")
+    # The target is >= 2,000/s; the bound leaves room for a busy shared test machine.
+    assert rate >= 1000
+
+
+def test_synthetic_cli(tmp_path, capsys):
+    out = tmp_path / "cli.warc.gz"
+    assert synth_main([str(out), "--records", "25", "--seed", "2", "--lang-mix", "fr=1"]) == 0
+    assert len(_response_bodies(out)) == 25
+    assert "25 responses" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as bad:
+        synth_main([str(out), "--records", "5", "--near-dup-rate", "2"])
+    assert bad.value.code == 2
+    assert synth_main([str(out), "--records", "5", "--lang-mix", "xx=1"]) == 2

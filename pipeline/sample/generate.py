@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import html
 import io
 import json
+import re
 import struct
 import sys
 import uuid
@@ -89,8 +91,11 @@ class Site:
     footer_class: str = "site-footer"
 
 
+_WORD_RUN = re.compile(r"[^\W_]+")
+
+
 def _slug(text: str) -> str:
-    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+    return "-".join(_WORD_RUN.findall(text.lower()))
 
 
 def _article_html(article: str) -> str:
@@ -103,6 +108,17 @@ def _article_html(article: str) -> str:
         else:
             blocks.append(f"<p>{html.escape(block)}</p>")
     return "\n      ".join(blocks)
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_menus(site: Site) -> tuple[str, str, str]:
+    """HTML of a site's navigation, sidebar list and footer links (the same on every page)."""
+    nav = "\n".join(f'          <li><a href="/{_slug(item)}/">{item}</a></li>' for item in site.nav)
+    related = "\n".join(
+        f'        <li><a href="/{_slug(item)}">{item}</a></li>' for item in site.sidebar_links
+    )
+    footer_links = " | ".join(f'<a href="/{_slug(item)}">{item}</a>' for item in site.footer_links)
+    return nav, related, footer_links
 
 
 def render_page(
@@ -120,11 +136,7 @@ def render_page(
 ) -> str:
     """A complete page: header, navigation, breadcrumbs, the article, a sidebar, a newsletter
     box, a footer, a cookie banner and an analytics script, like most CMS themes produce."""
-    nav = "\n".join(f'          <li><a href="/{_slug(item)}/">{item}</a></li>' for item in site.nav)
-    related = "\n".join(
-        f'        <li><a href="/{_slug(item)}">{item}</a></li>' for item in site.sidebar_links
-    )
-    footer_links = " | ".join(f'<a href="/{_slug(item)}">{item}</a>' for item in site.footer_links)
+    nav, related, footer_links = _site_menus(site)
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -255,7 +267,7 @@ def tiny_png(width: int = 16, height: int = 16) -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     rows = b"".join(
-        b"\x00" + bytes(v for x in range(width) for v in (x * 16, y * 16, 128))
+        b"\x00" + bytes(v % 256 for x in range(width) for v in (x * 16, y * 16, 128))
         for y in range(height)
     )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
@@ -861,6 +873,25 @@ def _fields(pairs: list[tuple[str, str]]) -> bytes:
     return "".join(f"{name}: {value}\r\n" for name, value in pairs).encode("utf-8")
 
 
+def warcinfo_record(writer, filename: str, record_id: str, warc_date: str, fields):
+    """A warcinfo record (fields: (name, value) pairs) with Common Crawl's header order."""
+    payload = _fields(fields)
+    return writer.create_warc_record(
+        "",
+        "warcinfo",
+        payload=io.BytesIO(payload),
+        length=len(payload),
+        warc_headers_dict={
+            "WARC-Type": "warcinfo",
+            "WARC-Date": warc_date,
+            "WARC-Record-ID": record_id,
+            "Content-Length": "0",
+            "Content-Type": "application/warc-fields",
+            "WARC-Filename": filename,
+        },
+    )
+
+
 class _Recorder:
     """Writes records and remembers one ground-truth row per record, in file order."""
 
@@ -905,21 +936,7 @@ def write_sample(warc_path: Path) -> dict:
             "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         ),
     ]
-    payload = _fields(info)
-    warcinfo = writer.create_warc_record(
-        "",
-        "warcinfo",
-        payload=io.BytesIO(payload),
-        length=len(payload),
-        warc_headers_dict={
-            "WARC-Type": "warcinfo",
-            "WARC-Date": WARCINFO_DATE,
-            "WARC-Record-ID": warcinfo_id,
-            "Content-Length": "0",
-            "Content-Type": "application/warc-fields",
-            "WARC-Filename": WARC_NAME,
-        },
-    )
+    warcinfo = warcinfo_record(writer, WARC_NAME, warcinfo_id, WARCINFO_DATE, info)
     recorder.write(
         warcinfo, {"url": None, "kind": "warcinfo", "is_html_response": False, "in_ledger": False}
     )
