@@ -1,0 +1,314 @@
+"""Dedup: the pure connected-components steps, decisions, ledger stats, small Beam runs."""
+
+from __future__ import annotations
+
+import pickle
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow as pa
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+from schemas.dedup import LEDGER_FIELDS
+from schemas.ledger import LEDGER_SCHEMA
+from transforms.dedup import (
+    EXACT_DUPLICATE,
+    NEAR_DUPLICATE,
+    ConnectedComponents,
+    DedupCandidate,
+    DedupDecision,
+    Deduplicate,
+    bucket_edges,
+    is_star_member,
+    large_star,
+    ledger_stats,
+    rank,
+    small_star,
+    star_label,
+)
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _save(values, path: str) -> None:
+    Path(path).write_bytes(pickle.dumps(list(values)))
+
+
+def run_pipeline(build, tmp_path: Path, options: list[str] | None = None) -> list:
+    """Run `build(pipeline) -> PCollection` on the FnApiRunner and return its elements.
+
+    The FnApiRunner is used directly: since Beam 2.68 the DirectRunner first tries Prism,
+    which downloads a binary. It honours --direct_num_workers / --direct_running_mode.
+    """
+    out = tmp_path / f"result-{random.random()}.pkl"
+    with beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(options or [])) as pipeline:
+        result = build(pipeline)
+        _ = result | "Collect" >> beam.combiners.ToList() | beam.Map(_save, str(out))
+    return pickle.loads(out.read_bytes())
+
+
+def run_dedup(candidates, tmp_path: Path, options: list[str] | None = None, **kwargs):
+    return run_pipeline(
+        lambda p: p | beam.Create(candidates, reshuffle=False) | Deduplicate(**kwargs),
+        tmp_path,
+        options,
+    )
+
+
+def components(edges) -> dict:
+    """Reference: node -> smallest node of its component (union-find)."""
+    parent: dict = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {x: find(x) for x in parent}
+
+
+def simulate_star_rounds(edges, max_rounds: int = 100):
+    """The Beam rounds of ConnectedComponents, in memory: (labels, rounds used)."""
+    for rounds in range(max_rounds + 1):
+        neighbours = defaultdict(list)
+        for a, b in edges:
+            neighbours[a].append(b)
+            neighbours[b].append(a)
+        if all(is_star_member(node, ns) for node, ns in neighbours.items()):
+            return {node: star_label(node, ns) for node, ns in neighbours.items()}, rounds
+        large = [edge for node, ns in neighbours.items() for edge in large_star(node, ns)]
+        smaller = defaultdict(list)
+        for a, b in large:
+            smaller[b].append(a)
+        edges = [edge for node, s in smaller.items() for edge in small_star(node, s)]
+    raise AssertionError("did not converge")
+
+
+# --------------------------------------------------------------------------- pure steps
+
+
+def test_rank_orders_none_last():
+    priorities = [
+        (False, None, "b"),
+        (True, "2020", "a"),
+        (False, "2024", "c"),
+        (False, "2023", "d"),
+    ]
+    ordered = sorted(priorities, key=rank)
+    assert ordered == [
+        (False, "2023", "d"),
+        (False, "2024", "c"),
+        (False, None, "b"),
+        (True, "2020", "a"),
+    ]
+
+
+def test_bucket_edges_is_a_star_on_the_smallest():
+    assert list(bucket_edges([5, 3, 9, 4])) == [(3, 5), (3, 9), (3, 4)]
+    assert list(bucket_edges([7])) == []
+    assert list(bucket_edges([])) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_star_rounds_find_connected_components(seed):
+    rng = random.Random(seed)
+    n = 400
+    labels = rng.sample(range(10 * n), n)  # node order unrelated to graph structure
+    edges = set()
+    for _ in range(n):
+        a, b = rng.sample(labels, 2)
+        edges.add((min(a, b), max(a, b)))
+    # A long path too: the worst case for label propagation.
+    path = labels[:60]
+    edges.update((min(a, b), max(a, b)) for a, b in zip(path, path[1:], strict=False))
+    found, rounds = simulate_star_rounds(sorted(edges))
+    assert found == components(edges)
+    assert rounds <= 30, rounds
+
+
+def test_star_membership():
+    assert is_star_member(1, [2, 3, 2])  # centre
+    assert is_star_member(3, [1, 1])  # leaf with a duplicated edge
+    assert not is_star_member(3, [1, 2])  # two parents
+    assert not is_star_member(2, [1, 3])  # parent and child
+    assert star_label(3, [1]) == 1 and star_label(1, [2, 3]) == 1
+
+
+# --------------------------------------------------------------------------- decisions, stats
+
+
+def test_decision_attributes_are_the_ledger_columns():
+    decision = DedupDecision("d2", 0, "d1", 3, "d1", NEAR_DUPLICATE, 0.9)
+    assert list(decision.to_attributes()) == [field.name for field in LEDGER_FIELDS]
+    assert all(name in LEDGER_SCHEMA.names for name in decision.to_attributes())
+    assert pickle.loads(pickle.dumps(decision)) == decision
+    candidate = DedupCandidate("d1", 0, "text", (False, "2024", "d1"))
+    assert pickle.loads(pickle.dumps(candidate)) == candidate
+
+
+def _ledger(rows: list[dict]) -> pa.Table:
+    names = [field.name for field in LEDGER_FIELDS] + ["drop_reason"]
+    fields = list(LEDGER_FIELDS) + [pa.field("drop_reason", pa.string())]
+    return pa.Table.from_pylist(
+        [{name: row.get(name) for name in names} for row in rows], schema=pa.schema(fields)
+    )
+
+
+def test_ledger_stats_counts_clusters_at_their_representative():
+    decisions = [
+        DedupDecision("a", 0, "a", 2, None, None),
+        DedupDecision("b", 0, "a", 2, "a", EXACT_DUPLICATE, 1.0),
+        DedupDecision("c", 0, "c", 3, None, None),
+        DedupDecision("d", 0, "c", 3, "c", NEAR_DUPLICATE, 0.8),
+        DedupDecision("e", 0, "c", 3, "c", EXACT_DUPLICATE, 1.0),
+        DedupDecision("f", 0, "f", 40, None, None),
+    ]
+    rows = [{**d.to_attributes(), "drop_reason": d.drop_reason} for d in decisions]
+    rows.append({"drop_reason": "too_short"})  # dropped earlier: no dedup values
+    rows.append({})  # a kept singleton
+    stats = ledger_stats(_ledger(rows))
+    assert stats == {
+        "dedup": {
+            "clusters": 3,
+            "clustered_documents": 45,
+            "cluster_size_hist": {"2": 1, "3-4": 1, "33-64": 1},
+            "duplicates": {EXACT_DUPLICATE: 2, NEAR_DUPLICATE: 1},
+        }
+    }
+    # Additive: two shards sum to the stats of their concatenation.
+    half = _ledger(rows[:3]), _ledger(rows[3:])
+    a, b = ledger_stats(half[0])["dedup"], ledger_stats(half[1])["dedup"]
+    assert a["clusters"] + b["clusters"] == 3
+    assert ledger_stats(_ledger([{}])) == {
+        "dedup": {
+            "clusters": 0,
+            "clustered_documents": 0,
+            "cluster_size_hist": {},
+            "duplicates": {},
+        }
+    }
+
+
+# --------------------------------------------------------------------------- Beam
+
+
+WORDS = [f"word{i}" for i in range(3000)]
+
+
+def _text(seed: int, n: int = 120) -> list[str]:
+    return random.Random(seed).choices(WORDS, k=n)
+
+
+def _near(words: list[str]) -> list[str]:
+    changed = list(words)
+    changed[60] = "changed"
+    return changed
+
+
+def _handmade(a_priority, a2_priority):
+    """A, A' (near A), A'' (exact dup of A' up to case and punctuation), B, B' (exact), C."""
+    a, b, c = _text(1), _text(2), _text(3)
+    return [
+        DedupCandidate("A", 0, " ".join(a), a_priority),
+        DedupCandidate("A1", 1, " ".join(_near(a)), (False, "2024-03", "A1")),
+        DedupCandidate("A2", 2, " ".join(_near(a)).upper() + " !!!", a2_priority),
+        DedupCandidate("B", 0, " ".join(b), (False, "2024-05", "B")),
+        DedupCandidate("B1", 3, " ".join(b) + ".", (False, "2024-01", "B1")),
+        DedupCandidate("C", 1, " ".join(c), (False, "2024-01", "C")),
+    ]
+
+
+def _by_id(decisions):
+    return {d.doc_id: d for d in decisions}
+
+
+def test_deduplicate_minhash_representative_is_best_priority(tmp_path):
+    # A is the best of its cluster: A2 (the survivor of {A1, A2}) and A1 are near duplicates.
+    decisions = _by_id(
+        run_dedup(
+            _handmade((False, "2024-01", "A"), (False, "2024-02", "A2")), tmp_path, max_rounds=4
+        )
+    )
+    assert set(decisions) == {"A", "A1", "A2", "B", "B1"}
+    assert decisions["A"] == DedupDecision("A", 0, "A", 3, None, None, None)
+    assert decisions["A2"][:6] == ("A2", 2, "A", 3, "A", NEAR_DUPLICATE)
+    assert decisions["A1"][:6] == ("A1", 1, "A", 3, "A", NEAR_DUPLICATE)
+    # A1's text equals A2's after normalisation: same estimated similarity to A.
+    assert decisions["A1"].minhash_jaccard_to_rep == decisions["A2"].minhash_jaccard_to_rep
+    assert 0.5 < decisions["A2"].minhash_jaccard_to_rep < 1.0
+    assert decisions["B1"] == DedupDecision("B1", 3, "B1", 2, None, None, None)
+    assert decisions["B"] == DedupDecision("B", 0, "B1", 2, "B1", EXACT_DUPLICATE, 1.0)
+
+
+def test_deduplicate_minhash_exact_group_can_win(tmp_path):
+    # A2 is the best: A is its near duplicate, A1 its exact duplicate.
+    decisions = _by_id(
+        run_dedup(
+            _handmade((False, "2024-06", "A"), (False, "2023-01", "A2")), tmp_path, max_rounds=4
+        )
+    )
+    assert decisions["A2"][:6] == ("A2", 2, "A2", 3, None, None)
+    assert decisions["A"][:6] == ("A", 0, "A2", 3, "A2", NEAR_DUPLICATE)
+    assert decisions["A1"] == DedupDecision("A1", 1, "A2", 3, "A2", EXACT_DUPLICATE, 1.0)
+
+
+def test_deduplicate_exact_and_off_modes(tmp_path):
+    candidates = _handmade((False, "2024-01", "A"), (False, "2024-02", "A2"))
+    exact = _by_id(run_dedup(candidates, tmp_path, mode="exact"))
+    assert set(exact) == {"A1", "A2", "B", "B1"}
+    assert exact["A1"] == DedupDecision("A1", 1, "A2", 2, "A2", EXACT_DUPLICATE, 1.0)
+    assert exact["A2"] == DedupDecision("A2", 2, "A2", 2, None, None, None)
+    assert run_dedup(candidates, tmp_path, mode="off") == []
+    with pytest.raises(ValueError):
+        Deduplicate(mode="fuzzy")
+
+
+def test_verification_threshold_cuts_weak_edges(tmp_path):
+    # Two texts sharing their first half: LSH may pair them, a 0.99 threshold must not.
+    a = _text(10, 200)
+    b = a[:100] + _text(11, 100)
+    candidates = [
+        DedupCandidate("x", 0, " ".join(a), (0, "x")),
+        DedupCandidate("y", 0, " ".join(b), (1, "y")),
+    ]
+    lsh = {"num_bands": 40, "rows_per_band": 2, "max_rounds": 2}
+    strict = run_dedup(candidates, tmp_path, verify_threshold=0.99, **lsh)
+    loose = run_dedup(candidates, tmp_path, verify_threshold=None, **lsh)
+    assert strict == []
+    assert {d.doc_id for d in loose} == {"x", "y"}
+
+
+def _chain(n: int, seed: int):
+    order = random.Random(seed).sample(range(n), n)
+    nodes = [((False, f"{i:05d}"), f"n{i}") for i in order]  # Node = (rank, doc_id)
+    return [(min(a, b), max(a, b)) for a, b in zip(nodes, nodes[1:], strict=False)]
+
+
+def test_connected_components_converge_on_a_long_chain(tmp_path):
+    edges = _chain(300, seed=4)
+    labels = run_pipeline(
+        lambda p: p | beam.Create(edges, reshuffle=False) | ConnectedComponents(max_rounds=30),
+        tmp_path,
+    )
+    expected = components(edges)
+    assert dict(labels) == expected
+    assert len(set(expected.values())) == 1
+
+
+def test_connected_components_raise_when_not_converged(tmp_path):
+    edges = _chain(300, seed=4)
+    with pytest.raises(Exception, match="did not converge in max_rounds=2"):
+        run_pipeline(
+            lambda p: p | beam.Create(edges, reshuffle=False) | ConnectedComponents(max_rounds=2),
+            tmp_path,
+        )
