@@ -629,3 +629,15 @@ def test_dofns_run_in_a_beam_pipeline():
                 ]
             ),
         )
+
+
+def test_a_layout_wrapper_named_footer_is_not_the_footer():
+    body = "<p>We walked along the river.</p>" * 300
+    html = page(
+        f"""<div class="sticky-footer-wrapper"><main>{body}
+        <p>See <a href="https://creativecommons.org/licenses/by/4.0/">CC BY</a> for details.</p>
+        </main></div>"""
+    )
+    sig = detect_license_signals(html, [])
+    assert sig.license is None
+    assert ("anchor", "CC-BY-4.0") in sources(sig, EMBEDDED)

@@ -593,15 +593,29 @@ def _in_container(el) -> bool:
 
 
 def _in_footer(el) -> bool:
+    """Inside the site footer: <footer>, role=contentinfo, or a small copyright/licence box.
+
+    The size limits keep out layout wrappers such as <div class="sticky-footer-wrapper">
+    around the whole page.
+    """
     for anc in _ancestors(el):
         tag = _tag(anc)
         if tag == "footer" or (anc.get("role") or "").lower() == "contentinfo":
-            return True
+            return _text_shorter_than(anc, 20_000)
         if tag in ("body", "html"):
             return False
-        if _FOOTER_CLASS.search(_class_id(anc)):
+        if _FOOTER_CLASS.search(_class_id(anc)) and _text_shorter_than(anc, 5_000):
             return True
     return False
+
+
+def _text_shorter_than(el, limit: int) -> bool:
+    total = 0
+    for piece in el.itertext():
+        total += len(piece)
+        if total >= limit:
+            return False
+    return True
 
 
 def _media_class_near(el, block) -> bool:
