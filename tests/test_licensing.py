@@ -327,11 +327,13 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
 @pytest.mark.parametrize(
     "footer, holder, years",
     [
-        ("Copyright &copy; 2009&ndash;2023 Example Corp. | Privacy", "Example Corp", [2009, 2023]),
+        ("Copyright &copy; 2009&ndash;2023 Example Corp. | Privacy", "Example Corp.", [2009, 2023]),
         ("© The Guardian 2024", "The Guardian", [2024]),
         ("(c) 2019-21 Jane Q. Public", "Jane Q. Public", [2019, 2021]),
         ("Copyright 2024 Kyle Lo. Powered by Jekyll.", "Kyle Lo", [2024]),
         ("© 2020 Musterfirma GmbH. Alle Rechte vorbehalten.", "Musterfirma GmbH", [2020]),
+        ("© 2023 El Diario S.L. Todos los derechos reservados.", "El Diario S.L.", [2023]),
+        ("This site built by &copy; Amy X. Zhang, <a href='/src'>code</a>.", "Amy X. Zhang", []),
     ],
 )
 def test_copyright_notice_forms(footer, holder, years):
@@ -382,7 +384,7 @@ def test_all_rights_reserved_next_to_an_open_licence_is_a_conflict():
 def test_meta_copyright_is_a_fallback_notice():
     html = page(ARTICLE, head='<meta name="copyright" content="© 2011 Acme Inc.">')
     sig = detect_license_signals(html, [])
-    assert sig.copyright_holder == "Acme Inc"
+    assert sig.copyright_holder == "Acme Inc."
     assert sig.copyright_years == [2011]
 
 

@@ -868,15 +868,20 @@ def _holder_end(text: str, pos: int) -> int:
 
 
 def _clean_holder(raw: str) -> str | None:
-    holder = re.sub(r"\s+", " ", raw).strip(" \t.,;:-–—|")
+    holder = re.sub(r"\s+", " ", raw).strip(" \t,;:-–—|")
     holder = re.sub(r"^(?:by|von|par|por)\s+", "", holder, flags=re.I)
     holder = _NOTICE_PREFIX.sub("", holder, count=1) if _NOTICE_PREFIX.match(holder) else holder
-    holder = holder.strip(" .,;:-–—")
+    holder = holder.strip(" ,;:-–—")
+    if holder.endswith(".") and not _DOTTED_ENDING.search(holder):
+        holder = holder.rstrip(". ")  # a sentence end, not "Inc." or "S.L."
     if not holder or not re.search(r"[^\W\d_]", holder) or len(holder) > 100:
         return None
     if _ARR.fullmatch(holder) or holder.lower() in ("all rights", "copyright", "the"):
         return None
     return holder
+
+
+_DOTTED_ENDING = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|\b[A-Za-z]\.[A-Za-z]{1,2})\.$")
 
 
 def _years_of(text: str) -> list[int]:

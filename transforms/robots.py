@@ -472,7 +472,7 @@ def _epoch(warc_date: str | None) -> float | None:
         except ValueError:
             return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return when.timestamp()
 
 
