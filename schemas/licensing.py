@@ -32,8 +32,8 @@ _LICENSE_CLASS = pa.field("license_class", pa.string())
 _COPYRIGHT_HOLDER = pa.field("copyright_holder", pa.string())
 _TDM_RESERVATION = pa.field("tdm_reservation", pa.bool_())  # TDMRep; null: no statement
 _NOAI = pa.field("noai", pa.bool_())  # robots meta / X-Robots-Tag `noai`
-_AI_TRAIN_OPT_OUT = pa.field("ai_train_opt_out", pa.bool_())  # IETF aipref train-ai=n
-# tdm_reservation, noai, ai_train_opt_out, robots:ccbot, robots:gptbot, robots:google-extended
+_TRAIN_AI_OPT_OUT = pa.field("train_ai_opt_out", pa.bool_())  # IETF aipref train-ai=n
+# tdm_reservation, noai, train_ai_opt_out, robots:ccbot, robots:gptbot, robots:google-extended
 _OPT_OUT_SIGNALS = pa.field("opt_out_signals", pa.list_(pa.string()))
 
 # Columns of the corpus (kept documents only).
@@ -43,7 +43,7 @@ CORPUS_FIELDS: list[pa.Field] = [
     _COPYRIGHT_HOLDER,
     _TDM_RESERVATION,
     _NOAI,
-    _AI_TRAIN_OPT_OUT,
+    _TRAIN_AI_OPT_OUT,
     _OPT_OUT_SIGNALS,
 ]
 
@@ -64,8 +64,8 @@ LEDGER_FIELDS: list[pa.Field] = [
     pa.field("content_usage", pa.string()),  # raw Content-Usage header value
     pa.field("robots_content_usage", pa.string()),  # robots.txt Content-Usage rule for CCBot
     # category (train-ai, train-genai, ai-use, search) -> y | n, header and robots.txt combined
-    pa.field("ai_preferences", pa.map_(pa.string(), pa.string())),
-    _AI_TRAIN_OPT_OUT,
+    pa.field("usage_preferences", pa.map_(pa.string(), pa.string())),
+    _TRAIN_AI_OPT_OUT,
     # ok | unavailable | unreachable | redirect_unresolved | no_record | error; null: no --robots
     pa.field("robots_status", pa.string()),
     pa.field("robots_fetch_date", pa.string()),  # WARC-Date of the robots.txt used

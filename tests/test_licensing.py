@@ -426,13 +426,13 @@ def test_noai_meta_and_x_robots_tag():
 
 def test_content_usage_header():
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "train-ai=n, search=y")])
-    assert sig.ai_preferences == {"train-ai": "n", "search": "y"}
-    assert sig.ai_train_opt_out is True
-    assert "ai_train_opt_out" in sig.opt_out_signals()
+    assert sig.usage_preferences == {"train-ai": "n", "search": "y"}
+    assert sig.train_ai_opt_out is True
+    assert "train_ai_opt_out" in sig.opt_out_signals()
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "train-ai=y")])
-    assert sig.ai_train_opt_out is False
+    assert sig.train_ai_opt_out is False
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "Train-AI=n")])
-    assert sig.ai_train_opt_out is None  # keys are case sensitive: the dictionary fails
+    assert sig.train_ai_opt_out is None  # keys are case sensitive: the dictionary fails
 
 
 # --- robustness ------------------------------------------------------------------------------
@@ -555,7 +555,7 @@ def test_policies():
     doc = apply_policy("no-optout", tagged(OPEN_PAGE, [("X-Robots-Tag", "noai")]))
     assert doc.drop_reason == "license_policy:noai"
     doc = apply_policy("no-optout", tagged(OPEN_PAGE, [("Content-Usage", "train-ai=n")]))
-    assert doc.drop_reason == "license_policy:ai_preference"
+    assert doc.drop_reason == "license_policy:usage_preference"
     assert apply_policy("no-optout", tagged(NC_PAGE)).alive
 
     assert apply_policy("open-no-optout", tagged(OPEN_PAGE)).alive
@@ -643,3 +643,11 @@ def test_a_layout_wrapper_named_footer_is_not_the_footer():
     sig = detect_license_signals(html, [])
     assert sig.license is None
     assert ("anchor", "CC-BY-4.0") in sources(sig, EMBEDDED)
+
+
+def test_every_column_is_documented_in_docs_licensing():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "licensing.md").read_text()
+    for field in LEDGER_FIELDS:
+        assert f"| `{field.name}` |" in doc, field.name

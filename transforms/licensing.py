@@ -73,7 +73,7 @@ DEFAULT_POLICY = "tag-only"
 # Opt-out signals as listed in the `opt_out_signals` column (robots ones get the agent appended).
 OPT_OUT_TDM = "tdm_reservation"
 OPT_OUT_NOAI = "noai"
-OPT_OUT_AI_PREF = "ai_train_opt_out"
+OPT_OUT_TRAIN_AI = "train_ai_opt_out"
 OPT_OUT_ROBOTS = "robots:"
 _AI_AGENTS = tuple(a for a in AGENTS if a != "*")  # a `*` group alone is no AI opt-out
 
@@ -939,14 +939,14 @@ class LicenseSignals:
         return self
 
     @property
-    def ai_preferences(self) -> dict[str, str]:
+    def usage_preferences(self) -> dict[str, str]:
         """Header/meta and robots.txt preferences combined, most restrictive per category."""
         robots_prefs = self.robots.usage_preferences if self.robots else {}
         return combine_usage_preferences(self.page_usage_preferences, robots_prefs)
 
     @property
-    def ai_train_opt_out(self) -> bool | None:
-        prefs = self.ai_preferences
+    def train_ai_opt_out(self) -> bool | None:
+        prefs = self.usage_preferences
         if "n" in (prefs.get("train-ai"), prefs.get("train-genai")):
             return True
         if prefs.get("train-ai") == "y":
@@ -959,8 +959,8 @@ class LicenseSignals:
             signals.append(OPT_OUT_TDM)
         if self.noai:
             signals.append(OPT_OUT_NOAI)
-        if self.ai_train_opt_out:
-            signals.append(OPT_OUT_AI_PREF)
+        if self.train_ai_opt_out:
+            signals.append(OPT_OUT_TRAIN_AI)
         if self.robots is not None:
             disallowed = self.robots.disallowed_agents()
             signals += [OPT_OUT_ROBOTS + a.lower() for a in _AI_AGENTS if a in disallowed]
@@ -984,8 +984,8 @@ class LicenseSignals:
             "noimageai": self.noimageai,
             "content_usage": self.content_usage,
             "robots_content_usage": robots.content_usage if robots else None,
-            "ai_preferences": self.ai_preferences or None,
-            "ai_train_opt_out": self.ai_train_opt_out,
+            "usage_preferences": self.usage_preferences or None,
+            "train_ai_opt_out": self.train_ai_opt_out,
             "robots_status": robots.status if robots else None,
             "robots_fetch_date": robots.fetch_date if robots else None,
         }
@@ -1517,8 +1517,8 @@ def policy_drop_reason(policy: str, attributes: dict | None) -> str | None:
             return "license_policy:tdm_reservation"
         if OPT_OUT_NOAI in signals:
             return "license_policy:noai"
-        if OPT_OUT_AI_PREF in signals:
-            return "license_policy:ai_preference"
+        if OPT_OUT_TRAIN_AI in signals:
+            return "license_policy:usage_preference"
         if any(s.startswith(OPT_OUT_ROBOTS) for s in signals):
             return "license_policy:robots_disallow"
     return None
