@@ -385,6 +385,7 @@ _LICENSE_KEYS = (
     "cc0",
     "cc zero",
     "cc-zero",
+    "cc-0",
     "gfdl",
     "gnu",
     "public domain",
@@ -393,7 +394,6 @@ _LICENSE_KEYS = (
     "gemeinfrei",
     "pubblico dominio",
     "domínio p",
-    "dominio p",
     "publiek domein",
 )
 _COPYRIGHT_KEYS = (

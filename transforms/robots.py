@@ -63,6 +63,10 @@ _PCT = re.compile(r"%([0-9A-Fa-f]{2})")
 AI_PREF_CATEGORIES = ("train-ai", "train-genai", "ai-use", "search")
 
 
+_SF_NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,3})?")
+_SF_TOKEN = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*")
+
+
 class _SFError(ValueError):
     pass
 
@@ -114,13 +118,13 @@ class _SFParser:
             self.i += 2
             return flag == "1"
         if c == "-" or c.isdigit():
-            m = re.compile(r"-?\d{1,15}(\.\d{1,3})?").match(self.s, self.i)
+            m = _SF_NUMBER.match(self.s, self.i)
             if not m:
                 raise _SFError("bad number")
             self.i = m.end()
             return float(m.group()) if m.group(1) else int(m.group())
         if c.isalpha() and c.isascii() or c == "*":
-            m = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*").match(self.s, self.i)
+            m = _SF_TOKEN.match(self.s, self.i)
             self.i = m.end()
             return ("token", m.group())
         raise _SFError(f"bad item at {self.i}")
