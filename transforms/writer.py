@@ -112,6 +112,29 @@ def host_of(url: str | None) -> str | None:
         return None
 
 
+_IANA_OVERRIDES = {
+    "euc_jp": "euc-jp",
+    "shift_jis": "shift_jis",
+    "cp932": "windows-31j",
+    "gb2312": "gb2312",
+    "latin-1": "iso-8859-1",
+}
+
+
+def charset_label(python_codec: str | None) -> str | None:
+    """Python's codec name -> the IANA label people know (cp1252 -> windows-1252)."""
+    if not python_codec:
+        return None
+    name = python_codec.lower()
+    if name in _IANA_OVERRIDES:
+        return _IANA_OVERRIDES[name]
+    if name.startswith("cp125"):
+        return "windows-" + name[2:]
+    if name.startswith("iso8859-"):
+        return "iso-8859-" + name.split("-", 1)[1]
+    return name.replace("_", "-")
+
+
 def _attr_columns(schema: pa.Schema, doc: WarcDoc) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for values in doc.attributes.values():
@@ -138,7 +161,7 @@ def ledger_row(doc: WarcDoc, spec: OutputSpec) -> dict[str, Any]:
         warc_truncated=doc.warc_truncated,
         http_status=doc.http_status,
         content_type=doc.content_type,
-        charset=doc.charset,
+        charset=charset_label(doc.charset),
         language=doc.language,
         language_score=doc.language_score,
         text_sha256=doc.text_sha256,
@@ -298,13 +321,13 @@ FUNNEL_STAGES = [
         ("truncated_record", "bad_http_response", "http_status", "html_too_large", "not_html"),
     ),
     ("url_filter", ("url_filter",)),
+    ("license_policy", ("license_policy",)),
     ("extraction", ("no_extracted_text", "extraction_")),
     ("language", ("language",)),
     ("gopher_repetition", ("gopher_repetition",)),
     ("gopher_quality", ("gopher_quality",)),
     ("c4", ("c4",)),
     ("fineweb_quality", ("fineweb_quality",)),
-    ("license_policy", ("license_policy",)),
     ("ai_policy", ("ai_generated",)),
     ("dedup", ("exact_duplicate", "near_duplicate")),
     ("takedown", ("takedown",)),
