@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _setup_logging()
     from pipeline.plan import UsageError
+
     try:
         if argv and argv[0] == "run":
             if "-h" in argv[1:] or "--help" in argv[1:]:
