@@ -1,0 +1,121 @@
+"""Word, line and sentence splitting shared by the filters (English, Chinese, Japanese)."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests import filters_reference as ref
+from transforms.filters.text_units import (
+    TextUnits,
+    c4_words,
+    count_sentences,
+    duplicates,
+    is_word,
+    safe_ratio,
+    split_tokens,
+)
+
+# Pieces that hit every branch of the tokenizer; joined at random by the property tests.
+PIECES = [
+    "the", "Cat", "don't", "it’s", "well-known", "e.g.", "3.14", "v2", "snake_case", "...",
+    "…", ".", ",", "!", "?", "#", "-", "•", "—", "(", ")", "\"", "'", "[1]", "{", "café",
+    "cafe\u0301", "\u0301", "१२", "हिन्दी", "中", "文", "。", "！", "」", "東京", "コンピューター",
+    "ｶﾀｶﾅ", "ー", "は", "々", "〇", "\U00020000", "\U0001d165", " ", "  ", "\t", "\n", "\n\n",
+    "\r\n", "\u2028", "\x0b", "½", "²", "_", "a",
+]  # fmt: skip
+texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+
+
+def test_english_tokens_split_punctuation_and_keep_joined_words():
+    text = "Hello, world... It's a well-known example.com page (v3.14) — #tag!"
+    assert split_tokens(text) == [
+        "Hello", ",", "world", "...", "It's", "a", "well-known", "example.com", "page",
+        "(", "v3.14", ")", "—", "#", "tag", "!",
+    ]  # fmt: skip
+    units = TextUnits(text)
+    assert units.words == [
+        "Hello", "world", "It's", "a", "well-known", "example.com", "page", "v3.14", "tag",
+    ]  # fmt: skip
+
+
+def test_chinese_characters_are_words_of_their_own():
+    units = TextUnits("我们的中国人民。很好")
+    assert units.tokens == ["我", "们", "的", "中", "国", "人", "民", "。", "很", "好"]
+    assert units.words == ["我", "们", "的", "中", "国", "人", "民", "很", "好"]
+
+
+def test_japanese_kanji_and_hiragana_single_katakana_runs_whole():
+    tokens = split_tokens("私は東京に住んでいます。コンピューターが好き！")
+    assert tokens == [
+        "私", "は", "東", "京", "に", "住", "ん", "で", "い", "ま", "す", "。",
+        "コンピューター", "が", "好", "き", "！",
+    ]  # fmt: skip
+    assert split_tokens("ﾃﾞｰﾀ") == ["ﾃﾞｰﾀ"]  # halfwidth katakana with its voicing mark
+
+
+def test_combining_marks_stay_in_their_word():
+    assert split_tokens("cafe\u0301 हिन्दी भाषा") == ["cafe\u0301", "हिन्दी", "भाषा"]
+    assert split_tokens("\u0301a") == ["\u0301", "a"]  # a mark cannot start a word
+
+
+def test_symbols_are_dots_and_single_non_alphanumerics():
+    assert [is_word(t) for t in ["...", "#", "—", "a", "中", "ー", "1", "e.g", "x\u0301"]] == [
+        False, False, False, True, True, True, True, True, True,
+    ]  # fmt: skip
+
+
+def test_c4_words_are_whitespace_words_with_cjk_apart():
+    assert c4_words("  Hello, world! (v3) ") == ["Hello,", "world!", "(v3)"]
+    assert c4_words("今日は晴れ。 OK, コーヒーを") == [
+        "今", "日", "は", "晴", "れ", "。", "OK,", "コーヒー", "を",
+    ]  # fmt: skip
+
+
+def test_sentences_end_at_punctuation_before_space_or_after_cjk_stops():
+    assert count_sentences("One. Two! Three? Four") == 4
+    assert count_sentences('He said "hi." Then left.') == 2
+    assert count_sentences("Version 3.14 is out.") == 1  # no space after the inner dot
+    assert count_sentences("Dr. Smith arrived.") == 2  # simpler than punkt: no abbreviations
+    assert count_sentences("今日は晴れ。明日は雨！本当？」はい") == 4
+    assert count_sentences("すごい！！") == 1  # a run of stops ends one sentence
+    assert count_sentences("   ") == 0
+
+
+def test_duplicates_count_each_repeat_after_the_first():
+    assert duplicates(["ab", "c", "ab", "ab", "", ""]) == (3, 4)
+    assert duplicates([]) == (0, 0)
+
+
+def test_safe_ratio_divides_by_at_least_one():
+    assert safe_ratio(3, 4) == 0.75
+    assert safe_ratio(0, 0) == 0.0
+    assert safe_ratio(2, 0) == 2.0
+
+
+def test_lines_follow_splitlines_and_split_on_newline():
+    units = TextUnits("a\r\nb\u2028c\n")
+    assert units.lines == ["a", "b", "c"]
+    assert units.newline_lines == ["a\r", "b\u2028c", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_tokenizer_matches_the_independent_reference(text):
+    expected = ref.tokenize(text)
+    units = TextUnits(text)
+    assert units.tokens == [token for token, _ in expected]
+    assert units.words == [token for token, word in expected if word]
+    assert units.token_count == len(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_tokenizer_matches_the_reference_on_any_characters(text):
+    assert split_tokens(text) == [token for token, _ in ref.tokenize(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts)
+def test_line_splitting_helpers_match_the_reference(text):
+    for line in text.splitlines():
+        assert c4_words(line) == ref.line_words_c4(line)
+        assert count_sentences(line) == ref.sentence_count(line)

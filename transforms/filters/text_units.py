@@ -1,0 +1,199 @@
+"""Words, lines and sentences of a document, computed once and shared by every rule.
+
+FineWeb splits words with NLTK (English) or spaCy; we use one regex tokenizer that needs no
+model and treats languages written without spaces sensibly:
+
+* a Han ideograph (Chinese characters, Japanese kanji) or a hiragana letter is one word;
+* a run of katakana letters (Japanese loanwords, e.g. コンピューター) is one word;
+* any other letter or digit starts a word that continues over letters, digits and combining
+  marks; `-`, `'`, `’` or `.` between two such runs joins them ("well-known", "don't",
+  "example.com", "3.14");
+* "..." is one token and every other non-space character is a one-character symbol token.
+
+Symbol tokens count as tokens (Gopher's symbol and alphabetic ratios divide by all tokens, as
+NLTK's tokens include punctuation) but not as words (word count and mean word length).
+Thai, Lao, Khmer and Myanmar runs are not segmented (one run is one word).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cached_property
+from itertools import chain
+
+# Code point ranges (inclusive); only the letters in them count (see `_letters_in`).
+CJK_SINGLE_RANGES = (  # each character is a word of its own
+    (0x3005, 0x3005),  # 々 ideographic iteration mark
+    (0x3007, 0x3007),  # 〇 ideographic zero
+    (0x3041, 0x3096),  # hiragana
+    (0x309D, 0x309F),  # hiragana iteration marks, ゟ
+    (0x3400, 0x4DBF),  # CJK unified ideographs extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x323AF),  # CJK extensions B..H and compatibility supplement
+)
+KATAKANA_RANGES = (  # a run is one word: katakana, ー, small and halfwidth katakana
+    (0x30A1, 0x30FA),
+    (0x30FC, 0x30FF),
+    (0x31F0, 0x31FF),
+    (0xFF66, 0xFF9F),
+)
+WORD_JOINERS = "-'’."
+SENTENCE_END = ".!?"
+CJK_SENTENCE_END = "。！？"
+CLOSERS = "\"'”’)]"
+CJK_CLOSERS = "」』”’）"
+
+# Beyond these, Unicode 14 has no letters, digits or marks (planes 3..13 hold only CJK
+# extension G/H, which ends at 0x323AF; plane 14 holds variation selectors).
+_SCANNED_RANGES = ((0, 0x323AF), (0xE0000, 0xE01EF))
+
+
+def _scan() -> tuple[list[int], list[int], list[int]]:
+    """Code points that are alphanumeric, alphabetic, and combining marks."""
+    alnum, alpha, marks = [], [], []
+    for lo, hi in _SCANNED_RANGES:
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            if ch.isalnum():
+                alnum.append(cp)
+                if ch.isalpha():
+                    alpha.append(cp)
+            elif unicodedata.category(ch)[0] == "M":
+                marks.append(cp)
+    return alnum, alpha, marks
+
+
+def _in(ranges) -> set[int]:
+    return {cp for lo, hi in ranges for cp in range(lo, hi + 1)}
+
+
+def _char_class(code_points) -> str:
+    """A regex matching one of `code_points`.
+
+    Python's regex engine tests a class of BMP characters with one bitmap lookup but walks a
+    class with astral characters range by range, so the astral part gets its own class behind
+    a cheap guard.
+    """
+
+    def body(cps: list[int]) -> str:
+        ranges: list[list[int]] = []
+        for cp in cps:
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+        return "".join(
+            f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges
+        )
+
+    cps = sorted(code_points)
+    bmp = [cp for cp in cps if cp <= 0xFFFF]
+    astral = [cp for cp in cps if cp > 0xFFFF]
+    parts = [f"[{body(bmp)}]"] if bmp else []
+    if astral:
+        parts.append(f"(?=[\\U00010000-\\U0010ffff])[{body(astral)}]")
+    return f"(?:{'|'.join(parts)})"
+
+
+_alnum, _alpha, _marks = _scan()
+_cjk_ranges, _kana_ranges = _in(CJK_SINGLE_RANGES), _in(KATAKANA_RANGES)
+CJK_CHARS = frozenset(cp for cp in _alnum if cp in _cjk_ranges)
+KATAKANA_CHARS = frozenset(cp for cp in _alnum if cp in _kana_ranges)
+_word_start = [cp for cp in _alnum if cp not in _cjk_ranges and cp not in _kana_ranges]
+_CJK = _char_class(CJK_CHARS)
+_KATA = _char_class(KATAKANA_CHARS)
+_START = _char_class(_word_start)
+_CONTINUE = _char_class(_word_start + [cp for cp in _marks if cp not in _cjk_ranges])
+_RUN = f"{_START}{_CONTINUE}*"
+_WORD = f"{_CJK}|{_KATA}+|{_RUN}(?:[{re.escape(WORD_JOINERS)}]{_RUN})*"
+
+TOKEN_RE = re.compile(f"(?=\\S)(?:{_WORD}|\\.\\.\\.|.)")
+LETTER_RE = re.compile(_char_class(_alpha))  # exactly the characters with str.isalpha()
+CJK_OR_KATAKANA_RE = re.compile(_char_class(CJK_CHARS | KATAKANA_CHARS))
+# C4 counts whitespace-separated words per line; CJK characters count one word each.
+C4_WORD_RE = re.compile(f"{_CJK}|{_KATA}+|(?:(?!{_CJK}|{_KATA})\\S)+")
+SENTENCE_BREAK_RE = re.compile(
+    f"(?<=[{re.escape(SENTENCE_END)}])[{re.escape(CLOSERS)}]*\\s+"
+    f"|(?<=[{CJK_SENTENCE_END}])(?![{CJK_SENTENCE_END}])[{CJK_CLOSERS}]*"
+)
+del _alnum, _alpha, _marks, _word_start
+
+
+def split_tokens(text: str) -> list[str]:
+    """All tokens: words and symbols (see the module docstring)."""
+    return TOKEN_RE.findall(text)
+
+
+def is_word(token: str) -> bool:
+    """Symbols are "..." and single characters that are not letters or digits."""
+    return token.isalnum() or (len(token) > 1 and token != "...")
+
+
+def c4_words(line: str) -> list[str]:
+    """Whitespace-separated words of a line, with each CJK character (katakana run) apart."""
+    if CJK_OR_KATAKANA_RE.search(line) is None:
+        return line.split()
+    return C4_WORD_RE.findall(line)
+
+
+def count_sentences(line: str) -> int:
+    """Sentences in one line: pieces between sentence ends that contain non-space text.
+
+    A sentence ends after `.`, `!` or `?` (and closing quotes or brackets) followed by
+    whitespace, or after a run of `。！？` (and closing brackets) whatever follows. Simpler than
+    NLTK's punkt, which C4 uses: abbreviations such as "Dr. Smith" count as two sentences.
+    """
+    return sum(1 for piece in SENTENCE_BREAK_RE.split(line) if piece.strip())
+
+
+def safe_ratio(numerator: float, denominator: float) -> float:
+    """Every ratio divides by max(denominator, 1): empty texts give 0, never an error."""
+    return numerator / max(denominator, 1)
+
+
+def duplicates(items: list[str]) -> tuple[int, int]:
+    """(repeated elements, characters in them): each occurrence after the first counts."""
+    unique = set(items)
+    return len(items) - len(unique), sum(map(len, items)) - sum(map(len, unique))
+
+
+class TextUnits:
+    """Lazily computed views of one text, shared by all rules that look at that text.
+
+    Tokens never span lines (every line separator is whitespace), so they are split per line
+    and a text built from kept lines can be given its token count without re-splitting.
+    """
+
+    def __init__(self, text: str, token_count: int | None = None):
+        self.text = text
+        self._token_count = token_count
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """`str.splitlines()`: what Gopher quality and C4 call lines."""
+        return self.text.splitlines()
+
+    @cached_property
+    def newline_lines(self) -> list[str]:
+        """`text.split("\\n")`: what FineWeb quality calls lines (keeps a trailing empty one)."""
+        return self.text.split("\n")
+
+    @cached_property
+    def line_tokens(self) -> list[list[str]]:
+        return [TOKEN_RE.findall(line) for line in self.lines]
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return list(chain.from_iterable(self.line_tokens))
+
+    @cached_property
+    def words(self) -> list[str]:
+        return [token for token in self.tokens if is_word(token)]
+
+    @property
+    def token_count(self) -> int:
+        if self._token_count is None:
+            self._token_count = len(self.tokens)
+        return self._token_count
