@@ -27,7 +27,7 @@ POLICY_PHRASES = (
 
 class C4QualityFilter:
     def __init__(self, section: dict):
-        self.s = section
+        self.section = section
         self.terminal_punctuation = tuple(section["terminal_punctuation"])
 
     def check(self, units: TextUnits):
@@ -37,7 +37,7 @@ class C4QualityFilter:
 
     def check_and_clean(self, units: TextUnits) -> tuple[str | None, dict[str, float], TextUnits]:
         """(reason, scores, kept): `kept` is the kept lines when `rewrite_text` is on."""
-        s = self.s
+        s = self.section
         max_word_length = s["max_word_length"] if is_enabled(s["max_word_length"]) else None
         min_words = s["min_words_per_line"] if is_enabled(s["min_words_per_line"]) else None
         counted = {

@@ -295,9 +295,8 @@ def section_with_only(name: str, **enabled) -> dict:
             section[key] = False
         elif kind == NGRAMS:
             section[key] = []
-    for switch in ("filter_lorem_ipsum", "filter_javascript", "filter_curly_bracket", "filter_policy"):
-        if switch in section:
-            section[switch] = False
+        elif kind == BOOL and key.startswith("filter_"):  # C4's line and document switches
+            section[key] = False
     unknown = set(enabled) - set(SCHEMA[name])
     if unknown:
         _fail(f"unknown key(s) {sorted(unknown)} for section '{name}'")

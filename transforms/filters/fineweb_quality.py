@@ -11,11 +11,11 @@ NAME = "fineweb_quality"
 
 class FineWebQualityFilter:
     def __init__(self, section: dict):
-        self.s = section
+        self.section = section
         self.stop_chars = tuple(section["stop_chars"])
 
     def check(self, units: TextUnits) -> Verdict:
-        s = self.s
+        s = self.section
         text, lines = units.text, units.newline_lines
         values: dict[str, float] = {}
         failed: list[str] = []
