@@ -15,9 +15,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, plan_run
+from transforms import filters, licensing
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
-from transforms import licensing
 from transforms.language import IdentifyLanguageFn
 from transforms.warc_reader import ReadLimits, ReadWarcFiles
 from transforms.writer import FinalizeOutputFn, WriteFileShardsFn
@@ -34,15 +34,17 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
 
     docs = (
         read.docs
+        | "UrlFilter" >> beam.ParDo(filters.UrlFilterFn(plan.config["filters"]))
         # Licence signals live in the head and footer, which extraction throws away.
         | "TagLicense" >> beam.ParDo(licensing.LicenseTagFn(opts.robots))
         | "LicensePolicy" >> beam.ParDo(licensing.LicensePolicyFn(opts.license_policy))
         | "ExtractText" >> beam.ParDo(ExtractTextFn(opts.extractor, opts.extract_timeout))
         | "IdentifyLanguage" >> beam.ParDo(IdentifyLanguageFn())
+        | "QualityFilters" >> beam.ParDo(filters.QualityFiltersFn(plan.config["filters"]))
         | "Finish" >> beam.ParDo(FinishDocFn(opts.keep_dropped))
     )
 
-    stats_fns = {"license": licensing.ledger_stats}
+    stats_fns = {"filters": filters.ledger_stats, "license": licensing.ledger_stats}
     updates = p | "NoUpdates" >> beam.Create([])
     shards = (
         {

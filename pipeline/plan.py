@@ -18,6 +18,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline.inputs import InputError, resolve_inputs
 from pipeline.options import CcprovOptions
+from transforms.filters import load_filter_config
 from transforms.writer import OutputSpec
 
 
@@ -78,7 +79,11 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         for path in inputs:
             if "://" not in path and _is_inside(path, output):
                 raise UsageError(f"input {path} is inside the output folder {opts.output}")
-    config = effective_config(opts)
+    try:
+        filters = load_filter_config(opts.filters_config, languages=parse_languages(opts.languages))
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
+    config = effective_config(opts, filters)
     digest = config_hash(config)
     version = pipeline_version()
     spec = OutputSpec(
@@ -99,9 +104,20 @@ def plan_run(options: PipelineOptions) -> RunPlan:
     )
 
 
-def effective_config(opts: CcprovOptions) -> dict:
+def parse_languages(value: str | None) -> list[str] | None:
+    """`en,fr` -> ["en", "fr"]; `all` -> ["all"]; None -> the filter config's own list."""
+    if value is None:
+        return None
+    langs = [part.strip() for part in value.split(",") if part.strip()]
+    if not langs:
+        raise UsageError("--languages needs at least one language code or 'all'")
+    return langs
+
+
+def effective_config(opts: CcprovOptions, filters: dict) -> dict:
     """Every setting that can change a decision, with defaults filled in."""
     return {
+        "filters": filters,
         "reader": {"max_html_bytes": opts.max_html_bytes},
         "extraction": {
             "extractor": opts.extractor,

@@ -1,0 +1,161 @@
+"""`ccprov query OUTPUT "SQL"`: DuckDB over a run's corpus, ledger and host tables.
+
+Views: `corpus` (OUTPUT/corpus), `provenance` (the ledger), and `hosts` / `dropped` when the
+run wrote them. Local outputs are read by DuckDB's own Parquet reader; object-store outputs
+through pyarrow datasets registered in DuckDB (DuckDB's httpfs extension would be downloaded
+at run time, which ccprov never does). Both scan lazily: only the columns a query names are
+read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import io
+import json
+import sys
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.audit.store import OutputStore
+from pipeline.plan import UsageError
+from schemas.corpus import CORPUS_SCHEMA
+from schemas.ledger import LEDGER_SCHEMA
+from transforms.writer import CORPUS_DIR, DROPPED_DIR, HOSTS_DIR, LEDGER_DIR
+
+# View name -> output folder, and the schema of an empty view when the folder has no shards.
+VIEWS = {
+    "corpus": (CORPUS_DIR, CORPUS_SCHEMA),
+    "provenance": (LEDGER_DIR, LEDGER_SCHEMA),
+    "hosts": (HOSTS_DIR, None),
+    "dropped": (DROPPED_DIR, None),
+}
+FORMATS = ("table", "csv", "json", "jsonl")
+MAX_CELL_CHARS = 80  # table format only; csv and json print values whole
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def open_views(store: OutputStore, threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per output table present."""
+    con = duckdb.connect(
+        config={
+            "threads": threads,
+            # Offline: never fetch an extension (httpfs etc.) at run time.
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+    )
+    for view, (kind, empty_schema) in VIEWS.items():
+        paths = store.shard_arrow_paths(kind)
+        if paths and not store.remote:
+            files = ", ".join(_sql_string(p) for p in paths)
+            con.execute(
+                f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{files}], union_by_name=true)"
+            )
+        elif paths:
+            con.register(view, store.dataset(kind))
+        elif empty_schema is not None:
+            con.register(view, empty_schema.empty_table())
+    return con
+
+
+def run_query(store: OutputStore, sql: str) -> pa.Table:
+    """The result of one SQL statement as an Arrow table; SQL errors are UsageErrors."""
+    con = open_views(store)
+    try:
+        relation = con.sql(sql)
+        if relation is None:  # a statement without a result (CREATE, SET, ...)
+            return pa.table({})
+        return relation.to_arrow_table()
+    except duckdb.Error as exc:
+        message = " ".join(str(exc).split())
+        raise UsageError(f"query failed: {message}") from exc
+    finally:
+        con.close()
+
+
+def _plain(value):
+    """A JSON-friendly version of one Arrow/Python value."""
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (dict, list, tuple)):
+        text = json.dumps(_plain(value), ensure_ascii=False)
+    else:
+        text = str(_plain(value))
+    text = " ".join(text.split())  # one line per row
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    return text
+
+
+def format_table(table: pa.Table) -> str:
+    names = table.column_names
+    rows = [[_cell(v) for v in row.values()] for row in table.to_pylist()]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    numeric = [
+        pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_decimal(f.type)
+        for f in table.schema
+    ]
+
+    def line(cells):
+        return "  ".join(
+            c.rjust(w) if num else c.ljust(w)
+            for c, w, num in zip(cells, widths, numeric, strict=True)
+        ).rstrip()
+
+    out = [line(names), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    out.append(f"({table.num_rows} row{'s' if table.num_rows != 1 else ''})")
+    return "\n".join(out)
+
+
+def format_result(table: pa.Table, fmt: str) -> str:
+    if fmt == "table":
+        return format_table(table)
+    rows = [{k: _plain(v) for k, v in row.items()} for row in table.to_pylist()]
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1)
+    if fmt == "jsonl":
+        return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for row in rows:
+        writer.writerow(
+            [
+                json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                for v in row.values()
+            ]
+        )
+    return buffer.getvalue().rstrip("\n")
+
+
+def query_command(args) -> int:
+    store = OutputStore.from_args(args)
+    store.require_finished()
+    result = run_query(store, args.sql)
+    text = format_result(result, args.format)
+    if text:
+        sys.stdout.write(text + "\n")
+    return 0

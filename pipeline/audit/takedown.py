@@ -1,0 +1,487 @@
+"""`ccprov takedown OUTPUT --urls FILE | --hosts FILE | --sha256 FILE`: remove documents.
+
+The selected documents leave the corpus; their ledger rows stay (the record of what was
+read must be complete) with decision `removed` and drop_reason `takedown`, and the manifest
+gets new checksums, recomputed counts and a `takedowns` log entry.
+
+It is a two-phase change so that no reader ever sees a half-applied takedown:
+  1. prepare: every new shard and the new manifest are written under
+     OUTPUT/_temporary/takedown-ID/, then `journal.json` listing the steps of phase 2. The
+     live output is untouched; a crash leaves only a temporary folder.
+  2. commit: _SUCCESS is moved aside, the steps run (corpus and dropped shards first, ledger
+     shards after, the manifest last), _SUCCESS comes back. Every step can be repeated, so
+     an interrupted commit is finished by running `ccprov takedown OUTPUT --resume` (any
+     takedown does it first).
+Only shards holding a selected document are rewritten; all others stay byte-identical. A
+repeated takedown finds nothing left to remove and changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.audit.store import OutputStore
+from pipeline.plan import UsageError
+from transforms.document import KEPT, REMOVED
+from transforms.writer import (
+    CORPUS_DIR,
+    DROPPED_DIR,
+    LEDGER_DIR,
+    MANIFEST,
+    SUCCESS,
+    TEMP_DIR,
+    add_counts,
+    base_ledger_stats,
+    funnel,
+    table_bytes,
+)
+
+TAKEDOWN_REASON = "takedown"
+JOURNAL = "journal.json"
+TXN_PREFIX = "takedown-"
+REPORT_NAME = "report.html"  # a report written before the takedown is stale afterwards
+# Selector kind -> the ledger column it matches.
+SELECTOR_COLUMNS = {"urls": "url", "hosts": "host", "sha256": "text_sha256"}
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class TakedownError(Exception):
+    """The output is not in the state the manifest describes; nothing was changed."""
+
+
+# --- what to remove ------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Selector:
+    kind: str  # urls | hosts | sha256
+    values: frozenset[str]
+
+    @property
+    def column(self) -> str:
+        return SELECTOR_COLUMNS[self.kind]
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256("\n".join(sorted(self.values)).encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_lines(cls, kind: str, lines: list[str], source: str = "selector") -> Selector:
+        values = set()
+        for number, raw in enumerate(lines, 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if kind == "hosts":
+                line = line.lower().rstrip(".")
+            elif kind == "sha256":
+                line = line.lower()
+                if not _SHA256_RE.match(line):
+                    raise UsageError(f"{source}:{number}: not a SHA-256 hex digest: {line[:80]}")
+            values.add(line)
+        if not values:
+            raise UsageError(f"{source} lists no {kind}")
+        return cls(kind, frozenset(values))
+
+    @classmethod
+    def from_file(cls, kind: str, path: str) -> Selector:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return cls.from_lines(kind, text.splitlines(), source=path)
+
+    def matches(self, table: pa.Table) -> list[bool]:
+        """Per row of `table`: is it selected? Hosts also select their subdomains."""
+        values = table.column(self.column).to_pylist()
+        if self.kind != "hosts":
+            return [v is not None and v in self.values for v in values]
+        return [v is not None and self._host_selected(v.lower()) for v in values]
+
+    def _host_selected(self, host: str) -> bool:
+        labels = host.rstrip(".").split(".")
+        return any(".".join(labels[i:]) in self.values for i in range(len(labels)))
+
+
+# --- phase 1: find and prepare ----------------------------------------------------------------------
+@dataclasses.dataclass
+class ShardScan:
+    """What the selector hits in one ledger shard."""
+
+    name: str
+    verdicts: pa.Table  # doc_id, decision, drop_reason of every row (for recounting)
+    to_remove: set[str]  # kept documents: leave the corpus
+    not_in_corpus: set[str]  # dropped or error documents: only their saved text goes
+    already_removed: set[str]
+
+    @property
+    def matched(self) -> int:
+        return len(self.to_remove) + len(self.not_in_corpus) + len(self.already_removed)
+
+
+def _name(entry: dict) -> str:
+    return entry["path"].rsplit("/", 1)[-1]
+
+
+def scan_ledger(store: OutputStore, manifest: dict, selector: Selector) -> list[ShardScan]:
+    scans = []
+    columns = ["doc_id", "decision", "drop_reason"]
+    for entry in manifest["files"].get(LEDGER_DIR, []):
+        name = _name(entry)
+        table = store.read_shard(LEDGER_DIR, name, columns=[*columns, selector.column])
+        hit = selector.matches(table)
+        scan = ShardScan(name, table.select(columns), set(), set(), set())
+        for selected, doc_id, decision in zip(
+            hit,
+            table.column("doc_id").to_pylist(),
+            table.column("decision").to_pylist(),
+            strict=True,
+        ):
+            if not selected:
+                continue
+            if decision == KEPT:
+                scan.to_remove.add(doc_id)
+            elif decision == REMOVED:
+                scan.already_removed.add(doc_id)
+            else:
+                scan.not_in_corpus.add(doc_id)
+        scans.append(scan)
+    return scans
+
+
+def mark_removed(ledger: pa.Table, doc_ids: set[str]) -> pa.Table:
+    """The ledger shard with those documents' decision set to removed (reason takedown)."""
+    mask = pc.is_in(ledger.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))
+    for column, value in (("decision", REMOVED), ("drop_reason", TAKEDOWN_REASON)):
+        index = ledger.schema.get_field_index(column)
+        field = ledger.schema.field(index)
+        current = ledger.column(index)
+        updated = pc.if_else(mask, pa.scalar(value, field.type), current)
+        ledger = ledger.set_column(index, field, updated)
+    return ledger
+
+
+def without(table: pa.Table, doc_ids: set[str]) -> pa.Table:
+    mask = pc.invert(
+        pc.is_in(table.column("doc_id"), value_set=pa.array(sorted(doc_ids), pa.string()))
+    )
+    return table.filter(mask)
+
+
+def _negated(stats: dict) -> dict:
+    return {
+        k: _negated(v) if isinstance(v, dict) else -v
+        for k, v in stats.items()
+        if isinstance(v, dict) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+    }
+
+
+def ledger_stats_fns() -> dict:
+    """The run's per-shard stats functions, if the pipeline exposes them (additive counts)."""
+    try:
+        from pipeline import assembly
+    except Exception:  # noqa: BLE001 - the audit tools work without the pipeline graph
+        return {}
+    provider = getattr(assembly, "ledger_stats_fns", None)
+    try:
+        fns = provider() if callable(provider) else {}
+    except Exception:  # noqa: BLE001
+        return {}
+    return dict(fns) if isinstance(fns, dict) else {}
+
+
+class _Prepared:
+    """Phase 1 state: new shards written to the transaction folder, and the steps to commit."""
+
+    def __init__(self, store: OutputStore, txn: str):
+        self.store = store
+        self.txn = txn
+        self.temp = f"{TEMP_DIR}/{txn}"
+        self.moves: dict[str, list[dict]] = {CORPUS_DIR: [], DROPPED_DIR: [], LEDGER_DIR: []}
+        self.deletes: list[str] = []
+        self.entries: dict[tuple[str, str], dict | None] = {}  # new manifest entry, None: gone
+
+    def put(self, kind: str, name: str, table: pa.Table) -> None:
+        data = table_bytes(table)
+        self.store.write_bytes(f"{self.temp}/{kind}/{name}", data)
+        self.moves[kind].append(
+            {"op": "move", "src": f"{self.temp}/{kind}/{name}", "dst": f"{kind}/{name}"}
+        )
+        self.entries[(kind, name)] = {
+            "path": f"{kind}/{name}",
+            "rows": table.num_rows,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+        }
+
+    def remove(self, kind: str, name: str) -> None:
+        self.deletes.append(f"{kind}/{name}")
+        self.entries[(kind, name)] = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.entries)
+
+    def affected(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for kind, name in sorted(self.entries):
+            out.setdefault(kind, []).append(name)
+        return out
+
+
+def prepare_takedown(
+    store: OutputStore,
+    selector: Selector,
+    stats_fns: dict | None = None,
+    now: float | None = None,
+) -> tuple[dict | None, dict]:
+    """Phase 1. Returns (journal, log entry); journal is None when nothing would change."""
+    manifest = store.manifest()
+    files = manifest["files"]
+    corpus_names = {_name(e) for e in files.get(CORPUS_DIR, [])}
+    dropped_names = {_name(e) for e in files.get(DROPPED_DIR, [])}
+    scans = scan_ledger(store, manifest, selector)
+    now = time.time() if now is None else now
+    txn = TXN_PREFIX + time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + "-" + uuid.uuid4().hex[:8]
+    prepared = _Prepared(store, txn)
+    stats_fns = stats_fns or {}
+    stats_delta: dict = {}
+    totals: dict = {}
+    removed_text = 0
+    try:
+        for scan in scans:
+            verdicts = scan.verdicts
+            if scan.to_remove:
+                ledger = store.read_shard(LEDGER_DIR, scan.name)
+                new_ledger = mark_removed(ledger, scan.to_remove)
+                if scan.name not in corpus_names:
+                    raise TakedownError(
+                        f"ledger shard {scan.name} has kept documents but there is no corpus "
+                        f"shard {CORPUS_DIR}/{scan.name}"
+                    )
+                corpus = store.read_shard(CORPUS_DIR, scan.name)
+                kept_corpus = without(corpus, scan.to_remove)
+                if corpus.num_rows - kept_corpus.num_rows != len(scan.to_remove):
+                    raise TakedownError(
+                        f"{CORPUS_DIR}/{scan.name} holds {corpus.num_rows - kept_corpus.num_rows} "
+                        f"of the {len(scan.to_remove)} kept documents its ledger shard lists"
+                    )
+                if kept_corpus.num_rows:
+                    prepared.put(CORPUS_DIR, scan.name, kept_corpus)
+                else:  # the writer never leaves empty corpus shards
+                    prepared.remove(CORPUS_DIR, scan.name)
+                prepared.put(LEDGER_DIR, scan.name, new_ledger)
+                for key, fn in stats_fns.items():
+                    delta = add_counts(_negated(fn(ledger)), fn(new_ledger))
+                    stats_delta[key] = add_counts(stats_delta.get(key, {}), delta)
+                verdicts = new_ledger.select(["doc_id", "decision", "drop_reason"])
+            selected = scan.to_remove | scan.not_in_corpus | scan.already_removed
+            if selected and scan.name in dropped_names:
+                dropped = store.read_shard(DROPPED_DIR, scan.name)
+                rest = without(dropped, selected)
+                if rest.num_rows < dropped.num_rows:
+                    removed_text += dropped.num_rows - rest.num_rows
+                    if rest.num_rows:
+                        prepared.put(DROPPED_DIR, scan.name, rest)
+                    else:
+                        prepared.remove(DROPPED_DIR, scan.name)
+            add_counts(totals, base_ledger_stats(verdicts))
+    except BaseException:
+        store.delete_tree(prepared.temp)
+        raise
+    entry = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "selector": selector.kind,
+        "values": len(selector.values),
+        "values_sha256": selector.fingerprint,
+        "matched": sum(s.matched for s in scans),
+        "removed": sum(len(s.to_remove) for s in scans),
+        "already_removed": sum(len(s.already_removed) for s in scans),
+        "not_in_corpus": sum(len(s.not_in_corpus) for s in scans),
+        "dropped_text_removed": removed_text,
+        "affected_shards": prepared.affected(),
+        "stats_recomputed": sorted(k for k in stats_delta if k in manifest.get("stats", {})),
+    }
+    if not prepared.changed:
+        return None, entry
+    new_manifest = updated_manifest(manifest, prepared.entries, totals, stats_delta, entry)
+    store.write_bytes(f"{prepared.temp}/{MANIFEST}", json.dumps(new_manifest, indent=2).encode())
+    steps = [{"op": "stash_success"}]
+    steps += prepared.moves[CORPUS_DIR] + prepared.moves[DROPPED_DIR]
+    steps += [{"op": "delete", "path": p} for p in prepared.deletes]
+    steps += prepared.moves[LEDGER_DIR]  # the ledger last: until it changes, a rerun redoes all
+    steps += [
+        {"op": "delete", "path": REPORT_NAME},
+        {"op": "move", "src": f"{prepared.temp}/{MANIFEST}", "dst": MANIFEST},
+        {"op": "restore_success"},
+    ]
+    journal = {"txn": txn, "temp": prepared.temp, "steps": steps}
+    store.write_bytes(f"{prepared.temp}/{JOURNAL}", json.dumps(journal, indent=1).encode())
+    return journal, entry
+
+
+def updated_manifest(
+    manifest: dict,
+    entries: dict[tuple[str, str], dict | None],
+    totals: dict,
+    stats_delta: dict,
+    log_entry: dict,
+) -> dict:
+    """The manifest after the change: file list, counts and funnel recomputed, log appended."""
+    new = json.loads(json.dumps(manifest))  # deep copy
+    for kind in {k for k, _ in entries}:
+        listed = {_name(e): e for e in new["files"].get(kind, [])}
+        for (k, name), entry in entries.items():
+            if k != kind:
+                continue
+            if entry is None:
+                listed.pop(name, None)
+            else:
+                listed[name] = entry
+        new["files"][kind] = [listed[n] for n in sorted(listed)]
+    decisions = totals.get("decisions", {})
+    drop_reasons = totals.get("drop_reasons", {})
+    record_errors = totals.get("errors", {})
+    counts = new["counts"]
+    counts.update(
+        ledger_rows=totals.get("ledger_rows", counts.get("ledger_rows", 0)),
+        kept=decisions.get(KEPT, 0),
+        dropped=decisions.get("dropped", 0),
+        errors=decisions.get("error", 0),
+        removed=decisions.get(REMOVED, 0),
+        drop_reasons=dict(sorted(drop_reasons.items())),
+    )
+    new["funnel"] = funnel(counts.get("responses", 0), {**drop_reasons, **record_errors})
+    stats = new.setdefault("stats", {})
+    for key, delta in stats_delta.items():
+        if key in stats:
+            add_counts(stats[key], delta)
+    new.setdefault("takedowns", []).append(log_entry)
+    return new
+
+
+# --- phase 2: commit -------------------------------------------------------------------------------
+def _apply(store: OutputStore, temp: str, step: dict) -> None:
+    op = step["op"]
+    if op == "stash_success":
+        if store.exists(SUCCESS):
+            store.rename(SUCCESS, f"{temp}/{SUCCESS}")
+    elif op == "restore_success":
+        if store.exists(f"{temp}/{SUCCESS}"):
+            store.rename(f"{temp}/{SUCCESS}", SUCCESS)
+        elif not store.exists(SUCCESS):
+            store.write_bytes(SUCCESS, b"")
+    elif op == "move":
+        if store.exists(step["src"]):
+            store.rename(step["src"], step["dst"])
+        elif not store.exists(step["dst"]):
+            raise TakedownError(f"takedown {temp}: neither {step['src']} nor {step['dst']} exists")
+    elif op == "delete":
+        if store.exists(step["path"]):
+            store.delete(step["path"])
+    else:
+        raise TakedownError(f"unknown journal step {op!r}")
+
+
+def commit_takedown(store: OutputStore, journal: dict, max_steps: int | None = None) -> bool:
+    """Phase 2 (repeatable). `max_steps` stops early, as a crash would; True when done."""
+    steps = journal["steps"]
+    for number, step in enumerate(steps):
+        if max_steps is not None and number >= max_steps:
+            return False
+        _apply(store, journal["temp"], step)
+    store.delete_tree(journal["temp"])
+    store.remove_empty_folder(TEMP_DIR)
+    return True
+
+
+def pending_journals(store: OutputStore) -> list[dict]:
+    """Journals of takedowns whose commit did not finish, oldest first."""
+    journals = []
+    for path in store.list_files(TEMP_DIR, f"{TXN_PREFIX}*/{JOURNAL}"):
+        rel = path[len(store.path("")) :].lstrip("/")
+        journals.append(json.loads(store.read_bytes(rel)))
+    return sorted(journals, key=lambda j: j["txn"])
+
+
+def discard_unprepared(store: OutputStore) -> None:
+    """Remove transaction folders a crash left before their journal was written."""
+    with_journal = {j["temp"] for j in pending_journals(store)}
+    for path in store.list_files(TEMP_DIR, f"{TXN_PREFIX}*/**"):
+        rel = path[len(store.path("")) :].lstrip("/")
+        folder = "/".join(rel.split("/")[:2])
+        if folder not in with_journal:
+            store.delete(rel)
+
+
+def resume(store: OutputStore, out=sys.stderr) -> int:
+    """Finish every interrupted takedown; returns how many there were."""
+    journals = pending_journals(store)
+    for journal in journals:
+        print(f"takedown: finishing interrupted {journal['txn']}", file=out)
+        commit_takedown(store, journal)
+    return len(journals)
+
+
+def apply_takedown(
+    store: OutputStore, selector: Selector, stats_fns: dict | None = None
+) -> dict | None:
+    """Prepare and commit one takedown; the log entry, or None when nothing changed."""
+    journal, entry = prepare_takedown(store, selector, stats_fns)
+    if journal is None:
+        return None
+    commit_takedown(store, journal)
+    return entry
+
+
+def describe(entry: dict) -> str:
+    shards = ", ".join(f"{kind} {len(names)}" for kind, names in entry["affected_shards"].items())
+    return (
+        f"takedown ({entry['selector']}, {entry['values']} values): {entry['matched']} ledger "
+        f"rows matched; {entry['removed']} removed from the corpus, "
+        f"{entry['already_removed']} already removed, {entry['not_in_corpus']} were not in the "
+        f"corpus ({entry['dropped_text_removed']} saved dropped texts deleted); "
+        f"shards rewritten: {shards or 'none'}"
+    )
+
+
+def takedown_command(args) -> int:
+    store = OutputStore.from_args(args)
+    finished = resume(store)
+    if args.resume:
+        if not finished:
+            print("takedown: nothing to resume", file=sys.stderr)
+        return 0
+    store.require_finished()
+    discard_unprepared(store)
+    kind = next(k for k in SELECTOR_COLUMNS if getattr(args, k))
+    selector = Selector.from_file(kind, getattr(args, kind))
+    if args.dry_run:
+        scans = scan_ledger(store, store.manifest(), selector)
+        print(
+            f"dry run: {sum(s.matched for s in scans)} ledger rows match; "
+            f"{sum(len(s.to_remove) for s in scans)} would leave the corpus "
+            f"({sum(1 for s in scans if s.to_remove)} shards)"
+        )
+        return 0
+    try:
+        journal, entry = prepare_takedown(store, selector, ledger_stats_fns())
+    except TakedownError as exc:
+        raise UsageError(f"takedown refused, output unchanged: {exc}") from exc
+    if journal is None:
+        print(f"nothing to change: {describe(entry)}")
+        return 0
+    had_report = store.exists(REPORT_NAME)
+    commit_takedown(store, journal)
+    print(describe(entry))
+    if had_report:
+        print(f"{REPORT_NAME} was stale and has been removed: run `ccprov report` again")
+    return 0

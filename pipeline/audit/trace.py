@@ -1,0 +1,342 @@
+"""`ccprov trace OUTPUT --doc-id ID | --url URL`: from a ledger row back to the original bytes.
+
+Prints the ledger row (every measurement and decision), then re-reads the WARC record at
+`warc_path` + `warc_offset` (`warc_length` bytes: one gzip member in a .warc.gz) and checks
+that it is the record the ledger names: same WARC-Record-ID, same target URI, same
+WARC-Payload-Digest header, and a payload that still hashes to that digest. Local files,
+s3:// / gs:// (Beam FileSystems, seek) and http(s):// (one Range request) are supported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import io
+import json
+import sys
+import urllib.error
+import urllib.request
+from typing import IO
+
+from pipeline.audit.store import OutputStore
+from pipeline.plan import UsageError
+from transforms import http_payload
+from transforms.writer import LEDGER_DIR, stage_of
+
+# When the ledger has no length (a record that broke off), read at most this much.
+MAX_UNKNOWN_LENGTH = 64 * 1024 * 1024
+HTTP_TIMEOUT_S = 60
+
+
+class TraceError(Exception):
+    """The record cannot be read back (missing file, short file, not a WARC record)."""
+
+
+@dataclasses.dataclass
+class StoredRecord:
+    """One WARC record as read back from its file."""
+
+    warc_path: str
+    offset: int
+    raw_length: int  # bytes read from the file (compressed, for .warc.gz)
+    headers: list[tuple[str, str]]
+    block: bytes  # the content block as stored: HTTP headers + payload for responses
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return None
+
+    @property
+    def record_type(self) -> str | None:
+        return self.header("WARC-Type")
+
+    def http(self) -> http_payload.HttpResponse | None:
+        if self.record_type in ("response", "request"):
+            response = http_payload.parse_http_response(self.block)
+            if response.status is not None:
+                return response
+        return None
+
+    def payload(self) -> bytes:
+        """The payload WARC-Payload-Digest covers: the HTTP entity body as stored."""
+        response = self.http()
+        return response.body if response is not None else self.block
+
+
+@dataclasses.dataclass
+class Check:
+    name: str
+    status: str  # ok | MISMATCH | skipped
+    detail: str
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "MISMATCH"
+
+
+# --- reading the bytes ------------------------------------------------------------------------
+def _open_http_range(url: str, offset: int, length: int | None) -> IO[bytes]:
+    end = "" if length is None else str(offset + length - 1)
+    request = urllib.request.Request(url, headers={"Range": f"bytes={offset}-{end}"})
+    try:
+        response = urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S)  # noqa: S310
+    except (urllib.error.URLError, OSError) as exc:
+        raise TraceError(f"cannot fetch {url}: {exc}") from exc
+    if response.status != 206:
+        response.close()
+        raise TraceError(
+            f"{url} answered HTTP {response.status} to a Range request (206 expected): "
+            "the server does not serve byte ranges"
+        )
+    return response
+
+
+def _open_at(warc_path: str, offset: int, length: int | None) -> IO[bytes]:
+    if warc_path.startswith(("http://", "https://")):
+        return _open_http_range(warc_path, offset, length)
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        handle = FileSystems.open(warc_path, compression_type=CompressionTypes.UNCOMPRESSED)
+        handle.seek(offset)
+    except Exception as exc:  # noqa: BLE001 - any storage failure is reported the same way
+        raise TraceError(f"cannot read {warc_path}: {type(exc).__name__}: {exc}") from exc
+    return handle
+
+
+def read_record(warc_path: str, offset: int, length: int | None) -> StoredRecord:
+    """The WARC record starting at `offset` of `warc_path` (`length` bytes when known)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    handle = _open_at(warc_path, offset, length)
+    try:
+        if length is not None:
+            raw = handle.read(length)
+            if len(raw) < length:
+                raise TraceError(
+                    f"{warc_path} ends {length - len(raw)} bytes before the record does "
+                    f"(read {len(raw)} of {length} bytes at offset {offset})"
+                )
+            stream: IO[bytes] = io.BytesIO(raw)
+        else:
+            stream = handle
+        try:
+            iterator = ArchiveIterator(stream, no_record_parse=True, check_digests=False)
+            record = next(iter(iterator))
+            block = record.raw_stream.read(MAX_UNKNOWN_LENGTH)
+        except StopIteration as exc:
+            raise TraceError(f"no WARC record at offset {offset} of {warc_path}") from exc
+        except Exception as exc:  # noqa: BLE001 - not WARC, broken gzip member
+            raise TraceError(
+                f"no readable WARC record at offset {offset} of {warc_path}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        headers = [(k, v) for k, v in record.rec_headers.headers]
+        raw_length = length if length is not None else -1
+        return StoredRecord(warc_path, offset, raw_length, headers, block)
+    finally:
+        handle.close()
+
+
+# --- checking them ------------------------------------------------------------------------------
+def compute_digest(payload: bytes, declared: str) -> str | None:
+    """`payload`'s digest in the algorithm and encoding of `declared` ("sha1:BASE32...")."""
+    algorithm, _, value = declared.partition(":")
+    name = algorithm.strip().lower().replace("-", "")
+    try:
+        digest = hashlib.new(name, payload).digest()
+    except ValueError:
+        return None
+    value = value.strip()
+    is_hex = len(value) == 2 * len(digest) and all(c in "0123456789abcdefABCDEF" for c in value)
+    encoded = binascii.hexlify(digest).decode() if is_hex else base64.b32encode(digest).decode()
+    return f"{algorithm}:{encoded}"
+
+
+def _same_digest(a: str, b: str) -> bool:
+    def norm(d: str) -> str:
+        algorithm, _, value = d.partition(":")
+        return algorithm.strip().lower().replace("-", "") + ":" + value.strip().upper().rstrip("=")
+
+    return norm(a) == norm(b)
+
+
+def _clean_uri(uri: str | None) -> str | None:
+    if uri and uri.startswith("<") and uri.endswith(">"):
+        return uri[1:-1]
+    return uri
+
+
+def _compare(name: str, ledger_value, record_value) -> Check:
+    if ledger_value is None and record_value is None:
+        return Check(name, "skipped", "absent from both the ledger and the record")
+    if ledger_value == record_value:
+        return Check(name, "ok", str(record_value))
+    return Check(name, "MISMATCH", f"ledger has {ledger_value!r}, the record has {record_value!r}")
+
+
+def verify_record(row: dict, record: StoredRecord) -> list[Check]:
+    """Is `record` the one the ledger row describes, with its payload intact?"""
+    checks = [
+        _compare("WARC-Record-ID", row.get("warc_record_id"), record.header("WARC-Record-ID")),
+        _compare("WARC-Target-URI", row.get("url"), _clean_uri(record.header("WARC-Target-URI"))),
+        _compare(
+            "WARC-Payload-Digest header",
+            row.get("payload_digest"),
+            record.header("WARC-Payload-Digest"),
+        ),
+    ]
+    declared = record.header("WARC-Payload-Digest")
+    if not declared:
+        checks.append(Check("payload digest", "skipped", "the record declares no payload digest"))
+        return checks
+    payload = record.payload()
+    computed = compute_digest(payload, declared)
+    if computed is None:
+        checks.append(Check("payload digest", "skipped", f"unknown algorithm in {declared!r}"))
+    elif _same_digest(computed, declared):
+        checks.append(Check("payload digest", "ok", f"{computed} over {len(payload)} bytes"))
+    else:
+        response = record.http()
+        chunked = (
+            response is not None
+            and "chunked" in (response.header("Transfer-Encoding") or "").lower()
+        )
+        dechunked = compute_digest(http_payload.dechunk(payload), declared) if chunked else None
+        if dechunked and _same_digest(dechunked, declared):
+            checks.append(Check("payload digest", "ok", f"{dechunked} over the de-chunked body"))
+        else:
+            checks.append(
+                Check(
+                    "payload digest",
+                    "MISMATCH",
+                    f"the record declares {declared}, its {len(payload)}-byte payload hashes "
+                    f"to {computed}",
+                )
+            )
+    return checks
+
+
+def decoded_payload(record: StoredRecord) -> bytes:
+    """The payload with transfer and content encodings undone (what a browser would get)."""
+    response = record.http()
+    if response is None:
+        return record.block
+    body = response.body
+    if "chunked" in (response.header("Transfer-Encoding") or "").lower():
+        body = http_payload.dechunk(body)
+    try:
+        return http_payload.decode_content_encoding(
+            body, response.header("Content-Encoding"), MAX_UNKNOWN_LENGTH
+        )
+    except http_payload.PayloadTooLarge:
+        return body
+
+
+# --- the ledger side ----------------------------------------------------------------------------
+def find_ledger_rows(store: OutputStore, doc_id: str | None = None, url: str | None = None):
+    """Ledger rows with that doc_id or URL, in ledger order."""
+    import pyarrow.dataset as ds
+
+    dataset = store.dataset(LEDGER_DIR)
+    if dataset is None:
+        return []
+    expression = ds.field("doc_id") == doc_id if doc_id is not None else ds.field("url") == url
+    return dataset.to_table(filter=expression).to_pylist()
+
+
+def _value_text(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def format_ledger_row(row: dict) -> str:
+    """Every column of the row; filter scores one per line."""
+    width = max(len(k) for k in row)
+    lines = []
+    decision = row.get("decision")
+    reason = row.get("drop_reason")
+    if reason:
+        lines.append(f"verdict: {decision} at stage {stage_of(reason)} ({reason})")
+    else:
+        lines.append(f"verdict: {decision}")
+    for key, value in row.items():
+        if key == "filter_scores" and value:
+            lines.append(f"  {key}:")
+            for rule, score in sorted(value):
+                lines.append(f"    {rule:<{width + 10}} {_value_text(score)}")
+            continue
+        if value is None:
+            continue
+        lines.append(f"  {key:<{width}}  {_value_text(value)}")
+    nulls = [k for k, v in row.items() if v is None]
+    if nulls:
+        lines.append(f"  (null: {', '.join(nulls)})")
+    return "\n".join(lines)
+
+
+def format_checks(record: StoredRecord | None, checks: list[Check]) -> str:
+    lines = []
+    if record is not None:
+        lines.append(
+            f"record: {record.record_type} at {record.warc_path} offset {record.offset}"
+            + (f", {record.raw_length} bytes" if record.raw_length >= 0 else "")
+        )
+    for check in checks:
+        lines.append(f"  {check.status:<8} {check.name}: {check.detail}")
+    return "\n".join(lines)
+
+
+def trace_command(args) -> int:
+    if bool(args.doc_id) == bool(args.url):
+        raise UsageError("give exactly one of --doc-id and --url")
+    store = OutputStore.from_args(args)
+    store.require_finished()
+    rows = find_ledger_rows(store, doc_id=args.doc_id, url=args.url)
+    if not rows:
+        what = f"doc_id {args.doc_id}" if args.doc_id else f"url {args.url}"
+        raise UsageError(f"no ledger row with {what} in {store.root}")
+    if args.payload_out and len(rows) > 1:
+        raise UsageError(f"{len(rows)} ledger rows have this URL; pick one with --doc-id")
+    # With the payload on stdout, everything else goes to stderr so the bytes stay clean.
+    out = sys.stderr if args.payload_out == "-" else sys.stdout
+    failed = False
+    for number, row in enumerate(rows, 1):
+        if len(rows) > 1:
+            print(f"== ledger row {number} of {len(rows)}: {row['doc_id']}", file=out)
+        print(format_ledger_row(row), file=out)
+        try:
+            record = read_record(row["warc_path"], row["warc_offset"], row.get("warc_length"))
+        except TraceError as exc:
+            print(f"  ERROR    cannot read the original record: {exc}", file=out)
+            failed = True
+            continue
+        checks = verify_record(row, record)
+        print(format_checks(record, checks), file=out)
+        if any(c.failed for c in checks):
+            failed = True
+            print(
+                "trace: MISMATCH: the bytes at this location are not the record the ledger "
+                "describes",
+                file=out,
+            )
+            continue
+        if args.payload_out:
+            data = decoded_payload(record) if args.decode else record.payload()
+            if args.payload_out == "-":
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            else:
+                with open(args.payload_out, "wb") as handle:
+                    handle.write(data)
+                print(f"payload: {len(data)} bytes written to {args.payload_out}", file=out)
+    return 1 if failed else 0

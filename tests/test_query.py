@@ -1,0 +1,135 @@
+"""`ccprov query OUTPUT "SQL"`: DuckDB views over a run's Parquet, local and in S3."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipeline.audit import main as audit_main
+from pipeline.audit.query import run_query
+from pipeline.audit.store import OutputStore
+from tests.test_report import add_stage_columns
+
+
+def upload_output(s3_server, root: Path, bucket: str, prefix: str) -> None:
+    """Copy a local output folder into the bucket under `prefix` (empty _SUCCESS included)."""
+    client = s3_server.client()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            key = f"{prefix}/{path.relative_to(root).as_posix()}"
+            client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+
+
+def query_output(capsys, root, sql: str, *flags: str) -> str:
+    assert audit_main(["query", str(root), sql, *flags]) == 0
+    return capsys.readouterr().out
+
+
+def test_decisions_match_the_manifest(sample_run):
+    table = run_query(
+        OutputStore(str(sample_run.root)),
+        "SELECT decision, count(*) AS n FROM provenance GROUP BY decision",
+    )
+    by_decision = dict(
+        zip(table.column("decision").to_pylist(), table.column("n").to_pylist(), strict=True)
+    )
+    counts = sample_run.manifest["counts"]
+    assert by_decision.get("kept", 0) == counts["kept"]
+    assert by_decision.get("dropped", 0) == counts["dropped"]
+    assert sum(by_decision.values()) == counts["ledger_rows"]
+
+
+def test_corpus_joins_the_ledger(sample_run):
+    table = run_query(
+        OutputStore(str(sample_run.root)),
+        "SELECT c.doc_id, p.decision, c.url = p.url AS same_url FROM corpus c "
+        "JOIN provenance p USING (doc_id)",
+    )
+    assert table.num_rows == sample_run.manifest["counts"]["kept"]
+    assert set(table.column("decision").to_pylist()) == {"kept"}
+    assert all(table.column("same_url").to_pylist())
+
+
+def test_output_formats(sample_run, capsys):
+    sql = "SELECT host, count(*) AS n FROM provenance GROUP BY host ORDER BY n DESC, host"
+    expected = Counter(r["host"] for r in sample_run.ledger())
+    as_csv = list(
+        csv.DictReader(io.StringIO(query_output(capsys, sample_run.root, sql, "--format", "csv")))
+    )
+    assert {r["host"]: int(r["n"]) for r in as_csv} == dict(expected)
+    as_json = json.loads(query_output(capsys, sample_run.root, sql, "--format", "json"))
+    assert {r["host"]: r["n"] for r in as_json} == dict(expected)
+    lines = query_output(capsys, sample_run.root, sql, "--format", "jsonl").strip().splitlines()
+    assert [json.loads(line) for line in lines] == as_json
+    table = query_output(capsys, sample_run.root, sql).splitlines()
+    assert table[0].split() == ["host", "n"]
+    assert table[-1] == f"({len(expected)} rows)"
+    top_host, top_n = as_json[0]["host"], as_json[0]["n"]
+    assert table[2].split() == [top_host, str(top_n)]
+
+
+def test_the_audit_question_with_stage_columns(sample_run, tmp_path, capsys):
+    """How many CC-BY documents from host X were dropped as near-duplicates?"""
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    rows = add_stage_columns(out)["rows"]
+    duplicates = [r for r in rows if r["drop_reason"] == "near_duplicate"]
+    host = duplicates[0]["host"]
+    expected = sum(
+        1
+        for r in rows
+        if r["host"] == host
+        and (r["license"] or "").startswith("CC-BY")
+        and r["drop_reason"] == "near_duplicate"
+    )
+    sql = (
+        "SELECT count(*) AS n FROM provenance WHERE license LIKE 'CC-BY%' "
+        f"AND host = '{host}' AND drop_reason = 'near_duplicate'"
+    )
+    result = json.loads(query_output(capsys, out, sql, "--format", "json"))
+    assert result == [{"n": expected}]
+    hosts = json.loads(
+        query_output(
+            capsys, out, "SELECT host, doc_count FROM hosts ORDER BY host", "--format", "json"
+        )
+    )
+    assert [h["host"] for h in hosts] == sorted(
+        {r["host"] for r in rows if r["ai_score"] is not None}
+    )
+
+
+def test_bad_sql_is_a_one_line_error(sample_run, capsys):
+    assert audit_main(["query", str(sample_run.root), "SELECT no_such_column FROM corpus"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ccprov: error: query failed")
+    assert audit_main(["query", str(sample_run.root), "SELECT 1", "--format", "xml"]) == 2
+
+
+def test_runs_without_hosts_have_no_hosts_view(sample_run, tmp_path, capsys):
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    shutil.rmtree(out / "hosts", ignore_errors=True)
+    assert audit_main(["query", str(out), "SELECT * FROM hosts"]) == 2
+    assert "hosts" in capsys.readouterr().err
+
+
+@pytest.mark.s3
+def test_query_on_s3_output_equals_local(sample_run, s3_server, capsys):
+    bucket = s3_server.create_bucket()
+    upload_output(s3_server, sample_run.root, bucket, "runs/a")
+    sql = (
+        "SELECT p.host, count(*) AS kept, sum(length(c.text)) AS chars FROM corpus c "
+        "JOIN provenance p USING (doc_id) GROUP BY p.host ORDER BY p.host"
+    )
+    remote = query_output(
+        capsys, f"s3://{bucket}/runs/a", sql, "--format", "json", *s3_server.beam_args()
+    )
+    local = query_output(capsys, sample_run.root, sql, "--format", "json")
+    assert json.loads(remote) == json.loads(local)
+    assert len(json.loads(local)) > 1
