@@ -45,11 +45,7 @@ class StoredRecord:
     block: bytes  # the content block as stored: HTTP headers + payload for responses
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
     @property
     def record_type(self) -> str | None:
@@ -110,8 +106,14 @@ def _open_at(warc_path: str, offset: int, length: int | None) -> IO[bytes]:
     return handle
 
 
-def read_record(warc_path: str, offset: int, length: int | None) -> StoredRecord:
-    """The WARC record starting at `offset` of `warc_path` (`length` bytes when known)."""
+def read_record(
+    warc_path: str, offset: int, length: int | None, record_id: str | None = None
+) -> StoredRecord:
+    """The WARC record at `offset` of `warc_path` (`length` bytes when known).
+
+    Some writers put several records in one gzip member; the ledger then points at the
+    member, and the record is picked from it by `record_id`.
+    """
     from warcio.archiveiterator import ArchiveIterator
 
     handle = _open_at(warc_path, offset, length)
@@ -126,20 +128,26 @@ def read_record(warc_path: str, offset: int, length: int | None) -> StoredRecord
             stream: IO[bytes] = io.BytesIO(raw)
         else:
             stream = handle
+        found: StoredRecord | None = None
         try:
-            iterator = ArchiveIterator(stream, no_record_parse=True, check_digests=False)
-            record = next(iter(iterator))
-            block = record.raw_stream.read(MAX_UNKNOWN_LENGTH)
-        except StopIteration as exc:
-            raise TraceError(f"no WARC record at offset {offset} of {warc_path}") from exc
+            for record in ArchiveIterator(stream, no_record_parse=True, check_digests=False):
+                headers = [(k, v) for k, v in record.rec_headers.headers]
+                block = record.raw_stream.read(MAX_UNKNOWN_LENGTH)
+                candidate = StoredRecord(warc_path, offset, length or -1, headers, block)
+                if found is None or candidate.header("WARC-Record-ID") == record_id:
+                    found = candidate
+                # Only a known length bounds the member; otherwise the next record is not ours.
+                if length is None or (record_id and found.header("WARC-Record-ID") == record_id):
+                    break
         except Exception as exc:  # noqa: BLE001 - not WARC, broken gzip member
-            raise TraceError(
-                f"no readable WARC record at offset {offset} of {warc_path}: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-        headers = [(k, v) for k, v in record.rec_headers.headers]
-        raw_length = length if length is not None else -1
-        return StoredRecord(warc_path, offset, raw_length, headers, block)
+            if found is None:
+                raise TraceError(
+                    f"no readable WARC record at offset {offset} of {warc_path}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+        if found is None:
+            raise TraceError(f"no WARC record at offset {offset} of {warc_path}")
+        return found
     finally:
         handle.close()
 
@@ -315,7 +323,9 @@ def trace_command(args) -> int:
             print(f"== ledger row {number} of {len(rows)}: {row['doc_id']}", file=out)
         print(format_ledger_row(row), file=out)
         try:
-            record = read_record(row["warc_path"], row["warc_offset"], row.get("warc_length"))
+            record = read_record(
+                row["warc_path"], row["warc_offset"], row.get("warc_length"), row["warc_record_id"]
+            )
         except TraceError as exc:
             print(f"  ERROR    cannot read the original record: {exc}", file=out)
             failed = True
