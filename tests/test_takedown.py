@@ -1,0 +1,327 @@
+"""`ccprov takedown`: documents leave the corpus, the ledger says so, the rest is untouched.
+
+Runs on the sample written in shards of 4 rows (several ledger and corpus shards), with the
+dropped documents' text kept, so that "only affected shards change" can be checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.audit import main as audit_main
+from pipeline.audit.store import OutputStore
+from pipeline.audit.takedown import (
+    Selector,
+    apply_takedown,
+    commit_takedown,
+    pending_journals,
+    prepare_takedown,
+)
+from tests.pipeline_runs import run_pipeline
+
+SHARD_ROWS = 4
+
+
+@pytest.fixture(scope="module")
+def sharded_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("takedown_run") / "out"
+    result = run_pipeline(out, "--shard-size", str(SHARD_ROWS), "--keep-dropped")
+    assert result.exit_code == 0
+    assert len(result.manifest["files"]["provenance"]) > 2
+    return result
+
+
+@pytest.fixture
+def output(sharded_run, tmp_path) -> Path:
+    out = tmp_path / "out"
+    shutil.copytree(sharded_run.root, out)
+    return out
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def read_all(root: Path, kind: str) -> list[dict]:
+    files = sorted((root / kind).glob("*.parquet"))
+    return [row for f in files for row in pq.read_table(f).to_pylist()]
+
+
+def ledger_by_id(root: Path) -> dict[str, dict]:
+    return {r["doc_id"]: r for r in read_all(root, "provenance")}
+
+
+def shard_of(doc_id: str, root: Path) -> str:
+    for f in sorted((root / "provenance").glob("*.parquet")):
+        if doc_id in pq.read_table(f, columns=["doc_id"]).column("doc_id").to_pylist():
+            return f.name
+    raise AssertionError(doc_id)
+
+
+def check_consistent(root: Path) -> dict:
+    """Manifest checksums, row counts and counts agree with the files; no leftovers."""
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert (root / "_SUCCESS").exists()
+    assert not (root / "_temporary").exists()
+    for kind, entries in manifest["files"].items():
+        on_disk = (
+            sorted(p.name for p in (root / kind).glob("*.parquet"))
+            if (root / kind).exists()
+            else []
+        )
+        assert sorted(e["path"].split("/")[-1] for e in entries) == on_disk, kind
+        for entry in entries:
+            data = (root / entry["path"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["path"]
+            assert len(data) == entry["bytes"]
+            assert pq.read_metadata(root / entry["path"]).num_rows == entry["rows"]
+    ledger = read_all(root, "provenance")
+    counts = manifest["counts"]
+    decisions = [r["decision"] for r in ledger]
+    assert counts["kept"] == decisions.count("kept") == len(read_all(root, "corpus"))
+    assert counts.get("removed", 0) == decisions.count("removed")
+    assert counts["dropped"] == decisions.count("dropped")
+    takedown_stage = next(s for s in manifest["funnel"] if s["stage"] == "takedown")
+    assert takedown_stage["removed"] == decisions.count("removed")
+    assert manifest["funnel"][-1]["out"] == counts["kept"]
+    return manifest
+
+
+def write_lines(path: Path, lines) -> str:
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def pick_kept(root: Path, count: int) -> list[dict]:
+    """Kept documents from different ledger shards, chosen from the data."""
+    chosen, shards = [], set()
+    for row in sorted(read_all(root, "provenance"), key=lambda r: r["doc_id"]):
+        if row["decision"] == "kept" and shard_of(row["doc_id"], root) not in shards:
+            chosen.append(row)
+            shards.add(shard_of(row["doc_id"], root))
+        if len(chosen) == count:
+            break
+    assert len(chosen) == count
+    return chosen
+
+
+def test_takedown_by_url(output, tmp_path, capsys):
+    before_hashes = file_hashes(output)
+    before = ledger_by_id(output)
+    targets = pick_kept(output, 2)
+    urls = write_lines(
+        tmp_path / "urls.txt", ["# rights holder request", *[t["url"] for t in targets]]
+    )
+    assert audit_main(["takedown", str(output), "--urls", urls]) == 0
+    assert "2 removed from the corpus" in capsys.readouterr().out
+    manifest = check_consistent(output)
+    target_ids = {t["doc_id"] for t in targets}
+    corpus_ids = {r["doc_id"] for r in read_all(output, "corpus")}
+    assert not corpus_ids & target_ids
+    after = ledger_by_id(output)
+    assert after.keys() == before.keys()
+    for doc_id, row in after.items():
+        if doc_id in target_ids:
+            assert (row["decision"], row["drop_reason"]) == ("removed", "takedown")
+            unchanged = {k: v for k, v in row.items() if k not in ("decision", "drop_reason")}
+            assert unchanged == {k: v for k, v in before[doc_id].items() if k in unchanged}
+        else:
+            assert row == before[doc_id]
+    # Only the shards that held a target changed; every other file is byte-identical.
+    affected = {shard_of(t, output) for t in target_ids}
+    after_hashes = file_hashes(output)
+    for path, digest in before_hashes.items():
+        name = path.split("/")[-1]
+        if path in ("manifest.json", "report.html") or (
+            path.split("/")[0] in ("corpus", "provenance") and name in affected
+        ):
+            continue
+        assert after_hashes.get(path) == digest, path
+    for name in affected:
+        assert after_hashes[f"provenance/{name}"] != before_hashes[f"provenance/{name}"]
+    entry = manifest["takedowns"][-1]
+    assert entry["selector"] == "urls" and entry["values"] == 2
+    assert entry["removed"] == 2 and entry["matched"] >= 2
+    assert sorted(entry["affected_shards"]["provenance"]) == sorted(affected)
+
+
+def test_repeating_a_takedown_changes_nothing(output, tmp_path, capsys):
+    target = pick_kept(output, 1)[0]
+    urls = write_lines(tmp_path / "urls.txt", [target["url"]])
+    assert audit_main(["takedown", str(output), "--urls", urls]) == 0
+    once = file_hashes(output)
+    assert audit_main(["takedown", str(output), "--urls", urls]) == 0
+    assert "nothing to change" in capsys.readouterr().out
+    assert file_hashes(output) == once
+
+
+def test_takedown_by_host_covers_subdomains(output, tmp_path):
+    ledger = read_all(output, "provenance")
+    # A host with kept documents; its parent domain selects it and any other subdomain.
+    host = sorted(
+        r["host"] for r in ledger if r["decision"] == "kept" and r["host"].count(".") >= 2
+    )[0]
+    parent = host.split(".", 1)[1]
+    hosts = write_lines(tmp_path / "hosts.txt", [parent.upper()])
+    assert audit_main(["takedown", str(output), "--hosts", hosts]) == 0
+    check_consistent(output)
+    selected = {
+        r["doc_id"]
+        for r in ledger
+        if r["decision"] == "kept" and (r["host"] == parent or r["host"].endswith("." + parent))
+    }
+    assert selected
+    assert not selected & {r["doc_id"] for r in read_all(output, "corpus")}
+    assert {
+        r["doc_id"] for r in read_all(output, "provenance") if r["decision"] == "removed"
+    } == selected
+
+
+def test_host_selector_matches_whole_labels():
+    import pyarrow as pa
+
+    selector = Selector.from_lines("hosts", ["example.org"])
+    table = pa.table(
+        {"host": ["example.org", "www.example.org", "notexample.org", None, "example.org.uk"]}
+    )
+    assert selector.matches(table) == [True, True, False, False, False]
+
+
+def test_takedown_by_text_hash_also_removes_saved_dropped_text(output, tmp_path):
+    ledger = read_all(output, "provenance")
+    kept = next(r for r in sorted(ledger, key=lambda r: r["doc_id"]) if r["decision"] == "kept")
+    dropped_texts = read_all(output, "dropped")
+    if not dropped_texts:
+        pytest.skip("this sample run drops no document after extraction (no dropped text)")
+    dropped_doc = ledger_by_id(output)[dropped_texts[0]["doc_id"]]
+    hashes = write_lines(
+        tmp_path / "sha.txt", [kept["text_sha256"], dropped_doc["text_sha256"].upper()]
+    )
+    assert audit_main(["takedown", str(output), "--sha256", hashes]) == 0
+    manifest = check_consistent(output)
+    remaining = {r["doc_id"] for r in read_all(output, "dropped")}
+    assert dropped_doc["doc_id"] not in remaining
+    after = ledger_by_id(output)
+    assert after[dropped_doc["doc_id"]]["decision"] == dropped_doc["decision"]  # reason kept
+    assert after[kept["doc_id"]]["decision"] == "removed"
+    assert manifest["takedowns"][-1]["dropped_text_removed"] >= 1
+
+
+def test_an_interrupted_takedown_is_finished_by_resume(output, sharded_run, tmp_path, capsys):
+    targets = pick_kept(output, 2)
+    selector = Selector.from_lines("urls", [t["url"] for t in targets])
+    store = OutputStore(str(output))
+    journal, _ = prepare_takedown(store, selector)
+    untouched = {k: v for k, v in file_hashes(output).items() if not k.startswith("_temporary/")}
+    original = file_hashes(sharded_run.root)
+    assert untouched == original  # phase 1 never touches the live output
+    assert not commit_takedown(store, journal, max_steps=3)  # "crash" after three steps
+    assert not (output / "_SUCCESS").exists()
+    assert audit_main(["report", str(output)]) == 2  # readers refuse the half-done state
+    assert "takedown OUTPUT --resume" in capsys.readouterr().err
+    assert pending_journals(store)
+    assert audit_main(["takedown", str(output), "--resume"]) == 0
+    check_consistent(output)
+    # The result equals an uninterrupted takedown of the same documents.
+    clean = tmp_path / "clean"
+    shutil.copytree(sharded_run.root, clean)
+    apply_takedown(OutputStore(str(clean)), selector)
+    shards = lambda root: {k: v for k, v in file_hashes(root).items() if k.endswith(".parquet")}  # noqa: E731
+    assert shards(output) == shards(clean)
+
+
+def test_an_inconsistent_output_is_refused_unchanged(output, tmp_path, capsys):
+    target = pick_kept(output, 1)[0]
+    shard = shard_of(target["doc_id"], output)
+    corpus_path = output / "corpus" / shard
+    table = pq.read_table(corpus_path)
+    keep = [d != target["doc_id"] for d in table.column("doc_id").to_pylist()]
+    pq.write_table(table.filter(keep), corpus_path)  # the corpus no longer matches its ledger
+    before = file_hashes(output)
+    urls = write_lines(tmp_path / "urls.txt", [target["url"]])
+    assert audit_main(["takedown", str(output), "--urls", urls]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "output unchanged" in err[0]
+    assert file_hashes(output) == before
+
+
+def test_report_after_a_takedown(output, tmp_path):
+    target = pick_kept(output, 1)[0]
+    assert audit_main(["report", str(output)]) == 0
+    urls = write_lines(tmp_path / "urls.txt", [target["url"]])
+    assert audit_main(["takedown", str(output), "--urls", urls]) == 0
+    assert not (output / "report.html").exists()  # stale reports are removed
+    assert audit_main(["report", str(output)]) == 0
+    html = (output / "report.html").read_text()
+    assert 'id="takedowns-table"' in html
+    assert '<tr data-stage="takedown"><td>takedown</td>' in html
+
+
+@pytest.mark.parametrize(
+    "flags,message",
+    [
+        (["--urls", "/nonexistent/urls.txt"], "cannot read"),
+        (["--sha256", "BAD"], "not a SHA-256 hex digest"),
+        (["--urls", "EMPTY"], "lists no urls"),
+        ([], "one of the arguments"),
+    ],
+)
+def test_bad_selectors_are_one_line_errors(output, tmp_path, capsys, flags, message):
+    (tmp_path / "bad.txt").write_text("abc\n")
+    (tmp_path / "empty.txt").write_text("# nothing\n\n")
+    flags = [
+        {"BAD": str(tmp_path / "bad.txt"), "EMPTY": str(tmp_path / "empty.txt")}.get(f, f)
+        for f in flags
+    ]
+    before = file_hashes(output)
+    assert audit_main(["takedown", str(output), *flags]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert file_hashes(output) == before
+
+
+@pytest.mark.s3
+def test_takedown_on_s3(sharded_run, s3_server, tmp_path, capsys):
+    from tests.test_query import upload_output
+
+    bucket = s3_server.create_bucket()
+    upload_output(s3_server, sharded_run.root, bucket, "run")
+    client = s3_server.client()
+
+    def objects():
+        listing = client.list_objects_v2(Bucket=bucket, Prefix="run/")["Contents"]
+        return {o["Key"]: o["ETag"] for o in listing}
+
+    before = objects()
+    target = pick_kept(sharded_run.root, 1)[0]
+    shard = shard_of(target["doc_id"], sharded_run.root)
+    urls = write_lines(tmp_path / "urls.txt", [target["url"]])
+    prefix = f"s3://{bucket}/run"
+    assert audit_main(["takedown", prefix, "--urls", urls, *s3_server.beam_args()]) == 0
+    after = objects()
+    assert "run/_SUCCESS" in after
+    assert not [k for k in after if "/_temporary/" in k]
+    changed = {k for k in after if before.get(k) != after[k]}
+    gone = set(before) - set(after)
+    # The manifest and the target's ledger shard are rewritten; its corpus shard is rewritten
+    # (or deleted when it held only that document); nothing else changes.
+    assert {"run/manifest.json", f"run/provenance/{shard}"} <= changed
+    assert changed | gone <= {"run/manifest.json", f"run/provenance/{shard}", f"run/corpus/{shard}"}
+    assert f"run/corpus/{shard}" in changed | gone
+    manifest = json.loads(client.get_object(Bucket=bucket, Key="run/manifest.json")["Body"].read())
+    assert manifest["counts"]["removed"] == 1
+    assert manifest["counts"]["kept"] == sharded_run.manifest["counts"]["kept"] - 1
+    capsys.readouterr()
+    assert audit_main(["takedown", prefix, "--urls", urls, *s3_server.beam_args()]) == 0
+    assert "nothing to change" in capsys.readouterr().out
+    assert objects() == after
