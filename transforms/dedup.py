@@ -87,8 +87,9 @@ Edge = tuple  # (smaller node, larger node)
 
 
 def rank(priority: tuple) -> tuple:
-    """Sortable form of a priority tuple: None fields sort after every value."""
-    return tuple((value is None, value) for value in priority)
+    """Sortable form of a priority tuple: each field preceded by `is None`, so None fields
+    sort after every value (flat, not pairs: cheaper to encode in every shuffle)."""
+    return tuple(item for value in priority for item in (value is None, value))
 
 
 def node_of(candidate: DedupCandidate) -> Node:
@@ -239,8 +240,8 @@ class _ResolveExactGroup(beam.DoFn):
 def _band_keys(survivor: tuple) -> Iterator[tuple]:
     node, _, _, _, bands = survivor
     if bands is not None:
-        for band, band_hash in enumerate(bands):
-            yield (band, band_hash), node
+        for band_hash in bands:
+            yield band_hash, node
 
 
 def _bucket_to_edges(element: tuple[Any, Iterable[Node]]) -> Iterator[Edge]:
@@ -292,10 +293,13 @@ class _CountingUnsettled(beam.DoFn):
 
 
 class _LargeStar(_CountingUnsettled):
-    def process(self, element: tuple[Node, Iterable[Node]]) -> Iterator[Edge]:
+    """Large-star step; its edges come out keyed by their larger end, ready for small-star."""
+
+    def process(self, element: tuple[Node, Iterable[Node]]) -> Iterator[tuple[Node, Node]]:
         node, neighbours = element
         self.check(node, neighbours)
-        yield from large_star(node, neighbours)
+        for smaller, larger in large_star(node, neighbours):
+            yield larger, smaller
 
 
 class _StarLabels(_CountingUnsettled):
@@ -305,17 +309,19 @@ class _StarLabels(_CountingUnsettled):
         yield node, star_label(node, neighbours)
 
 
+def _both_ways(edge: Edge) -> Iterator[tuple[Node, Node]]:
+    """An edge keyed by each of its ends, for grouping a node with all its neighbours."""
+    yield edge[0], edge[1]
+    yield edge[1], edge[0]
+
+
 def _route(edge: Edge, unsettled: list[int]) -> Iterator[Any]:
     # Edges that already form stars skip the round's shuffles (they would not change).
     if any(unsettled):
-        yield beam.pvalue.TaggedOutput("active", edge)
+        for keyed in _both_ways(edge):
+            yield beam.pvalue.TaggedOutput("active", keyed)
     else:
         yield edge
-
-
-def _both_ways(edge: Edge) -> Iterator[tuple[Node, Node]]:
-    yield edge[0], edge[1]
-    yield edge[1], edge[0]
 
 
 def _small_star_step(element: tuple[Node, Iterable[Node]]) -> Iterator[Edge]:
@@ -347,10 +353,12 @@ class ConnectedComponents(beam.PTransform):
         self._max_rounds = max_rounds
 
     def expand(self, edges):
+        # Few transforms per round on purpose: each costs graph construction and stage
+        # start-up even when the round's edges are routed around it.
         unsettled = None
         for r in range(1, self._max_rounds + 1):
             if unsettled is None:
-                active, settled = edges, None
+                active, settled = edges | f"BothWays{r}" >> beam.FlatMap(_both_ways), None
             else:
                 routed = edges | f"Route{r}" >> beam.FlatMap(
                     _route, beam.pvalue.AsList(unsettled)
@@ -358,14 +366,12 @@ class ConnectedComponents(beam.PTransform):
                 active, settled = routed.active, routed.settled
             large = (
                 active
-                | f"BothWays{r}" >> beam.FlatMap(_both_ways)
                 | f"GroupNeighbours{r}" >> beam.GroupByKey()
                 | f"LargeStar{r}"
                 >> beam.ParDo(_LargeStar()).with_outputs("unsettled", main="edges")
             )
             small = (
                 large.edges
-                | f"ByLargerEnd{r}" >> beam.Map(lambda edge: (edge[1], edge[0]))
                 | f"GroupSmaller{r}" >> beam.GroupByKey()
                 | f"SmallStar{r}" >> beam.FlatMap(_small_star_step)
             )

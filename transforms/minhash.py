@@ -139,28 +139,22 @@ def _split_words(texts: Sequence[str]) -> _Words:
     return _Words(codepoints, in_word[1:-1].astype(bool), starts, ends, offsets)
 
 
-def _doc_words(words: _Words, doc: int) -> list[str]:
-    first, last = words.doc_word_offsets[doc], words.doc_word_offsets[doc + 1]
-    return [
-        words.codepoints[s:e].tobytes().decode("utf-32-le", "surrogatepass")
-        for s, e in zip(words.starts[first:last], words.ends[first:last], strict=True)
-    ]
-
-
 def normalize_text(text: str) -> str:
     """The normalised form of a text: the words the shingles and the exact key are made of."""
-    return " ".join(_doc_words(_split_words([text]), 0))
+    return _normalised_texts(_split_words([text]))[0]
+
+
+def _ngrams(words: list[str], ngram_size: int) -> list[str]:
+    words = [word for word in words if word]
+    if 0 < len(words) < ngram_size:
+        return [" ".join(words)]
+    return [" ".join(words[i : i + ngram_size]) for i in range(len(words) - ngram_size + 1)]
 
 
 def shingles(text: str, ngram_size: int = 5) -> list[str]:
-    """Word n-grams of the normalised text, in order (duplicates kept), joined by spaces."""
-    words = normalize_text(text).split(" ") if text else []
-    words = [w for w in words if w]
-    if not words:
-        return []
-    if len(words) < ngram_size:
-        return [" ".join(words)]
-    return [" ".join(words[i : i + ngram_size]) for i in range(len(words) - ngram_size + 1)]
+    """Word n-grams of the normalised text, in order (duplicates kept), joined by spaces; a
+    text shorter than n words is one shingle, a text without words has none."""
+    return _ngrams(normalize_text(text).split(" "), ngram_size)
 
 
 # --------------------------------------------------------------------------- hashing
@@ -332,26 +326,23 @@ class MinHasher:
         if self.hashfunc == "fast":
             hashes, offsets = _shingle_hashes(words, self.ngram_size)
         else:
-            hashes, offsets = self._sha1_shingle_hashes(words, len(texts))
+            hashes, offsets = self._sha1_shingle_hashes(words)
         return SignedBatch(
             signatures=self.signatures_from_hashes(hashes, offsets),
             shingle_counts=np.diff(offsets),
-            exact_keys=_exact_keys(words, len(texts)),
+            exact_keys=_exact_keys(words),
         )
 
-    def _sha1_shingle_hashes(self, words: _Words, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
-        per_doc = []
-        for doc in range(n_docs):
-            doc_words = _doc_words(words, doc)
-            n = self.ngram_size
-            if 0 < len(doc_words) < n:
-                grams = [" ".join(doc_words)]
-            else:
-                grams = [" ".join(doc_words[i : i + n]) for i in range(len(doc_words) - n + 1)]
-            per_doc.append([sha1_hash32(gram) for gram in grams])
-        offsets = np.zeros(n_docs + 1, dtype=np.int64)
-        np.cumsum([len(h) for h in per_doc], out=offsets[1:])
-        hashes = np.fromiter((h for doc in per_doc for h in doc), dtype=np.uint32)
+    def _sha1_shingle_hashes(self, words: _Words) -> tuple[np.ndarray, np.ndarray]:
+        per_doc = [
+            [sha1_hash32(gram) for gram in _ngrams(text.split(" "), self.ngram_size)]
+            for text in _normalised_texts(words)
+        ]
+        offsets = np.zeros(len(per_doc) + 1, dtype=np.int64)
+        np.cumsum([len(hashes) for hashes in per_doc], out=offsets[1:])
+        hashes = np.fromiter(
+            (h for doc in per_doc for h in doc), dtype=np.uint32, count=offsets[-1]
+        )
         return hashes, offsets
 
     def signatures_from_hashes(self, hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -401,8 +392,9 @@ class MinHasher:
         return self.sign([text]).signatures[0]
 
 
-def _exact_keys(words: _Words, n_docs: int) -> list[bytes]:
-    """blake2b-128 of each document's normalised text (words joined by single spaces)."""
+def _normalised_buffer(words: _Words) -> tuple[bytes, list[int], list[int]]:
+    """The normalised texts of a batch as one UTF-32-LE buffer, and each document's
+    [begin, end) in code points: words joined by single spaces."""
     # Keep the words and the one separator after each word, made a space: the buffer then
     # holds "w1 w2 ... wn " per document.
     codepoints = words.codepoints.copy()
@@ -411,23 +403,35 @@ def _exact_keys(words: _Words, n_docs: int) -> list[bytes]:
     keep[words.ends] = True
     kept_before = np.zeros(len(codepoints) + 1, dtype=np.int64)
     np.cumsum(keep, out=kept_before[1:])
-    buffer = codepoints[keep].tobytes()
-    # Boundaries in `buffer` of each document: first word's start to last word's end.
     first, last = words.doc_word_offsets[:-1], words.doc_word_offsets[1:]
     word_starts = np.append(kept_before[words.starts], 0)
     word_ends = np.append(kept_before[words.ends], 0)
     # A document without words reads the appended 0s: an empty slice.
     begin = np.where(last > first, word_starts[first], 0)
     end = np.where(last > first, word_ends[last - 1], 0)
+    return codepoints[keep].tobytes(), begin.tolist(), end.tolist()
+
+
+def _exact_keys(words: _Words) -> list[bytes]:
+    """blake2b-128 of each document's normalised text (UTF-32-LE)."""
+    buffer, begin, end = _normalised_buffer(words)
     return [
         hashlib.blake2b(buffer[4 * b : 4 * e], digest_size=16).digest()
-        for b, e in zip(begin.tolist(), end.tolist(), strict=True)
+        for b, e in zip(begin, end, strict=True)
+    ]
+
+
+def _normalised_texts(words: _Words) -> list[str]:
+    buffer, begin, end = _normalised_buffer(words)
+    return [
+        buffer[4 * b : 4 * e].decode("utf-32-le", "surrogatepass")
+        for b, e in zip(begin, end, strict=True)
     ]
 
 
 def exact_keys(texts: Sequence[str]) -> list[bytes]:
     """Exact-duplicate keys of a batch of texts, without computing signatures."""
-    return _exact_keys(_split_words(texts), len(texts))
+    return _exact_keys(_split_words(texts))
 
 
 def exact_key(text: str) -> bytes:
@@ -441,13 +445,14 @@ def exact_key(text: str) -> bytes:
 
 
 def band_hashes(signatures: np.ndarray, num_bands: int, rows_per_band: int) -> np.ndarray:
-    """(n_docs, num_bands) uint64 hash of each band's rows (key of an LSH bucket)."""
+    """(n_docs, num_bands) uint64 hash of each band's rows and of the band's index, so a
+    hash alone is the key of an LSH bucket (equal rows in two bands give two keys)."""
     n_docs = signatures.shape[0]
     if signatures.shape[1] < num_bands * rows_per_band:
         raise ValueError("signatures are shorter than num_bands * rows_per_band")
     bands = signatures[:, : num_bands * rows_per_band].reshape(n_docs, num_bands, rows_per_band)
     bands = bands.astype(np.uint64)
-    total = np.zeros((n_docs, num_bands), dtype=np.uint64)
+    total = np.broadcast_to(np.arange(1, num_bands + 1, dtype=np.uint64), (n_docs, num_bands))
     for row in range(rows_per_band):
         total = _fmix64(total * np.uint64(_WORD_BASE) + bands[:, :, row])
     return _fmix64(total)
