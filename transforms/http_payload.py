@@ -94,35 +94,41 @@ def decode_content_encoding(body: bytes, encoding: str | None, max_bytes: int) -
     """Decompress gzip/deflate/br bodies without ever holding more than `max_bytes` of output.
 
     Raises PayloadTooLarge when the decoded body would exceed the limit (a compression bomb is
-    detected after producing at most max_bytes + 1 bytes). Unknown or broken encodings return
-    the body as stored, which is what most WARC writers did anyway.
+    detected after producing at most max_bytes + 1 bytes per step). Stacked codings
+    ("gzip, br") are undone last-applied first, each step bounded. Unknown or broken encodings
+    return the body as stored, which is what most WARC writers did anyway.
     """
-    enc = (encoding or "").strip().lower()
-    if enc in ("", "identity", "none"):
+    codings = [c.strip().lower() for c in (encoding or "").split(",")]
+    codings = [c for c in codings if c not in ("", "identity", "none")]
+    if len(codings) > 3:  # nobody stacks more; a hostile header might, to multiply work
         return body
-    if enc in ("gzip", "x-gzip", "deflate"):
-        wbits = 47 if enc != "deflate" else zlib.MAX_WBITS  # 47: auto-detect gzip/zlib header
+    for coding in reversed(codings):
+        decoded = _decode_one(body, coding, max_bytes)
+        if decoded is None:
+            return body
+        body = decoded
+    return body
+
+
+def _decode_one(body: bytes, coding: str, max_bytes: int) -> bytes | None:
+    """One content coding undone, or None when it is unknown or the data is broken."""
+    if coding in ("gzip", "x-gzip", "deflate"):
+        wbits = 47 if coding != "deflate" else zlib.MAX_WBITS  # 47: auto-detect gzip/zlib header
         try:
             return _bounded_zlib(body, wbits, max_bytes)
         except zlib.error:
-            if enc == "deflate":  # raw deflate without zlib header, as some servers send
+            if coding == "deflate":  # raw deflate without zlib header, as some servers send
                 try:
                     return _bounded_zlib(body, -zlib.MAX_WBITS, max_bytes)
                 except zlib.error:
-                    return body
-            return body
-    if enc == "br" and brotli is not None:
+                    return None
+            return None
+    if coding == "br" and brotli is not None:
         try:
-            decomp = brotli.Decompressor()
-            out = bytearray()
-            for i in range(0, len(body), 65536):
-                out += decomp.process(body[i : i + 65536])
-                if len(out) > max_bytes:
-                    raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
-            return bytes(out)
-        except brotli.error:
-            return body
-    return body
+            return _bounded_brotli(body, max_bytes)
+        except (brotli.error, TypeError):  # TypeError: a brotli without output limits
+            return None
+    return None
 
 
 def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
@@ -131,6 +137,20 @@ def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
     if len(out) > max_bytes or decomp.unconsumed_tail:
         raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
     return out
+
+
+def _bounded_brotli(body: bytes, max_bytes: int) -> bytes:
+    # output_buffer_limit stops each call after about that much output (brotli >= 1.2).
+    decomp = brotli.Decompressor()
+    out = bytearray(decomp.process(body, output_buffer_limit=max_bytes + 1))
+    while len(out) <= max_bytes and not decomp.is_finished():
+        more = decomp.process(b"", output_buffer_limit=max_bytes + 1 - len(out))
+        if not more:
+            break
+        out += more
+    if len(out) > max_bytes:
+        raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
+    return bytes(out)
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
@@ -153,6 +173,58 @@ def is_html(content_type: str | None, body: bytes) -> bool:
     return False
 
 
+# Bytes that do not occur in text: C0 controls except TAB, LF, FF, CR and ESC (ESC starts
+# ISO-2022 shift sequences, e.g. in Japanese pages), and DEL.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+# Share of control bytes above which a body "served as HTML" is binary. Real pages have
+# next to none; images, archives and compressed data have about 12% (28 of 256 values).
+BINARY_CONTROL_SHARE = 0.05
+_BINARY_SIGNATURES = (
+    b"\x89PNG",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",  # JPEG
+    b"%PDF-",
+    b"PK\x03\x04",  # zip, docx, jar
+    b"\x1f\x8b",  # gzip
+    b"RIFF",  # webp, avi, wav
+    b"\x00asm",
+    b"wOFF",
+    b"wOF2",
+    b"\x7fELF",
+)
+_SAMPLE_BYTES = 8192
+
+
+def looks_binary(body: bytes) -> bool:
+    """A body that is not text whatever its Content-Type says: a known binary signature, or
+    too many control bytes in its first 8 KiB. UTF-16 text (NULs in every other byte) is text."""
+    head = body[:_SAMPLE_BYTES]
+    if not head:
+        return False
+    if head.startswith(_BINARY_SIGNATURES):
+        return True
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(head):
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > BINARY_CONTROL_SHARE * len(head)
+
+
+def utf16_without_bom(body: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when the NULs of mostly-ASCII UTF-16 text sit on one side of
+    every byte pair; None otherwise."""
+    head = body[: _SAMPLE_BYTES & ~1]
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    even_nuls, odd_nuls = head[0::2].count(0), head[1::2].count(0)
+    if odd_nuls >= 0.4 * pairs and even_nuls <= 0.02 * pairs:
+        return "utf-16-le"
+    if even_nuls >= 0.4 * pairs and odd_nuls <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
 
@@ -167,7 +239,8 @@ def _lookup(name: str | None) -> str | None:
 
 
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
-    """Bytes -> (text, charset used). Order: BOM, HTTP header, <meta>, UTF-8, detection.
+    """Bytes -> (text, charset used). Order: BOM, UTF-16 by its NULs, HTTP header, <meta>,
+    UTF-8, detection.
 
     Never raises: undecodable bytes become U+FFFD. Latin-1 style labels are read as
     windows-1252, as browsers do (WHATWG Encoding Standard).
@@ -179,6 +252,9 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     ):
         if body.startswith(bom):
             return body[len(bom) :].decode(name, errors="replace"), name
+    utf16 = utf16_without_bom(body)
+    if utf16:  # no single-byte page has this NUL pattern, whatever it declares
+        return body.decode(utf16, errors="replace"), utf16
     candidates: list[str] = []
     if content_type:
         match = _CHARSET_RE.search(content_type)

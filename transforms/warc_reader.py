@@ -2,35 +2,92 @@
 
 Every `response` record becomes exactly one WarcDoc (kept, dropped or error), so the ledger
 can account for it; other record types are only counted. Problems never escape as
-exceptions: a broken record becomes an error WarcDoc, a broken file an entry in the
-FileSummary's `errors`.
+exceptions: a broken record becomes an error WarcDoc, a damaged stretch of a file or a broken
+file an entry in the FileSummary's `errors` ({warc_path, offset, kind, message}).
+
+Two layers, kept apart so the framing can be replaced (e.g. by FastWARC) without touching
+what a record means:
+  record iteration       raw bytes -> RawRecord | DamagedRegion     `iter_raw_records`
+  record interpretation  RawRecord -> WarcDoc                       `doc_from_record`
+
+What counts as a record read: a record is read once its WARC header is complete (version
+line through the blank line). From then on it is counted in `records_by_type` and, if it is
+a response, has a ledger row even when its block is broken (decision 'error', reason
+`truncated_record`, `content_length_mismatch` or `corrupt_record`). Bytes in which no complete
+header can be found (garbage, a gzip member that breaks before its header ends, a header cut
+off by the end of the file) are not records: they are reported once per damaged stretch as a
+file error with its offset and size, and reading resumes at the next record start found by
+resynchronisation (the next gzip member that decompresses to `WARC/`, or the next `WARC/x.y`
+line in an uncompressed file).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
+import logging
 import re
+import time
+import urllib.error
 import urllib.request
+import zlib
 from collections import Counter
-from collections.abc import Iterator
-from typing import IO, Any
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeVar
 
 import apache_beam as beam
-from warcio.archiveiterator import ArchiveIterator
 
 from transforms import http_payload
 from transforms.document import WarcDoc, make_doc_id
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MAX_HTML_BYTES = 5 * 1024 * 1024
 # Room for the HTTP status line and headers on top of the body limit.
 _HEADER_ALLOWANCE = 64 * 1024
+DEFAULT_IO_RETRY_SECONDS = 60.0
 
 _DUMP_RE = re.compile(r"CC-MAIN-\d{4}-\d{2}")
+
+# --- error kinds (docs/reliability.md) -----------------------------------------------------
+# Record errors: the record's header was read; it has a ledger row with decision 'error'.
+TRUNCATED_RECORD = "truncated_record"
+CONTENT_LENGTH_MISMATCH = "content_length_mismatch"
+CORRUPT_RECORD = "corrupt_record"
+BAD_HTTP_RESPONSE = "bad_http_response"
+RECORD_ERROR_KINDS = (TRUNCATED_RECORD, CONTENT_LENGTH_MISMATCH, CORRUPT_RECORD, BAD_HTTP_RESPONSE)
+# File errors: no record to hang them on; FileSummary.errors entries, never ledger rows.
+UNREADABLE_FILE = "unreadable_file"
+EMPTY_FILE = "empty_file"
+NOT_WARC = "not_warc"
+GARBAGE_BYTES = "garbage_bytes"
+CORRUPT_GZIP = "corrupt_gzip"
+TRUNCATED_FILE = "truncated_file"
+READ_FAILED = "read_failed"
+READER_BUG = "reader_bug"
+FILE_ERROR_KINDS = (
+    UNREADABLE_FILE,
+    EMPTY_FILE,
+    NOT_WARC,
+    GARBAGE_BYTES,
+    CORRUPT_GZIP,
+    TRUNCATED_FILE,
+    READ_FAILED,
+    READER_BUG,
+)
 
 
 @dataclasses.dataclass
 class ReadLimits:
     max_html_bytes: int = DEFAULT_MAX_HTML_BYTES
+    # How long a remote read may keep failing (connection refused, 5xx, reset) before the
+    # rest of the file is given up as `read_failed`.
+    io_retry_seconds: float = DEFAULT_IO_RETRY_SECONDS
+
+    @property
+    def block_cap(self) -> int:
+        """Bytes of a record block kept in memory; the rest is streamed past."""
+        return self.max_html_bytes + _HEADER_ALLOWANCE
 
 
 @dataclasses.dataclass
@@ -54,6 +111,49 @@ def dump_from_path(path: str) -> str | None:
     return match.group(0) if match else None
 
 
+# --- transient I/O failures ----------------------------------------------------------------
+T = TypeVar("T")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying: the store or the network failed, not the request itself.
+
+    4xx answers (missing object or bucket, bad credentials) and missing local files are
+    permanent; connection errors, timeouts and 5xx/429 answers are transient.
+    """
+    details = getattr(exc, "exception_details", None)  # Beam's BeamIOError wraps per path
+    if isinstance(details, dict) and details:
+        return any(isinstance(e, BaseException) and is_transient(e) for e in details.values())
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500 or exc.code in (408, 429)
+    code = getattr(exc, "code", None)  # Beam's S3ClientError: HTTP status or None
+    if type(exc).__name__ == "S3ClientError":
+        return code is None or (isinstance(code, int) and (code >= 500 or code in (408, 429)))
+    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+        return False
+    return isinstance(exc, (OSError, EOFError, urllib.error.URLError, TimeoutError))
+
+
+def retry_transient(
+    fn: Callable[[], T], what: str, budget_s: float = DEFAULT_IO_RETRY_SECONDS
+) -> T:
+    """Call fn(); on a transient failure wait (0.5 s, doubling, at most 8 s) and call again
+    until it succeeds or `budget_s` has passed. Permanent failures are raised at once."""
+    deadline = time.monotonic() + budget_s
+    delay = 0.5
+    while True:
+        try:
+            return fn()
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() + delay > deadline:
+                raise
+            first_line = (str(exc).splitlines() or [""])[0][:200]
+            log.warning("retrying %s in %.1fs: %s: %s", what, delay, type(exc).__name__, first_line)
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
+
+
+# --- opening inputs ------------------------------------------------------------------------
 def open_warc(path: str) -> IO[bytes]:
     """Open an input as raw bytes (never transparently gunzipped: offsets are in file bytes)."""
     if path.startswith(("http://", "https://")):
@@ -64,107 +164,717 @@ def open_warc(path: str) -> IO[bytes]:
     return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
-def iter_warc_docs(
-    stream: IO[bytes],
-    summary: FileSummary,
-    limits: ReadLimits | None = None,
-    dump: str | None = None,
-) -> Iterator[WarcDoc]:
-    """Yield one WarcDoc per response record of `stream`, counting everything in `summary`."""
-    limits = limits or ReadLimits()
-    dump = dump or dump_from_path(summary.warc_path)
-    counts: Counter[str] = Counter()
-    iterator = ArchiveIterator(stream, no_record_parse=True, check_digests=False)
-    offset: int | None = 0
-    try:
-        for record in iterator:
-            offset = iterator.offset
-            rec_type = (record.rec_type or "unknown").lower()
-            counts[rec_type] += 1
-            if rec_type == "warcinfo" and dump is None:
-                dump = _dump_from_warcinfo(record)
-            if rec_type != "response":
-                continue
-            summary.responses += 1
-            doc = _read_response(record, iterator, summary, offset, limits, dump)
-            yield doc
-    except _StopAfter:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure becomes an error entry
-        summary.add_error(
-            _classify_stream_error(exc, counts), offset, f"{type(exc).__name__}: {exc}"
-        )
-    finally:
-        summary.records_by_type = dict(counts)
-        if not counts and not summary.errors:
-            summary.add_error("empty_file", 0, "no WARC records in file")
+class ResumableStream(io.RawIOBase):
+    """A remote input that survives dropped connections and short outages.
+
+    After a transient read error the stream is re-opened at the current offset (a seek for
+    s3:// and gs://, a Range request for http(s)://) within a time budget; only then does
+    the error reach the reader (which reports the rest of the file as `read_failed`).
+    """
+
+    def __init__(self, path: str, budget_s: float = DEFAULT_IO_RETRY_SECONDS):
+        super().__init__()
+        self._path = path
+        self._budget_s = budget_s
+        self._is_http = path.startswith(("http://", "https://"))
+        self._pos = 0
+        self._stream: IO[bytes] | None = None
+        self._stream = retry_transient(lambda: self._open_at(0), f"open {path}", budget_s)
+
+    def _open_at(self, pos: int) -> IO[bytes]:
+        if not self._is_http:
+            stream = open_warc(self._path)
+            if pos:
+                stream.seek(pos)
+            return stream
+        headers = {"Range": f"bytes={pos}-"} if pos else {}
+        request = urllib.request.Request(self._path, headers=headers)
+        stream = urllib.request.urlopen(request, timeout=60)  # noqa: S310
+        if pos and getattr(stream, "status", 200) != 206:  # Range ignored: skip ahead
+            remaining = pos
+            while remaining > 0:
+                skipped = stream.read(min(remaining, 1 << 20))
+                if not skipped:
+                    raise EOFError(f"{self._path} is shorter than {pos} bytes")
+                remaining -= len(skipped)
+        return stream
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:  # noqa: BLE001 - a broken connection may fail to close too
+                pass
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return not self._is_http
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("only absolute seeks")
+        if self._is_http and pos < self._pos:
+            raise io.UnsupportedOperation("http inputs cannot go back")
+        if pos != self._pos:
+            self._close_stream()
+            self._pos = pos
+        return pos
+
+    def read(self, size: int = -1) -> bytes:
+        def attempt() -> bytes:
+            if self._stream is None:
+                self._stream = self._open_at(self._pos)
+            try:
+                return self._stream.read(size)
+            except Exception:
+                self._close_stream()
+                raise
+
+        data = retry_transient(attempt, f"read {self._path} at {self._pos}", self._budget_s)
+        self._pos += len(data)
+        return data
+
+    def close(self) -> None:
+        self._close_stream()
+        super().close()
 
 
-def _dump_from_warcinfo(record) -> str | None:
-    try:
-        info = record.raw_stream.read(65536).decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001 - warcinfo is optional metadata
+def open_input(path: str, budget_s: float = DEFAULT_IO_RETRY_SECONDS) -> IO[bytes]:
+    """Local files as they are; remote ones through a `ResumableStream`."""
+    if "://" in path and not path.startswith("file://"):
+        return ResumableStream(path, budget_s)
+    return open_warc(path)
+
+
+# --- record iteration: bytes -> RawRecord | DamagedRegion ----------------------------------
+GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_MEMBER_RE = re.compile(b"\x1f\x8b\x08")
+# A record header line as WARC 0.17/0.18/1.0/1.1 write it.
+_WARC_LINE_RE = re.compile(rb"WARC/[01]\.\d{1,2}\r?\n")
+_WARC_LINE_END_RE = re.compile(rb"WARC/[01]\.\d{1,2}\r?\n$")
+_BLANK = b" \t\r\n\x00"
+_MAX_LINE = 64 * 1024
+_MAX_HEADER_BYTES = 1024 * 1024
+# How far into a file a first record must start before the file counts as not WARC at all.
+_MAX_LEADING_GARBAGE = 1024 * 1024
+_IN_CHUNK = 64 * 1024
+_OUT_CHUNK = 256 * 1024
+_SOURCE_CHUNK = 1024 * 1024
+# Bytes kept behind the read position, so resynchronisation can re-scan them.
+_LOOKBACK = 8 * 1024 * 1024
+
+
+@dataclasses.dataclass
+class RawRecord:
+    """One WARC record as framed in the file; `problem` says why its block is unusable."""
+
+    offset: int  # file offset of the record (of its gzip member in a .warc.gz)
+    length: int | None  # file bytes up to the next record or resynchronisation point
+    version: str
+    headers: list[tuple[str, str]]
+    content_length: int | None
+    block: bytes  # the first ReadLimits.block_cap bytes of the block
+    block_size: int  # block bytes actually present in the file
+    member_index: int = 0  # > 0: not the first record of its gzip member (rare writers)
+    problem: str | None = None  # one of RECORD_ERROR_KINDS
+    detail: str | None = None
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
         return None
-    match = _DUMP_RE.search(info)
-    return match.group(0) if match else None
+
+    @property
+    def rec_type(self) -> str:
+        return (self.header("WARC-Type") or "unknown").strip().lower() or "unknown"
 
 
-def _classify_stream_error(exc: Exception, counts: Counter[str]) -> str:
-    text = f"{type(exc).__name__} {exc}".lower()
-    if not counts:
-        return "not_warc"
-    if "gzip" in text or "zlib" in text or "decompress" in text or isinstance(exc, EOFError):
-        return "corrupt_gzip"
-    return "corrupt_record"
+@dataclasses.dataclass
+class DamagedRegion:
+    """Bytes that hold no readable record header."""
+
+    offset: int
+    length: int
+    kind: str  # one of FILE_ERROR_KINDS
+    message: str
 
 
-def _read_response(
-    record, iterator, summary: FileSummary, offset: int, limits: ReadLimits, dump: str | None
-) -> WarcDoc:
-    headers = record.rec_headers
-    declared = record.length if record.length is not None else -1
-    cap = limits.max_html_bytes + _HEADER_ALLOWANCE
-    read_error: Exception | None = None
-    try:
-        block = record.raw_stream.read(cap + 1)
-    except Exception as exc:  # noqa: BLE001 - truncated gzip member etc.
-        block, read_error = b"", exc
-    length: int | None = None
-    if read_error is None:
+class _ReadAborted(Exception):
+    """The underlying stream failed for good; carries the offset reading stopped at."""
+
+    def __init__(self, offset: int, cause: BaseException):
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.offset = offset
+
+
+class _ByteSource:
+    """Forward reader over a raw stream with absolute offsets and a bounded way back.
+
+    Resynchronisation must re-scan bytes already consumed (a Content-Length that lies too
+    long swallows the next records). The last `_LOOKBACK` bytes stay in memory; further back
+    a seekable stream (local file, s3://) is re-positioned. A stream that cannot seek resumes
+    the scan where it is, and the message of the damaged region says so.
+    """
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self._buf = bytearray()
+        self._start = 0  # file offset of _buf[0]
+        self._pos = 0  # file offset of the next byte to read
+        self._eof = False
         try:
-            iterator.read_to_end(record)
-            length = iterator.get_record_length()
-        except Exception as exc:  # noqa: BLE001
-            read_error = exc
+            self._seekable = bool(stream.seekable())
+        except Exception:  # noqa: BLE001 - not all file objects implement it
+            self._seekable = False
 
+    @property
+    def pos(self) -> int:
+        return self._pos
+
+    def _fill(self, count: int) -> None:
+        """Try to have `count` bytes buffered from pos on."""
+        while not self._eof and self._start + len(self._buf) < self._pos + count:
+            try:
+                chunk = self._stream.read(max(_SOURCE_CHUNK, count))
+            except Exception as exc:  # noqa: BLE001 - reported as read_failed by the caller
+                raise _ReadAborted(self._start + len(self._buf), exc) from exc
+            if not chunk:
+                self._eof = True
+            self._buf += chunk
+        behind = self._pos - _LOOKBACK - self._start
+        if behind > _SOURCE_CHUNK:  # trim in big steps: deleting a prefix copies the rest
+            del self._buf[:behind]
+            self._start += behind
+
+    def peek(self, count: int) -> bytes:
+        self._fill(count)
+        i = self._pos - self._start
+        return bytes(self._buf[i : i + count])
+
+    def read(self, count: int) -> bytes:
+        data = self.peek(count)
+        self._pos += len(data)
+        return data
+
+    def readline(self, limit: int = _MAX_LINE) -> bytes:
+        while True:
+            i = self._pos - self._start
+            end = self._buf.find(b"\n", i, i + limit)
+            if end >= 0:
+                return self.read(end - i + 1)
+            available = len(self._buf) - i
+            if self._eof or available >= limit:
+                return self.read(min(available, limit))
+            self._fill(available + _IN_CHUNK)
+
+    def skip(self, count: int) -> int:
+        """Move past up to `count` bytes without keeping them; returns how many."""
+        done = 0
+        while done < count:
+            step = len(self.read(min(count - done, _SOURCE_CHUNK)))
+            if not step:
+                break
+            done += step
+        return done
+
+    def at_eof(self) -> bool:
+        return not self.peek(1)
+
+    def skip_blank(self) -> None:
+        """Move past CR/LF/space/NUL padding between records."""
+        while True:
+            head = self.peek(_IN_CHUNK)
+            stripped = head.lstrip(_BLANK)
+            self._pos += len(head) - len(stripped)
+            if stripped or not head:
+                return
+
+    def seek(self, pos: int) -> int:
+        """Go to `pos`, or as close after it as this stream allows; returns where we are."""
+        if pos >= self._start:
+            if pos <= self._start + len(self._buf):
+                self._pos = pos
+            else:
+                self._pos = self._start + len(self._buf)
+                self.skip(pos - self._pos)
+            return self._pos
+        if self._seekable:
+            try:
+                self._stream.seek(pos)
+            except Exception as exc:  # noqa: BLE001
+                raise _ReadAborted(pos, exc) from exc
+            self._buf = bytearray()
+            self._start = self._pos = pos
+            self._eof = False
+            return pos
+        self._pos = self._start
+        return self._pos
+
+    def search(self, pattern: re.Pattern, start: int, limit: int | None = None) -> int | None:
+        """Offset of the next match of `pattern` at or after `start` (None: none before EOF
+        or before start + limit). Leaves the read position at the match or at the end."""
+        self.seek(start)
+        overlap = 16
+        while True:
+            self._fill(_SOURCE_CHUNK)
+            i = self._pos - self._start
+            match = pattern.search(self._buf, i)
+            if match:
+                self._pos = self._start + match.start()
+                return self._pos
+            if limit is not None and self._pos - start > limit:
+                return None
+            if self._eof:
+                self._pos = self._start + len(self._buf)
+                return None
+            self._pos = self._start + max(i, len(self._buf) - overlap)
+            self._fill(len(self._buf) - (self._pos - self._start) + _SOURCE_CHUNK)
+
+
+class _GzipMember:
+    """The decompressed bytes of the gzip member starting at the source's position.
+
+    Output is produced on demand in bounded steps, so a member that inflates to gigabytes
+    (a compression bomb at the WARC level) never sits in memory.
+    """
+
+    def __init__(self, source: _ByteSource):
+        self.start = source.pos
+        self._src = source
+        self._z = zlib.decompressobj(31)
+        self._pending = b""  # compressed bytes zlib has not consumed yet
+        self._out = bytearray()
+        self._i = 0  # read position in _out
+        self.done = False  # the member ended and its CRC matched
+        self.failure: tuple[str, str] | None = None  # ('truncated'|'corrupt', message)
+
+    def _produce(self) -> bool:
+        if self.done or self.failure:
+            return False
+        data = self._pending or self._src.read(_IN_CHUNK)
+        if not data:
+            self.failure = ("truncated", "the file ends inside a gzip member")
+            return False
+        before = self._z.copy()
+        try:
+            out = self._z.decompress(data, _OUT_CHUNK)
+        except zlib.error as exc:
+            self.failure = ("corrupt", f"gzip data error: {exc}")
+            self._out += self._salvage(before, data)
+            return False
+        self._pending = self._z.unconsumed_tail
+        if self._z.eof:
+            self.done = True
+            unused = len(self._z.unused_data)
+            if unused:  # bytes after the member came with the last chunk: give them back
+                self._src.seek(self._src.pos - unused)
+        if self._i > _OUT_CHUNK:
+            del self._out[: self._i]
+            self._i = 0
+        self._out += out
+        return True
+
+    @staticmethod
+    def _salvage(z, data: bytes) -> bytes:
+        """The output before a data error: zlib discards a failing call's output, so feed
+        the same input again in small pieces from the state before that call."""
+        out = bytearray()
+        try:
+            for i in range(0, len(data), 256):
+                out += z.decompress(data[i : i + 256], _OUT_CHUNK)
+                if len(out) >= _OUT_CHUNK:
+                    break
+        except zlib.error:
+            pass
+        return bytes(out)
+
+    def _available(self) -> int:
+        return len(self._out) - self._i
+
+    def peek(self, count: int) -> bytes:
+        while self._available() < count and self._produce():
+            pass
+        return bytes(self._out[self._i : self._i + count])
+
+    def read(self, count: int) -> bytes:
+        data = self.peek(count)
+        self._i += len(data)
+        return data
+
+    def readline(self, limit: int = _MAX_LINE) -> bytes:
+        while True:
+            end = self._out.find(b"\n", self._i, self._i + limit)
+            if end >= 0:
+                return self.read(end - self._i + 1)
+            available = self._available()
+            if available >= limit:
+                return self.read(limit)
+            if not self._produce() and self._available() == available:
+                return self.read(available)
+
+    def skip(self, count: int) -> int:
+        done = 0
+        while done < count:
+            if not self._available() and not self._produce():
+                break
+            step = min(count - done, self._available())
+            self._i += step
+            done += step
+        return done
+
+    def skip_blank(self) -> None:
+        while True:
+            head = self.peek(64)
+            stripped = head.lstrip(_BLANK)
+            self._i += len(head) - len(stripped)
+            if stripped or not head:
+                return
+
+    def exhausted(self) -> bool:
+        return not self.peek(1)
+
+    def finish(self) -> None:
+        """Decompress (and discard) the rest of the member, to find where it ends."""
+        while self._produce():
+            self._out.clear()
+            self._i = 0
+
+
+def _starts_warc_member(source: _ByteSource) -> bool:
+    """Does the gzip member at the source's position decompress to a WARC record start?"""
+    try:
+        head = zlib.decompressobj(31).decompress(source.peek(_IN_CHUNK), 16)
+    except zlib.error:
+        return False
+    return head.startswith(b"WARC/")
+
+
+@dataclasses.dataclass
+class _Header:
+    version: str
+    headers: list[tuple[str, str]]
+    content_length: int | None
+    size: int
+
+
+def _read_header(reader) -> _Header | str:
+    """Parse a WARC header from `reader`; a string says why no complete header was there."""
+    first = reader.readline(_MAX_LINE)
+    if not first.startswith(b"WARC/"):
+        return "no WARC/ version line"
+    size = len(first)
+    lines: list[bytes] = []
+    while True:
+        line = reader.readline(_MAX_LINE)
+        size += len(line)
+        if not line.endswith(b"\n"):
+            return "header ends early" if len(line) < _MAX_LINE else "header line too long"
+        if line in (b"\r\n", b"\n"):
+            break
+        if size > _MAX_HEADER_BYTES:
+            return "header too long"
+        if _WARC_LINE_END_RE.search(line):  # a cut-off header runs into the next record's
+            return "header interrupted by the next record"
+        lines.append(line)
+    headers: list[tuple[str, str]] = []
+    for raw in lines:
+        text = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if text[:1] in (" ", "\t") and headers:  # folded continuation line
+            name, value = headers[-1]
+            headers[-1] = (name, value + " " + text.strip())
+            continue
+        name, sep, value = text.partition(":")
+        if sep:
+            headers.append((name.strip(), value.strip()))
+    content_length = None
+    for name, value in headers:
+        if name.lower() == "content-length":
+            try:
+                content_length = int(value)
+            except ValueError:
+                content_length = None
+            if content_length is not None and content_length < 0:
+                content_length = None
+            break
+    version = first.decode("ascii", "replace").strip()
+    return _Header(version, headers, content_length, size)
+
+
+def _start_record(offset: int, header: _Header, member_index: int = 0) -> RawRecord:
+    return RawRecord(
+        offset=offset,
+        length=None,
+        version=header.version,
+        headers=header.headers,
+        content_length=header.content_length,
+        block=b"",
+        block_size=0,
+        member_index=member_index,
+    )
+
+
+def _read_block(reader, record: RawRecord, block_cap: int) -> None:
+    """Keep the first `block_cap` bytes of the declared block, stream past the rest."""
+    declared = record.content_length
+    record.block = reader.read(min(declared, block_cap))
+    record.block_size = len(record.block) + reader.skip(declared - len(record.block))
+
+
+def iter_raw_records(
+    stream: IO[bytes], block_cap: int = DEFAULT_MAX_HTML_BYTES + _HEADER_ALLOWANCE
+) -> Iterator[RawRecord | DamagedRegion]:
+    """Frame `stream` (a .warc.gz or a plain .warc, told apart by its first bytes) into
+    records and damaged regions, resynchronising after every damaged stretch.
+
+    Raises _ReadAborted when the stream itself fails (after its own retries).
+    """
+    source = _ByteSource(stream)
+    source.skip_blank()
+    if source.at_eof():
+        yield DamagedRegion(0, source.pos, EMPTY_FILE, "no WARC records in file (empty)")
+        return
+    gzipped = source.peek(2) == GZIP_MAGIC
+    start = source.pos
+    if not (_starts_warc_member(source) if gzipped else _WARC_LINE_RE.match(source.peek(16))):
+        first = _find_first_record(source)
+        if first is None:
+            yield DamagedRegion(0, source.pos, NOT_WARC, _not_warc_message(source))
+            return
+        gzipped, found = first
+        yield DamagedRegion(start, found - start, GARBAGE_BYTES, "bytes before the first record")
+    frame = _frame_gzip_member if gzipped else _frame_plain_record
+    while True:
+        source.skip_blank()
+        if source.at_eof():
+            return
+        yield from frame(source, block_cap)
+
+
+def _find_first_record(source: _ByteSource) -> tuple[bool, int] | None:
+    """(gzipped, offset) of the first record start in the first _MAX_LEADING_GARBAGE bytes."""
+    start = source.pos
+    found_gz = _next_gzip_record(source, start, _MAX_LEADING_GARBAGE)
+    found_plain = source.search(_WARC_LINE_RE, start, _MAX_LEADING_GARBAGE)
+    options = [(pos, gz) for pos, gz in ((found_gz, True), (found_plain, False)) if pos is not None]
+    if not options:
+        return None
+    pos, gzipped = min(options)
+    source.seek(pos)
+    return gzipped, pos
+
+
+def _not_warc_message(source: _ByteSource) -> str:
+    source.seek(0)
+    head = source.peek(64)
+    if head.startswith(b"filedesc://"):
+        return "ARC file (filedesc://): only WARC is supported"
+    return f"no WARC record found; file starts with {head[:24]!r}"
+
+
+def _next_gzip_record(source: _ByteSource, start: int, limit: int | None = None) -> int | None:
+    """Offset of the next gzip member at or after `start` that holds a WARC record."""
+    pos = start
+    while True:
+        found = source.search(_GZIP_MEMBER_RE, pos, limit)
+        if found is None:
+            return None
+        if _starts_warc_member(source):
+            return found
+        pos = found + 1
+        if limit is not None and pos - start > limit:
+            return None
+
+
+def _resync(source: _ByteSource, start: int, gzipped: bool) -> tuple[int | None, int, str]:
+    """Find the next record start at or after `start`.
+
+    Returns (found offset or None, where reading resumes: found or the file size, note). The
+    note says when bytes could not be re-scanned (a stream that cannot go back far enough).
+    """
+    resumed = source.seek(start)
+    note = f" ({resumed - start} bytes could not be re-scanned)" if resumed > start else ""
+    if gzipped:
+        found = _next_gzip_record(source, resumed)
+    else:
+        found = source.search(_WARC_LINE_RE, resumed)
+    if found is None:
+        source.skip(1 << 62)  # to the end of the file
+        return None, source.pos, note
+    source.seek(found)
+    return found, found, note
+
+
+def _frame_gzip_member(source: _ByteSource, block_cap: int) -> Iterator[RawRecord | DamagedRegion]:
+    """Records of the gzip member at the source's position (normally exactly one)."""
+    offset = source.pos
+    if source.peek(2) != GZIP_MAGIC:
+        _, end, note = _resync(source, offset + 1, gzipped=True)
+        yield DamagedRegion(offset, end - offset, GARBAGE_BYTES, "bytes between records" + note)
+        return
+    member = _GzipMember(source)
+    index = 0
+    while True:
+        header = _read_header(member)
+        if isinstance(header, str):  # no readable record (index > 0: after some records)
+            kind, message = _member_failure(member, header)
+            member.finish()
+            end, note = _member_end(source, member, offset)
+            yield DamagedRegion(offset, end - offset, kind, message + note)
+            return
+        record = _start_record(offset, header, index)
+        declared = header.content_length
+        if declared is None:
+            record.problem, record.detail = CORRUPT_RECORD, "missing or invalid Content-Length"
+        else:
+            _read_block(member, record, block_cap)
+            if record.block_size < declared:
+                record.problem, record.detail = _short_block(member, record)
+            else:
+                member.skip_blank()
+                if member.exhausted():
+                    if member.failure:  # the block is whole but the member's end is broken
+                        record.problem, record.detail = _short_block(member, record)
+                elif member.peek(5) == b"WARC/":  # several records in one member
+                    yield record  # length None: not addressable apart from its member
+                    index += 1
+                    continue
+                else:
+                    record.problem = CONTENT_LENGTH_MISMATCH
+                    record.detail = f"bytes follow the declared Content-Length {declared}"
+        member.finish()
+        end, note = _member_end(source, member, offset)
+        if record.problem:
+            record.block = b""
+            record.detail = (record.detail or "") + note
+        if index == 0:
+            record.length = end - offset
+        yield record
+        return
+
+
+def _member_end(source: _ByteSource, member: _GzipMember, offset: int) -> tuple[int, str]:
+    """Where the next record starts after the member at `offset` (resynchronising if the
+    member is broken), plus a note for the message."""
+    if not member.failure:
+        return source.pos, ""
+    _, end, note = _resync(source, offset + 1, gzipped=True)
+    return end, note
+
+
+def _member_failure(member: _GzipMember, why: str) -> tuple[str, str]:
+    if member.failure is None:
+        return GARBAGE_BYTES, f"gzip member does not hold a WARC record ({why})"
+    kind, message = member.failure
+    if kind == "truncated":
+        return TRUNCATED_FILE, f"{message} before a record header was complete"
+    return CORRUPT_GZIP, message
+
+
+def _short_block(member: _GzipMember, record: RawRecord) -> tuple[str, str]:
+    """Why the block of a record in `member` is incomplete."""
+    have = f"block has {record.block_size} of {record.content_length} bytes"
+    if member.failure is None:  # the member ended cleanly before the declared length
+        return CONTENT_LENGTH_MISMATCH, f"the gzip member ends early: {have}"
+    kind, message = member.failure
+    if kind == "truncated":
+        return TRUNCATED_RECORD, f"{message}: {have}"
+    return CORRUPT_RECORD, f"{message}: {have}"
+
+
+def _frame_plain_record(source: _ByteSource, block_cap: int) -> Iterator[RawRecord | DamagedRegion]:
+    """The record of an uncompressed WARC at the source's position."""
+    offset = source.pos
+    if not _WARC_LINE_RE.match(source.peek(16)):
+        _, end, note = _resync(source, offset + 1, gzipped=False)
+        yield DamagedRegion(offset, end - offset, GARBAGE_BYTES, "bytes between records" + note)
+        return
+    header = _read_header(source)
+    if isinstance(header, str):
+        if source.at_eof():
+            yield DamagedRegion(
+                offset, source.pos - offset, TRUNCATED_FILE, "the file ends in a record header"
+            )
+            return
+        _, end, note = _resync(source, offset + 1, gzipped=False)
+        yield DamagedRegion(offset, end - offset, GARBAGE_BYTES, header + note)
+        return
+    record = _start_record(offset, header)
+    block_start = source.pos
+    declared = header.content_length
+    if declared is not None:
+        _read_block(source, record, block_cap)
+        if record.block_size == declared:
+            # The spec's CRLF CRLF after the block (bare LFs tolerated) says the length was
+            # right, whatever follows; without it, only a next record or EOF can vouch for it.
+            trailer = source.peek(4)
+            proper_end = trailer == b"\r\n\r\n" or trailer.startswith(b"\n\n")
+            source.skip_blank()
+            if proper_end or source.at_eof() or _WARC_LINE_RE.match(source.peek(16)):
+                record.length = source.pos - offset
+                yield record
+                return
+    # The block does not end where a record ends: the next record start, searched from the
+    # start of the block, says where this one really ends.
+    found, end, note = _resync(source, block_start, gzipped=False)
+    record.block = b""
+    record.length = end - offset
+    if declared is None:
+        record.problem, record.detail = CORRUPT_RECORD, "missing or invalid Content-Length"
+    elif found is None and record.block_size < declared:
+        record.problem = TRUNCATED_RECORD
+        record.detail = f"the file ends after {record.block_size} of {declared} block bytes"
+    else:
+        record.problem = CONTENT_LENGTH_MISMATCH
+        record.detail = (
+            f"Content-Length {declared}, but the next record starts {end - block_start} "
+            "bytes into the block"
+        )
+    record.detail += note
+    yield record
+
+
+# --- record interpretation: RawRecord -> WarcDoc -------------------------------------------
+def doc_from_record(
+    raw: RawRecord, summary: FileSummary, limits: ReadLimits, dump: str | None
+) -> WarcDoc:
+    """The WarcDoc of one response record: provenance, HTTP fields, decoded HTML or a verdict."""
     warc_path = summary.warc_path
+    doc_id = make_doc_id(warc_path, raw.offset)
+    if raw.member_index:  # not addressable on its own: same offset as its member
+        doc_id += f".{raw.member_index}"
     doc = WarcDoc(
-        doc_id=make_doc_id(warc_path, offset),
+        doc_id=doc_id,
         warc_path=warc_path,
         file_index=summary.file_index,
-        warc_offset=offset,
-        warc_length=length,
-        warc_record_id=headers.get_header("WARC-Record-ID"),
-        warc_date=headers.get_header("WARC-Date"),
-        warc_filename=headers.get_header("WARC-Filename") or warc_path.rsplit("/", 1)[-1],
-        payload_digest=headers.get_header("WARC-Payload-Digest"),
-        url=_clean_uri(headers.get_header("WARC-Target-URI")),
+        warc_offset=raw.offset,
+        warc_length=raw.length,
+        warc_record_id=raw.header("WARC-Record-ID"),
+        warc_date=raw.header("WARC-Date"),
+        warc_filename=raw.header("WARC-Filename") or warc_path.rsplit("/", 1)[-1],
+        payload_digest=raw.header("WARC-Payload-Digest"),
+        url=_clean_uri(raw.header("WARC-Target-URI")),
         dump=dump,
-        warc_truncated=headers.get_header("WARC-Truncated"),
+        warc_truncated=raw.header("WARC-Truncated"),
     )
-    if read_error is not None:
-        doc.fail("truncated_record", f"{type(read_error).__name__}: {read_error}")
-        raise _StopAfter(doc) from read_error
-    if declared >= 0 and len(block) < min(declared, cap + 1):
-        doc.fail("truncated_record", f"block has {len(block)} of {declared} declared bytes")
+    if raw.problem:
+        doc.fail(raw.problem, raw.detail)
         return doc
-
-    response = http_payload.parse_http_response(block)
+    cap = limits.block_cap
+    declared = raw.content_length if raw.content_length is not None else -1
+    response = http_payload.parse_http_response(raw.block)
     doc.http_status = response.status
     doc.http_headers = response.headers
     doc.content_type = response.header("Content-Type")
     if response.status is None:
-        doc.fail("bad_http_response", "no HTTP status line in response block")
+        doc.fail(BAD_HTTP_RESPONSE, "no HTTP status line in response block")
         return doc
     if declared > cap:
         doc.drop("html_too_large")
@@ -188,16 +898,16 @@ def _read_response(
     if not http_payload.is_html(doc.content_type, body):
         doc.drop("not_html")
         return doc
+    if http_payload.looks_binary(body):
+        doc.drop("binary_content")
+        return doc
     doc.html, doc.charset = http_payload.decode_html(body, doc.content_type)
     return doc
 
 
-class _StopAfter(Exception):
-    """Carries the error doc of a record whose bytes ran out; reading the file stops there."""
-
-    def __init__(self, doc: WarcDoc):
-        super().__init__(doc.error_detail)
-        self.doc = doc
+def _dump_from_warcinfo(raw: RawRecord) -> str | None:
+    match = _DUMP_RE.search(raw.block[:65536].decode("utf-8", "replace"))
+    return match.group(0) if match else None
 
 
 def _clean_uri(uri: str | None) -> str | None:
@@ -205,6 +915,40 @@ def _clean_uri(uri: str | None) -> str | None:
     if uri and uri.startswith("<") and uri.endswith(">"):
         return uri[1:-1]
     return uri
+
+
+# --- files -> docs -------------------------------------------------------------------------
+def iter_warc_docs(
+    stream: IO[bytes],
+    summary: FileSummary,
+    limits: ReadLimits | None = None,
+    dump: str | None = None,
+) -> Iterator[WarcDoc]:
+    """Yield one WarcDoc per response record of `stream`, counting everything in `summary`."""
+    limits = limits or ReadLimits()
+    dump = dump or dump_from_path(summary.warc_path)
+    counts: Counter[str] = Counter()
+    position = 0
+    try:
+        for item in iter_raw_records(stream, limits.block_cap):
+            position = item.offset
+            if isinstance(item, DamagedRegion):
+                summary.add_error(item.kind, item.offset, f"{item.message} [{item.length} bytes]")
+                continue
+            rec_type = item.rec_type
+            counts[rec_type] += 1
+            if rec_type == "warcinfo" and dump is None and not item.problem:
+                dump = _dump_from_warcinfo(item)
+            if rec_type == "response":
+                summary.responses += 1
+                yield doc_from_record(item, summary, limits, dump)
+    except _ReadAborted as exc:
+        summary.add_error(READ_FAILED, exc.offset, f"reading stopped, rest of file unread: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a reader bug must not take the run down
+        log.exception("reader failed on %s near offset %s", summary.warc_path, position)
+        summary.add_error(READER_BUG, position, f"{type(exc).__name__}: {exc}")
+    finally:
+        summary.records_by_type = dict(counts)
 
 
 def read_warc_file(
@@ -219,26 +963,15 @@ def read_warc_file(
 def read_warc(
     path: str, summary: FileSummary, limits: ReadLimits | None = None, dump: str | None = None
 ) -> Iterator[WarcDoc]:
-    """Open `path` and yield its docs; open failures and truncation end up in `summary`."""
+    """Open `path` and yield its docs; open failures and damage end up in `summary`."""
+    limits = limits or ReadLimits()
     try:
-        stream = open_warc(path)
+        stream = open_input(path, limits.io_retry_seconds)
     except Exception as exc:  # noqa: BLE001 - unreadable input is reported, not raised
-        summary.add_error("unreadable_file", None, f"{type(exc).__name__}: {exc}")
+        summary.add_error(UNREADABLE_FILE, None, f"{type(exc).__name__}: {exc}")
         return
     try:
-        gen = iter_warc_docs(stream, summary, limits, dump)
-        while True:
-            try:
-                doc = next(gen)
-            except StopIteration:
-                break
-            except _StopAfter as stop:
-                summary.add_error(
-                    "truncated_record", stop.doc.warc_offset, stop.doc.error_detail or ""
-                )
-                yield stop.doc
-                break
-            yield doc
+        yield from iter_warc_docs(stream, summary, limits, dump)
     finally:
         try:
             stream.close()
