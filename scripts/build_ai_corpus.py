@@ -36,10 +36,10 @@ SPLIT_SHARES = {"train": 0.70, "valid": 0.15, "test": 0.15}
 
 # Chunks of human text are cut to the length range of the machine-written documents so that
 # length is not a give-away.
-MIN_WORDS, MAX_WORDS = 80, 350
-MIN_CJK_CHARS, MAX_CJK_CHARS = 160, 700
+MIN_WORDS, MAX_WORDS = 70, 260
+MIN_CJK_CHARS, MAX_CJK_CHARS = 150, 600
 # Per-source caps keep one big manual from dominating the human side.
-DEFAULT_CAP = 30
+DEFAULT_CAP = 24
 
 # Where each human source came from; `date` is the newest date of the text itself.
 DEB_SOURCES = {
@@ -124,12 +124,20 @@ def is_cjk(lang: str) -> bool:
     return lang in ("ja", "zh", "ko")
 
 
+_LENGTH_RNG = random.Random(SEED)
+
+
 def chunk_paragraphs(paragraphs: list[str], lang: str) -> list[str]:
-    """Greedily pack consecutive paragraphs into chunks within the target length range."""
+    """Greedily pack consecutive paragraphs into chunks within the target length range.
+
+    Each chunk's upper bound is drawn at random within the range of the machine-written
+    documents (about 80-260 words), so that both sides have similar length distributions.
+    """
     if is_cjk(lang):
-        size, lo, hi = len, MIN_CJK_CHARS, MAX_CJK_CHARS
+        size, lo, top = len, MIN_CJK_CHARS, MAX_CJK_CHARS
     else:
-        size, lo, hi = words, MIN_WORDS, MAX_WORDS
+        size, lo, top = words, MIN_WORDS, MAX_WORDS
+    hi = _LENGTH_RNG.randint(lo + (top - lo) // 6, top)
     chunks, current = [], []
     for para in paragraphs:
         para = para.strip()
@@ -139,6 +147,7 @@ def chunk_paragraphs(paragraphs: list[str], lang: str) -> list[str]:
             if size("\n".join(current)) >= lo:
                 chunks.append("\n".join(current))
             current = []
+            hi = _LENGTH_RNG.randint(lo + (top - lo) // 6, top)
         if size(para) > hi:  # one huge paragraph: cut it at sentence ends
             sentences = re.split(r"(?<=[.!?。])\s*", para)
             piece = ""

@@ -1,0 +1,412 @@
+"""The AI-text scorer, its marker phrases, the policy, the host aggregate and the manifest stats."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import socket
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow as pa
+import pytest
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas.ai import HOSTS_SCHEMA, LEDGER_FIELDS
+from transforms.ai_detect import (
+    DEFAULT_MODEL_PATH,
+    DROP_REASON,
+    AiPolicyFn,
+    AiScoreFn,
+    AiScorer,
+    HostAiScores,
+    apply_ai_policy,
+    combine_score,
+    crawl_before_chatgpt,
+    find_markers,
+    host_of,
+    ledger_stats,
+    make_host_extractor,
+    normalize_text,
+)
+from transforms.ai_training import load_examples, roc_auc
+from transforms.document import WarcDoc, make_doc_id
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_SPLIT = REPO / "data" / "ai_corpus" / "test"
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return AiScorer.load(None)
+
+
+def make_doc(
+    offset: int,
+    text: str | None = "some text",
+    url: str | None = None,
+    date: str | None = None,
+    file_index: int = 0,
+):
+    path = f"/data/file-{file_index}.warc.gz"
+    return WarcDoc(
+        doc_id=make_doc_id(path, offset),
+        warc_path=path,
+        file_index=file_index,
+        warc_offset=offset,
+        url=url,
+        warc_date=date,
+        text=text,
+    )
+
+
+def scored(doc: WarcDoc, score: float, markers=()) -> WarcDoc:
+    doc.attributes["ai"] = {"ai_score": score, "ai_model_score": score, "ai_markers": list(markers)}
+    return doc
+
+
+# ---------------------------------------------------------------- the shipped model
+
+
+def test_shipped_model_loads_offline_and_is_small(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the detector tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    scorer = AiScorer.load(None)
+    card = json.loads(Path(DEFAULT_MODEL_PATH).with_suffix(".json").read_text())
+    assert re.fullmatch(r"ai-detector-v1-[0-9a-f]{8}", scorer.version)
+    assert scorer.version == card["version"], "model card does not describe the shipped model file"
+    assert 0.0 < scorer.threshold < 1.0
+    assert Path(DEFAULT_MODEL_PATH).stat().st_size < 20 * 1024 * 1024
+
+
+def test_scores_are_probabilities(scorer):
+    texts = [
+        "",
+        "   \n\t ",
+        "!!!",
+        "Plain words about a garden shed and a leaking gutter.",
+        "In today's fast-paced world, unlock the power of seamless innovation! " * 40,
+        "日本語の文章です。買い物かごに入れる。",
+        "line one\nline two\r\nline three",
+        "\x00\ufffd emoji 🙂 and \u200b zero width",
+    ]
+    scores = scorer.score_texts(texts)
+    model_scores = scorer.model_scores(texts)
+    assert len(scores) == len(texts) == len(model_scores)
+    for final, model in zip(scores, model_scores, strict=True):
+        assert 0.0 <= model <= 1.0 and 0.0 <= final <= 1.0
+        assert final >= model  # markers only ever raise the score
+    assert scores[0] == 0.0 and scores[1] == 0.0  # nothing to score
+
+
+def test_shipped_model_separates_the_held_out_split(scorer):
+    if not TEST_SPLIT.is_dir():
+        pytest.skip("data/ai_corpus/test is not present")
+    examples = load_examples(TEST_SPLIT)
+    auc = roc_auc([e.label for e in examples], scorer.model_scores([e.text for e in examples]))
+    assert auc >= 0.9, f"held-out ROC AUC fell to {auc:.3f}"
+
+
+# ---------------------------------------------------------------- text view and markers
+
+
+def test_normalisation_hides_formatting_differences():
+    bulleted = "- **Step One**: Open the Lid!\n- Step 2: close it"
+    plain = "step one : open the lid !\nstep 0 : close it"
+    assert (
+        normalize_text(bulleted)
+        == normalize_text(plain)
+        == "step one : open the lid ! step 0 : close it"
+    )
+    assert normalize_text("ＡＢＣ　１２３") == "abc 000"  # NFKC folds full-width forms
+    assert normalize_text("日本語") == "日 本 語"
+    assert "\n" not in normalize_text("a\nb\r\nc")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("As an AI language model, I cannot browse.", ["as an ai language model"]),
+        (
+            "Certainly! Here’s a product description. I hope this helps!",
+            ["certainly! here's", "i hope this helps"],
+        ),
+        (
+            "En tant que modèle de langage, je ne peux pas. Excellente question !",
+            ["en tant que modèle de langage", "excellente question!"],
+        ),
+        (
+            "Als KI-Sprachmodell habe ich keine Meinung. Ich hoffe, das hilft dir weiter.",
+            ["als ki-sprachmodell", "ich hoffe, das hilft dir weiter"],
+        ),
+        (
+            "¡Claro! Aquí tienes la receta. Espero que te sirva de ayuda.",
+            ["¡claro! aquí tienes", "espero que te sirva de ayuda"],
+        ),
+        ("Como modelo de lenguaje, no tengo opiniones.", ["como modelo de lenguaje"]),
+        ("AIアシスタントとして、お答えします。", ["aiアシスタントとして"]),
+        ("Prices may have changed since my last knowledge update.", []),
+        ("as of my last knowledge update in 2021", ["as of my last knowledge update"]),
+        ("The AI in this game is weak and the hope is gone; this helps nobody.", []),
+    ],
+)
+def test_marker_phrases(text, expected):
+    assert find_markers(text) == expected
+
+
+def test_markers_raise_the_score_by_strength():
+    assert combine_score(0.2, []) == pytest.approx(0.2)
+    weak = combine_score(0.2, ["i hope this helps"])
+    strong = combine_score(0.2, ["as an ai language model"])
+    both = combine_score(0.2, ["i hope this helps", "as an ai language model"])
+    assert 0.2 < weak < strong < both <= 1.0
+    assert combine_score(1.0, ["i hope this helps"]) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("warc_date", "expected"),
+    [
+        ("2014-01-26T20:06:24Z", True),
+        ("2008-10-294T05:21:46-0700", True),  # ClueWeb09's malformed day
+        ("2022-11-29T23:59:59Z", True),
+        ("2022-11-30T00:00:00Z", False),
+        ("2024-05", False),
+        ("2016-10", True),
+        (None, None),
+        ("yesterday", None),
+        ("2022-13-01", None),
+    ],
+)
+def test_crawl_before_chatgpt(warc_date, expected):
+    assert crawl_before_chatgpt(warc_date) is expected
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://www.example.co.uk/a/b?c=1", "example.co.uk"),
+        ("http://blog.shop.example.com:8080/", "example.com"),
+        ("https://Example.ORG./x", "example.org"),
+        ("http://127.0.0.1/index.html", "127.0.0.1"),
+        ("http://localhost:8000/", "localhost"),
+        ("mailto:someone@example.com", None),
+        (None, None),
+    ],
+)
+def test_host_key_is_the_registered_domain(url, host):
+    assert host_of(url, make_host_extractor()) == host
+
+
+# ---------------------------------------------------------------- policy
+
+
+def test_policy_drops_exactly_the_documents_above_the_threshold():
+    scores = [0.0, 0.2, 0.5, 0.50001, 0.7, 0.99, 1.0]
+    docs = [scored(make_doc(i), s) for i, s in enumerate(scores)]
+    already = scored(make_doc(99), 0.95)
+    already.drop("filters:gopher_repetition")
+    unscored = make_doc(100, text=None)
+    for doc in [*docs, already, unscored]:
+        apply_ai_policy(doc, "drop", 0.5)
+    assert [d.alive for d in docs] == [s <= 0.5 for s in scores]
+    assert {d.drop_reason for d in docs if not d.alive} == {DROP_REASON}
+    assert [d.attributes["ai"]["ai_above_threshold"] for d in docs] == [s > 0.5 for s in scores]
+    assert already.drop_reason == "filters:gopher_repetition"  # the first reason stays
+    assert unscored.alive and "ai" not in unscored.attributes
+
+
+def test_tag_only_policy_never_drops():
+    docs = [scored(make_doc(i), s) for i, s in enumerate([0.1, 0.9, 1.0])]
+    out = [next(iter(AiPolicyFn("tag-only", 0.5).process(d))) for d in docs]
+    assert all(d.alive for d in out)
+    assert [d.attributes["ai"]["ai_above_threshold"] for d in out] == [False, True, True]
+
+
+def test_policy_rejects_bad_settings():
+    with pytest.raises(ValueError, match="ai-policy"):
+        AiPolicyFn("delete", 0.5)
+    with pytest.raises(ValueError, match="ai-threshold"):
+        AiPolicyFn("drop", 1.5)
+    assert 0.0 < AiPolicyFn("drop")._threshold < 1.0  # default: the shipped model's threshold
+
+
+# ---------------------------------------------------------------- Beam
+
+
+def test_score_fn_scores_alive_documents_in_batches(scorer):
+    version = scorer.version  # the check below is pickled; the model itself cannot be
+    human = (
+        "The bus to the station leaves at ten past, but on Sundays it only runs every two hours."
+    )
+    chatty = "Certainly! Here's a quick overview. As an AI language model, I hope this helps!"
+    dead = make_doc(3, "dropped earlier")
+    dead.drop("not_html")
+    docs = [
+        make_doc(0, human, date="2014-01-26T20:06:24Z"),
+        make_doc(1, chatty, date="2024-05-01T00:00:00Z"),
+        make_doc(2, None),
+        dead,
+        make_doc(4, human + " Again.", date=None),
+    ]
+    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+        out = (
+            pipeline
+            | beam.Create(docs)
+            | beam.ParDo(AiScoreFn(None, batch_size=2))
+            | beam.Map(lambda d: (d.warc_offset, d.attributes.get("ai")))
+        )
+
+        def check(rows):
+            by_offset = dict(rows)
+            assert sorted(by_offset) == [0, 1, 2, 3, 4]
+            assert by_offset[2] is None and by_offset[3] is None
+            for offset in (0, 1, 4):
+                attrs = by_offset[offset]
+                assert set(attrs) == {
+                    "ai_score",
+                    "ai_model_score",
+                    "ai_markers",
+                    "ai_model_version",
+                    "crawl_before_chatgpt",
+                }
+                assert attrs["ai_model_version"] == version
+                assert 0.0 <= attrs["ai_model_score"] <= attrs["ai_score"] <= 1.0
+            assert by_offset[1]["ai_markers"] == [
+                "certainly! here's",
+                "as an ai language model",
+                "i hope this helps",
+            ]
+            assert by_offset[1]["ai_score"] > 0.9
+            assert by_offset[0]["ai_markers"] == []
+            assert [by_offset[o]["crawl_before_chatgpt"] for o in (0, 1, 4)] == [True, False, None]
+
+        assert_that(out, check)
+
+
+def test_host_aggregate_means_and_join():
+    rows = [
+        # (offset, file_index, url, score, markers)
+        (0, 0, "https://a.example.com/1", 0.2, []),
+        (1, 1, "https://b.example.com/2", 0.4, ["i hope this helps"]),
+        (2, 0, "https://www.example.com/3", 0.9, []),
+        (3, 2, "http://other.org/x", 0.1, []),
+        (4, 2, "http://10.0.0.1/x", 0.6, []),
+        (5, 1, None, 0.8, []),  # no URL: no host, no join
+    ]
+    docs = []
+    for offset, file_index, url, score, markers in rows:
+        doc = scored(make_doc(offset, url=url, file_index=file_index), score, markers)
+        doc.attributes["ai"]["ai_above_threshold"] = score > 0.5
+        docs.append(doc)
+    ids = {offset: doc.doc_id for (offset, *_), doc in zip(rows, docs, strict=True)}
+    mean = (0.2 + 0.4 + 0.9) / 3
+    with beam.Pipeline(runner=FnApiRunner()) as pipeline:
+        joins, host_rows = pipeline | beam.Create(docs) | HostAiScores()
+        assert_that(
+            joins
+            | "RoundJoins"
+            >> beam.Map(lambda kv: (kv[0], (kv[1][0], kv[1][1], round(kv[1][2], 9), kv[1][3]))),
+            equal_to(
+                [
+                    (0, (ids[0], "example.com", round(mean, 9), 3)),
+                    (1, (ids[1], "example.com", round(mean, 9), 3)),
+                    (0, (ids[2], "example.com", round(mean, 9), 3)),
+                    (2, (ids[3], "other.org", 0.1, 1)),
+                    (2, (ids[4], "10.0.0.1", 0.6, 1)),
+                ]
+            ),
+            label="joins",
+        )
+
+        def check_rows(rows_out):
+            by_host = {r["host"]: r for r in rows_out}
+            assert set(by_host) == {"example.com", "other.org", "10.0.0.1"}
+            example = by_host["example.com"]
+            assert example["doc_count"] == 3
+            assert math.isclose(example["ai_score_mean"], mean)
+            assert example["ai_score_max"] == 0.9
+            assert example["docs_above_threshold"] == 1
+            assert example["docs_with_markers"] == 1
+            pa.Table.from_pylist(rows_out, schema=HOSTS_SCHEMA)  # rows match the schema
+
+        assert_that(host_rows, check_rows, label="rows")
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def ledger_table(rows: list[dict]) -> pa.Table:
+    schema = pa.schema([pa.field("drop_reason", pa.string()), *LEDGER_FIELDS])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def test_ledger_stats_histogram_and_counts():
+    rows = [
+        {
+            "ai_score": 0.0,
+            "ai_above_threshold": False,
+            "ai_model_version": "v-a",
+            "crawl_before_chatgpt": True,
+        },
+        {
+            "ai_score": 0.05,
+            "ai_above_threshold": False,
+            "ai_model_version": "v-a",
+            "ai_markers": [],
+        },
+        {"ai_score": 0.1, "ai_above_threshold": False, "ai_model_version": "v-a"},
+        {
+            "ai_score": 0.55,
+            "ai_above_threshold": True,
+            "ai_model_version": "v-a",
+            "drop_reason": DROP_REASON,
+        },
+        {
+            "ai_score": 0.99,
+            "ai_above_threshold": True,
+            "ai_model_version": "v-a",
+            "ai_markers": ["i hope this helps"],
+        },
+        {
+            "ai_score": 1.0,
+            "ai_above_threshold": True,
+            "ai_model_version": "v-b",
+            "crawl_before_chatgpt": False,
+        },
+        {"drop_reason": "not_html"},  # never scored
+    ]
+    stats = ledger_stats(ledger_table(rows))
+    histogram = stats["ai_score_histogram"]
+    assert list(histogram) == [f"{i / 10:.1f}-{(i + 1) / 10:.1f}" for i in range(10)]
+    assert histogram["0.0-0.1"] == 2 and histogram["0.1-0.2"] == 1
+    assert histogram["0.5-0.6"] == 1 and histogram["0.9-1.0"] == 2
+    assert sum(histogram.values()) == 6
+    assert stats["ai"] == {
+        "scored": 6,
+        "above_threshold": 3,
+        "dropped": 1,
+        "with_markers": 1,
+        "crawl_before_chatgpt": 1,
+    }
+    assert stats["ai_model_version"] == {"v-a": 5, "v-b": 1}
+
+
+def test_ledger_stats_are_additive_over_shards():
+    rows = [
+        {"ai_score": i / 17, "ai_above_threshold": i % 3 == 0, "ai_model_version": "v"}
+        for i in range(18)
+    ]
+
+    def add(a, b):
+        return {k: add(a[k], b[k]) if isinstance(a[k], dict) else a[k] + b[k] for k in a} | {
+            k: b[k] for k in b if k not in a
+        }
+
+    whole = ledger_stats(ledger_table(rows))
+    assert add(ledger_stats(ledger_table(rows[:7])), ledger_stats(ledger_table(rows[7:]))) == whole
+    assert ledger_stats(pa.table({"doc_id": ["x"]})) == {}
