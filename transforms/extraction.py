@@ -1,43 +1,46 @@
 """Main-text extraction: trafilatura with FineWeb's settings, or resiliparse as a fast mode.
 
-Extraction is the one stage that real pages can make hang or crash (deep nesting,
-pathological markup). It therefore runs in a child process owned by the DoFn: a per-document
-time limit kills and restarts the child instead of stalling the worker, and a crash of the
-parser becomes a ledger reason instead of a dead worker.
+Extraction is the one stage that real pages can make hang, crash or balloon (deep nesting,
+pathological markup: resiliparse does not return on 100,000 nested <div>s). It therefore runs
+in a child process owned by the DoFn, with two limits:
+  - time: a per-document limit kills and restarts the child instead of stalling the worker
+    (drop reason `extraction_timeout`);
+  - memory: the child's address space is capped (RLIMIT_AS) at its size after start-up plus
+    `memory_mb`; a page that needs more fails inside the child with MemoryError (drop reason
+    `extraction_memory_limit`) instead of taking the worker down.
+A crash of the parser becomes the error `extraction_crashed`, another exception the error
+`extraction_error`; neither stops the run.
+
+The child is `python -m transforms.extraction`: a fresh interpreter (forking a multi-threaded
+Beam worker is unsafe) that never imports Beam, so it starts in a fraction of a second and
+costs ~40 MB instead of ~180 MB. For that, this module imports Beam only below the child's
+entry point.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import pickle
 import select
 import struct
 import subprocess
 import sys
 import time
 
-import apache_beam as beam
-
-from transforms.document import WarcDoc
-
 EXTRACTORS = ("trafilatura", "resiliparse")
 # trafilatura logs every page it finds no content in; that is a ledger reason, not a warning.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 DEFAULT_TIMEOUT_S = 5.0
+# Extra address space the child may use for one page on top of its size after start-up.
+# trafilatura needs about 40x the HTML size (~200 MB for a 5 MB page).
+DEFAULT_MEMORY_MB = 1024
 
 
 def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
     """HTML -> main text, or None when the page has no main content."""
     if extractor == "trafilatura":
         import trafilatura
-        from trafilatura.deduplication import LRU_TEST
 
-        # trafilatura's `deduplicate` remembers text across calls in a process-wide cache,
-        # which would make a page's text depend on what the worker saw before (and empty the
-        # third copy of a page). Clearing it keeps the deduplication within one document and
-        # the output deterministic on any number of workers.
-        LRU_TEST.clear()
         # FineWeb's settings (datatrove's Trafilatura extractor): precision over recall,
         # no comments, trafilatura's own paragraph deduplication.
         text = trafilatura.extract(
@@ -57,24 +60,77 @@ def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
     return text or None
 
 
-def _read_frame(stream) -> object:
-    header = stream.read(4)
-    if len(header) < 4:
+# --- the pipe protocol ---------------------------------------------------------------------------
+# Frames are plain bytes, not pickles: the parent must not unpickle what a process that has
+# just parsed hostile markup sends back.
+#   request: u32 length, UTF-8 HTML (length _STOP: the child exits)
+#   answer:  1 status byte, u32 length, UTF-8 text or message
+_STOP = 0xFFFFFFFF
+OK, NO_TEXT, ERROR, MEMORY = b"o", b"n", b"e", b"m"
+_STATUS_NAMES = {OK: "ok", NO_TEXT: "ok", ERROR: "error", MEMORY: "memory"}
+
+
+def _read_exact(stream, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) < size:
         raise EOFError("sandbox pipe closed")
-    size = struct.unpack(">I", header)[0]
-    payload = stream.read(size)
-    if len(payload) < size:
-        raise EOFError("sandbox pipe closed mid-frame")
-    return pickle.loads(payload)
+    return data
 
 
-def _write_frame(stream, obj: object) -> None:
-    payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack(">I", len(payload)) + payload)
+def _write_request(stream, html: str | None) -> None:
+    if html is None:
+        stream.write(struct.pack(">I", _STOP))
+    else:
+        data = html.encode("utf-8", "surrogatepass")
+        stream.write(struct.pack(">I", len(data)) + data)
     stream.flush()
 
 
-def sandbox_main(extractor: str) -> None:
+def _read_request(stream) -> str | None:
+    size = struct.unpack(">I", _read_exact(stream, 4))[0]
+    if size == _STOP:
+        return None
+    return _read_exact(stream, size).decode("utf-8", "surrogatepass")
+
+
+def _write_answer(stream, status: bytes, text: str = "") -> None:
+    data = text.encode("utf-8", "surrogatepass")
+    stream.write(status + struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+def _read_answer(stream) -> tuple[str, str | None]:
+    head = _read_exact(stream, 5)
+    status, size = head[:1], struct.unpack(">I", head[1:])[0]
+    if status not in _STATUS_NAMES:
+        raise EOFError(f"sandbox sent an unknown status {status!r}")
+    text = _read_exact(stream, size).decode("utf-8", "surrogatepass")
+    return _STATUS_NAMES[status], (None if status == NO_TEXT else text)
+
+
+def _vm_size_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise OSError("no VmSize in /proc/self/status")
+
+
+def _cap_address_space(extra_mb: int) -> None:
+    """RLIMIT_AS = current size + extra_mb (Linux; elsewhere the time limit still holds)."""
+    try:
+        import resource
+
+        limit = _vm_size_bytes() + extra_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def sandbox_main(extractor: str, memory_mb: int = 0) -> None:
     """Child process loop: read HTML frames on stdin, answer (status, text) frames.
 
     The protocol channel is a private copy of stdout; fd 1 itself is pointed at stderr so
@@ -84,47 +140,93 @@ def sandbox_main(extractor: str) -> None:
     os.dup2(2, 1)
     inp = sys.stdin.buffer
     extract_text("<html><body><p>warm up</p></body></html>", extractor)
+    if memory_mb > 0:
+        _cap_address_space(memory_mb)
+    _write_answer(out, OK, "ready")
     while True:
         try:
-            html = _read_frame(inp)
+            html = _read_request(inp)
         except EOFError:
             return
         if html is None:
             return
         try:
-            answer = ("ok", extract_text(html, extractor))
+            text = extract_text(html, extractor)
+            if text is None:
+                _write_answer(out, NO_TEXT)
+            else:
+                _write_answer(out, OK, text)
+        except MemoryError:
+            html = None
+            _write_answer(out, MEMORY, "extraction exceeded the memory limit")
+            return  # a fresh child for the next page: nothing half-freed stays around
         except Exception as exc:  # noqa: BLE001 - reported to the parent as a reason
-            answer = ("error", f"{type(exc).__name__}: {exc}"[:300])
-        _write_frame(out, answer)
+            _write_answer(out, ERROR, f"{type(exc).__name__}: {exc}"[:300])
+
+
+if __name__ == "__main__":
+    # The child: run before Beam is imported below (see the module docstring).
+    if len(sys.argv) >= 3 and sys.argv[1] == "--sandbox":
+        sandbox_main(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+        sys.exit(0)
+
+import apache_beam as beam  # noqa: E402 - kept out of the child process, see above
+
+from transforms.document import WarcDoc  # noqa: E402
 
 
 class ExtractionSandbox:
-    """A child process that extracts text with a per-document time limit.
+    """A child process that extracts text with a per-document time and memory limit.
 
     `extract(html)` returns (status, text_or_message) with status one of ok, timeout,
-    crashed, error. The child is a fresh interpreter (`python -m transforms.extraction`), not
-    a fork: Beam workers are multi-threaded, and forking those is unsafe.
+    memory, crashed, error.
     """
 
-    def __init__(self, extractor: str = "trafilatura", timeout_s: float = DEFAULT_TIMEOUT_S):
+    def __init__(
+        self,
+        extractor: str = "trafilatura",
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ):
         self.extractor = extractor
         self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
         self._proc: subprocess.Popen | None = None
+        self.restarts = 0  # children replaced after a timeout, crash or memory failure
 
-    def start(self) -> None:
+    def start(self, ready_timeout_s: float = 60.0) -> None:
+        """Start the child and wait until its imports are done (never counted per page)."""
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "transforms.extraction", "--sandbox", self.extractor],
+            [
+                sys.executable,
+                "-m",
+                "transforms.extraction",
+                "--sandbox",
+                self.extractor,
+                str(int(self.memory_mb)),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
+        try:
+            ready, _, _ = select.select([self._proc.stdout], [], [], ready_timeout_s)
+            if not ready or _read_answer(self._proc.stdout) != ("ok", "ready"):
+                raise EOFError("no ready signal")
+        except (EOFError, OSError, ValueError, struct.error) as exc:
+            self._kill()
+            raise RuntimeError(f"extraction sandbox did not start: {exc}") from exc
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is None:
             return
         try:
-            _write_frame(proc.stdin, None)
+            _write_request(proc.stdin, None)
             proc.stdin.close()
             proc.wait(timeout=2)
         except (OSError, ValueError, subprocess.TimeoutExpired):
@@ -134,29 +236,37 @@ class ExtractionSandbox:
             if proc.stdout:
                 proc.stdout.close()
 
-    def _kill(self) -> None:
+    def _kill(self) -> int | None:
+        """End the child; returns its exit status (negative: the signal that ended it)."""
         proc, self._proc = self._proc, None
-        if proc is not None:
+        if proc is None:
+            return None
+        if proc.poll() is None:
             proc.kill()
-            proc.wait(timeout=5)
-            for stream in (proc.stdin, proc.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+        code = proc.wait(timeout=5)
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.restarts += 1
+        return code
 
     def extract(self, html: str) -> tuple[str, str | None]:
         if self._proc is None:
             self.start()
         proc = self._proc
         try:
-            _write_frame(proc.stdin, html)
+            _write_request(proc.stdin, html)
             ready, _, _ = select.select([proc.stdout], [], [], self.timeout_s)
             if ready:
-                return _read_frame(proc.stdout)
-        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
-            self._kill()
-            return "crashed", "extractor process died"
+                status, text = _read_answer(proc.stdout)
+                if status == "memory":
+                    self._kill()  # the child exits after a MemoryError anyway
+                return status, text
+        except (EOFError, OSError, ValueError, struct.error):
+            code = self._kill()
+            return "crashed", f"extractor process died (exit status {code})"
         self._kill()
         return "timeout", f"extraction exceeded {self.timeout_s:g}s"
 
@@ -171,21 +281,23 @@ class ExtractionSandbox:
 class ExtractTextFn(beam.DoFn):
     """doc.html -> doc.text for alive docs; html is released afterwards (memory)."""
 
-    def __init__(self, extractor: str = "trafilatura", timeout_s: float = DEFAULT_TIMEOUT_S):
+    def __init__(
+        self,
+        extractor: str = "trafilatura",
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ):
         if extractor not in EXTRACTORS:
             raise ValueError(f"unknown extractor {extractor!r}")
         self._extractor = extractor
         self._timeout_s = timeout_s
+        self._memory_mb = memory_mb
         self._sandbox: ExtractionSandbox | None = None
 
     def setup(self):
         if self._timeout_s > 0:
-            self._sandbox = ExtractionSandbox(self._extractor, self._timeout_s)
+            self._sandbox = ExtractionSandbox(self._extractor, self._timeout_s, self._memory_mb)
             self._sandbox.start()
-            # Wait for the child's imports here, so they never count against a document.
-            self._sandbox.timeout_s = max(self._timeout_s, 60.0)
-            self._sandbox.extract("<html><body><p>ready</p></body></html>")
-            self._sandbox.timeout_s = self._timeout_s
 
     def teardown(self):
         if self._sandbox is not None:
@@ -206,18 +318,20 @@ class ExtractTextFn(beam.DoFn):
             status, payload = self._sandbox.extract(doc.html)
         doc.timings["extract"] = time.perf_counter() - started
         doc.html = None
-        if status == "ok":
-            if payload:
-                doc.text = payload
-            else:
-                doc.drop("no_extracted_text")
-        elif status == "timeout":
-            doc.drop("extraction_timeout")
-        else:
-            doc.fail(f"extraction_{status}", payload)
+        apply_extraction(doc, status, payload)
         yield doc
 
 
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--sandbox":
-        sandbox_main(sys.argv[2])
+def apply_extraction(doc: WarcDoc, status: str, payload: str | None) -> None:
+    """The verdict of one extraction attempt on `doc` (limits are drops, failures errors)."""
+    if status == "ok":
+        if payload:
+            doc.text = payload
+        else:
+            doc.drop("no_extracted_text")
+    elif status == "timeout":
+        doc.drop("extraction_timeout")
+    elif status == "memory":
+        doc.drop("extraction_memory_limit")
+    else:
+        doc.fail(f"extraction_{status}", payload)
