@@ -40,7 +40,13 @@ def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
     """HTML -> main text, or None when the page has no main content."""
     if extractor == "trafilatura":
         import trafilatura
+        from trafilatura.deduplication import LRU_TEST
 
+        # trafilatura's `deduplicate` remembers text across calls in a process-wide cache,
+        # which would make a page's text depend on what the worker saw before (and empty the
+        # third copy of a page). Clearing it keeps the deduplication within one document and
+        # the output deterministic on any number of workers.
+        LRU_TEST.clear()
         # FineWeb's settings (datatrove's Trafilatura extractor): precision over recall,
         # no comments, trafilatura's own paragraph deduplication.
         text = trafilatura.extract(
