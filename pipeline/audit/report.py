@@ -698,7 +698,7 @@ def write_report(store: OutputStore, destination: str | None = None) -> str:
     if "://" in destination:
         from apache_beam.io.filesystems import FileSystems
 
-        with FileSystems.create(destination) as handle:
+        with FileSystems.create(destination) as handle:  # configured from the --s3_* flags
             handle.write(page)
     else:
         with open(destination, "wb") as handle:

@@ -1,9 +1,11 @@
 """A finished run's output folder, local or in an object store, as the audit commands see it.
 
-Files are read, written, renamed and deleted through Beam's FileSystems (the writer's own
-layer, so local paths, s3:// and gs:// behave as they did when the run wrote them). Parquet
-is read with pyarrow on a pyarrow filesystem built from the same S3 settings: that keeps
-column projection and row-group pruning, so a report never downloads the corpus text.
+OUTPUT is read and listed through one pyarrow filesystem (local, or S3 built from the same
+--s3_* settings as `ccprov run`): Parquet reads keep column projection and row-group pruning,
+so a report never downloads the corpus text. In S3, objects are written, copied and deleted
+with one boto3 client: pyarrow would leave empty "directory marker" objects behind deletes,
+and Beam's S3 layer builds a new client per call (about 0.3 s each). Beam's FileSystems,
+configured from the same settings, reads the inputs: the WARC files `trace` goes back to.
 """
 
 from __future__ import annotations
@@ -87,6 +89,24 @@ class S3Settings:
             kwargs["region"] = self.region_name
         return fs.S3FileSystem(**kwargs)
 
+    def boto3_client(self):
+        import boto3
+        from botocore.config import Config
+
+        verify = None if self.verify is None else self.verify.lower() not in ("false", "0", "no")
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+            aws_session_token=self.session_token,
+            region_name=self.region_name,
+            use_ssl=not self.disable_ssl,
+            verify=verify,
+            # S3-compatible stores at a custom endpoint rarely resolve bucket subdomains.
+            config=Config(s3={"addressing_style": "path" if self.endpoint_url else "auto"}),
+        )
+
 
 def add_storage_arguments(parser: argparse.ArgumentParser) -> None:
     """The same S3 flags `ccprov run` takes (Beam's names), for outputs and WARCs in S3."""
@@ -119,6 +139,7 @@ class OutputStore:
         self.root = root.rstrip("/") if self.remote else os.path.abspath(root)
         self.s3 = s3 or S3Settings()
         self._arrow_fs = None
+        self._s3_client = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> OutputStore:
@@ -155,51 +176,74 @@ class OutputStore:
                 self._arrow_fs, _ = fs.FileSystem.from_uri(self.root)
         return self._arrow_fs
 
-    # --- file operations (Beam FileSystems) ------------------------------------------------
+    # --- file operations (pyarrow filesystem), paths relative to OUTPUT ---------------------
     def exists(self, rel: str) -> bool:
-        from apache_beam.io.filesystems import FileSystems
+        from pyarrow import fs
 
-        return FileSystems.exists(self.path(rel))
+        return self.arrow_fs.get_file_info(self.arrow_path(rel)).type != fs.FileType.NotFound
 
     def read_bytes(self, rel: str) -> bytes:
-        from apache_beam.io.filesystem import CompressionTypes
-        from apache_beam.io.filesystems import FileSystems
+        try:
+            with self.arrow_fs.open_input_stream(self.arrow_path(rel)) as handle:
+                return handle.read()
+        except FileNotFoundError:
+            raise
+        except OSError as exc:  # pyarrow's S3 "not found" is an OSError with a path
+            if not self.exists(rel):
+                raise FileNotFoundError(self.path(rel)) from exc
+            raise
 
-        with FileSystems.open(
-            self.path(rel), compression_type=CompressionTypes.UNCOMPRESSED
-        ) as handle:
-            return handle.read()
+    def _parent(self, rel: str) -> None:
+        if not self.remote:
+            os.makedirs(os.path.dirname(self.path(rel)), exist_ok=True)
+
+    def _s3(self):
+        """(boto3 client, bucket, key of OUTPUT/rel) for s3:// outputs, else None."""
+        if not self.root.startswith("s3://"):
+            return None
+        if self._s3_client is None:
+            self._s3_client = self.s3.boto3_client()
+        return self._s3_client
+
+    def _bucket_key(self, rel: str) -> tuple[str, str]:
+        bucket, _, key = self.arrow_path(rel).partition("/")
+        return bucket, key
 
     def write_bytes(self, rel: str, data: bytes) -> None:
-        from apache_beam.io.filesystem import CompressionTypes
-        from apache_beam.io.filesystems import FileSystems
-
-        path = self.path(rel)
-        if not self.remote:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        client = self._s3()
+        if client is not None:
+            bucket, key = self._bucket_key(rel)
+            client.put_object(Bucket=bucket, Key=key, Body=data)
+            return
+        self._parent(rel)
+        with self.arrow_fs.open_output_stream(self.arrow_path(rel)) as handle:
             handle.write(data)
 
     def rename(self, src_rel: str, dst_rel: str) -> None:
-        from apache_beam.io.filesystems import FileSystems
-
-        dst = self.path(dst_rel)
-        if not self.remote:
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-        FileSystems.rename([self.path(src_rel)], [dst])
+        """Local: an atomic rename. Object stores: copy, then delete."""
+        client = self._s3()
+        if client is not None:
+            src_bucket, src_key = self._bucket_key(src_rel)
+            dst_bucket, dst_key = self._bucket_key(dst_rel)
+            client.copy({"Bucket": src_bucket, "Key": src_key}, dst_bucket, dst_key)
+            client.delete_object(Bucket=src_bucket, Key=src_key)
+            return
+        self._parent(dst_rel)
+        self.arrow_fs.move(self.arrow_path(src_rel), self.arrow_path(dst_rel))
 
     def delete(self, rel: str) -> None:
-        from apache_beam.io.filesystems import FileSystems
-
-        FileSystems.delete([self.path(rel)])
+        client = self._s3()
+        if client is not None:
+            bucket, key = self._bucket_key(rel)
+            client.delete_object(Bucket=bucket, Key=key)
+            return
+        self.arrow_fs.delete_file(self.arrow_path(rel))
 
     def delete_tree(self, rel: str) -> None:
         """Delete everything under `rel` (a folder locally, a prefix in an object store)."""
-        from apache_beam.io.filesystems import FileSystems
-
         for path in self.list_files(rel):
-            FileSystems.delete([path])
-        if not self.remote and os.path.isdir(self.path(rel)):
+            self.delete(path)
+        if not self.remote:
             import shutil
 
             shutil.rmtree(self.path(rel), ignore_errors=True)
@@ -212,15 +256,27 @@ class OutputStore:
             except OSError:  # not empty, or already gone
                 pass
 
-    def list_files(self, rel: str, pattern: str = "**") -> list[str]:
-        """Full paths of the files under `rel` matching `pattern`; [] when there are none."""
-        from apache_beam.io.filesystems import FileSystems
+    def list_files(self, rel: str, pattern: str = "*") -> list[str]:
+        """Files under `rel` (recursively) whose path below `rel` matches the glob `pattern`
+        (`*` also matches `/`); paths relative to OUTPUT, sorted."""
+        import fnmatch
 
+        from pyarrow import fs
+
+        base = self.arrow_path(rel)
+        selector = fs.FileSelector(base, recursive=True, allow_not_found=True)
         try:
-            result = FileSystems.match([self.path(rel, pattern)])[0]
-        except Exception:  # noqa: BLE001 - no such folder or prefix
+            infos = self.arrow_fs.get_file_info(selector)
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(m.path for m in result.metadata_list if not m.path.endswith("/"))
+        found = []
+        for info in infos:
+            if info.type != fs.FileType.File:
+                continue
+            below = info.path[len(base) :].lstrip("/")
+            if fnmatch.fnmatchcase(below, pattern):
+                found.append(f"{rel}/{below}")
+        return sorted(found)
 
     # --- the run's parts -------------------------------------------------------------------
     def require_finished(self) -> None:
@@ -237,8 +293,7 @@ class OutputStore:
 
     def shard_names(self, kind: str) -> list[str]:
         """Parquet shard names in OUTPUT/<kind>/, by listing (the manifest may be older)."""
-        names = [p.rsplit("/", 1)[-1] for p in self.list_files(kind, "*.parquet")]
-        return sorted(n for n in names if n.endswith(".parquet"))
+        return sorted(p.rsplit("/", 1)[-1] for p in self.list_files(kind, "*.parquet"))
 
     def shard_arrow_paths(self, kind: str) -> list[str]:
         return [self.arrow_path(kind, name) for name in self.shard_names(kind)]

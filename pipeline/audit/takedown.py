@@ -406,8 +406,7 @@ def commit_takedown(store: OutputStore, journal: dict, max_steps: int | None = N
 def pending_journals(store: OutputStore) -> list[dict]:
     """Journals of takedowns whose commit did not finish, oldest first."""
     journals = []
-    for path in store.list_files(TEMP_DIR, f"{TXN_PREFIX}*/{JOURNAL}"):
-        rel = path[len(store.path("")) :].lstrip("/")
+    for rel in store.list_files(TEMP_DIR, f"{TXN_PREFIX}*/{JOURNAL}"):
         journals.append(json.loads(store.read_bytes(rel)))
     return sorted(journals, key=lambda j: j["txn"])
 
@@ -415,8 +414,7 @@ def pending_journals(store: OutputStore) -> list[dict]:
 def discard_unprepared(store: OutputStore) -> None:
     """Remove transaction folders a crash left before their journal was written."""
     with_journal = {j["temp"] for j in pending_journals(store)}
-    for path in store.list_files(TEMP_DIR, f"{TXN_PREFIX}*/**"):
-        rel = path[len(store.path("")) :].lstrip("/")
+    for rel in store.list_files(TEMP_DIR, f"{TXN_PREFIX}*"):
         folder = "/".join(rel.split("/")[:2])
         if folder not in with_journal:
             store.delete(rel)
