@@ -121,6 +121,12 @@ class LedgerSQL:
     def has(self, *columns: str) -> bool:
         return all(c in self.types for c in columns)
 
+    def has_values(self, column: str) -> bool:
+        """The column exists and some row has a value (the stage ran in this run)."""
+        if column not in self.types:
+            return False
+        return self.rows(f"SELECT count({quote_ident(column)}) FROM provenance")[0][0] > 0
+
     def rows(self, sql: str, params: Sequence | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
 
@@ -229,8 +235,9 @@ def drops_section(sql: LedgerSQL) -> str:
     return section("drops", "Drop reasons", figure(svg, "Top drop reasons.") + table)
 
 
-def _signal_counts(sql: LedgerSQL) -> list[tuple[str, int, int]]:
-    """(signal, documents with it, kept documents with it) for every opt-out/rights signal."""
+def _signal_counts(sql: LedgerSQL, not_evaluated: list[str]) -> list[tuple[str, int, int]]:
+    """(signal, documents with it, kept documents with it) for every opt-out/rights signal;
+    signals whose column is empty in every row are appended to `not_evaluated`."""
     try:
         from schemas.licensing import LEDGER_FIELDS
 
@@ -243,6 +250,9 @@ def _signal_counts(sql: LedgerSQL) -> list[tuple[str, int, int]]:
     for name in names:
         kind = sql.types[name]
         col = quote_ident(name)
+        if not sql.rows(f"SELECT count({col}) FROM provenance")[0][0]:
+            not_evaluated.append(name)  # the stage did not look for this signal in this run
+            continue
         if kind == "BOOLEAN":
             condition = f"{col}"
         elif kind in INTEGER_TYPES:
@@ -277,7 +287,7 @@ def _signal_counts(sql: LedgerSQL) -> list[tuple[str, int, int]]:
 
 
 def licensing_section(sql: LedgerSQL, responses: int, kept_total: int) -> str:
-    if not sql.has("license_class"):
+    if not sql.has_values("license_class"):
         return section("licensing", "Licences and opt-outs", unavailable("Licence tagging"))
     classes = sql.rows(
         "SELECT coalesce(license_class, '(not tagged)') AS c, "
@@ -309,7 +319,8 @@ def licensing_section(sql: LedgerSQL, responses: int, kept_total: int) -> str:
             if ids
             else "<p>No page in this run declares a licence for its text.</p>"
         )
-    signals = _signal_counts(sql)
+    not_evaluated: list[str] = []
+    signals = _signal_counts(sql, not_evaluated)
     body += "<h3>Opt-out and rights signals</h3>"
     if signals:
         body += table_html(
@@ -320,6 +331,11 @@ def licensing_section(sql: LedgerSQL, responses: int, kept_total: int) -> str:
         )
     else:
         body += unavailable("Opt-out signals")
+    if not_evaluated:
+        body += (
+            '<p class="note" id="signals-not-evaluated">Not evaluated in this run (empty in '
+            f"every row): {esc(', '.join(not_evaluated))}.</p>"
+        )
     return section("licensing", "Licences and opt-outs", body)
 
 
@@ -365,7 +381,7 @@ def _ai_threshold(config: dict) -> float | None:
 
 
 def ai_section(sql: LedgerSQL, manifest: dict) -> str:
-    if not sql.has("ai_score"):
+    if not sql.has_values("ai_score"):
         return section("ai", "AI-generated text", unavailable("AI-text scores"))
     scored, kept_scored, mean = sql.rows(
         "SELECT count(ai_score), count(ai_score) FILTER (WHERE decision = 'kept'), "
