@@ -56,6 +56,18 @@ def edit_ledger(root: Path, edit) -> None:
     path.write_bytes(table_bytes(pa.Table.from_pylist(rows, schema=table.schema)))
 
 
+def read_single_record(warc: Path):
+    """The project's reader's view of a one-record WARC, its ledger fields, and the record
+    as trace reads it back."""
+    (doc,), _ = read_warc_file(str(warc), 0)
+    row = {
+        "warc_record_id": doc.warc_record_id,
+        "url": doc.url,
+        "payload_digest": doc.payload_digest,
+    }
+    return doc, row, read_record(str(warc), doc.warc_offset, doc.warc_length, doc.warc_record_id)
+
+
 def copy_output(sample_run, tmp_path) -> Path:
     out = tmp_path / "out"
     shutil.copytree(sample_run.root, out)
@@ -125,13 +137,7 @@ def test_tampered_payload_is_a_mismatch(tmp_path):
         [http_response("https://example.org/tide", body)],
         gzip=False,
     )
-    (doc,), _ = read_warc_file(str(warc), 0)
-    row = {
-        "warc_record_id": doc.warc_record_id,
-        "url": doc.url,
-        "payload_digest": doc.payload_digest,
-    }
-    record = read_record(str(warc), doc.warc_offset, doc.warc_length, doc.warc_record_id)
+    doc, row, record = read_single_record(warc)
     assert_verified(row, record)
     data = bytearray(warc.read_bytes())
     at = data.index(b"Anemones")
@@ -246,13 +252,7 @@ def test_encoded_payloads_verify_and_decode(tmp_path):
             )
         ],
     )
-    (doc,), _ = read_warc_file(str(warc), 0)
-    row = {
-        "warc_record_id": doc.warc_record_id,
-        "url": doc.url,
-        "payload_digest": doc.payload_digest,
-    }
-    record = read_record(str(warc), doc.warc_offset, doc.warc_length, doc.warc_record_id)
+    doc, row, record = read_single_record(warc)
     assert_verified(row, record)
     assert decoded_payload(record) == html
     assert record.payload() in (chunked, packed)
