@@ -7,7 +7,7 @@ Stages (mode "minhash"; "exact" stops after step 2, "off" emits nothing):
    than shuffling texts: only keys and 448-byte signatures travel.
 2. Exact dedup: group by exact key; the member with the smallest priority represents the
    group and is the only one that goes on (`exact_duplicate` for the others).
-3. LSH: group by (band, band hash); every member of a bucket is linked to the bucket's
+3. LSH: group by band hash (it covers the band's index too); every member of a bucket is linked to the bucket's
    smallest node (k - 1 edges for k members, never k^2); identical edges from several bands
    are merged.
 4. Verification (verify_threshold): both ends' signatures are joined onto each edge (two
