@@ -71,7 +71,7 @@ def run_query(store: OutputStore, sql: str) -> pa.Table:
         relation = con.sql(sql)
         if relation is None:  # a statement without a result (CREATE, SET, ...)
             return pa.table({})
-        return relation.to_arrow_table()
+        return relation.fetch_arrow_table()
     except duckdb.Error as exc:
         message = " ".join(str(exc).split())
         raise UsageError(f"query failed: {message}") from exc
