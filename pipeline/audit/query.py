@@ -71,7 +71,9 @@ def run_query(store: OutputStore, sql: str) -> pa.Table:
         relation = con.sql(sql)
         if relation is None:  # a statement without a result (CREATE, SET, ...)
             return pa.table({})
-        return relation.fetch_arrow_table()
+        # to_arrow_table in DuckDB 2 (fetch_arrow_table is deprecated there); 1.x has the latter.
+        fetch = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
+        return fetch()
     except duckdb.Error as exc:
         message = " ".join(str(exc).split())
         raise UsageError(f"query failed: {message}") from exc
