@@ -23,8 +23,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/ccprov run
+	$(BIN)/ccprov report out
 
 test: $(STAMP)
+	# The report test renders in Debian's chromium; installing it needs root (CI has it).
+	-sh tests/setup_chromium.sh
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -20,8 +20,18 @@ from transforms.document import WarcDoc
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
 from transforms.language import IdentifyLanguageFn
+from transforms.progress import ProgressFn
 from transforms.warc_reader import ReadLimits, ReadWarcFiles
 from transforms.writer import AttributeUpdate, FinalizeOutputFn, WriteFileShardsFn
+
+
+def ledger_stats_fns() -> dict:
+    """Per-concern manifest statistics, computed on each ledger shard and summed."""
+    return {
+        "filters": filters.ledger_stats,
+        "license": licensing.ledger_stats,
+        "dedup": dedup.ledger_stats,
+    }
 
 
 def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | None = None):
@@ -45,11 +55,8 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         | "Finish" >> beam.ParDo(FinishDocFn(opts.keep_dropped))
     )
 
-    stats_fns = {
-        "filters": filters.ledger_stats,
-        "license": licensing.ledger_stats,
-        "dedup": dedup.ledger_stats,
-    }
+    if not opts.quiet:
+        docs = docs | "Progress" >> beam.ParDo(ProgressFn())
     kept = docs | "KeptDocs" >> beam.Filter(lambda d: d.alive)
     update_sources = []
     if opts.dedup != "off":
@@ -71,7 +78,7 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
             "updates": updates,
         }
         | "GroupByFile" >> beam.CoGroupByKey()
-        | "WriteShards" >> beam.ParDo(WriteFileShardsFn(spec, stats_fns))
+        | "WriteShards" >> beam.ParDo(WriteFileShardsFn(spec, ledger_stats_fns()))
     )
     return (
         (shards, read.summary)

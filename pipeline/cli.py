@@ -94,6 +94,50 @@ def make_runner(options):
         raise UsageError(f"unknown runner {name!r}: {str(exc).splitlines()[0]}") from exc
 
 
+def check_s3_buckets(options, paths: list[str]) -> None:
+    """Fail fast, before any work, when an s3:// bucket of --input or --output is missing or
+    refuses the given credentials (otherwise the run would fail at its first write)."""
+    buckets = sorted({p[5:].split("/", 1)[0] for p in paths if p.startswith("s3://")})
+    if not buckets:
+        return
+    import boto3
+    from apache_beam.options.pipeline_options import S3Options
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from pipeline.plan import UsageError
+
+    s3 = options.view_as(S3Options)
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=s3.s3_endpoint_url,
+        region_name=s3.s3_region_name,
+        aws_access_key_id=s3.s3_access_key_id,
+        aws_secret_access_key=s3.s3_secret_access_key,
+        aws_session_token=s3.s3_session_token,
+        use_ssl=not s3.s3_disable_ssl,
+        verify=s3.s3_verify,
+        config=Config(connect_timeout=10, read_timeout=20, retries={"max_attempts": 3}),
+    )
+    where = s3.s3_endpoint_url or "AWS S3"
+    for bucket in buckets:
+        try:
+            client.head_bucket(Bucket=bucket)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in ("404", "NoSuchBucket", "NotFound"):
+                raise UsageError(f"S3 bucket {bucket} does not exist at {where}") from None
+            if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+                raise UsageError(
+                    f"S3 bucket {bucket} at {where} refused access (HTTP 403): "
+                    "check --s3_access_key_id/--s3_secret_access_key"
+                ) from None
+            raise UsageError(f"S3 bucket {bucket} at {where} answered {code}") from None
+        except BotoCoreError as exc:
+            first_line = (str(exc).splitlines() or [""])[0]
+            raise UsageError(f"cannot reach S3 at {where}: {first_line}") from None
+
+
 def run_command(argv: list[str]) -> int:
     import apache_beam as beam
     from apache_beam.io.filesystems import FileSystems
@@ -113,10 +157,12 @@ def run_command(argv: list[str]) -> int:
     options = PipelineOptions(argv)
     FileSystems.set_options(options)
     runner = make_runner(options)
-    plan = plan_run(options)
     opts = options.view_as(CcprovOptions)
+    check_s3_buckets(options, [*(opts.input or []), opts.output])
+    plan = plan_run(options)
+    check_s3_buckets(options, plan.inputs)
     # A re-run into the same output: readers must not see the old _SUCCESS next to new shards.
-    for name in (SUCCESS, MANIFEST):
+    for name in (SUCCESS, MANIFEST, "report.html"):
         path = join(plan.output, name)
         if FileSystems.exists(path):
             FileSystems.delete([path])
@@ -176,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_ai_parser = None
     if add_ai_parser is not None:
         add_ai_parser(sub)
+    from pipeline.audit import add_audit_parsers
+
+    add_audit_parsers(sub)
     return parser
 
 
