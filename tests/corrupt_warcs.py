@@ -298,6 +298,27 @@ def build_corrupt_warcs(directory: Path) -> list[Fixture]:
     return fixtures
 
 
+CORRUPT_FIXTURE_NAMES = (
+    "plain.warc",
+    "warc018.warc.gz",
+    "truncated_member.warc.gz",
+    "garbage_between.warc.gz",
+    "garbage_between.warc",
+    "leading_garbage.warc.gz",
+    "length_too_long.warc.gz",
+    "length_too_long.warc",
+    "length_too_short.warc.gz",
+    "length_too_short.warc",
+    "length_missing.warc.gz",
+    "length_missing.warc",
+    "header_cut.warc",
+    "empty.warc.gz",
+    "not_warc.warc.gz",
+    "not_warc.warc",
+    "missing.warc.gz",
+)
+
+
 def write_listing(fixtures: list[Fixture], path: Path) -> Path:
     """A listing file naming every fixture (Common Crawl's warc.paths style)."""
     path.write_text("".join(f"{f.path}\n" for f in fixtures))
@@ -398,3 +419,34 @@ def build_hostile_warc(path: Path, bomb_mib: int = 256) -> list[HostilePage]:
     add("http://hostile.example/ok-last", http_block(article(8)), note="after the slow page")
     path.write_bytes(b"".join(members))
     return pages
+
+
+# --- names that must never become file names ----------------------------------------------------
+TRAVERSAL_URLS = (
+    "http://evil.example/../../../../tmp/ccprov-pwned",
+    "http://evil.example/..%2F..%2F..%2Fetc%2Fpasswd",
+    "file:///etc/passwd",
+    "http://evil.example/a/b/c/../../../../../../../../root/.ssh/authorized_keys",
+)
+
+
+def build_hostile_names_warc(path: Path) -> list[str]:
+    """Responses whose URL, WARC-Filename, WARC-Record-ID and HTTP headers try path
+    traversal; returns their URLs (they must end up as ledger values, never as paths)."""
+    members = []
+    for i, url in enumerate(TRAVERSAL_URLS):
+        block = http_block(
+            article(40 + i),
+            headers=(
+                ("Content-Disposition", "attachment; filename=../../../ccprov-escape.html"),
+                ("Content-Location", "/../../ccprov-escape"),
+            ),
+        )
+        head = warc_header("response", url, len(block)).replace(
+            b"WARC-Date:",
+            b"WARC-Filename: ../../../../tmp/ccprov-escape.warc.gz\r\nWARC-Date:",
+        )
+        head = head.replace(b"<urn:uuid:", b"<urn:uuid:../../", 1)
+        members.append(gz(head + block + b"\r\n\r\n"))
+    path.write_bytes(b"".join(members))
+    return list(TRAVERSAL_URLS)

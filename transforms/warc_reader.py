@@ -24,6 +24,7 @@ line in an uncompressed file).
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import io
 import logging
 import re
@@ -131,13 +132,15 @@ def is_transient(exc: BaseException) -> bool:
         return code is None or (isinstance(code, int) and (code >= 500 or code in (408, 429)))
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
         return False
-    return isinstance(exc, (OSError, EOFError, urllib.error.URLError, TimeoutError))
+    return isinstance(
+        exc, (OSError, EOFError, urllib.error.URLError, TimeoutError, http.client.HTTPException)
+    )
 
 
 def retry_transient(
     fn: Callable[[], T], what: str, budget_s: float = DEFAULT_IO_RETRY_SECONDS
 ) -> T:
-    """Call fn(); on a transient failure wait (0.5 s, doubling, at most 8 s) and call again
+    """Call fn(); on a transient failure wait (0.5 s, doubling, at most 4 s) and call again
     until it succeeds or `budget_s` has passed. Permanent failures are raised at once."""
     deadline = time.monotonic() + budget_s
     delay = 0.5
@@ -150,7 +153,7 @@ def retry_transient(
             first_line = (str(exc).splitlines() or [""])[0][:200]
             log.warning("retrying %s in %.1fs: %s: %s", what, delay, type(exc).__name__, first_line)
             time.sleep(delay)
-            delay = min(delay * 2, 8.0)
+            delay = min(delay * 2, 4.0)
 
 
 # --- opening inputs ------------------------------------------------------------------------
@@ -178,6 +181,7 @@ class ResumableStream(io.RawIOBase):
         self._budget_s = budget_s
         self._is_http = path.startswith(("http://", "https://"))
         self._pos = 0
+        self._size: int | None = None  # from the HTTP headers: tells a cut connection from EOF
         self._stream: IO[bytes] | None = None
         self._stream = retry_transient(lambda: self._open_at(0), f"open {path}", budget_s)
 
@@ -190,6 +194,12 @@ class ResumableStream(io.RawIOBase):
         headers = {"Range": f"bytes={pos}-"} if pos else {}
         request = urllib.request.Request(self._path, headers=headers)
         stream = urllib.request.urlopen(request, timeout=60)  # noqa: S310
+        length = stream.headers.get("Content-Length")
+        total = (stream.headers.get("Content-Range") or "").rpartition("/")[2]
+        if total.isdigit():
+            self._size = int(total)
+        elif length and length.isdigit() and getattr(stream, "status", 200) == 200:
+            self._size = int(length)
         if pos and getattr(stream, "status", 200) != 206:  # Range ignored: skip ahead
             remaining = pos
             while remaining > 0:
@@ -231,10 +241,16 @@ class ResumableStream(io.RawIOBase):
             if self._stream is None:
                 self._stream = self._open_at(self._pos)
             try:
-                return self._stream.read(size)
+                data = self._stream.read(size)
             except Exception:
                 self._close_stream()
                 raise
+            if not data and size and self._size is not None and self._pos < self._size:
+                # http.client returns b"" when a connection drops before Content-Length:
+                # that is a cut, not the end of the file.
+                self._close_stream()
+                raise http.client.IncompleteRead(b"", self._size - self._pos)
+            return data
 
         data = retry_transient(attempt, f"read {self._path} at {self._pos}", self._budget_s)
         self._pos += len(data)

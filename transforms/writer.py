@@ -36,7 +36,7 @@ from apache_beam.io.filesystems import FileSystems
 from schemas.corpus import CORPUS_SCHEMA
 from schemas.ledger import LEDGER_SCHEMA
 from transforms.document import KEPT, WarcDoc
-from transforms.warc_reader import FileSummary
+from transforms.warc_reader import FileSummary, is_transient, retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +202,12 @@ def table_bytes(table: pa.Table, compression: str = "zstd") -> bytes:
 
 
 def write_bytes(path: str, data: bytes) -> None:
-    with FileSystems.create(path) as handle:
-        handle.write(data)
+    def write() -> None:
+        with FileSystems.create(path) as handle:
+            handle.write(data)
+
+    # Object stores refuse requests for a while now and then; every write here is idempotent.
+    retry_transient(write, f"write {path}")
 
 
 def write_shard(
@@ -445,10 +449,29 @@ class FinalizeOutputFn(beam.DoFn):
 
 def _existing(prefix: str) -> list[str]:
     try:
-        result = FileSystems.match([join(prefix, "*")])[0]
+        result = retry_transient(lambda: FileSystems.match([join(prefix, "*")])[0], "list")
         return [m.path for m in result.metadata_list]
     except Exception:  # noqa: BLE001 - nothing there yet
         return []
+
+
+def _rename_all(sources: list[str], targets: list[str]) -> None:
+    """One batch rename; after a transient failure, retry the pairs not yet moved (on object
+    stores a rename is copy + delete, and part of the batch may have gone through)."""
+    try:
+        FileSystems.rename(sources, targets)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+
+        def rename_pending() -> None:
+            pending = [
+                (s, t) for s, t in zip(sources, targets, strict=True) if FileSystems.exists(s)
+            ]
+            if pending:
+                FileSystems.rename([s for s, _ in pending], [t for _, t in pending])
+
+        retry_transient(rename_pending, "rename shards")
 
 
 def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
@@ -458,7 +481,7 @@ def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
         for path in _existing(join(spec.output, kind)):
             name = path.rstrip("/").rsplit("/", 1)[-1]
             if (kind, name) not in keep:
-                FileSystems.delete([path])
+                retry_transient(lambda p=path: FileSystems.delete([p]), f"delete {path}")
     sources, targets = [], []
     for kind, name in sorted(keep):
         sources.append(join(spec.temp_root, kind, name))
@@ -468,7 +491,7 @@ def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
             for kind in {k for k, _ in keep}:
                 if not FileSystems.exists(join(spec.output, kind)):
                     FileSystems.mkdirs(join(spec.output, kind))
-        FileSystems.rename(sources, targets)
+        _rename_all(sources, targets)
     try:
         FileSystems.delete([spec.temp_root])
     except Exception:  # noqa: BLE001 - object stores have no empty directories to delete

@@ -1,0 +1,357 @@
+"""Storage faults: an object store that goes away for a while, a connection that drops mid-file,
+and a bucket or credentials that are wrong from the start.
+
+The S3 tests run against the SeaweedFS server of `tests/s3_fixture.py`: the run is a real
+`ccprov run` (in-process) with s3:// input and output, and the server is killed and restarted
+while the run writes its shards. `s3_outage_run` is shared with `test_security.py`, which
+greps that run's output and logs for the credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.cli import main as ccprov_main
+from pipeline.sample import SAMPLE_WARC
+from tests.corrupt_warcs import build_corrupt_warcs
+from transforms.warc_reader import read_warc_file
+
+OUTAGE_SECONDS = 3.0
+
+
+@contextlib.contextmanager
+def captured_output(level: int = logging.INFO):
+    """Collect every log record (INFO and up, from any logger) and all stdout/stderr text."""
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    handler = Collect(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(level)
+    out, err = io.StringIO(), io.StringIO()
+    text: dict[str, str] = {}
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield text
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        text.update(logs="\n".join(records), stdout=out.getvalue(), stderr=err.getvalue())
+
+
+@contextlib.contextmanager
+def beam_filesystems_restored():
+    """The CLI sets Beam's process-wide FileSystems options; put the previous ones back."""
+    previous = FileSystems._pipeline_options
+    try:
+        yield
+    finally:
+        FileSystems.set_options(previous)
+
+
+@dataclasses.dataclass
+class S3Run:
+    bucket: str
+    output: str  # s3://bucket/out
+    inputs: list[str]
+    local_inputs: list[Path]
+    exit_code: int
+    output_text: dict  # logs, stdout, stderr of the run
+    outage: dict  # stopped_at, restarted_at, finished_at (monotonic seconds)
+    server: object
+
+    def objects(self) -> dict[str, bytes]:
+        """Every object under the output prefix: key -> bytes."""
+        client = self.server.client()
+        listed = client.list_objects_v2(Bucket=self.bucket, Prefix="out/")
+        return {
+            item["Key"]: client.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read()
+            for item in listed.get("Contents", [])
+        }
+
+
+_SHARED: dict[str, S3Run] = {}
+
+
+@pytest.fixture(scope="session")
+def s3_outage_run(s3_server, tmp_path_factory) -> S3Run:
+    return shared_s3_outage_run(s3_server, tmp_path_factory)
+
+
+def shared_s3_outage_run(s3_server, tmp_path_factory) -> S3Run:
+    """Run once per session, also for test_security.py (a fixture imported into another
+    module would run again)."""
+    if "run" not in _SHARED:
+        _SHARED["run"] = _s3_outage_run(s3_server, tmp_path_factory)
+    return _SHARED["run"]
+
+
+def _s3_outage_run(s3_server, tmp_path_factory) -> S3Run:
+    """`ccprov run` from s3:// to s3://; the server is down for a few seconds while the run
+    writes its first shards, then comes back. Logs and output are captured (test_security)."""
+    local = tmp_path_factory.mktemp("s3_inputs")
+    fixtures = {f.name: f for f in build_corrupt_warcs(local)}
+    local_inputs = [
+        Path(SAMPLE_WARC),
+        fixtures["plain.warc"].path,
+        fixtures["truncated_member.warc.gz"].path,
+    ]
+    bucket = s3_server.create_bucket()
+    client = s3_server.client()
+    inputs = []
+    for path in local_inputs:
+        client.put_object(Bucket=bucket, Key=f"in/{path.name}", Body=path.read_bytes())
+        inputs.append(f"s3://{bucket}/in/{path.name}")
+
+    outage: dict = {}
+
+    def take_server_away() -> None:
+        watcher = s3_server.client(retries={"max_attempts": 1})
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and "finished_at" not in outage:
+            try:
+                listed = watcher.list_objects_v2(Bucket=bucket, Prefix="out/_temporary/")
+            except Exception:  # noqa: BLE001 - keep watching
+                listed = {}
+            if listed.get("KeyCount"):
+                s3_server.stop()
+                outage["stopped_at"] = time.monotonic()
+                time.sleep(OUTAGE_SECONDS)
+                s3_server.start()
+                outage["restarted_at"] = time.monotonic()
+                return
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=take_server_away, daemon=True)
+    args = ["run", "--output", f"s3://{bucket}/out", "--languages", "all", *s3_server.beam_args()]
+    for uri in inputs:
+        args += ["--input", uri]
+    # botocore's own retries (5 attempts, random back-off) would hide ours; keep them short.
+    previous_attempts = os.environ.get("AWS_MAX_ATTEMPTS")
+    os.environ["AWS_MAX_ATTEMPTS"] = "2"
+    try:
+        with beam_filesystems_restored(), captured_output() as output_text:
+            watcher.start()
+            exit_code = ccprov_main(args)
+    finally:
+        if previous_attempts is None:
+            os.environ.pop("AWS_MAX_ATTEMPTS", None)
+        else:
+            os.environ["AWS_MAX_ATTEMPTS"] = previous_attempts
+        outage["finished_at"] = time.monotonic()
+        watcher.join(timeout=120)
+        if not s3_server.running:  # never leave the session's server down
+            s3_server.start()
+    return S3Run(
+        bucket,
+        f"s3://{bucket}/out",
+        inputs,
+        local_inputs,
+        exit_code,
+        output_text,
+        outage,
+        s3_server,
+    )
+
+
+def run_cli(capsys, *args: str) -> tuple[int, list[str]]:
+    """ccprov in-process; returns the exit code and the non-empty stderr lines."""
+    with beam_filesystems_restored():
+        code = ccprov_main(list(args))
+    err = capsys.readouterr().err
+    return code, [ln for ln in err.splitlines() if ln.strip()]
+
+
+@pytest.mark.s3
+def test_s3_outage_during_a_run_is_survived_and_output_is_complete(s3_outage_run):
+    run = s3_outage_run
+    assert run.exit_code == 0, run.output_text["logs"][-3000:]
+    # The server really was away while the run was writing, and the writes were retried.
+    assert run.outage["stopped_at"] < run.outage["restarted_at"] < run.outage["finished_at"]
+    assert "retrying write s3://" in run.output_text["logs"]
+
+    objects = run.objects()
+    assert "out/_SUCCESS" in objects and "out/manifest.json" in objects
+    assert not [k for k in objects if k.startswith("out/_temporary/")]
+    manifest = json.loads(objects["out/manifest.json"])
+    listed = [s for shards in manifest["files"].values() for s in shards]
+    assert listed
+    for shard in listed:  # every shard the manifest names is there, byte for byte
+        data = objects[f"out/{shard['path']}"]
+        assert hashlib.sha256(data).hexdigest() == shard["sha256"] and len(data) == shard["bytes"]
+    shard_keys = {k for k in objects if k.endswith(".parquet")}
+    assert shard_keys == {f"out/{s['path']}" for s in listed}
+
+    # Nothing lost: the ledger has a row per response of every input, as read locally.
+    fs = run.server.pyarrow_filesystem()
+    ledger = pq.read_table(f"{run.bucket}/out/provenance", filesystem=fs).to_pylist()
+    rows_per_file: dict[str, int] = {}
+    for row in ledger:
+        rows_per_file[row["warc_path"]] = rows_per_file.get(row["warc_path"], 0) + 1
+    for uri, local in zip(run.inputs, run.local_inputs, strict=True):
+        docs, _ = read_warc_file(str(local), 0)
+        assert rows_per_file.get(uri) == len(docs), uri
+    counts = manifest["counts"]
+    assert counts["ledger_rows"] == len(ledger) == counts["responses"]
+    assert counts["kept"] + counts["dropped"] + counts["errors"] == counts["responses"]
+
+
+@pytest.mark.s3
+def test_missing_bucket_fails_fast_with_one_line(s3_server, capsys):
+    started = time.monotonic()
+    code, lines = run_cli(
+        capsys, "run", "--output", "s3://no-such-bucket-ccprov/out", *s3_server.beam_args()
+    )
+    assert code == 2 and len(lines) == 1, lines
+    assert (
+        lines[0].startswith("ccprov: error:") and "no-such-bucket-ccprov does not exist" in lines[0]
+    )
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.s3
+def test_wrong_credentials_fail_fast_with_one_line(s3_server, capsys):
+    bucket = s3_server.create_bucket()
+    wrong = "not-the-right-secret-0123456789"
+    args = [a for a in s3_server.beam_args() if not a.startswith("--s3_secret_access_key")]
+    code, lines = run_cli(
+        capsys,
+        "run",
+        "--input",
+        f"s3://{bucket}/in/x.warc.gz",
+        "--output",
+        f"s3://{bucket}/out",
+        *args,
+        f"--s3_secret_access_key={wrong}",
+    )
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("ccprov: error:") and "refused access" in lines[0]
+    assert wrong not in lines[0]
+
+
+@pytest.mark.s3
+def test_unreachable_endpoint_fails_fast_with_one_line(capsys):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, lines = run_cli(
+        capsys,
+        "run",
+        "--output",
+        "s3://some-bucket/out",
+        f"--s3_endpoint_url=http://127.0.0.1:{port}",
+        "--s3_access_key_id=x",
+        "--s3_secret_access_key=y",
+        "--s3_region_name=us-east-1",
+    )
+    assert code == 2 and len(lines) == 1, lines
+    assert "cannot reach S3" in lines[0]
+
+
+# --- http(s) inputs: dropped connections and refusals ----------------------------------------------
+class _FlakyWarcServer(ThreadingHTTPServer):
+    """Serves one file with Range support; the first requests fail in the ways networks do."""
+
+    daemon_threads = True
+
+    def __init__(self, data: bytes, faults: list[str]):
+        super().__init__(("127.0.0.1", 0), _FlakyHandler)
+        self.data = data
+        self.faults = list(faults)  # consumed one per request: "503", "cut"
+        self.requests: list[str | None] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/input.warc.gz"
+
+
+class _FlakyHandler(BaseHTTPRequestHandler):
+    server: _FlakyWarcServer
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        server = self.server
+        if self.path != "/input.warc.gz":
+            self.send_error(404)
+            return
+        byte_range = self.headers.get("Range")
+        server.requests.append(byte_range)
+        start = int(byte_range.split("=")[1].split("-")[0]) if byte_range else 0
+        body = server.data[start:]
+        fault = server.faults.pop(0) if server.faults else None
+        if fault == "503":
+            self.send_error(503)
+            return
+        self.send_response(206 if byte_range else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if fault == "cut":  # the connection drops a third of the way in
+            self.wfile.write(body[: len(body) // 3])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def flaky_http():
+    servers = []
+
+    def serve(data: bytes, faults: list[str]) -> _FlakyWarcServer:
+        server = _FlakyWarcServer(data, faults)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_http_input_resumes_after_refusals_and_dropped_connections(flaky_http):
+    data = Path(SAMPLE_WARC).read_bytes()
+    server = flaky_http(data, ["503", "cut", "cut"])
+    docs, summary = read_warc_file(server.url, 0)
+    local_docs, local_summary = read_warc_file(str(SAMPLE_WARC), 0)
+
+    assert summary.errors == []
+    assert summary.records_by_type == local_summary.records_by_type
+    assert [(d.warc_offset, d.warc_length, d.decision, d.drop_reason) for d in docs] == [
+        (d.warc_offset, d.warc_length, d.decision, d.drop_reason) for d in local_docs
+    ]
+    # The reader went on from where each connection dropped, not from the start.
+    resumed = [r for r in server.requests if r]
+    assert len(resumed) == 2 and all(int(r[6:-1]) > 0 for r in resumed)
+
+
+def test_missing_http_input_is_reported_without_retries(flaky_http):
+    server = flaky_http(b"", [])
+    started = time.monotonic()
+    docs, summary = read_warc_file(server.url.replace("input", "missing"), 0)
+    assert docs == [] and [e["kind"] for e in summary.errors] == ["unreadable_file"]
+    assert "404" in summary.errors[0]["message"]
+    assert time.monotonic() - started < 5
