@@ -1,0 +1,96 @@
+"""Bad arguments end before any work: one line on stderr, exit code 2, no traceback.
+
+Complements `tests/test_cli.py` (which runs the CLI as a subprocess) with the cases it does not
+cover; these run in-process, as each one stops before the pipeline is built.
+"""
+
+from __future__ import annotations
+
+import pytest
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.cli import main as ccprov_main
+from pipeline.sample import SAMPLE_WARC
+
+
+@pytest.fixture
+def ccprov(capsys):
+    previous = FileSystems._pipeline_options
+
+    def run(*args: str) -> tuple[int, list[str]]:
+        code = ccprov_main(list(args))
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return code, [ln for ln in captured.err.splitlines() if ln.strip()]
+
+    yield run
+    FileSystems.set_options(previous)
+
+
+def _assert_usage_error(result: tuple[int, list[str]], *fragments: str) -> None:
+    code, lines = result
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("ccprov: error:"), lines
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    "content,fragment",
+    [
+        ("[gopher_quality\nmin_doc_words = 50\n", ""),  # not TOML
+        ("[gopher_quality]\nno_such_rule = 3\n", "no_such_rule"),
+        ("[no_such_section]\nx = 1\n", "no_such_section"),
+        ("[gopher_quality]\nmin_doc_words = 'many'\n", "min_doc_words"),
+    ],
+    ids=["syntax", "unknown-key", "unknown-section", "wrong-type"],
+)
+def test_invalid_filter_config(ccprov, tmp_path, content, fragment):
+    config = tmp_path / "filters.toml"
+    config.write_text(content)
+    result = ccprov("run", "--output", str(tmp_path / "out"), "--filters-config", str(config))
+    _assert_usage_error(result, fragment)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_filter_config(ccprov, tmp_path):
+    result = ccprov(
+        "run", "--output", str(tmp_path / "out"), "--filters-config", str(tmp_path / "nope.toml")
+    )
+    _assert_usage_error(result, "nope.toml")
+
+
+def test_input_inside_output_folder(ccprov, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.warc.gz").write_bytes(SAMPLE_WARC.read_bytes())
+    result = ccprov("run", "--input", str(out / "old.warc.gz"), "--output", str(out))
+    _assert_usage_error(result, "inside the output folder")
+
+
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["--max-html-bytes", "0"], "must be a positive integer"),
+        (["--max-html-bytes", "lots"], "invalid"),
+        (["--extract-timeout", "-1"], "must be >= 0"),
+        (["--input", "/nonexistent/dir/*.warc.gz"], "no input matches"),
+        (["--input", "CC-MAIN-2024-99x"], "unknown crawl id format"),
+    ],
+)
+def test_bad_values(ccprov, tmp_path, args, fragment):
+    _assert_usage_error(ccprov("run", "--output", str(tmp_path / "out"), *args), fragment)
+
+
+def test_input_that_is_neither_warc_nor_listing(ccprov, tmp_path):
+    blob = tmp_path / "photo.bin"
+    blob.write_bytes(bytes(range(256)) * 40)
+    result = ccprov("run", "--input", str(blob), "--output", str(tmp_path / "out"))
+    _assert_usage_error(result, "neither a WARC file nor a listing")
+
+
+def test_empty_listing(ccprov, tmp_path):
+    listing = tmp_path / "warc.paths"
+    listing.write_text("# nothing here\n\n")
+    result = ccprov("run", "--input", str(listing), "--output", str(tmp_path / "out"))
+    _assert_usage_error(result, "no input files")
