@@ -215,7 +215,7 @@ def utf16_without_bom(body: bytes) -> str | None:
     every byte pair; None otherwise."""
     head = body[: _SAMPLE_BYTES & ~1]
     pairs = len(head) // 2
-    if pairs < 8:
+    if pairs < 8 or head.count(0) < 0.4 * pairs:
         return None
     even_nuls, odd_nuls = head[0::2].count(0), head[1::2].count(0)
     if odd_nuls >= 0.4 * pairs and even_nuls <= 0.02 * pairs:

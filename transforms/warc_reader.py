@@ -24,6 +24,7 @@ line in an uncompressed file).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import http.client
 import io
 import logging
@@ -273,9 +274,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_MEMBER_RE = re.compile(b"\x1f\x8b\x08")
 # A record header line as WARC 0.17/0.18/1.0/1.1 write it.
 _WARC_LINE_RE = re.compile(rb"WARC/[01]\.\d{1,2}\r?\n")
-_WARC_LINE_END_RE = re.compile(rb"WARC/[01]\.\d{1,2}\r?\n$")
+_HEADER_END_RE = re.compile(rb"\n\r?\n")
 _BLANK = b" \t\r\n\x00"
-_MAX_LINE = 64 * 1024
 _MAX_HEADER_BYTES = 1024 * 1024
 # How far into a file a first record must start before the file counts as not WARC at all.
 _MAX_LEADING_GARBAGE = 1024 * 1024
@@ -302,11 +302,14 @@ class RawRecord:
     detail: str | None = None
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
+        return self._by_name.get(name.lower())
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, str]:
+        by_name: dict[str, str] = {}
         for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+            by_name.setdefault(key.lower(), value)
+        return by_name
 
     @property
     def rec_type(self) -> str:
@@ -380,17 +383,6 @@ class _ByteSource:
         self._pos += len(data)
         return data
 
-    def readline(self, limit: int = _MAX_LINE) -> bytes:
-        while True:
-            i = self._pos - self._start
-            end = self._buf.find(b"\n", i, i + limit)
-            if end >= 0:
-                return self.read(end - i + 1)
-            available = len(self._buf) - i
-            if self._eof or available >= limit:
-                return self.read(min(available, limit))
-            self._fill(available + _IN_CHUNK)
-
     def skip(self, count: int) -> int:
         """Move past up to `count` bytes without keeping them; returns how many."""
         done = 0
@@ -407,7 +399,7 @@ class _ByteSource:
     def skip_blank(self) -> None:
         """Move past CR/LF/space/NUL padding between records."""
         while True:
-            head = self.peek(_IN_CHUNK)
+            head = self.peek(64)
             stripped = head.lstrip(_BLANK)
             self._pos += len(head) - len(stripped)
             if stripped or not head:
@@ -467,6 +459,7 @@ class _GzipMember:
         self._src = source
         self._z = zlib.decompressobj(31)
         self._pending = b""  # compressed bytes zlib has not consumed yet
+        self._reads = 0
         self._out = bytearray()
         self._i = 0  # read position in _out
         self.done = False  # the member ended and its CRC matched
@@ -475,7 +468,10 @@ class _GzipMember:
     def _produce(self) -> bool:
         if self.done or self.failure:
             return False
-        data = self._pending or self._src.read(_IN_CHUNK)
+        # Small first read: most members (requests, metadata, many pages) are a few KiB,
+        # and every byte read past the member end is copied back.
+        data = self._pending or self._src.read(_IN_CHUNK if self._reads else _IN_CHUNK // 8)
+        self._reads += 1
         if not data:
             self.failure = ("truncated", "the file ends inside a gzip member")
             return False
@@ -525,17 +521,6 @@ class _GzipMember:
         self._i += len(data)
         return data
 
-    def readline(self, limit: int = _MAX_LINE) -> bytes:
-        while True:
-            end = self._out.find(b"\n", self._i, self._i + limit)
-            if end >= 0:
-                return self.read(end - self._i + 1)
-            available = self._available()
-            if available >= limit:
-                return self.read(limit)
-            if not self._produce() and self._available() == available:
-                return self.read(available)
-
     def skip(self, count: int) -> int:
         done = 0
         while done < count:
@@ -581,47 +566,50 @@ class _Header:
     size: int
 
 
+def _take_header(reader) -> bytes:
+    """The bytes up to and including the blank line ending a header (all that could be
+    read, if no blank line comes within _MAX_HEADER_BYTES)."""
+    size = 4096
+    while True:
+        head = reader.peek(size)
+        end = _HEADER_END_RE.search(head)
+        if end:
+            return reader.read(end.end())
+        if len(head) < size or size >= _MAX_HEADER_BYTES:
+            return reader.read(len(head))
+        size = min(size * 8, _MAX_HEADER_BYTES)
+
+
 def _read_header(reader) -> _Header | str:
     """Parse a WARC header from `reader`; a string says why no complete header was there."""
-    first = reader.readline(_MAX_LINE)
-    if not first.startswith(b"WARC/"):
+    if reader.peek(5) != b"WARC/":
         return "no WARC/ version line"
-    size = len(first)
-    lines: list[bytes] = []
-    while True:
-        line = reader.readline(_MAX_LINE)
-        size += len(line)
-        if not line.endswith(b"\n"):
-            return "header ends early" if len(line) < _MAX_LINE else "header line too long"
-        if line in (b"\r\n", b"\n"):
-            break
-        if size > _MAX_HEADER_BYTES:
-            return "header too long"
-        if _WARC_LINE_END_RE.search(line):  # a cut-off header runs into the next record's
-            return "header interrupted by the next record"
-        lines.append(line)
+    raw = _take_header(reader)
+    if not _HEADER_END_RE.search(raw, len(raw) - 4):
+        return "header ends early" if len(raw) < _MAX_HEADER_BYTES else "header too long"
+    first_end = raw.index(b"\n") + 1
+    if _WARC_LINE_RE.search(raw, first_end):  # a cut-off header runs into the next record's
+        return "header interrupted by the next record"
     headers: list[tuple[str, str]] = []
-    for raw in lines:
-        text = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if text[:1] in (" ", "\t") and headers:  # folded continuation line
+    content_length = None
+    for text in raw[first_end:].decode("utf-8", "replace").split("\n"):
+        text = text.rstrip("\r")
+        if not text:
+            continue
+        if text[0] in " \t" and headers:  # folded continuation line
             name, value = headers[-1]
             headers[-1] = (name, value + " " + text.strip())
             continue
         name, sep, value = text.partition(":")
         if sep:
             headers.append((name.strip(), value.strip()))
-    content_length = None
     for name, value in headers:
         if name.lower() == "content-length":
-            try:
-                content_length = int(value)
-            except ValueError:
-                content_length = None
-            if content_length is not None and content_length < 0:
-                content_length = None
+            value = value.strip()
+            content_length = int(value) if value.isdigit() else None
             break
-    version = first.decode("ascii", "replace").strip()
-    return _Header(version, headers, content_length, size)
+    version = raw[:first_end].decode("ascii", "replace").strip()
+    return _Header(version, headers, content_length, len(raw))
 
 
 def _start_record(offset: int, header: _Header, member_index: int = 0) -> RawRecord:
