@@ -24,6 +24,7 @@ import json
 import random
 import re
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -39,7 +40,7 @@ SPLIT_SHARES = {"train": 0.70, "valid": 0.15, "test": 0.15}
 MIN_WORDS, MAX_WORDS = 70, 260
 MIN_CJK_CHARS, MAX_CJK_CHARS = 150, 600
 # Per-source caps keep one big manual from dominating the human side.
-DEFAULT_CAP = 24
+DEFAULT_CAP = 26
 
 # Where each human source came from; `date` is the newest date of the text itself.
 DEB_SOURCES = {
@@ -62,7 +63,20 @@ DEB_SOURCES = {
         "2022-09",
     ),
     "jargon": ("The Jargon File 4.4.7", "public domain", "2003-12"),
+    "debian-history": (
+        "A Brief History of Debian 2.28 (en/fr/es/ja pages), release dedications, Debian Manifesto",
+        "GPL-2+ (Debian documentation)",
+        "2021-10",
+    ),
+    "system-readmes": (
+        "README files of the Debian packages installed on the build machine",
+        "each package's own",
+        "2022-11",
+    ),
 }
+# The German history pages were re-translated in February 2023: left out on purpose.
+HISTORY_LANGS = ("en", "fr", "es", "ja")
+CHATGPT_RELEASE_TS = 1669766400  # 2022-11-30T00:00:00Z
 WARC_SOURCES = {
     "iana.warc.gz": (
         "www.iana.org crawl (Internet Archive), 2014-01",
@@ -281,10 +295,75 @@ def extract_debs(root: Path) -> list[dict]:
                 chunk_paragraphs(reflow(text), lang),
             )
 
+    history = root / "usr/share/doc/debian-history"
+    for lang in HISTORY_LANGS:
+        for page in sorted((history / "docs").glob(f"*.{lang}.html")):
+            text = html_text(page.read_text("utf-8", errors="replace"))
+            add(
+                "debian-history",
+                lang,
+                "history",
+                f"history-{page.name}",
+                chunk_paragraphs(text.split("\n"), lang),
+            )
+    for path in sorted((history / "dedication").glob("dedication-*.txt")):
+        lang = path.stem.split(".")[-1] if path.stem.count(".") == 2 else "en"
+        if lang in ("en", "de", "fr", "es", "ja"):
+            text = path.read_text("utf-8", errors="replace")
+            add(
+                "debian-history",
+                lang,
+                "history",
+                f"dedication-{path.name}",
+                chunk_paragraphs(reflow(text), lang),
+            )
+    manifesto = history / "debian-manifesto.gz"
+    if manifesto.exists():
+        text = gzip.open(manifesto, "rt", encoding="utf-8", errors="replace").read()
+        add("debian-history", "en", "essay", "manifesto", chunk_paragraphs(reflow(text), "en"))
+
     jargon = root / "usr/share/doc/jargon-text/jargon.txt.gz"
     if jargon.exists():
         text = gzip.open(jargon, "rt", encoding="utf-8", errors="replace").read()
         add("jargon", "en", "glossary", "jargon", chunk_paragraphs(reflow(text), "en"))
+    return rows
+
+
+def extract_system_readmes(doc_root: Path) -> list[dict]:
+    """README files of installed Debian packages whose mtime (kept from the .deb) is before
+    ChatGPT's release: many authors, mostly technical prose, dated by the file itself."""
+    rows = []
+    title, licence, _ = DEB_SOURCES["system-readmes"]
+    for path in sorted(doc_root.glob("*/README*")):
+        if (
+            not path.is_file()
+            or path.stat().st_mtime >= CHATGPT_RELEASE_TS
+            or "Debian" in path.name
+        ):
+            continue
+        try:
+            raw = (
+                gzip.open(path, "rt", encoding="utf-8").read()
+                if path.suffix == ".gz"
+                else path.read_text("utf-8")
+            )
+        except (OSError, UnicodeDecodeError):
+            continue
+        for idx, chunk in enumerate(chunk_paragraphs(reflow(raw), "en")):
+            rows.append(
+                {
+                    "text": chunk,
+                    "label": "human",
+                    "lang": "en",
+                    "genre": "docs",
+                    "source": "deb:system-readmes",
+                    "source_title": title,
+                    "license": licence,
+                    "text_date": time.strftime("%Y-%m", time.gmtime(path.stat().st_mtime)),
+                    "url": f"file://{path}",
+                    "group": f"readme-{path.parent.name}/{idx // 5}",
+                }
+            )
     return rows
 
 
@@ -399,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
         "--debs", type=Path, required=True, help="folder with the .debs unpacked by dpkg-deb -x"
     )
     p_h.add_argument("--warcs", type=Path, default=REPO.parent / "shared" / "warcs")
+    p_h.add_argument(
+        "--system-docs",
+        type=Path,
+        default=None,
+        help="e.g. /usr/share/doc (READMEs dated < 2022-11-30)",
+    )
     sub.add_parser("split", help="write train/ valid/ test/")
     args = parser.parse_args(argv)
     rng = random.Random(SEED)
@@ -409,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(rows)} machine-written documents -> {AI_FILE.relative_to(REPO)}")
     elif args.step == "human":
         rows = extract_debs(args.debs) + extract_warcs(args.warcs)
+        if args.system_docs:
+            rows += extract_system_readmes(args.system_docs)
         rows = cap_per_source(language_ok(dedupe(rows)), rng)
         write_jsonl_gz(HUMAN_FILE, rows)
         print(f"{len(rows)} human chunks -> {HUMAN_FILE.relative_to(REPO)}")

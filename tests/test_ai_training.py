@@ -63,6 +63,9 @@ def test_metrics_and_confusion_matrix():
     assert m["f1"] == pytest.approx(2 / 3)
     t = best_f1_threshold(labels, scores)
     assert classification_metrics(labels, scores, t)["f1"] >= m["f1"]
+    strict = best_f1_threshold(labels, scores, max_fpr=0.0)  # may flag no human example
+    assert classification_metrics(labels, scores, strict)["confusion"]["fp"] == 0
+    assert strict >= 0.7
 
 
 # ---------------------------------------------------------------- data loading

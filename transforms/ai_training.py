@@ -20,7 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from transforms.ai_detect import AI_LABEL, HUMAN_LABEL, AiScorer, model_version, normalize_text
+from transforms.ai_detect import (
+    AI_LABEL,
+    HUMAN_LABEL,
+    MAX_SCORED_CHARS,
+    AiScorer,
+    model_version,
+    normalize_text,
+)
 
 SEED = 20221130
 VALID_SHARE = 0.15
@@ -37,6 +44,8 @@ DEFAULT_GRID = {
 # `bucket` stays at fastText's default (2M): with fasttext-numpy2 0.10, any other value made
 # training non-deterministic (and sometimes diverge) for the same seed and thread=1.
 FIXED_PARAMS = {"loss": "softmax", "minCount": 2, "thread": 1, "verbose": 0}
+# The shipped threshold flags at most this share of the human validation documents.
+MAX_FALSE_POSITIVE_RATE = 0.05
 QUANTIZE_PARAMS = {"qnorm": True, "retrain": True, "cutoff": 50_000, "dsub": 2}
 
 
@@ -173,14 +182,26 @@ def classification_metrics(
     }
 
 
-def best_f1_threshold(labels: Sequence[int], scores: Sequence[float]) -> float:
-    """The threshold (midway between neighbouring scores) with the highest F1."""
+def best_f1_threshold(
+    labels: Sequence[int], scores: Sequence[float], max_fpr: float | None = None
+) -> float:
+    """The threshold (midway between neighbouring scores) with the highest F1.
+
+    With `max_fpr`, only thresholds that flag at most that share of the human examples are
+    considered (a drop policy should rarely remove human text); if none does, plain best F1.
+    """
     unique = np.unique(np.asarray(scores, dtype=np.float64))
     candidates = [0.5] + [float((a + b) / 2) for a, b in zip(unique[:-1], unique[1:], strict=True)]
-    best = max(
-        candidates,
-        key=lambda t: (round(classification_metrics(labels, scores, t)["f1"], 9), -abs(t - 0.5)),
-    )
+    metrics = {t: classification_metrics(labels, scores, t) for t in candidates}
+    if max_fpr is not None:
+        n_human = sum(1 for y in labels if not y)
+
+        def fpr(t: float) -> float:
+            return metrics[t]["confusion"]["fp"] / n_human if n_human else 0.0
+
+        allowed = [t for t in candidates if fpr(t) <= max_fpr]
+        candidates = allowed or candidates
+    best = max(candidates, key=lambda t: (round(metrics[t]["f1"], 9), -abs(t - 0.5)))
     return round(best, 4)
 
 
@@ -253,11 +274,14 @@ def train_detector(
         model.save_model(str(out))
     scorer = AiScorer(model, model_version(out))
     valid_scores = scorer.model_scores(valid_texts)
-    threshold = best_f1_threshold(valid_labels, valid_scores)
+    threshold = best_f1_threshold(valid_labels, valid_scores, MAX_FALSE_POSITIVE_RATE)
     card = {
         "version": scorer.version,
         "threshold": threshold,
         "hyperparameters": {**FIXED_PARAMS, **best_params, "seed": seed, "quantized": quantize},
+        # The model only makes sense with the same text view (transforms.ai_detect.normalize_text).
+        "max_scored_chars": MAX_SCORED_CHARS,
+        "threshold_rule": f"best F1 on validation with false-positive rate <= {MAX_FALSE_POSITIVE_RATE}",
         "training_examples": {
             "ai": sum(e.label for e in train),
             "human": sum(1 - e.label for e in train),
