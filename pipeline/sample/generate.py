@@ -39,7 +39,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 WARC_NAME = "sample.warc.gz"
 GROUND_TRUTH_NAME = "ground_truth.json"
 CRAWL = "CC-MAIN-2024-22"
-FIRST_FETCH = dt.datetime(2024, 5, 18, 1, 58, 10, tzinfo=dt.timezone.utc)
+FIRST_FETCH = dt.datetime(2024, 5, 18, 1, 58, 10, tzinfo=dt.UTC)
 WARCINFO_DATE = "2024-05-17T23:31:22Z"
 USER_AGENT = "CCBot/2.0 (https://commoncrawl.org/faq/)"
 
