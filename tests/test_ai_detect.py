@@ -232,7 +232,16 @@ def test_policy_rejects_bad_settings():
         AiPolicyFn("delete", 0.5)
     with pytest.raises(ValueError, match="ai-threshold"):
         AiPolicyFn("drop", 1.5)
-    assert 0.0 < AiPolicyFn("drop")._threshold < 1.0  # default: the shipped model's threshold
+    shipped = json.loads(Path(DEFAULT_MODEL_PATH).with_suffix(".json").read_text())["threshold"]
+    assert AiPolicyFn("drop")._threshold == shipped  # default: the shipped model's threshold
+
+
+def test_policy_default_threshold_follows_the_model(tmp_path):
+    model = tmp_path / "ai_detector-x.ftz"
+    model.write_bytes(b"")
+    model.with_suffix(".json").write_text(json.dumps({"threshold": 0.123}))
+    assert AiPolicyFn("drop", None, str(model))._threshold == 0.123
+    assert AiPolicyFn("drop", 0.9, str(model))._threshold == 0.9
 
 
 # ---------------------------------------------------------------- Beam
@@ -381,19 +390,19 @@ def test_ledger_stats_histogram_and_counts():
         {"drop_reason": "not_html"},  # never scored
     ]
     stats = ledger_stats(ledger_table(rows))
-    histogram = stats["ai_score_histogram"]
+    histogram = stats["score_histogram"]
     assert list(histogram) == [f"{i / 10:.1f}-{(i + 1) / 10:.1f}" for i in range(10)]
     assert histogram["0.0-0.1"] == 2 and histogram["0.1-0.2"] == 1
     assert histogram["0.5-0.6"] == 1 and histogram["0.9-1.0"] == 2
     assert sum(histogram.values()) == 6
-    assert stats["ai"] == {
+    assert stats["counts"] == {
         "scored": 6,
         "above_threshold": 3,
         "dropped": 1,
         "with_markers": 1,
         "crawl_before_chatgpt": 1,
     }
-    assert stats["ai_model_version"] == {"v-a": 5, "v-b": 1}
+    assert stats["model_version"] == {"v-a": 5, "v-b": 1}
 
 
 def test_ledger_stats_are_additive_over_shards():

@@ -387,14 +387,26 @@ def apply_ai_policy(doc: WarcDoc, policy: str, threshold: float) -> WarcDoc:
 
 
 class AiPolicyFn(beam.DoFn):
-    """`tag-only` (default) records `ai_above_threshold`; `drop` also drops those documents."""
+    """`tag-only` (default) records `ai_above_threshold`; `drop` also drops those documents.
 
-    def __init__(self, policy: str = "tag-only", threshold: float | None = None):
+    Without a threshold, the one tuned for the model (its .json card) is used: pass the same
+    `model_path` as to AiScoreFn when a model other than the shipped one is used.
+    """
+
+    def __init__(
+        self,
+        policy: str = "tag-only",
+        threshold: float | None = None,
+        model_path: str | None = None,
+    ):
         if policy not in POLICIES:
             raise ValueError(
                 f"unknown --ai-policy {policy!r}; expected one of {', '.join(POLICIES)}"
             )
-        threshold = default_threshold() if threshold is None else float(threshold)
+        if threshold is None:  # the tuned threshold of the model in use
+            card = read_model_card(model_path) if model_path else {}
+            threshold = card.get("threshold", default_threshold())
+        threshold = float(threshold)
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"--ai-threshold must be within [0, 1], got {threshold}")
         self._policy = policy
@@ -558,9 +570,10 @@ def _bin_label(i: int) -> str:
 def ledger_stats(table: pa.Table) -> dict:
     """Additive counts for manifest.json from one ledger shard.
 
-    ai_score_histogram: 10 equal bins over [0, 1] (1.0 falls in the last one);
-    ai: scored, above_threshold, dropped (reason ai_generated), with_markers,
-        crawl_before_chatgpt; ai_model_version: documents per model version.
+    The writer stores it under the concern's key, so the manifest reads stats.ai.<name>:
+    score_histogram: 10 equal bins over [0, 1] (1.0 falls in the last one);
+    counts: scored, above_threshold, dropped (reason ai_generated), with_markers,
+        crawl_before_chatgpt; model_version: documents per model version.
     """
     if "ai_score" not in table.column_names:
         return {}
@@ -601,13 +614,13 @@ def ledger_stats(table: pa.Table) -> dict:
         for entry in pc.value_counts(pc.drop_null(table.column("ai_model_version"))).to_pylist():
             versions[entry["values"]] = int(entry["counts"])
     return {
-        "ai": {
+        "counts": {
             "scored": int(scored),
             "above_threshold": count_true("ai_above_threshold"),
             "dropped": count_equal("drop_reason", DROP_REASON),
             "with_markers": with_markers,
             "crawl_before_chatgpt": count_true("crawl_before_chatgpt"),
         },
-        "ai_score_histogram": counts,
-        "ai_model_version": versions,
+        "score_histogram": counts,
+        "model_version": versions,
     }
