@@ -114,26 +114,40 @@ def _read_answer(stream) -> tuple[str, str | None]:
     return _STATUS_NAMES[status], (None if status == NO_TEXT else text)
 
 
-def _vm_size_bytes() -> int:
+def _vm_bytes(field: str = "VmSize") -> int:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
-    raise OSError("no VmSize in /proc/self/status")
+    raise OSError(f"no {field} in /proc/self/status")
 
 
-def _cap_address_space(extra_mb: int) -> None:
-    """RLIMIT_AS = current size + extra_mb (Linux; elsewhere the time limit still holds)."""
+def _cap_address_space(extra_mb: int) -> int | None:
+    """RLIMIT_AS = current size + extra_mb; returns the limit (None where there is none:
+    not Linux; the time limit still holds there)."""
     try:
         import resource
 
-        limit = _vm_size_bytes() + extra_mb * 1024 * 1024
+        limit = _vm_bytes() + extra_mb * 1024 * 1024
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        return limit
     except (ImportError, OSError, ValueError):
-        pass
+        return None
+
+
+def _hit_memory_cap(limit: int | None, extra_mb: int) -> bool:
+    """Did the address space reach the cap? libxml2 reports a failed allocation as its own
+    error (e.g. XPathEvalError), not MemoryError, so the peak size has to tell."""
+    if limit is None:
+        return False
+    try:
+        headroom = limit - _vm_bytes("VmPeak")
+    except OSError:
+        return False
+    return headroom < max(extra_mb * 1024 * 1024 // 10, 2 * 1024 * 1024)
 
 
 def sandbox_main(extractor: str, memory_mb: int = 0) -> None:
@@ -146,8 +160,7 @@ def sandbox_main(extractor: str, memory_mb: int = 0) -> None:
     os.dup2(2, 1)
     inp = sys.stdin.buffer
     extract_text("<html><body><p>warm up</p></body></html>", extractor)
-    if memory_mb > 0:
-        _cap_address_space(memory_mb)
+    limit = _cap_address_space(memory_mb) if memory_mb > 0 else None
     _write_answer(out, OK, "ready")
     while True:
         try:
@@ -162,11 +175,11 @@ def sandbox_main(extractor: str, memory_mb: int = 0) -> None:
                 _write_answer(out, NO_TEXT)
             else:
                 _write_answer(out, OK, text)
-        except MemoryError:
-            html = None
-            _write_answer(out, MEMORY, "extraction exceeded the memory limit")
-            return  # a fresh child for the next page: nothing half-freed stays around
         except Exception as exc:  # noqa: BLE001 - reported to the parent as a reason
+            html = None
+            if isinstance(exc, MemoryError) or _hit_memory_cap(limit, memory_mb):
+                _write_answer(out, MEMORY, f"over the {memory_mb} MB limit: {type(exc).__name__}")
+                return  # a fresh child for the next page: nothing half-freed stays around
             _write_answer(out, ERROR, f"{type(exc).__name__}: {exc}"[:300])
 
 
