@@ -25,10 +25,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.cli import main as ccprov_main
 from pipeline.sample import SAMPLE_WARC
-from tests.corrupt_warcs import build_corrupt_warcs
+from tests.corrupt_warcs import article, build_corrupt_warcs, http_block, warc_record
+from transforms import warc_reader
 from transforms.warc_reader import read_warc_file
 
 OUTAGE_SECONDS = 3.0
@@ -355,3 +357,26 @@ def test_missing_http_input_is_reported_without_retries(flaky_http):
     assert docs == [] and [e["kind"] for e in summary.errors] == ["unreadable_file"]
     assert "404" in summary.errors[0]["message"]
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.s3
+def test_s3_input_goes_back_past_the_look_back_by_seeking(s3_server, monkeypatch):
+    """The same lie as in test_robustness's non-seekable case, read from s3://: the reader
+    seeks back to the block start and loses nothing."""
+    monkeypatch.setattr(warc_reader, "_LOOKBACK", 4096)
+    monkeypatch.setattr(warc_reader, "_SOURCE_CHUNK", 4096)
+    records = [
+        warc_record("response", f"http://e.org/{i}", http_block(article(i))) for i in range(8)
+    ]
+    block = http_block(article(1))
+    records[1] = warc_record(
+        "response", "http://e.org/1", block, content_length=len(block) + 20_000
+    )
+    bucket = s3_server.create_bucket()
+    s3_server.client().put_object(Bucket=bucket, Key="lie.warc", Body=b"".join(records))
+    with beam_filesystems_restored():
+        FileSystems.set_options(PipelineOptions(s3_server.beam_args()))
+        docs, summary = read_warc_file(f"s3://{bucket}/lie.warc", 0)
+    assert [d.url for d in docs] == [f"http://e.org/{i}" for i in range(8)]
+    assert [d.drop_reason for d in docs if d.decision == "error"] == ["content_length_mismatch"]
+    assert summary.errors == []

@@ -233,7 +233,12 @@ class ResumableStream(io.RawIOBase):
         if self._is_http and pos < self._pos:
             raise io.UnsupportedOperation("http inputs cannot go back")
         if pos != self._pos:
-            self._close_stream()
+            try:  # s3:// and gs:// streams seek with a ranged read; http re-opens with Range
+                if self._is_http or self._stream is None:
+                    raise io.UnsupportedOperation
+                self._stream.seek(pos)
+            except Exception:  # noqa: BLE001 - re-opened at pos on the next read
+                self._close_stream()
             self._pos = pos
         return pos
 
