@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import random
 import struct
 import zlib
@@ -135,6 +136,34 @@ def random_bytes(seed: int, size: int, avoid: tuple[bytes, ...] = ()) -> bytes:
         data = bytes(rng.getrandbits(8) for _ in range(size))
         if not any(a in data for a in avoid):
             return data
+
+
+def lying_plain_warc(records: int = 8, liar: int = 1, excess: int = 20_000) -> bytes:
+    """An uncompressed WARC whose record `liar` declares `excess` more bytes than it has."""
+    parts = [
+        warc_record("response", f"http://e.org/{i}", http_block(article(i))) for i in range(records)
+    ]
+    block = http_block(article(liar))
+    parts[liar] = warc_record(
+        "response", f"http://e.org/{liar}", block, content_length=len(block) + excess
+    )
+    return b"".join(parts)
+
+
+class NonSeekableStream(io.RawIOBase):
+    """Bytes behind a stream that cannot go back, like an HTTP response."""
+
+    def __init__(self, data: bytes):
+        super().__init__()
+        self._inner = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self._inner.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 # --- what a reader must report -------------------------------------------------------------------

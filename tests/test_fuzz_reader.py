@@ -15,7 +15,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.corrupt_warcs import article, gz, http_block, warc_record
+from tests.corrupt_warcs import NonSeekableStream, article, gz, http_block, warc_record
 from transforms.document import DROPPED, ERROR, KEPT
 from transforms.warc_reader import (
     FILE_ERROR_KINDS,
@@ -105,21 +105,6 @@ def _mutate(data: bytes, drawn) -> Mutation:
     return Mutation(pos, pos + length, insert)
 
 
-class _NoSeek(io.RawIOBase):
-    """A stream that cannot go back, like an HTTP response."""
-
-    def __init__(self, data: bytes):
-        self._inner = io.BytesIO(data)
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        chunk = self._inner.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-
 def check_accounting(data: bytes, docs, summary: FileSummary) -> None:
     """What must hold for any input bytes."""
     assert summary.responses == len(docs) == summary.records_by_type.get("response", 0)
@@ -163,7 +148,7 @@ def test_mutated_warc_is_read_and_accounted(compress, seekable, data):
         mutated = second.apply(mutated) if second else mutated
 
     summary = FileSummary(warc_path="/fuzz/input.warc", file_index=0)
-    stream = io.BytesIO(mutated) if seekable else io.BufferedReader(_NoSeek(mutated))
+    stream = io.BytesIO(mutated) if seekable else io.BufferedReader(NonSeekableStream(mutated))
     docs = list(iter_warc_docs(stream, summary))
 
     check_accounting(mutated, docs, summary)

@@ -21,12 +21,14 @@ import pytest
 
 from tests.corrupt_warcs import (
     CORRUPT_FIXTURE_NAMES,
+    NonSeekableStream,
     article,
     build_corrupt_warcs,
     build_hostile_names_warc,
     build_hostile_warc,
     gz,
     http_block,
+    lying_plain_warc,
     warc_record,
     write_listing,
 )
@@ -95,29 +97,10 @@ def test_stream_that_cannot_go_back_resumes_where_it_is(monkeypatch):
     lie: the skipped bytes are reported, the records after them are still read."""
     monkeypatch.setattr(warc_reader, "_LOOKBACK", 4096)
     monkeypatch.setattr(warc_reader, "_SOURCE_CHUNK", 4096)
-    records = [
-        warc_record("response", f"http://e.org/{i}", http_block(article(i))) for i in range(8)
-    ]
-    block = http_block(article(1))
-    records[1] = warc_record(
-        "response", "http://e.org/1", block, content_length=len(block) + 20_000
-    )
-    data = b"".join(records)
-
-    class NoSeek(io.RawIOBase):
-        def __init__(self):
-            self._inner = io.BytesIO(data)
-
-        def readable(self):
-            return True
-
-        def readinto(self, buffer):
-            chunk = self._inner.read(len(buffer))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
+    stream = io.BufferedReader(NonSeekableStream(lying_plain_warc(excess=20_000)), 4096)
 
     summary = FileSummary(warc_path="stream.warc", file_index=0)
-    docs = list(iter_warc_docs(io.BufferedReader(NoSeek(), 4096), summary))
+    docs = list(iter_warc_docs(stream, summary))
     by_url = {d.url: d for d in docs}
     assert by_url["http://e.org/1"].drop_reason == "content_length_mismatch"
     assert "could not be re-scanned" in by_url["http://e.org/1"].error_detail

@@ -29,7 +29,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.cli import main as ccprov_main
 from pipeline.sample import SAMPLE_WARC
-from tests.corrupt_warcs import article, build_corrupt_warcs, http_block, warc_record
+from tests.corrupt_warcs import build_corrupt_warcs, lying_plain_warc
 from transforms import warc_reader
 from transforms.warc_reader import read_warc_file
 
@@ -365,15 +365,10 @@ def test_s3_input_goes_back_past_the_look_back_by_seeking(s3_server, monkeypatch
     seeks back to the block start and loses nothing."""
     monkeypatch.setattr(warc_reader, "_LOOKBACK", 4096)
     monkeypatch.setattr(warc_reader, "_SOURCE_CHUNK", 4096)
-    records = [
-        warc_record("response", f"http://e.org/{i}", http_block(article(i))) for i in range(8)
-    ]
-    block = http_block(article(1))
-    records[1] = warc_record(
-        "response", "http://e.org/1", block, content_length=len(block) + 20_000
-    )
     bucket = s3_server.create_bucket()
-    s3_server.client().put_object(Bucket=bucket, Key="lie.warc", Body=b"".join(records))
+    s3_server.client().put_object(
+        Bucket=bucket, Key="lie.warc", Body=lying_plain_warc(excess=20_000)
+    )
     with beam_filesystems_restored():
         FileSystems.set_options(PipelineOptions(s3_server.beam_args()))
         docs, summary = read_warc_file(f"s3://{bucket}/lie.warc", 0)
