@@ -41,7 +41,9 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
     spec = plan.spec
 
     files = p | "Inputs" >> beam.Create(list(enumerate(plan.inputs)))
-    read = files | "ReadWarc" >> ReadWarcFiles(ReadLimits(opts.max_html_bytes), opts.dump)
+    read = files | "ReadWarc" >> ReadWarcFiles(
+        ReadLimits(opts.max_html_bytes, io_retry_seconds=opts.io_retry_seconds), opts.dump
+    )
 
     docs = (
         read.docs
@@ -49,7 +51,10 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         # Licence signals live in the head and footer, which extraction throws away.
         | "TagLicense" >> beam.ParDo(licensing.LicenseTagFn(opts.robots))
         | "LicensePolicy" >> beam.ParDo(licensing.LicensePolicyFn(opts.license_policy))
-        | "ExtractText" >> beam.ParDo(ExtractTextFn(opts.extractor, opts.extract_timeout))
+        | "ExtractText"
+        >> beam.ParDo(
+            ExtractTextFn(opts.extractor, opts.extract_timeout, memory_mb=opts.extract_memory_mb)
+        )
         | "IdentifyLanguage" >> beam.ParDo(IdentifyLanguageFn())
         | "QualityFilters" >> beam.ParDo(filters.QualityFiltersFn(plan.config["filters"]))
         | "Finish" >> beam.ParDo(FinishDocFn(opts.keep_dropped))

@@ -18,7 +18,7 @@ from apache_beam.io.filesystems import FileSystems
 
 CRAWL_ID_RE = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
 _CRAWL_ID_LIKE = re.compile(r"^CC-MAIN", re.I)
-_WARC_SUFFIXES = (".warc", ".warc.gz", ".arc.gz", ".warc.wet.gz")
+_WARC_SUFFIXES = (".warc", ".warc.gz")
 _GLOB_CHARS = set("*?[")
 _REMOTE_SCHEMES = ("s3://", "gs://")
 _URL_SCHEMES = ("http://", "https://", "file://")

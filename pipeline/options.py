@@ -28,6 +28,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0:
@@ -185,6 +192,21 @@ class CcprovOptions(PipelineOptions):
             type=_non_negative_float,
             default=5.0,
             help="Per-document extraction time limit in seconds (0: no limit, in-process).",
+        )
+        _flag(
+            parser,
+            "extract_memory_mb",
+            type=_non_negative_int,
+            default=1024,
+            help="Address-space cap of the extraction child process in MiB; pages that "
+            "exceed it are dropped as extraction_memory_limit (0: no cap).",
+        )
+        _flag(
+            parser,
+            "io_retry_seconds",
+            type=_non_negative_float,
+            default=60.0,
+            help="How long transient read errors on remote inputs are retried.",
         )
         _flag(
             parser,

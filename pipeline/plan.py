@@ -122,6 +122,7 @@ def effective_config(opts: CcprovOptions, filters: dict) -> dict:
         "extraction": {
             "extractor": opts.extractor,
             "timeout_s": opts.extract_timeout,
+            "memory_mb": opts.extract_memory_mb,
             "settings": (
                 {"favor_precision": True, "include_comments": False, "deduplicate": True}
                 if opts.extractor == "trafilatura"

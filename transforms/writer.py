@@ -236,22 +236,19 @@ def add_counts(total: dict, part: dict) -> dict:
 
 
 def base_ledger_stats(table: pa.Table) -> dict:
-    decisions = Counter(table.column("decision").to_pylist())
-    reasons = Counter(r for r in table.column("drop_reason").to_pylist() if r)
-    errors = Counter(
-        r
-        for r, d in zip(
-            table.column("drop_reason").to_pylist(),
+    pairs = list(
+        zip(
             table.column("decision").to_pylist(),
+            table.column("drop_reason").to_pylist(),
             strict=True,
         )
-        if d == "error"
     )
     return {
         "ledger_rows": table.num_rows,
-        "decisions": dict(decisions),
-        "drop_reasons": {r: n for r, n in reasons.items() if r not in errors},
-        "errors": dict(errors),
+        "decisions": dict(Counter(d for d, _ in pairs)),
+        "drop_reasons": dict(Counter(r for d, r in pairs if d == "dropped")),
+        "errors": dict(Counter(r for d, r in pairs if d == "error")),
+        "removed": dict(Counter(r for d, r in pairs if d == "removed")),
     }
 
 
@@ -326,7 +323,7 @@ FUNNEL_STAGES = [
     ),
     ("url_filter", ("url_filter",)),
     ("license_policy", ("license_policy",)),
-    ("extraction", ("no_extracted_text", "extraction_")),
+    ("extraction", ("no_extracted_text", "extraction_")),  # incl. extraction_memory_limit
     ("language", ("language",)),
     ("gopher_repetition", ("gopher_repetition",)),
     ("gopher_quality", ("gopher_quality",)),
@@ -383,15 +380,16 @@ def build_manifest(
     decisions = ledger_stats.pop("decisions", {})
     drop_reasons = ledger_stats.pop("drop_reasons", {})
     record_errors = ledger_stats.pop("errors", {})
+    taken_down = ledger_stats.pop("removed", {})
     ledger_rows = ledger_stats.pop("ledger_rows", 0)
     # File-level problems (unreadable, not WARC, a stream that breaks off) are errors too,
     # but have no ledger row: they are listed with file and offset instead.
     error_kinds = Counter(record_errors)
     for entry in file_errors:
-        if entry["kind"] != "truncated_record":  # already counted from its ledger row
-            error_kinds[entry["kind"]] += 1
+        error_kinds[entry["kind"]] += 1
     removed = dict(drop_reasons)
     removed.update(record_errors)
+    removed.update(taken_down)
     files = {
         kind: [
             {"path": f"{kind}/{s.name}", "rows": s.rows, "sha256": s.sha256, "bytes": s.bytes}
