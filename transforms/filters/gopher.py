@@ -7,8 +7,8 @@ whole text, token shares by all tokens (words and symbols, see text_units).
 from __future__ import annotations
 
 import re
-from collections import Counter
-from itertools import accumulate
+
+import numpy as np
 
 from transforms.filters.rules import Verdict, is_enabled, verdict
 from transforms.filters.text_units import LETTER_RE, TextUnits, duplicates, safe_ratio
@@ -26,59 +26,92 @@ def ngrams(tokens: list[str], n: int):
     return zip(*(tokens[i:] for i in range(n)), strict=False)
 
 
-def top_ngram_chars(tokens: list[str], n: int, separator_length: int) -> int:
+class NgramIndex:
+    """Dense integer ids of a text's n-grams, built once per text and shared by the top and
+    duplicated n-gram rules: equal ids mean equal token tuples, so counting and comparing
+    integers (NumPy) gives exactly what counting tuples of strings would, much faster.
+
+    The n-gram ids come from the (n-1)-gram ids: id(n-gram at i) is the rank of the pair
+    (id of the (n-1)-gram at i, id of token i+n-1).
+    """
+
+    def __init__(self, tokens: list[str]):
+        first_seen: dict[str, int] = {}
+        ids = [first_seen.setdefault(token, len(first_seen)) for token in tokens]
+        self.size = len(tokens)
+        self._vocabulary = max(len(first_seen), 1)
+        self._grams = {1: np.array(ids, dtype=np.int64)}
+        # ends[i] = characters of tokens[:i]
+        self.ends = np.concatenate(([0], np.cumsum([len(t) for t in tokens], dtype=np.int64)))
+
+    def grams(self, n: int) -> np.ndarray:
+        """Ids of the n-grams starting at 0 .. size-n (empty when there are fewer tokens)."""
+        built = max(k for k in self._grams if k <= n)
+        ids = self._grams[built]
+        while built < n:
+            built += 1
+            if self.size < built:
+                ids = np.empty(0, dtype=np.int64)
+            else:
+                pairs = (
+                    ids[: self.size - built + 1] * self._vocabulary + self._grams[1][built - 1 :]
+                )
+                ids = np.unique(pairs, return_inverse=True)[1].astype(np.int64).reshape(-1)
+            self._grams[built] = ids
+        return ids
+
+    def top_chars(self, n: int, separator_length: int) -> int:
+        """See `top_ngram_chars`."""
+        ids = self.grams(n)
+        if not len(ids):
+            return 0
+        counts = np.bincount(ids)
+        best = int(counts.max())
+        at = int(np.argmax(counts[ids] == best))  # first occurrence of the first such n-gram
+        return (int(self.ends[at + n] - self.ends[at]) + separator_length * (n - 1)) * best
+
+    def duplicated_chars(self, n: int) -> int:
+        """See `duplicated_ngram_chars`."""
+        ids = self.grams(n)
+        if not len(ids):
+            return 0
+        repeated = np.flatnonzero(np.bincount(ids)[ids] > 1)  # only these can be repeats
+        ends = self.ends
+        seen: set[int] = set()
+        resume_at = chars = 0
+        for i, gram in zip(repeated.tolist(), ids[repeated].tolist(), strict=True):
+            if i < resume_at:
+                continue
+            if gram in seen:
+                chars += int(ends[i + n] - ends[i])
+                resume_at = i + n
+            else:
+                seen.add(gram)
+        return chars
+
+
+def top_ngram_chars(
+    tokens: list[str], n: int, separator_length: int, index: NgramIndex | None = None
+) -> int:
     """Characters covered by the most frequent n-gram: its length times its count.
 
     Its length is its tokens plus `separator_length` between them (one space in English, none
     for Chinese or Japanese). Ties go to the n-gram seen first, as with Counter.most_common.
     """
-    if len(tokens) < n:
-        return 0
-    gram, count = Counter(ngrams(tokens, n)).most_common(1)[0]
-    return (sum(map(len, gram)) + separator_length * (n - 1)) * count
+    return (index or NgramIndex(tokens)).top_chars(n, separator_length)
 
 
-def duplicated_ngram_chars(tokens: list[str], sizes: list[int]) -> dict[int, int]:
+def duplicated_ngram_chars(
+    tokens: list[str], sizes: list[int], index: NgramIndex | None = None
+) -> dict[int, int]:
     """For each n: characters in n-grams that repeat an earlier one (datatrove's scan).
 
     The scan walks the positions; an n-gram seen before adds its characters (without
     separators) and the scan jumps past it, otherwise it is remembered. Only n-grams occurring
-    twice or more can count, and a repeated n-gram starts with a repeated (n-1)-gram, so each
-    size only revisits the previous size's candidate positions.
+    twice or more can count, so only their positions are walked.
     """
-    ends = list(accumulate(map(len, tokens), initial=0))  # ends[i] = chars of tokens[:i]
-    result: dict[int, int] = {}
-    candidates: list[int] | None = None
-    for n in sorted(set(sizes)):
-        last = len(tokens) - n  # last start position of an n-gram
-        if last < 0:
-            result[n] = 0
-            candidates = []
-            continue
-        if candidates is None:
-            counts = Counter(ngrams(tokens, n))
-            gram_at = (
-                {i: gram for i, gram in enumerate(ngrams(tokens, n)) if counts[gram] > 1}
-                if len(counts) <= last  # else nothing repeats, nor will larger n-grams
-                else {}
-            )
-        else:
-            gram_at = {i: tuple(tokens[i : i + n]) for i in candidates if i <= last}
-            counts = Counter(gram_at.values())
-            gram_at = {i: gram for i, gram in gram_at.items() if counts[gram] > 1}
-        candidates = list(gram_at)
-        seen: set[tuple[str, ...]] = set()
-        resume_at = chars = 0
-        for i, gram in gram_at.items():
-            if i < resume_at:
-                continue
-            if gram in seen:
-                chars += ends[i + n] - ends[i]
-                resume_at = i + n
-            else:
-                seen.add(gram)
-        result[n] = chars
-    return result
+    index = index or NgramIndex(tokens)
+    return {n: index.duplicated_chars(n) for n in sorted(set(sizes))}
 
 
 class GopherRepetitionFilter:
@@ -106,12 +139,14 @@ class GopherRepetitionFilter:
         limits = {rule: self.section[rule] for rule in measured if is_enabled(self.section[rule])}
         values = {rule: measured[rule] for rule in limits}
         tokens = units.tokens
+        index = NgramIndex(tokens) if self.top_n_grams or self.dup_n_grams else None
         for n, limit in self.top_n_grams:
             rule = f"top_{n}_gram_char_frac"
-            values[rule] = safe_ratio(top_ngram_chars(tokens, n, self.separator_length), len(text))
+            chars = top_ngram_chars(tokens, n, self.separator_length, index)
+            values[rule] = safe_ratio(chars, len(text))
             limits[rule] = limit
         if self.dup_n_grams:
-            dup_chars = duplicated_ngram_chars(tokens, [n for n, _ in self.dup_n_grams])
+            dup_chars = duplicated_ngram_chars(tokens, [n for n, _ in self.dup_n_grams], index)
             for n, limit in self.dup_n_grams:
                 rule = f"dup_{n}_gram_char_frac"
                 values[rule] = safe_ratio(dup_chars[n], len(text))

