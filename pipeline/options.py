@@ -195,6 +195,15 @@ class CcprovOptions(PipelineOptions):
         )
         _flag(
             parser,
+            "language_precheck",
+            choices=("on", "off"),
+            default="on",
+            help="With the trafilatura extractor: skip extracting pages whose quick "
+            "(resiliparse) text is clearly in a language --languages does not keep; they are "
+            "dropped as language:not_in_languages (docs/benchmarks.md).",
+        )
+        _flag(
+            parser,
             "extract_memory_mb",
             type=_non_negative_int,
             default=1024,
