@@ -71,9 +71,10 @@ def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
 # just parsed hostile markup sends back.
 #   request: u32 length, UTF-8 HTML (length _STOP: the child exits)
 #   answer:  1 status byte, u32 length, UTF-8 text or message
+#            (SKIP: the language pre-check's verdict, see transforms/lang_precheck.py)
 _STOP = 0xFFFFFFFF
-OK, NO_TEXT, ERROR, MEMORY = b"o", b"n", b"e", b"m"
-_STATUS_NAMES = {OK: "ok", NO_TEXT: "ok", ERROR: "error", MEMORY: "memory"}
+OK, NO_TEXT, ERROR, MEMORY, SKIP = b"o", b"n", b"e", b"m", b"s"
+_STATUS_NAMES = {OK: "ok", NO_TEXT: "ok", ERROR: "error", MEMORY: "memory", SKIP: "skip"}
 
 
 def _read_exact(stream, size: int) -> bytes:
@@ -150,16 +151,36 @@ def _hit_memory_cap(limit: int | None, extra_mb: int) -> bool:
     return headroom < max(extra_mb * 1024 * 1024 // 10, 2 * 1024 * 1024)
 
 
-def sandbox_main(extractor: str, memory_mb: int = 0) -> None:
+def precheck_outside(html: str, precheck) -> str | None:
+    """The pre-check's payload when the page is clearly in a language not kept, else None
+    (also when resiliparse fails on it: trafilatura then gets its chance)."""
+    try:
+        result = precheck.check(extract_text(html, "resiliparse"))
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - the page goes on to the extractor
+        return None
+    return result.to_payload() if result.outside else None
+
+
+def sandbox_main(extractor: str, memory_mb: int = 0, precheck_arg: str | None = None) -> None:
     """Child process loop: read HTML frames on stdin, answer (status, text) frames.
 
     The protocol channel is a private copy of stdout; fd 1 itself is pointed at stderr so
-    that a library printing to stdout cannot corrupt the frames.
+    that a library printing to stdout cannot corrupt the frames. `precheck_arg`: a
+    `PrecheckSpec` argument; pages it finds clearly outside the kept languages are answered
+    with SKIP and never extracted.
     """
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     inp = sys.stdin.buffer
     extract_text("<html><body><p>warm up</p></body></html>", extractor)
+    precheck = None
+    if precheck_arg:
+        from transforms.lang_precheck import PrecheckSpec
+
+        precheck = PrecheckSpec.from_arg(precheck_arg).build()
+        precheck_outside("<html><body><p>warm up</p></body></html>", precheck)
     limit = _cap_address_space(memory_mb) if memory_mb > 0 else None
     _write_answer(out, OK, "ready")
     while True:
@@ -170,6 +191,10 @@ def sandbox_main(extractor: str, memory_mb: int = 0) -> None:
         if html is None:
             return
         try:
+            skip = precheck_outside(html, precheck) if precheck is not None else None
+            if skip is not None:
+                _write_answer(out, SKIP, skip)
+                continue
             text = extract_text(html, extractor)
             if text is None:
                 _write_answer(out, NO_TEXT)
@@ -186,19 +211,25 @@ def sandbox_main(extractor: str, memory_mb: int = 0) -> None:
 if __name__ == "__main__":
     # The child: run before Beam is imported below (see the module docstring).
     if len(sys.argv) >= 3 and sys.argv[1] == "--sandbox":
-        sandbox_main(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+        sandbox_main(
+            sys.argv[2],
+            int(sys.argv[3]) if len(sys.argv) > 3 else 0,
+            sys.argv[4] if len(sys.argv) > 4 else None,
+        )
         sys.exit(0)
 
 import apache_beam as beam  # noqa: E402 - kept out of the child process, see above
 
 from transforms.document import WarcDoc  # noqa: E402
+from transforms.lang_precheck import PrecheckResult, PrecheckSpec, apply_precheck  # noqa: E402
 
 
 class ExtractionSandbox:
     """A child process that extracts text with a per-document time and memory limit.
 
     `extract(html)` returns (status, text_or_message) with status one of ok, timeout,
-    memory, crashed, error.
+    memory, crashed, error, and skip (with a `PrecheckSpec`: the language pre-check's
+    `PrecheckResult` payload).
     """
 
     def __init__(
@@ -206,10 +237,12 @@ class ExtractionSandbox:
         extractor: str = "trafilatura",
         timeout_s: float = DEFAULT_TIMEOUT_S,
         memory_mb: int = DEFAULT_MEMORY_MB,
+        precheck: PrecheckSpec | None = None,
     ):
         self.extractor = extractor
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        self.precheck = precheck
         self._proc: subprocess.Popen | None = None
         self.restarts = 0  # children replaced after a timeout, crash or memory failure
 
@@ -223,6 +256,7 @@ class ExtractionSandbox:
                 "--sandbox",
                 self.extractor,
                 str(int(self.memory_mb)),
+                *([self.precheck.to_arg()] if self.precheck else []),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -305,18 +339,25 @@ class ExtractTextFn(beam.DoFn):
         extractor: str = "trafilatura",
         timeout_s: float = DEFAULT_TIMEOUT_S,
         memory_mb: int = DEFAULT_MEMORY_MB,
+        precheck: PrecheckSpec | None = None,
     ):
         if extractor not in EXTRACTORS:
             raise ValueError(f"unknown extractor {extractor!r}")
         self._extractor = extractor
         self._timeout_s = timeout_s
         self._memory_mb = memory_mb
+        self._precheck_spec = precheck  # language pre-check before extracting (None: off)
+        self._precheck = None  # in-process pre-check when there is no sandbox
         self._sandbox: ExtractionSandbox | None = None
 
     def setup(self):
         if self._timeout_s > 0:
-            self._sandbox = ExtractionSandbox(self._extractor, self._timeout_s, self._memory_mb)
+            self._sandbox = ExtractionSandbox(
+                self._extractor, self._timeout_s, self._memory_mb, self._precheck_spec
+            )
             self._sandbox.start()
+        elif self._precheck_spec is not None:
+            self._precheck = self._precheck_spec.build()
 
     def teardown(self):
         if self._sandbox is not None:
@@ -329,15 +370,22 @@ class ExtractTextFn(beam.DoFn):
             return
         started = time.perf_counter()
         if self._sandbox is None:
+            skip = precheck_outside(doc.html, self._precheck) if self._precheck else None
             try:
-                status, payload = "ok", extract_text(doc.html, self._extractor)
+                if skip is not None:
+                    status, payload = "skip", skip
+                else:
+                    status, payload = "ok", extract_text(doc.html, self._extractor)
             except Exception as exc:  # noqa: BLE001
                 status, payload = "error", f"{type(exc).__name__}: {exc}"
         else:
             status, payload = self._sandbox.extract(doc.html)
         doc.timings["extract"] = time.perf_counter() - started
         doc.html = None
-        apply_extraction(doc, status, payload)
+        if status == "skip":
+            apply_precheck(doc, PrecheckResult.from_payload(payload))
+        else:
+            apply_extraction(doc, status, payload)
         yield doc
 
 

@@ -1,0 +1,114 @@
+"""The language pre-check (transforms/lang_precheck.py): what it skips and what it records."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pipeline_runs import SHARED_WARCS, requires_shared_warcs
+from transforms.extraction import ExtractTextFn
+from transforms.lang_precheck import (
+    NOT_IN_LANGUAGES,
+    LanguagePrecheck,
+    PrecheckResult,
+    PrecheckSpec,
+    lid176_predictor,
+    precheck_languages,
+)
+from transforms.language import LanguageIdentifier
+from transforms.warc_reader import read_warc_file
+
+FRENCH = (
+    "La commission municipale a présenté hier soir son rapport sur la rénovation de la "
+    "bibliothèque du quartier. Les travaux commenceront au printemps et dureront environ "
+    "dix-huit mois, pendant lesquels les lecteurs pourront emprunter des livres dans une "
+    "salle provisoire installée à la mairie."
+)
+ENGLISH = (
+    "The city council presented its report on the renovation of the neighbourhood library "
+    "last night. Work will start in the spring and take about eighteen months, during which "
+    "readers can borrow books from a temporary room set up in the town hall."
+)
+
+
+@pytest.fixture(scope="module")
+def lid():
+    return LanguageIdentifier()
+
+
+def test_clear_other_language_is_outside(lid):
+    check = LanguagePrecheck(["en"], lid.predict, min_score=0.8, min_chars=100)
+    result = check.check(FRENCH)
+    assert result.outside
+    assert result.language == "fr"
+    assert result.score >= 0.8
+    assert result.chars == len(FRENCH)
+
+
+def test_kept_language_and_short_or_missing_text_go_on_to_extraction(lid):
+    check = LanguagePrecheck(["en"], lid.predict, min_score=0.8, min_chars=100)
+    assert not check.check(ENGLISH).outside
+    assert not check.check(FRENCH[:60]).outside  # too short to decide on
+    assert not check.check(None).outside
+    # French is kept when the run keeps it.
+    assert not LanguagePrecheck(["en", "fr"], lid.predict, 0.8, 100).check(FRENCH).outside
+
+
+def test_unsure_prediction_goes_on_to_extraction(lid):
+    mixed = FRENCH[:120] + " " + ENGLISH[:140]
+    language, score = lid.predict(mixed)
+    check = LanguagePrecheck(["en"], lid.predict, min_score=min(1.0, score + 0.01), min_chars=10)
+    assert not check.check(mixed).outside
+
+
+def test_languages_a_precheck_can_use():
+    def config(enabled=True, languages=("en",)):
+        return {"language": {"enabled": enabled, "languages": list(languages)}}
+
+    assert precheck_languages(config()) == ["en"]
+    assert precheck_languages(config(languages=("en", "de"))) == ["en", "de"]
+    assert precheck_languages(config(languages=("all",))) is None
+    assert precheck_languages(config(enabled=False)) is None
+
+
+def test_beam_free_predictor_equals_language_identifier(lid):
+    predict = lid176_predictor()
+    for text in (FRENCH, ENGLISH, FRENCH[:50] + "\n\n" + ENGLISH, "   ", "12345"):
+        assert predict(text) == lid.predict(text)
+
+
+def test_spec_and_result_cross_the_pipe_unchanged():
+    spec = PrecheckSpec(("en", "de"), 0.85, 150)
+    assert PrecheckSpec.from_arg(spec.to_arg()) == spec
+    assert (
+        PrecheckSpec.from_config({"languages": ["en", "de"], "min_score": 0.85, "min_chars": 150})
+        == spec
+    )
+    assert PrecheckSpec.from_config(None) is None
+    result = PrecheckResult("ja", 0.987654321, 4321, True)
+    assert PrecheckResult.from_payload(result.to_payload()) == result
+
+
+def extract_all(docs, timeout_s):
+    fn = ExtractTextFn("trafilatura", timeout_s, precheck=PrecheckSpec(("en",)))
+    fn.setup()
+    try:
+        return [next(iter(fn.process(doc))) for doc in docs]
+    finally:
+        fn.teardown()
+
+
+@requires_shared_warcs
+@pytest.mark.parametrize("timeout_s", [5.0, 0.0], ids=["sandbox", "in-process"])
+def test_real_pages_japanese_skipped_english_extracted(timeout_s):
+    japanese, _ = read_warc_file(str(SHARED_WARCS / "clueweb09-ja.warc.gz"), 0)
+    english, _ = read_warc_file(str(SHARED_WARCS / "wget-homepages.warc.gz"), 1)
+    checked = extract_all(japanese[:12] + english[:6], timeout_s)
+    ja_out, en_out = checked[:12], checked[12:]
+    dropped = [d for d in ja_out if d.drop_reason == NOT_IN_LANGUAGES]
+    assert len(dropped) >= 10
+    for doc in dropped:
+        assert doc.language == "ja"
+        assert doc.filter_scores["language:score"] == doc.language_score >= 0.8
+        assert doc.filter_scores["language:precheck_chars"] >= 200
+        assert doc.html is None and doc.text is None
+    assert all(d.alive and d.text and d.language is None for d in en_out)

