@@ -8,7 +8,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.sample import SAMPLE_WARC
-from tests.pipeline_runs import requires_shared_warcs, shared_warc_files
+from tests.pipeline_runs import requires_shared_warcs, run_pipeline, shared_warc_files
 
 
 def count_responses(path: Path) -> int:
@@ -112,3 +112,16 @@ def test_non_response_records_are_counted_not_emitted(shared_run):
     by_type = shared_run.manifest["counts"]["records_by_type"]
     assert by_type["revisit"] == 123 and by_type["unknown"] == 3
     assert by_type["response"] == shared_run.manifest["counts"]["ledger_rows"]
+
+
+def test_keep_dropped_writes_dropped_text(tmp_path):
+    run = run_pipeline(tmp_path / "out", "--keep-dropped")
+    assert run.exit_code == 0
+    dropped = {r["doc_id"]: r for r in run.table("dropped").to_pylist()}
+    ledger = {r["doc_id"]: r for r in run.ledger()}
+    with_text = {i for i, r in ledger.items() if r["decision"] == "dropped" and r["text_sha256"]}
+    assert set(dropped) == with_text and with_text
+    for doc_id, row in dropped.items():
+        assert row["drop_reason"] == ledger[doc_id]["drop_reason"]
+        assert hashlib.sha256(row["text"].encode()).hexdigest() == ledger[doc_id]["text_sha256"]
+    assert len(run.manifest["files"]["dropped"]) == 1
