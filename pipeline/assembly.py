@@ -22,6 +22,7 @@ from transforms import ai_detect, dedup, filters, licensing
 from transforms.document import WarcDoc
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
+from transforms.lang_precheck import PrecheckSpec
 from transforms.language import IdentifyLanguageFn
 from transforms.progress import ProgressFn
 from transforms.warc_reader import ReadLimits, ReadWarcFiles
@@ -49,6 +50,7 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
     opts = options.view_as(CcprovOptions)
     plan = plan or plan_run(options)
     spec = plan.spec
+    extraction = plan.config["extraction"]
 
     files = p | "Inputs" >> beam.Create(list(enumerate(plan.inputs)))
     read = files | "ReadWarc" >> ReadWarcFiles(
@@ -63,7 +65,12 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         | "LicensePolicy" >> beam.ParDo(licensing.LicensePolicyFn(opts.license_policy))
         | "ExtractText"
         >> beam.ParDo(
-            ExtractTextFn(opts.extractor, opts.extract_timeout, memory_mb=opts.extract_memory_mb)
+            ExtractTextFn(
+                opts.extractor,
+                opts.extract_timeout,
+                memory_mb=opts.extract_memory_mb,
+                precheck=PrecheckSpec.from_config(extraction["language_precheck"]),
+            )
         )
         | "IdentifyLanguage" >> beam.ParDo(IdentifyLanguageFn())
         | "QualityFilters" >> beam.ParDo(filters.QualityFiltersFn(plan.config["filters"]))

