@@ -18,7 +18,7 @@ DEFAULT_OUTPUT = "out"
 DEFAULT_CC_BASE_URL = "https://data.commoncrawl.org/"
 AI_POLICIES = ("tag-only", "drop")
 DEDUP_MODES = ("off", "exact", "minhash")
-EXTRACTORS = ("trafilatura", "resiliparse")
+EXTRACTORS = ("trafilatura", "trafilatura-fast", "resiliparse")
 
 
 def _positive_int(text: str) -> int:
@@ -177,7 +177,8 @@ class CcprovOptions(PipelineOptions):
             "extractor",
             choices=EXTRACTORS,
             default="trafilatura",
-            help="Main-text extractor: trafilatura (FineWeb's) or resiliparse (fast mode).",
+            help="Main-text extractor: trafilatura (FineWeb's settings), trafilatura-fast "
+            "(the same without the readability/jusText fallbacks) or resiliparse (fast mode).",
         )
         _flag(
             parser,

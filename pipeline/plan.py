@@ -119,7 +119,8 @@ def language_precheck_config(opts: CcprovOptions, filters: dict) -> dict | None:
     """The language pre-check's settings, or None where it does not run: resiliparse mode
     (its text is the real one and cheap), --language-precheck off, or every language kept."""
     languages = precheck_languages(filters)
-    if opts.extractor != "trafilatura" or opts.language_precheck == "off" or not languages:
+    trafilatura = opts.extractor.startswith("trafilatura")
+    if not trafilatura or opts.language_precheck == "off" or not languages:
         return None
     return {
         "languages": languages,
@@ -139,8 +140,13 @@ def effective_config(opts: CcprovOptions, filters: dict) -> dict:
             "timeout_s": opts.extract_timeout,
             "memory_mb": opts.extract_memory_mb,
             "settings": (
-                {"favor_precision": True, "include_comments": False, "deduplicate": True}
-                if opts.extractor == "trafilatura"
+                {
+                    "favor_precision": True,
+                    "include_comments": False,
+                    "deduplicate": True,
+                    "fast": opts.extractor == "trafilatura-fast",
+                }
+                if opts.extractor.startswith("trafilatura")
                 else {"main_content": True}
             ),
             "language_precheck": language_precheck_config(opts, filters),
