@@ -359,7 +359,10 @@ def updated_manifest(
         removed=decisions.get(REMOVED, 0),
         drop_reasons=dict(sorted(drop_reasons.items())),
     )
-    new["funnel"] = funnel(counts.get("responses", 0), {**drop_reasons, **record_errors})
+    taken_down = totals.get("removed", {})
+    new["funnel"] = funnel(
+        counts.get("responses", 0), {**drop_reasons, **record_errors, **taken_down}
+    )
     stats = new.setdefault("stats", {})
     for key, delta in stats_delta.items():
         if key in stats:
