@@ -14,11 +14,11 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import apache_beam as beam
 import pytest
-import tomllib
 import yaml
 from apache_beam.options.pipeline_options import FlinkRunnerOptions, PipelineOptions, WorkerOptions
 from packaging.requirements import Requirement

