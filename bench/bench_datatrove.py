@@ -309,7 +309,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--per-page-dedup", action="store_true")
     parser.add_argument(
-        "--extractors", nargs="*", default=["trafilatura", "resiliparse"], help="ccprov modes"
+        "--extractors",
+        nargs="*",
+        default=["trafilatura", "trafilatura-fast", "resiliparse"],
+        help="ccprov modes",
+    )
+    parser.add_argument(
+        "--no-fixed-cost",
+        dest="fixed_cost",
+        action="store_false",
+        help="skip the runs on a tiny input that measure each pipeline's fixed cost",
     )
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
@@ -327,24 +336,39 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     sys.path.insert(0, str(HERE))
-    from bench_pipeline import DEFAULT_WARCS, ensure_bench_warcs, kept_urls, run_ccprov
+    from bench_pipeline import (
+        DEFAULT_WARCS,
+        ensure_bench_warcs,
+        ensure_tiny_warcs,
+        kept_urls,
+        run_ccprov,
+    )
 
     inputs = ensure_bench_warcs(args.warcs or DEFAULT_WARCS)
-    dt = run_datatrove(inputs, args.workers, args.per_page_dedup)
+    tiny = ensure_tiny_warcs() if args.fixed_cost else None
     records = sum(_response_count(p) for p in inputs)
-    dt_rate = records / dt["cpu_s"]
+    results = {"records": records, "datatrove": {}, "ccprov": []}
+
+    dt = run_datatrove(inputs, args.workers, args.per_page_dedup)
+    dt.update(records=records, docs_per_cpu_s=round(records / dt["cpu_s"], 1))
+    if tiny:
+        dt_tiny = run_datatrove(tiny, args.workers, args.per_page_dedup)
+        dt["fixed"] = {k: dt_tiny[k] for k in ("cpu_s", "wall_s")}
+        dt["fixed"]["records"] = sum(_response_count(p) for p in tiny)
+        dt["marginal_docs_per_cpu_s"] = marginal_rate(records, dt["cpu_s"], dt["fixed"])
+    results["datatrove"] = dt
     label = "datatrove" + (" (per-page trafilatura cache)" if args.per_page_dedup else "")
     print(
         f"{label}: {records} records, kept {len(dt['kept'])} ({len(dt['kept_before_dedup'])} "
-        f"before dedup); CPU {dt['cpu_s']:.1f} s -> {dt_rate:.1f} docs/s/core; wall "
-        f"{dt['wall_s']:.1f} s (load {dt['load_at_start']}); peak RSS worker "
-        f"{dt['peak_rss_worker_mb']} MB; extraction {dt['extraction_stats']}"
+        f"before dedup); CPU {dt['cpu_s']:.1f} s -> {dt['docs_per_cpu_s']:.1f} docs/s/core "
+        f"(marginal {dt.get('marginal_docs_per_cpu_s')}); wall {dt['wall_s']:.1f} s "
+        f"(load {dt['load_at_start']}); peak RSS worker {dt['peak_rss_worker_mb']} MB; "
+        f"extraction {dt['extraction_stats']}"
     )
     for stage in dt["stages"]:
         print(
             f"  {stage['stage']:<26} CPU {stage['cpu_s']:>7.1f} s  wall {stage['wall_s']:>6.1f} s"
         )
-    results = {"records": records, "datatrove": dt, "ccprov": []}
     for extractor in args.extractors:
         out = tempfile.mkdtemp(prefix="ccprov-vs-datatrove-")
         try:
@@ -352,9 +376,20 @@ def main(argv: list[str] | None = None) -> int:
             kept, before = kept_urls(out), kept_urls(out, before_dedup=True)
         finally:
             shutil.rmtree(out, ignore_errors=True)
+        if tiny:
+            tiny_out = tempfile.mkdtemp(prefix="ccprov-tiny-")
+            try:
+                tiny_row = run_ccprov(tiny, tiny_out, extractor, args.workers)
+            finally:
+                shutil.rmtree(tiny_out, ignore_errors=True)
+            row["fixed"] = {k: tiny_row[k] for k in ("cpu_s", "wall_s", "records")}
+            row["marginal_docs_per_cpu_s"] = marginal_rate(records, row["cpu_s"], row["fixed"])
+            row["speedup_marginal"] = round(
+                row["marginal_docs_per_cpu_s"] / dt["marginal_docs_per_cpu_s"], 2
+            )
         dt_kept, dt_before = set(dt["kept"]), set(dt["kept_before_dedup"])
         row.update(
-            speedup_cpu=round(row["docs_per_cpu_s"] / dt_rate, 2),
+            speedup_cpu=round(row["docs_per_cpu_s"] / dt["docs_per_cpu_s"], 2),
             jaccard_kept=round(jaccard(kept, dt_kept), 4),
             jaccard_before_dedup=round(jaccard(before, dt_before), 4),
             jaccard_source_pages=round(jaccard(source_pages(kept), source_pages(dt_kept)), 4),
@@ -363,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         results["ccprov"].append(row)
         print(
             f"ccprov {extractor}: {row['docs_per_cpu_s']:.1f} docs/s/core = "
-            f"{row['speedup_cpu']:.2f}x datatrove; kept {row['kept']} ({len(before)} before "
+            f"{row['speedup_cpu']:.2f}x datatrove (marginal {row.get('marginal_docs_per_cpu_s')}"
+            f" = {row.get('speedup_marginal')}x); kept {row['kept']} ({len(before)} before "
             f"dedup); Jaccard kept {row['jaccard_kept']:.3f}, before dedup "
             f"{row['jaccard_before_dedup']:.3f}, source pages {row['jaccard_source_pages']:.3f}; "
             f"peak RSS worker {row['peak_rss_worker_mb']} MB"
@@ -371,6 +407,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
+
+
+def marginal_rate(records: int, cpu_s: float, fixed: dict) -> float:
+    """Records per CPU second beyond the fixed cost of a run (start-up, imports, pools),
+    measured on the tiny input: what a long run approaches."""
+    return round((records - fixed["records"]) / (cpu_s - fixed["cpu_s"]), 1)
 
 
 def _response_count(path: str) -> int:

@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_pipeline.py stages  [--warcs GLOB] [--json OUT]
     .venv/bin/python bench/bench_pipeline.py e2e     [--warcs GLOB] [--extractor trafilatura]
     .venv/bin/python bench/bench_pipeline.py memory  [--records 1000 20000]
+    .venv/bin/python bench/bench_pipeline.py quality   # extractors on ../shared/warcs pages
     .venv/bin/python bench/bench_pipeline.py all     [--json OUT]
 
 Input: the bench WARC files of bench/make_bench_warc.py (generated into /tmp/ccprov-bench
@@ -43,6 +44,9 @@ REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
 BENCH_DIR = Path("/tmp/ccprov-bench")
 DEFAULT_WARCS = str(BENCH_DIR / "bench-*.warc.gz")
+TINY_DIR = Path("/tmp/ccprov-bench-tiny")
+SHARED_WARCS = REPO.parent / "shared" / "warcs"
+EXTRACTORS = ("trafilatura", "trafilatura-fast", "resiliparse")
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _PR_SET_CHILD_SUBREAPER = 36
 DUP_REASONS = ["exact_duplicate", "near_duplicate"]
@@ -101,6 +105,7 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.interval = interval
         self.peak_kb: dict[int, int] = {}
+        self.cpu_s: dict[int, float] = {}  # own CPU at the last sample
         self.cmdline: dict[int, str] = {}
         self.parent: dict[int, int] = {}
         self._stop_event = threading.Event()
@@ -120,6 +125,12 @@ class TreeSampler(threading.Thread):
                         self.cmdline[pid] = f.read().replace(b"\0", b" ").decode()[:300]
             except OSError:
                 continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                self.cpu_s[pid] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+            except (OSError, IndexError, ValueError):
+                pass
             hwm = int(status.get("VmHWM", "0 kB").split()[0])
             self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), hwm)
             self.parent[pid] = int(status["PPid"])
@@ -176,6 +187,7 @@ def run_measured(cmd: list[str], classify: Callable[[str], str], **popen_kwargs)
             "parent": sampler.parent.get(pid),
             "role": classify(sampler.cmdline.get(pid, "")),
             "peak_rss_mb": round(kb / 1024, 1),
+            "cpu_s": round(sampler.cpu_s.get(pid, 0.0), 2),
         }
         for pid, kb in sorted(sampler.peak_kb.items())
     ]
@@ -225,6 +237,21 @@ def ensure_bench_warcs(pattern: str = DEFAULT_WARCS) -> list[str]:
     return paths
 
 
+def ensure_tiny_warcs() -> list[str]:
+    """24 records in 4 files: a run on it costs (almost) only a run's fixed cost."""
+    pattern = str(TINY_DIR / "bench-*.warc.gz")
+    if not glob.glob(pattern):
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "bench" / "make_bench_warc.py"),
+                *("--records", "24", "--files", "4", "--out", str(TINY_DIR)),
+            ],
+            check=True,
+        )
+    return sorted(glob.glob(pattern))
+
+
 def run_ccprov(
     inputs: list[str], output: str, extractor: str = "trafilatura", workers: int = 2, *extra: str
 ) -> dict:
@@ -258,8 +285,17 @@ def run_ccprov(
         "docs_per_wall_s_per_worker": round(records / measured["wall_s"] / workers, 1),
         "peak_rss_worker_mb": max(peaks, default=None),
         "peak_rss_runner_mb": max(runner, default=None),
+        "cpu_s_by_role": cpu_by_role(measured["processes"]),
         "drop_reasons": manifest["counts"]["drop_reasons"],
     }
+
+
+def cpu_by_role(processes: list[dict]) -> dict[str, float]:
+    """CPU seconds per kind of process (sampled: the last 0.1 s of each may be missing)."""
+    totals: dict[str, float] = {}
+    for proc in processes:
+        totals[proc["role"]] = round(totals.get(proc["role"], 0.0) + proc["cpu_s"], 1)
+    return totals
 
 
 def kept_urls(output: str, before_dedup: bool = False) -> set[str]:
@@ -371,7 +407,7 @@ def run_stages(paths: list[str], extractor: str, ipc_sample: int = 200) -> dict:
 
     sample = [d.html for d in alive[:ipc_sample]]
     quick = {}
-    if extractor == "trafilatura":
+    if extractor.startswith("trafilatura"):
         quick = clock.time(
             "language pre-check (resiliparse + lid)", len(alive), lambda: quick_languages(alive)
         )
@@ -518,6 +554,70 @@ def evaluate_precheck(
     }
 
 
+# ------------------------------------------------------------------ extractor quality
+def word_f1(reference: str, candidate: str) -> tuple[float, float, float]:
+    """(precision, recall, F1) of the candidate's words against the reference's (multisets,
+    lower-cased, split on whitespace)."""
+    from collections import Counter
+
+    ref, cand = Counter(reference.lower().split()), Counter(candidate.lower().split())
+    common = sum((ref & cand).values())
+    if not ref or not cand:
+        return (1.0, 1.0, 1.0) if ref == cand else (0.0, 0.0, 0.0)
+    precision, recall = common / sum(cand.values()), common / sum(ref.values())
+    f1 = 2 * precision * recall / (precision + recall) if common else 0.0
+    return precision, recall, f1
+
+
+def run_quality(paths: list[str]) -> dict:
+    """Each extractor against trafilatura (FineWeb's settings) on the real pages: word
+    precision/recall/F1 of the text and agreement of the filter verdicts (kept or not)."""
+    import statistics
+
+    from transforms.extraction import extract_text
+    from transforms.filters import load_filter_config
+    from transforms.filters.chain import FilterChain
+    from transforms.language import LanguageIdentifier
+    from transforms.warc_reader import FileSummary, read_warc
+
+    chain = FilterChain(load_filter_config(None))
+    lid = LanguageIdentifier()
+    pages = []
+    for index, path in enumerate(paths):
+        pages += [d for d in read_warc(path, FileSummary(path, index)) if d.alive and d.html]
+
+    def verdict(text: str | None) -> str:
+        if not text:
+            return "no_extracted_text"
+        language, score = lid.predict(text)
+        return chain.filter_text(text, language, score).reason or "kept"
+
+    reference = [extract_text(d.html, "trafilatura") or "" for d in pages]
+    ref_verdicts = [verdict(t) for t in reference]
+    rows = {}
+    for extractor in ("trafilatura-fast", "resiliparse"):
+        texts = [extract_text(d.html, extractor) or "" for d in pages]
+        scores = [word_f1(r, t) for r, t in zip(reference, texts, strict=True)]
+        verdicts = [verdict(t) for t in texts]
+        kept_ref = {i for i, v in enumerate(ref_verdicts) if v == "kept"}
+        kept = {i for i, v in enumerate(verdicts) if v == "kept"}
+        rows[extractor] = {
+            "pages": len(pages),
+            "identical_text": sum(r == t for r, t in zip(reference, texts, strict=True)),
+            "mean_word_precision": round(statistics.mean(p for p, _, _ in scores), 3),
+            "mean_word_recall": round(statistics.mean(r for _, r, _ in scores), 3),
+            "mean_word_f1": round(statistics.mean(f for _, _, f in scores), 3),
+            "mean_chars_ratio": round(sum(map(len, texts)) / max(sum(map(len, reference)), 1), 3),
+            "kept_reference": len(kept_ref),
+            "kept": len(kept),
+            "kept_set_jaccard": round(len(kept & kept_ref) / max(len(kept | kept_ref), 1), 4),
+            "verdict_agreement": round(
+                sum(a == b for a, b in zip(ref_verdicts, verdicts, strict=True)) / len(pages), 4
+            ),
+        }
+    return rows
+
+
 # ------------------------------------------------------------------ memory
 def run_memory(record_counts: list[int], workers: int = 2) -> list[dict]:
     """Peak RSS of ccprov runs on synthetic WARCs of each size (one file, resiliparse and
@@ -575,7 +675,7 @@ def print_e2e(row: dict) -> None:
         f"CPU {row['cpu_s']:.1f} s -> {row['docs_per_cpu_s']:.1f} docs/s/core; wall "
         f"{row['wall_s']:.1f} s -> {row['docs_per_wall_s_per_worker']:.1f} docs/s/worker "
         f"(load {row['load_at_start']}); peak RSS worker {row['peak_rss_worker_mb']} MB, "
-        f"runner {row['peak_rss_runner_mb']} MB"
+        f"runner {row['peak_rss_runner_mb']} MB; CPU by process kind {row['cpu_s_by_role']}"
     )
 
 
@@ -583,16 +683,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("what", choices=("stages", "e2e", "memory", "all"))
+    parser.add_argument("what", choices=("stages", "e2e", "memory", "quality", "all"))
     parser.add_argument("--warcs", default=DEFAULT_WARCS, help="glob of input WARC files")
     parser.add_argument(
-        "--extractor", choices=("trafilatura", "resiliparse", "both"), default="both"
+        "--extractor", choices=(*EXTRACTORS, "all"), default="all", help="ccprov mode(s)"
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--records", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
-    extractors = ["trafilatura", "resiliparse"] if args.extractor == "both" else [args.extractor]
+    extractors = list(EXTRACTORS) if args.extractor == "all" else [args.extractor]
     results: dict = {"load_at_start": load_average(), "cpus": os.cpu_count()}
     if args.what in ("stages", "e2e", "all"):
         paths = ensure_bench_warcs(args.warcs)
@@ -613,6 +713,11 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(out, ignore_errors=True)
             print_e2e(row)
             results["e2e"].append(row)
+    if args.what in ("quality", "all"):
+        real = [str(p) for p in sorted(SHARED_WARCS.glob("*.warc.gz"))]
+        results["quality"] = run_quality(real)
+        for extractor, row in results["quality"].items():
+            print(f"{extractor} vs trafilatura on {row['pages']} real pages: {row}")
     if args.what in ("memory", "all"):
         results["memory"] = run_memory(args.records, args.workers)
         for row in results["memory"]:
