@@ -15,7 +15,7 @@ when missing). Figures:
   child subreaper so no grandchild escapes the count.
 * docs/s/core (wall): records / wall seconds / worker processes. Only meaningful on an
   otherwise idle machine; the load average at start is printed next to it.
-* peak RSS: the high-water mark (VmHWM) of each process, sampled every 0.1 s from /proc; a
+* peak RSS: the high-water mark (VmHWM) of each process, sampled every 0.25 s from /proc; a
   worker's figure is the Beam worker plus its extraction sandbox.
 
 `stages` times each concern's pure function in this one process over the same documents,
@@ -101,7 +101,7 @@ def tree_cpu_s() -> float:
 class TreeSampler(threading.Thread):
     """Samples every descendant of this process: peak RSS, command line, parent."""
 
-    def __init__(self, interval: float = 0.1):
+    def __init__(self, interval: float = 0.25):
         super().__init__(daemon=True)
         self.interval = interval
         self.peak_kb: dict[int, int] = {}
@@ -120,9 +120,9 @@ class TreeSampler(threading.Thread):
             try:
                 with open(f"/proc/{pid}/status") as f:
                     status = dict(line.split(":", 1) for line in f if ":" in line)
-                if pid not in self.cmdline:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        self.cmdline[pid] = f.read().replace(b"\0", b" ").decode()[:300]
+                # Read every time: a child shows its parent's command line until it execs.
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    self.cmdline[pid] = f.read().replace(b"\0", b" ").decode()[:300]
             except OSError:
                 continue
             try:
@@ -291,7 +291,7 @@ def run_ccprov(
 
 
 def cpu_by_role(processes: list[dict]) -> dict[str, float]:
-    """CPU seconds per kind of process (sampled: the last 0.1 s of each may be missing)."""
+    """CPU seconds per kind of process (sampled: the last 0.25 s of each may be missing)."""
     totals: dict[str, float] = {}
     for proc in processes:
         totals[proc["role"]] = round(totals.get(proc["role"], 0.0) + proc["cpu_s"], 1)
