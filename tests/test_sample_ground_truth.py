@@ -54,6 +54,14 @@ def test_page_matches_ground_truth(rows, url):
             assert value == expect[key], (key, value)
     if "copyright_years" in expect:
         assert sorted(row["copyright_years"] or []) == expect["copyright_years"]
+    if "ai_markers" in expect:
+        found = {m.lower() for m in row["ai_markers"] or []}
+        assert {m.lower() for m in expect["ai_markers"]} <= found
+        assert row["ai_score"] >= row["ai_model_score"]  # markers only ever raise the score
+    if "exact_duplicate_of" in expect or "near_duplicate_of" in expect:
+        rep_url = expect.get("exact_duplicate_of") or expect.get("near_duplicate_of")
+        assert row["duplicate_of"] == ledger[rep_url]["doc_id"]
+        assert row["dedup_cluster"] == ledger[rep_url]["dedup_cluster"]
     if "embedded_license" in expect:
         embedded = [e["license"] for e in row["license_evidence"] if e["scope"] == "embedded"]
         assert expect["embedded_license"] in embedded
