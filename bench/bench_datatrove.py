@@ -202,6 +202,8 @@ def run_recipe(cfg: dict) -> dict:
     }
     timings = []
     for name, (pipeline, tasks) in stages.items():
+        if name != "filter" and not any((out / "filtered").glob("*.jsonl*")):
+            continue  # nothing passed the filters (e.g. the tiny fixed-cost input)
         cpu0, wall0 = tree_cpu_s(), time.perf_counter()
         LocalPipelineExecutor(
             pipeline=pipeline,
@@ -292,6 +294,7 @@ def run_datatrove(inputs: list[str], workers: int, per_page_dedup: bool) -> dict
         cpu_s=measured["cpu_s"],
         wall_s=measured["wall_s"],
         load_at_start=measured["load_at_start"],
+        load_mean=measured["load_mean"],
         peak_rss_worker_mb=round(sum(peaks[:2]), 1),
         peak_rss_largest_process_mb=peaks[0] if peaks else None,
         peak_rss_main_mb=next((p["peak_rss_mb"] for p in procs if p["pid"] == main_pid), None),
@@ -320,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="skip the runs on a tiny input that measure each pipeline's fixed cost",
     )
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved runs per pipeline")
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
 
@@ -336,77 +340,107 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     sys.path.insert(0, str(HERE))
-    from bench_pipeline import (
-        DEFAULT_WARCS,
-        ensure_bench_warcs,
-        ensure_tiny_warcs,
-        kept_urls,
-        run_ccprov,
-    )
+    from bench_pipeline import DEFAULT_WARCS, ensure_bench_warcs, ensure_tiny_warcs
 
     inputs = ensure_bench_warcs(args.warcs or DEFAULT_WARCS)
     tiny = ensure_tiny_warcs() if args.fixed_cost else None
     records = sum(_response_count(p) for p in inputs)
-    results = {"records": records, "datatrove": {}, "ccprov": []}
-
-    dt = run_datatrove(inputs, args.workers, args.per_page_dedup)
-    dt.update(records=records, docs_per_cpu_s=round(records / dt["cpu_s"], 1))
-    if tiny:
-        dt_tiny = run_datatrove(tiny, args.workers, args.per_page_dedup)
-        dt["fixed"] = {k: dt_tiny[k] for k in ("cpu_s", "wall_s")}
-        dt["fixed"]["records"] = sum(_response_count(p) for p in tiny)
-        dt["marginal_docs_per_cpu_s"] = marginal_rate(records, dt["cpu_s"], dt["fixed"])
-    results["datatrove"] = dt
-    label = "datatrove" + (" (per-page trafilatura cache)" if args.per_page_dedup else "")
-    print(
-        f"{label}: {records} records, kept {len(dt['kept'])} ({len(dt['kept_before_dedup'])} "
-        f"before dedup); CPU {dt['cpu_s']:.1f} s -> {dt['docs_per_cpu_s']:.1f} docs/s/core "
-        f"(marginal {dt.get('marginal_docs_per_cpu_s')}); wall {dt['wall_s']:.1f} s "
-        f"(load {dt['load_at_start']}); peak RSS worker {dt['peak_rss_worker_mb']} MB; "
-        f"extraction {dt['extraction_stats']}"
-    )
-    for stage in dt["stages"]:
-        print(
-            f"  {stage['stage']:<26} CPU {stage['cpu_s']:>7.1f} s  wall {stage['wall_s']:>6.1f} s"
-        )
-    for extractor in args.extractors:
-        out = tempfile.mkdtemp(prefix="ccprov-vs-datatrove-")
-        try:
-            row = run_ccprov(inputs, out, extractor, args.workers)
-            kept, before = kept_urls(out), kept_urls(out, before_dedup=True)
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
-        if tiny:
-            tiny_out = tempfile.mkdtemp(prefix="ccprov-tiny-")
-            try:
-                tiny_row = run_ccprov(tiny, tiny_out, extractor, args.workers)
-            finally:
-                shutil.rmtree(tiny_out, ignore_errors=True)
-            row["fixed"] = {k: tiny_row[k] for k in ("cpu_s", "wall_s", "records")}
-            row["marginal_docs_per_cpu_s"] = marginal_rate(records, row["cpu_s"], row["fixed"])
-            row["speedup_marginal"] = round(
-                row["marginal_docs_per_cpu_s"] / dt["marginal_docs_per_cpu_s"], 2
+    pipelines = ["datatrove", *args.extractors]
+    runs: dict[str, list[dict]] = {name: [] for name in pipelines}
+    # Interleaved repeats: other jobs on the machine change CPU time per unit of work (shared
+    # cores), so each pipeline gets runs spread over the same period; medians are reported.
+    for rep in range(args.repeat):
+        for name in pipelines:
+            if name == "datatrove":
+                run = run_datatrove(inputs, args.workers, args.per_page_dedup)
+            else:
+                run = run_ccprov_kept(inputs, name, args.workers)
+            runs[name].append(run)
+            print(
+                f"[{rep + 1}/{args.repeat}] {name}: CPU {run['cpu_s']:.1f} s, wall "
+                f"{run['wall_s']:.1f} s, load {run['load_mean']}",
+                flush=True,
             )
-        dt_kept, dt_before = set(dt["kept"]), set(dt["kept_before_dedup"])
-        row.update(
-            speedup_cpu=round(row["docs_per_cpu_s"] / dt["docs_per_cpu_s"], 2),
-            jaccard_kept=round(jaccard(kept, dt_kept), 4),
-            jaccard_before_dedup=round(jaccard(before, dt_before), 4),
-            jaccard_source_pages=round(jaccard(source_pages(kept), source_pages(dt_kept)), 4),
-            kept_before_dedup=len(before),
-        )
-        results["ccprov"].append(row)
+    fixed = {}
+    if tiny:
+        tiny_records = sum(_response_count(p) for p in tiny)
+        for name in pipelines:
+            if name == "datatrove":
+                run = run_datatrove(tiny, args.workers, args.per_page_dedup)
+            else:
+                run = run_ccprov_kept(tiny, name, args.workers)
+            fixed[name] = {"cpu_s": run["cpu_s"], "wall_s": run["wall_s"], "records": tiny_records}
+
+    results = {"records": records, "inputs": inputs, "repeat": args.repeat, "pipelines": {}}
+    base = None
+    for name in pipelines:
+        row = summarize(runs[name], records, fixed.get(name))
+        if name == "datatrove":
+            base = row
+        else:
+            row["speedup_cpu"] = round(row["docs_per_cpu_s"] / base["docs_per_cpu_s"], 2)
+            if "marginal_docs_per_cpu_s" in row and "marginal_docs_per_cpu_s" in base:
+                row["speedup_marginal"] = round(
+                    row["marginal_docs_per_cpu_s"] / base["marginal_docs_per_cpu_s"], 2
+                )
+            kept, before = set(row["kept"]), set(row["kept_before_dedup"])
+            dt_kept, dt_before = set(base["kept"]), set(base["kept_before_dedup"])
+            row["jaccard_kept"] = round(jaccard(kept, dt_kept), 4)
+            row["jaccard_before_dedup"] = round(jaccard(before, dt_before), 4)
+            row["jaccard_source_pages"] = round(
+                jaccard(source_pages(kept), source_pages(dt_kept)), 4
+            )
+        results["pipelines"][name] = row
         print(
-            f"ccprov {extractor}: {row['docs_per_cpu_s']:.1f} docs/s/core = "
-            f"{row['speedup_cpu']:.2f}x datatrove (marginal {row.get('marginal_docs_per_cpu_s')}"
-            f" = {row.get('speedup_marginal')}x); kept {row['kept']} ({len(before)} before "
-            f"dedup); Jaccard kept {row['jaccard_kept']:.3f}, before dedup "
-            f"{row['jaccard_before_dedup']:.3f}, source pages {row['jaccard_source_pages']:.3f}; "
-            f"peak RSS worker {row['peak_rss_worker_mb']} MB"
+            f"{name}: {records} records; CPU s {row['cpu_s_runs']} (median {row['cpu_s']}) -> "
+            f"{row['docs_per_cpu_s']} docs/s/core, marginal {row.get('marginal_docs_per_cpu_s')}"
+            f"; x datatrove {row.get('speedup_cpu')} (marginal {row.get('speedup_marginal')}); "
+            f"kept {len(row['kept'])} ({len(row['kept_before_dedup'])} before dedup); Jaccard "
+            f"kept {row.get('jaccard_kept')}, before dedup {row.get('jaccard_before_dedup')}, "
+            f"source pages {row.get('jaccard_source_pages')}; peak RSS worker "
+            f"{row['peak_rss_worker_mb']} MB"
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
+
+
+def run_ccprov_kept(inputs: list[str], extractor: str, workers: int) -> dict:
+    from bench_pipeline import kept_urls, run_ccprov
+
+    out = tempfile.mkdtemp(prefix="ccprov-vs-datatrove-")
+    try:
+        row = run_ccprov(inputs, out, extractor, workers)
+        row["kept"] = sorted(kept_urls(out))
+        row["kept_before_dedup"] = sorted(kept_urls(out, before_dedup=True))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return row
+
+
+def summarize(runs: list[dict], records: int, fixed: dict | None) -> dict:
+    """Median CPU and wall over the repeats; kept sets of the first run."""
+    import statistics
+
+    cpu = statistics.median(r["cpu_s"] for r in runs)
+    row = {
+        "cpu_s_runs": [r["cpu_s"] for r in runs],
+        "cpu_s": round(cpu, 2),
+        "wall_s": round(statistics.median(r["wall_s"] for r in runs), 2),
+        "load_mean_runs": [r["load_mean"] for r in runs],
+        "docs_per_cpu_s": round(records / cpu, 1),
+        "docs_per_wall_s_per_worker": round(
+            records / statistics.median(r["wall_s"] for r in runs) / 2, 1
+        ),
+        "peak_rss_worker_mb": max(r["peak_rss_worker_mb"] or 0 for r in runs),
+        "kept": runs[0]["kept"],
+        "kept_before_dedup": runs[0]["kept_before_dedup"],
+        "first_run": {k: v for k, v in runs[0].items() if k not in ("kept", "kept_before_dedup")},
+    }
+    if fixed:
+        row["fixed"] = fixed
+        row["marginal_docs_per_cpu_s"] = marginal_rate(records, cpu, fixed)
+    return row
 
 
 def marginal_rate(records: int, cpu_s: float, fixed: dict) -> float:
