@@ -100,24 +100,15 @@ def check_s3_buckets(options, paths: list[str]) -> None:
     buckets = sorted({p[5:].split("/", 1)[0] for p in paths if p.startswith("s3://")})
     if not buckets:
         return
-    import boto3
     from apache_beam.options.pipeline_options import S3Options
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from pipeline.audit.store import S3Settings
     from pipeline.plan import UsageError
 
     s3 = options.view_as(S3Options)
-    client = boto3.session.Session().client(
-        "s3",
-        endpoint_url=s3.s3_endpoint_url,
-        region_name=s3.s3_region_name,
-        aws_access_key_id=s3.s3_access_key_id,
-        aws_secret_access_key=s3.s3_secret_access_key,
-        aws_session_token=s3.s3_session_token,
-        use_ssl=not s3.s3_disable_ssl,
-        verify=s3.s3_verify,
-        config=Config(connect_timeout=10, read_timeout=20, retries={"max_attempts": 3}),
+    client = S3Settings.from_args(s3).boto3_client(
+        connect_timeout=10, read_timeout=20, retries={"max_attempts": 3}
     )
     where = s3.s3_endpoint_url or "AWS S3"
     for bucket in buckets:

@@ -89,7 +89,8 @@ class S3Settings:
             kwargs["region"] = self.region_name
         return fs.S3FileSystem(**kwargs)
 
-    def boto3_client(self):
+    def boto3_client(self, **config):
+        """A boto3 S3 client; `config` adds botocore Config settings (timeouts, retries)."""
         import boto3
         from botocore.config import Config
 
@@ -104,7 +105,9 @@ class S3Settings:
             use_ssl=not self.disable_ssl,
             verify=verify,
             # S3-compatible stores at a custom endpoint rarely resolve bucket subdomains.
-            config=Config(s3={"addressing_style": "path" if self.endpoint_url else "auto"}),
+            config=Config(
+                s3={"addressing_style": "path" if self.endpoint_url else "auto"}, **config
+            ),
         )
 
 
