@@ -137,7 +137,7 @@ def run_command(argv: list[str]) -> int:
     from pipeline.assembly import build_pipeline
     from pipeline.options import CcprovOptions
     from pipeline.plan import plan_run
-    from transforms.writer import MANIFEST, SUCCESS, join
+    from transforms.writer import MANIFEST, join, retire_previous_run
 
     # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
     own = _OneLineParser(add_help=False, allow_abbrev=False)
@@ -152,11 +152,7 @@ def run_command(argv: list[str]) -> int:
     check_s3_buckets(options, [*(opts.input or []), opts.output])
     plan = plan_run(options)
     check_s3_buckets(options, plan.inputs)
-    # A re-run into the same output: readers must not see the old _SUCCESS next to new shards.
-    for name in (SUCCESS, MANIFEST, "report.html"):
-        path = join(plan.output, name)
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
+    retire_previous_run(plan.output)
     if not opts.quiet:
         print(
             f"ccprov: {len(plan.inputs)} input file(s) -> {plan.output} "

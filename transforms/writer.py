@@ -445,6 +445,18 @@ class FinalizeOutputFn(beam.DoFn):
         yield manifest
 
 
+REPORT = "report.html"
+
+
+def retire_previous_run(output: str) -> None:
+    """Before a run writes into OUTPUT: remove the old run's _SUCCESS, manifest and report, so
+    readers never take the previous run's markers for the new shards'."""
+    for name in (SUCCESS, MANIFEST, REPORT):
+        path = join(output, name)
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+
+
 def _existing(prefix: str) -> list[str]:
     try:
         result = retry_transient(lambda: FileSystems.match([join(prefix, "*")])[0], "list")

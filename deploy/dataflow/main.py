@@ -20,7 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from pipeline.assembly import build_pipeline
 from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, UsageError, plan_run
-from transforms.writer import MANIFEST, SUCCESS, join
+from transforms.writer import retire_previous_run
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
 FALSE_WORDS = {"false", "0", "no", "off", ""}
@@ -87,11 +87,7 @@ def build(argv: list[str]) -> tuple[beam.Pipeline, RunPlan]:
 
 def launch(argv: list[str]):
     pipeline, plan = build(argv)
-    # As `ccprov run` does: readers must not see a previous run's _SUCCESS next to new shards.
-    for name in (SUCCESS, MANIFEST):
-        path = join(plan.output, name)
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
+    retire_previous_run(plan.output)  # as `ccprov run` does
     logging.info("ccprov: %d input file(s) -> %s", len(plan.inputs), plan.output)
     return pipeline.run()
 
