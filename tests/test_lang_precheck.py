@@ -60,6 +60,22 @@ def test_unsure_prediction_goes_on_to_extraction(lid):
     assert not check.check(mixed).outside
 
 
+@pytest.mark.parametrize(
+    "html, declared",
+    [
+        ('<!doctype html><html lang="en-GB"><body>x</body></html>', True),
+        ("<HTML class=a LANG=en><body>x</body></html>", True),
+        ('<html lang="ja"><body>x</body></html>', False),  # still checked, not dropped
+        ("<html><body lang='en'>x</body></html>", False),  # only the html element counts
+        ('<html lang="eng"><body>x</body></html>', False),  # not the code lid.176 gives
+        ("<p>" + "x" * 5000 + '</p><html lang="en">', False),  # beyond the scanned start
+    ],
+)
+def test_declared_kept_language_goes_straight_to_extraction(lid, html, declared):
+    check = LanguagePrecheck(["en"], lid.predict)
+    assert check.declares_kept_language(html) is declared
+
+
 def test_languages_a_precheck_can_use():
     def config(enabled=True, languages=("en",)):
         return {"language": {"enabled": enabled, "languages": list(languages)}}

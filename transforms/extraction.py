@@ -160,6 +160,8 @@ def _hit_memory_cap(limit: int | None, extra_mb: int) -> bool:
 def precheck_outside(html: str, precheck) -> str | None:
     """The pre-check's payload when the page is clearly in a language not kept, else None
     (also when resiliparse fails on it: trafilatura then gets its chance)."""
+    if precheck.declares_kept_language(html):
+        return None
     try:
         result = precheck.check(extract_text(html, "resiliparse"))
     except MemoryError:

@@ -8,8 +8,9 @@ main-content text costs about 2 ms and lid.176 on it well under 1 ms. When that 
 enough (`min_chars`) and lid.176 gives a language outside the kept list a score of at least
 `min_score`, the page is dropped with the language filter's own reason,
 `language:not_in_languages`, and trafilatura never runs on it. Anything less clear goes on
-to trafilatura and the language filter as before. bench/bench_pipeline.py measures how often
-this changes a page's outcome compared with extracting first (docs/benchmarks.md).
+to trafilatura and the language filter as before, and so does a page whose `<html lang>`
+names a kept language (without spending the check on it). bench/bench_pipeline.py measures
+how often this changes a page's outcome compared with extracting first (docs/benchmarks.md).
 
 What the ledger shows for a page dropped here: `language` and `language_score` of the
 pre-check text, the filter scores `language:score` and `language:precheck_chars` (the length
@@ -24,11 +25,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Iterable
 
 from transforms.document import WarcDoc
 
 NOT_IN_LANGUAGES = "language:not_in_languages"
+# The primary subtag of <html lang="...">, looked for near the start of the page only.
+_HTML_LANG = re.compile(r"<html\b[^>]{0,500}?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})\b", re.I)
+_LANG_SCAN_CHARS = 4096
 DEFAULT_MIN_SCORE = 0.8
 DEFAULT_MIN_CHARS = 200
 
@@ -64,6 +69,14 @@ class LanguagePrecheck:
         self.identify = identify
         self.min_score = min_score
         self.min_chars = min_chars
+
+    def declares_kept_language(self, html: str) -> bool:
+        """The page says (<html lang>) it is in a kept language: it goes to trafilatura
+        without the check, as it would without a pre-check, so the shortcut can only bring
+        the outcome closer to extracting first. A page declaring another language is still
+        checked: the attribute alone is not trusted to drop anything."""
+        match = _HTML_LANG.search(html, 0, _LANG_SCAN_CHARS)
+        return match is not None and match.group(1).lower() in self.languages
 
     def check(self, text: str | None) -> PrecheckResult:
         text = text or ""
