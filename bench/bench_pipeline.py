@@ -107,6 +107,8 @@ class TreeSampler(threading.Thread):
         self.peak_kb: dict[int, int] = {}
         self.cpu_s: dict[int, float] = {}  # own CPU at the last sample
         self.loads: list[float] = []
+        self.rss_kb: dict[int, list[tuple[float, int]]] = {}  # (time, VmRSS) per sample
+        self.started = time.monotonic()
         self.cmdline: dict[int, str] = {}
         self.parent: dict[int, int] = {}
         self._stop_event = threading.Event()
@@ -135,6 +137,8 @@ class TreeSampler(threading.Thread):
                 self.cpu_s[pid] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
             except (OSError, IndexError, ValueError):
                 pass
+            rss = int(status.get("VmRSS", "0 kB").split()[0])
+            self.rss_kb.setdefault(pid, []).append((time.monotonic() - self.started, rss))
             hwm = int(status.get("VmHWM", "0 kB").split()[0])
             self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), hwm)
             self.parent[pid] = int(status["PPid"])
@@ -192,6 +196,7 @@ def run_measured(cmd: list[str], classify: Callable[[str], str], **popen_kwargs)
             "role": classify(sampler.cmdline.get(pid, "")),
             "peak_rss_mb": round(kb / 1024, 1),
             "cpu_s": round(sampler.cpu_s.get(pid, 0.0), 2),
+            "rss_mb_at_quarters": _rss_at_quarters(sampler.rss_kb.get(pid, []), wall),
         }
         for pid, kb in sorted(sampler.peak_kb.items())
     ]
@@ -205,6 +210,15 @@ def run_measured(cmd: list[str], classify: Callable[[str], str], **popen_kwargs)
         stdout=out,
         stderr=err,
     )
+
+
+def _rss_at_quarters(samples: list[tuple[float, int]], wall: float) -> list[float]:
+    """Highest RSS (MB) seen in each quarter of the run: shows when memory grew."""
+    quarters = [0.0] * 4
+    for t, kb in samples:
+        q = min(3, int(4 * t / wall)) if wall > 0 else 0
+        quarters[q] = max(quarters[q], round(kb / 1024, 1))
+    return quarters
 
 
 def worker_peaks(processes: list[dict], worker_role: str, child_role: str) -> list[float]:
@@ -293,6 +307,12 @@ def run_ccprov(
         "peak_rss_worker_mb": max(peaks, default=None),
         "peak_rss_runner_mb": max(runner, default=None),
         "cpu_s_by_role": cpu_by_role(measured["processes"]),
+        "worker_rss_mb_at_quarters": [
+            p["rss_mb_at_quarters"] for p in measured["processes"] if p["role"] == "worker"
+        ],
+        "runner_rss_mb_at_quarters": [
+            p["rss_mb_at_quarters"] for p in measured["processes"] if p["role"] == "runner"
+        ],
         "drop_reasons": manifest["counts"]["drop_reasons"],
     }
 
@@ -512,7 +532,8 @@ def run_stages(paths: list[str], extractor: str, ipc_sample: int = 200) -> dict:
 
 def quick_languages(docs) -> dict[str, tuple[str | None, float, int]]:
     """doc_id -> (language, score, chars) of the resiliparse text, as the pre-check sees it
-    (in process here; the pipeline runs resiliparse in a sandbox child)."""
+    (in process here; the pipeline runs it in the sandbox child); (None, 0, 0) for pages
+    declaring English, which skip the check."""
     from transforms.extraction import extract_text
     from transforms.lang_precheck import LanguagePrecheck
     from transforms.language import LanguageIdentifier
@@ -520,6 +541,9 @@ def quick_languages(docs) -> dict[str, tuple[str | None, float, int]]:
     check = LanguagePrecheck(["en"], LanguageIdentifier().predict, min_score=0.0, min_chars=0)
     found = {}
     for d in docs:
+        if check.declares_kept_language(d.html):
+            found[d.doc_id] = (None, 0.0, 0)  # goes straight to extraction
+            continue
         result = check.check(extract_text(d.html, "resiliparse"))
         found[d.doc_id] = (result.language, result.score, result.chars)
     return found
@@ -626,9 +650,10 @@ def run_quality(paths: list[str]) -> dict:
 
 
 # ------------------------------------------------------------------ memory
-def run_memory(record_counts: list[int], workers: int = 2) -> list[dict]:
-    """Peak RSS of ccprov runs on synthetic WARCs of each size (one file, resiliparse and
-    trafilatura alike stream; trafilatura is used as the default mode)."""
+def run_memory(
+    record_counts: list[int], workers: int = 2, extractor: str = "trafilatura"
+) -> list[dict]:
+    """Peak RSS of ccprov runs on one synthetic WARC file of each size."""
     from pipeline.sample.synth import write_synthetic_warc
 
     rows = []
@@ -639,7 +664,7 @@ def run_memory(record_counts: list[int], workers: int = 2) -> list[dict]:
             write_synthetic_warc(str(path), n, 7)
         out = tempfile.mkdtemp(prefix=f"ccprov-mem-{n}-")
         try:
-            result = run_ccprov([str(path)], out, "trafilatura", workers)
+            result = run_ccprov([str(path)], out, extractor, workers)
         finally:
             shutil.rmtree(out, ignore_errors=True)
         result["input"] = path.name
@@ -726,10 +751,13 @@ def main(argv: list[str] | None = None) -> int:
         for extractor, row in results["quality"].items():
             print(f"{extractor} vs trafilatura on {row['pages']} real pages: {row}")
     if args.what in ("memory", "all"):
-        results["memory"] = run_memory(args.records, args.workers)
+        memory_mode = "trafilatura" if args.extractor == "all" else args.extractor
+        results["memory"] = run_memory(args.records, args.workers, memory_mode)
         for row in results["memory"]:
             print(f"{row['input']}: ", end="")
             print_e2e(row)
+            print(f"  RSS by quarter of the run, workers {row['worker_rss_mb_at_quarters']}")
+            print(f"  runner {row['runner_rss_mb_at_quarters']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
