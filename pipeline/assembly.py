@@ -1,7 +1,7 @@
 """The ccprov Beam graph.
 
   inputs -> ReadWarcFiles -> extraction -> language -> finish
-         -> group by input file -> shards (corpus, provenance) -> finalize (manifest, _SUCCESS)
+         -> group by input file range -> shards (corpus, provenance) -> finalize (manifest, _SUCCESS)
 
 Every response record stays in the main PCollection until it is written to the ledger:
 stages drop a document by marking it, never by filtering it out, so the ledger row count
@@ -19,7 +19,7 @@ from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, plan_run
 from schemas.ai import HOSTS_SCHEMA
 from transforms import ai_detect, dedup, filters, licensing
-from transforms.document import WarcDoc
+from transforms.document import WarcDoc, doc_id_offset
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
 from transforms.lang_precheck import PrecheckSpec
@@ -32,6 +32,7 @@ from transforms.writer import (
     FinalizeOutputFn,
     WriteFileShardsFn,
     WriteTableShardsFn,
+    write_group,
 )
 
 
@@ -105,10 +106,12 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
     updates = update_sources | "AllUpdates" >> beam.Flatten()
     shards = (
         {
-            "docs": docs | "KeyDocsByFile" >> beam.Map(lambda d: (d.file_index, d)),
+            "docs": docs
+            | "KeyDocsByFileRange"
+            >> beam.Map(lambda d: (write_group(d.file_index, d.warc_offset), d)),
             "updates": updates,
         }
-        | "GroupByFile" >> beam.CoGroupByKey()
+        | "GroupByFileRange" >> beam.CoGroupByKey()
         | "WriteShards" >> beam.ParDo(WriteFileShardsFn(spec, ledger_stats_fns()))
     )
     return (
@@ -130,13 +133,13 @@ def dedup_update(decision: dedup.DedupDecision):
     update = AttributeUpdate(
         decision.doc_id, "dedup", decision.to_attributes(), decision.drop_reason
     )
-    return decision.file_index, update
+    return write_group(decision.file_index, doc_id_offset(decision.doc_id)), update
 
 
 def host_update(file_index: int, joined: tuple):
     doc_id, host, host_ai_score, host_doc_count = joined
     values = {"ai_host": host, "host_ai_score": host_ai_score, "host_doc_count": host_doc_count}
-    return file_index, AttributeUpdate(doc_id, "ai", values)
+    return write_group(file_index, doc_id_offset(doc_id)), AttributeUpdate(doc_id, "ai", values)
 
 
 def host_bucket(host: str, buckets: int) -> int:
