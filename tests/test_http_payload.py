@@ -28,6 +28,8 @@ def test_parse_http_response_without_status_line():
 def test_dechunk_and_malformed_chunks():
     assert hp.dechunk(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n") == b"hello world"
     assert hp.dechunk(b"zz\r\nnot chunked") == b"zz\r\nnot chunked"
+    # "Transfer-Encoding: chunked" on a body already stored without its framing.
+    assert hp.dechunk(b"\n<!doctype html>\n<html></html>") == b"\n<!doctype html>\n<html></html>"
 
 
 def test_gzip_and_deflate_are_decoded():

@@ -75,7 +75,12 @@ def dechunk(body: bytes) -> bytes:
     try:
         while pos < len(body):
             line_end = body.index(b"\n", pos)
-            size = int(body[pos:line_end].split(b";")[0].strip() or b"0", 16)
+            size_text = body[pos:line_end].split(b";")[0].strip()
+            if not size_text and pos == 0:
+                # A body that starts with a blank line is not chunked, whatever the header
+                # says (seen in real WARCs: the crawler had already removed the framing).
+                return body
+            size = int(size_text or b"0", 16)
             if size == 0:
                 return bytes(out)
             start = line_end + 1
