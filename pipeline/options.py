@@ -12,13 +12,13 @@ import argparse
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from transforms.ai_detect import POLICIES as AI_POLICIES
+from transforms.extraction import EXTRACTORS
 from transforms.licensing import LICENSE_POLICIES
 
 DEFAULT_OUTPUT = "out"
 DEFAULT_CC_BASE_URL = "https://data.commoncrawl.org/"
-AI_POLICIES = ("tag-only", "drop")
 DEDUP_MODES = ("off", "exact", "minhash")
-EXTRACTORS = ("trafilatura", "trafilatura-fast", "resiliparse")
 
 
 def _positive_int(text: str) -> int:
