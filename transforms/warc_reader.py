@@ -133,9 +133,29 @@ def is_transient(exc: BaseException) -> bool:
         return code is None or (isinstance(code, int) and (code >= 500 or code in (408, 429)))
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
         return False
-    return isinstance(
+    if isinstance(
         exc, (OSError, EOFError, urllib.error.URLError, TimeoutError, http.client.HTTPException)
-    )
+    ):
+        return True
+    if _is_botocore_connection_error(exc):
+        return True
+    # Beam's S3 client turns a connection dropped mid-request into an AttributeError (its
+    # get_http_error_code reads `.response` of botocore's ConnectionClosedError, which is None);
+    # what failed is the connection, so judge by the error being handled.
+    context = exc.__cause__ or exc.__context__
+    return isinstance(exc, AttributeError) and _is_botocore_connection_error(context)
+
+
+def _is_botocore_connection_error(exc: BaseException | None) -> bool:
+    """botocore's connection-level failures (refused, closed, timed out): no HTTP answer."""
+    if exc is None:
+        return False
+    try:
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+        from botocore.exceptions import HTTPClientError
+    except ImportError:  # botocore is only there when boto3 is
+        return False
+    return isinstance(exc, (BotoConnectionError, HTTPClientError))
 
 
 def retry_transient(
