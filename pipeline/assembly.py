@@ -19,7 +19,7 @@ from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, plan_run
 from schemas.ai import HOSTS_SCHEMA
 from transforms import ai_detect, dedup, filters, licensing
-from transforms.document import WarcDoc, doc_id_offset
+from transforms.document import WarcDoc
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
 from transforms.lang_precheck import PrecheckSpec
@@ -32,7 +32,6 @@ from transforms.writer import (
     FinalizeOutputFn,
     WriteFileShardsFn,
     WriteTableShardsFn,
-    write_group,
 )
 
 
@@ -107,11 +106,10 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
     shards = (
         {
             "docs": docs
-            | "KeyDocsByFileRange"
-            >> beam.Map(lambda d: (write_group(d.file_index, d.warc_offset), d)),
+            | "KeyDocsByRecordGroup" >> beam.Map(lambda d: (d.write_key, d)),
             "updates": updates,
         }
-        | "GroupByFileRange" >> beam.CoGroupByKey()
+        | "GroupByRecordGroup" >> beam.CoGroupByKey()
         | "WriteShards" >> beam.ParDo(WriteFileShardsFn(spec, ledger_stats_fns()))
     )
     return (
@@ -126,20 +124,20 @@ def dedup_candidate(doc: WarcDoc) -> dedup.DedupCandidate:
     """Representative preference: open licence without opt-out, then earliest crawl, then id."""
     open_and_allowed = licensing.is_open_and_not_opted_out(doc.attributes.get("license", {}))
     priority = (0 if open_and_allowed else 1, doc.warc_date or "9999", doc.doc_id)
-    return dedup.DedupCandidate(doc.doc_id, doc.file_index, doc.text, priority)
+    return dedup.DedupCandidate(doc.doc_id, doc.write_key, doc.text, priority)
 
 
 def dedup_update(decision: dedup.DedupDecision):
     update = AttributeUpdate(
         decision.doc_id, "dedup", decision.to_attributes(), decision.drop_reason
     )
-    return write_group(decision.file_index, doc_id_offset(decision.doc_id)), update
+    return decision.write_key, update
 
 
-def host_update(file_index: int, joined: tuple):
+def host_update(write_key: tuple[int, int], joined: tuple):
     doc_id, host, host_ai_score, host_doc_count = joined
     values = {"ai_host": host, "host_ai_score": host_ai_score, "host_doc_count": host_doc_count}
-    return write_group(file_index, doc_id_offset(doc_id)), AttributeUpdate(doc_id, "ai", values)
+    return write_key, AttributeUpdate(doc_id, "ai", values)
 
 
 def host_bucket(host: str, buckets: int) -> int:

@@ -322,11 +322,12 @@ def test_host_aggregate_means_and_join():
             >> beam.Map(lambda kv: (kv[0], (kv[1][0], kv[1][1], round(kv[1][2], 9), kv[1][3]))),
             equal_to(
                 [
-                    (0, (ids[0], "example.com", round(mean, 9), 3)),
-                    (1, (ids[1], "example.com", round(mean, 9), 3)),
-                    (0, (ids[2], "example.com", round(mean, 9), 3)),
-                    (2, (ids[3], "other.org", 0.1, 1)),
-                    (2, (ids[4], "10.0.0.1", 0.6, 1)),
+                    # keyed by the document's write key: (file_index, record group)
+                    ((0, 0), (ids[0], "example.com", round(mean, 9), 3)),
+                    ((1, 0), (ids[1], "example.com", round(mean, 9), 3)),
+                    ((0, 0), (ids[2], "example.com", round(mean, 9), 3)),
+                    ((2, 0), (ids[3], "other.org", 0.1, 1)),
+                    ((2, 0), (ids[4], "10.0.0.1", 0.6, 1)),
                 ]
             ),
             label="joins",

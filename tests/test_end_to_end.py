@@ -5,6 +5,7 @@ import io
 from collections import Counter
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.sample import SAMPLE_WARC
@@ -125,3 +126,38 @@ def test_keep_dropped_writes_dropped_text(tmp_path):
         assert row["drop_reason"] == ledger[doc_id]["drop_reason"]
         assert hashlib.sha256(row["text"].encode()).hexdigest() == ledger[doc_id]["text_sha256"]
     assert len(run.manifest["files"]["dropped"]) == 1
+
+
+def test_small_write_groups_give_the_same_decisions_in_more_shards(
+    sample_run, tmp_path, monkeypatch
+):
+    """The writer holds one group of records at a time; updates from dedup and the per-host
+    AI aggregates must reach their documents in whichever group they are. With groups of 5
+    records the sample's 22 responses are written as 5 ledger shards, with the same rows."""
+    from transforms import warc_reader
+
+    monkeypatch.setattr(warc_reader, "RECORDS_PER_WRITE_GROUP", 5)
+    run = run_pipeline(tmp_path / "out")
+    assert run.exit_code == 0
+    check_run_consistency(run, [Path(SAMPLE_WARC)])
+
+    shards = sorted(p.name for p in (run.root / "provenance").glob("*.parquet"))
+    responses = count_responses(Path(SAMPLE_WARC))
+    assert shards == [f"part-00000-{g:04d}-00.parquet" for g in range((responses + 4) // 5)]
+    offsets, shard_of = [], {}
+    for name in shards:
+        rows = pq.read_table(run.root / "provenance" / name).to_pylist()
+        assert 1 <= len(rows) <= 5
+        offsets += [r["warc_offset"] for r in rows]
+        shard_of.update((r["doc_id"], name) for r in rows)
+    assert offsets == sorted(offsets)  # consecutive records, in file order
+
+    def decisions(ledger):
+        columns = ("decision", "drop_reason", "duplicate_of", "dedup_cluster_size", "host_ai_score")
+        return {r["doc_id"]: tuple(r[c] for c in columns) for r in ledger}
+
+    small, default = decisions(run.ledger()), decisions(sample_run.ledger())
+    assert small == default
+    crossing = [i for i, v in small.items() if v[2] and shard_of[v[2]] != shard_of[i]]
+    assert crossing  # a duplicate and its representative are in different groups
+    assert any(v[4] is not None for v in small.values())

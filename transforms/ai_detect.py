@@ -504,7 +504,7 @@ class _KeyByHostFn(beam.DoFn):
         yield (
             host,
             (
-                doc.file_index,
+                doc.write_key,
                 doc.doc_id,
                 score,
                 bool(attrs.get("ai_above_threshold")),
@@ -530,15 +530,15 @@ def _join_back(element):
     if not stats:
         return
     mean, count = stats[0].mean, stats[0].doc_count
-    for file_index, doc_id, *_ in grouped["docs"]:
-        yield file_index, (doc_id, host, mean, count)
+    for write_key, doc_id, *_ in grouped["docs"]:
+        yield write_key, (doc_id, host, mean, count)
 
 
 class HostAiScores(beam.PTransform):
     """Mean ai_score per host over the input documents, and that mean joined back per document.
 
     Input: PCollection[WarcDoc] (scored; usually the kept ones). Output: a pair
-      host_joins: (file_index, (doc_id, host, host_ai_score, host_doc_count)) per scored doc
+      host_joins: (write_key, (doc_id, host, host_ai_score, host_doc_count)) per scored doc
       host_rows:  dicts matching schemas.ai.HOSTS_SCHEMA, one per host
     The mean comes from CombinePerKey (partial sums on every worker), the join from a
     CoGroupByKey by host, so no step holds more than one host's documents.

@@ -54,7 +54,7 @@ class DedupCandidate(NamedTuple):
     """
 
     doc_id: str
-    file_index: int
+    write_key: Any  # where the writer wants its decision back (opaque here)
     text: str
     priority: tuple
 
@@ -63,7 +63,7 @@ class DedupDecision(NamedTuple):
     """The verdict for one member of a duplicate cluster (size >= 2)."""
 
     doc_id: str
-    file_index: int
+    write_key: Any
     dedup_cluster: str  # the representative's doc_id
     dedup_cluster_size: int
     duplicate_of: str | None  # None for the representative
@@ -163,7 +163,7 @@ def star_label(node: Node, neighbours: Iterable[Node]) -> Node:
 
 
 class _Sign(beam.DoFn):
-    """Batch of candidates -> (exact key, (node, file_index, signature, band hashes))."""
+    """Batch of candidates -> (exact key, (node, write_key, signature, band hashes))."""
 
     def __init__(self, mode: str, params: dict[str, Any]) -> None:
         self._mode = mode
@@ -186,7 +186,7 @@ class _Sign(beam.DoFn):
         texts = [candidate.text or "" for candidate in batch]
         if self._hasher is None:
             for candidate, key in zip(batch, exact_keys(texts), strict=True):
-                yield key, (node_of(candidate), int(candidate.file_index), None, None)
+                yield key, (node_of(candidate), candidate.write_key, None, None)
             return
         signed = self._hasher.sign(texts)
         p = self._params
@@ -198,7 +198,7 @@ class _Sign(beam.DoFn):
                 signature, band_keys = signed.signatures[i].tobytes(), tuple(bands[i])
             yield (
                 signed.exact_keys[i],
-                (node_of(candidate), int(candidate.file_index), signature, band_keys),
+                (node_of(candidate), candidate.write_key, signature, band_keys),
             )
 
 
@@ -216,24 +216,24 @@ class _ResolveExactGroup(beam.DoFn):
             size += 1
             if best is None or member[0] < best[0]:
                 best = member
-        rep_node, rep_file_index, signature, bands = best
+        rep_node, rep_write_key, signature, bands = best
         rep_id = rep_node[1]
         if self._mode == "exact":
             if size > 1:
-                yield DedupDecision(rep_id, rep_file_index, rep_id, size, None, None)
-                for node, file_index, _, _ in members:
+                yield DedupDecision(rep_id, rep_write_key, rep_id, size, None, None)
+                for node, write_key, _, _ in members:
                     if node != rep_node:
                         yield DedupDecision(
-                            node[1], file_index, rep_id, size, rep_id, EXACT_DUPLICATE, 1.0
+                            node[1], write_key, rep_id, size, rep_id, EXACT_DUPLICATE, 1.0
                         )
             return
-        yield (rep_node, rep_file_index, size, signature, bands)
+        yield (rep_node, rep_write_key, size, signature, bands)
         if size > 1:
-            yield beam.pvalue.TaggedOutput("members", (rep_id, ("self", rep_file_index, size)))
-            for node, file_index, _, _ in members:
+            yield beam.pvalue.TaggedOutput("members", (rep_id, ("self", rep_write_key, size)))
+            for node, write_key, _, _ in members:
                 if node != rep_node:
                     yield beam.pvalue.TaggedOutput(
-                        "members", (rep_id, ("member", node[1], file_index))
+                        "members", (rep_id, ("member", node[1], write_key))
                     )
 
 
@@ -399,27 +399,27 @@ def _cluster_member(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple]:
         else:
             label = value
     if label is not None:
-        node, file_index, size, signature, _ = survivor
-        yield label[1], (node[1], file_index, size, signature)
+        node, write_key, size, signature, _ = survivor
+        yield label[1], (node[1], write_key, size, signature)
 
 
 def _resolve_cluster(element: tuple[str, Iterable[tuple]]) -> Iterator[Any]:
     """All survivors of one component -> their decisions, and the cluster each exact-group
     survivor belongs to ("infos", keyed by the survivor's doc_id)."""
     rep_id, members = element
-    size, rep_signature, rep_file_index = 0, None, None
-    for doc_id, file_index, group_size, signature in members:
+    size, rep_signature, rep_write_key = 0, None, None
+    for doc_id, write_key, group_size, signature in members:
         size += group_size
         if doc_id == rep_id:
-            rep_signature, rep_file_index = signature, file_index
-    yield DedupDecision(rep_id, rep_file_index, rep_id, size, None, None)
-    for doc_id, file_index, group_size, signature in members:
+            rep_signature, rep_write_key = signature, write_key
+    yield DedupDecision(rep_id, rep_write_key, rep_id, size, None, None)
+    for doc_id, write_key, group_size, signature in members:
         if doc_id == rep_id:
             if group_size > 1:
                 yield beam.pvalue.TaggedOutput("infos", (doc_id, ("info", rep_id, size, 1.0)))
             continue
         jaccard = estimate_jaccard(signature, rep_signature)
-        yield DedupDecision(doc_id, file_index, rep_id, size, rep_id, NEAR_DUPLICATE, jaccard)
+        yield DedupDecision(doc_id, write_key, rep_id, size, rep_id, NEAR_DUPLICATE, jaccard)
         if group_size > 1:
             yield beam.pvalue.TaggedOutput("infos", (doc_id, ("info", rep_id, size, jaccard)))
 
@@ -435,16 +435,16 @@ def _resolve_exact_members(element: tuple[str, Iterable[tuple]]) -> Iterator[Ded
         elif value[0] == "self":
             survivor = value
     if info is None:
-        _, file_index, size = survivor
+        _, write_key, size = survivor
         rep_id, jaccard = survivor_id, 1.0
-        yield DedupDecision(survivor_id, file_index, survivor_id, size, None, None)
+        yield DedupDecision(survivor_id, write_key, survivor_id, size, None, None)
     else:
         _, rep_id, size, jaccard = info
     reason = EXACT_DUPLICATE if rep_id == survivor_id else NEAR_DUPLICATE
     for value in values:
         if value[0] == "member":
-            _, doc_id, file_index = value
-            yield DedupDecision(doc_id, file_index, rep_id, size, rep_id, reason, jaccard)
+            _, doc_id, write_key = value
+            yield DedupDecision(doc_id, write_key, rep_id, size, rep_id, reason, jaccard)
 
 
 class Deduplicate(beam.PTransform):

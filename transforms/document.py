@@ -18,6 +18,12 @@ DROPPED = "dropped"
 ERROR = "error"
 REMOVED = "removed"  # by a takedown after the run
 
+# The writer's unit: this many consecutive response records of one input file are grouped,
+# written together and held in one worker at once, so a worker's memory is bounded by a
+# record count whatever the size of the file or of its records (a Common Crawl file has
+# 30-40 thousand; its shards then hold up to 2,000 ledger rows each).
+RECORDS_PER_WRITE_GROUP = 2_000
+
 
 def make_doc_id(warc_path: str, offset: int) -> str:
     """Stable, unique id of one input record: a short hash of its file plus its byte offset.
@@ -42,6 +48,8 @@ class WarcDoc:
     warc_path: str
     file_index: int  # position of warc_path in the sorted input list; used for sharding
     warc_offset: int
+    # Which run of RECORDS_PER_WRITE_GROUP response records of its file this one is in.
+    record_group: int = 0
     warc_length: int | None = None
     warc_record_id: str | None = None
     warc_date: str | None = None
@@ -73,6 +81,11 @@ class WarcDoc:
     decision: str = KEPT
     drop_reason: str | None = None
     error_detail: str | None = None
+
+    @property
+    def write_key(self) -> tuple[int, int]:
+        """The writer's shuffle key: (input file, group of records); names its shards."""
+        return self.file_index, self.record_group
 
     @property
     def alive(self) -> bool:

@@ -40,7 +40,7 @@ from typing import IO, Any, TypeVar
 import apache_beam as beam
 
 from transforms import http_payload
-from transforms.document import WarcDoc, make_doc_id
+from transforms.document import RECORDS_PER_WRITE_GROUP, WarcDoc, make_doc_id
 
 log = logging.getLogger(__name__)
 
@@ -969,8 +969,10 @@ def iter_warc_docs(
             if rec_type == "warcinfo" and dump is None and not item.problem:
                 dump = _dump_from_warcinfo(item)
             if rec_type == "response":
+                doc = doc_from_record(item, summary, limits, dump)
+                doc.record_group = summary.responses // RECORDS_PER_WRITE_GROUP
                 summary.responses += 1
-                yield doc_from_record(item, summary, limits, dump)
+                yield doc
     except _ReadAborted as exc:
         summary.add_error(READ_FAILED, exc.offset, f"reading stopped, rest of file unread: {exc}")
     except Exception as exc:  # noqa: BLE001 - a reader bug must not take the run down

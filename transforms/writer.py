@@ -1,16 +1,17 @@
 """Writing the corpus, the provenance ledger and the manifest, with a safe commit.
 
 Layout of OUTPUT (local path or any Beam FileSystems prefix: s3://, gs://):
-  corpus/part-FFFFF-RRRR-CC.parquet   kept documents, FineWeb columns first
-  provenance/part-FFFFF-RRRR-CC.parquet one row per input response record
-  dropped/part-FFFFF-RRRR-CC.parquet  dropped documents' text (--keep-dropped only)
+  corpus/part-FFFFF-GGGG-CC.parquet   kept documents, FineWeb columns first
+  provenance/part-FFFFF-GGGG-CC.parquet one row per input response record
+  dropped/part-FFFFF-GGGG-CC.parquet  dropped documents' text (--keep-dropped only)
   hosts/part-BBBBB.parquet            per-host aggregates
   manifest.json                       written after every shard is in place
   _SUCCESS                            written last
 
-FFFFF is the input file's index in the input list, RRRR the 64 MiB byte range of that file
-the records start in, and CC a chunk of at most `shard_size` rows, so a re-run over the same inputs produces the same file names and, as
-rows are ordered by WARC offset, byte-identical shards. Shards are first written under
+FFFFF is the input file's index in the input list, GGGG the group of 2,000 consecutive
+response records of that file (`RECORDS_PER_WRITE_GROUP`), and CC a chunk of at most
+`shard_size` rows, so a re-run over the same inputs produces the same file names and, as rows
+are ordered by WARC offset, byte-identical shards. Shards are first written under
 OUTPUT/_temporary/RUN_ID/ and renamed into place by a single finalising step.
 """
 
@@ -252,26 +253,16 @@ def base_ledger_stats(table: pa.Table) -> dict:
     }
 
 
-# A writer holds the documents of one byte range of one input file, not of the whole file:
-# its memory then stays bounded whatever the size of the file (a Common Crawl WARC file has
-# 30-40 thousand records; 64 MiB of it about 2-3 thousand).
-WRITE_RANGE_BYTES = 64 * 1024 * 1024
-
-
-def write_group(file_index: int, warc_offset: int) -> tuple[int, int]:
-    """The shuffle key of a document for writing: its file and the byte range it starts in."""
-    return file_index, warc_offset // WRITE_RANGE_BYTES
-
-
 class WriteFileShardsFn(beam.DoFn):
-    """((file_index, range), {'docs': [...], 'updates': [...]}) -> ShardInfos of its shards."""
+    """((file_index, record_group), {'docs': [...], 'updates': [...]}) -> ShardInfos of its
+    shards. The group is bounded by RECORDS_PER_WRITE_GROUP, and so is this DoFn's memory."""
 
     def __init__(self, spec: OutputSpec, stats_fns: dict[str, StatsFn]):
         self._spec = spec
         self._stats_fns = stats_fns
 
     def process(self, element):
-        (file_index, range_no), grouped = element
+        (file_index, group_no), grouped = element
         docs = sorted(grouped["docs"], key=lambda d: d.warc_offset)
         updates: dict[str, list[AttributeUpdate]] = {}
         for update in grouped["updates"]:
@@ -284,7 +275,7 @@ class WriteFileShardsFn(beam.DoFn):
         size = max(1, self._spec.shard_size)
         for chunk_no, start in enumerate(range(0, max(len(docs), 1), size)):
             chunk = docs[start : start + size]
-            name = f"part-{file_index:05d}-{range_no:04d}-{chunk_no:02d}.parquet"
+            name = f"part-{file_index:05d}-{group_no:04d}-{chunk_no:02d}.parquet"
             yield from self._write_chunk(chunk, name)
 
     def _write_chunk(self, docs: list[WarcDoc], name: str) -> Iterable[ShardInfo]:
