@@ -16,18 +16,21 @@ Stages (mode "minhash"; "exact" stops after step 2, "off" emits nothing):
    "Connected Components in MapReduce and Beyond", 2014). Beam graphs have no loops, so
    `max_rounds` rounds are unrolled; each round also counts the nodes that are not yet in
    a star, and once a count is zero the following rounds route the edges around their
-   shuffles. A final check raises if the graph still is not a forest of stars.
+   shuffles. If the graph still is not a forest of stars after them (long chains), the
+   edges left are finished by union-find in one worker, with a warning.
 6. Each component's smallest node is its representative, because nodes sort by
    (priority, doc_id); sizes add the exact-duplicate groups back, and every member of a
    cluster of two or more documents gets a `DedupDecision`.
 
-No step gathers all documents or edges in one place: each group holds one key's members
-(a bucket, a node's neighbours, a cluster) and is read as a stream, twice at most; the only
-global values are integer counts.
+No step gathers all documents in one place: each group holds one key's members (a bucket,
+a node's neighbours, a cluster) and is read as a stream, twice at most; the only global
+values are integer counts, and the only global group is step 5's fallback, which holds the
+edges left after the rounds and is empty when they converged.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -44,6 +47,8 @@ from transforms.minhash import MinHasher, band_hashes, estimate_jaccard, exact_k
 EXACT_DUPLICATE = "exact_duplicate"
 NEAR_DUPLICATE = "near_duplicate"
 MODES = ("off", "exact", "minhash")
+
+log = logging.getLogger(__name__)
 
 LEDGER_COLUMNS = tuple(field.name for field in LEDGER_FIELDS)
 
@@ -328,23 +333,55 @@ def _small_star_step(element: tuple[Node, Iterable[Node]]) -> Iterator[Edge]:
     return small_star(element[0], element[1])
 
 
-class _RequireConverged(beam.DoFn):
-    def __init__(self, max_rounds: int) -> None:
-        self._max_rounds = max_rounds
+def component_labels(edges: Iterable[Edge]) -> Iterator[tuple[Node, Node]]:
+    """(node, smallest node of its component) for every node of `edges`, in memory
+    (union-find with path halving; the smaller root always becomes the parent)."""
+    parent: dict[Node, Node] = {}
 
-    def process(
-        self, label: tuple[Node, Node], unsettled: list[int]
-    ) -> Iterator[tuple[Node, Node]]:
-        if any(unsettled):
-            raise RuntimeError(
-                f"dedup: connected components did not converge in max_rounds={self._max_rounds}"
-                f" ({sum(unsettled)} nodes not in a star); raise max_rounds"
-            )
+    def root(node: Node) -> Node:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in edges:
+        root_a, root_b = root(a), root(b)
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+    for node in parent:
+        yield node, root(node)
+
+
+def _if_converged(label: tuple[Node, Node], unsettled: list[int]) -> Iterator[tuple]:
+    if not any(unsettled):
         yield label
 
 
+def _if_not_converged(edge: Edge, unsettled: list[int]) -> Iterator[tuple[None, Edge]]:
+    if any(unsettled):
+        yield None, edge
+
+
+def _finish_in_one_place(element: tuple[None, Iterable[Edge]]) -> Iterator[tuple[Node, Node]]:
+    edges = list(element[1])
+    log.warning(
+        "dedup: connected components not converged after the unrolled rounds; finishing "
+        "the remaining %d edges in one worker",
+        len(edges),
+    )
+    return component_labels(edges)
+
+
 class ConnectedComponents(beam.PTransform):
-    """Edges (a, b), a < b -> (node, smallest node of its component) for every node."""
+    """Edges (a, b), a < b -> (node, smallest node of its component) for every node.
+
+    `max_rounds` large-star/small-star rounds run distributed; real duplicate clusters
+    converge in two or three. A graph that has not converged by then (long chains of
+    near-duplicates) is finished by union-find in one worker over the edges left, which
+    the rounds have already shrunk; a warning says so. Fewer unrolled rounds keep the graph
+    small: every round is stages that each run costs to build and start, also when empty.
+    """
 
     def __init__(self, max_rounds: int) -> None:
         super().__init__()
@@ -353,8 +390,6 @@ class ConnectedComponents(beam.PTransform):
         self._max_rounds = max_rounds
 
     def expand(self, edges):
-        # Few transforms per round on purpose: each costs graph construction and stage
-        # start-up even when the round's edges are routed around it.
         unsettled = None
         for r in range(1, self._max_rounds + 1):
             if unsettled is None:
@@ -378,15 +413,21 @@ class ConnectedComponents(beam.PTransform):
             # Nodes not in a star at the start of this round (per bundle): none means converged.
             unsettled = large.unsettled
             edges = small if settled is None else (settled, small) | f"Merge{r}" >> beam.Flatten()
-        labels = (
+        star = (
             edges
             | "BothWaysFinal" >> beam.FlatMap(_both_ways)
             | "GroupNeighboursFinal" >> beam.GroupByKey()
             | "StarLabels" >> beam.ParDo(_StarLabels()).with_outputs("unsettled", main="labels")
         )
-        return labels.labels | "RequireConverged" >> beam.ParDo(
-            _RequireConverged(self._max_rounds), beam.pvalue.AsList(labels.unsettled)
+        not_in_stars = beam.pvalue.AsList(star.unsettled)
+        converged = star.labels | "IfConverged" >> beam.FlatMap(_if_converged, not_in_stars)
+        finished = (
+            edges
+            | "IfNotConverged" >> beam.FlatMap(_if_not_converged, not_in_stars)
+            | "GatherRemaining" >> beam.GroupByKey()
+            | "FinishInOnePlace" >> beam.FlatMap(_finish_in_one_place)
         )
+        return (converged, finished) | "AllLabels" >> beam.Flatten()
 
 
 def _cluster_member(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple]:
@@ -458,7 +499,7 @@ class Deduplicate(beam.PTransform):
         ngram_size: int = 5,
         seed: int = 1,
         verify_threshold: float | None = 0.75,
-        max_rounds: int = 30,
+        max_rounds: int = 6,
         scheme: str = "affine32",
         hashfunc: str = "fast",
         batch_size: int = 512,
