@@ -61,21 +61,23 @@ def run_dedup(candidates, tmp_path: Path, options: list[str] | None = None, **kw
 
 
 def components(edges) -> dict:
-    """Reference: node -> smallest node of its component (union-find)."""
-    parent: dict = {}
-
-    def find(x):
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    """Reference: node -> smallest node of its component, by breadth-first search (a
+    different method from the union-find in transforms.dedup)."""
+    neighbours: dict = {}
     for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in parent}
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    labels: dict = {}
+    for start in neighbours:
+        if start in labels:
+            continue
+        seen, frontier = {start}, [start]
+        while frontier:
+            frontier = [n for node in frontier for n in neighbours[node] if n not in seen]
+            seen.update(frontier)
+        smallest = min(seen)
+        labels.update((node, smallest) for node in seen)
+    return labels
 
 
 def simulate_star_rounds(edges, max_rounds: int = 100):
