@@ -94,6 +94,16 @@ def make_runner(options):
         raise UsageError(f"unknown runner {name!r}: {str(exc).splitlines()[0]}") from exc
 
 
+def quiet_worker_processes(options) -> None:
+    """--quiet also for Beam's worker processes: they set their own log level from this
+    option (INFO by default), which a user's explicit value still overrides."""
+    from apache_beam.options.pipeline_options import WorkerOptions
+
+    harness = options.view_as(WorkerOptions)
+    if harness.default_sdk_harness_log_level is None:
+        harness.default_sdk_harness_log_level = "WARNING"
+
+
 def check_s3_buckets(options, paths: list[str]) -> None:
     """Fail fast, before any work, when an s3:// bucket of --input or --output is missing or
     refuses the given credentials (otherwise the run would fail at its first write)."""
@@ -147,8 +157,10 @@ def run_command(argv: list[str]) -> int:
 
     options = PipelineOptions(argv)
     FileSystems.set_options(options)
-    runner = make_runner(options)
     opts = options.view_as(CcprovOptions)
+    if opts.quiet:
+        quiet_worker_processes(options)
+    runner = make_runner(options)
     check_s3_buckets(options, [*(opts.input or []), opts.output])
     plan = plan_run(options)
     check_s3_buckets(options, plan.inputs)
