@@ -44,3 +44,27 @@ def test_rerun_into_same_output_replaces_it(sample_run, tmp_path):
     assert second.exit_code == 0 and not stale.exists()
     assert shard_digests(second) == shard_digests(first) == shard_digests(sample_run)
     assert (out / "_SUCCESS").exists()
+
+
+def test_groups_streamed_from_the_runner_give_the_same_shards(sample_run, tmp_path, monkeypatch):
+    """Local runs read large groups (the writer's) from the runner lazily instead of inline.
+    With a 1 KiB threshold every group of the sample takes that path; the shards must not
+    change."""
+    from apache_beam.runners.portability.fn_api_runner import execution
+
+    from pipeline import cli
+
+    monkeypatch.setattr(cli, "LOCAL_GROUP_INLINE_BYTES", 1024)
+    original = execution.FnApiRunnerExecutionContext._iterable_state_write
+    written = []
+
+    def spy(self, values, element_coder_impl):
+        token = original(self, values, element_coder_impl)
+        written.append(token)
+        return token
+
+    monkeypatch.setattr(execution.FnApiRunnerExecutionContext, "_iterable_state_write", spy)
+    run = run_pipeline(tmp_path / "out")
+    assert run.exit_code == 0
+    assert shard_digests(run) == shard_digests(sample_run)
+    assert written  # groups really were read from the runner's state
