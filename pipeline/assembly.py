@@ -1,7 +1,9 @@
 """The ccprov Beam graph.
 
-  inputs -> ReadWarcFiles -> extraction -> language -> finish
-         -> group by input file range -> shards (corpus, provenance) -> finalize (manifest, _SUCCESS)
+  inputs -> ReadWarcFiles -> licence -> extraction -> language -> filters -> AI -> finish
+         -> dedup and per-host AI updates
+         -> group by (input file, record group) -> shards (corpus, provenance)
+         -> finalize (manifest, _SUCCESS)
 
 Every response record stays in the main PCollection until it is written to the ledger:
 stages drop a document by marking it, never by filtering it out, so the ledger row count
@@ -75,8 +77,11 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         | "IdentifyLanguage" >> beam.ParDo(IdentifyLanguageFn())
         | "QualityFilters" >> beam.ParDo(filters.QualityFiltersFn(plan.config["filters"]))
         | "ScoreAiText" >> beam.ParDo(ai_detect.AiScoreFn(opts.ai_model))
+        # The threshold the run's config records (the model card's when none is given).
         | "AiPolicy"
-        >> beam.ParDo(ai_detect.AiPolicyFn(opts.ai_policy, opts.ai_threshold, opts.ai_model))
+        >> beam.ParDo(
+            ai_detect.AiPolicyFn(opts.ai_policy, plan.config["ai"]["threshold"], opts.ai_model)
+        )
         | "Finish" >> beam.ParDo(FinishDocFn(opts.keep_dropped))
     )
 
@@ -98,15 +103,13 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         update_sources.append(
             kept
             | "DedupCandidates" >> beam.Map(dedup_candidate)
-            | "Deduplicate"
-            >> dedup.Deduplicate(mode=opts.dedup, verify_threshold=opts.dedup_verify_threshold)
+            | "Deduplicate" >> dedup.Deduplicate(**plan.config["dedup"])
             | "DedupUpdates" >> beam.Map(dedup_update)
         )
     updates = update_sources | "AllUpdates" >> beam.Flatten()
     shards = (
         {
-            "docs": docs
-            | "KeyDocsByRecordGroup" >> beam.Map(lambda d: (d.write_key, d)),
+            "docs": docs | "KeyDocsByRecordGroup" >> beam.Map(lambda d: (d.write_key, d)),
             "updates": updates,
         }
         | "GroupByRecordGroup" >> beam.CoGroupByKey()

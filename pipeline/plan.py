@@ -18,6 +18,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline.inputs import InputError, resolve_inputs
 from pipeline.options import CcprovOptions
+from transforms.dedup import LSH_PARAMS
 from transforms.filters import load_filter_config
 from transforms.lang_precheck import DEFAULT_MIN_CHARS, DEFAULT_MIN_SCORE, precheck_languages
 from transforms.writer import OutputSpec
@@ -157,10 +158,7 @@ def effective_config(opts: CcprovOptions, filters: dict) -> dict:
         "dedup": {
             "mode": opts.dedup,
             "verify_threshold": opts.dedup_verify_threshold,
-            "num_bands": 14,
-            "rows_per_band": 8,
-            "ngram_size": 5,
-            "seed": 1,
+            **LSH_PARAMS,
         },
         "dump": opts.dump,
         "keep_dropped": opts.keep_dropped,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from tests.pipeline_runs import SHARED_WARCS, requires_shared_warcs
@@ -11,7 +14,6 @@ from transforms.lang_precheck import (
     LanguagePrecheck,
     PrecheckResult,
     PrecheckSpec,
-    lid176_predictor,
     precheck_languages,
 )
 from transforms.language import LanguageIdentifier
@@ -86,10 +88,21 @@ def test_languages_a_precheck_can_use():
     assert precheck_languages(config(enabled=False)) is None
 
 
-def test_beam_free_predictor_equals_language_identifier(lid):
-    predict = lid176_predictor()
-    for text in (FRENCH, ENGLISH, FRENCH[:50] + "\n\n" + ENGLISH, "   ", "12345"):
-        assert predict(text) == lid.predict(text)
+def test_sandbox_side_builds_lid176_without_beam(lid):
+    # The pre-check runs in the extraction child, which must never import Beam; it uses the
+    # language stage's own identifier (transforms.lid), so both judge a text alike.
+    code = (
+        "import sys; from transforms.lang_precheck import PrecheckSpec; "
+        "check = PrecheckSpec(('en',), 0.8, 100).build(); "
+        f"r = check.check({FRENCH!r}); "
+        "print('apache_beam' in sys.modules, r.language, repr(r.score))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    beam_loaded, language, score = done.stdout.split()
+    assert beam_loaded == "False"
+    assert (language, float(score)) == lid.predict(FRENCH)
 
 
 def test_spec_and_result_cross_the_pipe_unchanged():

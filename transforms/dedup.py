@@ -488,20 +488,32 @@ def _resolve_exact_members(element: tuple[str, Iterable[tuple]]) -> Iterator[Ded
             yield DedupDecision(doc_id, write_key, rep_id, size, rep_id, reason, jaccard)
 
 
+# The MinHash settings decisions depend on (FineWeb's: 14 bands of 8 rows over word 5-grams),
+# the defaults of Deduplicate and what a run records in its config.
+LSH_PARAMS: dict[str, Any] = {
+    "num_bands": 14,
+    "rows_per_band": 8,
+    "ngram_size": 5,
+    "seed": 1,
+    "scheme": "affine32",
+    "hashfunc": "fast",
+}
+
+
 class Deduplicate(beam.PTransform):
     """PCollection[DedupCandidate] -> PCollection[DedupDecision] for clusters of >= 2."""
 
     def __init__(
         self,
         mode: str = "minhash",
-        num_bands: int = 14,
-        rows_per_band: int = 8,
-        ngram_size: int = 5,
-        seed: int = 1,
+        num_bands: int = LSH_PARAMS["num_bands"],
+        rows_per_band: int = LSH_PARAMS["rows_per_band"],
+        ngram_size: int = LSH_PARAMS["ngram_size"],
+        seed: int = LSH_PARAMS["seed"],
         verify_threshold: float | None = 0.75,
         max_rounds: int = 6,
-        scheme: str = "affine32",
-        hashfunc: str = "fast",
+        scheme: str = LSH_PARAMS["scheme"],
+        hashfunc: str = LSH_PARAMS["hashfunc"],
         batch_size: int = 512,
     ) -> None:
         super().__init__()

@@ -36,11 +36,6 @@ def make_doc_id(warc_path: str, offset: int) -> str:
     return f"{file_key}-{offset:012d}"
 
 
-def doc_id_offset(doc_id: str) -> int:
-    """The byte offset a doc_id was made from (its part after the dash)."""
-    return int(doc_id.rsplit("-", 1)[1])
-
-
 @dataclasses.dataclass
 class WarcDoc:
     # --- provenance: where the bytes came from (never changed after reading) ---

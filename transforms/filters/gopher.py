@@ -21,11 +21,6 @@ BULLETS = ("•", "-")
 ELLIPSES = ("...", "…")
 
 
-def ngrams(tokens: list[str], n: int):
-    """Iterator over the n-grams in order (shifted copies zipped: the shortest sets the count)."""
-    return zip(*(tokens[i:] for i in range(n)), strict=False)
-
-
 class NgramIndex:
     """Dense integer ids of a text's n-grams, built once per text and shared by the top and
     duplicated n-gram rules: equal ids mean equal token tuples, so counting and comparing
