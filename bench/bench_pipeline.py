@@ -239,7 +239,7 @@ def worker_peaks(processes: list[dict], worker_role: str, child_role: str) -> li
 def classify_ccprov(cmdline: str) -> str:
     if "transforms.extraction" in cmdline:
         return "sandbox"
-    if "sdk_worker_main" in cmdline or "worker_pool_main" in cmdline:
+    if any(m in cmdline for m in ("pipeline.local_worker", "sdk_worker_main", "worker_pool_main")):
         return "worker"
     if "ccprov" in cmdline:
         return "runner"

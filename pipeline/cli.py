@@ -86,13 +86,48 @@ def make_runner(options):
             beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)
         )
         streamed = stream_large_groups(LOCAL_GROUP_INLINE_BYTES)
-        return fn_runner.FnApiRunner(provision_info=info, use_state_iterables=streamed)
+        from pipeline.local_worker import fix_mmap_threshold
+
+        fix_mmap_threshold()  # the runner holds every shuffle: see pipeline/local_worker.py
+        return local_runner_class()(provision_info=info, use_state_iterables=streamed)
     from apache_beam.runners.runner import create_runner
 
     try:
         return create_runner(name)
     except (ValueError, ImportError) as exc:
         raise UsageError(f"unknown runner {name!r}: {str(exc).splitlines()[0]}") from exc
+
+
+def local_runner_class():
+    """The FnApiRunner, starting its multi-process workers through `pipeline.local_worker`
+    (bounded data buffers) instead of Beam's worker module.
+
+    The FnApiRunner picks the worker command itself when the run's options ask for
+    multi_processing, after construction, so the command is swapped where it is stored.
+    """
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.transforms.environments import SubprocessSDKEnvironment
+
+    from pipeline import local_worker
+
+    class LocalRunner(fn_runner.FnApiRunner):
+        @property
+        def _default_environment(self):
+            return self._ccprov_environment
+
+        @_default_environment.setter
+        def _default_environment(self, environment):
+            if isinstance(environment, SubprocessSDKEnvironment) and (
+                environment.command_string.endswith(
+                    " -m apache_beam.runners.worker.sdk_worker_main"
+                )
+            ):
+                environment = SubprocessSDKEnvironment.from_command_string(
+                    local_worker.command_line()
+                )
+            self._ccprov_environment = environment
+
+    return LocalRunner
 
 
 # A grouped value (key and its iterable) larger than this is not sent to the local worker

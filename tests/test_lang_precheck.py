@@ -11,6 +11,7 @@ from tests.pipeline_runs import SHARED_WARCS, requires_shared_warcs
 from transforms.extraction import ExtractTextFn
 from transforms.lang_precheck import (
     NOT_IN_LANGUAGES,
+    PRECHECK_SAMPLE_CHARS,
     LanguagePrecheck,
     PrecheckResult,
     PrecheckSpec,
@@ -53,6 +54,23 @@ def test_kept_language_and_short_or_missing_text_go_on_to_extraction(lid):
     assert not check.check(None).outside
     # French is kept when the run keeps it.
     assert not LanguagePrecheck(["en", "fr"], lid.predict, 0.8, 100).check(FRENCH).outside
+
+
+def test_long_text_is_judged_on_its_opening_sample(lid):
+    # A French opening followed by a long English body: the pre-check decides on the opening
+    # only (cheap), and records the whole length it was given.
+    seen = []
+
+    def identify(text):
+        seen.append(text)
+        return lid.predict(text)
+
+    opening = (FRENCH + " ") * (PRECHECK_SAMPLE_CHARS // len(FRENCH) + 1)
+    text = opening[:PRECHECK_SAMPLE_CHARS] + (" " + ENGLISH) * 200
+    result = LanguagePrecheck(["en"], identify, min_score=0.8, min_chars=100).check(text)
+    assert seen == [text[:PRECHECK_SAMPLE_CHARS]]
+    assert result.chars == len(text)
+    assert result.outside and result.language == "fr"
 
 
 def test_unsure_prediction_goes_on_to_extraction(lid):

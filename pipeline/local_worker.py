@@ -1,0 +1,101 @@
+"""Beam's Python SDK worker for local multi-process runs, with bounded data buffers.
+
+The FnApiRunner starts each local worker process with a command line (its
+SubprocessSDKEnvironment); ccprov's local runner starts this module instead of
+`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged.
+
+Why: a worker's data channel queues what it sends to the runner, up to 100 MB in each of
+two queues, and what it receives, up to 100 MB. In a stage that only moves documents from
+one runner buffer to another (the Flatten in front of the writer's group, which the
+FnApiRunner never fuses away), the worker outpaces the runner, which decodes every element
+in Python, and the queues fill: each worker grew by about 220 MB there on a 20,000-record
+file, and by less on smaller inputs, so peak memory grew with the input. With smaller
+queues the worker waits for the runner instead (docs/benchmarks.md, Memory). Dataflow and
+Flink do not use this module.
+
+It also fixes glibc's mmap threshold (`fix_mmap_threshold`, also applied to the runner
+process). glibc raises that threshold each time a large block is freed, up to 32 MB, after
+which large buffers (Beam's 10 MB data chunks, Arrow tables, long pages) come from the heap
+and stay in the process when freed; RSS then grew with the amount of data a process had
+moved, not with what it held. With the threshold fixed at glibc's initial 128 KiB they are
+mapped and unmapped as before: a 5,000-record run's largest worker went from 592 to 427 MB.
+
+It also keeps the worker's start-up quiet: Beam logs two warnings that say nothing to a
+ccprov user (ccprov's own options are "unparseable" to Beam by design, and local runs have
+no staging directory), and with --quiet its first INFO line as well.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+# Per queue. Large enough for several of the 10 MB chunks Beam sends at once.
+DATA_QUEUE_MAX_BYTES = 16 << 20
+
+
+MMAP_THRESHOLD_BYTES = 128 * 1024
+_M_MMAP_THRESHOLD = -3  # mallopt parameter number, from glibc's malloc.h
+
+
+def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
+    """Stop glibc from raising its mmap threshold (see the module docstring); False where
+    the C library is not glibc."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return mallopt(_M_MMAP_THRESHOLD, threshold) == 1
+
+
+def bound_data_queues(max_bytes: int = DATA_QUEUE_MAX_BYTES) -> None:
+    """Cap the byte size of the data-channel queues created after this call."""
+    from apache_beam.runners.worker import data_plane
+
+    data_plane._DEFAULT_SEND_QUEUE_MAX_BYTES = max_bytes
+
+
+# Messages of Beam's worker start-up that are expected on every local ccprov run.
+_EXPECTED_WARNINGS = (
+    "Discarding unparseable args",
+    "No semi_persistent_directory found",
+    "apitools not found",  # Beam's optional GCP modules, at import
+)
+_WORKER_MAIN = "apache_beam.runners.worker.sdk_worker_main"
+
+
+def _not_expected(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(_EXPECTED_WARNINGS)
+
+
+def quiet_startup(environment: dict[str, str]) -> None:
+    """Drop the expected start-up warnings; with a harness log level above INFO (--quiet),
+    also the INFO lines Beam logs before it applies that level."""
+    for name in ("", _WORKER_MAIN, "apache_beam.options.pipeline_options"):
+        logging.getLogger(name).addFilter(_not_expected)
+    from apache_beam.runners.worker import sdk_worker_main
+
+    try:
+        options = sdk_worker_main._load_pipeline_options(environment.get("PIPELINE_OPTIONS"))
+        level = sdk_worker_main._get_log_level_from_options_dict(options)
+    except Exception:  # noqa: BLE001 - a Beam without these helpers: keep its defaults
+        return
+    if level > logging.INFO:
+        logging.getLogger(_WORKER_MAIN).setLevel(level)
+
+
+def command_line() -> str:
+    """The worker command for the FnApiRunner's SubprocessSDKEnvironment."""
+    return f"{sys.executable} -m pipeline.local_worker"
+
+
+if __name__ == "__main__":
+    quiet_startup(dict(os.environ))
+    fix_mmap_threshold()
+    bound_data_queues()
+    from apache_beam.runners.worker import sdk_worker_main
+
+    sdk_worker_main.main(sys.argv)

@@ -1,0 +1,92 @@
+"""pipeline/local_worker.py: the worker processes of local multi-process runs, and the
+memory settings it applies (docs/benchmarks.md, Memory)."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import cli, local_worker
+
+
+def run_python(code: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_multi_process_runs_start_ccprov_worker_module():
+    from apache_beam.transforms.environments import (
+        EmbeddedPythonEnvironment,
+        SubprocessSDKEnvironment,
+    )
+
+    runner = cli.local_runner_class()()
+    stock = f"{sys.executable} -m apache_beam.runners.worker.sdk_worker_main"
+    runner._default_environment = SubprocessSDKEnvironment.from_command_string(stock)
+    assert runner._default_environment.command_string == local_worker.command_line()
+    assert local_worker.command_line().endswith(" -m pipeline.local_worker")
+    # Other environments (in-process runs, a user's own command) are left alone.
+    runner._default_environment = EmbeddedPythonEnvironment.default()
+    assert isinstance(runner._default_environment, EmbeddedPythonEnvironment)
+    custom = SubprocessSDKEnvironment.from_command_string("my-worker --flag")
+    runner._default_environment = custom
+    assert runner._default_environment is custom
+
+
+def test_data_channel_queues_are_bounded():
+    """Beam's default lets a worker queue up to 300 MB of a stage's data."""
+    from apache_beam.runners.worker import data_plane
+
+    out = run_python(
+        "from pipeline import local_worker; local_worker.bound_data_queues(); "
+        "from apache_beam.runners.worker import data_plane; "
+        "ch = data_plane._GrpcDataChannel(); "
+        "print(ch._to_send.max_bytes, ch._pending_send.max_bytes, ch._received['i'].max_bytes); "
+        "ch.close()"
+    )
+    assert out.split() == [str(local_worker.DATA_QUEUE_MAX_BYTES)] * 3
+    assert local_worker.DATA_QUEUE_MAX_BYTES < data_plane._DEFAULT_SEND_QUEUE_MAX_BYTES
+
+
+RSS_GROWTH_AFTER_FREEING = """
+import sys
+from pipeline import local_worker
+if sys.argv[1:] == ["fixed"]:
+    assert local_worker.fix_mmap_threshold()
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) // 1024
+base = rss_mb()
+for _ in range(3):  # a large buffer allocated and freed, as a worker does all the time
+    block = bytearray(24 << 20)
+    del block
+print(rss_mb() - base)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc behaviour")
+def test_fixed_mmap_threshold_returns_freed_buffers_to_the_system():
+    def growth(*args: str) -> int:
+        cmd = [sys.executable, "-c", RSS_GROWTH_AFTER_FREEING, *args]
+        return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+
+    # glibc's default: after the first free, the buffer comes from the heap and stays.
+    assert growth() >= 20
+    assert growth("fixed") <= 4
+
+
+def test_expected_startup_warnings_are_dropped_and_others_kept():
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "%s", None, None)
+    for message, kept in [
+        ("Discarding unparseable args: ['--input=x']", False),
+        ("No semi_persistent_directory found: ...", False),
+        ("apitools not found, and bigquery client libraries ...", False),
+        ("Python sdk harness failed", True),
+    ]:
+        record.msg = message
+        assert local_worker._not_expected(record) is kept
