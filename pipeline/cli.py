@@ -86,6 +86,7 @@ def make_runner(options):
             beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)
         )
         streamed = stream_large_groups(LOCAL_GROUP_INLINE_BYTES)
+        send_worker_inputs_in_chunks()
         from pipeline.local_worker import fix_mmap_threshold
 
         fix_mmap_threshold()  # the runner holds every shuffle: see pipeline/local_worker.py
@@ -163,6 +164,37 @@ def stream_large_groups(threshold_bytes: int) -> bool:
 
     with_state_iterables._ccprov_original = original
     context.with_state_iterables = with_state_iterables
+    return True
+
+
+def send_worker_inputs_in_chunks() -> bool:
+    """Make the FnApiRunner send a stage's input to a local worker in chunks of about 10 MB
+    (Beam's flush size) instead of one message; returns whether the hook exists.
+
+    The FnApiRunner concatenates everything a worker is to read into a single data message:
+    in the stage that moves all documents through the Flatten in front of the writer's
+    group, that message was about 115 MB per worker at 20,000 records and grew with the
+    input. In chunks, the worker's bounded receive queue (pipeline/local_worker.py) makes
+    the runner wait instead. Chunks hold whole elements, as the worker requires.
+    """
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    manager = getattr(fn_runner, "BundleManager", None)
+    current = getattr(manager, "_send_input_to_worker", None)
+    if current is None:
+        return False
+
+    def _send_input_to_worker(self, process_bundle_id, read_transform_id, byte_streams):
+        data_out = self._worker_handler.data_conn.output_stream(
+            process_bundle_id, read_transform_id
+        )
+        for byte_stream in byte_streams or []:
+            data_out.write(byte_stream)
+            data_out.maybe_flush()
+        data_out.close()
+
+    _send_input_to_worker._ccprov_original = getattr(current, "_ccprov_original", current)
+    manager._send_input_to_worker = _send_input_to_worker
     return True
 
 

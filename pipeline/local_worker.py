@@ -1,28 +1,23 @@
-"""Beam's Python SDK worker for local multi-process runs, with bounded data buffers.
+"""Beam's Python SDK worker for local multi-process runs, with bounded memory.
 
 The FnApiRunner starts each local worker process with a command line (its
 SubprocessSDKEnvironment); ccprov's local runner starts this module instead of
-`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged.
+`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged after three
+settings. Dataflow and Flink do not use this module.
 
-Why: a worker's data channel queues what it sends to the runner, up to 100 MB in each of
-two queues, and what it receives, up to 100 MB. In a stage that only moves documents from
-one runner buffer to another (the Flatten in front of the writer's group, which the
-FnApiRunner never fuses away), the worker outpaces the runner, which decodes every element
-in Python, and the queues fill: each worker grew by about 220 MB there on a 20,000-record
-file, and by less on smaller inputs, so peak memory grew with the input. With smaller
-queues the worker waits for the runner instead (docs/benchmarks.md, Memory). Dataflow and
-Flink do not use this module.
-
-It also fixes glibc's mmap threshold (`fix_mmap_threshold`, also applied to the runner
-process). glibc raises that threshold each time a large block is freed, up to 32 MB, after
-which large buffers (Beam's 10 MB data chunks, Arrow tables, long pages) come from the heap
-and stay in the process when freed; RSS then grew with the amount of data a process had
-moved, not with what it held. With the threshold fixed at glibc's initial 128 KiB they are
-mapped and unmapped as before: a 5,000-record run's largest worker went from 592 to 427 MB.
-
-It also keeps the worker's start-up quiet: Beam logs two warnings that say nothing to a
-ccprov user (ccprov's own options are "unparseable" to Beam by design, and local runs have
-no staging directory), and with --quiet its first INFO line as well.
+1. glibc's mmap threshold is fixed (`fix_mmap_threshold`; the runner process does the same).
+   glibc raises that threshold each time a large block is freed, up to 32 MB; from then on
+   large buffers (Beam's 10 MB data chunks, Arrow tables, long pages) come from the heap and
+   stay in the process when freed, so a worker's RSS grew with the data it had moved, not
+   with what it held. At glibc's initial 128 KiB they are mapped and unmapped again: the
+   largest worker of a 5,000-record run went from 592 to 427 MB (docs/benchmarks.md).
+2. The data channel's queues are capped at 16 MB each. Beam allows 100 MB in each of the
+   three (two for sending, one for receiving), so a worker that outpaces the runner (which
+   decodes every element in Python) could hold up to 300 MB of a stage's data. This bounds
+   that worst case; on the runs measured it was not what made workers grow.
+3. The worker's start-up is quiet: Beam logs two warnings that say nothing to a ccprov user
+   (ccprov's own options are "unparseable" to Beam by design; local runs have no staging
+   directory) and, with --quiet, its first INFO line as well.
 """
 
 from __future__ import annotations
@@ -31,7 +26,8 @@ import logging
 import os
 import sys
 
-# Per queue. Large enough for several of the 10 MB chunks Beam sends at once.
+# Per queue. Room for one of Beam's 10 MB data chunks and more; a queue always accepts one
+# element, whatever its size, so nothing can deadlock on a large chunk.
 DATA_QUEUE_MAX_BYTES = 16 << 20
 
 

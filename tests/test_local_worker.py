@@ -90,3 +90,50 @@ def test_expected_startup_warnings_are_dropped_and_others_kept():
     ]:
         record.msg = message
         assert local_worker._not_expected(record) is kept
+
+
+def _largest_input_message(element_count: int, element_bytes: int) -> tuple[int, int]:
+    """Run Flatten -> ParDo on the FnApiRunner (in process); the sizes of the largest data
+    message the worker received for the ParDo's stage, and their number."""
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.worker import bundle_processor
+
+    sizes: list[int] = []
+    original = bundle_processor.DataInputOperation.process_encoded
+
+    def spy(self, encoded_windowed_values):
+        sizes.append(len(encoded_windowed_values))
+        return original(self, encoded_windowed_values)
+
+    bundle_processor.DataInputOperation.process_encoded = spy
+    try:
+        with beam.Pipeline(runner=fn_runner.FnApiRunner()) as p:
+            halves = [
+                p | f"Create{i}" >> beam.Create([f"{i}{n:09d}" for n in range(element_count)])
+                | f"Grow{i}" >> beam.Map(lambda s: s * (element_bytes // len(s)))
+                for i in range(2)
+            ]
+            _ = halves | beam.Flatten() | beam.Map(len)
+    finally:
+        bundle_processor.DataInputOperation.process_encoded = original
+    return max(sizes), len(sizes)
+
+
+def test_runner_sends_stage_inputs_in_chunks(monkeypatch):
+    """The FnApiRunner puts a worker's whole input in one message (it grew with the input);
+    with ccprov's hook the Flatten's 24 MB arrive in ~10 MB messages."""
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    original = getattr(
+        fn_runner.BundleManager._send_input_to_worker,
+        "_ccprov_original",
+        fn_runner.BundleManager._send_input_to_worker,
+    )
+    monkeypatch.setattr(fn_runner.BundleManager, "_send_input_to_worker", original)
+    whole, _ = _largest_input_message(3000, 4000)
+    assert whole >= 24_000_000
+
+    assert cli.send_worker_inputs_in_chunks()
+    chunked, messages = _largest_input_message(3000, 4000)
+    assert chunked < 16_000_000 and messages > 2
