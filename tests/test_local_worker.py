@@ -110,7 +110,8 @@ def _largest_input_message(element_count: int, element_bytes: int) -> tuple[int,
     try:
         with beam.Pipeline(runner=fn_runner.FnApiRunner()) as p:
             halves = [
-                p | f"Create{i}" >> beam.Create([f"{i}{n:09d}" for n in range(element_count)])
+                p
+                | f"Create{i}" >> beam.Create([f"{i}{n:09d}" for n in range(element_count)])
                 | f"Grow{i}" >> beam.Map(lambda s: s * (element_bytes // len(s)))
                 for i in range(2)
             ]
