@@ -51,7 +51,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DT_VENV = HERE / ".venv-datatrove"
 DT_PYTHON = DT_VENV / "bin" / "python"
-DT_REQUIREMENTS = ["datatrove[io,processing]==0.10.1", "spacy>=3.8,<3.9"]
+# lxml_html_clean explicitly: trafilatura 1.11's jusText imports lxml.html.clean, which
+# lxml >= 5.2 no longer ships; without it every page "times out" in datatrove's extractor.
+DT_REQUIREMENTS = ["datatrove[io,processing]==0.10.1", "spacy>=3.8,<3.9", "lxml_html_clean"]
+# What the recipe imports; checked before a run so a broken venv fails in a second.
+DT_IMPORT_CHECK = "import datatrove, trafilatura, spacy, fasttext"
 URL_LISTS = REPO / "transforms" / "filters" / "data" / "url_blocklist"
 _COPY_SUFFIX = re.compile(r"/copy-\d+$")
 
@@ -63,6 +67,21 @@ def setup() -> None:
     subprocess.run(
         [str(DT_PYTHON), "-m", "pip", "install", "--quiet", *DT_REQUIREMENTS], check=True
     )
+    problem = datatrove_env_problem()
+    if problem:
+        raise SystemExit(f"datatrove environment incomplete after install: {problem}")
+
+
+def datatrove_env_problem() -> str | None:
+    """None when the datatrove venv imports what the recipe needs, else the last line of
+    the error."""
+    check = subprocess.run(
+        [str(DT_PYTHON), "-c", DT_IMPORT_CHECK], capture_output=True, text=True, check=False
+    )
+    if check.returncode == 0:
+        return None
+    lines = check.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit code {check.returncode}"
 
 
 def bundled_lid_path() -> str:
@@ -338,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     if not DT_PYTHON.exists():
         print("no datatrove environment: run with --setup first", file=sys.stderr)
         return 1
+    problem = datatrove_env_problem()
+    if problem:
+        print(f"datatrove environment broken ({problem}): run with --setup", file=sys.stderr)
+        return 1
 
     sys.path.insert(0, str(HERE))
     from bench_pipeline import DEFAULT_WARCS, ensure_bench_warcs, ensure_tiny_warcs
@@ -369,12 +392,16 @@ def main(argv: list[str] | None = None) -> int:
                 run = run_datatrove(tiny, args.workers, args.per_page_dedup)
             else:
                 run = run_ccprov_kept(tiny, name, args.workers)
+                shutil.rmtree(run["output"], ignore_errors=True)
             fixed[name] = {"cpu_s": run["cpu_s"], "wall_s": run["wall_s"], "records": tiny_records}
 
     results = {"records": records, "inputs": inputs, "repeat": args.repeat, "pipelines": {}}
     base = None
+    disagreeing = []
     for name in pipelines:
         row = summarize(runs[name], records, fixed.get(name))
+        if not row["rounds_agree"]:
+            disagreeing.append(name)
         if name == "datatrove":
             base = row
         else:
@@ -402,6 +429,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
+    for name in pipelines:
+        for run in runs[name]:
+            if name not in disagreeing and run.get("output"):
+                shutil.rmtree(run["output"], ignore_errors=True)
+    if disagreeing:
+        # The same input must give the same kept set every time; a round that differs is a
+        # defect to chase, not noise, so its outputs are left for inspection.
+        for name in disagreeing:
+            counts = [len(r["kept"]) for r in runs[name]]
+            kept_at = [r.get("output") for r in runs[name]]
+            print(f"ROUNDS DISAGREE: {name} kept {counts}; outputs {kept_at}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -413,13 +452,16 @@ def run_ccprov_kept(inputs: list[str], extractor: str, workers: int) -> dict:
         row = run_ccprov(inputs, out, extractor, workers)
         row["kept"] = sorted(kept_urls(out))
         row["kept_before_dedup"] = sorted(kept_urls(out, before_dedup=True))
-    finally:
+    except BaseException:
         shutil.rmtree(out, ignore_errors=True)
+        raise
+    row["output"] = out  # removed by main() once the rounds are known to agree
     return row
 
 
 def summarize(runs: list[dict], records: int, fixed: dict | None) -> dict:
-    """Median CPU and wall over the repeats; kept sets of the first run."""
+    """Median CPU and wall over the repeats; kept sets of the first run, and whether every
+    round kept the same."""
     import statistics
 
     cpu = statistics.median(r["cpu_s"] for r in runs)
@@ -435,6 +477,11 @@ def summarize(runs: list[dict], records: int, fixed: dict | None) -> dict:
         "peak_rss_worker_mb": max(r["peak_rss_worker_mb"] or 0 for r in runs),
         "kept": runs[0]["kept"],
         "kept_before_dedup": runs[0]["kept_before_dedup"],
+        "rounds_agree": all(
+            r["kept"] == runs[0]["kept"] and r["kept_before_dedup"] == runs[0]["kept_before_dedup"]
+            for r in runs
+        ),
+        "kept_per_round": [len(r["kept"]) for r in runs],
         "first_run": {k: v for k, v in runs[0].items() if k not in ("kept", "kept_before_dedup")},
     }
     if fixed:
