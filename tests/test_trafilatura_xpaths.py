@@ -55,9 +55,25 @@ def trafilatura_regex_xpaths() -> dict[str, XPath]:
     return {name: XPath(path, namespaces={"re": REGEXP_NS}) for name, path in paths.items()}
 
 
+# A page whose main text sits among forms: the elements lxml.html gives its own classes,
+# which use_plain_html_elements makes plain HtmlElements.
+FORM_MARKUP = """<html><body><article>
+<h1>Subscribe to the garden newsletter</h1>
+<p>Every month we write about what to plant, when to prune and which pests to watch for in
+small gardens, with photographs from readers and answers to the questions they send us.</p>
+<form action="/subscribe" method="post"><label for="mail">Your e-mail address</label>
+<input id="mail" name="mail" type="email" value="someone@example.org">
+<select name="freq"><option value="m" selected>Monthly</option><option>Weekly</option></select>
+<textarea name="note">Tell us about your garden, what grows well and what does not.</textarea>
+<input type="submit" value="Subscribe"></form>
+<p>We never share addresses; every letter has a link that ends the subscription at once, and
+the archive of past letters stays open to everyone without signing up.</p>
+</article></body></html>"""
+
+
 def pages() -> list[str]:
     """The sample's pages, and the real ones when ../shared/warcs is present."""
-    found = [SELECTED_MARKUP]
+    found = [SELECTED_MARKUP, FORM_MARKUP]
     for index, path in enumerate([SAMPLE_WARC, *shared_warc_files()]):
         docs, _ = read_warc_file(str(path), index)
         found += [d.html for d in docs if d.html]
@@ -133,6 +149,26 @@ def test_install_swaps_the_expressions_trafilatura_uses():
     replaced, in_overall_discard, in_basic_clean = map(int, out)
     assert replaced == len(trafilatura_regex_xpaths())
     assert in_overall_discard == 3 and in_basic_clean == 2
+
+
+def test_install_gives_trafilatura_plain_html_elements():
+    code = (
+        "from transforms import trafilatura_xpaths\n"
+        "from trafilatura.utils import load_html\n"
+        "before = {e.tag: type(e).__name__ for e in load_html(PAGE).iter()}\n"
+        "trafilatura_xpaths.install()\n"
+        "after = {e.tag: type(e).__name__ for e in load_html(PAGE).iter()}\n"
+        "print(before['form'], before['input'], before['p'], after['form'], after['input'],"
+        " after['p'])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", f"PAGE = {FORM_MARKUP!r}\n{code}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.split()
+    assert out == ["FormElement", "InputElement", "HtmlElement"] + ["HtmlElement"] * 3
 
 
 @pytest.mark.parametrize("extractor", ["trafilatura", "trafilatura-fast"])
