@@ -52,6 +52,36 @@ def test_data_channel_queues_are_bounded():
     assert local_worker.DATA_QUEUE_MAX_BYTES < data_plane._DEFAULT_SEND_QUEUE_MAX_BYTES
 
 
+ARROW_POOL = (
+    "import pyarrow as pa; from transforms.writer import use_system_arrow_allocator as use; "
+    "print(use(), pa.default_memory_pool().backend_name)"
+)
+
+
+def test_arrow_allocates_with_malloc_unless_the_user_chose_a_pool():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+
+    def pool(**extra: str) -> list[str]:
+        cmd = [sys.executable, "-c", ARROW_POOL]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env | extra)
+        return done.stdout.split()
+
+    assert pool()[1] == "system"
+    assert pool(ARROW_DEFAULT_MEMORY_POOL="system") == ["False", "system"]
+    # A user's choice stands; pyarrow's wheels here also ship mimalloc.
+    assert pool(ARROW_DEFAULT_MEMORY_POOL="mimalloc") == ["False", "mimalloc"]
+
+
+def test_local_workers_start_with_arrow_on_malloc():
+    out = run_python(
+        "from pipeline import local_worker; local_worker.prepare_process(); "
+        "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
+    )
+    assert out == "system"
+
+
 RSS_GROWTH_AFTER_FREEING = """
 import sys
 from pipeline import local_worker
