@@ -437,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         # The same input must give the same kept set every time; a round that differs is a
         # defect to chase, not noise, so its outputs are left for inspection.
         for name in disagreeing:
-            counts = [len(r["kept"]) for r in runs[name]]
+            counts = results["pipelines"][name]["kept_per_round"]
             kept_at = [r.get("output") for r in runs[name]]
             print(f"ROUNDS DISAGREE: {name} kept {counts}; outputs {kept_at}", file=sys.stderr)
         return 2

@@ -200,9 +200,10 @@ def use_system_arrow_allocator() -> bool:
     a pool (ARROW_DEFAULT_MEMORY_POOL); returns whether it changed the pool.
 
     pyarrow's default pool (mimalloc in its wheels) keeps per-thread heaps, and a Beam worker
-    runs bundles on many threads: the writer's tables left a 20,000-record run's largest
-    worker at 577-592 MB against 509-510 MB with the system allocator, and 1,000 records at
-    about the same either way (docs/benchmarks.md, Memory). Same CPU.
+    runs bundles on many threads. With Arrow on malloc the largest worker of a 20,000-record
+    local run peaked at 509-552 MB against 555-592 MB, at the same CPU; at 1,000 records it
+    made no difference (docs/benchmarks.md, Memory). Called from the writer's `setup`, so it
+    applies on any runner; local workers call it at start (pipeline/local_worker.py).
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return False
