@@ -1,4 +1,5 @@
-"""Guarded regex XPaths (transforms/trafilatura_xpaths.py) select what trafilatura's own do."""
+"""trafilatura's XPaths, guarded or compiled (transforms/trafilatura_xpaths.py), select what
+trafilatura's own do."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from lxml import html as lxml_html
 from lxml.etree import XPath
 
 from tests.pipeline_runs import shared_warc_files
-from transforms.trafilatura_xpaths import REGEXP_NS, guard_regex_tests
+from transforms.trafilatura_xpaths import (
+    REGEXP_NS,
+    CompiledSelection,
+    compile_selection,
+    guard_regex_tests,
+)
 from transforms.warc_reader import read_warc_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +37,9 @@ SELECTED_MARKUP = """<html><body>
 </body></html>"""
 
 
-def trafilatura_regex_xpaths() -> dict[str, XPath]:
-    """trafilatura's own expressions with re:test, each object once (before any install())."""
+def trafilatura_xpaths(regex_only: bool = True) -> dict[str, XPath]:
+    """trafilatura's own expressions (those with re:test by default), each object once,
+    as they are before any install()."""
     code = (
         "import json, sys, trafilatura\n"
         "from lxml.etree import XPath\n"
@@ -42,7 +49,7 @@ def trafilatura_regex_xpaths() -> dict[str, XPath]:
         "    for key, value in vars(m).items():\n"
         "        items = value if isinstance(value, list) else [value]\n"
         "        for i, x in enumerate(items):\n"
-        "            if isinstance(x, XPath) and 're:test(' in x.path and id(x) not in seen:\n"
+        "            if isinstance(x, XPath) and id(x) not in seen:\n"
         "                seen.add(id(x))\n"
         "                out[f'{name}.{key}[{i}]'] = x.path\n"
         "print(json.dumps(out))\n"
@@ -52,7 +59,15 @@ def trafilatura_regex_xpaths() -> dict[str, XPath]:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
         ).stdout
     )
-    return {name: XPath(path, namespaces={"re": REGEXP_NS}) for name, path in paths.items()}
+    return {
+        name: XPath(path, namespaces={"re": REGEXP_NS})
+        for name, path in paths.items()
+        if "re:test(" in path or not regex_only
+    }
+
+
+def trafilatura_regex_xpaths() -> dict[str, XPath]:
+    return trafilatura_xpaths(regex_only=True)
 
 
 # A page whose main text sits among forms: the elements lxml.html gives its own classes,
@@ -136,19 +151,32 @@ def test_install_swaps_the_expressions_trafilatura_uses():
         "from transforms import trafilatura_xpaths\n"
         "n = trafilatura_xpaths.install()\n"
         "import sys\n"
+        "from lxml.etree import XPath\n"
         "from trafilatura import xpaths, settings\n"
         "baseline = sys.modules['trafilatura.baseline']  # the package exports a function so named\n"
         "assert trafilatura_xpaths.install() == 0\n"
         "assert baseline.BASIC_CLEAN_XPATH is settings.BASIC_CLEAN_XPATH\n"
+        "compiled = trafilatura_xpaths.CompiledSelection\n"
+        "kinds = [type(x).__name__ for x in xpaths.OVERALL_DISCARD_XPATH + xpaths.BODY_XPATH]\n"
         "print(n, xpaths.OVERALL_DISCARD_XPATH[1].path.count('and re:test('),\n"
-        "      settings.BASIC_CLEAN_XPATH.path.count('and re:test('))\n"
+        "      settings.BASIC_CLEAN_XPATH.path.count('and re:test('), *kinds)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.split()
-    replaced, in_overall_discard, in_basic_clean = map(int, out)
-    assert replaced == len(trafilatura_regex_xpaths())
-    assert in_overall_discard == 3 and in_basic_clean == 2
+    replaced, in_overall_discard, in_basic_clean = map(int, out[:3])
+    originals = trafilatura_xpaths(regex_only=False)
+    compiled = sum(compile_selection(x) is not None for x in originals.values())
+    uncompiled_regex = sum(
+        compile_selection(x) is None and "re:test(" in x.path for x in originals.values()
+    )
+    assert compiled >= 15 and replaced == compiled + uncompiled_regex
+    assert in_overall_discard == 3 and in_basic_clean == 2  # the fallback is the guarded one
+    # the discard lists walk in Python; BODY_XPATH[0] and [1] count positions per parent
+    # or select a path, [4] is a union: libxml2 keeps those
+    assert out[3:] == ["CompiledSelection"] * 2 + ["XPath", "XPath"] + ["CompiledSelection"] * 2 + [
+        "XPath"
+    ]
 
 
 def test_install_gives_trafilatura_plain_html_elements():
@@ -201,3 +229,98 @@ def test_extracted_text_is_unchanged(tmp_path, extractor):
     guarded = [extract_text(page, extractor) for page in texts]
     assert sum(t is not None for t in guarded) >= 10
     assert guarded == unguarded
+
+
+# Cases the compiled walk must get right the way libxml2 does: the attribute that comes first
+# in the element is the string value of @id|@class, translate() maps and deletes, not() and
+# descendant tests, empty literals and patterns that match "" (true without the attribute),
+# comments and processing instructions among the elements.
+EDGE_MARKUP = """<html><body>
+<div id="zz" class="aa">id first</div><div class="aa" id="zz">class first</div>
+<section class="reply-box" id="x">r</section><span id="reply-1" class="note">s</span>
+<div role="Navigation">nav</div><div role="main">main</div><p data-flag="">flag</p>
+<article class="Story"><h1>T</h1><p class="lead">lead</p></article>
+<div class="story"><!-- a comment --><?pi x?><p>no heading</p></div>
+<div class="FullText">ft</div><div style="display: none">hidden</div><ul><li>x</li></ul>
+</body></html>"""
+
+EDGE_EXPRESSIONS = [
+    ".//*[re:test(@id|@class, '^aa$')]",
+    ".//*[re:test(@class|@id, '^zz$')]",
+    ".//*[starts-with(@id|@class, 'reply-')]",
+    ".//*[contains(translate(@role, 'NM', 'n'), 'nav') or contains(translate(@role, 'NM', 'n'), 'ain')]",
+    ".//*[self::div or self::article][re:test(@class, 'story', 'i')][not(.//h1)]",
+    ".//*[self::div or self::article][re:test(@class, 'Story')][.//h1]",
+    ".//*[@data-flag]",
+    ".//*[@data-flag='']",
+    ".//*[@class='lead' or @role='main']",
+    ".//*[contains(@class, '')]",
+    ".//*[re:test(@class, 'x*')]",
+    ".//*[not(@class)]",
+    ".//*[self::p or self::li]",
+    "(.//*[self::div or self::section][re:test(@class, 'story|reply', 'i')])[1]",
+    "(.//*[re:test(@id, 'nothing')])[1]",
+    ".//*[(@style) and contains(@style, 'display: none') or @class='FullText']",
+]
+
+
+@pytest.mark.parametrize("path", EDGE_EXPRESSIONS)
+def test_compiled_selection_matches_libxml2_on_edge_cases(path):
+    expression = XPath(path, namespaces={"re": REGEXP_NS})
+    compiled = compile_selection(expression)
+    assert isinstance(compiled, CompiledSelection)
+    tree = lxml_html.fromstring(EDGE_MARKUP)
+    assert compiled(tree) == expression(tree)
+    for element in tree.iter("div", "article", "body"):  # other context nodes
+        assert compiled(element) == expression(element)
+
+
+def test_edge_cases_select_something():
+    """The edge cases are not vacuous: most select elements, and differently."""
+    tree = lxml_html.fromstring(EDGE_MARKUP)
+    counts = [len(XPath(p, namespaces={"re": REGEXP_NS})(tree)) for p in EDGE_EXPRESSIONS]
+    assert sum(c > 0 for c in counts) >= len(EDGE_EXPRESSIONS) - 1 and len(set(counts)) >= 5
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".//*[self::div][1]",  # a position inside the step counts per parent
+        ".//*[position() = 2]",
+        ".//div[@class]",  # only `.//*` walks are compiled
+        "(.//article)[1]",
+        ".//*[contains(., 'x')]",  # text values, not attributes
+        ".//*[string-length(@class) > 3]",
+        "(.//*[@class])[2]",
+        ".//*[@class]|.//main",
+        ".//*[@xml:lang]",
+        "//*[@class]",  # from the document root, not the context node
+    ],
+)
+def test_shapes_outside_the_compiled_subset_stay_xpath(path):
+    assert compile_selection(XPath(path, namespaces={"re": REGEXP_NS})) is None
+
+
+def test_compiled_selection_hands_other_calls_to_the_xpath():
+    expression = XPath(".//*[@class='aa' or @class=$other]")
+    compiled = compile_selection(XPath(".//*[@class='aa']"))
+    assert compile_selection(expression) is None  # variables are not compiled
+    document = lxml_html.fromstring(EDGE_MARKUP).getroottree()
+    # an ElementTree is not walked in Python: lxml's own rules for it apply
+    plain = XPath(".//*[self::html or self::div]")
+    assert compile_selection(plain)(document) == plain(document) != []
+    assert compiled(document.getroot()) == XPath(".//*[@class='aa']")(document.getroot())
+
+
+def test_compiled_selections_select_what_trafilatura_expressions_do():
+    originals = trafilatura_xpaths(regex_only=False)
+    compiled = {n: c for n, x in originals.items() if (c := compile_selection(x)) is not None}
+    assert len(compiled) >= 15
+    selected = 0
+    for page in [EDGE_MARKUP, *pages()]:
+        tree = lxml_html.fromstring(page)
+        for name, selection in compiled.items():
+            expected = originals[name](tree)
+            assert selection(tree) == expected, name
+            selected += len(expected)
+    assert selected > 100

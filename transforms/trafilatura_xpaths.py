@@ -1,19 +1,23 @@
-"""trafilatura's regex XPaths, made cheaper without changing what they select.
+"""trafilatura's XPaths, made cheaper without changing what they select.
 
 trafilatura 2.x tests ids and classes with EXSLT `re:test(@class, '...')`, which lxml runs as
 a Python callback for every element an expression visits, also for elements that have no
 such attribute (the empty string is then tested). Pruning the tree with them was about two
-fifths of trafilatura's time on the bench pages. `guard_regex_tests` puts an existence test in
-front of each call, `((@class) and re:test(@class, '...'))`, so libxml2 skips the callback
-for elements without the attribute. That selects the same elements whenever the pattern
-cannot match the empty string, which is checked for every call: a call whose pattern could
-is left as it is.
+fifths of trafilatura's time on the bench pages. Two remedies, each exact:
 
-`install()` swaps the guarded expressions into trafilatura's modules in place (module-level
-XPath objects and the lists of them), once per process. It also gives trafilatura's HTML
-parser lxml's C-level element class lookup (`use_plain_html_elements`). Output identity is
-tested on the real and bench pages (tests/test_trafilatura_xpaths.py); figures in
-docs/benchmarks.md.
+- `guard_regex_tests` puts an existence test in front of each call,
+  `((@class) and re:test(@class, '...'))`, so libxml2 skips the callback for elements without
+  the attribute. That selects the same elements whenever the pattern cannot match the empty
+  string, which is checked for every call: a call whose pattern could is left as it is.
+- `compile_selection` turns the `.//*[...]` and `(.//*[...])[1]` expressions of the discard
+  and body lists, whose predicates only test tags, attributes and descendants, into a walk in
+  Python: lxml filters the elements by tag in C, each element's attributes are read once, and
+  regex verdicts are remembered per attribute value. Other shapes stay XPath.
+
+`install()` swaps these into trafilatura's modules in place (module-level XPath objects and the
+lists of them), once per process. It also gives trafilatura's HTML parser lxml's C-level
+element class lookup (`use_plain_html_elements`). Output identity is tested on the real and
+bench pages (tests/test_trafilatura_xpaths.py); figures in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -81,28 +85,35 @@ def guard_regex_tests(path: str) -> str:
 
 
 def install() -> int:
-    """Replace trafilatura's re:test XPaths by guarded ones; returns how many were replaced."""
+    """Swap trafilatura's XPaths for faster equivalents; returns how many were replaced.
+
+    An expression of the shape `compile_selection` knows becomes a CompiledSelection (over the
+    guarded expression, which it falls back to); any other with re:test becomes the guarded
+    expression.
+    """
     global _installed
     if _installed:
         return 0
     import trafilatura  # noqa: F401 - loads the modules whose globals are replaced below
     from lxml.etree import XPath
 
-    guarded: dict[int, XPath] = {}
+    replaced: dict[int, object] = {}
     installed_ids: set[int] = set()  # lists shared between modules are met more than once
 
     def replacement(expression):
-        if not isinstance(expression, XPath) or _CALL not in expression.path:
+        if not isinstance(expression, XPath) or id(expression) in installed_ids:
             return None
-        if id(expression) in installed_ids:
-            return None
-        if id(expression) not in guarded:
+        if id(expression) not in replaced:
             source = guard_regex_tests(expression.path)
-            if source == expression.path:
+            guarded = expression
+            if source != expression.path:
+                guarded = XPath(source, namespaces={"re": REGEXP_NS})
+            new = compile_selection(guarded) or guarded
+            if new is expression:
                 return None
-            guarded[id(expression)] = XPath(source, namespaces={"re": REGEXP_NS})
-            installed_ids.add(id(guarded[id(expression)]))
-        return guarded[id(expression)]
+            replaced[id(expression)] = new
+            installed_ids.add(id(new))
+        return replaced[id(expression)]
 
     modules = [m for name, m in list(sys.modules.items()) if name.split(".")[0] == "trafilatura"]
     for module in modules:
@@ -115,7 +126,7 @@ def install() -> int:
                 setattr(module, name, new)
     use_plain_html_elements()
     _installed = True
-    return len(guarded)
+    return len(replaced)
 
 
 def use_plain_html_elements() -> None:
@@ -138,4 +149,319 @@ def use_plain_html_elements() -> None:
             pi=html.HtmlProcessingInstruction,
             entity=html.HtmlEntity,
         )
+    )
+
+
+# --- selections evaluated in Python -------------------------------------------------------------
+# libxml2 tests every element an expression visits against every clause of its predicate, and
+# each `re:test` there is a Python callback anyway. The supported shape: `.//*` or
+# `(.//*...)[1]`, then predicates built from `self::tag`, `@a`, `@a='v'`, `contains`,
+# `starts-with`, `translate`, `re:test` over attributes, `.//tag`, `not`, `and`, `or`. A
+# position inside the step (`.//*[...][1]` counts per parent), other axes and functions, and
+# variables are left to libxml2.
+_SELECTION_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<string>'[^']*'|"[^"]*")
+    | (?P<descendants>\.//(?:\*|[A-Za-z][\w-]*))
+    | (?P<attribute>@[A-Za-z_][\w.-]*)
+    | (?P<self_test>self::[A-Za-z][\w-]*)
+    | (?P<word>(?:re:test|starts-with|contains|translate|not|or|and)(?![\w:-]))
+    | (?P<number>\d+)
+    | (?P<punct>[\[\]()|,=])
+    )""",
+    re.VERBOSE,
+)
+_REGEX_CACHE_LIMIT = 65536  # distinct attribute values remembered per pattern
+
+
+class _Unsupported(ValueError):
+    """The expression is outside the shape compile_selection evaluates."""
+
+
+def _selection_tokens(path: str) -> list[tuple[str, str]]:
+    tokens, position = [], 0
+    path = path.strip()
+    while position < len(path):
+        found = _SELECTION_TOKEN.match(path, position)
+        if found is None or found.end() == position:
+            raise _Unsupported(path[position : position + 20])
+        kind = found.lastgroup
+        tokens.append((kind, found.group(kind)))
+        position = found.end()
+        while position < len(path) and path[position].isspace():
+            position += 1
+    return tokens
+
+
+def _any_of(terms: list):
+    """Short-circuit `or` of tests, as nested closures (cheaper per call than any())."""
+    if len(terms) == 1:
+        return terms[0]
+    first, rest = terms[0], _any_of(terms[1:])
+    return lambda a, e: first(a, e) or rest(a, e)
+
+
+def _all_of(terms: list):
+    if len(terms) == 1:
+        return terms[0]
+    first, rest = terms[0], _all_of(terms[1:])
+    return lambda a, e: first(a, e) and rest(a, e)
+
+
+class _PredicateParser:
+    """Recursive descent over a predicate's tokens; returns `test(attrs, element) -> bool`.
+
+    `attrs` is the element's attribute dict in source order: XPath's string value of
+    `@id|@class` is the attribute that comes first in the element, as libxml2 orders them.
+    """
+
+    def __init__(self, tokens: list[tuple[str, str]], start: int):
+        self.tokens, self.index = tokens, start
+        self.tags: set[str] = set()
+        # stays False while every clause is false for an element without attributes
+        self.true_without_attributes = False
+        self.names: set[str] = set()  # the attributes the clauses read
+
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.index] if self.index < len(self.tokens) else ("end", "")
+
+    def take(self, kind: str, text: str | None = None) -> str:
+        found_kind, found_text = self.peek()
+        if found_kind != kind or (text is not None and found_text != text):
+            raise _Unsupported(f"expected {text or kind}, found {found_text!r}")
+        self.index += 1
+        return found_text
+
+    def disjunction(self):
+        terms = [self.conjunction()]
+        while self.peek() == ("word", "or"):
+            self.index += 1
+            terms.append(self.conjunction())
+        return _any_of(terms)
+
+    def conjunction(self):
+        terms = [self.unary()]
+        while self.peek() == ("word", "and"):
+            self.index += 1
+            terms.append(self.unary())
+        return _all_of(terms)
+
+    def unary(self):
+        kind, text = self.peek()
+        if (kind, text) == ("word", "not"):
+            self.index += 1
+            self.take("punct", "(")
+            inner = self.disjunction()
+            self.take("punct", ")")
+            self.true_without_attributes = True
+            return lambda a, e: not inner(a, e)
+        if (kind, text) == ("punct", "("):
+            self.index += 1
+            inner = self.disjunction()
+            self.take("punct", ")")
+            return inner
+        if kind == "self_test":
+            self.index += 1
+            tag = text[len("self::") :]
+            self.tags.add(tag)
+            self.true_without_attributes = True
+            return lambda a, e: e.tag == tag
+        if kind == "descendants" and text != ".//*":
+            self.index += 1
+            tag = text[3:]
+            self.true_without_attributes = True
+            return lambda a, e: next(e.iterdescendants(tag), None) is not None
+        if kind == "attribute":
+            names = self.attribute_set()
+            self.names.update(names)
+            if self.peek() == ("punct", "="):
+                self.index += 1
+                literal = self.literal()
+                if len(names) == 1:
+                    name = names[0]
+                    return lambda a, e: a.get(name) == literal
+                return lambda a, e: any(a.get(n) == literal for n in names)
+            if len(names) == 1:
+                name = names[0]
+                return lambda a, e: name in a
+            return lambda a, e: any(n in a for n in names)
+        if (kind, text) in (("word", "contains"), ("word", "starts-with")):
+            self.index += 1
+            self.take("punct", "(")
+            single = self.tokens[self.index + 1] == ("punct", ",")  # one attribute: read it inline
+            name = self.peek()[1][1:]
+            value = self.string_value()
+            self.take("punct", ",")
+            literal = self.literal()
+            self.take("punct", ")")
+            self.true_without_attributes |= literal == ""  # contains("", "") is true
+            if text == "contains":
+                if single:
+                    return lambda a, e: literal in a.get(name, "")
+                return lambda a, e: literal in value(a)
+            if single:
+                return lambda a, e: a.get(name, "").startswith(literal)
+            return lambda a, e: value(a).startswith(literal)
+        if (kind, text) == ("word", "re:test"):
+            self.index += 1
+            return self.regex_test()
+        raise _Unsupported(text)
+
+    def literal(self) -> str:
+        return self.take("string")[1:-1]
+
+    def attribute_set(self) -> list[str]:
+        names = [self.take("attribute")[1:]]
+        while self.peek() == ("punct", "|"):
+            self.index += 1
+            names.append(self.take("attribute")[1:])
+        return names
+
+    def string_value(self):
+        """`@a`, `@a|@b` or `translate(@a, 'XY', 'xy')` -> value(attrs) as XPath's string()."""
+        if self.peek() == ("word", "translate"):
+            self.index += 1
+            self.take("punct", "(")
+            inner = self.string_value()
+            self.take("punct", ",")
+            source = self.literal()
+            self.take("punct", ",")
+            target = self.literal()
+            self.take("punct", ")")
+            table: dict[int, str | None] = {}
+            for position, char in enumerate(source):  # XPath: the first mapping of a char wins
+                table.setdefault(ord(char), target[position] if position < len(target) else None)
+            return lambda a: inner(a).translate(table)
+        names = self.attribute_set()
+        self.names.update(names)
+        if len(names) == 1:
+            name = names[0]
+            return lambda a: a.get(name, "")
+        wanted = frozenset(names)
+
+        def first_in_element_order(a):
+            present = wanted.intersection(a)
+            if len(present) < 2:
+                return a[next(iter(present))] if present else ""
+            # a dict keeps the element's attribute order: the first one present is XPath's string
+            return next(value for key, value in a.items() if key in wanted)
+
+        return first_in_element_order
+
+    def regex_test(self):
+        self.take("punct", "(")
+        value = self.string_value()
+        self.take("punct", ",")
+        pattern = self.literal()
+        flags = ""
+        if self.peek() == ("punct", ","):
+            self.index += 1
+            flags = self.literal()
+        self.take("punct", ")")
+        # as lxml's EXSLT re:test does: re.search, IGNORECASE when the flags hold an "i"
+        search = re.compile(pattern, re.IGNORECASE if "i" in flags else 0).search
+        self.true_without_attributes |= search("") is not None
+        verdicts: dict[str, bool] = {}
+
+        def test(a, e):
+            text = value(a)
+            verdict = verdicts.get(text)
+            if verdict is None:
+                if len(verdicts) >= _REGEX_CACHE_LIMIT:
+                    verdicts.clear()
+                verdict = verdicts[text] = search(text) is not None
+            return verdict
+
+        return test
+
+
+class CompiledSelection:
+    """A `.//*[...]` or `(.//*[...])[1]` XPath evaluated by walking the tree in Python.
+
+    Called like the XPath object it replaces, `selection(element) -> list`, in document
+    order. Calls it was not compiled for (an ElementTree, XPath variables) go to the original.
+    """
+
+    def __init__(
+        self,
+        original,
+        tags: tuple[str, ...],
+        test,
+        first_only: bool,
+        needs_attributes: bool,
+        names: frozenset[str],
+    ):
+        from lxml import etree
+
+        self.original, self.path = original, original.path
+        self.tags, self.test, self.first_only = tags, test, first_only
+        # when every element that lacks all of `names` fails the test, it is skipped unread
+        self.needs_attributes, self.names = needs_attributes, names
+        self._element_class = etree._Element
+        self._elements_only = etree.Element  # as a tag filter: skips comments, PIs, entities
+
+    def __call__(self, node, **variables):
+        if variables or not isinstance(node, self._element_class):
+            return self.original(node, **variables)
+        test, needs_attributes, names, found = self.test, self.needs_attributes, self.names, []
+        walk = (
+            node.iterdescendants(*self.tags)
+            if self.tags
+            else node.iterdescendants(self._elements_only)
+        )
+        for element in walk:
+            attributes = dict(element.items())
+            if needs_attributes and names.isdisjoint(attributes):
+                continue
+            if test(attributes, element):
+                found.append(element)
+                if self.first_only:
+                    break
+        return found
+
+
+def compile_selection(expression) -> CompiledSelection | None:
+    """XPath -> an equivalent CompiledSelection, or None when its shape is not supported."""
+    try:
+        tokens = _selection_tokens(expression.path)
+        first_only = tokens[0] == ("punct", "(")
+        index = 1 if first_only else 0
+        if tokens[index] != ("descendants", ".//*"):
+            return None
+        index += 1
+        tests, tag_sets, attribute_free, names = [], [], [], set()
+        while index < len(tokens) and tokens[index] == ("punct", "["):
+            parser = _PredicateParser(tokens, index + 1)
+            if parser.peek()[0] == "number":
+                return None  # a position inside the step counts per parent: left to libxml2
+            tests.append(parser.disjunction())
+            parser.take("punct", "]")
+            # a leading clause made of self:: tests alone becomes lxml's tag filter
+            only_tags = all(
+                kind == "self_test" or text == "or"
+                for kind, text in tokens[index + 1 : parser.index - 1]
+            )
+            tag_sets.append(tuple(sorted(parser.tags)) if only_tags else None)
+            attribute_free.append(parser.true_without_attributes)
+            names.update(parser.names)
+            index = parser.index
+        if not tests:
+            return None
+        if first_only:
+            if tokens[index:] != [("punct", ")"), ("punct", "["), ("number", "1"), ("punct", "]")]:
+                return None
+        elif index != len(tokens):
+            return None
+    except (_Unsupported, re.error, IndexError):
+        return None
+    tags: tuple[str, ...] = ()
+    if tag_sets[0]:
+        tags, tests, attribute_free = tag_sets[0], tests[1:], attribute_free[1:]
+    if not tests:
+        return CompiledSelection(
+            expression, tags, lambda a, e: True, first_only, False, frozenset()
+        )
+    needs_attributes = not all(attribute_free)  # one clause false without attributes: all are
+    return CompiledSelection(
+        expression, tags, _all_of(tests), first_only, needs_attributes, frozenset(names)
     )
