@@ -42,9 +42,9 @@ def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
         import trafilatura
         from trafilatura.deduplication import LRU_TEST
 
-        from transforms import trafilatura_xpaths
+        from transforms import trafilatura_speedups
 
-        trafilatura_xpaths.install()  # same selections, fewer regex callbacks; once per process
+        trafilatura_speedups.install()  # same output, less work; once per process
         # trafilatura's `deduplicate` remembers text across calls in a process-wide cache,
         # which would make a page's text depend on what the worker saw before (and empty the
         # third copy of a page). Clearing it keeps the deduplication within one document and

@@ -1,4 +1,4 @@
-"""trafilatura's XPaths, guarded or compiled (transforms/trafilatura_xpaths.py), select what
+"""trafilatura's XPaths, guarded or compiled (transforms/trafilatura_speedups.py), select what
 trafilatura's own do."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 from lxml.etree import XPath
 
 from tests.pipeline_runs import shared_warc_files
-from transforms.trafilatura_xpaths import (
+from transforms.trafilatura_speedups import (
     REGEXP_NS,
     CompiledSelection,
     compile_selection,
@@ -37,6 +37,14 @@ SELECTED_MARKUP = """<html><body>
 </body></html>"""
 
 
+def python_json(code: str, *args: str):
+    """Run `code` in a fresh interpreter (no speed-ups installed) and parse what it prints."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return json.loads(done.stdout)
+
+
 def trafilatura_xpaths(regex_only: bool = True) -> dict[str, XPath]:
     """trafilatura's own expressions (those with re:test by default), each object once,
     as they are before any install()."""
@@ -54,11 +62,7 @@ def trafilatura_xpaths(regex_only: bool = True) -> dict[str, XPath]:
         "                out[f'{name}.{key}[{i}]'] = x.path\n"
         "print(json.dumps(out))\n"
     )
-    paths = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-        ).stdout
-    )
+    paths = python_json(code)
     return {
         name: XPath(path, namespaces={"re": REGEXP_NS})
         for name, path in paths.items()
@@ -148,15 +152,14 @@ def test_guarded_expressions_select_the_same_elements():
 
 def test_install_swaps_the_expressions_trafilatura_uses():
     code = (
-        "from transforms import trafilatura_xpaths\n"
-        "n = trafilatura_xpaths.install()\n"
+        "from transforms import trafilatura_speedups\n"
+        "n = trafilatura_speedups.install()\n"
         "import sys\n"
         "from lxml.etree import XPath\n"
         "from trafilatura import xpaths, settings\n"
         "baseline = sys.modules['trafilatura.baseline']  # the package exports a function so named\n"
-        "assert trafilatura_xpaths.install() == 0\n"
+        "assert trafilatura_speedups.install() == 0\n"
         "assert baseline.BASIC_CLEAN_XPATH is settings.BASIC_CLEAN_XPATH\n"
-        "compiled = trafilatura_xpaths.CompiledSelection\n"
         "kinds = [type(x).__name__ for x in xpaths.OVERALL_DISCARD_XPATH + xpaths.BODY_XPATH]\n"
         "print(n, xpaths.OVERALL_DISCARD_XPATH[1].path.count('and re:test('),\n"
         "      settings.BASIC_CLEAN_XPATH.path.count('and re:test('), *kinds)\n"
@@ -181,10 +184,10 @@ def test_install_swaps_the_expressions_trafilatura_uses():
 
 def test_install_gives_trafilatura_plain_html_elements():
     code = (
-        "from transforms import trafilatura_xpaths\n"
+        "from transforms import trafilatura_speedups\n"
         "from trafilatura.utils import load_html\n"
         "before = {e.tag: type(e).__name__ for e in load_html(PAGE).iter()}\n"
-        "trafilatura_xpaths.install()\n"
+        "trafilatura_speedups.install()\n"
         "after = {e.tag: type(e).__name__ for e in load_html(PAGE).iter()}\n"
         "print(before['form'], before['input'], before['p'], after['form'], after['input'],"
         " after['p'])\n"
@@ -215,15 +218,7 @@ def test_extracted_text_is_unchanged(tmp_path, extractor):
         "    out.append((t or '').strip() or None)\n"
         "print(json.dumps(out))\n"
     )
-    unguarded = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", code, str(tmp_path / "pages.json")],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        ).stdout
-    )
+    unguarded = python_json(code, str(tmp_path / "pages.json"))
     from transforms.extraction import extract_text
 
     guarded = [extract_text(page, extractor) for page in texts]
@@ -324,3 +319,40 @@ def test_compiled_selections_select_what_trafilatura_expressions_do():
             assert selection(tree) == expected, name
             selected += len(expected)
     assert selected > 100
+
+
+def test_readability_measures_each_element_once_and_gives_the_same_summary(tmp_path):
+    """memoize_readability_text_lengths: readability's summaries are unchanged, and outside
+    paragraph scoring a length is measured afresh (the tree may have changed)."""
+    (tmp_path / "pages.json").write_text(json.dumps(pages()))
+    code = (
+        "import copy, json, sys\n"
+        "from lxml.etree import tostring\n"
+        "from lxml.html import fromstring\n"
+        "from trafilatura import readability_lxml as readability\n"
+        "from trafilatura.utils import load_html\n"
+        "from transforms import trafilatura_speedups\n"
+        "trees = [t for t in map(load_html, json.load(open(sys.argv[1]))) if t is not None]\n"
+        "def summaries():\n"
+        "    return [readability.Document(copy.deepcopy(t)).summary() for t in trees]\n"
+        "before = summaries()\n"
+        "calls = []\n"
+        "measure = readability.text_length\n"
+        "readability.text_length = lambda e: calls.append(e) or measure(e)\n"
+        "summaries()\n"
+        "unmemoized_calls = len(calls)\n"
+        "trafilatura_speedups.memoize_readability_text_lengths()\n"
+        "trafilatura_speedups.memoize_readability_text_lengths()  # once only\n"
+        "calls.clear()\n"
+        "after = summaries()\n"
+        "element = fromstring('<p>abc</p>')\n"
+        "first = readability.text_length(element)\n"
+        "element.text = 'abcdef'\n"
+        "print(json.dumps([len(trees), before == after, unmemoized_calls, len(calls),\n"
+        "                  first, readability.text_length(element)]))\n"
+    )
+    result = python_json(code, str(tmp_path / "pages.json"))
+    trees, same, unmemoized_calls, memoized_calls, first, second = result
+    assert trees >= 10 and same
+    assert 0 < memoized_calls < unmemoized_calls  # fewer measurements, same summaries
+    assert (first, second) == (3, 6)

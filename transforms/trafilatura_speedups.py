@@ -1,4 +1,4 @@
-"""trafilatura's XPaths, made cheaper without changing what they select.
+"""trafilatura made cheaper without changing what it extracts.
 
 trafilatura 2.x tests ids and classes with EXSLT `re:test(@class, '...')`, which lxml runs as
 a Python callback for every element an expression visits, also for elements that have no
@@ -16,8 +16,10 @@ fifths of trafilatura's time on the bench pages. Two remedies, each exact:
 
 `install()` swaps these into trafilatura's modules in place (module-level XPath objects and the
 lists of them), once per process. It also gives trafilatura's HTML parser lxml's C-level
-element class lookup (`use_plain_html_elements`). Output identity is tested on the real and
-bench pages (tests/test_trafilatura_xpaths.py); figures in docs/benchmarks.md.
+element class lookup (`use_plain_html_elements`), and has readability's paragraph scoring
+measure each element's text once (`memoize_readability_text_lengths`). Output identity is
+tested on the real and bench pages (tests/test_trafilatura_speedups.py); figures in
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -108,7 +110,8 @@ def install() -> int:
             guarded = expression
             if source != expression.path:
                 guarded = XPath(source, namespaces={"re": REGEXP_NS})
-            new = compile_selection(guarded) or guarded
+            # compiled from trafilatura's own source: the guards would only add tests
+            new = compile_selection(expression, fallback=guarded) or guarded
             if new is expression:
                 return None
             replaced[id(expression)] = new
@@ -125,6 +128,7 @@ def install() -> int:
             elif (new := replacement(value)) is not None:
                 setattr(module, name, new)
     use_plain_html_elements()
+    memoize_readability_text_lengths()
     _installed = True
     return len(replaced)
 
@@ -150,6 +154,47 @@ def use_plain_html_elements() -> None:
             entity=html.HtmlEntity,
         )
     )
+
+
+def memoize_readability_text_lengths() -> None:
+    """Measure each element's text once while readability scores paragraphs.
+
+    readability's `score_paragraphs` computes the link density of every candidate (each scored
+    paragraph's parent and grandparent), measuring the text of the candidate and of every link
+    in it; nested candidates measure the same links again. The tree does not change while it
+    scores, so within that one call an element's length is remembered (keyed by the element,
+    per thread). Outside it, and in `sanitize`, which removes elements, lengths are measured
+    as before.
+    """
+    import threading
+
+    from trafilatura import readability_lxml as readability
+
+    if getattr(readability.Document.score_paragraphs, "memoizes_text_lengths", False):
+        return
+    measure = readability.text_length
+    score_paragraphs = readability.Document.score_paragraphs
+    scoring = threading.local()
+
+    def text_length(elem) -> int:
+        lengths = getattr(scoring, "lengths", None)
+        if lengths is None:
+            return measure(elem)
+        length = lengths.get(elem)
+        if length is None:
+            length = lengths[elem] = measure(elem)
+        return length
+
+    def score_paragraphs_measuring_once(self):
+        scoring.lengths = {}
+        try:
+            return score_paragraphs(self)
+        finally:
+            scoring.lengths = None
+
+    score_paragraphs_measuring_once.memoizes_text_lengths = True
+    readability.text_length = text_length
+    readability.Document.score_paragraphs = score_paragraphs_measuring_once
 
 
 # --- selections evaluated in Python -------------------------------------------------------------
@@ -284,7 +329,8 @@ class _PredicateParser:
             if len(names) == 1:
                 name = names[0]
                 return lambda a, e: name in a
-            return lambda a, e: any(n in a for n in names)
+            wanted = frozenset(names)
+            return lambda a, e: not wanted.isdisjoint(a)
         if (kind, text) in (("word", "contains"), ("word", "starts-with")):
             self.index += 1
             self.take("punct", "(")
@@ -420,8 +466,11 @@ class CompiledSelection:
         return found
 
 
-def compile_selection(expression) -> CompiledSelection | None:
-    """XPath -> an equivalent CompiledSelection, or None when its shape is not supported."""
+def compile_selection(expression, fallback=None) -> CompiledSelection | None:
+    """XPath -> an equivalent CompiledSelection, or None when its shape is not supported.
+
+    Calls the walk does not handle go to `fallback` (an equivalent XPath), else to `expression`.
+    """
     try:
         tokens = _selection_tokens(expression.path)
         first_only = tokens[0] == ("punct", "(")
@@ -454,14 +503,13 @@ def compile_selection(expression) -> CompiledSelection | None:
             return None
     except (_Unsupported, re.error, IndexError):
         return None
+    original = expression if fallback is None else fallback
     tags: tuple[str, ...] = ()
     if tag_sets[0]:
         tags, tests, attribute_free = tag_sets[0], tests[1:], attribute_free[1:]
     if not tests:
-        return CompiledSelection(
-            expression, tags, lambda a, e: True, first_only, False, frozenset()
-        )
+        return CompiledSelection(original, tags, lambda a, e: True, first_only, False, frozenset())
     needs_attributes = not all(attribute_free)  # one clause false without attributes: all are
     return CompiledSelection(
-        expression, tags, _all_of(tests), first_only, needs_attributes, frozenset(names)
+        original, tags, _all_of(tests), first_only, needs_attributes, frozenset(names)
     )
