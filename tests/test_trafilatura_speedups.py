@@ -175,11 +175,8 @@ def test_install_swaps_the_expressions_trafilatura_uses():
     )
     assert compiled >= 15 and replaced == compiled + uncompiled_regex
     assert in_overall_discard == 3 and in_basic_clean == 2  # the fallback is the guarded one
-    # the discard lists walk in Python; BODY_XPATH[0] and [1] count positions per parent
-    # or select a path, [4] is a union: libxml2 keeps those
-    assert out[3:] == ["CompiledSelection"] * 2 + ["XPath", "XPath"] + ["CompiledSelection"] * 2 + [
-        "XPath"
-    ]
+    # the discard and body lists walk in Python (BODY_XPATH has positions and a union)
+    assert out[3:] == ["CompiledSelection"] * 7
 
 
 def test_install_gives_trafilatura_plain_html_elements():
@@ -256,6 +253,18 @@ EDGE_EXPRESSIONS = [
     "(.//*[self::div or self::section][re:test(@class, 'story|reply', 'i')])[1]",
     "(.//*[re:test(@id, 'nothing')])[1]",
     ".//*[(@style) and contains(@style, 'display: none') or @class='FullText']",
+    # positions: the first match among siblings, the first in document order
+    ".//*[self::div or self::section][1]",
+    ".//*[re:test(@class, 'story|reply', 'i')][1]",
+    ".//p[1]",
+    ".//*[1]",
+    "(.//article)[1]",
+    "(.//*[self::div][1])[1]",
+    ".//div[@class]",
+    # unions, merged in document order: a few elements, and more than are ordered pairwise
+    "(.//*[self::div][@class='story'])[1]|(.//li)[1]|(.//section)[1]",
+    ".//li|.//*[@id]",
+    ".//p|.//div|.//span|.//li|.//section|.//article|.//ul|.//h1|.//*[@role]",
 ]
 
 
@@ -280,16 +289,17 @@ def test_edge_cases_select_something():
 @pytest.mark.parametrize(
     "path",
     [
-        ".//*[self::div][1]",  # a position inside the step counts per parent
         ".//*[position() = 2]",
-        ".//div[@class]",  # only `.//*` walks are compiled
-        "(.//article)[1]",
+        ".//*[2]",
+        ".//*[@class][1][@id]",  # a position before another predicate
+        "(.//*[@class])[2]",
+        "(.//p)[last()]",
         ".//*[contains(., 'x')]",  # text values, not attributes
         ".//*[string-length(@class) > 3]",
-        "(.//*[@class])[2]",
-        ".//*[@class]|.//main",
         ".//*[@xml:lang]",
+        ".//div/p",  # child steps
         "//*[@class]",  # from the document root, not the context node
+        ".//*[@class]|//main",
     ],
 )
 def test_shapes_outside_the_compiled_subset_stay_xpath(path):
@@ -356,3 +366,39 @@ def test_readability_measures_each_element_once_and_gives_the_same_summary(tmp_p
     assert trees >= 10 and same
     assert 0 < memoized_calls < unmemoized_calls  # fewer measurements, same summaries
     assert (first, second) == (3, 6)
+
+
+def test_unions_and_positions_on_random_trees():
+    """Random nested trees: unions of first matches (ordered pairwise), of per-sibling first
+    matches and of whole walks (ordered by one walk), against libxml2, from several contexts."""
+    import random
+
+    from lxml import etree
+
+    tags = ["div", "p", "span", "li", "ul", "section", "a", "b"]
+
+    def build(depth, rnd):
+        element = etree.Element(rnd.choice(tags))
+        if depth < 6:
+            for _ in range(rnd.randint(0, 4)):
+                element.append(build(depth + 1, rnd))
+        return element
+
+    compared = with_several = 0
+    for seed in range(150):
+        rnd = random.Random(seed)
+        root = lxml_html.fromstring(etree.tostring(build(0, rnd)))
+        chosen = rnd.sample(tags, 5)
+        for path in [
+            "|".join(f"(.//{t})[1]" for t in chosen),
+            "|".join(f".//{t}[1]" for t in chosen[:3]),
+            "|".join(f".//{t}" for t in chosen[:2]),
+        ]:
+            expression = XPath(path)
+            compiled = compile_selection(expression)
+            for context in [root, *list(root.iterdescendants())[:5]]:
+                expected = expression(context)
+                assert compiled(context) == expected, (seed, path)
+                compared += 1
+                with_several += len(expected) > 1
+    assert compared > 1000 and with_several > 500

@@ -421,35 +421,23 @@ class _PredicateParser:
         return test
 
 
-class CompiledSelection:
-    """A `.//*[...]` or `(.//*[...])[1]` XPath evaluated by walking the tree in Python.
+class _Walk:
+    """One location path of a selection: the descendants of the context element, filtered by
+    tag in C and by the predicate in Python, in document order."""
 
-    Called like the XPath object it replaces, `selection(element) -> list`, in document
-    order. Calls it was not compiled for (an ElementTree, XPath variables) go to the original.
-    """
-
-    def __init__(
-        self,
-        original,
-        tags: tuple[str, ...],
-        test,
-        first_only: bool,
-        needs_attributes: bool,
-        names: frozenset[str],
-    ):
+    def __init__(self, tags, test, needs_attributes, names, first_only, first_per_parent):
         from lxml import etree
 
-        self.original, self.path = original, original.path
-        self.tags, self.test, self.first_only = tags, test, first_only
+        self.tags, self.test = tags, test
         # when every element that lacks all of `names` fails the test, it is skipped unread
         self.needs_attributes, self.names = needs_attributes, names
-        self._element_class = etree._Element
+        self.first_only = first_only  # `(...)[1]`: the first in document order
+        self.first_per_parent = first_per_parent  # `...[1]`: the first match among siblings
         self._elements_only = etree.Element  # as a tag filter: skips comments, PIs, entities
 
-    def __call__(self, node, **variables):
-        if variables or not isinstance(node, self._element_class):
-            return self.original(node, **variables)
+    def select(self, node) -> list:
         test, needs_attributes, names, found = self.test, self.needs_attributes, self.names, []
+        parents_done = set() if self.first_per_parent else None
         walk = (
             node.iterdescendants(*self.tags)
             if self.tags
@@ -459,57 +447,133 @@ class CompiledSelection:
             attributes = dict(element.items())
             if needs_attributes and names.isdisjoint(attributes):
                 continue
-            if test(attributes, element):
-                found.append(element)
-                if self.first_only:
-                    break
+            if not test(attributes, element):
+                continue
+            if parents_done is not None:
+                parent = element.getparent()  # one proxy per node while it is referenced
+                if parent in parents_done:
+                    continue
+                parents_done.add(parent)
+            found.append(element)
+            if self.first_only:
+                break
         return found
+
+
+def _precedes(first, second) -> bool:
+    """Whether `first` comes before `second` in document order (two elements of one tree)."""
+    first_line = [first, *first.iterancestors()]
+    on_first_line = {element: depth for depth, element in enumerate(first_line)}
+    below = second
+    for ancestor in [second, *second.iterancestors()]:
+        if ancestor in on_first_line:
+            depth = on_first_line[ancestor]
+            if depth == 0:
+                return True  # first is an ancestor of second (or second itself)
+            if ancestor is second:
+                return False  # second is an ancestor of first
+            return ancestor.index(first_line[depth - 1]) < ancestor.index(below)
+        below = ancestor
+    return False
+
+
+class CompiledSelection:
+    """An XPath of the supported shape evaluated by walking the tree in Python.
+
+    Called like the XPath object it replaces, `selection(element) -> list`, in document
+    order. Calls it was not compiled for (an ElementTree, XPath variables) go to the original.
+    """
+
+    def __init__(self, original, walks: list[_Walk]):
+        from lxml import etree
+
+        self.original, self.path, self.walks = original, original.path, walks
+        self._element_class = etree._Element
+
+    def __call__(self, node, **variables):
+        if variables or not isinstance(node, self._element_class):
+            return self.original(node, **variables)
+        if len(self.walks) == 1:
+            return self.walks[0].select(node)
+        # a union: every walk's result is in document order; merge them, each element once
+        found = list(dict.fromkeys(e for walk in self.walks for e in walk.select(node)))
+        if len(found) > _SMALL_UNION:
+            order = {element: i for i, element in enumerate(node.iterdescendants())}
+            return sorted(found, key=order.__getitem__)
+        merged: list = []
+        for element in found:
+            position = len(merged)
+            while position and _precedes(element, merged[position - 1]):
+                position -= 1
+            merged.insert(position, element)
+        return merged
+
+
+_FIRST = [("punct", "["), ("number", "1"), ("punct", "]")]
+_SMALL_UNION = 8  # up to this many, a union's elements are ordered pairwise, else by one walk
+
+
+def _compile_walk(tokens: list[tuple[str, str]], index: int) -> tuple[_Walk, int]:
+    """The location path starting at tokens[index] -> (walk, index after it)."""
+    first_only = tokens[index] == ("punct", "(")
+    index += first_only
+    kind, step = tokens[index]
+    if kind != "descendants":
+        raise _Unsupported(step)
+    index += 1
+    tags = () if step == ".//*" else (step[3:],)  # `.//tag` is `.//*[self::tag]`
+    tests, names, attribute_free, first_per_parent = [], set(), [], False
+    while tokens[index : index + 1] == [("punct", "[")]:
+        if tokens[index : index + 3] == _FIRST:
+            # a position inside the step counts among siblings; only a last [1] is handled
+            first_per_parent, index = True, index + 3
+            break
+        parser = _PredicateParser(tokens, index + 1)
+        test = parser.disjunction()
+        parser.take("punct", "]")
+        # a leading clause made of self:: tests alone becomes lxml's tag filter
+        only_tags = all(
+            kind == "self_test" or text == "or"
+            for kind, text in tokens[index + 1 : parser.index - 1]
+        )
+        if only_tags and not tests and not tags:
+            tags = tuple(sorted(parser.tags))
+        else:
+            tests.append(test)
+            attribute_free.append(parser.true_without_attributes)
+            names.update(parser.names)
+        index = parser.index
+    if first_only:
+        if tokens[index : index + 4] != [("punct", ")"), *_FIRST]:
+            raise _Unsupported("(...) without [1]")
+        index += 4
+    if tests:
+        test = _all_of(tests)
+    else:
+        test = lambda a, e: True  # noqa: E731
+    # one clause false without the attributes it reads: the whole test is
+    needs_attributes = bool(tests) and not all(attribute_free)
+    walk = _Walk(tags, test, needs_attributes, frozenset(names), first_only, first_per_parent)
+    return walk, index
 
 
 def compile_selection(expression, fallback=None) -> CompiledSelection | None:
     """XPath -> an equivalent CompiledSelection, or None when its shape is not supported.
 
-    Calls the walk does not handle go to `fallback` (an equivalent XPath), else to `expression`.
+    Supported: a union (`|`) of `.//*` or `.//tag` steps with predicates (see
+    `_PredicateParser`), each optionally ending in `[1]` (the first match among siblings) or
+    wrapped as `(...)[1]` (the first in document order). Calls the walk does not handle go
+    to `fallback` (an equivalent XPath), else to `expression`.
     """
     try:
         tokens = _selection_tokens(expression.path)
-        first_only = tokens[0] == ("punct", "(")
-        index = 1 if first_only else 0
-        if tokens[index] != ("descendants", ".//*"):
-            return None
-        index += 1
-        tests, tag_sets, attribute_free, names = [], [], [], set()
-        while index < len(tokens) and tokens[index] == ("punct", "["):
-            parser = _PredicateParser(tokens, index + 1)
-            if parser.peek()[0] == "number":
-                return None  # a position inside the step counts per parent: left to libxml2
-            tests.append(parser.disjunction())
-            parser.take("punct", "]")
-            # a leading clause made of self:: tests alone becomes lxml's tag filter
-            only_tags = all(
-                kind == "self_test" or text == "or"
-                for kind, text in tokens[index + 1 : parser.index - 1]
-            )
-            tag_sets.append(tuple(sorted(parser.tags)) if only_tags else None)
-            attribute_free.append(parser.true_without_attributes)
-            names.update(parser.names)
-            index = parser.index
-        if not tests:
-            return None
-        if first_only:
-            if tokens[index:] != [("punct", ")"), ("punct", "["), ("number", "1"), ("punct", "]")]:
-                return None
-        elif index != len(tokens):
+        walk, index = _compile_walk(tokens, 0)
+        walks = [walk]
+        while tokens[index : index + 1] == [("punct", "|")]:
+            walk, index = _compile_walk(tokens, index + 1)
+            walks.append(walk)
+        if index != len(tokens):
             return None
     except (_Unsupported, re.error, IndexError):
         return None
-    original = expression if fallback is None else fallback
-    tags: tuple[str, ...] = ()
-    if tag_sets[0]:
-        tags, tests, attribute_free = tag_sets[0], tests[1:], attribute_free[1:]
-    if not tests:
-        return CompiledSelection(original, tags, lambda a, e: True, first_only, False, frozenset())
-    needs_attributes = not all(attribute_free)  # one clause false without attributes: all are
-    return CompiledSelection(
-        original, tags, _all_of(tests), first_only, needs_attributes, frozenset(names)
-    )
+    return CompiledSelection(expression if fallback is None else fallback, walks)
