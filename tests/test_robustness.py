@@ -295,6 +295,30 @@ def test_extraction_child_that_dies_is_an_error_and_the_next_page_works():
         assert _verdict(sandbox, article(2).decode()).decision == KEPT
 
 
+def test_extraction_child_collects_garbage_less_often_but_still_collects_cycles():
+    """tune_child_gc (run by the sandbox child after start-up): start-up objects frozen, a
+    young-generation pass every CHILD_GC_THRESHOLD allocations, and cycles still freed."""
+    code = (
+        "import gc, json, weakref\n"
+        "from transforms.extraction import CHILD_GC_THRESHOLD, tune_child_gc\n"
+        "tune_child_gc()\n"
+        "class Node: pass\n"
+        "alive = []\n"
+        "for _ in range(50_000):\n"
+        "    a, b = Node(), Node()\n"
+        "    a.other, b.other = b, a  # a reference cycle, unreachable after this loop turn\n"
+        "    alive.append(weakref.ref(a))\n"
+        "print(json.dumps([gc.get_threshold()[0] == CHILD_GC_THRESHOLD,\n"
+        "                  gc.get_freeze_count() > 1000, sum(r() is not None for r in alive)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    threshold_set, startup_frozen, uncollected = json.loads(done.stdout)
+    assert threshold_set and startup_frozen
+    assert uncollected < 50_000 // 2  # most cycles were freed without an explicit collect
+
+
 def test_resiliparse_on_deep_nesting_is_stopped_by_the_time_limit():
     """resiliparse does not return on 100k nested <div>s; the limit turns it into a drop."""
     deep = "<html><body>" + "<div>" * 100_000 + "<p>deep</p>" + "</div>" * 100_000

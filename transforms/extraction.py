@@ -19,6 +19,7 @@ entry point.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import select
@@ -132,6 +133,24 @@ def _vm_bytes(field: str = "VmSize") -> int:
     raise OSError(f"no {field} in /proc/self/status")
 
 
+# The child's garbage collection: a young-generation pass every this many allocations.
+CHILD_GC_THRESHOLD = 20_000
+
+
+def tune_child_gc() -> None:
+    """Collect the child's garbage less often, after start-up.
+
+    Extracting a page allocates and frees many small objects (element proxies, lists,
+    strings) and keeps almost none, while Python's default collects the young generation
+    every 700 allocations and then also traverses whatever survives. Freezing what start-up
+    built (modules, the language model, stoplists) and collecting every 20,000 allocations
+    took 3-6% off trafilatura's time on 400 bench pages with the same peak RSS; reference
+    cycles are still collected.
+    """
+    gc.freeze()
+    gc.set_threshold(CHILD_GC_THRESHOLD, 10, 10)
+
+
 def _cap_address_space(extra_mb: int) -> int | None:
     """RLIMIT_AS = current size + extra_mb; returns the limit (None where there is none:
     not Linux; the time limit still holds there)."""
@@ -192,6 +211,7 @@ def sandbox_main(extractor: str, memory_mb: int = 0, precheck_arg: str | None = 
 
         precheck = PrecheckSpec.from_arg(precheck_arg).build()
         precheck_outside("<html><body><p>warm up</p></body></html>", precheck)
+    tune_child_gc()
     limit = _cap_address_space(memory_mb) if memory_mb > 0 else None
     _write_answer(out, OK, "ready")
     while True:
