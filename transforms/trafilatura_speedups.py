@@ -9,10 +9,11 @@ fifths of trafilatura's time on the bench pages. Two remedies, each exact:
   `((@class) and re:test(@class, '...'))`, so libxml2 skips the callback for elements without
   the attribute. That selects the same elements whenever the pattern cannot match the empty
   string, which is checked for every call: a call whose pattern could is left as it is.
-- `compile_selection` turns the `.//*[...]` and `(.//*[...])[1]` expressions of the discard
-  and body lists, whose predicates only test tags, attributes and descendants, into a walk in
-  Python: lxml filters the elements by tag in C, each element's attributes are read once, and
-  regex verdicts are remembered per attribute value. Other shapes stay XPath.
+- `compile_selection` turns the expressions of the discard, comment and body lists
+  (`.//*[...]`, `(.//*[...])[1]`, `.//*[...][1]` and unions of them, whose predicates only
+  test tags, attributes and descendants) into a walk in Python: lxml filters the elements by
+  tag in C, each element's attributes are read once, and regex verdicts are remembered per
+  attribute value. Other shapes stay XPath.
 
 `install()` swaps these into trafilatura's modules in place (module-level XPath objects and the
 lists of them), once per process. It also gives trafilatura's HTML parser lxml's C-level
@@ -199,11 +200,11 @@ def memoize_readability_text_lengths() -> None:
 
 # --- selections evaluated in Python -------------------------------------------------------------
 # libxml2 tests every element an expression visits against every clause of its predicate, and
-# each `re:test` there is a Python callback anyway. The supported shape: `.//*` or
-# `(.//*...)[1]`, then predicates built from `self::tag`, `@a`, `@a='v'`, `contains`,
-# `starts-with`, `translate`, `re:test` over attributes, `.//tag`, `not`, `and`, `or`. A
-# position inside the step (`.//*[...][1]` counts per parent), other axes and functions, and
-# variables are left to libxml2.
+# each `re:test` there is a Python callback anyway. The supported shape: a union of `.//*` or
+# `.//tag` steps, each with predicates built from `self::tag`, `@a`, `@a='v'`, `contains`,
+# `starts-with`, `translate` and `re:test` over attributes, `.//tag`, `not`, `and`, `or`, and
+# optionally a last `[1]` (the first match among siblings) or wrapped as `(...)[1]`. Other
+# positions, axes and functions, and variables, are left to libxml2.
 _SELECTION_TOKEN = re.compile(
     r"""\s*(?:
       (?P<string>'[^']*'|"[^"]*")
