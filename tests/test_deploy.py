@@ -175,21 +175,35 @@ def test_images_copy_sources_that_exist_and_survive_dockerignore(image):
     assert "--force-reinstall --no-deps -c constraints.txt fasttext-numpy2" in run
 
 
-def test_constraints_pin_versions_pyproject_allows():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    allowed = {
-        canonicalize_name(r.name): r.specifier for r in map(Requirement, project["dependencies"])
-    }
+def pinned_versions() -> dict[str, str]:
+    """deploy/constraints.txt as {canonical name: version}."""
     pins = {}
     for line in (DEPLOY / "constraints.txt").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             name, version = line.split("==")
             pins[canonicalize_name(name)] = version
+    return pins
+
+
+def test_constraints_pin_versions_pyproject_allows():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    allowed = {
+        canonicalize_name(r.name): r.specifier for r in map(Requirement, project["dependencies"])
+    }
+    pins = pinned_versions()
     assert pins["apache-beam"] == BEAM_VERSION
     for name, version in pins.items():
         assert name in allowed, f"constraints.txt pins {name}, which pyproject.toml does not use"
         assert allowed[name].contains(version), f"{name}=={version} outside {allowed[name]}"
+
+
+def test_the_test_environment_has_the_pinned_versions():
+    """`make install` installs with the constraints, so the suite tests what the images run."""
+    from importlib.metadata import version
+
+    for name, pinned in pinned_versions().items():
+        assert version(name) == pinned, f"{name} {version(name)} installed, {pinned} pinned"
 
 
 # --- Dataflow Flex Template -----------------------------------------------------------------

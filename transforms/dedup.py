@@ -88,7 +88,7 @@ class DedupDecision(NamedTuple):
 # A node of the duplicate graph: (rank, doc_id). Tuples order nodes by priority, then doc_id,
 # and encode deterministically as shuffle keys.
 Node = tuple
-Edge = tuple  # (smaller node, larger node)
+Edge = tuple[Node, Node]  # (smaller node, larger node): a key-value pair to Beam
 
 
 def rank(priority: tuple) -> tuple:
@@ -187,7 +187,7 @@ class _Sign(beam.DoFn):
             )
         exact_keys([""])  # build the character table once per worker, not in the first bundle
 
-    def process(self, batch: list[DedupCandidate]) -> Iterator[tuple]:
+    def process(self, batch: list[DedupCandidate]) -> Iterator[tuple[Any, tuple]]:
         texts = [candidate.text or "" for candidate in batch]
         if self._hasher is None:
             for candidate, key in zip(batch, exact_keys(texts), strict=True):
@@ -242,7 +242,7 @@ class _ResolveExactGroup(beam.DoFn):
                     )
 
 
-def _band_keys(survivor: tuple) -> Iterator[tuple]:
+def _band_keys(survivor: tuple) -> Iterator[tuple[Any, Node]]:
     node, _, _, _, bands = survivor
     if bands is not None:
         for band_hash in bands:
@@ -253,7 +253,7 @@ def _bucket_to_edges(element: tuple[Any, Iterable[Node]]) -> Iterator[Edge]:
     return bucket_edges(element[1])
 
 
-def _attach_signature(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple]:
+def _attach_signature(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple[Any, tuple]]:
     """Edges keyed by their smaller end's doc_id -> keyed by the larger end's, with the
     smaller end's signature attached."""
     _, values = element
@@ -353,7 +353,7 @@ def component_labels(edges: Iterable[Edge]) -> Iterator[tuple[Node, Node]]:
         yield node, root(node)
 
 
-def _if_converged(label: tuple[Node, Node], unsettled: list[int]) -> Iterator[tuple]:
+def _if_converged(label: tuple[Node, Node], unsettled: list[int]) -> Iterator[tuple[Node, Node]]:
     if not any(unsettled):
         yield label
 
@@ -430,7 +430,7 @@ class ConnectedComponents(beam.PTransform):
         return (converged, finished) | "AllLabels" >> beam.Flatten()
 
 
-def _cluster_member(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple]:
+def _cluster_member(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple[Any, tuple]]:
     """Survivor info joined with its component label -> keyed by the representative."""
     _, values = element
     survivor = label = None
