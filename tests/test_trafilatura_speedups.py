@@ -70,10 +70,6 @@ def trafilatura_xpaths(regex_only: bool = True) -> dict[str, XPath]:
     }
 
 
-def trafilatura_regex_xpaths() -> dict[str, XPath]:
-    return trafilatura_xpaths(regex_only=True)
-
-
 # A page whose main text sits among forms: the elements lxml.html gives its own classes,
 # which use_plain_html_elements makes plain HtmlElements.
 FORM_MARKUP = """<html><body><article>
@@ -133,7 +129,7 @@ def test_the_empty_pattern_case_is_real():
 
 
 def test_guarded_expressions_select_the_same_elements():
-    originals = trafilatura_regex_xpaths()
+    originals = trafilatura_xpaths()
     assert len(originals) >= 15  # trafilatura 2.x: BODY, COMMENTS, discard lists, metadata
     guarded = {
         name: XPath(guard_regex_tests(x.path), namespaces={"re": REGEXP_NS})

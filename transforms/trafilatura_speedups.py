@@ -335,18 +335,16 @@ class _PredicateParser:
         if (kind, text) in (("word", "contains"), ("word", "starts-with")):
             self.index += 1
             self.take("punct", "(")
-            single = self.tokens[self.index + 1] == ("punct", ",")  # one attribute: read it inline
-            name = self.peek()[1][1:]
-            value = self.string_value()
+            value, name = self.string_value()
             self.take("punct", ",")
             literal = self.literal()
             self.take("punct", ")")
             self.true_without_attributes |= literal == ""  # contains("", "") is true
             if text == "contains":
-                if single:
+                if name:  # one attribute: read it inline, one call less per element
                     return lambda a, e: literal in a.get(name, "")
                 return lambda a, e: literal in value(a)
-            if single:
+            if name:
                 return lambda a, e: a.get(name, "").startswith(literal)
             return lambda a, e: value(a).startswith(literal)
         if (kind, text) == ("word", "re:test"):
@@ -365,11 +363,12 @@ class _PredicateParser:
         return names
 
     def string_value(self):
-        """`@a`, `@a|@b` or `translate(@a, 'XY', 'xy')` -> value(attrs) as XPath's string()."""
+        """`@a`, `@a|@b` or `translate(@a, 'XY', 'xy')` -> (value(attrs) as XPath's string(),
+        the attribute's name when it is a single attribute, else None)."""
         if self.peek() == ("word", "translate"):
             self.index += 1
             self.take("punct", "(")
-            inner = self.string_value()
+            inner, _ = self.string_value()
             self.take("punct", ",")
             source = self.literal()
             self.take("punct", ",")
@@ -378,12 +377,12 @@ class _PredicateParser:
             table: dict[int, str | None] = {}
             for position, char in enumerate(source):  # XPath: the first mapping of a char wins
                 table.setdefault(ord(char), target[position] if position < len(target) else None)
-            return lambda a: inner(a).translate(table)
+            return (lambda a: inner(a).translate(table)), None
         names = self.attribute_set()
         self.names.update(names)
         if len(names) == 1:
             name = names[0]
-            return lambda a: a.get(name, "")
+            return (lambda a: a.get(name, "")), name
         wanted = frozenset(names)
 
         def first_in_element_order(a):
@@ -393,11 +392,11 @@ class _PredicateParser:
             # a dict keeps the element's attribute order: the first one present is XPath's string
             return next(value for key, value in a.items() if key in wanted)
 
-        return first_in_element_order
+        return first_in_element_order, None
 
     def regex_test(self):
         self.take("punct", "(")
-        value = self.string_value()
+        value, _ = self.string_value()
         self.take("punct", ",")
         pattern = self.literal()
         flags = ""
@@ -444,8 +443,10 @@ class _Walk:
             if self.tags
             else node.iterdescendants(self._elements_only)
         )
+        no_attributes: dict[str, str] = {}
         for element in walk:
-            attributes = dict(element.items())
+            # a test that reads no attribute (tags, descendants) gets none
+            attributes = dict(element.items()) if names else no_attributes
             if needs_attributes and names.isdisjoint(attributes):
                 continue
             if not test(attributes, element):
