@@ -2,7 +2,7 @@
 
 The FnApiRunner starts each local worker process with a command line (its
 SubprocessSDKEnvironment); ccprov's local runner starts this module instead of
-`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged after four
+`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged after five
 settings. Dataflow and Flink do not use this module.
 
 1. glibc's mmap threshold is fixed (`fix_mmap_threshold`; the runner process does the same).
@@ -22,6 +22,12 @@ settings. Dataflow and Flink do not use this module.
    heaps kept about 55 MB more in the largest worker of a 20,000-record run
    (`transforms.writer.use_system_arrow_allocator`, which the writer also calls on other
    runners).
+5. A stage's output buffers are released when its bundle ends. Beam's output stream grows
+   its buffer by doubling and never shrinks it, and the stage's operation keeps the stream
+   (in the worker's cache of bundle processors) until the stage runs again, which in a
+   batch run is never: every stage that once sent 8-10 MB kept a 16 MB buffer. That grew
+   with the input (more stages fill their buffer), and in a 20,000-record run it held
+   60-150 MB of a worker's RSS (docs/benchmarks.md, Memory).
 """
 
 from __future__ import annotations
@@ -56,6 +62,27 @@ def bound_data_queues(max_bytes: int = DATA_QUEUE_MAX_BYTES) -> None:
     from apache_beam.runners.worker import data_plane
 
     data_plane._DEFAULT_SEND_QUEUE_MAX_BYTES = max_bytes
+
+
+def release_output_buffers() -> bool:
+    """Drop each data output's stream once its bundle has sent everything (setting 5 of the
+    module docstring); returns whether this Beam has the operation patched."""
+    from apache_beam.runners.worker import bundle_processor
+
+    operation = getattr(bundle_processor, "DataOutputOperation", None)
+    finish = getattr(operation, "finish", None)
+    if finish is None:
+        return False
+    original = getattr(finish, "_ccprov_original", finish)
+
+    def finish_and_release(self) -> None:
+        original(self)
+        # Closed and flushed: the next bundle is given a new stream (set_output_stream).
+        self.output_stream = None
+
+    finish_and_release._ccprov_original = original
+    operation.finish = finish_and_release
+    return True
 
 
 # Messages of Beam's worker start-up that are expected on every local ccprov run.
@@ -93,9 +120,10 @@ def command_line() -> str:
 
 
 def prepare_process() -> None:
-    """Settings 1, 2 and 4 of the module docstring, before Beam's worker starts."""
+    """Settings 1, 2, 4 and 5 of the module docstring, before Beam's worker starts."""
     fix_mmap_threshold()
     bound_data_queues()
+    release_output_buffers()
     from transforms.writer import use_system_arrow_allocator
 
     use_system_arrow_allocator()

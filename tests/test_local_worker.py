@@ -168,3 +168,53 @@ def test_runner_sends_stage_inputs_in_chunks(monkeypatch):
     assert cli.send_worker_inputs_in_chunks()
     chunked, messages = _largest_input_message(3000, 4000)
     assert chunked < 16_000_000 and messages > 2
+
+
+def _data_outputs_after_run(element_count: int, element_bytes: int) -> list:
+    """Run Create -> Map -> GroupByKey on the FnApiRunner (in process); the worker's data
+    output operations as they are once the run is over, and check the grouped result."""
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.worker import bundle_processor
+    from apache_beam.testing.util import assert_that, equal_to
+
+    operations: list = []
+    original = bundle_processor.DataOutputOperation.set_output_stream
+
+    def spy(self, output_stream):
+        operations.append(self)
+        return original(self, output_stream)
+
+    bundle_processor.DataOutputOperation.set_output_stream = spy
+    try:
+        with beam.Pipeline(runner=fn_runner.FnApiRunner()) as p:
+            sizes = (
+                p
+                | beam.Create(range(element_count))
+                | beam.Map(lambda n: (n % 3, "x" * element_bytes))
+                | beam.GroupByKey()
+                | beam.MapTuple(lambda key, values: (key, sum(len(v) for v in values)))
+            )
+            per_key = element_bytes * (element_count // 3)
+            assert_that(sizes, equal_to([(k, per_key) for k in range(3)]))
+    finally:
+        bundle_processor.DataOutputOperation.set_output_stream = original
+    return operations
+
+
+def test_output_buffers_are_released_when_a_bundle_ends(monkeypatch):
+    """Beam keeps each stage's output stream, whose buffer only grows, after the stage has
+    run; ccprov's workers drop it once it is flushed and closed."""
+    from apache_beam.runners.worker import bundle_processor
+
+    operation = bundle_processor.DataOutputOperation
+    stock = getattr(operation.finish, "_ccprov_original", operation.finish)
+    monkeypatch.setattr(operation, "finish", stock)
+    kept = _data_outputs_after_run(3000, 4000)  # 12 MB through the GroupByKey
+    assert kept and any(op.output_stream is not None for op in kept)
+
+    assert local_worker.release_output_buffers()
+    assert local_worker.release_output_buffers()  # idempotent: wraps the stock method once
+    assert operation.finish._ccprov_original is stock
+    released = _data_outputs_after_run(3000, 4000)
+    assert released and all(op.output_stream is None for op in released)
