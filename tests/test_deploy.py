@@ -136,6 +136,9 @@ def test_worker_image_is_the_beam_sdk_of_this_python_and_beam():
     assert froms == [f"apache/beam_python{PYTHON}_sdk:{BEAM_VERSION}"]
     entrypoints = [op for op, _ in dockerfile(DEPLOY / "sdk" / "Dockerfile") if op == "ENTRYPOINT"]
     assert entrypoints == []  # the SDK's boot must stay the entrypoint (worker / --worker_pool)
+    # Read when the harness first imports pyarrow, before any ccprov code runs there.
+    envs = [args for op, args in dockerfile(DEPLOY / "sdk" / "Dockerfile") if op == "ENV"]
+    assert "ARROW_DEFAULT_MEMORY_POOL=system" in envs
 
 
 def test_launcher_image_runs_main_py_on_the_flex_template_base():

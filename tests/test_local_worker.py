@@ -74,6 +74,38 @@ def test_arrow_allocates_with_malloc_unless_the_user_chose_a_pool():
     assert pool(ARROW_DEFAULT_MEMORY_POOL="mimalloc") == ["False", "mimalloc"]
 
 
+ARROW_INTERNALS = (
+    "import sys, io\n"
+    "if sys.argv[1] == 'ccprov': import pipeline\n"
+    "import pyarrow as pa, pyarrow.parquet as pq\n"
+    "pa.set_memory_pool(pa.system_memory_pool())\n"
+    "table = pa.table({'n': list(range(20000)), 's': [str(n) * 9 for n in range(20000)]})\n"
+    "pq.write_table(table, io.BytesIO(), compression='zstd')\n"
+    "print(pa.default_memory_pool().backend_name, pa.mimalloc_memory_pool().max_memory())\n"
+)
+
+
+def test_arrow_internals_allocate_with_malloc_in_ccprov_processes():
+    """pa.set_memory_pool covers pyarrow's own calls only: the Parquet writer's C++ buffers
+    come from the pool chosen at import, which importing `pipeline` sets to malloc."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+
+    def pool_and_mimalloc_bytes(mode: str, **extra: str) -> tuple[str, int]:
+        cmd = [sys.executable, "-c", ARROW_INTERNALS, mode]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env | extra)
+        name, peak = done.stdout.split()
+        return name, int(peak)
+
+    name, peak = pool_and_mimalloc_bytes("pyarrow-only")
+    assert name == "system" and peak > 0  # internals still on mimalloc
+    assert pool_and_mimalloc_bytes("ccprov") == ("system", 0)
+    # A user's choice stands.
+    name, peak = pool_and_mimalloc_bytes("ccprov", ARROW_DEFAULT_MEMORY_POOL="mimalloc")
+    assert peak > 0
+
+
 def test_local_workers_start_with_arrow_on_malloc():
     out = run_python(
         "from pipeline import local_worker; local_worker.prepare_process(); "

@@ -196,14 +196,15 @@ def corpus_row(doc: WarcDoc) -> dict[str, Any]:
 
 
 def use_system_arrow_allocator() -> bool:
-    """Make Arrow allocate with the C library's malloc in this process, unless the user chose
-    a pool (ARROW_DEFAULT_MEMORY_POOL); returns whether it changed the pool.
+    """Make pyarrow's calls allocate with the C library's malloc in this process, unless the
+    user chose a pool (ARROW_DEFAULT_MEMORY_POOL); returns whether it changed the pool.
 
     pyarrow's default pool (mimalloc in its wheels) keeps per-thread heaps, and a Beam worker
-    runs bundles on many threads. With Arrow on malloc the largest worker of a 20,000-record
-    local run peaked at 509-552 MB against 555-592 MB, at the same CPU; at 1,000 records it
-    made no difference (docs/benchmarks.md, Memory). Called from the writer's `setup`, so it
-    applies on any runner; local workers call it at start (pipeline/local_worker.py).
+    runs bundles on many threads (docs/benchmarks.md, Memory). This covers what pyarrow's
+    Python API allocates; Arrow's C++ internals, such as the Parquet writer's buffers, use the
+    pool named by ARROW_DEFAULT_MEMORY_POOL when pyarrow was imported, which ccprov's
+    processes set (`pipeline/__init__.py`) and its worker image sets (deploy/sdk/Dockerfile).
+    Called from the writer's `setup`, so it applies on any runner.
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return False
