@@ -28,7 +28,7 @@ settings. Dataflow and Flink do not use this module.
    (in the worker's cache of bundle processors) until the stage runs again, which in a
    batch run is never: every stage that once sent 8-10 MB kept a 16 MB buffer. That grew
    with the input (more stages fill their buffer), and in a 20,000-record run it held
-   60-150 MB of a worker's RSS (docs/benchmarks.md, Memory).
+   80-150 MB of a worker's RSS (docs/benchmarks.md, Memory).
 """
 
 from __future__ import annotations
