@@ -19,10 +19,10 @@ settings. Dataflow and Flink do not use this module.
    (ccprov's own options are "unparseable" to Beam by design; local runs have no staging
    directory) and, with --quiet, its first INFO line as well.
 4. Arrow allocates with glibc's malloc instead of pyarrow's mimalloc pool, whose per-thread
-   heaps kept about 55 MB more in the largest worker of a 20,000-record run: its C++ code
-   through ARROW_DEFAULT_MEMORY_POOL, which `pipeline/__init__.py` sets before pyarrow is
-   imported, and pyarrow's own calls through `transforms.writer.use_system_arrow_allocator`
-   (which the writer also calls on other runners).
+   heaps kept about 55 MB more in the largest worker of a 20,000-record run:
+   `pipeline/__init__.py`, imported before this module runs, sets ARROW_DEFAULT_MEMORY_POOL
+   before pyarrow is imported, which covers Arrow's C++ code and pyarrow's own calls alike
+   (on other runners the writer's `use_system_arrow_allocator` covers the latter).
 5. A stage's output buffers are released when its bundle ends. Beam's output stream grows
    its buffer by doubling and never shrinks it, and the stage's operation keeps the stream
    (in the worker's cache of bundle processors) until the stage runs again, which in a
@@ -121,13 +121,11 @@ def command_line() -> str:
 
 
 def prepare_process() -> None:
-    """Settings 1, 2, 4 and 5 of the module docstring, before Beam's worker starts."""
+    """Settings 1, 2 and 5 of the module docstring, before Beam's worker starts (setting 4
+    is made by importing this package)."""
     fix_mmap_threshold()
     bound_data_queues()
     release_output_buffers()
-    from transforms.writer import use_system_arrow_allocator
-
-    use_system_arrow_allocator()
 
 
 if __name__ == "__main__":

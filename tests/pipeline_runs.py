@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -10,7 +12,25 @@ import pytest
 
 from pipeline.cli import main as ccprov_main
 
-SHARED_WARCS = Path(__file__).resolve().parents[1].parent / "shared" / "warcs"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_WARCS = REPO.parent / "shared" / "warcs"
+
+
+def python_output(
+    code: str, *args: str, env: dict[str, str] | None = None, timeout: float | None = None
+) -> str:
+    """What `code` prints when run in a fresh interpreter at the repository root: for what
+    must not leak into the test process (imports, patched modules, allocator settings)."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env=env,
+        timeout=timeout,
+    )
+    return done.stdout
 
 
 def shared_warc_files() -> list[Path]:

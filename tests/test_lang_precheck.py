@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.pipeline_runs import SHARED_WARCS, requires_shared_warcs
+from tests.pipeline_runs import SHARED_WARCS, python_output, requires_shared_warcs
 from transforms.extraction import ExtractTextFn
 from transforms.lang_precheck import (
     NOT_IN_LANGUAGES,
@@ -115,10 +112,7 @@ def test_sandbox_side_builds_lid176_without_beam(lid):
         f"r = check.check({FRENCH!r}); "
         "print('apache_beam' in sys.modules, r.language, repr(r.score))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    beam_loaded, language, score = done.stdout.split()
+    beam_loaded, language, score = python_output(code, timeout=120).split()
     assert beam_loaded == "False"
     assert (language, float(score)) == lid.predict(FRENCH)
 

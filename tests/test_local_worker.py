@@ -4,18 +4,16 @@ memory settings it applies (docs/benchmarks.md, Memory)."""
 from __future__ import annotations
 
 import logging
-import subprocess
 import sys
 
 import pytest
 
 from pipeline import cli, local_worker
+from tests.pipeline_runs import python_output
 
 
 def run_python(code: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    return python_output(code).strip()
 
 
 def test_multi_process_runs_start_ccprov_worker_module():
@@ -64,9 +62,7 @@ def test_arrow_allocates_with_malloc_unless_the_user_chose_a_pool():
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
 
     def pool(**extra: str) -> list[str]:
-        cmd = [sys.executable, "-c", ARROW_POOL]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env | extra)
-        return done.stdout.split()
+        return python_output(ARROW_POOL, env=env | extra).split()
 
     assert pool()[1] == "system"
     assert pool(ARROW_DEFAULT_MEMORY_POOL="system") == ["False", "system"]
@@ -93,9 +89,7 @@ def test_arrow_internals_allocate_with_malloc_in_ccprov_processes():
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
 
     def pool_and_mimalloc_bytes(mode: str, **extra: str) -> tuple[str, int]:
-        cmd = [sys.executable, "-c", ARROW_INTERNALS, mode]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env | extra)
-        name, peak = done.stdout.split()
+        name, peak = python_output(ARROW_INTERNALS, mode, env=env | extra).split()
         return name, int(peak)
 
     name, peak = pool_and_mimalloc_bytes("pyarrow-only")
@@ -107,11 +101,16 @@ def test_arrow_internals_allocate_with_malloc_in_ccprov_processes():
 
 
 def test_local_workers_start_with_arrow_on_malloc():
-    out = run_python(
+    """A worker process (`python -m pipeline.local_worker`) imports the package first; the
+    variable is not inherited here, so the test sees what the import sets."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    code = (
         "from pipeline import local_worker; local_worker.prepare_process(); "
         "import pyarrow as pa; print(pa.default_memory_pool().backend_name)"
     )
-    assert out == "system"
+    assert python_output(code, env=env).strip() == "system"
 
 
 RSS_GROWTH_AFTER_FREEING = """
@@ -134,8 +133,7 @@ print(rss_mb() - base)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc behaviour")
 def test_fixed_mmap_threshold_returns_freed_buffers_to_the_system():
     def growth(*args: str) -> int:
-        cmd = [sys.executable, "-c", RSS_GROWTH_AFTER_FREEING, *args]
-        return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        return int(python_output(RSS_GROWTH_AFTER_FREEING, *args))
 
     # glibc's default: after the first free, the buffer comes from the heap and stays.
     assert growth() >= 20

@@ -11,8 +11,6 @@ import io
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -32,7 +30,7 @@ from tests.corrupt_warcs import (
     warc_record,
     write_listing,
 )
-from tests.pipeline_runs import run_pipeline
+from tests.pipeline_runs import python_output, run_pipeline
 from transforms import warc_reader
 from transforms.document import ERROR, KEPT, WarcDoc
 from transforms.extraction import ExtractionSandbox, apply_extraction
@@ -244,15 +242,8 @@ print(json.dumps({"before": before, "after": hwm_mib(),
 def test_bombs_and_huge_pages_keep_reader_memory_bounded(hostile):
     """Reading 256 MiB + 2 x 128 MiB of bombs and a 50 MB page costs the reader a few MiB."""
     path, _ = hostile
-    done = subprocess.run(
-        [sys.executable, "-c", _RSS_SCRIPT, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-        check=True,
-    )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    output = python_output(_RSS_SCRIPT, str(path), timeout=120)
+    result = json.loads(output.strip().splitlines()[-1])
     growth = result["after"] - result["before"]
     print(f"peak RSS {result['before']:.0f} MiB -> {result['after']:.0f} MiB (+{growth:.1f})")
     for url in ("huge", "bomb-gzip", "bomb-deflate", "warc-bomb"):
@@ -311,10 +302,7 @@ def test_extraction_child_collects_garbage_less_often_but_still_collects_cycles(
         "print(json.dumps([gc.get_threshold()[0] == CHILD_GC_THRESHOLD,\n"
         "                  gc.get_freeze_count() > 1000, sum(r() is not None for r in alive)]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
-    )
-    threshold_set, startup_frozen, uncollected = json.loads(done.stdout)
+    threshold_set, startup_frozen, uncollected = json.loads(python_output(code))
     assert threshold_set and startup_frozen
     assert uncollected < 50_000 // 2  # most cycles were freed without an explicit collect
 

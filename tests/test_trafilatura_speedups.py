@@ -4,15 +4,13 @@ trafilatura's own do."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 from lxml.etree import XPath
 
-from tests.pipeline_runs import shared_warc_files
+from tests.pipeline_runs import python_output, shared_warc_files
 from transforms.trafilatura_speedups import (
     REGEXP_NS,
     CompiledSelection,
@@ -39,10 +37,7 @@ SELECTED_MARKUP = """<html><body>
 
 def python_json(code: str, *args: str):
     """Run `code` in a fresh interpreter (no speed-ups installed) and parse what it prints."""
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    return json.loads(done.stdout)
+    return json.loads(python_output(code, *args))
 
 
 def trafilatura_xpaths(regex_only: bool = True) -> dict[str, XPath]:
@@ -160,9 +155,7 @@ def test_install_swaps_the_expressions_trafilatura_uses():
         "print(n, xpaths.OVERALL_DISCARD_XPATH[1].path.count('and re:test('),\n"
         "      settings.BASIC_CLEAN_XPATH.path.count('and re:test('), *kinds)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout.split()
+    out = python_output(code).split()
     replaced, in_overall_discard, in_basic_clean = map(int, out[:3])
     originals = trafilatura_xpaths(regex_only=False)
     compiled = sum(compile_selection(x) is not None for x in originals.values())
@@ -185,13 +178,7 @@ def test_install_gives_trafilatura_plain_html_elements():
         "print(before['form'], before['input'], before['p'], after['form'], after['input'],"
         " after['p'])\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", f"PAGE = {FORM_MARKUP!r}\n{code}"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout.split()
+    out = python_output(f"PAGE = {FORM_MARKUP!r}\n{code}").split()
     assert out == ["FormElement", "InputElement", "HtmlElement"] + ["HtmlElement"] * 3
 
 

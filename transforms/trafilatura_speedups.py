@@ -279,18 +279,18 @@ class _PredicateParser:
         return found_text
 
     def disjunction(self):
-        terms = [self.conjunction()]
-        while self.peek() == ("word", "or"):
-            self.index += 1
-            terms.append(self.conjunction())
-        return _any_of(terms)
+        return _any_of(self._joined(self.conjunction, "or"))
 
     def conjunction(self):
-        terms = [self.unary()]
-        while self.peek() == ("word", "and"):
+        return _all_of(self._joined(self.unary, "and"))
+
+    def _joined(self, parse_term, operator: str) -> list:
+        """`term (operator term)*` -> the terms."""
+        terms = [parse_term()]
+        while self.peek() == ("word", operator):
             self.index += 1
-            terms.append(self.unary())
-        return _all_of(terms)
+            terms.append(parse_term())
+        return terms
 
     def unary(self):
         kind, text = self.peek()
