@@ -167,21 +167,32 @@ def stream_large_groups(threshold_bytes: int) -> bool:
     return True
 
 
-def send_worker_inputs_in_chunks() -> bool:
-    """Make the FnApiRunner send a stage's input to a local worker in chunks of about 10 MB
-    (Beam's flush size) instead of one message; returns whether the hook exists.
+# The most a data message from the local runner to a worker holds, give or take one element.
+# A worker holds several copies of a message while it arrives (gRPC's buffers, the bytes,
+# the decoded protobuf, its payload), so a message's size is paid three to five times over.
+LOCAL_INPUT_MESSAGE_BYTES = 2 << 20
 
-    The FnApiRunner concatenates everything a worker is to read into a single data message:
-    in the stage that moves all documents through the Flatten in front of the writer's
-    group, that message was about 115 MB per worker at 20,000 records and grew with the
-    input. In chunks, the worker's bounded receive queue (pipeline/local_worker.py) makes
-    the runner wait instead. Chunks hold whole elements, as the worker requires.
+
+def send_worker_inputs_in_chunks(message_bytes: int = LOCAL_INPUT_MESSAGE_BYTES) -> bool:
+    """Make the FnApiRunner send a stage's input to a local worker in messages of about
+    `message_bytes` instead of one message; returns whether the hooks exist.
+
+    The FnApiRunner concatenates what a worker is to read into a single message: in the
+    stage that moves all documents through the Flatten in front of the writer's group,
+    that message was about 115 MB per worker at 20,000 records, and a grouped input (a
+    GroupByKey's output) is one piece per worker whatever its size, 20 MB at 40,000
+    records for dedup's groups. Both grew with the input. Here grouped inputs are cut into
+    pieces of whole elements, as the worker requires, and pieces are sent as they
+    accumulate, so the worker's bounded receive queue (pipeline/local_worker.py) makes the
+    runner wait instead.
     """
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
+    from apache_beam.runners.portability.fn_api_runner import execution, fn_runner
 
     manager = getattr(fn_runner, "BundleManager", None)
     current = getattr(manager, "_send_input_to_worker", None)
-    if current is None:
+    grouping = getattr(execution, "GroupingBuffer", None)
+    partition = getattr(grouping, "partition", None)
+    if current is None or partition is None:
         return False
 
     def _send_input_to_worker(self, process_bundle_id, read_transform_id, byte_streams):
@@ -189,13 +200,53 @@ def send_worker_inputs_in_chunks() -> bool:
             process_bundle_id, read_transform_id
         )
         for byte_stream in byte_streams or []:
+            if data_out.size() and data_out.size() + len(byte_stream) > message_bytes:
+                data_out.flush()
             data_out.write(byte_stream)
-            data_out.maybe_flush()
         data_out.close()
 
     _send_input_to_worker._ccprov_original = getattr(current, "_ccprov_original", current)
     manager._send_input_to_worker = _send_input_to_worker
+
+    original_partition = getattr(partition, "_ccprov_original", partition)
+
+    def partition_in_pieces(self, n: int) -> list[list[bytes]]:
+        if self._grouped_output or len(self._table) < 2:
+            return original_partition(self, n)
+        self._grouped_output = grouped_in_pieces(self, n, original_partition, message_bytes)
+        return self._grouped_output
+
+    partition_in_pieces._ccprov_original = original_partition
+    grouping.partition = partition_in_pieces
     return True
+
+
+def grouped_in_pieces(buffer, n: int, partition, piece_bytes: int) -> list[list[bytes]]:
+    """What `partition(buffer, n)` returns (each of `n` workers' groups, encoded), but as
+    pieces of about `piece_bytes` instead of one piece per worker.
+
+    Beam's own partition encodes the groups it is given; it is called on batches of the
+    buffer's keys, sized from the bytes per key seen so far. Key number i still goes to
+    worker i % n.
+    """
+    import copy
+
+    table = buffer._table
+    keys = list(table)
+    pieces: list[list[bytes]] = [[] for _ in range(n)]
+    batch, done = n, 0
+    while done < len(keys):
+        part = copy.copy(buffer)
+        part._grouped_output = None
+        taken = keys[done : done + batch]
+        part._table = {key: table.pop(key) for key in taken}
+        encoded = partition(part, n)
+        for worker, worker_pieces in enumerate(encoded):
+            pieces[(worker + done) % n].extend(p for p in worker_pieces if p)
+        size = sum(len(p) for worker_pieces in encoded for p in worker_pieces)
+        done += len(taken)
+        batch = max(n, int(batch * piece_bytes * n / max(size, 1)))
+    return [worker_pieces or [b""] for worker_pieces in pieces]
 
 
 def quiet_worker_processes(options) -> None:

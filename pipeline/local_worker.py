@@ -2,7 +2,7 @@
 
 The FnApiRunner starts each local worker process with a command line (its
 SubprocessSDKEnvironment); ccprov's local runner starts this module instead of
-`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged after five
+`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged after six
 settings. Dataflow and Flink do not use this module.
 
 1. glibc's mmap threshold is fixed (`fix_mmap_threshold`; the runner process does the same).
@@ -29,6 +29,11 @@ settings. Dataflow and Flink do not use this module.
    batch run is never: every stage that once sent 8-10 MB kept a 16 MB buffer. That grew
    with the input (more stages fill their buffer), and in a 20,000-record run it held
    80-150 MB of a worker's RSS (docs/benchmarks.md, Memory).
+6. A stage's output is sent in messages of about 2 MB instead of Beam's 10 MB. Each
+   message exists several times over while it is sent (the stream's buffer, its bytes,
+   the protobuf message, a copy of it in the batch of messages, gRPC's serialisation):
+   about 80 MB of a worker at one time for a 10 MB message (memray, docs/benchmarks.md).
+   The runner's side of the same (its messages to the workers) is in pipeline/cli.py.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ import sys
 # Per queue. Room for one of Beam's 10 MB data chunks and more; a queue always accepts one
 # element, whatever its size, so nothing can deadlock on a large chunk.
 DATA_QUEUE_MAX_BYTES = 16 << 20
+# A message is copied several times on its way out (the stream's buffer, its bytes, the
+# protobuf, gRPC's serialisation), so its size is paid over again while it is sent.
+OUTPUT_FLUSH_BYTES = 2 << 20
 
 
 MMAP_THRESHOLD_BYTES = 128 * 1024
@@ -63,6 +71,27 @@ def bound_data_queues(max_bytes: int = DATA_QUEUE_MAX_BYTES) -> None:
     from apache_beam.runners.worker import data_plane
 
     data_plane._DEFAULT_SEND_QUEUE_MAX_BYTES = max_bytes
+
+
+def flush_outputs_at(flush_bytes: int = OUTPUT_FLUSH_BYTES) -> bool:
+    """Send a stage's output to the runner in messages of about `flush_bytes` (Beam: 10 MB)
+    where no other size is asked for (setting 6 of the module docstring); returns whether
+    this Beam has the stream patched."""
+    from apache_beam.runners.worker import data_plane
+
+    stream = getattr(data_plane, "SizeBasedBufferingClosableOutputStream", None)
+    if stream is None:
+        return False
+    original = getattr(stream.__init__, "_ccprov_original", stream.__init__)
+
+    def init(self, close_callback=None, flush_callback=None, size_flush_threshold=None, **more):
+        if size_flush_threshold is None:
+            size_flush_threshold = flush_bytes
+        original(self, close_callback, flush_callback, size_flush_threshold, **more)
+
+    init._ccprov_original = original
+    stream.__init__ = init
+    return True
 
 
 def release_output_buffers() -> bool:
@@ -121,10 +150,11 @@ def command_line() -> str:
 
 
 def prepare_process() -> None:
-    """Settings 1, 2 and 5 of the module docstring, before Beam's worker starts (setting 4
-    is made by importing this package)."""
+    """Settings 1, 2, 5 and 6 of the module docstring, before Beam's worker starts (setting
+    4 is made by importing this package)."""
     fix_mmap_threshold()
     bound_data_queues()
+    flush_outputs_at()
     release_output_buffers()
 
 

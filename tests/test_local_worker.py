@@ -152,9 +152,9 @@ def test_expected_startup_warnings_are_dropped_and_others_kept():
         assert local_worker._not_expected(record) is kept
 
 
-def _largest_input_message(element_count: int, element_bytes: int) -> tuple[int, int]:
-    """Run Flatten -> ParDo on the FnApiRunner (in process); the sizes of the largest data
-    message the worker received for the ParDo's stage, and their number."""
+def _input_message_sizes(build) -> list[int]:
+    """Run the pipeline `build(p)` makes on the FnApiRunner (in process); the sizes of the
+    data messages its worker received."""
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import fn_runner
     from apache_beam.runners.worker import bundle_processor
@@ -169,21 +169,33 @@ def _largest_input_message(element_count: int, element_bytes: int) -> tuple[int,
     bundle_processor.DataInputOperation.process_encoded = spy
     try:
         with beam.Pipeline(runner=fn_runner.FnApiRunner()) as p:
-            halves = [
-                p
-                | f"Create{i}" >> beam.Create([f"{i}{n:09d}" for n in range(element_count)])
-                | f"Grow{i}" >> beam.Map(lambda s: s * (element_bytes // len(s)))
-                for i in range(2)
-            ]
-            _ = halves | beam.Flatten() | beam.Map(len)
+            build(p)
     finally:
         bundle_processor.DataInputOperation.process_encoded = original
+    return sizes
+
+
+def _largest_input_message(element_count: int, element_bytes: int) -> tuple[int, int]:
+    """Flatten -> ParDo: the largest data message the worker received, and their number."""
+    import apache_beam as beam
+
+    def build(p):
+        halves = [
+            p
+            | f"Create{i}" >> beam.Create([f"{i}{n:09d}" for n in range(element_count)])
+            | f"Grow{i}" >> beam.Map(lambda s: s * (element_bytes // len(s)))
+            for i in range(2)
+        ]
+        _ = halves | beam.Flatten() | beam.Map(len)
+
+    sizes = _input_message_sizes(build)
     return max(sizes), len(sizes)
 
 
 def test_runner_sends_stage_inputs_in_chunks(monkeypatch):
     """The FnApiRunner puts a worker's whole input in one message (it grew with the input);
-    with ccprov's hook the Flatten's 24 MB arrive in ~10 MB messages."""
+    with ccprov's hook the Flatten's 24 MB arrive in ~10 MB messages (the size the stages
+    before it flushed at)."""
     from apache_beam.runners.portability.fn_api_runner import fn_runner
 
     original = getattr(
@@ -198,6 +210,97 @@ def test_runner_sends_stage_inputs_in_chunks(monkeypatch):
     assert cli.send_worker_inputs_in_chunks()
     chunked, messages = _largest_input_message(3000, 4000)
     assert chunked < 16_000_000 and messages > 2
+
+
+def _grouped_input_messages(group_count: int, value_bytes: int) -> list[int]:
+    """Create -> GroupByKey -> Map, with its result checked: the sizes of the data messages
+    the worker received (the large ones are the groups)."""
+    import apache_beam as beam
+    from apache_beam.testing.util import assert_that, equal_to
+
+    def build(p):
+        sizes_per_key = (
+            p
+            | beam.Create(range(group_count * 2))
+            | beam.Map(lambda n: (n % group_count, f"{n:09d}" * (value_bytes // 9)))
+            | beam.GroupByKey()
+            | "Sizes" >> beam.MapTuple(lambda key, values: (key, sum(map(len, values))))
+        )
+        per_key = 2 * 9 * (value_bytes // 9)
+        assert_that(sizes_per_key, equal_to([(k, per_key) for k in range(group_count)]))
+
+    return _input_message_sizes(build)
+
+
+def test_runner_sends_grouped_inputs_in_pieces(monkeypatch):
+    """A GroupByKey's output went to each worker as one message whatever its size (20 MB at
+    40,000 records); ccprov's runner cuts it into pieces of whole groups, ~2 MB each."""
+    from apache_beam.runners.portability.fn_api_runner import execution
+
+    partition = execution.GroupingBuffer.partition
+    stock = getattr(partition, "_ccprov_original", partition)
+    monkeypatch.setattr(execution.GroupingBuffer, "partition", stock)
+    whole = _grouped_input_messages(1500, 4000)  # 12 MB of groups
+    assert max(whole) >= 12_000_000
+
+    assert cli.send_worker_inputs_in_chunks()
+    assert execution.GroupingBuffer.partition._ccprov_original is stock
+    pieces = _grouped_input_messages(1500, 4000)
+    assert max(pieces) < cli.LOCAL_INPUT_MESSAGE_BYTES + 3 * 8000
+    assert len([size for size in pieces if size > 1_000_000]) >= 5
+
+
+def test_grouped_pieces_keep_every_group_and_its_worker():
+    """Batches of keys go to the workers Beam's own partition would pick (key i to i % n),
+    each group once, whatever the batch sizes."""
+
+    class Buffer:  # what Beam's partition uses of a GroupingBuffer
+        def __init__(self, table):
+            self._table, self._grouped_output = table, None
+
+    def encode(buffer, n):  # stands for Beam's: each key's group, in turn to worker i % n
+        parts = [b"" for _ in range(n)]
+        for i, (key, values) in enumerate(buffer._table.items()):
+            parts[i % n] += key + b"=" + b"".join(values) + b";"
+        buffer._table.clear()
+        return [[part] for part in parts]
+
+    for n, piece_bytes in [(1, 50), (2, 50), (3, 7), (2, 10_000)]:
+        table = {f"k{i:03d}".encode(): [b"v" * (i % 17)] for i in range(200)}
+        expected = encode(Buffer(dict(table)), n)
+        pieces = cli.grouped_in_pieces(Buffer(table), n, encode, piece_bytes)
+        assert not table  # handed over, not kept twice
+        for worker in range(n):
+            got = b"".join(pieces[worker]).split(b";")
+            assert sorted(got) == sorted(expected[worker][0].split(b";"))
+        if piece_bytes < 100:
+            assert max(len(p) for ps in pieces for p in ps) < 4 * piece_bytes + 100
+
+
+def test_worker_outputs_are_flushed_at_two_megabytes(monkeypatch):
+    """Beam flushes a stage's output at 10 MB, and each message is copied several times on
+    its way out; ccprov's workers flush at 2 MB."""
+    from apache_beam.runners.worker import data_plane
+
+    stream = data_plane.SizeBasedBufferingClosableOutputStream
+    stock = getattr(stream.__init__, "_ccprov_original", stream.__init__)
+    monkeypatch.setattr(stream, "__init__", stock)
+
+    def flushed_sizes() -> list[int]:
+        sizes: list[int] = []
+        out = stream(flush_callback=lambda data: sizes.append(len(data)))
+        for _ in range(300):
+            out.write(b"x" * 100_000)
+            out.maybe_flush()
+        return sizes
+
+    assert min(flushed_sizes()) > 10 << 20
+    assert local_worker.flush_outputs_at()
+    assert local_worker.flush_outputs_at()  # idempotent: wraps the stock method once
+    sizes = flushed_sizes()
+    assert len(sizes) >= 14 and max(sizes) <= local_worker.OUTPUT_FLUSH_BYTES + 100_000
+    explicit = stream(flush_callback=sizes.append, size_flush_threshold=5 << 20)
+    assert explicit._size_flush_threshold == 5 << 20
 
 
 def _data_outputs_after_run(element_count: int, element_bytes: int) -> list:
