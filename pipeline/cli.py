@@ -86,7 +86,8 @@ def make_runner(options):
             beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)
         )
         streamed = stream_large_groups(LOCAL_GROUP_INLINE_BYTES)
-        send_worker_inputs_in_chunks()
+        read_large_groups_in_pieces(LOCAL_INPUT_MESSAGE_BYTES)
+        send_worker_inputs_in_chunks(LOCAL_INPUT_MESSAGE_BYTES)
         from pipeline.local_worker import fix_mmap_threshold
 
         fix_mmap_threshold()  # the runner holds every shuffle: see pipeline/local_worker.py
@@ -167,13 +168,67 @@ def stream_large_groups(threshold_bytes: int) -> bool:
     return True
 
 
+def read_large_groups_in_pieces(piece_bytes: int) -> bool:
+    """Make the FnApiRunner keep a streamed group's values (see `stream_large_groups`) in
+    pieces of about `piece_bytes` and hand them to the worker one piece per state
+    response; returns whether the hooks exist.
+
+    Beam's runner stores such a group as one piece and answers the worker's read with all
+    of it at once: a writer group of 2,000 documents is one 10-20 MB response, held by
+    the worker several times over while it arrives (gRPC's buffers, the bytes, the
+    protobuf), on top of the documents it decodes. Continuation tokens are Beam's own
+    protocol for reading state in parts; the runner keeps what each token refers to, so
+    that is released when its read ends.
+    """
+    from apache_beam.coders.coder_impl import create_OutputStream
+    from apache_beam.portability.api import beam_fn_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import execution, worker_handlers
+
+    context = getattr(execution, "FnApiRunnerExecutionContext", None)
+    servicer = getattr(worker_handlers, "StateServicer", None)
+    write = getattr(context, "_iterable_state_write", None)
+    get_raw = getattr(servicer, "get_raw", None)
+    if write is None or get_raw is None or not hasattr(execution, "unique_name"):
+        return False
+
+    def iterable_state_write(self, values, element_coder_impl) -> bytes:
+        state = self.worker_handler_manager.state_servicer
+        token = execution.unique_name(None, "iter").encode("ascii")
+        key = beam_fn_api_pb2.StateKey(runner=beam_fn_api_pb2.StateKey.Runner(key=token))
+        out = create_OutputStream()
+        for element in values:
+            element_coder_impl.encode_to_stream(element, out, True)
+            if out.size() >= piece_bytes:
+                state.append_raw(key, out.get())
+                out = create_OutputStream()
+        if out.size():
+            state.append_raw(key, out.get())
+        return token
+
+    original_get = getattr(get_raw, "_ccprov_original", get_raw)
+
+    def get_raw_in_pieces(self, state_key, continuation_token=None):
+        self._use_continuation_tokens = True
+        data, token = original_get(self, state_key, continuation_token)
+        if continuation_token and token is None:  # the last piece was read
+            # Emptied, not removed: Beam names a new token after the number of entries.
+            self._continuations[continuation_token.split(b":")[0]] = ()
+        return data, token
+
+    iterable_state_write._ccprov_original = getattr(write, "_ccprov_original", write)
+    get_raw_in_pieces._ccprov_original = original_get
+    context._iterable_state_write = iterable_state_write
+    servicer.get_raw = get_raw_in_pieces
+    return True
+
+
 # The most a data message from the local runner to a worker holds, give or take one element.
 # A worker holds several copies of a message while it arrives (gRPC's buffers, the bytes,
 # the decoded protobuf, its payload), so a message's size is paid three to five times over.
 LOCAL_INPUT_MESSAGE_BYTES = 2 << 20
 
 
-def send_worker_inputs_in_chunks(message_bytes: int = LOCAL_INPUT_MESSAGE_BYTES) -> bool:
+def send_worker_inputs_in_chunks(message_bytes: int) -> bool:
     """Make the FnApiRunner send a stage's input to a local worker in messages of about
     `message_bytes` instead of one message; returns whether the hooks exist.
 

@@ -207,7 +207,7 @@ def test_runner_sends_stage_inputs_in_chunks(monkeypatch):
     whole, _ = _largest_input_message(3000, 4000)
     assert whole >= 24_000_000
 
-    assert cli.send_worker_inputs_in_chunks()
+    assert cli.send_worker_inputs_in_chunks(cli.LOCAL_INPUT_MESSAGE_BYTES)
     chunked, messages = _largest_input_message(3000, 4000)
     assert chunked < 16_000_000 and messages > 2
 
@@ -243,7 +243,7 @@ def test_runner_sends_grouped_inputs_in_pieces(monkeypatch):
     whole = _grouped_input_messages(1500, 4000)  # 12 MB of groups
     assert max(whole) >= 12_000_000
 
-    assert cli.send_worker_inputs_in_chunks()
+    assert cli.send_worker_inputs_in_chunks(cli.LOCAL_INPUT_MESSAGE_BYTES)
     assert execution.GroupingBuffer.partition._ccprov_original is stock
     pieces = _grouped_input_messages(1500, 4000)
     assert max(pieces) < cli.LOCAL_INPUT_MESSAGE_BYTES + 3 * 8000
@@ -351,3 +351,64 @@ def test_output_buffers_are_released_when_a_bundle_ends(monkeypatch):
     assert operation.finish._ccprov_original is stock
     released = _data_outputs_after_run(3000, 4000)
     assert released and all(op.output_stream is None for op in released)
+
+
+def _state_reads(value_count: int, value_bytes: int) -> tuple[list[int], list]:
+    """One large group read through the state API, as local runs read the writer's groups,
+    with its result checked: the sizes of the runner's state responses, and its state
+    servicers."""
+    import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import fn_runner, worker_handlers
+    from apache_beam.testing.util import assert_that, equal_to
+
+    sizes: list[int] = []
+    servicers: list = []
+    current = worker_handlers.StateServicer.get_raw
+
+    def spy(self, state_key, continuation_token=None):
+        data, token = current(self, state_key, continuation_token)
+        sizes.append(len(data))
+        servicers.append(self)
+        return data, token
+
+    worker_handlers.StateServicer.get_raw = spy
+    try:
+        with beam.Pipeline(runner=fn_runner.FnApiRunner(use_state_iterables=True)) as p:
+            totals = (
+                p
+                | beam.Create(range(value_count))
+                | beam.Map(lambda n: ("group", f"{n:09d}" * (value_bytes // 9)))
+                | beam.GroupByKey()
+                | beam.MapTuple(lambda key, values: (key, len(set(values)), sum(map(len, values))))
+            )
+            total_bytes = value_count * 9 * (value_bytes // 9)
+            assert_that(totals, equal_to([("group", value_count, total_bytes)]))
+    finally:
+        worker_handlers.StateServicer.get_raw = current
+    return sizes, servicers
+
+
+def test_large_groups_are_read_in_pieces(monkeypatch):
+    """Beam's runner answers the read of a streamed group with all of it (a writer group is
+    10-20 MB); ccprov's stores it in ~2 MB pieces and answers with one piece at a time,
+    then lets go of the pieces."""
+    from apache_beam.runners.portability.fn_api_runner import execution, worker_handlers
+
+    context, servicer = execution.FnApiRunnerExecutionContext, worker_handlers.StateServicer
+    stock_write = getattr(
+        context._iterable_state_write, "_ccprov_original", context._iterable_state_write
+    )
+    stock_get = getattr(servicer.get_raw, "_ccprov_original", servicer.get_raw)
+    monkeypatch.setattr(context, "_iterable_state_write", stock_write)
+    monkeypatch.setattr(servicer, "get_raw", stock_get)
+    whole, _ = _state_reads(3000, 4000)  # one 12 MB group (its first MiB inline after
+    assert max(whole) >= 10_000_000  # stream_large_groups, which other tests apply)
+
+    assert cli.read_large_groups_in_pieces(2 << 20)
+    assert cli.read_large_groups_in_pieces(2 << 20)  # idempotent: wraps Beam's methods once
+    assert servicer.get_raw._ccprov_original is stock_get
+    assert context._iterable_state_write._ccprov_original is stock_write
+    sizes, servicers = _state_reads(3000, 4000)
+    assert max(sizes) < (2 << 20) + 4100
+    assert len([size for size in sizes if size > 1_000_000]) >= 5
+    assert all(not pieces for s in servicers for pieces in s._continuations.values())

@@ -47,24 +47,27 @@ def test_rerun_into_same_output_replaces_it(sample_run, tmp_path):
 
 
 def test_groups_streamed_from_the_runner_give_the_same_shards(sample_run, tmp_path, monkeypatch):
-    """Local runs read large groups (the writer's) from the runner lazily instead of inline.
-    With a 1 KiB threshold every group of the sample takes that path; the shards must not
-    change."""
-    from apache_beam.runners.portability.fn_api_runner import execution
+    """Local runs read large groups (the writer's) from the runner lazily instead of inline,
+    and the runner sends inputs and streamed groups in pieces. With a 1 KiB threshold and
+    4 KiB pieces every group of the sample takes that path, in several pieces; the shards
+    must not change."""
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
 
     from pipeline import cli
 
     monkeypatch.setattr(cli, "LOCAL_GROUP_INLINE_BYTES", 1024)
-    original = execution.FnApiRunnerExecutionContext._iterable_state_write
+    monkeypatch.setattr(cli, "LOCAL_INPUT_MESSAGE_BYTES", 4096)
+    original = worker_handlers.StateServicer.append_raw
     written = []
 
-    def spy(self, values, element_coder_impl):
-        token = original(self, values, element_coder_impl)
-        written.append(token)
-        return token
+    def spy(self, state_key, data):
+        if state_key.WhichOneof("type") == "runner":  # a streamed group's values
+            written.append(state_key.runner.key)
+        return original(self, state_key, data)
 
-    monkeypatch.setattr(execution.FnApiRunnerExecutionContext, "_iterable_state_write", spy)
+    monkeypatch.setattr(worker_handlers.StateServicer, "append_raw", spy)
     run = run_pipeline(tmp_path / "out")
     assert run.exit_code == 0
     assert shard_digests(run) == shard_digests(sample_run)
     assert written  # groups really were read from the runner's state
+    assert max(written.count(token) for token in set(written)) > 1  # a group in several pieces
