@@ -88,9 +88,10 @@ def make_runner(options):
         streamed = stream_large_groups(LOCAL_GROUP_INLINE_BYTES)
         read_large_groups_in_pieces(LOCAL_INPUT_MESSAGE_BYTES)
         send_worker_inputs_in_chunks(LOCAL_INPUT_MESSAGE_BYTES)
-        from pipeline.local_worker import fix_mmap_threshold
+        from pipeline.local_worker import fix_mmap_threshold, flush_outputs_at
 
         fix_mmap_threshold()  # the runner holds every shuffle: see pipeline/local_worker.py
+        flush_outputs_at(LOCAL_INPUT_MESSAGE_BYTES)  # and joins messages only up to this
         return local_runner_class()(provision_info=info, use_state_iterables=streamed)
     from apache_beam.runners.runner import create_runner
 

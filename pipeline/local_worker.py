@@ -29,11 +29,13 @@ settings. Dataflow and Flink do not use this module.
    batch run is never: every stage that once sent 8-10 MB kept a 16 MB buffer. That grew
    with the input (more stages fill their buffer), and in a 20,000-record run it held
    80-150 MB of a worker's RSS (docs/benchmarks.md, Memory).
-6. A stage's output is sent in messages of about 2 MB instead of Beam's 10 MB. Each
-   message exists several times over while it is sent (the stream's buffer, its bytes,
-   the protobuf message, a copy of it in the batch of messages, gRPC's serialisation):
-   about 80 MB of a worker at one time for a 10 MB message (memray, docs/benchmarks.md).
-   The runner's side of the same (its messages to the workers) is in pipeline/cli.py.
+6. Data is sent in messages of about 2 MB instead of Beam's 10 MB: a stage's output is
+   flushed at 2 MB, and the data channel joins queued messages into one gRPC message only
+   up to 2 MB (Beam joins them up to 10 MB). Each message exists several times over while
+   it is sent (the stream's buffer, its bytes, the protobuf message, a copy of it in the
+   joined message, gRPC's serialisation): about 80 MB of a worker at one time for a 10 MB
+   message (memray, docs/benchmarks.md). The runner process makes the same setting and
+   sends its own inputs to workers in ~2 MB pieces (pipeline/cli.py).
 """
 
 from __future__ import annotations
@@ -74,14 +76,17 @@ def bound_data_queues(max_bytes: int = DATA_QUEUE_MAX_BYTES) -> None:
 
 
 def flush_outputs_at(flush_bytes: int = OUTPUT_FLUSH_BYTES) -> bool:
-    """Send a stage's output to the runner in messages of about `flush_bytes` (Beam: 10 MB)
-    where no other size is asked for (setting 6 of the module docstring); returns whether
-    this Beam has the stream patched."""
+    """Send data in messages of about `flush_bytes` (Beam: 10 MB): a stage's output stream
+    flushes at that size where no other size is asked for, and the data channel joins
+    queued messages into one gRPC message only up to it (setting 6 of the module
+    docstring). Returns whether this Beam has the stream patched."""
     from apache_beam.runners.worker import data_plane
 
     stream = getattr(data_plane, "SizeBasedBufferingClosableOutputStream", None)
     if stream is None:
         return False
+    # Read when messages are joined (_GrpcDataChannel._write_outputs), not only at import.
+    data_plane._DEFAULT_SIZE_FLUSH_THRESHOLD = flush_bytes
     original = getattr(stream.__init__, "_ccprov_original", stream.__init__)
 
     def init(self, close_callback=None, flush_callback=None, size_flush_threshold=None, **more):

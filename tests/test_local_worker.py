@@ -277,14 +277,32 @@ def test_grouped_pieces_keep_every_group_and_its_worker():
             assert max(len(p) for ps in pieces for p in ps) < 4 * piece_bytes + 100
 
 
-def test_worker_outputs_are_flushed_at_two_megabytes(monkeypatch):
-    """Beam flushes a stage's output at 10 MB, and each message is copied several times on
-    its way out; ccprov's workers flush at 2 MB."""
+def _joined_message_sizes(message_count: int, message_bytes: int) -> list[int]:
+    """The sizes of the gRPC messages a data channel sends for `message_count` queued
+    data messages of `message_bytes` each (Beam joins queued messages before sending)."""
+    from apache_beam.portability.api import beam_fn_api_pb2
+    from apache_beam.runners.worker import data_plane
+
+    channel = data_plane._GrpcDataChannel()
+    for _ in range(message_count):
+        channel._enqueue_to_send(
+            beam_fn_api_pb2.Elements.Data(instruction_id="1", data=b"x" * message_bytes)
+        )
+    channel.close()  # queues the end of the stream
+    return [message.ByteSize() for message in channel._write_outputs()]
+
+
+def test_data_is_sent_in_two_megabyte_messages(monkeypatch):
+    """Beam flushes a stage's output at 10 MB and joins queued messages up to 10 MB, and
+    each message is copied several times on its way out; ccprov's processes do both at
+    2 MB."""
     from apache_beam.runners.worker import data_plane
 
     stream = data_plane.SizeBasedBufferingClosableOutputStream
     stock = getattr(stream.__init__, "_ccprov_original", stream.__init__)
     monkeypatch.setattr(stream, "__init__", stock)
+    monkeypatch.setattr(data_plane, "_DEFAULT_SIZE_FLUSH_THRESHOLD", 10 << 20)
+    monkeypatch.setattr(data_plane, "_DEFAULT_SEND_QUEUE_MAX_BYTES", 16 << 20)
 
     def flushed_sizes() -> list[int]:
         sizes: list[int] = []
@@ -295,10 +313,12 @@ def test_worker_outputs_are_flushed_at_two_megabytes(monkeypatch):
         return sizes
 
     assert min(flushed_sizes()) > 10 << 20
+    assert max(_joined_message_sizes(6, 2 << 20)) > 10 << 20
     assert local_worker.flush_outputs_at()
     assert local_worker.flush_outputs_at()  # idempotent: wraps the stock method once
     sizes = flushed_sizes()
     assert len(sizes) >= 14 and max(sizes) <= local_worker.OUTPUT_FLUSH_BYTES + 100_000
+    assert max(_joined_message_sizes(6, 2 << 20)) < (2 << 20) + 100
     explicit = stream(flush_callback=sizes.append, size_flush_threshold=5 << 20)
     assert explicit._size_flush_threshold == 5 << 20
 
