@@ -44,8 +44,9 @@ import logging
 import os
 import sys
 
-# Per queue. Room for one of Beam's 10 MB data chunks and more; a queue always accepts one
-# element, whatever its size, so nothing can deadlock on a large chunk.
+# Per queue. Room for several of the 2 MB messages of setting 6 (and for one of Beam's 10 MB
+# ones); a queue always accepts one element, whatever its size, so nothing can deadlock on a
+# large message.
 DATA_QUEUE_MAX_BYTES = 16 << 20
 # A message is copied several times on its way out (the stream's buffer, its bytes, the
 # protobuf, gRPC's serialisation), so its size is paid over again while it is sent.
