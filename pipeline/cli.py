@@ -9,9 +9,12 @@ Bad arguments print one line on stderr and exit with code 2; no tracebacks for u
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import sys
+
+from pipeline import local_worker
 
 
 class _QuietBeamImportNoise(logging.Filter):
@@ -88,10 +91,8 @@ def make_runner(options):
         streamed = stream_large_groups(LOCAL_GROUP_INLINE_BYTES)
         read_large_groups_in_pieces(LOCAL_INPUT_MESSAGE_BYTES)
         send_worker_inputs_in_chunks(LOCAL_INPUT_MESSAGE_BYTES)
-        from pipeline.local_worker import fix_mmap_threshold, flush_outputs_at
-
-        fix_mmap_threshold()  # the runner holds every shuffle: see pipeline/local_worker.py
-        flush_outputs_at(LOCAL_INPUT_MESSAGE_BYTES)  # and joins messages only up to this
+        local_worker.fix_mmap_threshold()  # the runner holds every shuffle
+        local_worker.flush_outputs_at(LOCAL_INPUT_MESSAGE_BYTES)  # and joins messages up to it
         return local_runner_class()(provision_info=info, use_state_iterables=streamed)
     from apache_beam.runners.runner import create_runner
 
@@ -110,8 +111,6 @@ def local_runner_class():
     """
     from apache_beam.runners.portability.fn_api_runner import fn_runner
     from apache_beam.transforms.environments import SubprocessSDKEnvironment
-
-    from pipeline import local_worker
 
     class LocalRunner(fn_runner.FnApiRunner):
         @property
@@ -223,10 +222,10 @@ def read_large_groups_in_pieces(piece_bytes: int) -> bool:
     return True
 
 
-# The most a data message from the local runner to a worker holds, give or take one element.
-# A worker holds several copies of a message while it arrives (gRPC's buffers, the bytes,
-# the decoded protobuf, its payload), so a message's size is paid three to five times over.
-LOCAL_INPUT_MESSAGE_BYTES = 2 << 20
+# The most a data message from the local runner to a worker holds, give or take one element:
+# the size the workers send theirs at. A worker holds several copies of a message while it
+# arrives (gRPC's buffers, the bytes, the decoded protobuf, its payload).
+LOCAL_INPUT_MESSAGE_BYTES = local_worker.OUTPUT_FLUSH_BYTES
 
 
 def send_worker_inputs_in_chunks(message_bytes: int) -> bool:
@@ -285,8 +284,6 @@ def grouped_in_pieces(buffer, n: int, partition, piece_bytes: int) -> list[list[
     buffer's keys, sized from the bytes per key seen so far. Key number i still goes to
     worker i % n.
     """
-    import copy
-
     table = buffer._table
     keys = list(table)
     pieces: list[list[bytes]] = [[] for _ in range(n)]
