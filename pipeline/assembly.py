@@ -32,7 +32,7 @@ from transforms.writer import (
     HOSTS_DIR,
     AttributeUpdate,
     FinalizeOutputFn,
-    WriteFileShardsFn,
+    WriteRecordGroups,
     WriteTableShardsFn,
 )
 
@@ -107,14 +107,7 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
             | "DedupUpdates" >> beam.Map(dedup_update)
         )
     updates = update_sources | "AllUpdates" >> beam.Flatten()
-    shards = (
-        {
-            "docs": docs | "KeyDocsByRecordGroup" >> beam.Map(lambda d: (d.write_key, d)),
-            "updates": updates,
-        }
-        | "GroupByRecordGroup" >> beam.CoGroupByKey()
-        | "WriteShards" >> beam.ParDo(WriteFileShardsFn(spec, ledger_stats_fns()))
-    )
+    shards = (docs, updates) | "WriteRecordGroups" >> WriteRecordGroups(spec, ledger_stats_fns())
     return (
         (shards, host_shards, read.summary)
         | "AllShardInfo" >> beam.Flatten()

@@ -17,6 +17,7 @@ OUTPUT/_temporary/RUN_ID/ and renamed into place by a single finalising step.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import io
@@ -273,9 +274,85 @@ def base_ledger_stats(table: pa.Table) -> dict:
     }
 
 
+# Tags of the two kinds of value in a record group (see WriteRecordGroups).
+DOC_TAG = "doc"
+UPDATE_TAG = "update"
+# Rows are turned into Arrow record batches this many at a time while a group is read, so a
+# group is held as Arrow columns, not as Python objects (a WarcDoc after its stages is about
+# 12-16 KiB of Python objects against 5 KiB encoded).
+ROWS_PER_BATCH = 256
+
+
+class RecordGroupTables:
+    """The ledger, corpus and dropped tables of one record group, built a document at a time.
+
+    Documents arrive in any order; `tables()` returns every table sorted by (WARC offset,
+    doc_id), so the shards do not depend on the order the runner delivered them in.
+    """
+
+    def __init__(self, spec: OutputSpec):
+        self._spec = spec
+        # kind -> (schema, finished batches, pending rows, sort keys of every row so far)
+        self._parts: dict[str, tuple[pa.Schema, list, list, list]] = {
+            LEDGER_DIR: (LEDGER_SCHEMA, [], [], []),
+            CORPUS_DIR: (CORPUS_SCHEMA, [], [], []),
+            DROPPED_DIR: (DROPPED_SCHEMA, [], [], []),
+        }
+
+    def add(self, doc: WarcDoc) -> None:
+        key = (doc.warc_offset, doc.doc_id)
+        self._append(LEDGER_DIR, ledger_row(doc, self._spec), key)
+        if doc.decision == KEPT:
+            self._append(CORPUS_DIR, corpus_row(doc), key)
+        elif self._spec.keep_dropped and doc.text:
+            row = {"doc_id": doc.doc_id, "url": doc.url, "drop_reason": doc.drop_reason}
+            self._append(DROPPED_DIR, {**row, "text": doc.text}, key)
+
+    def _append(self, kind: str, row: dict[str, Any], key: tuple[int, str]) -> None:
+        schema, batches, pending, keys = self._parts[kind]
+        pending.append(row)
+        keys.append(key)
+        if len(pending) >= ROWS_PER_BATCH:
+            batches.append(pa.RecordBatch.from_pylist(pending, schema=schema))
+            pending.clear()
+
+    def tables(self) -> dict[str, tuple[pa.Table, list[tuple[int, str]]]]:
+        """kind -> (table sorted by (offset, doc_id), the sorted keys of its rows)."""
+        result = {}
+        for kind, (schema, batches, pending, keys) in self._parts.items():
+            if pending:
+                batches.append(pa.RecordBatch.from_pylist(pending, schema=schema))
+                pending.clear()
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            table = pa.Table.from_batches(batches, schema=schema).take(pa.array(order, pa.int64()))
+            batches.clear()
+            result[kind] = (table, [keys[i] for i in order])
+        return result
+
+
+def updates_by_doc(tagged_values: Iterable[tuple[str, Any]]) -> dict[str, list[AttributeUpdate]]:
+    updates: dict[str, list[AttributeUpdate]] = {}
+    for tag, value in tagged_values:
+        if tag == UPDATE_TAG:
+            updates.setdefault(value.doc_id, []).append(value)
+    return updates
+
+
+def apply_updates(doc: WarcDoc, updates: Iterable[AttributeUpdate]) -> None:
+    for update in updates:
+        doc.attributes.setdefault(update.namespace, {}).update(update.values)
+        if update.drop_reason:
+            doc.drop(update.drop_reason)
+
+
 class WriteFileShardsFn(beam.DoFn):
-    """((file_index, record_group), {'docs': [...], 'updates': [...]}) -> ShardInfos of its
-    shards. The group is bounded by RECORDS_PER_WRITE_GROUP, and so is this DoFn's memory."""
+    """((file_index, record_group), [(tag, WarcDoc or AttributeUpdate), ...]) -> ShardInfos.
+
+    The group's values are read twice, as a stream each time: first for its updates (a few
+    small values per document), then for its documents, each turned into rows as it comes.
+    A worker so holds one group's rows as Arrow columns, never its documents as a list;
+    the group is bounded by RECORDS_PER_WRITE_GROUP.
+    """
 
     def __init__(self, spec: OutputSpec, stats_fns: dict[str, StatsFn]):
         self._spec = spec
@@ -285,46 +362,73 @@ class WriteFileShardsFn(beam.DoFn):
         use_system_arrow_allocator()
 
     def process(self, element):
-        (file_index, group_no), grouped = element
-        docs = sorted(grouped["docs"], key=lambda d: d.warc_offset)
-        updates: dict[str, list[AttributeUpdate]] = {}
-        for update in grouped["updates"]:
-            updates.setdefault(update.doc_id, []).append(update)
-        for doc in docs:
-            for update in updates.get(doc.doc_id, ()):
-                doc.attributes.setdefault(update.namespace, {}).update(update.values)
-                if update.drop_reason:
-                    doc.drop(update.drop_reason)
+        (file_index, group_no), tagged_values = element
+        updates = updates_by_doc(tagged_values)
+        tables = RecordGroupTables(self._spec)
+        for tag, value in tagged_values:
+            if tag == DOC_TAG:
+                apply_updates(value, updates.get(value.doc_id, ()))
+                tables.add(value)
+        by_kind = tables.tables()
+        ledger, ledger_keys = by_kind[LEDGER_DIR]
         size = max(1, self._spec.shard_size)
-        for chunk_no, start in enumerate(range(0, max(len(docs), 1), size)):
-            chunk = docs[start : start + size]
+        for chunk_no, start in enumerate(range(0, max(ledger.num_rows, 1), size)):
             name = f"part-{file_index:05d}-{group_no:04d}-{chunk_no:02d}.parquet"
-            yield from self._write_chunk(chunk, name)
+            chunk_keys = ledger_keys[start : start + size]
+            yield from self._write_chunk(ledger.slice(start, size), by_kind, chunk_keys, name)
 
-    def _write_chunk(self, docs: list[WarcDoc], name: str) -> Iterable[ShardInfo]:
+    def _write_chunk(
+        self,
+        ledger: pa.Table,
+        by_kind: dict[str, tuple[pa.Table, list[tuple[int, str]]]],
+        chunk_keys: list[tuple[int, str]],
+        name: str,
+    ) -> Iterable[ShardInfo]:
         spec = self._spec
-        ledger = pa.Table.from_pylist([ledger_row(d, spec) for d in docs], schema=LEDGER_SCHEMA)
         stats = base_ledger_stats(ledger)
         for key, fn in self._stats_fns.items():
             stats[key] = fn(ledger)
-        if docs:
+        if ledger.num_rows:
             yield write_shard(ledger, LEDGER_DIR, name, spec, stats)
         else:
             yield ShardInfo(LEDGER_DIR, "", 0, "", 0, stats)
-        kept = [d for d in docs if d.decision == KEPT]
-        if kept:
-            table = pa.Table.from_pylist([corpus_row(d) for d in kept], schema=CORPUS_SCHEMA)
-            yield write_shard(table, CORPUS_DIR, name, spec)
-        if spec.keep_dropped:
-            dropped = [d for d in docs if d.decision != KEPT and d.text]
-            if dropped:
-                rows = [
-                    {"doc_id": d.doc_id, "url": d.url, "drop_reason": d.drop_reason, "text": d.text}
-                    for d in dropped
-                ]
-                yield write_shard(
-                    pa.Table.from_pylist(rows, schema=DROPPED_SCHEMA), DROPPED_DIR, name, spec
-                )
+            return
+        # The corpus and dropped rows of this chunk: those whose keys fall in its key range.
+        for kind in (CORPUS_DIR, DROPPED_DIR):
+            table, keys = by_kind[kind]
+            first = bisect.bisect_left(keys, chunk_keys[0])
+            last = bisect.bisect_right(keys, chunk_keys[-1])
+            if last > first:
+                yield write_shard(table.slice(first, last - first), kind, name, spec)
+
+
+class WriteRecordGroups(beam.PTransform):
+    """(docs, updates) -> ShardInfos: every document of a record group with the late updates
+    about it (dedup, host aggregates), written as that group's ledger, corpus and dropped
+    shards.
+
+    docs: PCollection[WarcDoc]; updates: PCollection[(write_key, AttributeUpdate)]. A plain
+    GroupByKey over tagged values rather than CoGroupByKey, whose Python implementation
+    gathers each group's values into lists before the writer sees them.
+    """
+
+    def __init__(self, spec: OutputSpec, stats_fns: dict[str, StatsFn]):
+        super().__init__()
+        self._spec = spec
+        self._stats_fns = stats_fns
+
+    def expand(self, docs_and_updates):
+        docs, updates = docs_and_updates
+        tagged_docs = docs | "TagDocs" >> beam.Map(lambda d: (d.write_key, (DOC_TAG, d)))
+        tagged_updates = updates | "TagUpdates" >> beam.MapTuple(
+            lambda key, update: (key, (UPDATE_TAG, update))
+        )
+        return (
+            (tagged_docs, tagged_updates)
+            | "DocsAndUpdates" >> beam.Flatten()
+            | "GroupByRecordGroup" >> beam.GroupByKey()
+            | "WriteShards" >> beam.ParDo(WriteFileShardsFn(self._spec, self._stats_fns))
+        )
 
 
 class WriteTableShardsFn(beam.DoFn):
