@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from transforms import minhash
 from transforms.minhash import (
     MinHasher,
     band_hashes,
@@ -111,6 +112,44 @@ def test_batch_results_do_not_depend_on_neighbours():
         alone = hasher.sign([text])
         np.testing.assert_array_equal(alone.signatures[0], together.signatures[i])
         assert alone.exact_keys[0] == together.exact_keys[i]
+
+
+@pytest.mark.parametrize("slice_chars", [1, 60, 400])
+def test_slices_give_the_signatures_of_one_pass(monkeypatch, slice_chars):
+    """A batch is signed in slices of whole documents (memory); no value may change."""
+    texts = TEXTS * 3
+    hasher = MinHasher()
+    whole = hasher.sign(texts)
+    assert minhash._slices(texts) == [(0, len(texts))]
+    monkeypatch.setattr(minhash, "SLICE_CHARS", slice_chars)
+    assert len(minhash._slices(texts)) > 3
+    sliced = hasher.sign(texts)
+    np.testing.assert_array_equal(sliced.signatures, whole.signatures)
+    np.testing.assert_array_equal(sliced.shingle_counts, whole.shingle_counts)
+    assert sliced.exact_keys == whole.exact_keys
+
+
+def test_slices_are_bounded_runs_of_whole_texts():
+    texts = ["a" * 10, "b" * 10, "c" * 25, "", "d" * 5, "e" * 6]
+    assert minhash._slices(texts, 20) == [(0, 2), (2, 3), (3, 6)]
+    assert minhash._slices(texts, 1) == [(i, i + 1) for i in range(6)]
+    assert minhash._slices([], 20) == [(0, 0)]
+    assert MinHasher().sign([]).signatures.shape == (0, 112)
+
+
+def test_cached_powers_stay_bounded():
+    """One very long document gets its powers for that call; the cache keeps its bound."""
+    powers = minhash._Powers(max_cached=64)
+    small_forward, small_inverse = powers.get(40)
+    assert len(powers.forward) == 40
+    forward, inverse = powers.get(1000)
+    assert len(forward) == 1000 and len(powers.forward) == 40
+    np.testing.assert_array_equal(forward[:40], small_forward)
+    np.testing.assert_array_equal(inverse[:40], small_inverse)
+    # base**i * base**-i == 1 (mod 2**64): the two tables are inverses
+    assert set((forward * inverse).tolist()) == {1}
+    assert len(powers.get(50)[0]) == 64  # grown by doubling up to the bound
+    assert len(powers.forward) == 64
 
 
 @settings(max_examples=60, deadline=None)

@@ -220,21 +220,27 @@ def sha1_hash32(shingle: str | bytes) -> int:
 
 
 class _Powers:
-    """Cached powers of the word base and of its inverse modulo 2**64 (grown on demand)."""
+    """Cached powers of the word base and of its inverse modulo 2**64 (grown on demand, up to
+    `max_cached` entries; a longer request, one very long document, is computed for that call
+    only, so one huge page does not leave tens of MB behind in the worker)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_cached: int = 1 << 20) -> None:
+        self.max_cached = max_cached
         self.forward = np.ones(1, dtype=np.uint64)
         self.inverse = np.ones(1, dtype=np.uint64)
 
     def get(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.forward) < size:
-            size = max(size, 2 * len(self.forward))
-            self.forward = np.cumprod(np.full(size, _WORD_BASE, dtype=np.uint64))
-            self.forward = np.concatenate(([np.uint64(1)], self.forward[:-1]))
-            inverse_base = pow(_WORD_BASE, -1, 1 << 64)
-            self.inverse = np.cumprod(np.full(size, inverse_base, dtype=np.uint64))
-            self.inverse = np.concatenate(([np.uint64(1)], self.inverse[:-1]))
-        return self.forward, self.inverse
+        if len(self.forward) >= size:
+            return self.forward, self.inverse
+        size = max(size, min(2 * len(self.forward), self.max_cached))
+        forward = np.cumprod(np.full(size, _WORD_BASE, dtype=np.uint64))
+        forward = np.concatenate(([np.uint64(1)], forward[:-1]))
+        inverse_base = pow(_WORD_BASE, -1, 1 << 64)
+        inverse = np.cumprod(np.full(size, inverse_base, dtype=np.uint64))
+        inverse = np.concatenate(([np.uint64(1)], inverse[:-1]))
+        if size <= self.max_cached:
+            self.forward, self.inverse = forward, inverse
+        return forward, inverse
 
 
 _POWERS = _Powers()
@@ -277,6 +283,26 @@ def _shingle_hashes(words: _Words, ngram_size: int) -> tuple[np.ndarray, np.ndar
 
 
 # --------------------------------------------------------------------------- signatures
+
+# A batch is signed in slices of whole documents of about this many characters. The work
+# arrays of a slice (code points, word and shingle indices, 64-bit hashes, the powers) take
+# about 60 bytes a character at their peak: a few MB here, against 60-80 MB for Beam's
+# batch of 512 pages of 2,500 characters, at the same speed (docs/benchmarks.md, Memory).
+SLICE_CHARS = 1 << 18
+
+
+def _slices(texts: Sequence[str], max_chars: int | None = None) -> list[tuple[int, int]]:
+    """[start, end) ranges of `texts` of at most `max_chars` characters each (a longer text
+    is a slice of its own); one empty range for no texts."""
+    max_chars = SLICE_CHARS if max_chars is None else max_chars
+    ranges, start, chars = [], 0, 0
+    for index, text in enumerate(texts):
+        if index > start and chars + len(text) > max_chars:
+            ranges.append((start, index))
+            start, chars = index, 0
+        chars += len(text)
+    ranges.append((start, len(texts)))
+    return ranges
 
 
 @dataclasses.dataclass
@@ -325,6 +351,18 @@ class MinHasher:
             self._b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
 
     def sign(self, texts: Sequence[str]) -> SignedBatch:
+        """Signatures of `texts`, computed in slices of whole documents of about SLICE_CHARS
+        characters (a document is never split; each one's signature is its own)."""
+        parts = [self._sign_slice(texts[start:end]) for start, end in _slices(texts)]
+        if len(parts) == 1:
+            return parts[0]
+        return SignedBatch(
+            signatures=np.concatenate([part.signatures for part in parts]),
+            shingle_counts=np.concatenate([part.shingle_counts for part in parts]),
+            exact_keys=[key for part in parts for key in part.exact_keys],
+        )
+
+    def _sign_slice(self, texts: Sequence[str]) -> SignedBatch:
         words = _split_words(texts)
         if self.hashfunc == "fast":
             hashes, offsets = _shingle_hashes(words, self.ngram_size)
