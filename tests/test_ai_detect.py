@@ -22,11 +22,13 @@ from transforms.ai_detect import (
     AiScoreFn,
     AiScorer,
     HostAiScores,
+    HostStats,
     apply_ai_policy,
     combine_score,
     crawl_before_chatgpt,
     find_markers,
     host_of,
+    join_host_stats,
     ledger_stats,
     make_host_extractor,
     normalize_text,
@@ -295,6 +297,35 @@ def test_score_fn_scores_alive_documents_in_batches(scorer):
             assert [by_offset[o]["crawl_before_chatgpt"] for o in (0, 1, 4)] == [True, False, None]
 
         assert_that(out, check)
+
+
+class CountingGroup:
+    """A re-iterable group that counts the values read (the runner's state-backed iterable)."""
+
+    def __init__(self, values):
+        self.values, self.read = values, 0
+
+    def __iter__(self):
+        for value in self.values:
+            self.read += 1
+            yield value
+
+
+def test_host_join_reads_the_group_as_a_stream():
+    stats = HostStats(doc_count=4, score_sum=2.0)
+    docs = [("docs", ((0, g), f"d{g}", 0.5, False, False)) for g in range(4)]
+    for values in (docs + [("stats", stats)], [("stats", stats)] + docs):
+        group = CountingGroup(values)
+        joins = join_host_stats(("example.com", group))
+        first = next(joins)
+        assert first == ((0, 0), ("d0", "example.com", 0.5, 4))
+        # First pass: up to the stats value. Second pass: up to the first document (after
+        # the stats when they come first). The rest of the group is not read ahead.
+        stats_at = [tag for tag, _ in values].index("stats") + 1
+        assert group.read == stats_at + (2 if stats_at == 1 else 1)
+        assert [j[1][0] for j in joins] == ["d1", "d2", "d3"]
+    # a host without stats (none of its documents was scored) joins nothing
+    assert list(join_host_stats(("example.com", CountingGroup(docs)))) == []
 
 
 def test_host_aggregate_means_and_join():

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.document import WarcDoc
+from transforms.grouping import TaggedGroupByKey
 
 NAMESPACE = "ai"
 DROP_REASON = "ai_generated"
@@ -524,14 +525,24 @@ def _host_row(host: str, stats: HostStats) -> dict:
     }
 
 
-def _join_back(element):
-    host, grouped = element
-    stats = list(grouped["stats"])
-    if not stats:
+_HOST_DOC, _HOST_STATS = "docs", "stats"
+
+
+def join_host_stats(element):
+    """(host, [(tag, value), ...]) -> (write_key, (doc_id, host, mean, count)) per document.
+
+    The group is read twice, as a stream both times: for its one stats value, then for its
+    documents, so a host with a million pages is never held as a list.
+    """
+    host, tagged_values = element
+    stats = next((value for tag, value in tagged_values if tag == _HOST_STATS), None)
+    if stats is None:
         return
-    mean, count = stats[0].mean, stats[0].doc_count
-    for write_key, doc_id, *_ in grouped["docs"]:
-        yield write_key, (doc_id, host, mean, count)
+    mean, count = stats.mean, stats.doc_count
+    for tag, value in tagged_values:
+        if tag == _HOST_DOC:
+            write_key, doc_id, *_ = value
+            yield write_key, (doc_id, host, mean, count)
 
 
 class HostAiScores(beam.PTransform):
@@ -541,7 +552,7 @@ class HostAiScores(beam.PTransform):
       host_joins: (write_key, (doc_id, host, host_ai_score, host_doc_count)) per scored doc
       host_rows:  dicts matching schemas.ai.HOSTS_SCHEMA, one per host
     The mean comes from CombinePerKey (partial sums on every worker), the join from a
-    CoGroupByKey by host, so no step holds more than one host's documents.
+    TaggedGroupByKey by host read as a stream, so no step holds a host's documents at once.
     """
 
     def expand(self, docs):
@@ -553,9 +564,9 @@ class HostAiScores(beam.PTransform):
         )
         host_rows = stats | "AiHostRows" >> beam.MapTuple(_host_row)
         host_joins = (
-            {"docs": keyed, "stats": stats}
-            | "AiJoinByHost" >> beam.CoGroupByKey()
-            | "AiJoinBack" >> beam.FlatMap(_join_back)
+            {_HOST_DOC: keyed, _HOST_STATS: stats}
+            | "AiJoinByHost" >> TaggedGroupByKey()
+            | "AiJoinBack" >> beam.FlatMap(join_host_stats)
         )
         return host_joins, host_rows
 

@@ -39,6 +39,7 @@ from apache_beam.io.filesystems import FileSystems
 from schemas.corpus import CORPUS_SCHEMA
 from schemas.ledger import LEDGER_SCHEMA
 from transforms.document import KEPT, WarcDoc
+from transforms.grouping import TaggedGroupByKey
 from transforms.warc_reader import FileSummary, is_transient, retry_transient
 
 log = logging.getLogger(__name__)
@@ -407,9 +408,8 @@ class WriteRecordGroups(beam.PTransform):
     about it (dedup, host aggregates), written as that group's ledger, corpus and dropped
     shards.
 
-    docs: PCollection[WarcDoc]; updates: PCollection[(write_key, AttributeUpdate)]. A plain
-    GroupByKey over tagged values rather than CoGroupByKey, whose Python implementation
-    gathers each group's values into lists before the writer sees them.
+    docs: PCollection[WarcDoc]; updates: PCollection[(write_key, AttributeUpdate)]. Grouped
+    with TaggedGroupByKey, not CoGroupByKey, so the group reaches the writer as a stream.
     """
 
     def __init__(self, spec: OutputSpec, stats_fns: dict[str, StatsFn]):
@@ -419,14 +419,12 @@ class WriteRecordGroups(beam.PTransform):
 
     def expand(self, docs_and_updates):
         docs, updates = docs_and_updates
-        tagged_docs = docs | "TagDocs" >> beam.Map(lambda d: (d.write_key, (DOC_TAG, d)))
-        tagged_updates = updates | "TagUpdates" >> beam.MapTuple(
-            lambda key, update: (key, (UPDATE_TAG, update))
-        )
         return (
-            (tagged_docs, tagged_updates)
-            | "DocsAndUpdates" >> beam.Flatten()
-            | "GroupByRecordGroup" >> beam.GroupByKey()
+            {
+                DOC_TAG: docs | "KeyDocsByRecordGroup" >> beam.Map(lambda d: (d.write_key, d)),
+                UPDATE_TAG: updates,
+            }
+            | "GroupByRecordGroup" >> TaggedGroupByKey()
             | "WriteShards" >> beam.ParDo(WriteFileShardsFn(self._spec, self._stats_fns))
         )
 
