@@ -287,7 +287,8 @@ def _shingle_hashes(words: _Words, ngram_size: int) -> tuple[np.ndarray, np.ndar
 # A batch is signed in slices of whole documents of about this many characters. The work
 # arrays of a slice (code points, word and shingle indices, 64-bit hashes, the powers) take
 # about 60 bytes a character at their peak: a few MB here, against 60-80 MB for Beam's
-# batch of 512 pages of 2,500 characters, at the same speed (docs/benchmarks.md, Memory).
+# batch of 512 pages of 2,500 characters; the smaller arrays also stay in the CPU's cache,
+# which made signing faster, not slower (docs/benchmarks.md, Memory; docs/dedup.md).
 SLICE_CHARS = 1 << 18
 
 

@@ -306,8 +306,13 @@ class RecordGroupTables:
         if doc.decision == KEPT:
             self._append(CORPUS_DIR, corpus_row(doc), key)
         elif self._spec.keep_dropped and doc.text:
-            row = {"doc_id": doc.doc_id, "url": doc.url, "drop_reason": doc.drop_reason}
-            self._append(DROPPED_DIR, {**row, "text": doc.text}, key)
+            row = {
+                "doc_id": doc.doc_id,
+                "url": doc.url,
+                "drop_reason": doc.drop_reason,
+                "text": doc.text,
+            }
+            self._append(DROPPED_DIR, row, key)
 
     def _append(self, kind: str, row: dict[str, Any], key: tuple[int, str]) -> None:
         schema, batches, pending, keys = self._parts[kind]
