@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_pipeline.py stages  [--warcs GLOB] [--json OUT]
     .venv/bin/python bench/bench_pipeline.py e2e     [--warcs GLOB] [--extractor trafilatura]
-    .venv/bin/python bench/bench_pipeline.py memory  [--records 1000 20000]
+    .venv/bin/python bench/bench_pipeline.py memory  [--records 1000 20000] [--files 1 16]
     .venv/bin/python bench/bench_pipeline.py quality   # extractors on ../shared/warcs pages
     .venv/bin/python bench/bench_pipeline.py all     [--json OUT]
 
@@ -651,25 +651,44 @@ def run_quality(paths: list[str]) -> dict:
 
 # ------------------------------------------------------------------ memory
 def run_memory(
-    record_counts: list[int], workers: int = 2, extractor: str = "trafilatura"
+    record_counts: list[int],
+    workers: int = 2,
+    extractor: str = "trafilatura",
+    file_counts: tuple[int, ...] = (1,),
 ) -> list[dict]:
-    """Peak RSS of ccprov runs on one synthetic WARC file of each size."""
-    from pipeline.sample.synth import write_synthetic_warc
-
+    """Peak RSS of ccprov runs on synthetic WARC files: for each record count and each file
+    count, that many records split evenly over that many files (seeds 7, 8, ...)."""
     rows = []
     for n in record_counts:
-        path = BENCH_DIR / f"synth-{n}.warc.gz"
-        if not path.exists():
-            BENCH_DIR.mkdir(parents=True, exist_ok=True)
-            write_synthetic_warc(str(path), n, 7)
-        out = tempfile.mkdtemp(prefix=f"ccprov-mem-{n}-")
-        try:
-            result = run_ccprov([str(path)], out, extractor, workers)
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
-        result["input"] = path.name
-        rows.append(result)
+        for files in file_counts:
+            paths = synthetic_inputs(n, files)
+            out = tempfile.mkdtemp(prefix=f"ccprov-mem-{n}-")
+            try:
+                result = run_ccprov([str(p) for p in paths], out, extractor, workers)
+            finally:
+                shutil.rmtree(out, ignore_errors=True)
+            result["input"] = paths[0].name if files == 1 else f"{files} files of {n // files}"
+            result["input_files"] = files
+            rows.append(result)
     return rows
+
+
+def synthetic_inputs(records: int, files: int) -> list[Path]:
+    """`records` synthetic response records in `files` files, generated once into BENCH_DIR."""
+    from pipeline.sample.synth import write_synthetic_warc
+
+    if files < 1 or records % files:
+        raise SystemExit(f"--files {files} must divide --records {records}")
+    if files == 1:
+        paths = [BENCH_DIR / f"synth-{records}.warc.gz"]
+    else:
+        folder = BENCH_DIR / f"synth-{records}-in-{files}"
+        paths = [folder / f"part-{i:04d}.warc.gz" for i in range(files)]
+    for seed, path in enumerate(paths, start=7):
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_synthetic_warc(str(path), records // files, seed)
+    return paths
 
 
 # ------------------------------------------------------------------ printing
@@ -722,6 +741,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--records", type=int, nargs="+", default=[1000, 20000])
+    parser.add_argument(
+        "--files",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="memory: split each record count over this many input files (each count)",
+    )
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
     extractors = list(EXTRACTORS) if args.extractor == "all" else [args.extractor]
@@ -752,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{extractor} vs trafilatura on {row['pages']} real pages: {row}")
     if args.what in ("memory", "all"):
         memory_mode = "trafilatura" if args.extractor == "all" else args.extractor
-        results["memory"] = run_memory(args.records, args.workers, memory_mode)
+        results["memory"] = run_memory(args.records, args.workers, memory_mode, args.files)
         for row in results["memory"]:
             print(f"{row['input']}: ", end="")
             print_e2e(row)

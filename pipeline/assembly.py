@@ -21,6 +21,7 @@ from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, plan_run
 from schemas.ai import HOSTS_SCHEMA
 from transforms import ai_detect, dedup, filters, licensing
+from transforms.batching import BatchDocsFn, ForEachDoc, UnbatchDocs
 from transforms.document import WarcDoc
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
@@ -59,14 +60,17 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         ReadLimits(opts.max_html_bytes, io_retry_seconds=opts.io_retry_seconds), opts.dump
     )
 
+    # Every stage from the URL filter to Finish runs over batches of documents, one stage
+    # over the whole batch at a time (transforms/batching.py: the CPU caches).
     docs = (
         read.docs
-        | "UrlFilter" >> beam.ParDo(filters.UrlFilterFn(plan.config["filters"]))
+        | "BatchDocs" >> beam.ParDo(BatchDocsFn())
+        | "UrlFilter" >> _each(filters.UrlFilterFn(plan.config["filters"]))
         # Licence signals live in the head and footer, which extraction throws away.
-        | "TagLicense" >> beam.ParDo(licensing.LicenseTagFn(opts.robots))
-        | "LicensePolicy" >> beam.ParDo(licensing.LicensePolicyFn(opts.license_policy))
+        | "TagLicense" >> _each(licensing.LicenseTagFn(opts.robots))
+        | "LicensePolicy" >> _each(licensing.LicensePolicyFn(opts.license_policy))
         | "ExtractText"
-        >> beam.ParDo(
+        >> _each(
             ExtractTextFn(
                 opts.extractor,
                 opts.extract_timeout,
@@ -74,15 +78,16 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
                 precheck=PrecheckSpec.from_config(extraction["language_precheck"]),
             )
         )
-        | "IdentifyLanguage" >> beam.ParDo(IdentifyLanguageFn())
-        | "QualityFilters" >> beam.ParDo(filters.QualityFiltersFn(plan.config["filters"]))
-        | "ScoreAiText" >> beam.ParDo(ai_detect.AiScoreFn(opts.ai_model))
+        | "IdentifyLanguage" >> _each(IdentifyLanguageFn())
+        | "QualityFilters" >> _each(filters.QualityFiltersFn(plan.config["filters"]))
+        | "ScoreAiText" >> _each(ai_detect.AiScoreFn(opts.ai_model))
         # The threshold the run's config records (the model card's when none is given).
         | "AiPolicy"
-        >> beam.ParDo(
+        >> _each(
             ai_detect.AiPolicyFn(opts.ai_policy, plan.config["ai"]["threshold"], opts.ai_model)
         )
-        | "Finish" >> beam.ParDo(FinishDocFn(opts.keep_dropped))
+        | "Finish" >> _each(FinishDocFn(opts.keep_dropped))
+        | "UnbatchDocs" >> UnbatchDocs()
     )
 
     if not opts.quiet:
@@ -114,6 +119,11 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         | "CollectShardInfo" >> beam.combiners.ToList()
         | "Finalize" >> beam.ParDo(FinalizeOutputFn(spec, plan.manifest_base(), plan.started_at))
     )
+
+
+def _each(stage: beam.DoFn) -> beam.ParDo:
+    """A per-document stage run over each batch of documents."""
+    return beam.ParDo(ForEachDoc(stage))
 
 
 def dedup_candidate(doc: WarcDoc) -> dedup.DedupCandidate:

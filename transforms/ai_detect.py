@@ -356,14 +356,24 @@ class AiScoreFn(beam.DoFn):
     def finish_bundle(self):
         yield from self._flush()
 
+    def process_docs(self, docs: list[WarcDoc]) -> list[WarcDoc]:
+        """A list of documents scored in one call (`transforms.batching.ForEachDoc`)."""
+        self._score([doc for doc in docs if doc.alive and doc.text])
+        return docs
+
     def _flush(self) -> Iterator[WindowedValue]:
         batch, self._buffer = self._buffer, []
-        if not batch:
+        self._score([doc for doc, _, _ in batch])
+        for doc, timestamp, window in batch:
+            yield WindowedValue(doc, timestamp, [window])
+
+    def _score(self, docs: list[WarcDoc]) -> None:
+        if not docs:
             return
         started = time.perf_counter()
-        scores = self._scorer.score_documents([doc.text for doc, _, _ in batch])
-        per_doc = (time.perf_counter() - started) / len(batch)
-        for (doc, timestamp, window), score in zip(batch, scores, strict=True):
+        scores = self._scorer.score_documents([doc.text for doc in docs])
+        per_doc = (time.perf_counter() - started) / len(docs)
+        for doc, score in zip(docs, scores, strict=True):
             doc.attributes[NAMESPACE] = {
                 "ai_score": score.ai_score,
                 "ai_model_score": score.ai_model_score,
@@ -372,7 +382,6 @@ class AiScoreFn(beam.DoFn):
                 "crawl_before_chatgpt": crawl_before_chatgpt(doc.warc_date),
             }
             doc.timings[NAMESPACE] = doc.timings.get(NAMESPACE, 0.0) + per_doc
-            yield WindowedValue(doc, timestamp, [window])
 
 
 def apply_ai_policy(doc: WarcDoc, policy: str, threshold: float) -> WarcDoc:
