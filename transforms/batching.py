@@ -23,9 +23,11 @@ import apache_beam as beam
 from apache_beam.utils.windowed_value import WindowedValue
 
 # Language ID on the bench pages, ms a page: 0.82-0.86 one at a time, 0.66-0.69 in batches of
-# 8, 0.50-0.56 of 64, 0.47-0.49 of 128. The character bound keeps large pages from piling up.
+# 8, 0.54-0.55 of 32, 0.50-0.56 of 64, 0.47-0.49 of 128.
 DOCS_PER_BATCH = 64
-HTML_CHARS_PER_BATCH = 4 << 20
+# A batch's HTML: at most this plus its last page. Beam's SDK worker runs bundles on a pool
+# of threads, each with a batch in flight; 2M characters are 2-8 MB (about 50 bench pages).
+HTML_CHARS_PER_BATCH = 2 << 20
 
 
 def html_chars(doc: Any) -> int:
