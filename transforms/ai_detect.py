@@ -328,7 +328,8 @@ class AiScoreFn(beam.DoFn):
     """Scores alive documents that have text; sets doc.attributes["ai"].
 
     Documents are buffered and scored in batches (one fastText call per batch). Each keeps the
-    timestamp and window it arrived with.
+    timestamp and window it arrived with. The pipeline gives it lists of documents instead
+    (`process_docs`, through `transforms.batching.ForEachDoc`): one call per list.
     """
 
     def __init__(self, model_path: str | None = None, batch_size: int = 256):
