@@ -21,7 +21,7 @@ from pipeline.options import CcprovOptions
 from pipeline.plan import RunPlan, plan_run
 from schemas.ai import HOSTS_SCHEMA
 from transforms import ai_detect, dedup, filters, licensing
-from transforms.batching import BatchDocsFn, ForEachDoc, UnbatchDocs
+from transforms.batching import UnbatchDocs, batch_docs, for_each_doc
 from transforms.document import WarcDoc
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
@@ -64,13 +64,13 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
     # over the whole batch at a time (transforms/batching.py: the CPU caches).
     docs = (
         read.docs
-        | "BatchDocs" >> beam.ParDo(BatchDocsFn())
-        | "UrlFilter" >> _each(filters.UrlFilterFn(plan.config["filters"]))
+        | "BatchDocs" >> batch_docs()
+        | "UrlFilter" >> for_each_doc(filters.UrlFilterFn(plan.config["filters"]))
         # Licence signals live in the head and footer, which extraction throws away.
-        | "TagLicense" >> _each(licensing.LicenseTagFn(opts.robots))
-        | "LicensePolicy" >> _each(licensing.LicensePolicyFn(opts.license_policy))
+        | "TagLicense" >> for_each_doc(licensing.LicenseTagFn(opts.robots))
+        | "LicensePolicy" >> for_each_doc(licensing.LicensePolicyFn(opts.license_policy))
         | "ExtractText"
-        >> _each(
+        >> for_each_doc(
             ExtractTextFn(
                 opts.extractor,
                 opts.extract_timeout,
@@ -78,15 +78,15 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
                 precheck=PrecheckSpec.from_config(extraction["language_precheck"]),
             )
         )
-        | "IdentifyLanguage" >> _each(IdentifyLanguageFn())
-        | "QualityFilters" >> _each(filters.QualityFiltersFn(plan.config["filters"]))
-        | "ScoreAiText" >> _each(ai_detect.AiScoreFn(opts.ai_model))
+        | "IdentifyLanguage" >> for_each_doc(IdentifyLanguageFn())
+        | "QualityFilters" >> for_each_doc(filters.QualityFiltersFn(plan.config["filters"]))
+        | "ScoreAiText" >> for_each_doc(ai_detect.AiScoreFn(opts.ai_model))
         # The threshold the run's config records (the model card's when none is given).
         | "AiPolicy"
-        >> _each(
+        >> for_each_doc(
             ai_detect.AiPolicyFn(opts.ai_policy, plan.config["ai"]["threshold"], opts.ai_model)
         )
-        | "Finish" >> _each(FinishDocFn(opts.keep_dropped))
+        | "Finish" >> for_each_doc(FinishDocFn(opts.keep_dropped))
         | "UnbatchDocs" >> UnbatchDocs()
     )
 
@@ -119,11 +119,6 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
         | "CollectShardInfo" >> beam.combiners.ToList()
         | "Finalize" >> beam.ParDo(FinalizeOutputFn(spec, plan.manifest_base(), plan.started_at))
     )
-
-
-def _each(stage: beam.DoFn) -> beam.ParDo:
-    """A per-document stage run over each batch of documents."""
-    return beam.ParDo(ForEachDoc(stage))
 
 
 def dedup_candidate(doc: WarcDoc) -> dedup.DedupCandidate:

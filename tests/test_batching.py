@@ -7,8 +7,17 @@ import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
+from transforms import batching
 from transforms.ai_detect import AiScoreFn
-from transforms.batching import BatchDocsFn, ForEachDoc, UnbatchDocs
+from transforms.batching import (
+    BatchDocsFn,
+    DocBatch,
+    DocBatchCoder,
+    ForEachDoc,
+    UnbatchDocs,
+    batch_docs,
+    for_each_doc,
+)
 from transforms.document import WarcDoc, make_doc_id
 
 # Stages append (stage, offset) here. The in-memory FnApiRunner runs the DoFns in this
@@ -80,9 +89,9 @@ def test_each_stage_sees_the_whole_batch_before_the_next_stage_runs():
         out = (
             pipeline
             | beam.Create(docs, reshuffle=False)
-            | beam.ParDo(BatchDocsFn(max_docs=3))
-            | "A" >> beam.ParDo(ForEachDoc(RecordingStage("a", drop_offsets=(1,))))
-            | "B" >> beam.ParDo(ForEachDoc(RecordingStage("b")))
+            | batch_docs(max_docs=3)
+            | "A" >> for_each_doc(RecordingStage("a", drop_offsets=(1,)))
+            | "B" >> for_each_doc(RecordingStage("b"))
             | UnbatchDocs()
             | beam.Map(lambda d: (d.warc_offset, d.decision, d.drop_reason))
         )
@@ -142,3 +151,47 @@ def test_ai_scores_of_a_batch_equal_the_scores_one_document_at_a_time():
     assert ai(together) == ai(singles)
     assert ai(together)[2] is None and ai(together)[9] is None
     assert ai(together)[0]["ai_score"] > ai(together)[1]["ai_score"]
+
+
+def test_batches_have_a_coder_that_estimates_their_size_without_pickling(monkeypatch):
+    docs = [make_doc(i, "<p>" + "x" * 5000 * i + "</p>", text="y" * 300 * i) for i in range(6)]
+    coder = beam.coders.registry.get_coder(DocBatch)
+    assert isinstance(coder, DocBatchCoder)
+    batch = DocBatch(docs)
+    decoded = coder.decode(coder.encode(batch))
+    assert isinstance(decoded, DocBatch)
+    assert [(d.doc_id, d.html, d.text) for d in decoded] == [
+        (d.doc_id, d.html, d.text) for d in docs
+    ]
+    encoded_size = len(coder.encode(batch))
+
+    def no_pickling(*args, **kwargs):
+        raise AssertionError("the estimate pickled the batch")
+
+    monkeypatch.setattr(batching.pickle, "dumps", no_pickling)
+    estimate = coder.estimate_size(batch)
+    assert encoded_size / 2 < estimate < encoded_size * 2
+    # Beam's own path for sampled elements: through the coder's impl.
+    assert coder.get_impl().estimate_size(batch) == estimate
+
+
+def test_the_batched_steps_of_the_pipeline_carry_doc_batches(tmp_path):
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from pipeline.assembly import build_pipeline
+
+    warc = tmp_path / "a.warc.gz"
+    warc.write_bytes(b"")  # only planned, never read
+    options = PipelineOptions(["--input", str(warc), "--output", str(tmp_path / "out")])
+    pipeline = beam.Pipeline(options=options)
+    build_pipeline(pipeline, options)
+    proto = pipeline.to_runner_api()
+    batched = {"BatchDocs", "UrlFilter", "TagLicense", "ExtractText", "Finish"}
+    seen = set()
+    for transform in proto.components.transforms.values():
+        if transform.unique_name in batched:
+            (pcoll_id,) = transform.outputs.values()
+            coder_id = proto.components.pcollections[pcoll_id].coder_id
+            assert "DocBatchCoder" in str(proto.components.coders[coder_id]), transform.unique_name
+            seen.add(transform.unique_name)
+    assert seen == batched
