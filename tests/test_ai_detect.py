@@ -34,6 +34,7 @@ from transforms.ai_detect import (
     normalize_text,
 )
 from transforms.ai_training import load_examples, roc_auc
+from transforms.batching import UnbatchDocs, batch_docs, for_each_doc
 from transforms.document import WarcDoc, make_doc_id
 
 REPO = Path(__file__).resolve().parents[1]
@@ -268,7 +269,9 @@ def test_score_fn_scores_alive_documents_in_batches(scorer):
         out = (
             pipeline
             | beam.Create(docs)
-            | beam.ParDo(AiScoreFn(None, batch_size=2))
+            | batch_docs(max_docs=2)
+            | for_each_doc(AiScoreFn(None))
+            | UnbatchDocs()
             | beam.Map(lambda d: (d.warc_offset, d.attributes.get("ai")))
         )
 

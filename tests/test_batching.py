@@ -131,14 +131,9 @@ def test_ai_scores_of_a_batch_equal_the_scores_one_document_at_a_time():
     def fresh():
         return [make_doc(i, text=t) for i, t in enumerate(texts)] + [dropped]
 
-    one_at_a_time = AiScoreFn(None, batch_size=1)
+    one_at_a_time = AiScoreFn(None)
     one_at_a_time.setup()
-    one_at_a_time.start_bundle()
-    singles = [
-        out if isinstance(out, WarcDoc) else out.value  # scored ones come as WindowedValues
-        for doc in fresh()
-        for out in one_at_a_time.process(doc, 0, beam.window.GlobalWindow())
-    ]
+    singles = [out for doc in fresh() for out in one_at_a_time.process(doc)]
 
     batched = ForEachDoc(AiScoreFn(None))
     batched.setup()

@@ -19,7 +19,7 @@ import json
 import re
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
-from apache_beam.utils.windowed_value import WindowedValue
 
 from transforms.document import WarcDoc
 from transforms.grouping import TaggedGroupByKey
@@ -327,46 +326,24 @@ class AiScorer:
 class AiScoreFn(beam.DoFn):
     """Scores alive documents that have text; sets doc.attributes["ai"].
 
-    Documents are buffered and scored in batches (one fastText call per batch). Each keeps the
-    timestamp and window it arrived with. The pipeline gives it lists of documents instead
-    (`process_docs`, through `transforms.batching.ForEachDoc`): one call per list.
+    The pipeline gives it batches of documents (`process_docs`, through
+    `transforms.batching.ForEachDoc`): one fastText call per batch. `process` scores one
+    document, for use outside batches.
     """
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 256):
+    def __init__(self, model_path: str | None = None):
         self._model_path = model_path
-        self._batch_size = batch_size
         self._scorer: AiScorer | None = None
-        self._buffer: list[tuple[WarcDoc, object, object]] = []
 
     def setup(self):
         self._scorer = AiScorer.load(self._model_path)
 
-    def start_bundle(self):
-        self._buffer = []
-
-    def process(
-        self, doc: WarcDoc, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam
-    ):
-        if not (doc.alive and doc.text):
-            yield doc
-            return
-        self._buffer.append((doc, timestamp, window))
-        if len(self._buffer) >= self._batch_size:
-            yield from self._flush()
-
-    def finish_bundle(self):
-        yield from self._flush()
+    def process(self, doc: WarcDoc):
+        yield from self.process_docs([doc])
 
     def process_docs(self, docs: list[WarcDoc]) -> list[WarcDoc]:
-        """A list of documents scored in one call (`transforms.batching.ForEachDoc`)."""
         self._score([doc for doc in docs if doc.alive and doc.text])
         return docs
-
-    def _flush(self) -> Iterator[WindowedValue]:
-        batch, self._buffer = self._buffer, []
-        self._score([doc for doc, _, _ in batch])
-        for doc, timestamp, window in batch:
-            yield WindowedValue(doc, timestamp, [window])
 
     def _score(self, docs: list[WarcDoc]) -> None:
         if not docs:
