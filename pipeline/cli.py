@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 
-from pipeline import local_worker
+from pipeline import local_worker, worker_supervision
 
 
 class _QuietBeamImportNoise(logging.Filter):
@@ -93,6 +93,7 @@ def make_runner(options):
         send_worker_inputs_in_chunks(LOCAL_INPUT_MESSAGE_BYTES)
         local_worker.fix_mmap_threshold()  # the runner holds every shuffle
         local_worker.flush_outputs_at(LOCAL_INPUT_MESSAGE_BYTES)  # and joins messages up to it
+        worker_supervision.install_supervised_handler()  # a dead worker ends the run
         return local_runner_class()(provision_info=info, use_state_iterables=streamed)
     from apache_beam.runners.runner import create_runner
 
@@ -347,7 +348,13 @@ def check_s3_buckets(options, paths: list[str]) -> None:
             raise UsageError(f"cannot reach S3 at {where}: {first_line}") from None
 
 
-def run_command(argv: list[str]) -> int:
+class RunFailed(RuntimeError):
+    """A run that stopped for a reason the user can act on: one line, exit status 1."""
+
+
+def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
+    """`ccprov run`; `hard_exit_on_dead_worker`: the command line's last resort when a local
+    worker dies and the runner does not stop (pipeline/worker_supervision.py)."""
     import apache_beam as beam
     from apache_beam.io.filesystems import FileSystems
     from apache_beam.options.pipeline_options import PipelineOptions
@@ -381,8 +388,18 @@ def run_command(argv: list[str]) -> int:
         )
     p = beam.Pipeline(runner=runner, options=options)
     build_pipeline(p, options, plan)
-    result = p.run()
-    result.wait_until_finish()
+    deaths = worker_supervision.DEATHS
+    deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)
+    try:
+        result = p.run()
+        result.wait_until_finish()
+    except Exception as exc:
+        death = deaths.first(wait_s=worker_supervision.DEATH_NOTICE_WAIT_S)
+        if death is None:
+            raise
+        raise RunFailed(death.message()) from exc
+    finally:
+        deaths.end_run()
     with FileSystems.open(join(plan.output, MANIFEST)) as handle:
         manifest = json.loads(handle.read())
     if not opts.quiet:
@@ -449,6 +466,7 @@ def _print_run_help() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from_command_line = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     _setup_logging()
     from pipeline.plan import UsageError
@@ -458,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             if "-h" in argv[1:] or "--help" in argv[1:]:
                 _print_run_help()
                 return 0
-            return run_command(argv[1:])
+            return run_command(argv[1:], hard_exit_on_dead_worker=from_command_line)
         if not argv or argv[0] in ("-h", "--help"):
             build_parser().print_help()
             return 0 if argv else 2
@@ -467,6 +485,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"ccprov: error: {exc}", file=sys.stderr)
         return 2
+    except RunFailed as exc:
+        print(f"ccprov: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("ccprov: interrupted", file=sys.stderr)
         return 130

@@ -36,6 +36,9 @@ settings. Dataflow and Flink do not use this module.
    joined message, gRPC's serialisation): about 80 MB of a worker at one time for a 10 MB
    message (memray, docs/benchmarks.md). The runner process makes the same setting and
    sends its own inputs to workers in ~2 MB pieces (pipeline/cli.py).
+7. The worker dies with its parent (Linux). Beam starts it through a shell and watches only
+   that shell; a worker whose shell was killed kept trying to reach a runner that had
+   already given up, for ever (pipeline/worker_supervision.py).
 """
 
 from __future__ import annotations
@@ -150,14 +153,40 @@ def quiet_startup(environment: dict[str, str]) -> None:
         logging.getLogger(_WORKER_MAIN).setLevel(level)
 
 
+_PR_SET_PDEATHSIG = 1  # prctl option number, from linux/prctl.h
+# The parent as this module first saw it: a worker whose parent is already gone by the time
+# it asks to die with it would otherwise never be told.
+_PARENT_AT_START = os.getppid()
+
+
+def die_with_parent() -> bool:
+    """Have the kernel kill this process when its parent exits (setting 7); False where
+    prctl is not available (not Linux)."""
+    import ctypes
+    import signal
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return False
+    if os.getppid() != _PARENT_AT_START:
+        os._exit(1)  # the parent died before the request: the kernel will not signal
+    return True
+
+
 def command_line() -> str:
     """The worker command for the FnApiRunner's SubprocessSDKEnvironment."""
     return f"{sys.executable} -m pipeline.local_worker"
 
 
 def prepare_process() -> None:
-    """Settings 1, 2, 5 and 6 of the module docstring, before Beam's worker starts (setting
-    4 is made by importing this package)."""
+    """Settings 1, 2, 5, 6 and 7 of the module docstring, before Beam's worker starts
+    (setting 4 is made by importing this package)."""
+    die_with_parent()
     fix_mmap_threshold()
     bound_data_queues()
     flush_outputs_at()

@@ -1,0 +1,231 @@
+"""Local worker processes that die: one line saying so, not a hang or a Beam traceback.
+
+Beam's FnApiRunner starts each multi-process worker as a subprocess and never watches it
+(its Docker handler does). A worker killed while it starts (the kernel's out-of-memory
+killer, a broken environment) left `ccprov run` waiting forever for a connection that would
+never come; one killed mid-run ended in a 200-line traceback about a closed channel.
+
+`SupervisedSubprocessHandler` replaces Beam's subprocess worker handler in local runs. When
+its worker exits while the run still needs it, it records why (`WorkerDeath`), aborts the
+instructions waiting for that worker (Beam's `ControlConnection.abort`, as its Docker
+handler does) and marks the worker's data channel closed, so the runner raises at once
+instead of waiting. `ccprov run` then reports the death in one line and exits with status 1
+(pipeline/cli.py); the output has no _SUCCESS, as with any failed run.
+
+If the runner does not stop within `HARD_EXIT_AFTER_S` of the death (a Beam whose internals
+have changed, a send blocked on a full queue), a command-line run prints the same line and
+exits anyway: a failed run must never wait forever. Library callers (tests) get no hard exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+
+HARD_EXIT_AFTER_S = 30.0
+# A broken connection can be seen before the worker's exit status is read.
+DEATH_NOTICE_WAIT_S = 5.0
+# Beam's runner threads that fail when a worker's gRPC stream breaks.
+CONSEQUENCE_THREADS = frozenset({"beam_control_read", "read_grpc_client_inputs", "run_worker"})
+# Beam's loggers that report the same broken streams, and the failed close of the dead
+# worker's handler, as errors with tracebacks.
+CONSEQUENCE_LOGGERS = (
+    "apache_beam.runners.worker.data_plane",
+    "apache_beam.runners.portability.fn_api_runner.worker_handlers",
+)
+# Beam's SubprocessSdkWorker raises this when its worker process ends with a non-zero status.
+_BEAM_EXIT_MESSAGE = re.compile(r"exited with return code (-?\d+)")
+
+
+@dataclass(frozen=True)
+class WorkerDeath:
+    worker_id: str
+    return_code: int | None  # None: the status could not be read
+
+    def describe(self) -> str:
+        """Why the worker stopped, in words; the shell Beam starts workers with reports a
+        signal N as status 128+N, Python's subprocess as -N."""
+        code = self.return_code
+        if code is None:
+            return "stopped"
+        signum = -code if code < 0 else code - 128 if code > 128 else None
+        if signum is None:
+            return f"exited with status {code}"
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
+        hint = " (what the kernel's out-of-memory killer sends)" if signum == signal.SIGKILL else ""
+        return f"was killed by {name}{hint}"
+
+    def message(self) -> str:
+        advice = (
+            "; free memory or lower --direct_num_workers, then rerun"
+            if self.return_code is not None and self.return_code in (-9, 137)
+            else "; its own error, if any, is printed above"
+        )
+        return (
+            f"local worker process {self.worker_id} {self.describe()} before the run "
+            f"finished; the run stopped and wrote no _SUCCESS{advice}"
+        )
+
+
+class WorkerDeaths:
+    """Deaths recorded by the handlers of one process's local runs (thread-safe)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._deaths: list[WorkerDeath] = []
+        self._recorded = threading.Event()
+        self._run_over = threading.Event()
+        self._hard_exit = None  # callable(message) for command-line runs, else None
+        self._previous_excepthook = None
+        self._workers_started = 0
+
+    def start_run(self, hard_exit=None) -> None:
+        """Forget earlier runs' deaths; `hard_exit(message)` ends the process if a death is
+        not followed by the end of the run within HARD_EXIT_AFTER_S."""
+        with self._lock:
+            self._deaths.clear()
+            self._recorded.clear()
+            self._run_over.clear()
+            self._hard_exit = hard_exit
+            self._workers_started = 0
+            if self._previous_excepthook is None:
+                self._previous_excepthook = threading.excepthook
+                threading.excepthook = self._thread_failed
+                for name in CONSEQUENCE_LOGGERS:
+                    logging.getLogger(name).addFilter(self._log_unless_consequence)
+
+    def end_run(self) -> None:
+        with self._lock:
+            self._run_over.set()
+            self._hard_exit = None
+            if self._previous_excepthook is not None:
+                threading.excepthook = self._previous_excepthook
+                self._previous_excepthook = None
+                for name in CONSEQUENCE_LOGGERS:
+                    logging.getLogger(name).removeFilter(self._log_unless_consequence)
+
+    def _thread_failed(self, args) -> None:
+        """A runner thread that fails because a worker's connection broke is a consequence
+        of that worker's death, which is reported in its own line: say nothing more."""
+        name = getattr(args.thread, "name", "")
+        if name in CONSEQUENCE_THREADS and self.first(wait_s=DEATH_NOTICE_WAIT_S) is not None:
+            return
+        hook = self._previous_excepthook or threading.__excepthook__
+        hook(args)
+
+    def _log_unless_consequence(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            return True
+        return self.first(wait_s=DEATH_NOTICE_WAIT_S) is None
+
+    def record(self, death: WorkerDeath, grace_s: float | None = None) -> None:
+        with self._lock:
+            self._deaths.append(death)
+            self._recorded.set()
+            hard_exit = self._hard_exit
+        if hard_exit is not None:
+            grace = HARD_EXIT_AFTER_S if grace_s is None else grace_s
+            threading.Thread(
+                target=self._exit_unless_over, args=(hard_exit, death, grace), daemon=True
+            ).start()
+
+    def _exit_unless_over(self, hard_exit, death: WorkerDeath, grace_s: float) -> None:
+        if not self._run_over.wait(grace_s):
+            hard_exit(death.message())
+
+    def worker_started(self) -> None:
+        with self._lock:
+            self._workers_started += 1
+
+    def first(self, wait_s: float = 0.0) -> WorkerDeath | None:
+        """The first death of this run, waiting up to `wait_s` for one to be recorded (the
+        runner can notice a closed channel before the worker's exit status is read); no
+        wait in runs without worker processes."""
+        if self._workers_started:
+            self._recorded.wait(wait_s)
+        with self._lock:
+            return self._deaths[0] if self._deaths else None
+
+
+DEATHS = WorkerDeaths()
+
+
+def exit_process(message: str) -> None:
+    """The command line's hard exit: the line, then status 1 without waiting for threads."""
+    print(f"ccprov: error: {message}", file=sys.stderr, flush=True)
+    os._exit(1)
+
+
+def death_from(failure: Exception | None, worker_id: str) -> WorkerDeath:
+    if failure is None:  # status 0 while the run still needed the worker
+        return WorkerDeath(worker_id, 0)
+    found = _BEAM_EXIT_MESSAGE.search(str(failure))
+    return WorkerDeath(worker_id, int(found.group(1)) if found else None)
+
+
+def install_supervised_handler() -> bool:
+    """Make local runs start their subprocess workers through `SupervisedSubprocessHandler`
+    (Beam's handler registry is per process); returns whether this Beam has the handler."""
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    base = getattr(worker_handlers, "SubprocessSdkWorkerHandler", None)
+    if base is None:
+        return False
+    from apache_beam.portability import python_urns
+
+    handler = _supervised_handler_class(base)
+    worker_handlers.WorkerHandler.register_environment(python_urns.SUBPROCESS_SDK, bytes)(handler)
+    return True
+
+
+_HANDLER_CLASSES: dict[type, type] = {}
+
+
+def _supervised_handler_class(base: type) -> type:
+    if base in _HANDLER_CLASSES:
+        return _HANDLER_CLASSES[base]
+
+    class SupervisedSubprocessHandler(base):
+        """Beam's subprocess worker handler, watching its worker (module docstring)."""
+
+        _closing = False
+
+        def start_worker(self):
+            from apache_beam.runners.portability import local_job_service
+
+            self.worker = local_job_service.SubprocessSdkWorker(
+                self._worker_command_line, self.control_address, self.provision_info, self.worker_id
+            )
+            self.worker_thread = threading.Thread(name="run_worker", target=self._run_and_watch)
+            DEATHS.worker_started()
+            self.worker_thread.start()
+
+        def _run_and_watch(self):
+            failure = None
+            try:
+                self.worker.run()
+            except RuntimeError as exc:  # Beam's "Worker subprocess exited with return code N"
+                failure = exc
+            if self._closing:
+                return  # the runner stopped it: the end of a run, or of a failed one
+            death = death_from(failure, self.worker_id)
+            DEATHS.record(death)
+            self.control_conn.abort(RuntimeError(death.message()))
+            if hasattr(self.data_conn, "_closed"):
+                # The runner polls this while it waits for the worker's outputs.
+                self.data_conn._closed = True
+
+        def close(self):
+            self._closing = True
+            super().close()
+
+    _HANDLER_CLASSES[base] = SupervisedSubprocessHandler
+    return SupervisedSubprocessHandler
