@@ -15,6 +15,7 @@ import logging
 import sys
 
 from pipeline import local_worker, worker_supervision
+from pipeline.errors import UsageError
 
 
 class _QuietBeamImportNoise(logging.Filter):
@@ -38,8 +39,6 @@ class _OneLineParser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting."""
 
     def error(self, message):
-        from pipeline.plan import UsageError
-
         raise UsageError(message)
 
 
@@ -64,8 +63,6 @@ def _check_known_flags(argv: list[str]) -> None:
     _, unknown = parser.parse_known_args(argv)
     flags = [u for u in unknown if u.startswith("-")]
     if flags:
-        from pipeline.plan import UsageError
-
         raise UsageError(f"unknown option {flags[0].split('=')[0]}")
 
 
@@ -76,7 +73,7 @@ def make_runner(options):
     time; local runs go straight to the FnApiRunner (which honours --direct_num_workers and
     --direct_running_mode) so they work offline and without noisy failed downloads.
     """
-    from pipeline.plan import UsageError, runner_name
+    from pipeline.plan import runner_name
 
     name = runner_name(options)
     if name in ("DirectRunner", "direct", "FnApiRunner", "BundleBasedDirectRunner"):
@@ -323,7 +320,6 @@ def check_s3_buckets(options, paths: list[str]) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from pipeline.audit.store import S3Settings
-    from pipeline.plan import UsageError
 
     s3 = options.view_as(S3Options)
     client = S3Settings.from_args(s3).boto3_client(
@@ -393,6 +389,9 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     try:
         result = p.run()
         result.wait_until_finish()
+    except KeyboardInterrupt:
+        deaths.interrupted()
+        raise
     except Exception as exc:
         death = deaths.first(wait_s=worker_supervision.DEATH_NOTICE_WAIT_S)
         if death is None:
@@ -468,10 +467,8 @@ def _print_run_help() -> None:
 def main(argv: list[str] | None = None) -> int:
     from_command_line = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
-    _setup_logging()
-    from pipeline.plan import UsageError
-
     try:
+        _setup_logging()
         if argv and argv[0] == "run":
             if "-h" in argv[1:] or "--help" in argv[1:]:
                 _print_run_help()

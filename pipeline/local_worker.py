@@ -36,15 +36,19 @@ settings. Dataflow and Flink do not use this module.
    joined message, gRPC's serialisation): about 80 MB of a worker at one time for a 10 MB
    message (memray, docs/benchmarks.md). The runner process makes the same setting and
    sends its own inputs to workers in ~2 MB pieces (pipeline/cli.py).
-7. The worker dies with its parent (Linux). Beam starts it through a shell and watches only
-   that shell; a worker whose shell was killed kept trying to reach a runner that had
-   already given up, for ever (pipeline/worker_supervision.py).
+7. The worker dies with its parent, the runner (Linux): a worker left behind by a runner that
+   is gone would wait for it for ever (pipeline/worker_supervision.py).
+8. Ctrl-C is the runner's to handle. The terminal sends SIGINT to every process of the run,
+   and each worker printed a KeyboardInterrupt traceback (or, still starting, "Fatal Python
+   error") above `ccprov: interrupted`. The worker command ignores SIGINT before Python
+   starts (`command_line`); the runner then stops the workers as at the end of a run.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shlex
 import sys
 
 # Per queue. Room for several of the 2 MB messages of setting 6 (and for one of Beam's 10 MB
@@ -179,13 +183,15 @@ def die_with_parent() -> bool:
 
 
 def command_line() -> str:
-    """The worker command for the FnApiRunner's SubprocessSDKEnvironment."""
-    return f"{sys.executable} -m pipeline.local_worker"
+    """The worker command for the FnApiRunner's SubprocessSDKEnvironment, which runs it with
+    `sh -c`: the shell ignores SIGINT and then becomes the worker (setting 8), so the worker
+    ignores Ctrl-C from its first instruction on and its parent is the runner."""
+    return f"trap '' INT; exec {shlex.quote(sys.executable)} -m pipeline.local_worker"
 
 
 def prepare_process() -> None:
     """Settings 1, 2, 5, 6 and 7 of the module docstring, before Beam's worker starts
-    (setting 4 is made by importing this package)."""
+    (setting 4 is made by importing this package, setting 8 by `command_line`)."""
     die_with_parent()
     fix_mmap_threshold()
     bound_data_queues()

@@ -16,16 +16,13 @@ from importlib import metadata
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline.errors import UsageError
 from pipeline.inputs import InputError, resolve_inputs
 from pipeline.options import CcprovOptions
 from transforms.dedup import LSH_PARAMS
 from transforms.filters import load_filter_config
 from transforms.lang_precheck import DEFAULT_MIN_CHARS, DEFAULT_MIN_SCORE, precheck_languages
 from transforms.writer import OutputSpec
-
-
-class UsageError(ValueError):
-    """A bad argument; its message is one line meant for the user."""
 
 
 def pipeline_version() -> str:

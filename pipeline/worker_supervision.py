@@ -3,7 +3,9 @@
 Beam's FnApiRunner starts each multi-process worker as a subprocess and never watches it
 (its Docker handler does). A worker killed while it starts (the kernel's out-of-memory
 killer, a broken environment) left `ccprov run` waiting forever for a connection that would
-never come; one killed mid-run ended in a 200-line traceback about a closed channel.
+never come; one killed mid-run ended in a 245-line traceback about a closed channel. And a
+run stopped while a worker was still starting (Ctrl-C) waited forever for that worker to
+exit, which Beam only tells connected workers to do.
 
 `SupervisedSubprocessHandler` replaces Beam's subprocess worker handler in local runs. When
 its worker exits while the run still needs it, it records why (`WorkerDeath`), aborts the
@@ -48,8 +50,8 @@ class WorkerDeath:
     return_code: int | None  # None: the status could not be read
 
     def describe(self) -> str:
-        """Why the worker stopped, in words; the shell Beam starts workers with reports a
-        signal N as status 128+N, Python's subprocess as -N."""
+        """Why the worker stopped, in words. Python's subprocess reports a signal N as -N, a
+        shell between the runner and the worker (a user's own worker command) as 128+N."""
         code = self.return_code
         if code is None:
             return "stopped"
@@ -86,6 +88,7 @@ class WorkerDeaths:
         self._hard_exit = None  # callable(message) for command-line runs, else None
         self._previous_excepthook = None
         self._workers_started = 0
+        self._interrupted = False
 
     def start_run(self, hard_exit=None) -> None:
         """Forget earlier runs' deaths; `hard_exit(message)` ends the process if a death is
@@ -96,17 +99,24 @@ class WorkerDeaths:
             self._run_over.clear()
             self._hard_exit = hard_exit
             self._workers_started = 0
+            self._interrupted = False
             if self._previous_excepthook is None:
                 self._previous_excepthook = threading.excepthook
                 threading.excepthook = self._thread_failed
                 for name in CONSEQUENCE_LOGGERS:
                     logging.getLogger(name).addFilter(self._log_unless_consequence)
 
+    def interrupted(self) -> None:
+        """The user stopped the run (Ctrl-C): what breaks from now on is a consequence, and
+        the process is about to exit, so the quieting stays in place."""
+        with self._lock:
+            self._interrupted = True
+
     def end_run(self) -> None:
         with self._lock:
             self._run_over.set()
             self._hard_exit = None
-            if self._previous_excepthook is not None:
+            if self._previous_excepthook is not None and not self._interrupted:
                 threading.excepthook = self._previous_excepthook
                 self._previous_excepthook = None
                 for name in CONSEQUENCE_LOGGERS:
@@ -116,15 +126,16 @@ class WorkerDeaths:
         """A runner thread that fails because a worker's connection broke is a consequence
         of that worker's death, which is reported in its own line: say nothing more."""
         name = getattr(args.thread, "name", "")
-        if name in CONSEQUENCE_THREADS and self.first(wait_s=DEATH_NOTICE_WAIT_S) is not None:
+        if name in CONSEQUENCE_THREADS and self._is_consequence():
             return
         hook = self._previous_excepthook or threading.__excepthook__
         hook(args)
 
     def _log_unless_consequence(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.ERROR:
-            return True
-        return self.first(wait_s=DEATH_NOTICE_WAIT_S) is None
+        return record.levelno < logging.ERROR or not self._is_consequence()
+
+    def _is_consequence(self) -> bool:
+        return self._interrupted or self.first(wait_s=DEATH_NOTICE_WAIT_S) is not None
 
     def record(self, death: WorkerDeath, grace_s: float | None = None) -> None:
         with self._lock:
@@ -225,6 +236,12 @@ def _supervised_handler_class(base: type) -> type:
 
         def close(self):
             self._closing = True
+            # Beam tells a worker to stop only once it has connected, then waits for it to
+            # exit: a run stopped (Ctrl-C, a failure) while a worker was still starting
+            # waited for ever. Queued now, the stop is the first thing it hears.
+            from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+            self.control_conn.push(worker_handlers.BeamFnControlServicer._DONE_MARKER)
             super().close()
 
     _HANDLER_CLASSES[base] = SupervisedSubprocessHandler

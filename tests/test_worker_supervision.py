@@ -120,15 +120,22 @@ def thousand_records(tmp_path_factory) -> Path:
     return path
 
 
-def _children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
+def _process_stats() -> dict[int, list[str]]:
+    """pid -> the fields of /proc/pid/stat after the command name (state, ppid, pgrp, session...)."""
+    stats = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return stats
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for pid, fields in _process_stats().items():
+        children.setdefault(int(fields[1]), []).append(pid)
     return children
 
 
@@ -146,7 +153,7 @@ def _descendants(root: int) -> list[tuple[int, str]]:
 
 
 def _workers(root: int) -> list[int]:
-    """The worker processes themselves, not the shells Beam starts them through."""
+    """The worker processes themselves (not a shell, should one be left in between)."""
     return [
         pid
         for pid, cmd in _descendants(root)
@@ -171,6 +178,12 @@ def _busy_worker(root: int) -> int | None:
 
 def _run_and_kill(warc: Path, output: Path, pick_victim) -> tuple[int, str, float]:
     """`ccprov run` with two local workers, killing the worker `pick_victim(pid)` names."""
+    return _run_and_signal(warc, output, pick_victim, lambda pid: os.kill(pid, signal.SIGKILL))
+
+
+def _run_and_signal(warc: Path, output: Path, pick_target, send) -> tuple[int, str, float]:
+    """`ccprov run` with two local workers in a session of its own; `send(pid)` once
+    `pick_target(run's pid)` names a process."""
     command = [
         sys.executable,
         "-m",
@@ -190,29 +203,31 @@ def _run_and_kill(warc: Path, output: Path, pick_victim) -> tuple[int, str, floa
     ]
     started = time.monotonic()
     proc = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
-        victim = None
+        target = None
         deadline = time.monotonic() + 60
-        while victim is None and proc.poll() is None and time.monotonic() < deadline:
-            victim = pick_victim(proc.pid)
-            if victim is None:
+        while target is None and proc.poll() is None and time.monotonic() < deadline:
+            target = pick_target(proc.pid)
+            if target is None:
                 time.sleep(0.02)
-        assert victim is not None, "no worker to kill"
-        os.kill(victim, signal.SIGKILL)
+        assert target is not None, "nothing to signal"
+        send(target)
         # A hang is what this guards against: the run must end on its own, well before this.
         _, err = proc.communicate(timeout=120)
         return proc.returncode, err, time.monotonic() - started
     finally:
-        for pid, _ in _descendants(proc.pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the run's session
+        except ProcessLookupError:
+            pass
+        proc.wait()
 
 
 def _first_worker(root: int) -> int | None:
@@ -238,9 +253,64 @@ def test_a_dead_worker_ends_the_run_with_one_line(thousand_records, tmp_path, pi
     assert not (output / "_SUCCESS").exists()
 
 
+def _ctrl_c(pid: int) -> None:
+    """What a terminal does: SIGINT to every process of the foreground group."""
+    os.killpg(pid, signal.SIGINT)
+
+
+def _importing_beam(pid: int) -> int | None:
+    """`pid` once it is importing Beam (pyarrow's library is mapped): ccprov's code runs, and
+    the heavy imports are still going on. (Earlier, during the interpreter's own start-up,
+    any Python program dies of SIGINT without a word or with "Fatal Python error".)"""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return None
+    return pid if "libarrow" in maps else None
+
+
+def _session_left(session: int) -> list[int]:
+    """Live processes of a session (zombies are dead, waiting to be reaped)."""
+    return [
+        pid
+        for pid, fields in _process_stats().items()
+        if int(fields[3]) == session and fields[0] != "Z"
+    ]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
+@pytest.mark.parametrize(
+    "when",
+    ["importing", "workers-starting", "mid-run"],
+)
+def test_ctrl_c_is_one_line_at_any_moment(thousand_records, tmp_path, when):
+    """Ctrl-C while ccprov imports, while its workers start (a stopped run used to wait for
+    ever for a worker that had not connected yet) and mid-run."""
+    pick = {
+        "importing": _importing_beam,
+        "workers-starting": lambda pid: pid if _workers(pid) else None,
+        "mid-run": lambda pid: pid if _busy_worker(pid) else None,
+    }[when]
+    sessions: list[int] = []
+
+    def send(pid: int) -> None:
+        sessions.append(pid)
+        _ctrl_c(pid)
+
+    code, err, _ = _run_and_signal(thousand_records, tmp_path / "out", pick, send)
+    assert code == 130, err[-3000:]
+    assert err.strip() == "ccprov: interrupted", err[-3000:]
+    # Nothing of the run is left: no worker, no shell, no extraction child.
+    deadline = time.monotonic() + 10
+    while _session_left(sessions[0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _session_left(sessions[0]) == []
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
-def test_a_worker_whose_shell_is_killed_dies_with_it(tmp_path):
-    """Beam watches only the shell it starts a worker with; the worker must not outlive it."""
+def test_a_worker_dies_with_its_parent(tmp_path):
+    """A worker must not outlive the process that started it (the runner): it would wait
+    for that runner for ever."""
     ready = tmp_path / "ready"
     code = (
         "import pathlib, sys, time; from pipeline import local_worker; "
