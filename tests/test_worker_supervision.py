@@ -181,9 +181,11 @@ def _run_and_kill(warc: Path, output: Path, pick_victim) -> tuple[int, str, floa
     return _run_and_signal(warc, output, pick_victim, lambda pid: os.kill(pid, signal.SIGKILL))
 
 
-def _run_and_signal(warc: Path, output: Path, pick_target, send) -> tuple[int, str, float]:
-    """`ccprov run` with two local workers in a session of its own; `send(pid)` once
-    `pick_target(run's pid)` names a process."""
+def _run_and_signal(
+    warc: Path, output: Path, pick_target, send, workers: int = 2
+) -> tuple[int, str, float]:
+    """`ccprov run` with `workers` local worker processes (1: in the runner's process), in
+    a session of its own; `send(pid)` once `pick_target(run's pid)` names a process."""
     command = [
         sys.executable,
         "-m",
@@ -196,11 +198,10 @@ def _run_and_signal(warc: Path, output: Path, pick_target, send) -> tuple[int, s
         "--extractor",
         "resiliparse",
         "--quiet",
-        "--direct_num_workers",
-        "2",
-        "--direct_running_mode",
-        "multi_processing",
     ]
+    if workers > 1:
+        command += ["--direct_num_workers", str(workers)]
+        command += ["--direct_running_mode", "multi_processing"]
     started = time.monotonic()
     proc = subprocess.Popen(
         command,
@@ -253,6 +254,11 @@ def test_a_dead_worker_ends_the_run_with_one_line(thousand_records, tmp_path, pi
     assert not (output / "_SUCCESS").exists()
 
 
+def _extracting(pid: int) -> bool:
+    """The run has an extraction child: it is processing pages."""
+    return any("transforms.extraction --sandbox" in cmd for _, cmd in _descendants(pid))
+
+
 def _ctrl_c(pid: int) -> None:
     """What a terminal does: SIGINT to every process of the foreground group."""
     os.killpg(pid, signal.SIGINT)
@@ -281,15 +287,17 @@ def _session_left(session: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers through /proc")
 @pytest.mark.parametrize(
     "when",
-    ["importing", "workers-starting", "mid-run"],
+    ["importing", "workers-starting", "mid-run", "mid-run-in-process"],
 )
 def test_ctrl_c_is_one_line_at_any_moment(thousand_records, tmp_path, when):
     """Ctrl-C while ccprov imports, while its workers start (a stopped run used to wait for
-    ever for a worker that had not connected yet) and mid-run."""
+    ever for a worker that had not connected yet), mid-run, and mid-run in the default
+    single-process mode (where Beam turned it into a logged RuntimeError and exit code 1)."""
     pick = {
         "importing": _importing_beam,
         "workers-starting": lambda pid: pid if _workers(pid) else None,
         "mid-run": lambda pid: pid if _busy_worker(pid) else None,
+        "mid-run-in-process": lambda pid: pid if _extracting(pid) else None,
     }[when]
     sessions: list[int] = []
 
@@ -297,7 +305,8 @@ def test_ctrl_c_is_one_line_at_any_moment(thousand_records, tmp_path, when):
         sessions.append(pid)
         _ctrl_c(pid)
 
-    code, err, _ = _run_and_signal(thousand_records, tmp_path / "out", pick, send)
+    workers = 1 if when == "mid-run-in-process" else 2
+    code, err, _ = _run_and_signal(thousand_records, tmp_path / "out", pick, send, workers)
     assert code == 130, err[-3000:]
     assert err.strip() == "ccprov: interrupted", err[-3000:]
     # Nothing of the run is left: no worker, no shell, no extraction child.
