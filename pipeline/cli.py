@@ -335,6 +335,26 @@ def quiet_worker_processes(options) -> None:
         harness.default_sdk_harness_log_level = "WARNING"
 
 
+def check_local_output(output: str) -> None:
+    """Fail before any work when a local OUTPUT cannot take the run's files: it is a file,
+    sits under one, or cannot be created or written. (Found only by the writer, these cost
+    the whole run, then a minute of retries and a traceback.)"""
+    import os
+    import tempfile
+
+    if "://" in output:
+        return  # object stores: check_s3_buckets
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise UsageError(f"--output {output} is a file, not a folder")
+    try:
+        os.makedirs(output, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output, prefix=".ccprov-write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"cannot write to --output {output}: {reason}") from None
+
+
 def check_s3_buckets(options, paths: list[str]) -> None:
     """Fail fast, before any work, when an s3:// bucket of --input or --output is missing or
     refuses the given credentials (otherwise the run would fail at its first write)."""
@@ -400,6 +420,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     check_s3_buckets(options, [*(opts.input or []), opts.output])
     plan = plan_run(options)
     check_s3_buckets(options, plan.inputs)
+    check_local_output(plan.output)
     retire_previous_run(plan.output)
     if not opts.quiet:
         print(

@@ -94,3 +94,26 @@ def test_empty_listing(ccprov, tmp_path):
     listing.write_text("# nothing here\n\n")
     result = ccprov("run", "--input", str(listing), "--output", str(tmp_path / "out"))
     _assert_usage_error(result, "no input files")
+
+
+@pytest.mark.parametrize("where", ["a-file", "under-a-file", "uncreatable"])
+def test_output_that_cannot_take_files_fails_before_any_work(ccprov, tmp_path, where):
+    """Found only by the writer, these cost the whole run, a minute of retries and a
+    traceback."""
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    output, fragment = {
+        "a-file": (blocker, "is a file, not a folder"),
+        "under-a-file": (blocker / "out", "Not a directory"),
+        "uncreatable": ("/proc/ccprov-no-such-dir/out", "cannot write to --output"),
+    }[where]
+    _assert_usage_error(ccprov("run", "--output", str(output)), fragment)
+    assert blocker.read_text() == "not a folder"
+
+
+def test_unwritable_output_errors_are_not_retried():
+    from transforms.warc_reader import is_transient
+
+    for permanent in (NotADirectoryError(20, "Not a directory"), PermissionError(13, "denied")):
+        assert not is_transient(permanent)
+    assert is_transient(ConnectionResetError(104, "reset"))

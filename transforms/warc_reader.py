@@ -131,7 +131,7 @@ def is_transient(exc: BaseException) -> bool:
     code = getattr(exc, "code", None)  # Beam's S3ClientError: HTTP status or None
     if type(exc).__name__ == "S3ClientError":
         return code is None or (isinstance(code, int) and (code >= 500 or code in (408, 429)))
-    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError)):
+    if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
         return False
     if isinstance(
         exc, (OSError, EOFError, urllib.error.URLError, TimeoutError, http.client.HTTPException)
