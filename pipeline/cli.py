@@ -15,7 +15,12 @@ import logging
 import sys
 
 from pipeline import local_worker, worker_supervision
-from pipeline.errors import UsageError
+from pipeline.errors import (
+    UsageError,
+    interrupted_by_user,
+    output_write_failure,
+    quiet_stopped_run_reports,
+)
 
 
 class _QuietBeamImportNoise(logging.Filter):
@@ -24,34 +29,12 @@ class _QuietBeamImportNoise(logging.Filter):
         return "apitools not found" not in str(record.msg)
 
 
-class _NoInterruptReports(logging.Filter):
-    # Beam logs a Ctrl-C inside a DoFn as an error with its traceback before re-raising it;
-    # ccprov reports it as "interrupted".
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and _interrupted_by_user(record.exc_info[1]))
-
-
-def _interrupted_by_user(exc: BaseException | None) -> bool:
-    """Whether `exc` is, or was raised while handling, a KeyboardInterrupt: Beam re-raises
-    one from a DoFn as `RuntimeError: KeyboardInterrupt [while running ...]`."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
 def _setup_logging(level: int = logging.WARNING) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    for name, quiet in (
-        ("", _QuietBeamImportNoise),
-        ("apache_beam.runners.common", _NoInterruptReports),
-    ):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, quiet) for f in logger.filters):  # main() may run again
-            logger.addFilter(quiet())
+    root = logging.getLogger()
+    if not any(isinstance(f, _QuietBeamImportNoise) for f in root.filters):  # main() may rerun
+        root.addFilter(_QuietBeamImportNoise())
+    quiet_stopped_run_reports()
     # Import the module that logs the noise now, while the filter is in place: Beam
     # reconfigures logging when a pipeline starts, and would otherwise print it then.
     try:
@@ -439,9 +422,12 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
         deaths.interrupted()
         raise
     except Exception as exc:
-        if _interrupted_by_user(exc):
+        if interrupted_by_user(exc):
             deaths.interrupted()
             raise KeyboardInterrupt from None
+        write_failure = output_write_failure(exc)
+        if write_failure:
+            raise RunFailed(f"{write_failure}; the run stopped and wrote no _SUCCESS") from None
         death = deaths.first(wait_s=worker_supervision.DEATH_NOTICE_WAIT_S)
         if death is None:
             raise

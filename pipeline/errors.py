@@ -1,6 +1,75 @@
 """Errors meant for the user, in a module that imports nothing heavy: the command line
-catches them before Beam is imported, so even Ctrl-C during start-up is one line."""
+catches them before Beam is imported, so even Ctrl-C during start-up is one line.
+
+Two ways a run stops that are reported in one line rather than as Beam's tracebacks:
+Ctrl-C, and an output that cannot be written (`transforms.writer.OutputWriteError`: a full
+disk, a read-only folder, a store refusing). Beam logs either, raised inside a stage, as an
+error with its traceback (in the worker, and again in the runner for worker processes);
+`quiet_stopped_run_reports` keeps those logs out, and the command line prints its line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
 
 
 class UsageError(ValueError):
     """A bad argument; its message is one line meant for the user."""
+
+
+# Beam's loggers that report a stage's exception with its traceback: the stage runner, the
+# worker's instruction handler, and the local runner relaying a worker process's logs.
+STOPPED_RUN_LOGGERS = (
+    "apache_beam.runners.common",
+    "apache_beam.runners.worker.sdk_worker",
+    "apache_beam.runners.portability.local_job_service",
+)
+# How an OutputWriteError looks in text (a worker's traceback relayed to the runner), with
+# the step Beam appends to a stage's exception.
+_WRITE_FAILURE_TEXT = re.compile(r"OutputWriteError: (.+?)(?: \[while running '[^']*'\])*$", re.M)
+_STEP_SUFFIX = re.compile(r"(?: \[while running '[^']*'\])+$")
+
+
+def exception_chain(exc: BaseException | None):
+    """`exc` and the exceptions it was raised from or while handling."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def interrupted_by_user(exc: BaseException | None) -> bool:
+    """Whether `exc` is, or was raised while handling, a KeyboardInterrupt: Beam re-raises
+    one from a stage as `RuntimeError: KeyboardInterrupt [while running ...]`."""
+    return any(isinstance(e, KeyboardInterrupt) for e in exception_chain(exc))
+
+
+def output_write_failure(exc: BaseException | None) -> str | None:
+    """The one-line message of the OutputWriteError behind `exc`, raised in this process or
+    in a worker process (then known only from the text of Beam's error)."""
+    for e in exception_chain(exc):
+        if type(e).__name__ == "OutputWriteError":
+            return _STEP_SUFFIX.sub("", str(e))
+        found = _WRITE_FAILURE_TEXT.search(str(e))
+        if found:
+            return found.group(1)
+    return None
+
+
+class QuietStoppedRunReports(logging.Filter):
+    """Drops Beam's reports of a Ctrl-C or an unwritable output (module docstring)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and (interrupted_by_user(exc) or output_write_failure(exc)):
+            return False
+        return "OutputWriteError: " not in record.getMessage()
+
+
+def quiet_stopped_run_reports() -> None:
+    for name in STOPPED_RUN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QuietStoppedRunReports) for f in logger.filters):
+            logger.addFilter(QuietStoppedRunReports())

@@ -51,6 +51,8 @@ import os
 import shlex
 import sys
 
+from pipeline.errors import quiet_stopped_run_reports
+
 # Per queue. Room for several of the 2 MB messages of setting 6 (and for one of Beam's 10 MB
 # ones); a queue always accepts one element, whatever its size, so nothing can deadlock on a
 # large message.
@@ -146,6 +148,7 @@ def quiet_startup(environment: dict[str, str]) -> None:
     also the INFO lines Beam logs before it applies that level."""
     for name in ("", _WORKER_MAIN, "apache_beam.options.pipeline_options"):
         logging.getLogger(name).addFilter(_not_expected)
+    quiet_stopped_run_reports()  # reported by the runner in one line (pipeline/errors.py)
     from apache_beam.runners.worker import sdk_worker_main
 
     try:

@@ -399,3 +399,37 @@ def test_dropped_s3_connection_is_transient_also_through_beams_error_wrapping():
     assert not warc_reader.is_transient(S3ClientError(str(not_found), 404))
     assert not warc_reader.is_transient(not_found)
     assert not warc_reader.is_transient(AttributeError("'NoneType' object has no attribute 'x'"))
+
+
+# ------------------------------------------------------------------ an output that fails mid-run
+
+
+def test_output_that_fails_mid_run_is_one_line(tmp_path, capsys):
+    """The output folder passes the start-up check, but its `_temporary` is a file, so the
+    first shard cannot be written: exit code 1 and one line naming the file and the reason,
+    at once (not after a minute of retries) and without Beam's tracebacks."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "_temporary").write_text("in the way")
+    previous = FileSystems._pipeline_options
+    started = time.monotonic()
+    try:
+        code = ccprov_main(["run", "--output", str(out), "--quiet"])
+    finally:
+        FileSystems.set_options(previous)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 1, lines
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"ccprov: error: cannot write {out}/_temporary/")
+    assert lines[0].endswith(": Not a directory; the run stopped and wrote no _SUCCESS")
+    assert time.monotonic() - started < 50  # a retried failure would take 60 s and more
+    assert not (out / "_SUCCESS").exists()
+
+
+def test_full_disks_and_read_only_stores_are_not_retried():
+    import errno as errno_codes
+
+    for code in (errno_codes.ENOSPC, errno_codes.EDQUOT, errno_codes.EROFS):
+        assert not warc_reader.is_transient(OSError(code, os.strerror(code)))
+    assert not warc_reader.is_transient(NotADirectoryError(20, "Not a directory"))
+    assert warc_reader.is_transient(OSError(errno_codes.EIO, "I/O error"))

@@ -24,6 +24,7 @@ line in an uncompressed file).
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import http.client
 import io
@@ -117,6 +118,9 @@ def dump_from_path(path: str) -> str | None:
 T = TypeVar("T")
 
 
+_FULL_OR_READ_ONLY = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
 def is_transient(exc: BaseException) -> bool:
     """Worth retrying: the store or the network failed, not the request itself.
 
@@ -133,6 +137,8 @@ def is_transient(exc: BaseException) -> bool:
         return code is None or (isinstance(code, int) and (code >= 500 or code in (408, 429)))
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
         return False
+    if isinstance(exc, OSError) and exc.errno in _FULL_OR_READ_ONLY:
+        return False  # a full disk or quota does not empty itself within a retry budget
     if isinstance(
         exc, (OSError, EOFError, urllib.error.URLError, TimeoutError, http.client.HTTPException)
     ):

@@ -224,13 +224,22 @@ def table_bytes(table: pa.Table, compression: str = "zstd") -> bytes:
     return sink.getvalue()
 
 
+class OutputWriteError(OSError):
+    """The output could not be written (full disk, no permission, store refusing): the run
+    cannot go on, and the message, one line, says where and why."""
+
+
 def write_bytes(path: str, data: bytes) -> None:
     def write() -> None:
         with FileSystems.create(path) as handle:
             handle.write(data)
 
     # Object stores refuse requests for a while now and then; every write here is idempotent.
-    retry_transient(write, f"write {path}")
+    try:
+        retry_transient(write, f"write {path}")
+    except Exception as exc:
+        reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0][:200]
+        raise OutputWriteError(f"cannot write {path}: {reason or type(exc).__name__}") from exc
 
 
 def write_shard(

@@ -1,0 +1,82 @@
+"""pipeline/errors.py: how a stopped run is recognised and kept out of Beam's logs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pipeline.errors import (
+    QuietStoppedRunReports,
+    interrupted_by_user,
+    output_write_failure,
+)
+from transforms.writer import OutputWriteError
+
+
+def _raised(make):
+    try:
+        make()
+    except BaseException as exc:  # noqa: BLE001 - the test inspects whatever was raised
+        return exc
+    raise AssertionError("nothing raised")
+
+
+def _reraised_by_beam(inner: BaseException) -> RuntimeError:
+    """What Beam does with a stage's exception it cannot rebuild: a RuntimeError raised
+    while handling it, its message ending in the step."""
+
+    def stage():
+        try:
+            raise inner
+        except BaseException as exc:
+            raise RuntimeError(f"{type(exc).__name__}: {exc} [while running 'X']") from None
+
+    return _raised(stage)
+
+
+def test_an_interrupt_is_recognised_through_beams_wrapping():
+    assert interrupted_by_user(KeyboardInterrupt())
+    assert interrupted_by_user(_reraised_by_beam(KeyboardInterrupt()))
+    assert not interrupted_by_user(_reraised_by_beam(ValueError("a bug")))
+    assert not interrupted_by_user(None)
+
+
+def test_a_write_failure_is_found_in_this_process_and_in_a_workers_text():
+    failure = OutputWriteError("cannot write /out/x.parquet: No space left on device")
+    assert output_write_failure(failure) == str(failure)
+    # Rebuilt by Beam with the step appended (same type, or a RuntimeError naming it): the
+    # step is dropped from the line.
+    augmented = OutputWriteError(f"{failure} [while running 'WriteRecordGroups/WriteShards']")
+    assert output_write_failure(augmented) == str(failure)
+    assert output_write_failure(_reraised_by_beam(augmented)) == str(failure)
+    # From a worker process: only the text of its traceback reaches the runner.
+    worker_text = (
+        "Traceback (most recent call last):\n  File ...\n"
+        f"transforms.writer.OutputWriteError: {failure} [while running 'WriteShards']\n"
+    )
+    assert output_write_failure(RuntimeError(worker_text)) == str(failure)
+    assert output_write_failure(RuntimeError("ValueError: cannot write poems")) is None
+
+
+def _record(msg: str, exc: BaseException | None = None, *args) -> logging.LogRecord:
+    exc_info = (type(exc), exc, None) if exc is not None else None
+    return logging.LogRecord(
+        "apache_beam.runners.common", logging.ERROR, __file__, 1, msg, args, exc_info
+    )
+
+
+def test_only_reports_of_stopped_runs_are_dropped():
+    quiet = QuietStoppedRunReports()
+    failure = OutputWriteError("cannot write /out/x: No space left on device")
+    assert not quiet.filter(_record("x [while running 'W']", failure))
+    assert not quiet.filter(_record("KeyboardInterrupt", _reraised_by_beam(KeyboardInterrupt())))
+    # A worker's report arrives as text, sometimes in the arguments of the message.
+    assert not quiet.filter(
+        _record("Original traceback is\n%s", None, f"OutputWriteError: {failure}")
+    )
+    # Anything else is still logged: a bug in a stage, and plain errors.
+    assert quiet.filter(
+        _record("boom [while running 'Tag']", _reraised_by_beam(ValueError("boom")))
+    )
+    assert quiet.filter(_record("retrying write in 0.5s: ConnectionResetError"))
+    assert sys.exc_info() == (None, None, None)
