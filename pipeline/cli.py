@@ -85,6 +85,11 @@ def make_runner(options):
 
     name = runner_name(options)
     if name in ("DirectRunner", "direct", "FnApiRunner", "BundleBasedDirectRunner"):
+        from apache_beam.options.pipeline_options import DirectOptions
+
+        workers = options.view_as(DirectOptions).direct_num_workers
+        if workers is not None and workers < 0:
+            raise UsageError(f"--direct_num_workers must be >= 0 (0: one per CPU), got {workers}")
         from apache_beam.portability.api import beam_provision_api_pb2
         from apache_beam.runners.portability.fn_api_runner import fn_runner
         from apache_beam.runners.portability.portable_runner import JobServiceHandle

@@ -78,6 +78,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         for path in inputs:
             if "://" not in path and _is_inside(path, output):
                 raise UsageError(f"input {path} is inside the output folder {opts.output}")
+    check_robots_files(opts.robots or [])
     try:
         filters = load_filter_config(opts.filters_config, languages=parse_languages(opts.languages))
     except (ValueError, OSError) as exc:
@@ -101,6 +102,22 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         spec=spec,
         started_at=time.time(),
     )
+
+
+def check_robots_files(paths: list[str]) -> None:
+    """--robots files are read by every worker as it starts: a missing one would fail the
+    run at its first page, after the reading had begun."""
+    from apache_beam.io.filesystems import FileSystems
+
+    for path in paths:
+        if path.startswith(("http://", "https://")):
+            continue  # read with urllib; checked when read
+        try:
+            found = FileSystems.exists(path)
+        except Exception as exc:  # noqa: BLE001 - an unreachable store is the user's to fix
+            raise UsageError(f"--robots {path}: {str(exc).splitlines()[0][:200]}") from None
+        if not found:
+            raise UsageError(f"--robots {path}: no such file")
 
 
 def parse_languages(value: str | None) -> list[str] | None:

@@ -76,6 +76,11 @@ def test_input_inside_output_folder(ccprov, tmp_path):
         (["--extract-timeout", "-1"], "must be >= 0"),
         (["--input", "/nonexistent/dir/*.warc.gz"], "no input matches"),
         (["--input", "CC-MAIN-2024-99x"], "unknown crawl id format"),
+        (["--direct_num_workers", "-3"], "--direct_num_workers must be >= 0"),
+        (["--robots", "/nonexistent/robots.warc.gz"], "--robots /nonexistent/robots.warc.gz"),
+        # A code lid.176 never answers would drop every document as `language`.
+        (["--languages", "en,eng"], "--languages: unknown language code 'eng'"),
+        (["--languages", "en-US"], "unknown language code 'en-US'"),
     ],
 )
 def test_bad_values(ccprov, tmp_path, args, fragment):
@@ -117,3 +122,20 @@ def test_unwritable_output_errors_are_not_retried():
     for permanent in (NotADirectoryError(20, "Not a directory"), PermissionError(13, "denied")):
         assert not is_transient(permanent)
     assert is_transient(ConnectionResetError(104, "reset"))
+
+
+def test_language_codes_in_a_filter_config_are_checked(ccprov, tmp_path):
+    config = tmp_path / "filters.toml"
+    config.write_text('[language]\nlanguages = ["en", "klingon"]\n')
+    result = ccprov("run", "--output", str(tmp_path / "out"), "--filters-config", str(config))
+    _assert_usage_error(result, "'language.languages': unknown language code 'klingon'")
+
+
+def test_every_code_lid_knows_is_accepted():
+    from transforms.filters import build_filter_config
+    from transforms.lid import known_languages
+
+    codes = sorted(known_languages())
+    assert len(codes) == 176 and {"en", "de", "zh", "als", "arz"} <= set(codes)
+    assert build_filter_config(None, codes)["language"]["languages"] == codes
+    assert build_filter_config(None, "all")["language"]["languages"] == ["all"]

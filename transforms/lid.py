@@ -9,7 +9,18 @@ characters, which is wrong for whole documents).
 
 from __future__ import annotations
 
+import functools
 import os
+
+
+@functools.cache
+def known_languages() -> frozenset[str]:
+    """The codes lid.176 can answer (176 of them: ISO 639-1 where one exists, e.g. `en`, `zh`,
+    else ISO 639-3 or Wikipedia's, e.g. `als`, `arz`). A language outside them is never kept."""
+    import fasttext
+
+    model = fasttext.load_model(bundled_lid_model_path())
+    return frozenset(label.removeprefix("__label__") for label in model.get_labels())
 
 
 def bundled_lid_model_path() -> str:

@@ -230,14 +230,34 @@ def _normalise(config: dict) -> dict:
     return json.loads(json.dumps(config, ensure_ascii=False))
 
 
+def check_language_codes(where: str, languages: list[str] | str) -> None:
+    """Every code must be one lid.176 answers: any other (`eng`, `en-US`, a typo) would
+    silently drop every document as `language`."""
+    from transforms.lid import known_languages
+
+    codes = [languages] if isinstance(languages, str) else languages
+    known = known_languages()
+    for code in codes:
+        if code != ALL_LANGUAGES and code not in known:
+            examples = ", ".join(c for c in ("en", "de", "fr", "es", "zh", "ja") if c in known)
+            raise ValueError(
+                f"{where}: unknown language code '{code}' (fastText lid.176's codes, "
+                f"e.g. {examples}; 'all' keeps every language)"
+            )
+
+
 def build_filter_config(overrides: dict | None, languages: list[str] | str | None = None) -> dict:
     """The effective config: defaults, deep-merged overrides, then the `languages` override."""
     config = copy.deepcopy(_defaults())
     if overrides:
         validate_overrides(overrides)
+        given = overrides.get("language", {}).get("languages")
+        if given is not None:
+            check_language_codes("filter config: 'language.languages'", given)
         config = deep_merge(config, overrides)
     if languages is not None:
         _check_value("languages", LANGUAGES, languages)
+        check_language_codes("--languages", languages)
         config["language"]["languages"] = (
             list(languages) if isinstance(languages, list) else [languages]
         )
