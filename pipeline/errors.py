@@ -5,7 +5,8 @@ Two ways a run stops that are reported in one line rather than as Beam's traceba
 Ctrl-C, and an output that cannot be written (`transforms.writer.OutputWriteError`: a full
 disk, a read-only folder, a store refusing). Beam logs either, raised inside a stage, as an
 error with its traceback (in the worker, and again in the runner for worker processes);
-`quiet_stopped_run_reports` keeps those logs out, and the command line prints its line.
+`quiet_stopped_run_reports` keeps those logs out, `StderrWithoutWriteFailureTracebacks` the
+traceback a worker prints itself, and the command line prints its line.
 """
 
 from __future__ import annotations
@@ -73,3 +74,29 @@ def quiet_stopped_run_reports() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, QuietStoppedRunReports) for f in logger.filters):
             logger.addFilter(QuietStoppedRunReports())
+
+
+class StderrWithoutWriteFailureTracebacks:
+    """A worker process's stderr, minus the tracebacks of OutputWriteErrors.
+
+    Beam's worker prints a failed instruction's traceback to stderr itself (`print`, not
+    logging) before it reports the failure to the runner, which ccprov turns into one line.
+    Every other write passes through unchanged.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._dropped_traceback = False
+
+    def write(self, text: str) -> int:
+        if text.startswith("Traceback (most recent call last)") and "OutputWriteError: " in text:
+            self._dropped_traceback = True
+            return len(text)
+        if self._dropped_traceback and text == "\n":  # print's line end after it
+            self._dropped_traceback = False
+            return len(text)
+        self._dropped_traceback = False
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)

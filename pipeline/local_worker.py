@@ -51,7 +51,7 @@ import os
 import shlex
 import sys
 
-from pipeline.errors import quiet_stopped_run_reports
+from pipeline.errors import StderrWithoutWriteFailureTracebacks, quiet_stopped_run_reports
 
 # Per queue. Room for several of the 2 MB messages of setting 6 (and for one of Beam's 10 MB
 # ones); a queue always accepts one element, whatever its size, so nothing can deadlock on a
@@ -149,6 +149,7 @@ def quiet_startup(environment: dict[str, str]) -> None:
     for name in ("", _WORKER_MAIN, "apache_beam.options.pipeline_options"):
         logging.getLogger(name).addFilter(_not_expected)
     quiet_stopped_run_reports()  # reported by the runner in one line (pipeline/errors.py)
+    sys.stderr = StderrWithoutWriteFailureTracebacks(sys.stderr)
     from apache_beam.runners.worker import sdk_worker_main
 
     try:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 
 from pipeline.errors import (
     QuietStoppedRunReports,
+    StderrWithoutWriteFailureTracebacks,
     interrupted_by_user,
     output_write_failure,
 )
@@ -80,3 +82,19 @@ def test_only_reports_of_stopped_runs_are_dropped():
     )
     assert quiet.filter(_record("retrying write in 0.5s: ConnectionResetError"))
     assert sys.exc_info() == (None, None, None)
+
+
+def test_a_workers_stderr_loses_only_write_failure_tracebacks():
+    """Beam's worker prints a failed instruction's traceback with `print` (text, then a
+    line end): that one goes, and so does its line end; everything else stays."""
+    sink = io.StringIO()
+    stderr = StderrWithoutWriteFailureTracebacks(sink)
+    failure = "Traceback (most recent call last):\n  ...\nOutputWriteError: cannot write /x: full"
+    print(failure, file=stderr)
+    print("Traceback (most recent call last):\n  ...\nValueError: a bug", file=stderr)
+    print("progress: 10 records", file=stderr)
+    stderr.write("\n")  # a line end of its own is kept
+    assert sink.getvalue() == (
+        "Traceback (most recent call last):\n  ...\nValueError: a bug\nprogress: 10 records\n\n"
+    )
+    assert stderr.getvalue() == sink.getvalue()  # the rest of the interface is the stream's

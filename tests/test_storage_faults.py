@@ -426,6 +426,31 @@ def test_output_that_fails_mid_run_is_one_line(tmp_path, capsys):
     assert not (out / "_SUCCESS").exists()
 
 
+def test_output_that_fails_mid_run_is_one_line_with_worker_processes(tmp_path):
+    """The same with two local worker processes, where the failure happens in a worker:
+    Beam's worker prints the traceback itself and relays it as logs and error text."""
+    import subprocess
+    import sys
+
+    from tests.pipeline_runs import REPO
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "_temporary").write_text("in the way")
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "run", "--output", str(out), "--quiet"]
+        + ["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert len(lines) == 1, done.stderr[-3000:]
+    assert lines[0].startswith(f"ccprov: error: cannot write {out}/_temporary/"), lines
+
+
 def test_full_disks_and_read_only_stores_are_not_retried():
     import errno as errno_codes
 
