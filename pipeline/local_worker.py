@@ -2,8 +2,8 @@
 
 The FnApiRunner starts each local worker process with a command line (its
 SubprocessSDKEnvironment); ccprov's local runner starts this module instead of
-`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged after six
-settings. Dataflow and Flink do not use this module.
+`apache_beam.runners.worker.sdk_worker_main`, which it then runs unchanged after the
+settings below. Dataflow and Flink do not use this module.
 
 1. glibc's mmap threshold is fixed (`fix_mmap_threshold`; the runner process does the same).
    glibc raises that threshold each time a large block is freed, up to 32 MB; from then on
@@ -17,7 +17,9 @@ settings. Dataflow and Flink do not use this module.
    that worst case; on the runs measured it was not what made workers grow.
 3. The worker's start-up is quiet: Beam logs two warnings that say nothing to a ccprov user
    (ccprov's own options are "unparseable" to Beam by design; local runs have no staging
-   directory) and, with --quiet, its first INFO line as well.
+   directory) and, with --quiet, its first INFO line as well. Nor does it print Beam's
+   tracebacks of an output that cannot be written: the runner says it in one line
+   (pipeline/errors.py).
 4. Arrow allocates with glibc's malloc instead of pyarrow's mimalloc pool, whose per-thread
    heaps kept about 55 MB more in the largest worker of a 20,000-record run:
    `pipeline/__init__.py`, imported before this module runs, sets ARROW_DEFAULT_MEMORY_POOL
@@ -169,7 +171,8 @@ _PARENT_AT_START = os.getppid()
 
 def die_with_parent() -> bool:
     """Have the kernel kill this process when its parent exits (setting 7); False where
-    prctl is not available (not Linux)."""
+    prctl is not available (not Linux). To the kernel the parent is the thread that started
+    the process: Beam's `run_worker` thread, which waits for the worker until it exits."""
     import ctypes
     import signal
 
