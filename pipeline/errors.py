@@ -50,8 +50,10 @@ def interrupted_by_user(exc: BaseException | None) -> bool:
 def output_write_failure(exc: BaseException | None) -> str | None:
     """The one-line message of the OutputWriteError behind `exc`, raised in this process or
     in a worker process (then known only from the text of Beam's error)."""
+    from transforms.writer import OutputWriteError  # Beam is loaded by then
+
     for e in exception_chain(exc):
-        if type(e).__name__ == "OutputWriteError":
+        if isinstance(e, OutputWriteError):
             return _STEP_SUFFIX.sub("", str(e))
         found = _WRITE_FAILURE_TEXT.search(str(e))
         if found:

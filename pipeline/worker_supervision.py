@@ -21,6 +21,7 @@ exits anyway: a failed run must never wait forever. Library callers (tests) get 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -49,15 +50,23 @@ class WorkerDeath:
     worker_id: str
     return_code: int | None  # None: the status could not be read
 
-    def describe(self) -> str:
-        """Why the worker stopped, in words. Python's subprocess reports a signal N as -N, a
-        shell between the runner and the worker (a user's own worker command) as 128+N."""
+    @property
+    def signal_number(self) -> int | None:
+        """The signal that killed the worker, if one did. Python's subprocess reports a
+        signal N as -N, a shell between the runner and the worker (a user's own worker
+        command) as 128+N."""
         code = self.return_code
         if code is None:
-            return "stopped"
-        signum = -code if code < 0 else code - 128 if code > 128 else None
+            return None
+        return -code if code < 0 else code - 128 if code > 128 else None
+
+    def describe(self) -> str:
+        """Why the worker stopped, in words."""
+        signum = self.signal_number
         if signum is None:
-            return f"exited with status {code}"
+            return (
+                "stopped" if self.return_code is None else f"exited with status {self.return_code}"
+            )
         try:
             name = signal.Signals(signum).name
         except ValueError:
@@ -68,7 +77,7 @@ class WorkerDeath:
     def message(self) -> str:
         advice = (
             "; free memory or lower --direct_num_workers, then rerun"
-            if self.return_code is not None and self.return_code in (-9, 137)
+            if self.signal_number == signal.SIGKILL
             else "; its own error, if any, is printed above"
         )
         return (
@@ -197,13 +206,8 @@ def install_supervised_handler() -> bool:
     return True
 
 
-_HANDLER_CLASSES: dict[type, type] = {}
-
-
+@functools.cache  # one class per Beam handler class: registering it again changes nothing
 def _supervised_handler_class(base: type) -> type:
-    if base in _HANDLER_CLASSES:
-        return _HANDLER_CLASSES[base]
-
     class SupervisedSubprocessHandler(base):
         """Beam's subprocess worker handler, watching its worker (module docstring)."""
 
@@ -244,5 +248,4 @@ def _supervised_handler_class(base: type) -> type:
             self.control_conn.push(worker_handlers.BeamFnControlServicer._DONE_MARKER)
             super().close()
 
-    _HANDLER_CLASSES[base] = SupervisedSubprocessHandler
     return SupervisedSubprocessHandler

@@ -17,10 +17,7 @@ import os
 def known_languages() -> frozenset[str]:
     """The codes lid.176 can answer (176 of them: ISO 639-1 where one exists, e.g. `en`, `zh`,
     else ISO 639-3 or Wikipedia's, e.g. `als`, `arz`). A language outside them is never kept."""
-    import fasttext
-
-    model = fasttext.load_model(bundled_lid_model_path())
-    return frozenset(label.removeprefix("__label__") for label in model.get_labels())
+    return LanguageIdentifier().languages()
 
 
 def bundled_lid_model_path() -> str:
@@ -40,6 +37,9 @@ class LanguageIdentifier:
 
         # fasttext prints a warning to stderr on load_model; it is harmless.
         self._model = fasttext.load_model(model_path or bundled_lid_model_path())
+
+    def languages(self) -> frozenset[str]:
+        return frozenset(label.removeprefix("__label__") for label in self._model.get_labels())
 
     def predict(self, text: str) -> tuple[str | None, float]:
         # fastText reads one line: newlines must go. The whole document is used, as FineWeb does.

@@ -224,9 +224,10 @@ def table_bytes(table: pa.Table, compression: str = "zstd") -> bytes:
     return sink.getvalue()
 
 
-class OutputWriteError(OSError):
+class OutputWriteError(RuntimeError):
     """The output could not be written (full disk, no permission, store refusing): the run
-    cannot go on, and the message, one line, says where and why."""
+    cannot go on, and the message, one line, says where and why. Not an OSError, so that
+    `is_transient` never takes it for one worth retrying: the retries are behind it."""
 
 
 def write_bytes(path: str, data: bytes) -> None:
