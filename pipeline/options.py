@@ -97,7 +97,16 @@ class CcprovOptions(PipelineOptions):
             "shard_size",
             type=_positive_int,
             default=50_000,
-            help="Maximum rows per Parquet shard.",
+            help="Maximum ledger rows per Parquet shard; a shard's corpus file holds the kept "
+            "documents of those rows.",
+        )
+        _flag(
+            parser,
+            "files_per_shard",
+            type=_positive_int,
+            default=1,
+            help="Input files whose rows go to one shard (1: one shard per input file). Raise "
+            "it for fewer, larger corpus files when few documents per file are kept.",
         )
         _flag(
             parser,

@@ -92,6 +92,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         pipeline_version=version,
         config_hash=digest,
         shard_size=opts.shard_size,
+        files_per_shard=opts.files_per_shard,
         keep_dropped=opts.keep_dropped,
     )
     return RunPlan(

@@ -133,17 +133,18 @@ def test_small_write_groups_give_the_same_decisions_in_more_shards(
 ):
     """The writer holds one group of records at a time; updates from dedup and the per-host
     AI aggregates must reach their documents in whichever group they are. With groups of 5
-    records the sample's 22 responses are written as 5 ledger shards, with the same rows."""
+    records and shards of 5 rows the sample's 22 responses are written as 5 ledger shards,
+    one per group, with the same rows."""
     from transforms import warc_reader
 
     monkeypatch.setattr(warc_reader, "RECORDS_PER_WRITE_GROUP", 5)
-    run = run_pipeline(tmp_path / "out")
+    run = run_pipeline(tmp_path / "out", "--shard-size", "5")
     assert run.exit_code == 0
     check_run_consistency(run, [Path(SAMPLE_WARC)])
 
     shards = sorted(p.name for p in (run.root / "provenance").glob("*.parquet"))
     responses = count_responses(Path(SAMPLE_WARC))
-    assert shards == [f"part-00000-{g:04d}-00.parquet" for g in range((responses + 4) // 5)]
+    assert shards == [f"part-00000-{c:03d}.parquet" for c in range((responses + 4) // 5)]
     offsets, shard_of = [], {}
     for name in shards:
         rows = pq.read_table(run.root / "provenance" / name).to_pylist()
@@ -161,3 +162,38 @@ def test_small_write_groups_give_the_same_decisions_in_more_shards(
     crossing = [i for i, v in small.items() if v[2] and shard_of[v[2]] != shard_of[i]]
     assert crossing  # a duplicate and its representative are in different groups
     assert any(v[4] is not None for v in small.values())
+
+
+def test_files_per_shard_merges_consecutive_input_files_into_chunks(sample_run, tmp_path):
+    """Three input files with --files-per-shard 2 and --shard-size 30: files 0 and 1 share
+    shard 0 (44 rows: chunks of 30 and 14), file 2 has shard 1; rows stay in input-file and
+    WARC order, and each corpus file holds the kept documents of its ledger file."""
+    inputs = []
+    for name in ("a", "b", "c"):
+        inputs.append(tmp_path / f"{name}.warc.gz")
+        inputs[-1].write_bytes(Path(SAMPLE_WARC).read_bytes())
+    args = [arg for path in inputs for arg in ("--input", str(path))]
+    run = run_pipeline(tmp_path / "out", *args, "--files-per-shard", "2", "--shard-size", "30")
+    assert run.exit_code == 0
+    check_run_consistency(run, inputs)
+
+    responses = count_responses(inputs[0])
+    assert responses == 22
+    ledger_files = sorted((run.root / "provenance").glob("*.parquet"))
+    assert [(p.name, pq.read_metadata(p).num_rows) for p in ledger_files] == [
+        ("part-00000-000.parquet", 30),
+        ("part-00000-001.parquet", 14),
+        ("part-00001-000.parquet", 22),
+    ]
+    order = []
+    for path in ledger_files:
+        rows = pq.read_table(path).to_pylist()
+        order += [(inputs.index(Path(r["warc_path"])), r["warc_offset"]) for r in rows]
+        kept = [r["doc_id"] for r in rows if r["decision"] == "kept"]
+        corpus = run.root / "corpus" / path.name
+        assert corpus.exists() == bool(kept)  # copies: dedup keeps one file's documents
+        if kept:
+            assert [r["doc_id"] for r in pq.read_table(corpus).to_pylist()] == kept
+    assert order == sorted(order) and len(order) == 3 * responses
+    # The copies are exact duplicates of each other: the corpus is the sample's, once.
+    assert sorted(r["text"] for r in run.corpus()) == sorted(r["text"] for r in sample_run.corpus())

@@ -34,6 +34,16 @@ def test_s3_in_s3_out_round_trip(s3_server, sample_run):
     ]
     assert ccprov_main(args) == 0
 
+    # One shard per input file; nothing left of the temporary parts and shards.
+    listed = client.list_objects_v2(Bucket=dst, Prefix="run1/")
+    keys = [obj["Key"] for obj in listed.get("Contents", [])]
+    assert not [k for k in keys if k.startswith("run1/_temporary/")]
+    with_records = [i for i, path in enumerate(local) if read_warc_file(str(path), 0)[0]]
+    assert len(with_records) >= 2
+    assert sorted(k for k in keys if k.startswith("run1/provenance/")) == [
+        f"run1/provenance/part-{i:05d}-000.parquet" for i in with_records
+    ]
+
     fs = s3_server.pyarrow_filesystem()
     with fs.open_input_stream(f"{dst}/run1/manifest.json") as handle:
         manifest = json.loads(handle.read())

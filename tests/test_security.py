@@ -21,7 +21,7 @@ from tests.test_robustness import shared_robustness_run
 from tests.test_storage_faults import shared_s3_outage_run
 
 OUTPUT_NAME = re.compile(
-    r"^(?:(?:corpus|provenance|dropped)/part-\d{5}-\d{4}-\d{2}\.parquet"
+    r"^(?:(?:corpus|provenance|dropped)/part-\d{5}-\d{3}\.parquet"
     r"|hosts/part-\d{5}\.parquet|manifest\.json|_SUCCESS)$"
 )
 

@@ -1,9 +1,11 @@
-"""transforms/writer.py: one record group -> its ledger, corpus and dropped shards."""
+"""transforms/writer.py: record groups -> temporary parts -> ledger, corpus and dropped shards."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 import weakref
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -15,11 +17,17 @@ from transforms.writer import (
     DOC_TAG,
     DROPPED_DIR,
     LEDGER_DIR,
+    PARTS_DIR,
+    ROW_GROUP_ROWS,
     UPDATE_TAG,
     AttributeUpdate,
+    GroupPart,
+    MergeShardsFn,
     OutputSpec,
-    WriteFileShardsFn,
+    WriteGroupPartsFn,
+    commit_shards,
     join,
+    plan_chunks,
 )
 
 GROUP_KEY = (3, 1)  # (file_index, record_group)
@@ -64,18 +72,38 @@ def tagged_group(n: int, seed: int) -> list[tuple[str, object]]:
     return docs + [(UPDATE_TAG, u) for u in late_updates()]
 
 
-def write_group(tmp_path, values, shard_size: int) -> tuple[OutputSpec, list]:
-    spec = OutputSpec(
+def make_spec(tmp_path, shard_size: int, files_per_shard: int = 1) -> OutputSpec:
+    return OutputSpec(
         output=str(tmp_path / "out"),
         run_id="run",
         pipeline_version="test",
         config_hash="0",
         shard_size=shard_size,
+        files_per_shard=files_per_shard,
         keep_dropped=True,
     )
-    fn = WriteFileShardsFn(spec, {})
+
+
+def write_parts(spec: OutputSpec, groups) -> list[tuple[int, GroupPart]]:
+    """Stage 1: each ((file_index, group_no), values) written as its temporary part."""
+    fn = WriteGroupPartsFn(spec)
     fn.setup()
-    return spec, list(fn.process((GROUP_KEY, values)))
+    return [keyed for group in groups for keyed in fn.process(group)]
+
+
+def merge(spec: OutputSpec, keyed_parts, stats_fns=None) -> list:
+    """Stage 2: each shard's parts, in any order, merged into its shards."""
+    by_key: dict[int, list[GroupPart]] = {}
+    for key, part in keyed_parts:
+        by_key.setdefault(key, []).append(part)
+    fn = MergeShardsFn(spec, stats_fns or {})
+    fn.setup()
+    return [info for key, parts in by_key.items() for info in fn.process((key, parts[::-1]))]
+
+
+def write_group(tmp_path, values, shard_size: int) -> tuple[OutputSpec, list]:
+    spec = make_spec(tmp_path, shard_size)
+    return spec, merge(spec, write_parts(spec, [(GROUP_KEY, values)]))
 
 
 def read_shard(spec: OutputSpec, kind: str, name: str) -> list[dict]:
@@ -85,7 +113,7 @@ def read_shard(spec: OutputSpec, kind: str, name: str) -> list[dict]:
 def test_group_is_written_in_offset_order_in_chunks_with_its_late_updates(tmp_path):
     spec, infos = write_group(tmp_path, tagged_group(10, seed=1), shard_size=4)
     ledger_infos = [i for i in infos if i.kind == LEDGER_DIR]
-    assert [i.name for i in ledger_infos] == [f"part-00003-0001-{c:02d}.parquet" for c in range(3)]
+    assert [i.name for i in ledger_infos] == [f"part-00003-{c:03d}.parquet" for c in range(3)]
     assert [i.rows for i in ledger_infos] == [4, 4, 2]
 
     offsets = []
@@ -116,6 +144,9 @@ def test_group_is_written_in_offset_order_in_chunks_with_its_late_updates(tmp_pa
         if "f-0005" in by_id:
             assert by_id["f-0005"]["host_ai_score"] == 0.25
     assert offsets == [1000 * i + 17 for i in range(10)]
+    for info in infos:  # the manifest's checksums are those of the bytes written
+        data = (Path(spec.temp_root) / info.kind / info.name).read_bytes()
+        assert (info.bytes, info.sha256) == (len(data), hashlib.sha256(data).hexdigest())
 
 
 def test_shards_do_not_depend_on_the_order_values_arrive_in(tmp_path):
@@ -130,6 +161,103 @@ def test_shards_do_not_depend_on_the_order_values_arrive_in(tmp_path):
     assert len(first) == 9  # 3 chunks x (ledger, corpus, dropped)
     for seed in (1, 2, 3):
         assert digests(seed) == first
+
+
+def file_groups(file_index: int, sizes: list[int], seed: int) -> list[tuple[tuple, list]]:
+    """One input file's record groups of the given sizes, each in a shuffled order."""
+    groups, first = [], 0
+    for group_no, size in enumerate(sizes):
+        docs = []
+        for i in range(first, first + size):
+            doc = make_doc(i)
+            doc.doc_id = f"{file_index}-{i:04d}"
+            doc.file_index, doc.record_group = file_index, group_no
+            docs.append((DOC_TAG, doc))
+        random.Random(seed + group_no).shuffle(docs)
+        groups.append(((file_index, group_no), docs))
+        first += size
+    return groups
+
+
+@pytest.mark.parametrize(
+    ("files_per_shard", "shard_size", "expected_chunks"),
+    [
+        (1, 50_000, {0: [15], 1: [9], 2: [4]}),  # one shard per input file
+        (2, 50_000, {0: [24], 1: [4]}),  # files 0-1, then file 2
+        (3, 10, {0: [10, 10, 8]}),  # chunk boundaries inside record groups
+        (1, 3, {0: [3] * 5, 1: [3] * 3, 2: [3, 1]}),
+    ],
+)
+def test_shards_merge_record_groups_of_consecutive_files_in_order(
+    tmp_path, files_per_shard, shard_size, expected_chunks
+):
+    """Record groups of 7, 7, 1 | 5, 4 | 4 records in files 0, 1 and 2 are merged into
+    shards of `files_per_shard` files and chunks of `shard_size` ledger rows; each chunk's
+    corpus and dropped files hold exactly the documents of its ledger rows."""
+    spec = make_spec(tmp_path, shard_size, files_per_shard)
+    groups = file_groups(0, [7, 7, 1], 1) + file_groups(1, [5, 4], 2) + file_groups(2, [4], 3)
+    parts = write_parts(spec, groups[::-1])
+    infos = merge(spec, parts, {"pages": lambda t: {"ledger_pages": t.num_rows}})
+
+    ledger_infos = sorted((i for i in infos if i.kind == LEDGER_DIR), key=lambda i: i.name)
+    assert [(i.name, i.rows) for i in ledger_infos] == [
+        (f"part-{key:05d}-{chunk:03d}.parquet", rows)
+        for key, sizes in expected_chunks.items()
+        for chunk, rows in enumerate(sizes)
+    ]
+    order = []
+    for info in ledger_infos:
+        ledger = read_shard(spec, LEDGER_DIR, info.name)
+        assert info.stats["ledger_rows"] == info.stats["pages"]["ledger_pages"] == len(ledger)
+        kept = [r["doc_id"] for r in ledger if r["decision"] == KEPT]
+        corpus = read_shard(spec, CORPUS_DIR, info.name) if kept else []
+        assert [r["doc_id"] for r in corpus] == kept
+        dropped = [r["doc_id"] for r in ledger if r["decision"] != KEPT]
+        dropped_shard = read_shard(spec, DROPPED_DIR, info.name) if dropped else []
+        assert [r["doc_id"] for r in dropped_shard] == dropped
+        order += [(r["doc_id"].split("-")[0], r["warc_offset"]) for r in ledger]
+    assert len(order) == 28
+    assert order == sorted(order)  # input file, then WARC offset
+    assert {i.kind for i in infos if i.name not in {x.name for x in ledger_infos}} == set()
+
+
+def test_row_groups_join_small_parts(tmp_path):
+    """Parts of few rows are joined into row groups of at least ROW_GROUP_ROWS rows."""
+    spec = make_spec(tmp_path, 50_000)
+    sizes = [ROW_GROUP_ROWS // 4 + 1] * 6  # two row groups' worth, then a rest
+    infos = merge(spec, write_parts(spec, file_groups(0, sizes, 5)))
+    ledger = next(i for i in infos if i.kind == LEDGER_DIR)
+    meta = pq.ParquetFile(join(spec.temp_root, LEDGER_DIR, ledger.name)).metadata
+    rows = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+    assert rows == [4 * (ROW_GROUP_ROWS // 4 + 1), 2 * (ROW_GROUP_ROWS // 4 + 1)]
+
+
+def test_plan_chunks_cuts_at_shard_size_across_parts():
+    parts = [
+        GroupPart(1, 0, ((LEDGER_DIR, 4),)),
+        GroupPart(0, 1, ((LEDGER_DIR, 2),)),
+        GroupPart(0, 0, ((LEDGER_DIR, 3), (CORPUS_DIR, 1))),
+    ]
+    chunks = plan_chunks(parts, 4)
+    assert [[(s.part.file_index, s.part.group_no, s.start, s.stop) for s in c] for c in chunks] == [
+        [(0, 0, 0, 3), (0, 1, 0, 1)],
+        [(0, 1, 1, 2), (1, 0, 0, 3)],
+        [(1, 0, 3, 4)],
+    ]
+    assert [s.whole for s in chunks[0]] == [True, False]
+
+
+def test_finishing_deletes_the_temporary_parts(tmp_path):
+    """(On object stores, where no folder is deleted with its keys: test_s3_pipeline.py.)"""
+    spec, infos = write_group(tmp_path, tagged_group(10, seed=1), shard_size=4)
+    parts = Path(spec.temp_root) / PARTS_DIR
+    assert sorted(p.name for p in parts.rglob("*.arrow")) == ["part-00003-0001.arrow"] * 3
+    commit_shards(spec, infos)
+    assert not parts.exists()
+    out = Path(spec.output)
+    assert sorted(p.name for p in (out / LEDGER_DIR).iterdir()) == [
+        f"part-00003-{c:03d}.parquet" for c in range(3)
+    ]
 
 
 class RereadableGroup:
@@ -167,7 +295,7 @@ def test_documents_are_released_while_the_group_is_read(tmp_path, n):
         assert {r["doc_id"]: r["drop_reason"] for r in ledger}["f-0004"] == NEAR_DUPLICATE
 
 
-def test_a_group_of_updates_only_yields_empty_ledger_stats(tmp_path):
-    _, infos = write_group(tmp_path, [(UPDATE_TAG, u) for u in late_updates()], shard_size=10)
-    assert [(i.kind, i.name, i.rows) for i in infos] == [(LEDGER_DIR, "", 0)]
-    assert infos[0].stats["ledger_rows"] == 0
+def test_a_group_of_updates_only_writes_nothing(tmp_path):
+    spec = make_spec(tmp_path, 10)
+    assert write_parts(spec, [(GROUP_KEY, [(UPDATE_TAG, u) for u in late_updates()])]) == []
+    assert not Path(spec.temp_root).exists()

@@ -1,23 +1,29 @@
 """Writing the corpus, the provenance ledger and the manifest, with a safe commit.
 
 Layout of OUTPUT (local path or any Beam FileSystems prefix: s3://, gs://):
-  corpus/part-FFFFF-GGGG-CC.parquet   kept documents, FineWeb columns first
-  provenance/part-FFFFF-GGGG-CC.parquet one row per input response record
-  dropped/part-FFFFF-GGGG-CC.parquet  dropped documents' text (--keep-dropped only)
+  corpus/part-SSSSS-CCC.parquet       kept documents, FineWeb columns first
+  provenance/part-SSSSS-CCC.parquet   one row per input response record
+  dropped/part-SSSSS-CCC.parquet      dropped documents' text (--keep-dropped only)
   hosts/part-BBBBB.parquet            per-host aggregates
   manifest.json                       written after every shard is in place
   _SUCCESS                            written last
 
-FFFFF is the input file's index in the input list, GGGG the group of 2,000 consecutive
-response records of that file (`RECORDS_PER_WRITE_GROUP`), and CC a chunk of at most
-`shard_size` rows, so a re-run over the same inputs produces the same file names and, as rows
-are ordered by WARC offset, byte-identical shards. Shards are first written under
-OUTPUT/_temporary/RUN_ID/ and renamed into place by a single finalising step.
+SSSSS is the input file's index in the input list divided by `files_per_shard` (1: one
+shard per input file, as Dolma does), CCC a chunk of at most `shard_size` ledger rows. Rows
+are in (input file, WARC offset) order, so a re-run over the same inputs produces the same
+file names and byte-identical shards.
+
+Two stages write them, so that no worker holds more than one group of records:
+  1. the records of each group of 2,000 consecutive response records of a file
+     (`RECORDS_PER_WRITE_GROUP`) are joined with their late updates (dedup, host figures)
+     and written as temporary Arrow files, OUTPUT/_temporary/RUN_ID/parts/KIND/;
+  2. each shard's parts are copied, one at a time and in order, into its Parquet files.
+Shards are written under OUTPUT/_temporary/RUN_ID/ and renamed into place by a single
+finalising step, which then deletes the parts.
 """
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import hashlib
 import io
@@ -28,12 +34,14 @@ import posixpath
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.corpus import CORPUS_SCHEMA
@@ -52,6 +60,7 @@ TEMP_DIR = "_temporary"
 MANIFEST = "manifest.json"
 SUCCESS = "_SUCCESS"
 OUTPUT_DIRS = (CORPUS_DIR, LEDGER_DIR, DROPPED_DIR, HOSTS_DIR)
+PARTS_DIR = "parts"  # under the run's temporary folder: the record groups' rows
 
 DROPPED_SCHEMA = pa.schema(
     [
@@ -62,8 +71,11 @@ DROPPED_SCHEMA = pa.schema(
     ]
 )
 
+_SCHEMAS = {LEDGER_DIR: LEDGER_SCHEMA, CORPUS_DIR: CORPUS_SCHEMA, DROPPED_DIR: DROPPED_SCHEMA}
+
 # A ledger-shard statistics function: pyarrow.Table -> additive nested counts.
 StatsFn = Callable[[pa.Table], dict]
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +85,7 @@ class OutputSpec:
     pipeline_version: str
     config_hash: str
     shard_size: int = 50_000
+    files_per_shard: int = 1
     keep_dropped: bool = False
     compression: str = "zstd"
 
@@ -230,17 +243,21 @@ class OutputWriteError(RuntimeError):
     `is_transient` never takes it for one worth retrying: the retries are behind it."""
 
 
+def _retried_write(write: Callable[[], T], path: str) -> T:
+    # Object stores refuse requests for a while now and then; every write here is idempotent.
+    try:
+        return retry_transient(write, f"write {path}")
+    except Exception as exc:
+        reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0][:200]
+        raise OutputWriteError(f"cannot write {path}: {reason or type(exc).__name__}") from exc
+
+
 def write_bytes(path: str, data: bytes) -> None:
     def write() -> None:
         with FileSystems.create(path) as handle:
             handle.write(data)
 
-    # Object stores refuse requests for a while now and then; every write here is idempotent.
-    try:
-        retry_transient(write, f"write {path}")
-    except Exception as exc:
-        reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0][:200]
-        raise OutputWriteError(f"cannot write {path}: {reason or type(exc).__name__}") from exc
+    _retried_write(write, path)
 
 
 def write_shard(
@@ -292,6 +309,13 @@ UPDATE_TAG = "update"
 # group is held as Arrow columns, not as Python objects (a WarcDoc after its stages is about
 # 12-16 KiB of Python objects against 5 KiB encoded).
 ROWS_PER_BATCH = 256
+# A shard's row groups: the rows of whole record groups, joined until they reach this many
+# rows or bytes (FineWeb's row groups hold 1,000 documents), so a merge holds a few MB.
+ROW_GROUP_ROWS = 1_000
+ROW_GROUP_BYTES = 16 << 20
+ROW_GROUP_MAX_ROWS = 10_000  # and at most this many (as table_bytes writes)
+# The temporary parts are read back once, right away: LZ4 is the cheap choice.
+_PART_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 class RecordGroupTables:
@@ -361,18 +385,56 @@ def apply_updates(doc: WarcDoc, updates: Iterable[AttributeUpdate]) -> None:
             doc.drop(update.drop_reason)
 
 
-class WriteFileShardsFn(beam.DoFn):
-    """((file_index, record_group), [(tag, WarcDoc or AttributeUpdate), ...]) -> ShardInfos.
+@dataclasses.dataclass(frozen=True)
+class GroupPart:
+    """One record group's rows, written by the group stage as temporary Arrow files (one per
+    kind with rows) for the merge stage to copy into the group's shard."""
+
+    file_index: int
+    group_no: int
+    rows: tuple[tuple[str, int], ...]  # (kind, rows) of every kind that has rows
+
+    def rows_of(self, kind: str) -> int:
+        return dict(self.rows).get(kind, 0)
+
+    def path(self, spec: OutputSpec, kind: str) -> str:
+        name = f"part-{self.file_index:05d}-{self.group_no:04d}.arrow"
+        return join(spec.temp_root, PARTS_DIR, kind, name)
+
+
+def shard_key(spec: OutputSpec, file_index: int) -> int:
+    """The shard (`SSSSS` in its name) an input file's rows go to."""
+    return file_index // max(1, spec.files_per_shard)
+
+
+def arrow_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=_PART_OPTIONS) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def read_part(path: str) -> pa.Table:
+    def read() -> bytes:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+            return handle.read()
+
+    return pa.ipc.open_stream(retry_transient(read, f"read {path}")).read_all()
+
+
+class WriteGroupPartsFn(beam.DoFn):
+    """((file_index, record_group), [(tag, WarcDoc or AttributeUpdate), ...]) ->
+    (shard key, GroupPart).
 
     The group's values are read twice, as a stream each time: first for its updates (a few
     small values per document), then for its documents, each turned into rows as it comes.
     A worker so holds one group's rows as Arrow columns, never its documents as a list;
-    the group is bounded by RECORDS_PER_WRITE_GROUP.
+    the group is bounded by RECORDS_PER_WRITE_GROUP. The rows go to temporary Arrow files
+    (LZ4, cheap to write and read back); Parquet is written once, by MergeShardsFn.
     """
 
-    def __init__(self, spec: OutputSpec, stats_fns: dict[str, StatsFn]):
+    def __init__(self, spec: OutputSpec):
         self._spec = spec
-        self._stats_fns = stats_fns
 
     def setup(self):
         use_system_arrow_allocator()
@@ -385,43 +447,191 @@ class WriteFileShardsFn(beam.DoFn):
             if tag == DOC_TAG:
                 apply_updates(value, updates.get(value.doc_id, ()))
                 tables.add(value)
-        by_kind = tables.tables()
-        ledger, ledger_keys = by_kind[LEDGER_DIR]
-        size = max(1, self._spec.shard_size)
-        for chunk_no, start in enumerate(range(0, max(ledger.num_rows, 1), size)):
-            name = f"part-{file_index:05d}-{group_no:04d}-{chunk_no:02d}.parquet"
-            chunk_keys = ledger_keys[start : start + size]
-            yield from self._write_chunk(ledger.slice(start, size), by_kind, chunk_keys, name)
+        rows = []
+        part = GroupPart(file_index, group_no, ())
+        for kind, (table, _) in tables.tables().items():
+            if table.num_rows:
+                write_bytes(part.path(self._spec, kind), arrow_bytes(table))
+                rows.append((kind, table.num_rows))
+        if rows:  # a group of late updates only (no documents) has nothing to write
+            yield shard_key(self._spec, file_index), GroupPart(file_index, group_no, tuple(rows))
 
-    def _write_chunk(
-        self,
-        ledger: pa.Table,
-        by_kind: dict[str, tuple[pa.Table, list[tuple[int, str]]]],
-        chunk_keys: list[tuple[int, str]],
-        name: str,
-    ) -> Iterable[ShardInfo]:
-        spec = self._spec
+
+@dataclasses.dataclass(frozen=True)
+class PartSlice:
+    """Ledger rows [start, stop) of one group part, and that part's other rows for them."""
+
+    part: GroupPart
+    start: int
+    stop: int
+
+    @property
+    def whole(self) -> bool:
+        return self.start == 0 and self.stop == self.part.rows_of(LEDGER_DIR)
+
+
+def plan_chunks(parts: Iterable[GroupPart], shard_size: int) -> list[list[PartSlice]]:
+    """The shard's chunks of at most `shard_size` ledger rows, as slices of its group parts
+    in (input file, record group) order, so the shards' rows are in WARC order."""
+    chunks: list[list[PartSlice]] = [[]]
+    room = shard_size
+    for part in sorted(parts, key=lambda p: (p.file_index, p.group_no)):
+        start, total = 0, part.rows_of(LEDGER_DIR)
+        while start < total:
+            if room == 0:
+                chunks.append([])
+                room = shard_size
+            stop = min(total, start + room)
+            chunks[-1].append(PartSlice(part, start, stop))
+            room -= stop - start
+            start = stop
+    return [chunk for chunk in chunks if chunk]
+
+
+class StreamedShard:
+    """One Parquet file written as its tables arrive, straight to the store: opened at the
+    first rows, row groups of at least ROW_GROUP_ROWS rows (or ROW_GROUP_BYTES), and counted
+    and hashed on the way out (it is the file object the Parquet writer writes to)."""
+
+    def __init__(self, path: str, schema: pa.Schema, compression: str):
+        self._path, self._schema, self._compression = path, schema, compression
+        self._pending: list[pa.Table] = []
+        self._handle = self._writer = None
+        self._sha256 = hashlib.sha256()
+        self.rows = self.bytes = 0
+        self.closed = False
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256.hexdigest() if self.bytes else ""
+
+    def add(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self._pending.append(table)
+        self.rows += table.num_rows
+        if (
+            sum(t.num_rows for t in self._pending) >= ROW_GROUP_ROWS
+            or sum(t.nbytes for t in self._pending) >= ROW_GROUP_BYTES
+        ):
+            self._flush()
+
+    def finish(self) -> None:
+        if self._pending:
+            self._flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._handle.close()
+
+    def abort(self) -> None:
+        """After a failure: release the handle; the caller retries or gives up the run."""
+        for closable in (self._writer, self._handle):
+            try:
+                if closable is not None:
+                    closable.close()
+            except Exception:  # noqa: BLE001, S110 - the failure being handled is the one to report
+                pass
+
+    def _flush(self) -> None:
+        if self._writer is None:
+            self._handle = FileSystems.create(self._path)
+            self._writer = pq.ParquetWriter(self, self._schema, compression=self._compression)
+        self._writer.write_table(pa.concat_tables(self._pending), row_group_size=ROW_GROUP_MAX_ROWS)
+        self._pending.clear()
+
+    # The file-object side, for pyarrow.
+    def write(self, data) -> int:
+        data = bytes(data)
+        self._sha256.update(data)
+        self.bytes += len(data)
+        self._handle.write(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.bytes
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True  # the store's handle is closed by `finish`, after the footer
+
+
+class MergeShardsFn(beam.DoFn):
+    """(shard key, [GroupPart, ...]) -> ShardInfos: the group parts of `files_per_shard`
+    consecutive input files copied, one part at a time, into that shard's Parquet files, in
+    chunks of at most `shard_size` ledger rows (`part-SSSSS-CCC.parquet`).
+
+    A chunk's corpus and dropped shards hold exactly the documents of its ledger shard, under
+    the same name. Shards are streamed to the store: a worker holds one group part and one
+    row group per kind, whatever the size of the shard.
+    """
+
+    def __init__(self, spec: OutputSpec, stats_fns: dict[str, StatsFn]):
+        self._spec = spec
+        self._stats_fns = stats_fns
+
+    def setup(self):
+        use_system_arrow_allocator()
+
+    def process(self, element):
+        key, parts = element
+        for chunk_no, chunk in enumerate(plan_chunks(parts, max(1, self._spec.shard_size))):
+            name = f"part-{key:05d}-{chunk_no:03d}.parquet"
+            for kind in (LEDGER_DIR, CORPUS_DIR, DROPPED_DIR):
+                if kind == LEDGER_DIR or any(s.part.rows_of(kind) for s in chunk):
+                    info = self._write(kind, name, chunk)
+                    if info.rows:
+                        yield info
+
+    def _rows(self, kind: str, piece: PartSlice) -> pa.Table | None:
+        part, spec = piece.part, self._spec
+        if not part.rows_of(kind):
+            return None
+        table = read_part(part.path(spec, kind))
+        if kind == LEDGER_DIR:
+            return table.slice(piece.start, piece.stop - piece.start)
+        if not piece.whole:  # a chunk boundary inside this group: keep its documents only
+            ledger = read_part(part.path(spec, LEDGER_DIR))
+            ids = ledger.column("doc_id").slice(piece.start, piece.stop - piece.start)
+            table = table.filter(pc.is_in(table.column("doc_id"), value_set=ids.combine_chunks()))
+        return table
+
+    def _write(self, kind: str, name: str, chunk: list[PartSlice]) -> ShardInfo:
+        path = join(self._spec.temp_root, kind, name)
+
+        def write() -> ShardInfo:
+            stats: dict = {}
+            shard = StreamedShard(path, _SCHEMAS[kind], self._spec.compression)
+            try:
+                for piece in chunk:
+                    table = self._rows(kind, piece)
+                    if table is not None and table.num_rows:
+                        if kind == LEDGER_DIR:
+                            add_counts(stats, self._stats(table))
+                        shard.add(table)
+                shard.finish()
+            except BaseException:
+                shard.abort()
+                raise
+            return ShardInfo(kind, name, shard.rows, shard.sha256, shard.bytes, stats)
+
+        return _retried_write(write, path)
+
+    def _stats(self, ledger: pa.Table) -> dict:
         stats = base_ledger_stats(ledger)
         for key, fn in self._stats_fns.items():
             stats[key] = fn(ledger)
-        if ledger.num_rows:
-            yield write_shard(ledger, LEDGER_DIR, name, spec, stats)
-        else:
-            yield ShardInfo(LEDGER_DIR, "", 0, "", 0, stats)
-            return
-        # The corpus and dropped rows of this chunk: those whose keys fall in its key range.
-        for kind in (CORPUS_DIR, DROPPED_DIR):
-            table, keys = by_kind[kind]
-            first = bisect.bisect_left(keys, chunk_keys[0])
-            last = bisect.bisect_right(keys, chunk_keys[-1])
-            if last > first:
-                yield write_shard(table.slice(first, last - first), kind, name, spec)
+        return stats
 
 
 class WriteRecordGroups(beam.PTransform):
     """(docs, updates) -> ShardInfos: every document of a record group with the late updates
-    about it (dedup, host aggregates), written as that group's ledger, corpus and dropped
-    shards.
+    about it (dedup, host aggregates), written as that group's temporary part, then every
+    part of a shard's input files merged into its ledger, corpus and dropped shards.
 
     docs: PCollection[WarcDoc]; updates: PCollection[(write_key, AttributeUpdate)]. Grouped
     with TaggedGroupByKey, not CoGroupByKey, so the group reaches the writer as a stream.
@@ -440,7 +650,9 @@ class WriteRecordGroups(beam.PTransform):
                 UPDATE_TAG: updates,
             }
             | "GroupByRecordGroup" >> TaggedGroupByKey()
-            | "WriteShards" >> beam.ParDo(WriteFileShardsFn(self._spec, self._stats_fns))
+            | "WriteGroupParts" >> beam.ParDo(WriteGroupPartsFn(self._spec))
+            | "GroupPartsByShard" >> beam.GroupByKey()
+            | "MergeShards" >> beam.ParDo(MergeShardsFn(self._spec, self._stats_fns))
         )
 
 
@@ -629,6 +841,16 @@ def _rename_all(sources: list[str], targets: list[str]) -> None:
         retry_transient(rename_pending, "rename shards")
 
 
+def delete_tree(path: str) -> None:
+    """Delete a folder and everything under it (on object stores: every key under it)."""
+    target = path.rstrip("/") + "/" if "://" in path else path
+    try:
+        if FileSystems.exists(path) or "://" in path:
+            retry_transient(lambda: FileSystems.delete([target]), f"delete {path}")
+    except Exception as exc:  # noqa: BLE001 - a leftover temporary file is not worth a failed run
+        log.warning("could not delete %s: %s", path, (str(exc).splitlines() or [""])[0][:200])
+
+
 def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
     """Rename temporary shards into place and delete shards a previous run left behind."""
     keep = {(s.kind, s.name) for s in shards if s.name}
@@ -647,6 +869,7 @@ def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
                 if not FileSystems.exists(join(spec.output, kind)):
                     FileSystems.mkdirs(join(spec.output, kind))
         _rename_all(sources, targets)
+    delete_tree(join(spec.temp_root, PARTS_DIR))
     try:
         FileSystems.delete([spec.temp_root])
     except Exception:  # noqa: BLE001 - object stores have no empty directories to delete
