@@ -55,7 +55,7 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
     spec = plan.spec
     extraction = plan.config["extraction"]
 
-    files = p | "Inputs" >> beam.Create(list(enumerate(plan.inputs)))
+    files = p | "Inputs" >> beam.Create(list(enumerate(plan.inputs, plan.first_file_index)))
     read = files | "ReadWarc" >> ReadWarcFiles(
         ReadLimits(opts.max_html_bytes, io_retry_seconds=opts.io_retry_seconds), opts.dump
     )

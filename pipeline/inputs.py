@@ -129,8 +129,11 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
     return [_resolve_listed(e, spec, base_url) for e in entries]
 
 
-def resolve_inputs(specs: list[str], base_url: str, max_files: int | None = None) -> list[str]:
-    """All inputs, in the order given (globs and directories sorted), without repeats."""
+def resolve_inputs(
+    specs: list[str], base_url: str, max_files: int | None = None, skip_files: int = 0
+) -> list[str]:
+    """All inputs, in the order given (globs and directories sorted), without repeats; the
+    first `skip_files` left out, then at most `max_files` (a slice of a crawl's listing)."""
     seen: set[str] = set()
     paths: list[str] = []
     for spec in specs:
@@ -138,8 +141,10 @@ def resolve_inputs(specs: list[str], base_url: str, max_files: int | None = None
             if path not in seen:
                 seen.add(path)
                 paths.append(path)
-            if max_files is not None and len(paths) >= max_files:
-                return paths
+            if max_files is not None and len(paths) >= skip_files + max_files:
+                return paths[skip_files:]
     if not paths:
         raise InputError("no input files")
-    return paths
+    if skip_files >= len(paths):
+        raise InputError(f"--skip-files {skip_files} leaves none of the {len(paths)} input files")
+    return paths[skip_files:]

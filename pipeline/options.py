@@ -82,6 +82,15 @@ class CcprovOptions(PipelineOptions):
         )
         _flag(
             parser,
+            "skip_files",
+            type=_non_negative_int,
+            default=0,
+            help="Leave out the first N input files (after resolving listings); with "
+            "--max-files, runs one slice of a crawl. Shards keep the files' positions in the "
+            "whole list, so the outputs of different slices never share a name.",
+        )
+        _flag(
+            parser,
             "dump",
             default=None,
             help="Crawl id recorded in the `dump` column when it cannot be inferred.",

@@ -42,9 +42,17 @@ class RunPlan:
     config_hash: str
     spec: OutputSpec
     started_at: float
+    # Position of inputs[0] in the whole input list (--skip-files): input i is file number
+    # first_file_index + i, which names its shards, so slices of a crawl never share a name.
+    first_file_index: int = 0
 
     def manifest_base(self) -> dict:
-        return {"inputs": self.inputs, "output": self.output, "config": self.config}
+        return {
+            "inputs": self.inputs,
+            "first_file_index": self.first_file_index,
+            "output": self.output,
+            "config": self.config,
+        }
 
 
 def config_hash(config: dict) -> str:
@@ -67,7 +75,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
     opts = options.view_as(CcprovOptions)
     specs = opts.input or default_inputs()
     try:
-        inputs = resolve_inputs(specs, opts.cc_base_url, opts.max_files)
+        inputs = resolve_inputs(specs, opts.cc_base_url, opts.max_files, opts.skip_files)
     except InputError as exc:
         raise UsageError(str(exc)) from exc
     output = opts.output.rstrip("/") if "://" in opts.output else os.path.abspath(opts.output)
@@ -102,6 +110,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         config_hash=digest,
         spec=spec,
         started_at=time.time(),
+        first_file_index=opts.skip_files,
     )
 
 

@@ -164,15 +164,20 @@ def test_small_write_groups_give_the_same_decisions_in_more_shards(
     assert any(v[4] is not None for v in small.values())
 
 
+def sample_copies(folder: Path) -> tuple[list[Path], list[str]]:
+    """Three copies of the sample, a/b/c.warc.gz, and the --input arguments naming them."""
+    inputs = []
+    for name in ("a", "b", "c"):
+        inputs.append(folder / f"{name}.warc.gz")
+        inputs[-1].write_bytes(Path(SAMPLE_WARC).read_bytes())
+    return inputs, [arg for path in inputs for arg in ("--input", str(path))]
+
+
 def test_files_per_shard_merges_consecutive_input_files_into_chunks(sample_run, tmp_path):
     """Three input files with --files-per-shard 2 and --shard-size 30: files 0 and 1 share
     shard 0 (44 rows: chunks of 30 and 14), file 2 has shard 1; rows stay in input-file and
     WARC order, and each corpus file holds the kept documents of its ledger file."""
-    inputs = []
-    for name in ("a", "b", "c"):
-        inputs.append(tmp_path / f"{name}.warc.gz")
-        inputs[-1].write_bytes(Path(SAMPLE_WARC).read_bytes())
-    args = [arg for path in inputs for arg in ("--input", str(path))]
+    inputs, args = sample_copies(tmp_path)
     run = run_pipeline(tmp_path / "out", *args, "--files-per-shard", "2", "--shard-size", "30")
     assert run.exit_code == 0
     check_run_consistency(run, inputs)
@@ -197,3 +202,32 @@ def test_files_per_shard_merges_consecutive_input_files_into_chunks(sample_run, 
     assert order == sorted(order) and len(order) == 3 * responses
     # The copies are exact duplicates of each other: the corpus is the sample's, once.
     assert sorted(r["text"] for r in run.corpus()) == sorted(r["text"] for r in sample_run.corpus())
+
+
+def test_slices_of_the_inputs_give_the_whole_run_in_disjoint_shards(sample_run, tmp_path):
+    """--skip-files/--max-files: two slices of three inputs write the rows of a run over all
+    three, in shards named by each file's place in the whole list, so they never collide."""
+    inputs, args = sample_copies(tmp_path)
+    first = run_pipeline(tmp_path / "first", *args, "--max-files", "2", "--dedup", "off")
+    second = run_pipeline(tmp_path / "second", *args, "--skip-files", "2", "--dedup", "off")
+    whole = run_pipeline(tmp_path / "whole", *args, "--dedup", "off")
+    assert first.exit_code == second.exit_code == whole.exit_code == 0
+
+    def names(run) -> list[str]:
+        return sorted(p.name for p in (run.root / "provenance").glob("*.parquet"))
+
+    assert names(first) == ["part-00000-000.parquet", "part-00001-000.parquet"]
+    assert names(second) == ["part-00002-000.parquet"]
+    assert names(first) + names(second) == names(whole)
+    assert second.manifest["inputs"] == [str(inputs[2])]
+    assert (first.manifest["first_file_index"], second.manifest["first_file_index"]) == (0, 2)
+    # Every row is the whole run's, but for the per-host figures: like dedup, they are
+    # computed over the documents of one run.
+    run_scoped = ("host_ai_score", "host_doc_count")
+
+    def rows(*runs) -> dict:
+        ledger = [r for run in runs for r in run.ledger()]
+        return {r["doc_id"]: {k: v for k, v in r.items() if k not in run_scoped} for r in ledger}
+
+    assert rows(first, second) == rows(whole)
+    assert len(rows(whole)) == 3 * count_responses(inputs[0])

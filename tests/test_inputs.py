@@ -29,6 +29,26 @@ def test_crawl_id_listing_is_read_and_entries_resolved(tmp_path):
     assert paths == [f"file://{tmp_path}/{e}" for e in entries[:3]]
 
 
+@pytest.mark.parametrize(
+    ("skip", "most", "expected"),
+    [(0, 2, [0, 1]), (2, 2, [2, 3]), (4, 2, [4]), (3, None, [3, 4]), (1, 10, [1, 2, 3, 4])],
+)
+def test_skip_files_and_max_files_take_a_slice_of_the_listing(tmp_path, skip, most, expected):
+    listing = tmp_path / "crawl-data" / "CC-MAIN-2024-22" / "warc.paths.gz"
+    listing.parent.mkdir(parents=True)
+    entries = [f"crawl-data/CC-MAIN-2024-22/segments/1/warc/f{i}.warc.gz" for i in range(5)]
+    listing.write_bytes(gzip.compress("\n".join(entries).encode()))
+    paths = resolve_inputs(["CC-MAIN-2024-22"], f"file://{tmp_path}/", most, skip)
+    assert paths == [f"file://{tmp_path}/{entries[i]}" for i in expected]
+
+
+def test_skipping_every_input_is_an_error(tmp_path):
+    for name in ("a.warc.gz", "b.warc.gz"):
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises(InputError, match="--skip-files 2 leaves none of the 2 input files"):
+        resolve_inputs([str(tmp_path)], BASE, None, 2)
+
+
 def test_local_file_glob_directory_and_listing(tmp_path):
     for name in ("b.warc.gz", "a.warc.gz", "c.warc"):
         (tmp_path / name).write_bytes(b"")
