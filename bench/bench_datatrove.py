@@ -309,12 +309,14 @@ def run_datatrove(inputs: list[str], workers: int, per_page_dedup: bool) -> dict
     procs = measured["processes"]
     main_pid = next((p["pid"] for p in procs if p["parent"] == os.getpid()), None)
     peaks = sorted((p["peak_rss_mb"] for p in procs if p["pid"] != main_pid), reverse=True)
+    anon = sorted((p["peak_anon_mb"] for p in procs if p["pid"] != main_pid), reverse=True)
     result.update(
         cpu_s=measured["cpu_s"],
         wall_s=measured["wall_s"],
         load_at_start=measured["load_at_start"],
         load_mean=measured["load_mean"],
         peak_rss_worker_mb=round(sum(peaks[:2]), 1),
+        peak_anon_worker_mb=round(sum(anon[:2]), 1),
         peak_rss_largest_process_mb=peaks[0] if peaks else None,
         peak_rss_main_mb=next((p["peak_rss_mb"] for p in procs if p["pid"] == main_pid), None),
     )
@@ -425,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             f"kept {len(row['kept'])} ({len(row['kept_before_dedup'])} before dedup); Jaccard "
             f"kept {row.get('jaccard_kept')}, before dedup {row.get('jaccard_before_dedup')}, "
             f"source pages {row.get('jaccard_source_pages')}; peak RSS worker "
-            f"{row['peak_rss_worker_mb']} MB"
+            f"{row['peak_rss_worker_mb']} MB (anonymous {row['peak_anon_worker_mb']} MB)"
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
@@ -475,6 +477,7 @@ def summarize(runs: list[dict], records: int, fixed: dict | None) -> dict:
             records / statistics.median(r["wall_s"] for r in runs) / 2, 1
         ),
         "peak_rss_worker_mb": max(r["peak_rss_worker_mb"] or 0 for r in runs),
+        "peak_anon_worker_mb": max(r.get("peak_anon_worker_mb") or 0 for r in runs),
         "kept": runs[0]["kept"],
         "kept_before_dedup": runs[0]["kept_before_dedup"],
         "rounds_agree": all(

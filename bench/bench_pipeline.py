@@ -99,12 +99,22 @@ def tree_cpu_s() -> float:
 
 
 class TreeSampler(threading.Thread):
-    """Samples every descendant of this process: peak RSS, command line, parent."""
+    """Samples every descendant of this process: peak RSS, command line, parent.
+
+    Two peaks per process: VmHWM, the kernel's high-water mark of all resident pages, and
+    the highest RssAnon sampled. VmHWM counts the pages of shared libraries a process has
+    mapped, and how many of those it maps depends on the page cache: right after a fresh
+    install (every library file cached) importing Beam's worker and ccprov measured 223 MB,
+    after `echo 3 > /proc/sys/vm/drop_caches` 181 MB, for the same code. RssAnon is the
+    process's own memory (heap, stacks), which that does not move; it is sampled, so a
+    spike shorter than the interval can be missed.
+    """
 
     def __init__(self, interval: float = 0.25):
         super().__init__(daemon=True)
         self.interval = interval
         self.peak_kb: dict[int, int] = {}
+        self.peak_anon_kb: dict[int, int] = {}
         self.cpu_s: dict[int, float] = {}  # own CPU at the last sample
         self.loads: list[float] = []
         self.rss_kb: dict[int, list[tuple[float, int]]] = {}  # (time, VmRSS) per sample
@@ -141,6 +151,8 @@ class TreeSampler(threading.Thread):
             self.rss_kb.setdefault(pid, []).append((time.monotonic() - self.started, rss))
             hwm = int(status.get("VmHWM", "0 kB").split()[0])
             self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), hwm)
+            anon = int(status.get("RssAnon", "0 kB").split()[0])
+            self.peak_anon_kb[pid] = max(self.peak_anon_kb.get(pid, 0), anon)
             self.parent[pid] = int(status["PPid"])
 
     def stop(self) -> None:
@@ -195,6 +207,7 @@ def run_measured(cmd: list[str], classify: Callable[[str], str], **popen_kwargs)
             "parent": sampler.parent.get(pid),
             "role": classify(sampler.cmdline.get(pid, "")),
             "peak_rss_mb": round(kb / 1024, 1),
+            "peak_anon_mb": round(sampler.peak_anon_kb.get(pid, 0) / 1024, 1),
             "cpu_s": round(sampler.cpu_s.get(pid, 0.0), 2),
             "rss_mb_at_quarters": _rss_at_quarters(sampler.rss_kb.get(pid, []), wall),
         }
@@ -221,17 +234,17 @@ def _rss_at_quarters(samples: list[tuple[float, int]], wall: float) -> list[floa
     return quarters
 
 
-def worker_peaks(processes: list[dict], worker_role: str, child_role: str) -> list[float]:
-    """Peak RSS of each worker process plus the peaks of its `child_role` children (MB)."""
+def worker_peaks(
+    processes: list[dict], worker_role: str, child_role: str, key: str = "peak_rss_mb"
+) -> list[float]:
+    """Peak (`key`) of each worker process plus the largest of its `child_role` children (MB)."""
     peaks = []
     for proc in processes:
         if proc["role"] == worker_role:
             children = [
-                p["peak_rss_mb"]
-                for p in processes
-                if p["parent"] == proc["pid"] and p["role"] == child_role
+                p[key] for p in processes if p["parent"] == proc["pid"] and p["role"] == child_role
             ]
-            peaks.append(round(proc["peak_rss_mb"] + max(children, default=0.0), 1))
+            peaks.append(round(proc[key] + max(children, default=0.0), 1))
     return peaks
 
 
@@ -305,6 +318,9 @@ def run_ccprov(
         "docs_per_cpu_s": round(records / measured["cpu_s"], 1),
         "docs_per_wall_s_per_worker": round(records / measured["wall_s"] / workers, 1),
         "peak_rss_worker_mb": max(peaks, default=None),
+        "peak_anon_worker_mb": max(
+            worker_peaks(measured["processes"], "worker", "sandbox", "peak_anon_mb"), default=None
+        ),
         "peak_rss_runner_mb": max(runner, default=None),
         "cpu_s_by_role": cpu_by_role(measured["processes"]),
         "worker_rss_mb_at_quarters": [
@@ -725,7 +741,8 @@ def print_e2e(row: dict) -> None:
         f"ccprov e2e {row['extractor']:<12} {row['records']} records, kept {row['kept']}: "
         f"CPU {row['cpu_s']:.1f} s -> {row['docs_per_cpu_s']:.1f} docs/s/core; wall "
         f"{row['wall_s']:.1f} s -> {row['docs_per_wall_s_per_worker']:.1f} docs/s/worker "
-        f"(load {row['load_at_start']}); peak RSS worker {row['peak_rss_worker_mb']} MB, "
+        f"(load {row['load_at_start']}); peak RSS worker {row['peak_rss_worker_mb']} MB "
+        f"(anonymous {row['peak_anon_worker_mb']} MB), "
         f"runner {row['peak_rss_runner_mb']} MB; CPU by process kind {row['cpu_s_by_role']}"
     )
 
