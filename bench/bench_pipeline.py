@@ -118,6 +118,7 @@ class TreeSampler(threading.Thread):
         self.cpu_s: dict[int, float] = {}  # own CPU at the last sample
         self.loads: list[float] = []
         self.rss_kb: dict[int, list[tuple[float, int]]] = {}  # (time, VmRSS) per sample
+        self.anon_kb: dict[int, list[tuple[float, int]]] = {}  # (time, RssAnon) per sample
         self.started = time.monotonic()
         self.cmdline: dict[int, str] = {}
         self.parent: dict[int, int] = {}
@@ -153,6 +154,7 @@ class TreeSampler(threading.Thread):
             self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), hwm)
             anon = int(status.get("RssAnon", "0 kB").split()[0])
             self.peak_anon_kb[pid] = max(self.peak_anon_kb.get(pid, 0), anon)
+            self.anon_kb.setdefault(pid, []).append((time.monotonic() - self.started, anon))
             self.parent[pid] = int(status["PPid"])
 
     def stop(self) -> None:
@@ -210,6 +212,7 @@ def run_measured(cmd: list[str], classify: Callable[[str], str], **popen_kwargs)
             "peak_anon_mb": round(sampler.peak_anon_kb.get(pid, 0) / 1024, 1),
             "cpu_s": round(sampler.cpu_s.get(pid, 0.0), 2),
             "rss_mb_at_quarters": _rss_at_quarters(sampler.rss_kb.get(pid, []), wall),
+            "anon_mb_at_quarters": _rss_at_quarters(sampler.anon_kb.get(pid, []), wall),
         }
         for pid, kb in sorted(sampler.peak_kb.items())
     ]
@@ -325,6 +328,9 @@ def run_ccprov(
         "cpu_s_by_role": cpu_by_role(measured["processes"]),
         "worker_rss_mb_at_quarters": [
             p["rss_mb_at_quarters"] for p in measured["processes"] if p["role"] == "worker"
+        ],
+        "worker_anon_mb_at_quarters": [
+            p["anon_mb_at_quarters"] for p in measured["processes"] if p["role"] == "worker"
         ],
         "runner_rss_mb_at_quarters": [
             p["rss_mb_at_quarters"] for p in measured["processes"] if p["role"] == "runner"
@@ -800,6 +806,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row['input']}: ", end="")
             print_e2e(row)
             print(f"  RSS by quarter of the run, workers {row['worker_rss_mb_at_quarters']}")
+            print(f"  anonymous, workers {row['worker_anon_mb_at_quarters']}")
             print(f"  runner {row['runner_rss_mb_at_quarters']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
