@@ -19,9 +19,9 @@ ERROR = "error"
 REMOVED = "removed"  # by a takedown after the run
 
 # The writer's unit: this many consecutive response records of one input file are grouped,
-# written together and held in one worker at once, so a worker's memory is bounded by a
-# record count whatever the size of the file or of its records (a Common Crawl file has
-# 30-40 thousand; its shards then hold up to 2,000 ledger rows each).
+# joined with their late decisions and held in one worker at once, so a worker's memory is
+# bounded by a record count whatever the size of the file or of its records (a Common Crawl
+# file has 30-40 thousand). Shards are per input file: the groups are merged into them.
 RECORDS_PER_WRITE_GROUP = 2_000
 
 
