@@ -310,7 +310,8 @@ UPDATE_TAG = "update"
 # 12-16 KiB of Python objects against 5 KiB encoded).
 ROWS_PER_BATCH = 256
 # A shard's row groups: the rows of whole record groups, joined until they reach this many
-# rows or bytes (FineWeb's row groups hold 1,000 documents), so a merge holds a few MB.
+# rows or bytes (datatrove's Parquet writer writes 1,000 documents a batch), so a merge holds
+# a few MB.
 ROW_GROUP_ROWS = 1_000
 ROW_GROUP_BYTES = 16 << 20
 ROW_GROUP_MAX_ROWS = 10_000  # and at most this many (as table_bytes writes)
