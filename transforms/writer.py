@@ -357,8 +357,8 @@ class RecordGroupTables:
             batches.append(pa.RecordBatch.from_pylist(pending, schema=schema))
             pending.clear()
 
-    def tables(self) -> dict[str, tuple[pa.Table, list[tuple[int, str]]]]:
-        """kind -> (table sorted by (offset, doc_id), the sorted keys of its rows)."""
+    def tables(self) -> dict[str, pa.Table]:
+        """kind -> its table, sorted by (offset, doc_id)."""
         result = {}
         for kind, (schema, batches, pending, keys) in self._parts.items():
             if pending:
@@ -367,7 +367,7 @@ class RecordGroupTables:
             order = sorted(range(len(keys)), key=keys.__getitem__)
             table = pa.Table.from_batches(batches, schema=schema).take(pa.array(order, pa.int64()))
             batches.clear()
-            result[kind] = (table, [keys[i] for i in order])
+            result[kind] = table
         return result
 
 
@@ -450,7 +450,7 @@ class WriteGroupPartsFn(beam.DoFn):
                 tables.add(value)
         rows = []
         part = GroupPart(file_index, group_no, ())
-        for kind, (table, _) in tables.tables().items():
+        for kind, table in tables.tables().items():
             if table.num_rows:
                 write_bytes(part.path(self._spec, kind), arrow_bytes(table))
                 rows.append((kind, table.num_rows))
