@@ -315,8 +315,10 @@ ROWS_PER_BATCH = 256
 ROW_GROUP_ROWS = 1_000
 ROW_GROUP_BYTES = 16 << 20
 ROW_GROUP_MAX_ROWS = 10_000  # and at most this many (as table_bytes writes)
-# The temporary parts are read back once, right away: LZ4 is the cheap choice.
-_PART_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
+# The temporary parts, compressed as the shards are: on the bench input zstd made the
+# corpus's parts 6 times smaller than LZ4 for less CPU (less to write), and the ledger's 1.5
+# times smaller for 6 microseconds a record more; on object stores they are sent twice.
+_PART_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
 class RecordGroupTables:
@@ -431,7 +433,7 @@ class WriteGroupPartsFn(beam.DoFn):
     small values per document), then for its documents, each turned into rows as it comes.
     A worker so holds one group's rows as Arrow columns, never its documents as a list;
     the group is bounded by RECORDS_PER_WRITE_GROUP. The rows go to temporary Arrow files
-    (LZ4, cheap to write and read back); Parquet is written once, by MergeShardsFn.
+    (zstd); Parquet is written once, by MergeShardsFn.
     """
 
     def __init__(self, spec: OutputSpec):
