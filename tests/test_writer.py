@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 import weakref
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -16,6 +18,7 @@ from transforms.writer import (
     CORPUS_DIR,
     DOC_TAG,
     DROPPED_DIR,
+    DROPPED_SCHEMA,
     LEDGER_DIR,
     PARTS_DIR,
     ROW_GROUP_ROWS,
@@ -24,7 +27,10 @@ from transforms.writer import (
     GroupPart,
     MergeShardsFn,
     OutputSpec,
+    OutputWriteError,
+    StreamedShard,
     WriteGroupPartsFn,
+    _retried_write,
     commit_shards,
     join,
     plan_chunks,
@@ -299,3 +305,33 @@ def test_a_group_of_updates_only_writes_nothing(tmp_path):
     spec = make_spec(tmp_path, 10)
     assert write_parts(spec, [(GROUP_KEY, [(UPDATE_TAG, u) for u in late_updates()])]) == []
     assert not Path(spec.temp_root).exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_stops_a_streamed_shard_at_once_with_one_line():
+    """/dev/full refuses every write with ENOSPC, a real full disk: the shard's writer gives
+    up at once (no retries: the disk will not empty itself) with the file and the reason."""
+    table = pa.table(
+        {
+            "doc_id": [f"d{i}" for i in range(3000)],
+            "url": ["u"] * 3000,
+            "drop_reason": ["r"] * 3000,
+            "text": ["text " * 100] * 3000,
+        },
+        schema=DROPPED_SCHEMA,
+    )
+
+    def write() -> None:
+        shard = StreamedShard("/dev/full", DROPPED_SCHEMA, "zstd")
+        try:
+            shard.add(table)
+            shard.finish()
+        except BaseException:
+            shard.abort()
+            raise
+
+    started = time.monotonic()
+    with pytest.raises(OutputWriteError) as failure:
+        _retried_write(write, "/dev/full")
+    assert str(failure.value) == "cannot write /dev/full: No space left on device"
+    assert time.monotonic() - started < 5
