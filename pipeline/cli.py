@@ -239,14 +239,6 @@ def read_large_groups_in_pieces(piece_bytes: int) -> bool:
 LOCAL_INPUT_MESSAGE_BYTES = local_worker.OUTPUT_FLUSH_BYTES
 
 
-def input_slice(plan) -> str:
-    """' (numbers 100-199 of the list)' for a run over a slice of its inputs (--skip-files)."""
-    if not plan.first_file_index:
-        return ""
-    last = plan.first_file_index + len(plan.inputs) - 1
-    return f" (numbers {plan.first_file_index}-{last} of the list)"
-
-
 def send_worker_inputs_in_chunks(message_bytes: int) -> bool:
     """Make the FnApiRunner send a stage's input to a local worker in messages of about
     `message_bytes` instead of one message; returns whether the hooks exist.
@@ -420,8 +412,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     retire_previous_run(plan.output)
     if not opts.quiet:
         print(
-            f"ccprov: {len(plan.inputs)} input file(s){input_slice(plan)} -> {plan.output} "
-            f"(runner {type(runner).__name__})",
+            f"ccprov: {plan.describe_inputs()} -> {plan.output} (runner {type(runner).__name__})",
             file=sys.stderr,
         )
     p = beam.Pipeline(runner=runner, options=options)

@@ -46,6 +46,14 @@ class RunPlan:
     # first_file_index + i, which names its shards, so slices of a crawl never share a name.
     first_file_index: int = 0
 
+    def describe_inputs(self) -> str:
+        """`3 input file(s)`, and which of the whole list for a slice (--skip-files)."""
+        count = f"{len(self.inputs)} input file(s)"
+        if not self.first_file_index:
+            return count
+        last = self.first_file_index + len(self.inputs) - 1
+        return f"{count} (numbers {self.first_file_index}-{last} of the list)"
+
     def manifest_base(self) -> dict:
         return {
             "inputs": self.inputs,

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main as ccprov_main
+from pipeline.sample import SAMPLE_WARC
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_WARCS = REPO.parent / "shared" / "warcs"
@@ -65,6 +66,15 @@ class RunOutput:
 
     def corpus(self) -> list[dict]:
         return self.table("corpus").to_pylist()
+
+
+def sample_copies(folder: Path) -> tuple[list[Path], list[str]]:
+    """Three copies of the sample, a/b/c.warc.gz, and the --input arguments naming them."""
+    inputs = []
+    for name in ("a", "b", "c"):
+        inputs.append(folder / f"{name}.warc.gz")
+        inputs[-1].write_bytes(Path(SAMPLE_WARC).read_bytes())
+    return inputs, [arg for path in inputs for arg in ("--input", str(path))]
 
 
 def run_pipeline(output: Path, *args: str) -> RunOutput:

@@ -9,7 +9,12 @@ import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.sample import SAMPLE_WARC
-from tests.pipeline_runs import requires_shared_warcs, run_pipeline, shared_warc_files
+from tests.pipeline_runs import (
+    requires_shared_warcs,
+    run_pipeline,
+    sample_copies,
+    shared_warc_files,
+)
 
 
 def count_responses(path: Path) -> int:
@@ -162,15 +167,6 @@ def test_small_write_groups_give_the_same_decisions_in_more_shards(
     crossing = [i for i, v in small.items() if v[2] and shard_of[v[2]] != shard_of[i]]
     assert crossing  # a duplicate and its representative are in different groups
     assert any(v[4] is not None for v in small.values())
-
-
-def sample_copies(folder: Path) -> tuple[list[Path], list[str]]:
-    """Three copies of the sample, a/b/c.warc.gz, and the --input arguments naming them."""
-    inputs = []
-    for name in ("a", "b", "c"):
-        inputs.append(folder / f"{name}.warc.gz")
-        inputs[-1].write_bytes(Path(SAMPLE_WARC).read_bytes())
-    return inputs, [arg for path in inputs for arg in ("--input", str(path))]
 
 
 def test_files_per_shard_merges_consecutive_input_files_into_chunks(sample_run, tmp_path):

@@ -23,8 +23,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from pipeline.sample import SAMPLE_WARC
-from tests.pipeline_runs import run_pipeline
+from tests.pipeline_runs import run_pipeline, sample_copies
 
 HERE = Path(__file__).resolve().parent
 READERS_VENV = HERE / "_artifacts" / "venv-readers"
@@ -35,10 +34,7 @@ KINDS = ("corpus", "provenance", "dropped")
 @pytest.fixture(scope="module")
 def small_shards(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("readers")
-    args = []
-    for name in ("a", "b", "c"):
-        shutil.copy(SAMPLE_WARC, folder / f"{name}.warc.gz")
-        args += ["--input", str(folder / f"{name}.warc.gz")]
+    _, args = sample_copies(folder)
     options = ["--shard-size", "8", "--keep-dropped", "--dedup", "off"]
     run = run_pipeline(folder / "out", *args, *options)
     assert run.exit_code == 0

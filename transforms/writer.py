@@ -401,8 +401,12 @@ class GroupPart:
         return dict(self.rows).get(kind, 0)
 
     def path(self, spec: OutputSpec, kind: str) -> str:
-        name = f"part-{self.file_index:05d}-{self.group_no:04d}.arrow"
-        return join(spec.temp_root, PARTS_DIR, kind, name)
+        return part_path(spec, kind, self.file_index, self.group_no)
+
+
+def part_path(spec: OutputSpec, kind: str, file_index: int, group_no: int) -> str:
+    name = f"part-{file_index:05d}-{group_no:04d}.arrow"
+    return join(spec.temp_root, PARTS_DIR, kind, name)
 
 
 def shard_key(spec: OutputSpec, file_index: int) -> int:
@@ -451,10 +455,9 @@ class WriteGroupPartsFn(beam.DoFn):
                 apply_updates(value, updates.get(value.doc_id, ()))
                 tables.add(value)
         rows = []
-        part = GroupPart(file_index, group_no, ())
         for kind, table in tables.tables().items():
             if table.num_rows:
-                write_bytes(part.path(self._spec, kind), arrow_bytes(table))
+                write_bytes(part_path(self._spec, kind, file_index, group_no), arrow_bytes(table))
                 rows.append((kind, table.num_rows))
         if rows:  # a group of late updates only (no documents) has nothing to write
             yield shard_key(self._spec, file_index), GroupPart(file_index, group_no, tuple(rows))
