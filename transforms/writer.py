@@ -499,8 +499,16 @@ class StreamedShard:
     first rows, row groups of at least ROW_GROUP_ROWS rows (or ROW_GROUP_BYTES), and counted
     and hashed on the way out (it is the file object the Parquet writer writes to)."""
 
-    def __init__(self, path: str, schema: pa.Schema, compression: str):
-        self._path, self._schema, self._compression = path, schema, compression
+    def __init__(
+        self,
+        path: str,
+        schema: pa.Schema,
+        compression: str,
+        open_handle: Callable[[], Any] | None = None,
+    ):
+        self._schema, self._compression = schema, compression
+        # Beam's FileSystems by default; the audit tools pass their own store's opener.
+        self._open_handle = open_handle or (lambda: FileSystems.create(path))
         self._pending: list[pa.Table] = []
         self._handle = self._writer = None
         self._sha256 = hashlib.sha256()
@@ -540,7 +548,7 @@ class StreamedShard:
 
     def _flush(self) -> None:
         if self._writer is None:
-            self._handle = FileSystems.create(self._path)
+            self._handle = self._open_handle()
             self._writer = pq.ParquetWriter(self, self._schema, compression=self._compression)
         self._writer.write_table(pa.concat_tables(self._pending), row_group_size=ROW_GROUP_MAX_ROWS)
         self._pending.clear()

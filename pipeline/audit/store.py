@@ -222,6 +222,12 @@ class OutputStore:
         with self.arrow_fs.open_output_stream(self.arrow_path(rel)) as handle:
             handle.write(data)
 
+    def open_output(self, rel: str):
+        """A writable stream to OUTPUT/rel, for files too large to build in memory first (in
+        an object store, a multipart upload)."""
+        self._parent(rel)
+        return self.arrow_fs.open_output_stream(self.arrow_path(rel))
+
     def rename(self, src_rel: str, dst_rel: str) -> None:
         """Local: an atomic rename. Object stores: copy, then delete."""
         client = self._s3()
@@ -303,6 +309,10 @@ class OutputStore:
 
     def read_shard(self, kind: str, name: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(self.arrow_path(kind, name), columns=columns, filesystem=self.arrow_fs)
+
+    def open_shard(self, kind: str, name: str) -> pq.ParquetFile:
+        """One shard, to be read a row group at a time."""
+        return pq.ParquetFile(self.arrow_path(kind, name), filesystem=self.arrow_fs)
 
     def dataset(self, kind: str):
         """A pyarrow dataset over OUTPUT/<kind>/*.parquet, or None when there are no shards."""

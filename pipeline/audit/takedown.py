@@ -25,10 +25,12 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipeline.audit.store import OutputStore
 from pipeline.plan import UsageError
@@ -40,10 +42,10 @@ from transforms.writer import (
     MANIFEST,
     SUCCESS,
     TEMP_DIR,
+    StreamedShard,
     add_counts,
     base_ledger_stats,
     funnel,
-    table_bytes,
 )
 
 TAKEDOWN_REASON = "takedown"
@@ -198,6 +200,73 @@ def ledger_stats_fns() -> dict:
     return dict(fns) if isinstance(fns, dict) else {}
 
 
+@dataclasses.dataclass(frozen=True)
+class RewrittenShard:
+    rows_in: int
+    rows_out: int
+    sha256: str  # "" when no row was left (and nothing was written)
+    bytes: int
+
+
+def parquet_compression(source: pq.ParquetFile) -> str:
+    """The codec of `source`'s first column chunk, as ParquetWriter names it."""
+    if not source.num_row_groups or not source.metadata.num_columns:
+        return "zstd"
+    codec = source.metadata.row_group(0).column(0).compression.lower()
+    return {"uncompressed": "none", "lz4_raw": "lz4"}.get(codec, codec)
+
+
+def rewrite_shard(
+    store: OutputStore,
+    kind: str,
+    name: str,
+    dest: str,
+    change: Callable[[pa.Table], pa.Table],
+) -> RewrittenShard:
+    """Stream `kind/name` through `change`, one row group at a time, into OUTPUT/dest, in
+    the shard's own schema and codec. Nothing is written when no row is left.
+
+    A run's shards hold up to --shard-size (50,000) ledger rows, so they are never read
+    whole: memory stays at a row group (at most 10,000 rows or 16 MB) per shard.
+    """
+    source = store.open_shard(kind, name)
+    shard = StreamedShard(
+        store.path(dest),
+        source.schema_arrow,
+        parquet_compression(source),
+        open_handle=lambda: store.open_output(dest),
+    )
+    rows_in = 0
+    try:
+        for index in range(source.num_row_groups):
+            table = source.read_row_group(index)
+            rows_in += table.num_rows
+            shard.add(change(table))
+        shard.finish()
+    except BaseException:
+        shard.abort()
+        raise
+    return RewrittenShard(rows_in, shard.rows, shard.sha256, shard.bytes)
+
+
+class _LedgerUpdate:
+    """`change` for a ledger shard: marks the documents removed and keeps, per row group,
+    what the manifest needs (the verdicts, and the stats' difference)."""
+
+    def __init__(self, doc_ids: set[str], stats_fns: dict):
+        self.doc_ids, self.stats_fns = doc_ids, stats_fns
+        self.verdicts: list[pa.Table] = []
+        self.stats_delta: dict = {}
+
+    def __call__(self, ledger: pa.Table) -> pa.Table:
+        new_ledger = mark_removed(ledger, self.doc_ids)
+        for key, fn in self.stats_fns.items():  # additive: summed over shards by the run too
+            delta = add_counts(_negated(fn(ledger)), fn(new_ledger))
+            self.stats_delta[key] = add_counts(self.stats_delta.get(key, {}), delta)
+        self.verdicts.append(new_ledger.select(["doc_id", "decision", "drop_reason"]))
+        return new_ledger
+
+
 class _Prepared:
     """Phase 1 state: new shards written to the transaction folder, and the steps to commit."""
 
@@ -209,22 +278,25 @@ class _Prepared:
         self.deletes: list[str] = []
         self.entries: dict[tuple[str, str], dict | None] = {}  # new manifest entry, None: gone
 
-    def put(self, kind: str, name: str, table: pa.Table) -> None:
-        data = table_bytes(table)
-        self.store.write_bytes(f"{self.temp}/{kind}/{name}", data)
-        self.moves[kind].append(
-            {"op": "move", "src": f"{self.temp}/{kind}/{name}", "dst": f"{kind}/{name}"}
-        )
+    def rewrite(
+        self, kind: str, name: str, change: Callable[[pa.Table], pa.Table]
+    ) -> RewrittenShard:
+        """The shard rewritten into the transaction folder; when no row is left, it is to be
+        deleted instead (the writer never leaves empty corpus or dropped shards)."""
+        temp = f"{self.temp}/{kind}/{name}"
+        result = rewrite_shard(self.store, kind, name, temp, change)
+        if not result.rows_out:
+            self.deletes.append(f"{kind}/{name}")
+            self.entries[(kind, name)] = None
+            return result
+        self.moves[kind].append({"op": "move", "src": temp, "dst": f"{kind}/{name}"})
         self.entries[(kind, name)] = {
             "path": f"{kind}/{name}",
-            "rows": table.num_rows,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes": len(data),
+            "rows": result.rows_out,
+            "sha256": result.sha256,
+            "bytes": result.bytes,
         }
-
-    def remove(self, kind: str, name: str) -> None:
-        self.deletes.append(f"{kind}/{name}")
-        self.entries[(kind, name)] = None
+        return result
 
     @property
     def changed(self) -> bool:
@@ -235,6 +307,11 @@ class _Prepared:
         for kind, name in sorted(self.entries):
             out.setdefault(kind, []).append(name)
         return out
+
+
+def _holds_any(store: OutputStore, kind: str, name: str, doc_ids: set[str]) -> bool:
+    ids = store.read_shard(kind, name, columns=["doc_id"]).column("doc_id")
+    return bool(pc.any(pc.is_in(ids, value_set=pa.array(sorted(doc_ids), pa.string()))).as_py())
 
 
 def prepare_takedown(
@@ -260,39 +337,34 @@ def prepare_takedown(
         for scan in scans:
             verdicts = scan.verdicts
             if scan.to_remove:
-                ledger = store.read_shard(LEDGER_DIR, scan.name)
-                new_ledger = mark_removed(ledger, scan.to_remove)
                 if scan.name not in corpus_names:
                     raise TakedownError(
                         f"ledger shard {scan.name} has kept documents but there is no corpus "
                         f"shard {CORPUS_DIR}/{scan.name}"
                     )
-                corpus = store.read_shard(CORPUS_DIR, scan.name)
-                kept_corpus = without(corpus, scan.to_remove)
-                if corpus.num_rows - kept_corpus.num_rows != len(scan.to_remove):
+                corpus = prepared.rewrite(
+                    CORPUS_DIR, scan.name, lambda t, ids=scan.to_remove: without(t, ids)
+                )
+                if corpus.rows_in - corpus.rows_out != len(scan.to_remove):
                     raise TakedownError(
-                        f"{CORPUS_DIR}/{scan.name} holds {corpus.num_rows - kept_corpus.num_rows} "
+                        f"{CORPUS_DIR}/{scan.name} holds {corpus.rows_in - corpus.rows_out} "
                         f"of the {len(scan.to_remove)} kept documents its ledger shard lists"
                     )
-                if kept_corpus.num_rows:
-                    prepared.put(CORPUS_DIR, scan.name, kept_corpus)
-                else:  # the writer never leaves empty corpus shards
-                    prepared.remove(CORPUS_DIR, scan.name)
-                prepared.put(LEDGER_DIR, scan.name, new_ledger)
-                for key, fn in stats_fns.items():
-                    delta = add_counts(_negated(fn(ledger)), fn(new_ledger))
+                update = _LedgerUpdate(scan.to_remove, stats_fns)
+                prepared.rewrite(LEDGER_DIR, scan.name, update)
+                for key, delta in update.stats_delta.items():
                     stats_delta[key] = add_counts(stats_delta.get(key, {}), delta)
-                verdicts = new_ledger.select(["doc_id", "decision", "drop_reason"])
+                verdicts = pa.concat_tables(update.verdicts)
             selected = scan.to_remove | scan.not_in_corpus | scan.already_removed
-            if selected and scan.name in dropped_names:
-                dropped = store.read_shard(DROPPED_DIR, scan.name)
-                rest = without(dropped, selected)
-                if rest.num_rows < dropped.num_rows:
-                    removed_text += dropped.num_rows - rest.num_rows
-                    if rest.num_rows:
-                        prepared.put(DROPPED_DIR, scan.name, rest)
-                    else:
-                        prepared.remove(DROPPED_DIR, scan.name)
+            if (
+                selected
+                and scan.name in dropped_names
+                and _holds_any(store, DROPPED_DIR, scan.name, selected)
+            ):
+                dropped = prepared.rewrite(
+                    DROPPED_DIR, scan.name, lambda t, ids=selected: without(t, ids)
+                )
+                removed_text += dropped.rows_in - dropped.rows_out
             add_counts(totals, base_ledger_stats(verdicts))
     except BaseException:
         store.delete_tree(prepared.temp)
