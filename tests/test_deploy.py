@@ -178,10 +178,10 @@ def test_images_copy_sources_that_exist_and_survive_dockerignore(image):
     assert "--force-reinstall --no-deps -c constraints.txt fasttext-numpy2" in run
 
 
-def pinned_versions() -> dict[str, str]:
-    """deploy/constraints.txt as {canonical name: version}."""
+def pinned_versions(path: Path = DEPLOY / "constraints.txt") -> dict[str, str]:
+    """A constraints file as {canonical name: version}."""
     pins = {}
-    for line in (DEPLOY / "constraints.txt").read_text().splitlines():
+    for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             name, version = line.split("==")
@@ -207,6 +207,25 @@ def test_the_test_environment_has_the_pinned_versions():
 
     for name, pinned in pinned_versions().items():
         assert version(name) == pinned, f"{name} {version(name)} installed, {pinned} pinned"
+
+
+def test_test_tools_are_pinned_within_their_ranges():
+    """tests/constraints.txt pins every test extra and the trainers' readers, within range."""
+    from importlib.metadata import version
+
+    from tests.test_readers import READER_PACKAGES
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    test_extras = [Requirement(r) for r in project["optional-dependencies"]["test"]]
+    readers = [Requirement(r) for r in READER_PACKAGES]
+    pins = pinned_versions(ROOT / "tests" / "constraints.txt")
+    declared = {canonicalize_name(r.name): r.specifier for r in test_extras + readers}
+    assert pins.keys() == declared.keys()
+    for name, pinned in pins.items():
+        assert declared[name].contains(pinned), f"{name}=={pinned} outside {declared[name]}"
+    for requirement in test_extras:  # installed by `make install` at the pinned versions
+        name = canonicalize_name(requirement.name)
+        assert version(name) == pins[name], f"{name} {version(name)} installed, {pins[name]} pinned"
 
 
 # --- Dataflow Flex Template -----------------------------------------------------------------

@@ -28,6 +28,7 @@ from tests.pipeline_runs import run_pipeline, sample_copies
 HERE = Path(__file__).resolve().parent
 READERS_VENV = HERE / "_artifacts" / "venv-readers"
 READER_PACKAGES = ["polars>=1.0,<2", "datasets>=3.0,<5"]
+TEST_CONSTRAINTS = HERE / "constraints.txt"
 KINDS = ("corpus", "provenance", "dropped")
 
 
@@ -44,15 +45,32 @@ def small_shards(tmp_path_factory) -> Path:
 
 
 def readers_python() -> Path:
+    """The trainers' venv, at the versions pinned in tests/constraints.txt (made again when
+    the pins change)."""
     python = READERS_VENV / "bin" / "python"
-    probe = [str(python), "-c", "import polars, datasets"]
-    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
-        return python
+    wanted = " ".join(f"{name}=={pinned_version(name)}" for name in ("polars", "datasets"))
+    probe = [
+        str(python),
+        "-c",
+        "import polars, datasets; print(f'polars=={polars.__version__} datasets=={datasets.__version__}')",
+    ]
+    if python.exists():
+        found = subprocess.run(probe, capture_output=True, text=True)
+        if found.returncode == 0 and found.stdout.strip() == wanted:
+            return python
     shutil.rmtree(READERS_VENV, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(READERS_VENV)], check=True)
-    pip = [str(python), "-m", "pip", "install", "--quiet", *READER_PACKAGES]
-    subprocess.run(pip, check=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "-c", str(TEST_CONSTRAINTS)]
+    subprocess.run([*pip, *READER_PACKAGES], check=True)
     return python
+
+
+def pinned_version(name: str) -> str:
+    for line in TEST_CONSTRAINTS.read_text().splitlines():
+        pin = line.split("#", 1)[0].strip()
+        if pin.startswith(f"{name}=="):
+            return pin.split("==", 1)[1]
+    raise AssertionError(f"{TEST_CONSTRAINTS} does not pin {name}")
 
 
 @pytest.fixture(scope="module")
