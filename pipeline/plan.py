@@ -129,13 +129,31 @@ def check_robots_files(paths: list[str]) -> None:
 
     for path in paths:
         if path.startswith(("http://", "https://")):
-            continue  # read with urllib; checked when read
+            check_url(path, "--robots")
+            continue
         try:
             found = FileSystems.exists(path)
         except Exception as exc:  # noqa: BLE001 - an unreachable store is the user's to fix
             raise UsageError(f"--robots {path}: {str(exc).splitlines()[0][:200]}") from None
         if not found:
             raise UsageError(f"--robots {path}: no such file")
+
+
+def check_url(url: str, flag: str, timeout_s: float = 30) -> None:
+    """A UsageError unless `url` answers a request for its first byte (servers that ignore
+    the range send the whole file, of which nothing more is read)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Range": "bytes=0-0"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s):  # noqa: S310 - user-given URL
+            return
+    except urllib.error.HTTPError as exc:
+        reason = f"HTTP {exc.code} {exc.reason}"
+    except (urllib.error.URLError, OSError) as exc:
+        reason = str(getattr(exc, "reason", None) or exc)
+    raise UsageError(f"{flag} {url}: {reason.splitlines()[0][:200] if reason else 'unreachable'}")
 
 
 def parse_languages(value: str | None) -> list[str] | None:

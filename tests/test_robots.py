@@ -256,3 +256,17 @@ def test_tag_fn_reports_robots_and_policy_drops_on_it(robots_warc):
     assert attributes["opt_out_signals"] == ["robots:gptbot", "robots:google-extended"]
     (doc,) = list(LicensePolicyFn("no-optout").process(doc))
     assert doc.drop_reason == "license_policy:robots_disallow"
+
+
+def test_robots_warc_read_over_http(robots_warc, http_server):
+    """--robots takes URLs too (Common Crawl's robots.txt WARC files, for instance)."""
+    base = http_server(robots_warc.parent)
+    remote = RobotsIndex.from_warc_paths([f"{base}/{robots_warc.name}"])
+    local = RobotsIndex.from_warc_paths([str(robots_warc)])
+    assert len(remote) == len(local) == 6
+    for url, date in (
+        ("https://news.example/articles/1", "2024-05-18T01:58:10Z"),
+        ("https://news.example/articles/1", "2024-05-26T00:00:00Z"),
+        ("https://down.example/a", "2024-05-18T01:58:10Z"),
+    ):
+        assert remote.evaluate(url, date) == local.evaluate(url, date)

@@ -87,6 +87,17 @@ def test_bad_values(ccprov, tmp_path, args, fragment):
     _assert_usage_error(ccprov("run", "--output", str(tmp_path / "out"), *args), fragment)
 
 
+def test_robots_url_that_does_not_answer(ccprov, tmp_path, http_server):
+    """A robots.txt WARC given by URL is fetched by every worker as it starts; a wrong URL is
+    found before the run, not as a traceback from the first worker."""
+    base = http_server(tmp_path)
+    out = str(tmp_path / "out")
+    missing = f"{base}/robots.warc.gz"
+    _assert_usage_error(ccprov("run", "--output", out, "--robots", missing), missing, "HTTP 404")
+    closed = "http://127.0.0.1:9/robots.warc.gz"  # the discard port: nothing listens
+    _assert_usage_error(ccprov("run", "--output", out, "--robots", closed), closed, "refused")
+
+
 def test_input_that_is_neither_warc_nor_listing(ccprov, tmp_path):
     blob = tmp_path / "photo.bin"
     blob.write_bytes(bytes(range(256)) * 40)

@@ -593,10 +593,11 @@ class RobotsIndex:
 
 
 def _open_binary(path: str):
-    """Raw bytes of a file: warcio needs the gzip members as they are, so no decompression."""
+    """Raw bytes of a file: warcio needs the gzip members as they are, so no decompression.
+    Remote files (http(s) and Beam's filesystems) are read as the inputs are, resuming after
+    a dropped connection: a crawl's robots.txt WARC files are hundreds of MB."""
     if "://" not in path:
         return open(path, "rb")
-    from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
+    from transforms.warc_reader import open_input
 
-    return FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED)
+    return open_input(path)
