@@ -64,6 +64,11 @@ def open_views(store: OutputStore, threads: int = 2) -> duckdb.DuckDBPyConnectio
     return con
 
 
+def _views_present(con: duckdb.DuckDBPyConnection) -> list[str]:
+    names = {row[0] for row in con.execute("SHOW TABLES").fetchall()}  # views and datasets
+    return [view for view in VIEWS if view in names]
+
+
 def run_query(store: OutputStore, sql: str) -> pa.Table:
     """The result of one SQL statement as an Arrow table; SQL errors are UsageErrors."""
     con = open_views(store)
@@ -76,6 +81,9 @@ def run_query(store: OutputStore, sql: str) -> pa.Table:
         return fetch()
     except duckdb.Error as exc:
         message = " ".join(str(exc).split())
+        if isinstance(exc, duckdb.CatalogException):  # DuckDB suggests its system tables
+            message = message.split(" Did you mean", 1)[0]
+            message += f" (this output's views: {', '.join(_views_present(con))})"
         raise UsageError(f"query failed: {message}") from exc
     finally:
         con.close()
