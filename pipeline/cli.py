@@ -377,6 +377,26 @@ def check_s3_buckets(options, paths: list[str]) -> None:
             raise UsageError(f"cannot reach S3 at {where}: {first_line}") from None
 
 
+def check_job_endpoint(options) -> None:
+    """A Beam job server (--job_endpoint, Flink's and Spark's way in) that nothing answers at
+    is a one-line error before the run: Beam itself waits for it without end."""
+    import socket
+
+    from apache_beam.options.pipeline_options import PortableOptions
+
+    endpoint = options.view_as(PortableOptions).job_endpoint
+    if not endpoint or endpoint == "embed":
+        return
+    host, _, port = endpoint.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--job_endpoint {endpoint}: expected HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise UsageError(f"--job_endpoint {endpoint}: no job server answers ({reason})") from None
+
+
 class RunFailed(RuntimeError):
     """A run that stopped for a reason the user can act on: one line, exit status 1."""
 
@@ -405,6 +425,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     if opts.quiet:
         quiet_worker_processes(options)
     runner = make_runner(options)
+    check_job_endpoint(options)
     check_s3_buckets(options, [*(opts.input or []), opts.output])
     plan = plan_run(options)
     check_s3_buckets(options, plan.inputs)
@@ -420,8 +441,10 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     deaths = worker_supervision.DEATHS
     deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)
     try:
-        result = p.run()
+        result = submit(p, runner)
         result.wait_until_finish()
+    except RunFailed:
+        raise
     except KeyboardInterrupt:
         deaths.interrupted()
         raise
@@ -443,6 +466,23 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     if not opts.quiet:
         print(format_summary(manifest, plan.output))
     return 0
+
+
+def submit(p, runner):
+    """`p.run()`. On a remote runner that only submits the job, so a failure here (a job
+    server jar that cannot be found or fetched, credentials refused) is the user's to fix and
+    is said in one line; the local runner runs the whole pipeline inside `run()`."""
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    try:
+        return p.run()
+    except Exception as exc:
+        if isinstance(runner, fn_runner.FnApiRunner) or interrupted_by_user(exc):
+            raise
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise RunFailed(
+            f"could not start the run on {type(runner).__name__}: {first_line}"
+        ) from exc
 
 
 def format_summary(manifest: dict, output: str) -> str:

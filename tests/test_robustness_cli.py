@@ -6,6 +6,8 @@ cover; these run in-process, as each one stops before the pipeline is built.
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from apache_beam.io.filesystems import FileSystems
 
@@ -96,6 +98,33 @@ def test_robots_url_that_does_not_answer(ccprov, tmp_path, http_server):
     _assert_usage_error(ccprov("run", "--output", out, "--robots", missing), missing, "HTTP 404")
     closed = "http://127.0.0.1:9/robots.warc.gz"  # the discard port: nothing listens
     _assert_usage_error(ccprov("run", "--output", out, "--robots", closed), closed, "refused")
+
+
+def test_job_server_that_does_not_answer(ccprov, tmp_path):
+    """Beam waits for an absent job server without end (over 200 s when tried)."""
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = str(tmp_path / "out")
+    for runner in ("FlinkRunner", "PortableRunner"):
+        args = ("run", "--output", out, "--runner", runner, "--job_endpoint", f"127.0.0.1:{port}")
+        _assert_usage_error(ccprov(*args), f"--job_endpoint 127.0.0.1:{port}: no job server")
+    _assert_usage_error(
+        ccprov("run", "--output", out, "--runner", "FlinkRunner", "--job_endpoint", "8099"),
+        "expected HOST:PORT",
+    )
+
+
+def test_a_job_that_cannot_be_submitted_is_one_line(ccprov, tmp_path):
+    """Submitting to a remote runner can fail in Beam (here: the Flink job server jar named
+    does not exist); that is said in one line, exit status 1, not Beam's traceback."""
+    code, lines = ccprov(
+        "run", "--quiet", "--output", str(tmp_path / "out"), "--runner", "FlinkRunner",
+        "--flink_job_server_jar", str(tmp_path / "missing.jar"),
+    )  # fmt: skip
+    assert code == 1 and len(lines) == 1, lines
+    assert lines[0].startswith("ccprov: error: could not start the run on FlinkRunner: "), lines
+    assert "missing.jar" in lines[0]
 
 
 def test_input_that_is_neither_warc_nor_listing(ccprov, tmp_path):
