@@ -94,6 +94,12 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         for path in inputs:
             if "://" not in path and _is_inside(path, output):
                 raise UsageError(f"input {path} is inside the output folder {opts.output}")
+        enclosing = enclosing_output(output)
+        if enclosing:
+            raise UsageError(
+                f"output {opts.output} is inside the ccprov output {enclosing}, whose readers "
+                "would take this run's shards for its own"
+            )
     check_robots_files(opts.robots or [])
     try:
         filters = load_filter_config(opts.filters_config, languages=parse_languages(opts.languages))
@@ -120,6 +126,19 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         started_at=time.time(),
         first_file_index=opts.skip_files,
     )
+
+
+def enclosing_output(folder: str) -> str | None:
+    """The nearest folder above `folder` that holds a ccprov run's output (its manifest and a
+    provenance folder), if any: the audit tools list shards recursively under it."""
+    parent = os.path.dirname(folder)
+    while parent and parent != folder:
+        if os.path.isfile(os.path.join(parent, "manifest.json")) and os.path.isdir(
+            os.path.join(parent, "provenance")
+        ):
+            return parent
+        folder, parent = parent, os.path.dirname(parent)
+    return None
 
 
 def check_robots_files(paths: list[str]) -> None:

@@ -127,6 +127,18 @@ def test_a_job_that_cannot_be_submitted_is_one_line(ccprov, tmp_path):
     assert "missing.jar" in lines[0]
 
 
+def test_output_inside_another_runs_output(ccprov, tmp_path):
+    """The audit tools list an output's shards recursively: a run written into another run's
+    folders would be read as part of it."""
+    other = tmp_path / "crawl-a"
+    (other / "provenance").mkdir(parents=True)
+    (other / "manifest.json").write_text("{}")
+    for inside in (other / "corpus", other / "more" / "runs"):
+        result = ccprov("run", "--output", str(inside))
+        _assert_usage_error(result, f"inside the ccprov output {other}")
+        assert not inside.exists()
+
+
 def test_input_that_is_neither_warc_nor_listing(ccprov, tmp_path):
     blob = tmp_path / "photo.bin"
     blob.write_bytes(bytes(range(256)) * 40)
