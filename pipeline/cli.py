@@ -514,8 +514,30 @@ def format_summary(manifest: dict, output: str) -> str:
     return "\n".join(lines)
 
 
+class _PrintVersion(argparse.Action):
+    """argparse's own version action wraps the line at the terminal's width."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_line())
+        parser.exit()
+
+
+def version_line() -> str:
+    """ccprov's version, then Python's and the libraries' a run records in its manifest."""
+    from pipeline.plan import software_versions
+
+    versions = software_versions()
+    ccprov = versions.pop("ccprov")
+    parts = [f"{name} {version or 'not installed'}" for name, version in versions.items()]
+    return f"ccprov {ccprov} ({', '.join(parts)})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="ccprov", description="Training-data provenance pipeline.")
+    parser.add_argument("--version", action=_PrintVersion, help="print versions and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the pipeline (ccprov run --help for options)", add_help=False)
     try:

