@@ -270,3 +270,26 @@ def test_robots_warc_read_over_http(robots_warc, http_server):
         ("https://down.example/a", "2024-05-18T01:58:10Z"),
     ):
         assert remote.evaluate(url, date) == local.evaluate(url, date)
+
+
+def test_parsed_rules_kept_are_bounded(tmp_path, monkeypatch):
+    """A worker meets ever more hosts; it keeps the last PARSED_ROBOTS_CACHED parses only,
+    and a host evaluated again after its parse was dropped gets the same verdict."""
+    import transforms.robots as robots
+
+    monkeypatch.setattr(robots, "PARSED_ROBOTS_CACHED", 3)
+    path = tmp_path / "many.warc.gz"
+    bodies = [f"User-agent: GPTBot\nDisallow: /p{i}/\n".encode() for i in range(10)]
+    write_robots_warc(
+        path,
+        [
+            (f"https://h{i}.example/robots.txt", 200, body, "2024-05-10T00:00:00Z", [])
+            for i, body in enumerate(bodies)
+        ],
+    )
+    index = RobotsIndex.from_warc_paths([str(path)])
+    first = [index.evaluate(f"https://h{i}.example/p{i}/x").allowed["GPTBot"] for i in range(10)]
+    again = [index.evaluate(f"https://h{i}.example/p{i}/x").allowed["GPTBot"] for i in range(10)]
+    assert first == again == [False] * 10
+    assert index.evaluate("https://h4.example/other").allowed["GPTBot"] is True
+    assert index._parsed.cache_info().currsize == 3
