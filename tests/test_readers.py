@@ -23,12 +23,20 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
+from pipeline.audit import main as audit_main
 from tests.pipeline_runs import run_pipeline, sample_copies
 
 HERE = Path(__file__).resolve().parent
 READERS_VENV = HERE / "_artifacts" / "venv-readers"
 READER_PACKAGES = ["polars>=1.0,<2", "datasets>=3.0,<5"]
 TEST_CONSTRAINTS = HERE / "constraints.txt"
+# The README's recipe: the ledger with its map columns as lists of key/value structs, which
+# Hugging Face datasets can load (it has no map type).
+LEDGER_EXPORT_SQL = (
+    "COPY (SELECT * REPLACE (map_entries(filter_scores) AS filter_scores, "
+    "map_entries(usage_preferences) AS usage_preferences) FROM provenance) "
+    "TO '{}' (FORMAT parquet)"
+)
 KINDS = ("corpus", "provenance", "dropped")
 
 
@@ -77,9 +85,12 @@ def pinned_version(name: str) -> str:
 def trainer_reads(small_shards, tmp_path_factory) -> dict:
     """{"polars": {kind: rows}, "datasets": {kind: rows}} from tests/read_shards.py."""
     cache = tmp_path_factory.mktemp("hf-cache")
+    ledger_export = tmp_path_factory.mktemp("hf-ledger") / "provenance.parquet"
+    assert audit_main(["query", str(small_shards), LEDGER_EXPORT_SQL.format(ledger_export)]) == 0
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    script = HERE / "read_shards.py"
     result = subprocess.run(
-        [str(readers_python()), str(HERE / "read_shards.py"), str(small_shards), str(cache)],
+        [str(readers_python()), str(script), str(small_shards), str(cache), str(ledger_export)],
         capture_output=True,
         text=True,
         env=env,
@@ -106,8 +117,9 @@ def test_polars_reads_the_shards(small_shards, trainer_reads, kind):
     assert by_doc_id(rows) == expected
 
 
-@pytest.mark.parametrize("kind", ["corpus", "dropped"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_hugging_face_datasets_loads_the_shards(small_shards, trainer_reads, kind):
+    """The corpus and dropped texts as they are; the ledger through the README's export."""
     rows, expected = trainer_reads["datasets"][kind], reference(small_shards, kind)
     assert list(rows[0]) == list(expected[0])
     assert by_doc_id(rows) == expected
