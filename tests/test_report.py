@@ -7,6 +7,7 @@ browser tests skip locally and fail in CI (`CI=true`), where the setup script mu
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -337,6 +338,21 @@ def test_report_is_self_contained(sample_run):
     assert "<script" not in html and "<link" not in html and "@import" not in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//|file:)""", html)
     assert html.count("<svg") >= 3  # funnel, drop reasons, languages at least
+
+
+def test_report_lists_the_software_of_the_run(sample_run, tmp_path):
+    html = build_report(OutputStore(str(sample_run.root)))
+    software = sample_run.manifest["software"]
+    assert "<summary>software</summary>" in html
+    for name, version in software.items():
+        assert f"<code>{name} {version}</code>" in html, name
+    # An output from before the manifest recorded it still renders, without the list.
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    del manifest["software"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert "<summary>software</summary>" not in build_report(OutputStore(str(out)))
 
 
 def test_report_needs_a_finished_run(sample_run, tmp_path, capsys):

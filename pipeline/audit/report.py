@@ -154,11 +154,24 @@ def run_section(manifest: dict, root: str) -> str:
     ]
     dl = "".join(f"<dt>{esc(k)}</dt><dd><code>{esc(v)}</code></dd>" for k, v in facts)
     config = json.dumps(manifest.get("config", {}), indent=2, sort_keys=True)
+    # Outputs written before the manifest recorded its software have no such field.
+    software = manifest.get("software")
+    software_html = (
+        "<details><summary>software</summary><ul>"
+        + "".join(
+            f"<li><code>{esc(name)} {esc(version or 'not installed')}</code></li>"
+            for name, version in software.items()
+        )
+        + "</ul></details>"
+        if software
+        else ""
+    )
     return section(
         "run",
         "Run",
         f"<dl>{dl}</dl><details><summary>inputs</summary><ul>{shown}{more}</ul></details>"
-        f"<details><summary>effective configuration</summary><pre>{esc(config)}</pre></details>",
+        f"<details><summary>effective configuration</summary><pre>{esc(config)}</pre></details>"
+        f"{software_html}",
     )
 
 
