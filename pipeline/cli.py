@@ -588,7 +588,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("ccprov: interrupted", file=sys.stderr)
+        forget_unhandled_interrupt()
         return 130
+
+
+def forget_unhandled_interrupt() -> None:
+    """CPython 3.11 marks a KeyboardInterrupt raised inside code run by exec() or eval() of a
+    string (dataclasses and namedtuple build their methods that way, at import time) as
+    unhandled even when it is caught, and `python -m` then ends by killing itself with
+    SIGINT instead of exiting 130. A later eval() of a string clears the mark."""
+    eval("0")  # noqa: S307 - a constant, evaluated for its side effect above
 
 
 if __name__ == "__main__":

@@ -316,6 +316,43 @@ def test_ctrl_c_is_one_line_at_any_moment(thousand_records, tmp_path, when):
     assert _session_left(sessions[0]) == []
 
 
+INTERRUPTED_IN_EXEC = r"""
+import os, signal, sys
+import pipeline.cli as cli
+
+def run_command(argv, hard_exit_on_dead_worker=False):
+    # Ctrl-C lands in code run by exec() of a string, as in dataclasses' at import time.
+    exec("os.kill(os.getpid(), signal.SIGINT)\nfor _ in range(10**8): pass")
+
+cli.run_command = run_command
+sys.exit(cli.main(["run"]))
+"""
+
+
+def _sigint_as_a_terminal_leaves_it() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
+
+def test_ctrl_c_inside_exec_still_exits_130(tmp_path):
+    """Seen in CI: `ccprov: interrupted`, then the process killed itself with SIGINT (-2):
+    CPython 3.11 counts a KeyboardInterrupt raised inside exec()'d code as unhandled."""
+    (tmp_path / "interrupted_run.py").write_text(INTERRUPTED_IN_EXEC)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "interrupted_run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+        preexec_fn=_sigint_as_a_terminal_leaves_it,
+    )
+    assert done.returncode == 130, (done.returncode, done.stderr[-2000:])
+    assert done.stderr.strip().splitlines()[-1] == "ccprov: interrupted"
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
 def test_a_worker_dies_with_its_parent(tmp_path):
     """A worker must not outlive the process that started it (the runner): it would wait

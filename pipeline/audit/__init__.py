@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     with the same error handling as `ccprov` (one line on stderr, exit code 2)."""
     import sys
 
-    from pipeline.cli import _OneLineParser, _setup_logging
+    from pipeline.cli import _OneLineParser, _setup_logging, forget_unhandled_interrupt
 
     _setup_logging()  # before anything imports Beam
     from pipeline.plan import UsageError
@@ -132,3 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"ccprov: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("ccprov: interrupted", file=sys.stderr)
+        forget_unhandled_interrupt()
+        return 130
