@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 
-from pipeline import local_worker, worker_supervision
+from pipeline import local_worker, release_ctrl_c, worker_supervision
 from pipeline.errors import (
     UsageError,
     interrupted_by_user,
@@ -569,6 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     from_command_line = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        release_ctrl_c()
         _setup_logging()
         if argv and argv[0] == "run":
             if "-h" in argv[1:] or "--help" in argv[1:]:

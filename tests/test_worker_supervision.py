@@ -353,6 +353,41 @@ def test_ctrl_c_inside_exec_still_exits_130(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == "ccprov: interrupted"
 
 
+# Loaded at start-up (before ccprov's code): Ctrl-C arrives while `pipeline.cli` imports.
+CTRL_C_DURING_IMPORT = r"""
+import os, signal, sys
+
+class CtrlCOnImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pipeline.local_worker":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlCOnImport())
+"""
+
+
+@pytest.mark.parametrize("command", [["pipeline.cli", "run"], ["pipeline.audit", "report"]])
+def test_ctrl_c_while_the_command_imports_is_one_line(tmp_path, command):
+    """Before `main` can handle it, a Ctrl-C printed the traceback of the import it hit (and
+    a library's bare `except:` could swallow it). It is now held until `main` runs."""
+    (tmp_path / "sitecustomize.py").write_text(CTRL_C_DURING_IMPORT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    module, subcommand = command
+    done = subprocess.run(
+        [sys.executable, "-m", module, subcommand, str(tmp_path / "out")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+        preexec_fn=_sigint_as_a_terminal_leaves_it,
+    )
+    lines = [ln for ln in done.stderr.splitlines() if not ln.startswith("WARNING:root")]
+    assert (done.returncode, lines) == (130, ["ccprov: interrupted"]), done.stderr[-2000:]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
 def test_a_worker_dies_with_its_parent(tmp_path):
     """A worker must not outlive the process that started it (the runner): it would wait

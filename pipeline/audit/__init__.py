@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     with the same error handling as `ccprov` (one line on stderr, exit code 2)."""
     import sys
 
+    from pipeline import release_ctrl_c
     from pipeline.cli import _OneLineParser, _setup_logging, forget_unhandled_interrupt
 
     _setup_logging()  # before anything imports Beam
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _OneLineParser(prog="ccprov", description="Audit a finished ccprov run.")
     add_audit_parsers(parser.add_subparsers(dest="command", required=True))
     try:
+        release_ctrl_c()
         args = parser.parse_args(argv)
         return int(args.handler(args) or 0)
     except UsageError as exc:
