@@ -334,13 +334,12 @@ def _sigint_as_a_terminal_leaves_it() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
 
-def test_ctrl_c_inside_exec_still_exits_130(tmp_path):
-    """Seen in CI: `ccprov: interrupted`, then the process killed itself with SIGINT (-2):
-    CPython 3.11 counts a KeyboardInterrupt raised inside exec()'d code as unhandled."""
-    (tmp_path / "interrupted_run.py").write_text(INTERRUPTED_IN_EXEC)
+def _run_module(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m ARGS` with tmp_path's modules importable, in a session of its own where
+    SIGINT is neither ignored nor blocked (as a terminal leaves it)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
-    done = subprocess.run(
-        [sys.executable, "-m", "interrupted_run"],
+    return subprocess.run(
+        [sys.executable, "-m", *args],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -349,6 +348,13 @@ def test_ctrl_c_inside_exec_still_exits_130(tmp_path):
         start_new_session=True,
         preexec_fn=_sigint_as_a_terminal_leaves_it,
     )
+
+
+def test_ctrl_c_inside_exec_still_exits_130(tmp_path):
+    """Seen in CI: `ccprov: interrupted`, then the process killed itself with SIGINT (-2):
+    CPython 3.11 counts a KeyboardInterrupt raised inside exec()'d code as unhandled."""
+    (tmp_path / "interrupted_run.py").write_text(INTERRUPTED_IN_EXEC)
+    done = _run_module(tmp_path, "interrupted_run")
     assert done.returncode == 130, (done.returncode, done.stderr[-2000:])
     assert done.stderr.strip().splitlines()[-1] == "ccprov: interrupted"
 
@@ -372,18 +378,7 @@ def test_ctrl_c_while_the_command_imports_is_one_line(tmp_path, command):
     """Before `main` can handle it, a Ctrl-C printed the traceback of the import it hit (and
     a library's bare `except:` could swallow it). It is now held until `main` runs."""
     (tmp_path / "sitecustomize.py").write_text(CTRL_C_DURING_IMPORT)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
-    module, subcommand = command
-    done = subprocess.run(
-        [sys.executable, "-m", module, subcommand, str(tmp_path / "out")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-        preexec_fn=_sigint_as_a_terminal_leaves_it,
-    )
+    done = _run_module(tmp_path, *command, str(tmp_path / "out"))
     lines = [ln for ln in done.stderr.splitlines() if not ln.startswith("WARNING:root")]
     assert (done.returncode, lines) == (130, ["ccprov: interrupted"]), done.stderr[-2000:]
 
