@@ -139,6 +139,14 @@ class CcprovOptions(PipelineOptions):
         )
         _flag(
             parser,
+            "overwrite_takedowns",
+            action="store_true",
+            default=False,
+            help="Run into an OUTPUT on which takedowns were applied (refused by default: "
+            "the new run would put the removed documents back).",
+        )
+        _flag(
+            parser,
             "license_policy",
             choices=LICENSE_POLICIES,
             default="tag-only",

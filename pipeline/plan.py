@@ -135,6 +135,8 @@ def plan_run(options: PipelineOptions) -> RunPlan:
                 "would take this run's shards for its own"
             )
     check_robots_files(opts.robots or [])
+    if not opts.overwrite_takedowns:
+        check_no_takedowns(output)
     try:
         filters = load_filter_config(opts.filters_config, languages=parse_languages(opts.languages))
     except (ValueError, OSError) as exc:
@@ -173,6 +175,30 @@ def enclosing_output(folder: str) -> str | None:
             return parent
         folder, parent = parent, os.path.dirname(parent)
     return None
+
+
+def check_no_takedowns(output: str) -> None:
+    """A run replaces what OUTPUT holds. Where takedowns were applied that would put the
+    removed documents back (the manifest keeps a hash of each list, not the list), so it
+    needs --overwrite-takedowns."""
+    from apache_beam.io.filesystems import FileSystems
+
+    path = f"{output.rstrip('/')}/manifest.json"
+    try:
+        if not FileSystems.exists(path):
+            return
+        with FileSystems.open(path) as handle:
+            manifest = json.loads(handle.read())
+    except (OSError, ValueError):  # unreadable: not an output a takedown went through
+        return
+    takedowns = manifest.get("takedowns") if isinstance(manifest, dict) else None
+    if takedowns:
+        removed = sum(int(entry.get("removed", 0)) for entry in takedowns)
+        raise UsageError(
+            f"{output} has {len(takedowns)} takedown(s) applied ({removed} documents removed); "
+            "a new run would put them back. Write to a new output and apply the takedowns "
+            "there again, or pass --overwrite-takedowns"
+        )
 
 
 def check_robots_files(paths: list[str]) -> None:

@@ -383,6 +383,25 @@ def test_a_large_shard_is_rewritten_in_bounded_memory(tmp_path):
     assert peak < text_bytes / 3, (peak, text_bytes)
 
 
+def test_a_new_run_does_not_silently_undo_a_takedown(output, tmp_path, capsys):
+    """Running the pipeline again into the output would bring the removed documents back."""
+    target = pick_kept(output, 1)[0]
+    urls = write_lines(tmp_path / "urls.txt", [target["url"]])
+    assert audit_main(["takedown", str(output), "--urls", urls]) == 0
+    capsys.readouterr()
+    before = file_hashes(output)
+    args = ("--shard-size", str(SHARD_ROWS), "--keep-dropped")
+    assert run_pipeline(output, *args).exit_code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "1 takedown(s) applied (1 documents removed)" in err[0], err
+    assert "--overwrite-takedowns" in err[0]
+    assert file_hashes(output) == before  # refused before anything was touched
+    rerun = run_pipeline(output, *args, "--overwrite-takedowns")
+    assert rerun.exit_code == 0
+    assert target["doc_id"] in {r["doc_id"] for r in read_all(output, "corpus")}
+    assert "takedowns" not in rerun.manifest
+
+
 def test_report_after_a_takedown(output, tmp_path):
     target = pick_kept(output, 1)[0]
     assert audit_main(["report", str(output)]) == 0
