@@ -183,7 +183,18 @@ def check_no_takedowns(output: str) -> None:
     needs --overwrite-takedowns."""
     from apache_beam.io.filesystems import FileSystems
 
-    path = f"{output.rstrip('/')}/manifest.json"
+    root = output.rstrip("/")
+    try:  # a takedown whose commit was cut short: its journal is all that says so
+        pending = FileSystems.match([f"{root}/_temporary/takedown-*/journal.json"])[0]
+        unfinished = bool(pending.metadata_list)
+    except Exception:  # noqa: BLE001 - no such folder
+        unfinished = False
+    if unfinished:
+        raise UsageError(
+            f"{output} has an unfinished takedown: finish it with `ccprov takedown {output} "
+            "--resume` (a new run would discard it), or pass --overwrite-takedowns"
+        )
+    path = f"{root}/manifest.json"
     try:
         if not FileSystems.exists(path):
             return

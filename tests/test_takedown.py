@@ -402,6 +402,19 @@ def test_a_new_run_does_not_silently_undo_a_takedown(output, tmp_path, capsys):
     assert "takedowns" not in rerun.manifest
 
 
+def test_a_new_run_does_not_discard_an_unfinished_takedown(output, tmp_path, capsys):
+    target = pick_kept(output, 1)[0]
+    store = OutputStore(str(output))
+    journal, _ = prepare_takedown(store, Selector.from_lines("urls", [target["url"]]))
+    assert not commit_takedown(store, journal, max_steps=2)  # cut short
+    capsys.readouterr()
+    assert run_pipeline(output, "--shard-size", str(SHARD_ROWS)).exit_code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "has an unfinished takedown" in err[0], err
+    assert f"ccprov takedown {output} --resume" in err[0]
+    assert pending_journals(store)  # still there to be finished
+
+
 def test_report_after_a_takedown(output, tmp_path):
     target = pick_kept(output, 1)[0]
     assert audit_main(["report", str(output)]) == 0
