@@ -588,9 +588,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ccprov: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("ccprov: interrupted", file=sys.stderr)
-        forget_unhandled_interrupt()
-        return 130
+        return interrupted()
+
+
+def interrupted() -> int:
+    """After Ctrl-C: one line, and exit status 130 (what shells report for SIGINT)."""
+    print("ccprov: interrupted", file=sys.stderr)
+    forget_unhandled_interrupt()
+    return 130
 
 
 def forget_unhandled_interrupt() -> None:

@@ -22,7 +22,7 @@ from pipeline.options import CcprovOptions
 from transforms.dedup import LSH_PARAMS
 from transforms.filters import load_filter_config
 from transforms.lang_precheck import DEFAULT_MIN_CHARS, DEFAULT_MIN_SCORE, precheck_languages
-from transforms.writer import OutputSpec
+from transforms.writer import LEDGER_DIR, MANIFEST, TEMP_DIR, OutputSpec
 
 
 def pipeline_version() -> str:
@@ -169,8 +169,8 @@ def enclosing_output(folder: str) -> str | None:
     provenance folder), if any: the audit tools list shards recursively under it."""
     parent = os.path.dirname(folder)
     while parent and parent != folder:
-        if os.path.isfile(os.path.join(parent, "manifest.json")) and os.path.isdir(
-            os.path.join(parent, "provenance")
+        if os.path.isfile(os.path.join(parent, MANIFEST)) and os.path.isdir(
+            os.path.join(parent, LEDGER_DIR)
         ):
             return parent
         folder, parent = parent, os.path.dirname(parent)
@@ -183,9 +183,11 @@ def check_no_takedowns(output: str) -> None:
     needs --overwrite-takedowns."""
     from apache_beam.io.filesystems import FileSystems
 
+    from pipeline.audit.takedown import JOURNAL, TXN_PREFIX  # it imports this module
+
     root = output.rstrip("/")
     try:  # a takedown whose commit was cut short: its journal is all that says so
-        pending = FileSystems.match([f"{root}/_temporary/takedown-*/journal.json"])[0]
+        pending = FileSystems.match([f"{root}/{TEMP_DIR}/{TXN_PREFIX}*/{JOURNAL}"])[0]
         unfinished = bool(pending.metadata_list)
     except Exception:  # noqa: BLE001 - no such folder
         unfinished = False
@@ -194,7 +196,7 @@ def check_no_takedowns(output: str) -> None:
             f"{output} has an unfinished takedown: finish it with `ccprov takedown {output} "
             "--resume` (a new run would discard it), or pass --overwrite-takedowns"
         )
-    path = f"{root}/manifest.json"
+    path = f"{root}/{MANIFEST}"
     try:
         if not FileSystems.exists(path):
             return
@@ -229,15 +231,15 @@ def check_robots_files(paths: list[str]) -> None:
             raise UsageError(f"--robots {path}: no such file")
 
 
-def check_url(url: str, flag: str, timeout_s: float = 30) -> None:
-    """A UsageError unless `url` answers a request for its first byte (servers that ignore
-    the range send the whole file, of which nothing more is read)."""
+def check_url(url: str, flag: str) -> None:
+    """A UsageError unless `url` answers, opened as the workers will open it (nothing of the
+    body is read)."""
     import urllib.error
-    import urllib.request
 
-    request = urllib.request.Request(url, headers={"Range": "bytes=0-0"})
+    from transforms.warc_reader import open_warc
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s):  # noqa: S310 - user-given URL
+        with open_warc(url):
             return
     except urllib.error.HTTPError as exc:
         reason = f"HTTP {exc.code} {exc.reason}"

@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from pipeline import release_ctrl_c
-    from pipeline.cli import _OneLineParser, _setup_logging, forget_unhandled_interrupt
+    from pipeline.cli import _OneLineParser, _setup_logging, interrupted
 
     _setup_logging()  # before anything imports Beam
     from pipeline.plan import UsageError
@@ -135,6 +135,4 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ccprov: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("ccprov: interrupted", file=sys.stderr)
-        forget_unhandled_interrupt()
-        return 130
+        return interrupted()

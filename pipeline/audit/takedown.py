@@ -227,7 +227,7 @@ def rewrite_shard(
     the shard's own schema and codec. Nothing is written when no row is left.
 
     A run's shards hold up to --shard-size (50,000) ledger rows, so they are never read
-    whole: memory stays at a row group (at most 10,000 rows or 16 MB) per shard.
+    whole: memory stays near two row groups (a run writes 1,000 to 10,000 rows in each).
     """
     source = store.open_shard(kind, name)
     shard = StreamedShard(
