@@ -12,6 +12,7 @@ import argparse
 import copy
 import json
 import logging
+import os
 import sys
 
 from pipeline import local_worker, release_ctrl_c, worker_supervision
@@ -589,6 +590,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return interrupted()
+    except BrokenPipeError:
+        return reader_gone()
+
+
+def reader_gone() -> int:
+    """stdout's reader went away (`ccprov query ... | head`): stop quietly, with the status
+    shells report for SIGPIPE. Python would otherwise print a traceback, and another
+    "Exception ignored" when it flushes stdout at exit, so stdout is pointed at /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 def interrupted() -> int:

