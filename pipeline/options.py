@@ -42,7 +42,7 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def _unit_float(text: str) -> float:
+def unit_float(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
@@ -177,7 +177,7 @@ class CcprovOptions(PipelineOptions):
         _flag(
             parser,
             "ai_threshold",
-            type=_unit_float,
+            type=unit_float,
             default=None,
             help="AI score above which --ai-policy drop removes a document "
             "(default: the shipped model's tuned threshold).",
@@ -193,7 +193,7 @@ class CcprovOptions(PipelineOptions):
         _flag(
             parser,
             "dedup_verify_threshold",
-            type=_unit_float,
+            type=unit_float,
             default=0.75,
             help="Keep an LSH candidate pair only if its estimated Jaccard reaches this "
             "(0 disables verification).",

@@ -91,6 +91,21 @@ def sample_run(tmp_path_factory) -> RunOutput:
     return result
 
 
+SHARD_ROWS = 4
+
+
+@pytest.fixture(scope="session")
+def sharded_run(tmp_path_factory) -> RunOutput:
+    """The sample in shards of SHARD_ROWS ledger rows, dropped texts kept: several ledger,
+    corpus and dropped shards, for what rewrites some shards and not others. Read only:
+    tests that change it work on a copy."""
+    out = tmp_path_factory.mktemp("sharded_run") / "out"
+    result = run_pipeline(out, "--shard-size", str(SHARD_ROWS), "--keep-dropped")
+    assert result.exit_code == 0
+    assert len(result.manifest["files"]["provenance"]) > 2
+    return result
+
+
 @pytest.fixture(scope="session")
 def shared_run(tmp_path_factory) -> RunOutput:
     """Every real WARC file in ../shared/warcs through the default pipeline."""

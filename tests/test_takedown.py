@@ -30,19 +30,9 @@ from pipeline.audit.takedown import (
     rewrite_shard,
     without,
 )
-from tests.pipeline_runs import run_pipeline
+from tests.pipeline_runs import SHARD_ROWS, run_pipeline
 
-SHARD_ROWS = 4
 SHARD_TEXT_SCHEMA = pa.schema([("doc_id", pa.string()), ("text", pa.string())])
-
-
-@pytest.fixture(scope="module")
-def sharded_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("takedown_run") / "out"
-    result = run_pipeline(out, "--shard-size", str(SHARD_ROWS), "--keep-dropped")
-    assert result.exit_code == 0
-    assert len(result.manifest["files"]["provenance"]) > 2
-    return result
 
 
 @pytest.fixture
@@ -361,9 +351,10 @@ print(result.rows_out, pa.default_memory_pool().max_memory())
 
 
 def test_a_large_shard_is_rewritten_in_bounded_memory(tmp_path):
-    """24 row groups of 1,000 rows and 4 MB of text each: Arrow's peak stays near two row
-    groups (25 MB when written). Reading the shard whole, as takedown did before, peaked at
-    205 MB: the text, its filtered copy and the new file's bytes."""
+    """24 row groups of 1,000 rows and 4 MB of text each: Arrow's peak stays near a few row
+    groups (25-41 MB in repeated runs: Arrow's decoding threads make it vary). Reading the
+    shard whole, as takedown did before, peaked at 205 MB: the text, its filtered copy and
+    the new file's bytes."""
     (tmp_path / "corpus").mkdir()
     with pq.ParquetWriter(tmp_path / "corpus" / "big.parquet", SHARD_TEXT_SCHEMA) as writer:
         for group in range(24):
@@ -380,7 +371,7 @@ def test_a_large_shard_is_rewritten_in_bounded_memory(tmp_path):
     )
     rows, peak = (int(v) for v in done.stdout.split())
     assert rows == 24_000 - 2
-    assert peak < text_bytes / 3, (peak, text_bytes)
+    assert peak < text_bytes / 2, (peak, text_bytes)
 
 
 def test_a_new_run_does_not_silently_undo_a_takedown(output, tmp_path, capsys):

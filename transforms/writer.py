@@ -702,8 +702,11 @@ FUNNEL_STAGES = [
     ("fineweb_quality", ("fineweb_quality",)),
     ("ai_policy", ("ai_generated",)),
     ("dedup", ("exact_duplicate", "near_duplicate")),
+    ("selection", ("selection:",)),  # `ccprov select`, on a finished run's output
     ("takedown", ("takedown",)),
 ]
+# Stages shown in the funnel only when they removed something: a run never selects.
+OPTIONAL_STAGES = ("selection", "other")
 
 
 def stage_of(reason: str) -> str:
@@ -721,7 +724,7 @@ def funnel(responses: int, removed_by_reason: dict[str, int]) -> list[dict[str, 
     rows, remaining = [], responses
     for stage, _ in FUNNEL_STAGES + [("other", ())]:
         removed = by_stage.get(stage, 0)
-        if stage == "other" and not removed:
+        if stage in OPTIONAL_STAGES and not removed:
             continue
         rows.append(
             {"stage": stage, "in": remaining, "removed": removed, "out": remaining - removed}

@@ -1,6 +1,6 @@
-"""Auditing a finished run: `ccprov report | trace | query | takedown OUTPUT ...`.
+"""Auditing a finished run: `ccprov report | trace | query | takedown | select ...`.
 
-`add_audit_parsers(subparsers)` registers the four subcommands on the `ccprov` parser; each
+`add_audit_parsers(subparsers)` registers the five subcommands on the `ccprov` parser; each
 sets `handler(args) -> int`. User errors raise `pipeline.plan.UsageError` (exit code 2);
 a trace whose bytes do not match the ledger exits with 1.
 """
@@ -34,8 +34,14 @@ def _takedown(args) -> int:
     return takedown_command(args)
 
 
+def _select(args) -> int:
+    from pipeline.audit.select import select_command
+
+    return select_command(args)
+
+
 def add_audit_parsers(subparsers) -> None:
-    """Add report, trace, query and takedown to the `ccprov` subcommands."""
+    """Add report, trace, query, takedown and select to the `ccprov` subcommands."""
     # Imported here: `ccprov` quiets Beam's import-time logging before building its parser.
     from pipeline.audit.store import add_storage_arguments
 
@@ -113,6 +119,19 @@ def add_audit_parsers(subparsers) -> None:
     add_storage_arguments(takedown)
     takedown.set_defaults(handler=_takedown)
 
+    from pipeline.audit.select import add_select_arguments
+
+    select = subparsers.add_parser(
+        "select",
+        help="write a stricter corpus from a finished run's ledger, without reprocessing",
+        description="Write to DEST the documents of SOURCE's corpus that meet every criterion "
+        "given. DEST's ledger keeps every SOURCE row; kept documents that fail a criterion "
+        "become dropped with drop_reason selection:<criterion>.",
+    )
+    add_select_arguments(select)
+    add_storage_arguments(select)
+    select.set_defaults(handler=_select)
+
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m pipeline.audit report|trace|query|takedown ...`: the audit commands alone,
@@ -120,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from pipeline import release_ctrl_c
-    from pipeline.cli import _OneLineParser, _setup_logging, interrupted
+    from pipeline.cli import _OneLineParser, _setup_logging, interrupted, reader_gone
 
     _setup_logging()  # before anything imports Beam
     from pipeline.plan import UsageError
@@ -136,3 +155,5 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return interrupted()
+    except BrokenPipeError:
+        return reader_gone()

@@ -610,6 +610,35 @@ def takedowns_section(manifest: dict) -> str:
     )
 
 
+def selections_section(manifest: dict) -> str:
+    log = manifest.get("selections") or []
+    if not log:
+        return section(
+            "selections", "Selections", "<p>A run's own output: no `ccprov select` made it.</p>"
+        )
+    rows = [
+        (
+            entry.get("time"),
+            entry.get("source"),
+            "; ".join(f"{k}={json.dumps(v)}" for k, v in (entry.get("criteria") or {}).items()),
+            entry.get("kept_before"),
+            ", ".join(f"{r}: {n}" for r, n in (entry.get("deselected") or {}).items()),
+            entry.get("kept_after"),
+        )
+        for entry in log
+    ]
+    return section(
+        "selections",
+        "Selections",
+        table_html(
+            ["time", "source", "criteria", "kept before", "deselected", "kept after"],
+            rows,
+            table_id="selections-table",
+            numeric=[3, 5],
+        ),
+    )
+
+
 def files_section(manifest: dict) -> str:
     files = manifest.get("files", {})
     rows, details = [], []
@@ -675,6 +704,7 @@ SECTIONS = [
     ("hosts", "Hosts"),
     ("stats", "Statistics"),
     ("takedowns", "Takedowns"),
+    ("selections", "Selections"),
     ("files", "Files"),
     ("run", "Run"),
 ]
@@ -700,6 +730,7 @@ def build_report(store: OutputStore, generated_at: str | None = None) -> str:
             hosts_section(sql),
             stats_section(manifest),
             takedowns_section(manifest),
+            selections_section(manifest),
             files_section(manifest),
             run_section(manifest, store.root),
         ]

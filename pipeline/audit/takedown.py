@@ -222,19 +222,22 @@ def rewrite_shard(
     name: str,
     dest: str,
     change: Callable[[pa.Table], pa.Table],
+    target: OutputStore | None = None,
 ) -> RewrittenShard:
-    """Stream `kind/name` through `change`, one row group at a time, into OUTPUT/dest, in
-    the shard's own schema and codec. Nothing is written when no row is left.
+    """Stream `kind/name` through `change`, one row group at a time, into `dest` of `target`
+    (by default the same output), in the shard's own schema and codec. Nothing is written
+    when no row is left.
 
     A run's shards hold up to --shard-size (50,000) ledger rows, so they are never read
     whole: memory stays near two row groups (a run writes 1,000 to 10,000 rows in each).
     """
     source = store.open_shard(kind, name)
+    target = target or store
     shard = StreamedShard(
-        store.path(dest),
+        target.path(dest),
         source.schema_arrow,
         parquet_compression(source),
-        open_handle=lambda: store.open_output(dest),
+        open_handle=lambda: target.open_output(dest),
     )
     rows_in = 0
     try:
@@ -249,17 +252,17 @@ def rewrite_shard(
     return RewrittenShard(rows_in, shard.rows, shard.sha256, shard.bytes)
 
 
-class _LedgerUpdate:
-    """`change` for a ledger shard: marks the documents removed and keeps, per row group,
+class LedgerUpdate:
+    """`change` for a ledger shard: applies `mark` (new decisions) and keeps, per row group,
     what the manifest needs (the verdicts, and the stats' difference)."""
 
-    def __init__(self, doc_ids: set[str], stats_fns: dict):
-        self.doc_ids, self.stats_fns = doc_ids, stats_fns
+    def __init__(self, mark: Callable[[pa.Table], pa.Table], stats_fns: dict):
+        self.mark, self.stats_fns = mark, stats_fns
         self.verdicts: list[pa.Table] = []
         self.stats_delta: dict = {}
 
     def __call__(self, ledger: pa.Table) -> pa.Table:
-        new_ledger = mark_removed(ledger, self.doc_ids)
+        new_ledger = self.mark(ledger)
         for key, fn in self.stats_fns.items():  # additive: summed over shards by the run too
             delta = add_counts(_negated(fn(ledger)), fn(new_ledger))
             self.stats_delta[key] = add_counts(self.stats_delta.get(key, {}), delta)
@@ -350,7 +353,7 @@ def prepare_takedown(
                         f"{CORPUS_DIR}/{scan.name} holds {corpus.rows_in - corpus.rows_out} "
                         f"of the {len(scan.to_remove)} kept documents its ledger shard lists"
                     )
-                update = _LedgerUpdate(scan.to_remove, stats_fns)
+                update = LedgerUpdate(lambda t, ids=scan.to_remove: mark_removed(t, ids), stats_fns)
                 prepared.rewrite(LEDGER_DIR, scan.name, update)
                 for key, delta in update.stats_delta.items():
                     stats_delta[key] = add_counts(stats_delta.get(key, {}), delta)
@@ -406,8 +409,10 @@ def updated_manifest(
     totals: dict,
     stats_delta: dict,
     log_entry: dict,
+    log_key: str = "takedowns",
 ) -> dict:
-    """The manifest after the change: file list, counts and funnel recomputed, log appended."""
+    """The manifest after the change: file list, counts and funnel recomputed, the entry
+    appended to the manifest's `log_key` list."""
     new = json.loads(json.dumps(manifest))  # deep copy
     for kind in {k for k, _ in entries}:
         listed = {_name(e): e for e in new["files"].get(kind, [])}
@@ -439,7 +444,7 @@ def updated_manifest(
     for key, delta in stats_delta.items():
         if key in stats:
             add_counts(stats[key], delta)
-    new.setdefault("takedowns", []).append(log_entry)
+    new.setdefault(log_key, []).append(log_entry)
     return new
 
 
