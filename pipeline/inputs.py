@@ -98,6 +98,10 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
         if _is_warc_name(spec):
             return [spec]
         return [_resolve_listed(e, spec, base_url) for e in parse_listing(_read_bytes(spec))]
+    if "://" not in spec:
+        # The ledger records where each record came from; a relative path would only lead
+        # back to it from the directory the run was started in (`ccprov trace`).
+        spec = os.path.abspath(spec)
     if any(ch in spec for ch in _GLOB_CHARS):
         paths = _match(spec)
         if not paths:
@@ -116,7 +120,6 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
             return paths
         if not os.path.exists(spec):
             raise InputError(f"input not found: {spec}")
-        spec = os.path.abspath(spec)
     elif not FileSystems.exists(spec):
         raise InputError(f"input not found: {spec}")
     if _is_warc_name(spec):

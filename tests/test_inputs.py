@@ -73,6 +73,23 @@ def test_local_file_glob_directory_and_listing(tmp_path):
     assert len(resolve_inputs([str(tmp_path / "a.warc.gz")] * 2, BASE)) == 1
 
 
+def test_relative_inputs_are_recorded_as_absolute_paths(tmp_path, monkeypatch):
+    """The ledger's warc_path must lead back to the record from any directory (trace)."""
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    for name in ("a.warc.gz", "sub/b.warc.gz"):
+        (tmp_path / "data" / name).write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    expected = [str(tmp_path / "data" / "a.warc.gz"), str(tmp_path / "data" / "sub" / "b.warc.gz")]
+    assert resolve_inputs(["data"], BASE) == expected
+    assert resolve_inputs(["data/*.warc.gz", "data/sub/b.warc.gz"], BASE) == expected
+    assert resolve_inputs(["./data/a.warc.gz"], BASE) == expected[:1]
+    # the same file named two ways is read once
+    assert (
+        resolve_inputs(["data/a.warc.gz", str(tmp_path / "data" / "a.warc.gz")], BASE)
+        == (expected[:1])
+    )
+
+
 def test_missing_input_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="not found"):
         resolve_inputs([str(tmp_path / "absent.warc.gz")], BASE)
