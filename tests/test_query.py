@@ -111,6 +111,47 @@ def test_bad_sql_is_a_one_line_error(sample_run, capsys):
     assert audit_main(["query", str(sample_run.root), "SELECT 1", "--format", "xml"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("", "no SQL statement given"),
+        ("-- only a comment", "no SQL statement given"),
+        ("SELECT 1; SELECT 2", "one SQL statement at a time (got 2)"),
+        ("INSTALL httpfs", "LOAD statements are not run"),
+        ("ATTACH '/tmp/x.duckdb'", "ATTACH statements are not run"),
+        ("CREATE TABLE t AS SELECT 1", "CREATE statements are not run"),
+        ("SET threads = 1", "SET statements are not run"),
+    ],
+)
+def test_only_one_reading_statement_is_run(sample_run, capsys, sql, message):
+    assert audit_main(["query", str(sample_run.root), sql]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+
+
+def test_copy_exports_outside_the_output_only(sample_run, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    monkeypatch.chdir(out)
+    for target in (f"{out}/corpus/part-00000-000.parquet", "corpus/x.parquet", str(out / "x.csv")):
+        sql = f"COPY (SELECT * FROM corpus WHERE false) TO '{target}' (FORMAT parquet)"
+        assert audit_main(["query", str(out), sql]) == 2
+        assert "COPY would write into the output" in capsys.readouterr().err
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    export = tmp_path / "kept.csv"
+    assert audit_main(["query", str(out), f"COPY (SELECT doc_id FROM corpus) TO '{export}'"]) == 0
+    assert len(export.read_text().splitlines()) == 1 + sample_run.manifest["counts"]["kept"]
+
+
+def test_json_has_no_nan_and_maps_are_objects(sample_run, capsys):
+    sql = "SELECT 'nan'::DOUBLE AS a, 'inf'::DOUBLE AS b, filter_scores FROM provenance LIMIT 1"
+    row = json.loads(query_output(capsys, sample_run.root, sql, "--format", "jsonl"))
+    assert row["a"] is None and row["b"] is None
+    assert isinstance(row["filter_scores"], dict) and row["filter_scores"]
+    assert all(isinstance(v, float) for v in row["filter_scores"].values())
+
+
 def test_runs_without_hosts_have_no_hosts_view(sample_run, tmp_path, capsys):
     out = tmp_path / "out"
     shutil.copytree(sample_run.root, out)

@@ -14,6 +14,9 @@ import datetime
 import decimal
 import io
 import json
+import math
+import os
+import re
 import sys
 
 import duckdb
@@ -33,6 +36,10 @@ VIEWS = {
     "dropped": (DROPPED_DIR, None),
 }
 FORMATS = ("table", "csv", "json", "jsonl")
+# Reading queries, EXPLAIN, and COPY (...) TO a file for exports. Anything else (INSTALL,
+# ATTACH, SET, CREATE, INSERT...) could change state or download, and is refused.
+_ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN", "COPY")
+_COPY_TARGET = re.compile(r"\bTO\s+'((?:[^']|'')*)'", re.IGNORECASE)
 MAX_CELL_CHARS = 80  # table format only; csv and json print values whole
 
 
@@ -69,10 +76,48 @@ def _views_present(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [view for view in VIEWS if view in names]
 
 
+def check_statement(con: duckdb.DuckDBPyConnection, store: OutputStore, sql: str) -> None:
+    """One statement that reads, or COPY that exports outside the output; else a UsageError."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise UsageError(f"query failed: {' '.join(str(exc).split())}") from exc
+    if len(statements) != 1:
+        raise UsageError(
+            "no SQL statement given"
+            if not statements
+            else f"one SQL statement at a time (got {len(statements)})"
+        )
+    kind = statements[0].type.name
+    if kind not in _ALLOWED_STATEMENTS:
+        raise UsageError(
+            f"{kind} statements are not run: `ccprov query` reads the output "
+            "(SELECT, EXPLAIN, or COPY (...) TO a file elsewhere)"
+        )
+    if kind == "COPY":
+        for target in _COPY_TARGET.findall(statements[0].query):
+            target = target.replace("''", "'")
+            if _inside(store, target):
+                raise UsageError(
+                    f"COPY would write into the output ({target}): write the export elsewhere"
+                )
+
+
+def _inside(store: OutputStore, target: str) -> bool:
+    if store.remote:
+        return target.rstrip("/").startswith(store.root)
+    if "://" in target:
+        return False
+    path = os.path.realpath(os.path.expanduser(target))
+    root = os.path.realpath(store.root)
+    return path == root or path.startswith(root + os.sep)
+
+
 def run_query(store: OutputStore, sql: str) -> pa.Table:
     """The result of one SQL statement as an Arrow table; SQL errors are UsageErrors."""
     con = open_views(store)
     try:
+        check_statement(con, store, sql)
         relation = con.sql(sql)
         if relation is None:  # a statement without a result (CREATE, SET, ...)
             return pa.table({})
@@ -101,7 +146,21 @@ def _plain(value):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or Infinity
     return value
+
+
+def _rows(table: pa.Table) -> list[dict]:
+    """The table's rows as Python values, MAP columns as objects (Arrow gives key-value
+    pairs), for the JSON and CSV formats."""
+    maps = {f.name for f in table.schema if pa.types.is_map(f.type)}
+    rows = table.to_pylist()
+    for row in rows:
+        for name in maps:
+            if row[name] is not None:
+                row[name] = dict(row[name])
+    return [{k: _plain(v) for k, v in row.items()} for row in rows]
 
 
 def _cell(value) -> str:
@@ -143,7 +202,7 @@ def format_table(table: pa.Table) -> str:
 def format_result(table: pa.Table, fmt: str) -> str:
     if fmt == "table":
         return format_table(table)
-    rows = [{k: _plain(v) for k, v in row.items()} for row in table.to_pylist()]
+    rows = _rows(table)
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1)
     if fmt == "jsonl":
