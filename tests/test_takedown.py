@@ -30,6 +30,7 @@ from pipeline.audit.takedown import (
     rewrite_shard,
     without,
 )
+from pipeline.plan import UsageError
 from tests.pipeline_runs import SHARD_ROWS, run_pipeline
 
 SHARD_TEXT_SCHEMA = pa.schema([("doc_id", pa.string()), ("text", pa.string())])
@@ -195,6 +196,76 @@ def test_host_selector_matches_whole_labels():
     assert selector.matches(table) == [True, True, False, False, False]
 
 
+def test_host_selector_takes_ip_addresses_whole_and_both_idna_spellings():
+    import pyarrow as pa
+
+    table = pa.table(
+        {"host": ["93.184.216.34", "216.34", "bücher.example", "xn--bcher-kva.example"]}
+    )
+    assert Selector.from_lines("hosts", ["216.34"]).matches(table) == [False, True, False, False]
+    for spelling in ("bücher.example", "xn--bcher-kva.example"):
+        selector = Selector.from_lines("hosts", [spelling])
+        assert selector.matches(table) == [False, False, True, True]
+        assert selector.matched_values(table)[2:] == [spelling, spelling]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("io", "a public suffix"),
+        ("co.uk", "a public suffix"),
+        ("example.org:443", "not a host name"),
+        ("https://example.org/", "not a host name"),
+        ("*.example.org", "not a host name"),
+    ],
+)
+def test_host_lines_that_would_select_too_much_or_nothing_are_refused(line, problem):
+    with pytest.raises(UsageError, match=f"hosts.txt:2: {problem}"):
+        Selector.from_lines("hosts", ["# request", line], source="hosts.txt")
+
+
+def test_urls_match_whatever_the_case_of_scheme_and_host_port_or_fragment():
+    import pyarrow as pa
+
+    selector = Selector.from_lines(
+        "urls", ["HTTPS://Example.ORG:443/a?b=1#top", "http://example.org"]
+    )
+    table = pa.table(
+        {
+            "url": [
+                "https://example.org/a?b=1",
+                "https://example.org/A?b=1",  # paths are case-sensitive
+                "http://example.org/",
+                "http://example.org:8080/",
+            ]
+        }
+    )
+    assert selector.matches(table) == [True, False, True, False]
+
+
+def test_a_selector_file_with_a_bom_or_not_utf8(output, tmp_path, capsys):
+    target = pick_kept(output, 1)[0]
+    with_bom = tmp_path / "bom.txt"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + target["url"].encode() + b"\n")
+    assert audit_main(["takedown", str(output), "--urls", str(with_bom), "--dry-run"]) == 0
+    assert "dry run: 1 ledger rows match" in capsys.readouterr().out
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes(b"http://example.org/\xff\n")
+    assert audit_main(["takedown", str(output), "--urls", str(latin1)]) == 2
+    err = capsys.readouterr().err
+    assert "latin1.txt is not UTF-8 text" in err and err.count("\n") == 1
+
+
+def test_values_that_match_nothing_are_counted(output, tmp_path, capsys):
+    target = pick_kept(output, 1)[0]
+    urls = write_lines(tmp_path / "urls.txt", [target["url"], "https://typo.example/"])
+    assert audit_main(["takedown", str(output), "--urls", urls, "--dry-run"]) == 0
+    assert "1 of the 2 values matched no ledger row" in capsys.readouterr().out
+    assert audit_main(["takedown", str(output), "--urls", urls]) == 0
+    assert "1 of the 2 values matched no ledger row" in capsys.readouterr().out
+    assert check_consistent(output)["takedowns"][-1]["values_unmatched"] == 1
+
+
 def test_takedown_by_text_hash_also_removes_saved_dropped_text(output, tmp_path):
     ledger = read_all(output, "provenance")
     kept = next(r for r in sorted(ledger, key=lambda r: r["doc_id"]) if r["decision"] == "kept")
@@ -228,6 +299,11 @@ def test_an_interrupted_takedown_is_finished_by_resume(output, sharded_run, tmp_
     assert audit_main(["report", str(output)]) == 2  # readers refuse the half-done state
     assert "takedown OUTPUT --resume" in capsys.readouterr().err
     assert pending_journals(store)
+    half_done = file_hashes(output)
+    urls = write_lines(tmp_path / "urls.txt", [targets[0]["url"]])
+    assert audit_main(["takedown", str(output), "--urls", urls, "--dry-run"]) == 2
+    assert "finish it with `ccprov takedown" in capsys.readouterr().err
+    assert file_hashes(output) == half_done  # a dry run changes nothing, even then
     assert audit_main(["takedown", str(output), "--resume"]) == 0
     check_consistent(output)
     # The result equals an uninterrupted takedown of the same documents.
@@ -424,6 +500,7 @@ def test_report_after_a_takedown(output, tmp_path):
         (["--urls", "/nonexistent/urls.txt"], "cannot read"),
         (["--sha256", "BAD"], "not a SHA-256 hex digest"),
         (["--urls", "EMPTY"], "lists no urls"),
+        (["--urls", ""], "cannot read"),
         ([], "one of the arguments"),
     ],
 )

@@ -19,7 +19,9 @@ repeated takedown finds nothing left to remove and changes nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import ipaddress
 import json
 import re
 import sys
@@ -27,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,6 +58,7 @@ REPORT_NAME = "report.html"  # a report written before the takedown is stale aft
 # Selector kind -> the ledger column it matches.
 SELECTOR_COLUMNS = {"urls": "url", "hosts": "host", "sha256": "text_sha256"}
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class TakedownError(Exception):
@@ -84,10 +88,15 @@ class Selector:
                 continue
             if kind == "hosts":
                 line = line.lower().rstrip(".")
+                problem = _host_problem(line)
+                if problem:
+                    raise UsageError(f"{source}:{number}: {problem}: {line[:80]}")
             elif kind == "sha256":
                 line = line.lower()
                 if not _SHA256_RE.match(line):
                     raise UsageError(f"{source}:{number}: not a SHA-256 hex digest: {line[:80]}")
+            elif kind == "urls":
+                line = normal_url(line)
             values.add(line)
         if not values:
             raise UsageError(f"{source} lists no {kind}")
@@ -96,21 +105,107 @@ class Selector:
     @classmethod
     def from_file(cls, kind: str, path: str) -> Selector:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = Path(path).read_bytes().decode("utf-8-sig")  # a BOM is not part of line 1
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{path} is not UTF-8 text (byte {exc.start})") from exc
         return cls.from_lines(kind, text.splitlines(), source=path)
 
     def matches(self, table: pa.Table) -> list[bool]:
         """Per row of `table`: is it selected? Hosts also select their subdomains."""
-        values = table.column(self.column).to_pylist()
-        if self.kind != "hosts":
-            return [v is not None and v in self.values for v in values]
-        return [v is not None and self._host_selected(v.lower()) for v in values]
+        return [bool(v) for v in self.matched_values(table)]
 
-    def _host_selected(self, host: str) -> bool:
-        labels = host.rstrip(".").split(".")
-        return any(".".join(labels[i:]) in self.values for i in range(len(labels)))
+    def matched_values(self, table: pa.Table) -> list[str | None]:
+        """Per row of `table`: the selector value that selects it, or None."""
+        values = table.column(self.column).to_pylist()
+        if self.kind == "urls":
+            return [_in(normal_url(v), self.values) if v is not None else None for v in values]
+        if self.kind == "hosts":
+            return [self._host_value(v.lower()) if v is not None else None for v in values]
+        return [_in(v, self.values) for v in values]
+
+    @functools.cached_property
+    def _host_spellings(self) -> dict[str, str]:
+        """Each host value as written and in its other IDNA form (bücher.example,
+        xn--bcher-kva.example), to the value: the ledger keeps the form the URL had."""
+        spellings = {}
+        for host in self.values:
+            spellings[host] = host
+            try:
+                other = (
+                    host.encode("ascii").decode("idna")
+                    if host.isascii()
+                    else host.encode("idna").decode("ascii")
+                )
+            except UnicodeError:
+                continue
+            spellings.setdefault(other, host)
+        return spellings
+
+    def _host_value(self, host: str) -> str | None:
+        host = host.rstrip(".")
+        spellings = self._host_spellings
+        if _is_ip(host):
+            return spellings.get(host)  # 93.184.216.34 is not a subdomain of 216.34
+        labels = host.split(".")
+        for i in range(len(labels)):
+            value = spellings.get(".".join(labels[i:]))
+            if value is not None:
+                return value
+        return None
+
+
+def _in(value: str | None, values: frozenset[str]) -> str | None:
+    return value if value is not None and value in values else None
+
+
+def normal_url(url: str) -> str:
+    """The URL as takedown compares it: scheme and host in lower case, no default port, no
+    fragment, "/" for an empty path. The rest (path, query) is compared as written."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    if not parts.scheme or not parts.hostname:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    netloc = parts.hostname.rstrip(".")
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if port is not None and _DEFAULT_PORTS.get(scheme) != port:
+        netloc += f":{port}"
+    if parts.username or parts.password:
+        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _host_problem(host: str) -> str | None:
+    """Why a --hosts line is not a host name that can be taken down, or None."""
+    if any(c in host for c in "/:*@ \t") and not _is_ip(host):
+        return "not a host name (no scheme, port, path or wildcard; subdomains are included)"
+    if _is_ip(host):
+        return None
+    parts = _host_extractor()(host)
+    if not parts.domain and parts.suffix:
+        return "a public suffix: it would select every host under it"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _host_extractor():
+    from transforms.ai_detect import make_host_extractor
+
+    return make_host_extractor()
 
 
 # --- phase 1: find and prepare ----------------------------------------------------------------------
@@ -123,6 +218,7 @@ class ShardScan:
     to_remove: set[str]  # kept documents: leave the corpus
     not_in_corpus: set[str]  # dropped or error documents: only their saved text goes
     already_removed: set[str]
+    values_matched: set[str] = dataclasses.field(default_factory=set)
 
     @property
     def matched(self) -> int:
@@ -139,8 +235,9 @@ def scan_ledger(store: OutputStore, manifest: dict, selector: Selector) -> list[
     for entry in manifest["files"].get(LEDGER_DIR, []):
         name = _name(entry)
         table = store.read_shard(LEDGER_DIR, name, columns=[*columns, selector.column])
-        hit = selector.matches(table)
+        hit = selector.matched_values(table)
         scan = ShardScan(name, table.select(columns), set(), set(), set())
+        scan.values_matched = {v for v in hit if v is not None}
         for selected, doc_id, decision in zip(
             hit,
             table.column("doc_id").to_pylist(),
@@ -157,6 +254,12 @@ def scan_ledger(store: OutputStore, manifest: dict, selector: Selector) -> list[
                 scan.not_in_corpus.add(doc_id)
         scans.append(scan)
     return scans
+
+
+def unmatched_values(selector: Selector, scans: list[ShardScan]) -> int:
+    """Selector values that select no ledger row (a typo, or a page this run never read)."""
+    matched = set().union(*(s.values_matched for s in scans)) if scans else set()
+    return len(selector.values - matched)
 
 
 def mark_removed(ledger: pa.Table, doc_ids: set[str]) -> pa.Table:
@@ -378,6 +481,7 @@ def prepare_takedown(
         "values": len(selector.values),
         "values_sha256": selector.fingerprint,
         "matched": sum(s.matched for s in scans),
+        "values_unmatched": unmatched_values(selector, scans),
         "removed": sum(len(s.to_remove) for s in scans),
         "already_removed": sum(len(s.already_removed) for s in scans),
         "not_in_corpus": sum(len(s.not_in_corpus) for s in scans),
@@ -528,11 +632,21 @@ def describe(entry: dict) -> str:
         f"{entry['already_removed']} already removed, {entry['not_in_corpus']} were not in the "
         f"corpus ({entry['dropped_text_removed']} saved dropped texts deleted); "
         f"shards rewritten: {shards or 'none'}"
+        + _unmatched_note(entry.get("values_unmatched", 0), entry["values"])
     )
+
+
+def _unmatched_note(unmatched: int, values: int) -> str:
+    return f"; {unmatched} of the {values} values matched no ledger row" if unmatched else ""
 
 
 def takedown_command(args) -> int:
     store = OutputStore.from_args(args)
+    if args.dry_run and pending_journals(store):
+        raise UsageError(
+            f"{store.root} has an unfinished takedown: finish it with `ccprov takedown "
+            f"{store.root} --resume` first (a dry run changes nothing)"
+        )
     finished = resume(store)
     if args.resume:
         if not finished:
@@ -540,7 +654,7 @@ def takedown_command(args) -> int:
         return 0
     store.require_finished()
     discard_unprepared(store)
-    kind = next(k for k in SELECTOR_COLUMNS if getattr(args, k))
+    kind = next(k for k in SELECTOR_COLUMNS if getattr(args, k) is not None)
     selector = Selector.from_file(kind, getattr(args, kind))
     if args.dry_run:
         scans = scan_ledger(store, store.manifest(), selector)
@@ -548,6 +662,7 @@ def takedown_command(args) -> int:
             f"dry run: {sum(s.matched for s in scans)} ledger rows match; "
             f"{sum(len(s.to_remove) for s in scans)} would leave the corpus "
             f"({sum(1 for s in scans if s.to_remove)} shards)"
+            + _unmatched_note(unmatched_values(selector, scans), len(selector.values))
         )
         return 0
     try:
