@@ -583,15 +583,22 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return int(args.handler(args) or 0)
     except UsageError as exc:
-        print(f"ccprov: error: {exc}", file=sys.stderr)
+        print(f"ccprov: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except RunFailed as exc:
-        print(f"ccprov: error: {exc}", file=sys.stderr)
+        print(f"ccprov: error: {one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return interrupted()
     except BrokenPipeError:
         return reader_gone()
+
+
+def one_line(message) -> str:
+    """An error message on one line, whatever a value quoted in it holds (a doc id with a
+    newline, a path with a tab); printable as UTF-8 whatever bytes the arguments carried."""
+    text = " ".join(str(message).split())
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def reader_gone() -> int:

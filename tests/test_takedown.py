@@ -553,3 +553,13 @@ def test_takedown_on_s3(sharded_run, s3_server, tmp_path, capsys):
     assert audit_main(["takedown", prefix, "--urls", urls, *s3_server.beam_args()]) == 0
     assert "nothing to change" in capsys.readouterr().out
     assert objects() == after
+
+
+def test_resume_clears_a_takedown_cut_short_while_preparing(output, sharded_run, capsys):
+    partial = output / "_temporary" / "takedown-20261206T000000-abcdef12" / "corpus"
+    partial.mkdir(parents=True)
+    (partial / "part-00000-000.parquet").write_bytes(b"half a shard")
+    assert audit_main(["takedown", str(output), "--resume"]) == 0
+    assert "removed 1 takedown(s) cut short before their commit" in capsys.readouterr().err
+    assert not (output / "_temporary").exists()
+    assert file_hashes(output) == file_hashes(sharded_run.root)

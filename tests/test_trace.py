@@ -218,6 +218,41 @@ def test_missing_or_short_warc_file(sample_run, tmp_path, capsys):
     assert "before the record does" in capsys.readouterr().out
 
 
+def test_a_corrupt_gzip_member_is_named(sample_run, tmp_path, capsys):
+    out = copy_output(sample_run, tmp_path)
+    row = kept_row(sample_run)
+    data = bytearray(Path(row["warc_path"]).read_bytes())
+    start, length = row["warc_offset"], row["warc_length"]
+    for at in (start + length // 2, start + length - 6):  # compressed data, then the CRC
+        damaged = tmp_path / f"damaged-{at}.warc.gz"
+        flipped = bytearray(data)
+        flipped[at] ^= 0xFF
+        damaged.write_bytes(bytes(flipped))
+
+        def point(rows, path=str(damaged)):
+            for r in rows:
+                if r["doc_id"] == row["doc_id"]:
+                    r["warc_path"] = path
+
+        edit_ledger(out, point)
+        assert audit_main(["trace", str(out), "--doc-id", row["doc_id"]]) == 1
+        captured = capsys.readouterr()
+        assert f"the gzip member at offset {start} of {damaged} is corrupt" in captured.out
+        assert "MISMATCH" not in captured.out and "\\x" not in captured.err
+    member_cut_short = bytes(data[start : start + length - 10])
+    assert _check_gzip_member_error(member_cut_short, tmp_path / "cut.warc.gz", start)
+
+
+def _check_gzip_member_error(member: bytes, path: Path, offset: int) -> bool:
+    from pipeline.audit.trace import TraceError, _check_gzip_members
+
+    try:
+        _check_gzip_members(member, str(path), offset)
+    except TraceError as exc:
+        return "is cut short" in str(exc)
+    return False
+
+
 def test_usage_errors(sample_run, capsys):
     root = str(sample_run.root)
     assert audit_main(["trace", root, "--doc-id", "nope-000000000000"]) == 2

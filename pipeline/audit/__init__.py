@@ -10,30 +10,60 @@ from __future__ import annotations
 import argparse
 
 
+def _unreadable(run):
+    """A file of the output (or one the user named) that cannot be read or written is a
+    one-line error, like a bad argument, not a traceback."""
+
+    def handler(args) -> int:
+        import duckdb
+        import pyarrow as pa
+
+        from pipeline.plan import UsageError
+
+        try:
+            return run(args)
+        except BrokenPipeError:
+            raise  # the reader went away: see reader_gone
+        except (OSError, pa.ArrowException, duckdb.Error) as exc:
+            if isinstance(exc, OSError) and exc.strerror and exc.filename:
+                message = f"{exc.filename}: {exc.strerror}"
+            else:
+                # DuckDB appends the statement with a caret under it: not for one line.
+                message = " ".join(str(exc).split()).split(" LINE 1:")[0][:300]
+            raise UsageError(f"{args.command}: {message}") from exc
+
+    return handler
+
+
+@_unreadable
 def _report(args) -> int:
     from pipeline.audit.report import report_command
 
     return report_command(args)
 
 
+@_unreadable
 def _trace(args) -> int:
     from pipeline.audit.trace import trace_command
 
     return trace_command(args)
 
 
+@_unreadable
 def _query(args) -> int:
     from pipeline.audit.query import query_command
 
     return query_command(args)
 
 
+@_unreadable
 def _takedown(args) -> int:
     from pipeline.audit.takedown import takedown_command
 
     return takedown_command(args)
 
 
+@_unreadable
 def _select(args) -> int:
     from pipeline.audit.select import select_command
 
@@ -139,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from pipeline import release_ctrl_c
-    from pipeline.cli import _OneLineParser, _setup_logging, interrupted, reader_gone
+    from pipeline.cli import _OneLineParser, _setup_logging, interrupted, one_line, reader_gone
 
     _setup_logging()  # before anything imports Beam
     from pipeline.plan import UsageError
@@ -151,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         return int(args.handler(args) or 0)
     except UsageError as exc:
-        print(f"ccprov: error: {exc}", file=sys.stderr)
+        print(f"ccprov: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return interrupted()

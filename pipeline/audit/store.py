@@ -289,16 +289,37 @@ class OutputStore:
 
     # --- the run's parts -------------------------------------------------------------------
     def require_finished(self) -> None:
+        """A finished output whose manifest reads and whose listed shards are all there:
+        otherwise a report would count what is left, and a trace say "no such row"."""
         if not self.exists(MANIFEST):
             raise UsageError(f"{self.root} has no {MANIFEST}: not a ccprov output")
         if not self.exists(SUCCESS):
             raise UsageError(f"{self.root} has no {SUCCESS}: {INCOMPLETE_HINT}")
+        missing = []
+        for kind, entries in self.manifest()["files"].items():
+            present = set(self.shard_names(kind))
+            missing += [e["path"] for e in entries if e["path"].rsplit("/", 1)[-1] not in present]
+        if missing:
+            raise UsageError(
+                f"{self.root} is damaged: {len(missing)} file(s) its {MANIFEST} lists are "
+                f"missing ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})"
+            )
 
     def manifest(self) -> dict:
         try:
-            return json.loads(self.read_bytes(MANIFEST))
+            manifest = json.loads(self.read_bytes(MANIFEST))
         except FileNotFoundError as exc:
             raise UsageError(f"{self.root} has no {MANIFEST}: not a ccprov output") from exc
+        except ValueError as exc:  # JSONDecodeError, or bytes that are not UTF-8
+            raise UsageError(f"{self.root}/{MANIFEST} is damaged: {exc}") from exc
+        if not (
+            isinstance(manifest, dict)
+            and isinstance(manifest.get("files"), dict)
+            and isinstance(manifest.get("counts"), dict)
+            and all(isinstance(v, list) for v in manifest["files"].values())
+        ):
+            raise UsageError(f"{self.root}/{MANIFEST} is not a ccprov manifest")
+        return manifest
 
     def shard_names(self, kind: str) -> list[str]:
         """Parquet shard names in OUTPUT/<kind>/, by listing (the manifest may be older)."""

@@ -595,13 +595,16 @@ def pending_journals(store: OutputStore) -> list[dict]:
     return sorted(journals, key=lambda j: j["txn"])
 
 
-def discard_unprepared(store: OutputStore) -> None:
-    """Remove transaction folders a crash left before their journal was written."""
+def discard_unprepared(store: OutputStore) -> int:
+    """Remove transaction folders a crash left before their journal was written (the live
+    output was never touched); returns how many there were."""
     with_journal = {j["temp"] for j in pending_journals(store)}
-    for rel in store.list_files(TEMP_DIR, f"{TXN_PREFIX}*"):
-        folder = "/".join(rel.split("/")[:2])
-        if folder not in with_journal:
-            store.delete(rel)
+    folders = {"/".join(rel.split("/")[:2]) for rel in store.list_files(TEMP_DIR, f"{TXN_PREFIX}*")}
+    unprepared = sorted(folders - with_journal)
+    for folder in unprepared:
+        store.delete_tree(folder)
+    store.remove_empty_folder(TEMP_DIR)
+    return len(unprepared)
 
 
 def resume(store: OutputStore, out=sys.stderr) -> int:
@@ -649,7 +652,14 @@ def takedown_command(args) -> int:
         )
     finished = resume(store)
     if args.resume:
-        if not finished:
+        discarded = discard_unprepared(store)
+        if discarded:
+            print(
+                f"takedown: removed {discarded} takedown(s) cut short before their commit "
+                "(the output was not changed by them)",
+                file=sys.stderr,
+            )
+        elif not finished:
             print("takedown: nothing to resume", file=sys.stderr)
         return 0
     store.require_finished()

@@ -18,6 +18,7 @@ import json
 import sys
 import urllib.error
 import urllib.request
+import zlib
 from typing import IO
 
 from pipeline.audit.store import OutputStore
@@ -125,6 +126,7 @@ def read_record(
                     f"{warc_path} ends {length - len(raw)} bytes before the record does "
                     f"(read {len(raw)} of {length} bytes at offset {offset})"
                 )
+            _check_gzip_members(raw, warc_path, offset)
             stream: IO[bytes] = io.BytesIO(raw)
         else:
             stream = handle
@@ -143,13 +145,35 @@ def read_record(
             if found is None:
                 raise TraceError(
                     f"no readable WARC record at offset {offset} of {warc_path}: "
-                    f"{type(exc).__name__}: {exc}"
+                    f"{type(exc).__name__}: {str(exc)[:200]}"
                 ) from exc
         if found is None:
             raise TraceError(f"no WARC record at offset {offset} of {warc_path}")
         return found
     finally:
         handle.close()
+
+
+def _check_gzip_members(raw: bytes, warc_path: str, offset: int) -> None:
+    """A record stored gzipped must decompress whole, CRC included: a flipped byte would
+    otherwise surface as a confusing record-id and digest mismatch."""
+    if raw[:2] != b"\x1f\x8b":
+        return
+    rest = raw
+    while rest:
+        member = zlib.decompressobj(31)
+        try:
+            while rest and not member.eof:
+                chunk, rest = rest[: 1 << 20], rest[1 << 20 :]
+                member.decompress(chunk)  # the text is not kept: only the CRC matters here
+        except zlib.error as exc:
+            raise TraceError(
+                f"the gzip member at offset {offset} of {warc_path} is corrupt ({exc}): "
+                "the file changed after the run"
+            ) from exc
+        if not member.eof:
+            raise TraceError(f"the gzip member at offset {offset} of {warc_path} is cut short")
+        rest = member.unused_data + rest
 
 
 # --- checking them ------------------------------------------------------------------------------
@@ -308,9 +332,22 @@ def format_checks(record: StoredRecord | None, checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")  # arguments that were not UTF-8 carry lone surrogates
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def trace_command(args) -> int:
     if bool(args.doc_id) == bool(args.url):
         raise UsageError("give exactly one of --doc-id and --url")
+    for flag, value in (("--doc-id", args.doc_id), ("--url", args.url)):
+        if value and not (value.isprintable() and _is_utf8(value)):
+            raise UsageError(f"{flag} {value!r}: no ledger row has such a value")
+    if args.decode and not args.payload_out:
+        raise UsageError("--decode applies to --payload-out: give both")
     store = OutputStore.from_args(args)
     store.require_finished()
     rows = find_ledger_rows(store, doc_id=args.doc_id, url=args.url)
