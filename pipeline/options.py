@@ -19,31 +19,44 @@ from transforms.licensing import LICENSE_POLICIES
 DEFAULT_OUTPUT = "out"
 DEFAULT_CC_BASE_URL = "https://data.commoncrawl.org/"
 DEDUP_MODES = ("off", "exact", "minhash")
+MAX_SECONDS = 86_400.0
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
+# argparse names a failed type in its message ("invalid positive_integer value"), so the
+# converters are named for what they accept.
+def _number(text: str, convert):
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+
+
+def positive_integer(text: str) -> int:
+    value = _number(text, int)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
+def non_negative_integer(text: str) -> int:
+    value = _number(text, int)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
 
 
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+def seconds(text: str) -> float:
+    """A duration: finite, >= 0, at most a day (select() and time_t overflow beyond that)."""
+    value = _number(text, float)
+    if not 0 <= value <= MAX_SECONDS:  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"must be between 0 and {MAX_SECONDS:g} seconds, got {text}"
+        )
     return value
 
 
 def unit_float(text: str) -> float:
-    value = float(text)
+    value = _number(text, float)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
@@ -76,14 +89,14 @@ class CcprovOptions(PipelineOptions):
         _flag(
             parser,
             "max_files",
-            type=_positive_int,
+            type=positive_integer,
             default=None,
             help="Read at most this many input files (after resolving listings).",
         )
         _flag(
             parser,
             "skip_files",
-            type=_non_negative_int,
+            type=non_negative_integer,
             default=0,
             help="Leave out the first N input files (after resolving listings); with "
             "--max-files, runs one slice of a crawl. Shards keep the files' positions in the "
@@ -104,7 +117,7 @@ class CcprovOptions(PipelineOptions):
         _flag(
             parser,
             "shard_size",
-            type=_positive_int,
+            type=positive_integer,
             default=50_000,
             help="Maximum ledger rows per Parquet shard; a shard's corpus file holds the kept "
             "documents of those rows.",
@@ -112,7 +125,7 @@ class CcprovOptions(PipelineOptions):
         _flag(
             parser,
             "files_per_shard",
-            type=_positive_int,
+            type=positive_integer,
             default=1,
             help="Input files whose rows go to one shard (1: one shard per input file). Raise "
             "it for fewer, larger corpus files when few documents per file are kept.",
@@ -209,14 +222,14 @@ class CcprovOptions(PipelineOptions):
         _flag(
             parser,
             "max_html_bytes",
-            type=_positive_int,
+            type=positive_integer,
             default=5 * 1024 * 1024,
             help="Pages whose (decoded) body exceeds this are dropped as html_too_large.",
         )
         _flag(
             parser,
             "extract_timeout",
-            type=_non_negative_float,
+            type=seconds,
             default=5.0,
             help="Per-document extraction time limit in seconds (0: no limit, in-process).",
         )
@@ -232,7 +245,7 @@ class CcprovOptions(PipelineOptions):
         _flag(
             parser,
             "extract_memory_mb",
-            type=_non_negative_int,
+            type=non_negative_integer,
             default=1024,
             help="Address-space cap of the extraction child process in MiB; pages that "
             "exceed it are dropped as extraction_memory_limit (0: no cap).",
@@ -240,7 +253,7 @@ class CcprovOptions(PipelineOptions):
         _flag(
             parser,
             "io_retry_seconds",
-            type=_non_negative_float,
+            type=seconds,
             default=60.0,
             help="How long transient read errors on remote inputs are retried.",
         )

@@ -22,7 +22,7 @@ from pipeline.options import CcprovOptions
 from transforms.dedup import LSH_PARAMS
 from transforms.filters import load_filter_config
 from transforms.lang_precheck import DEFAULT_MIN_CHARS, DEFAULT_MIN_SCORE, precheck_languages
-from transforms.writer import LEDGER_DIR, MANIFEST, TEMP_DIR, OutputSpec
+from transforms.writer import LEDGER_DIR, MANIFEST, TEMP_DIR, OutputSpec, foreign_files
 
 
 def pipeline_version() -> str:
@@ -120,6 +120,8 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         inputs = resolve_inputs(specs, opts.cc_base_url, opts.max_files, opts.skip_files)
     except InputError as exc:
         raise UsageError(str(exc)) from exc
+    if not opts.output.strip():
+        raise UsageError("--output is empty: name the folder or prefix to write to")
     output = opts.output.rstrip("/") if "://" in opts.output else os.path.abspath(opts.output)
     if "://" not in output:
         for spec in specs:
@@ -134,6 +136,13 @@ def plan_run(options: PipelineOptions) -> RunPlan:
                 f"output {opts.output} is inside the ccprov output {enclosing}, whose readers "
                 "would take this run's shards for its own"
             )
+    foreign = foreign_files(output)
+    if foreign:
+        raise UsageError(
+            f"output {opts.output} holds files ccprov did not write ({foreign[0]}"
+            f"{f' and {len(foreign) - 1} more' if len(foreign) > 1 else ''}): a run replaces "
+            "its corpus/, provenance/, dropped/ and hosts/ folders; choose another output"
+        )
     check_robots_files(opts.robots or [])
     if not opts.overwrite_takedowns:
         check_no_takedowns(output)
@@ -219,16 +228,21 @@ def check_robots_files(paths: list[str]) -> None:
     run at its first page, after the reading had begun."""
     from apache_beam.io.filesystems import FileSystems
 
+    from transforms.robots import not_a_warc
+
     for path in paths:
         if path.startswith(("http://", "https://")):
             check_url(path, "--robots")
-            continue
-        try:
-            found = FileSystems.exists(path)
-        except Exception as exc:  # noqa: BLE001 - an unreachable store is the user's to fix
-            raise UsageError(f"--robots {path}: {str(exc).splitlines()[0][:200]}") from None
-        if not found:
-            raise UsageError(f"--robots {path}: no such file")
+        else:
+            try:
+                found = FileSystems.exists(path)
+            except Exception as exc:  # noqa: BLE001 - an unreachable store is the user's to fix
+                raise UsageError(f"--robots {path}: {str(exc).splitlines()[0][:200]}") from None
+            if not found:
+                raise UsageError(f"--robots {path}: no such file")
+        problem = not_a_warc(path)
+        if problem:
+            raise UsageError(f"--robots {path}: {problem}")
 
 
 def check_url(url: str, flag: str) -> None:
@@ -317,10 +331,29 @@ def ai_config(opts: CcprovOptions) -> dict:
         card = read_model_card(path)
     except OSError as exc:
         raise UsageError(f"cannot read the AI model {path}: {exc.strerror or exc}") from exc
+    if opts.ai_model:
+        check_ai_model(path)
     threshold = opts.ai_threshold
     if threshold is None:
         threshold = card.get("threshold")
     return {"model_version": version, "policy": opts.ai_policy, "threshold": threshold}
+
+
+def check_ai_model(path: str) -> None:
+    """A --ai-model is loaded by every worker as it starts: one that is not a fastText model
+    with the detector's labels would fail the run at its first document."""
+    from transforms.ai_detect import AI_LABEL, AiScorer
+
+    try:
+        labels = AiScorer.load(path).model.get_labels()
+    except (ValueError, OSError, RuntimeError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise UsageError(f"--ai-model {path} is not a fastText model: {reason}") from None
+    if AI_LABEL not in labels:
+        raise UsageError(
+            f"--ai-model {path} has no {AI_LABEL} label (it has {', '.join(labels[:5])}): "
+            "train one with `ccprov ai train`"
+        )
 
 
 def runner_name(options: PipelineOptions) -> str:

@@ -293,3 +293,19 @@ def test_parsed_rules_kept_are_bounded(tmp_path, monkeypatch):
     assert first == again == [False] * 10
     assert index.evaluate("https://h4.example/other").allowed["GPTBot"] is True
     assert index._parsed.cache_info().currsize == 3
+
+
+def test_a_robots_warc_damaged_part_way_keeps_what_came_before(robots_warc, tmp_path, caplog):
+    """A corrupt gzip member stops the file with a warning, not the run with a traceback."""
+    data = robots_warc.read_bytes()
+    second_member = data.index(b"\x1f\x8b", 1)
+    damaged = tmp_path / "damaged.warc.gz"
+    # The second record's compressed bytes are overwritten: its member no longer inflates.
+    body_at = second_member + 40
+    damaged.write_bytes(data[:body_at] + b"\xff" * 64 + data[body_at + 64 :])
+    index = RobotsIndex()
+    with caplog.at_level("WARNING", logger="transforms.robots"):
+        assert index.add_warc(str(damaged)) == 1
+    assert "is damaged after 1 robots.txt records" in caplog.text
+    assert index.evaluate("https://news.example/a").status == STATUS_OK
+    assert index.evaluate("https://gone.example/a").status == STATUS_NO_RECORD

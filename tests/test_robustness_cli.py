@@ -74,8 +74,15 @@ def test_input_inside_output_folder(ccprov, tmp_path):
     "args,fragment",
     [
         (["--max-html-bytes", "0"], "must be a positive integer"),
-        (["--max-html-bytes", "lots"], "invalid"),
-        (["--extract-timeout", "-1"], "must be >= 0"),
+        (["--max-html-bytes", "lots"], "not a number: 'lots'"),
+        (["--extract-timeout", "-1"], "must be between 0 and 86400 seconds"),
+        # nan turned the time limit off; inf and 1e12 overflowed select() in the workers.
+        (["--extract-timeout", "nan"], "must be between 0 and 86400 seconds, got nan"),
+        (["--extract-timeout", "inf"], "must be between 0 and 86400 seconds, got inf"),
+        (["--extract-timeout", "1e12"], "must be between 0 and 86400 seconds"),
+        (["--io-retry-seconds", "nan"], "must be between 0 and 86400 seconds"),
+        (["--ai-threshold", "nan"], "must be between 0 and 1"),
+        (["--output", ""], "--output is empty"),
         (["--input", "/nonexistent/dir/*.warc.gz"], "no input matches"),
         (["--input", "CC-MAIN-2024-99x"], "unknown crawl id format"),
         (["--direct_num_workers", "-3"], "--direct_num_workers must be >= 0"),
@@ -87,6 +94,31 @@ def test_input_inside_output_folder(ccprov, tmp_path):
 )
 def test_bad_values(ccprov, tmp_path, args, fragment):
     _assert_usage_error(ccprov("run", "--output", str(tmp_path / "out"), *args), fragment)
+
+
+def test_model_and_robots_files_that_are_not_what_they_claim(ccprov, tmp_path):
+    """Each worker loads them as it starts: a bad one was a traceback from the first worker."""
+    from transforms.lid import bundled_lid_model_path
+
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(range(256)) * 4)
+    out = str(tmp_path / "out")
+    for args, fragments in (
+        (["--ai-model", str(garbage)], ("is not a fastText model", "wrong file format")),
+        (["--ai-model", bundled_lid_model_path()], ("has no __label__ai label",)),
+        (["--robots", str(garbage)], ("not a readable WARC file (ArchiveLoadFailed",)),
+    ):
+        _assert_usage_error(ccprov("run", "--output", out, *args), *fragments)
+
+
+def test_an_output_holding_files_ccprov_did_not_write_is_refused(ccprov, tmp_path):
+    """A run replaces its shard folders: a user's files there were silently deleted."""
+    out = tmp_path / "out"
+    (out / "corpus").mkdir(parents=True)
+    (out / "corpus" / "my-own-data.parquet").write_bytes(b"PAR1")
+    result = ccprov("run", "--output", str(out))
+    _assert_usage_error(result, "holds files ccprov did not write", "my-own-data.parquet")
+    assert (out / "corpus" / "my-own-data.parquet").exists()
 
 
 def test_robots_url_that_does_not_answer(ccprov, tmp_path, http_server):

@@ -16,10 +16,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import logging
 import re
 import zlib
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
+
+log = logging.getLogger(__name__)
 
 # The agents ccprov reports on: Common Crawl's own crawler, OpenAI's training crawler, Google's
 # AI-training token, and the default group. Column names derive from these (see to_attributes).
@@ -539,28 +542,44 @@ class RobotsIndex:
         return index
 
     def add_warc(self, path: str) -> int:
-        """Add every robots.txt response of one WARC file (local path or any Beam filesystem)."""
+        """Add every robots.txt response of one WARC file (local path or any Beam filesystem).
+
+        A file that breaks off or holds a corrupt gzip member keeps what was read before the
+        damage: its remaining hosts get `no_record`, and a warning says so. One damaged
+        robots file must not stop a run that it only annotates."""
         from warcio.archiveiterator import ArchiveIterator
 
         added = 0
         with _open_binary(path) as stream:
-            for record in ArchiveIterator(stream):
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                try:
-                    status = int(record.http_headers.get_statuscode())
-                except (TypeError, ValueError):
-                    status = None
-                body = record.content_stream().read(MAX_ROBOTS_BYTES)
-                self.add(
-                    url,
-                    status,
-                    body,
-                    record.rec_headers.get_header("WARC-Date"),
-                    location=record.http_headers.get_header("Location"),
+            records = ArchiveIterator(stream)
+            records.INC_RECORD = ""  # warcio's multi-line stderr dump per misplaced record
+            try:
+                for record in records:
+                    if record.rec_type != "response" or record.http_headers is None:
+                        continue
+                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    try:
+                        status = int(record.http_headers.get_statuscode())
+                    except (TypeError, ValueError):
+                        status = None
+                    body = record.content_stream().read(MAX_ROBOTS_BYTES)
+                    self.add(
+                        url,
+                        status,
+                        body,
+                        record.rec_headers.get_header("WARC-Date"),
+                        location=record.http_headers.get_header("Location"),
+                    )
+                    added += 1
+            except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib.error, EOFError...
+                log.warning(
+                    "--robots %s is damaged after %d robots.txt records (%s: %s); the rest of "
+                    "the file is not used",
+                    path,
+                    added,
+                    type(exc).__name__,
+                    str(exc).splitlines()[0][:200] if str(exc) else "",
                 )
-                added += 1
         return added
 
     def _record_at(self, key: str, when: float | None) -> _RobotsRecord | None:
@@ -619,3 +638,21 @@ def _open_binary(path: str):
     from transforms.warc_reader import open_input
 
     return open_input(path)
+
+
+def not_a_warc(path: str) -> str | None:
+    """Why `path` cannot be a robots.txt WARC (its first record does not read), or None."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    try:
+        with _open_binary(path) as stream:
+            records = ArchiveIterator(stream)
+            records.INC_RECORD = ""
+            next(iter(records), None)
+    except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib.error, OSError...
+        # warcio quotes the first line of what it read: binary noise in a one-line message.
+        detail = (str(exc).splitlines() or [""])[0].split(", first line")[0][:150]
+        if not (detail.isascii() and detail.isprintable()):
+            detail = ""
+        return f"not a readable WARC file ({type(exc).__name__}{': ' + detail if detail else ''})"
+    return None

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import posixpath
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -60,6 +61,9 @@ TEMP_DIR = "_temporary"
 MANIFEST = "manifest.json"
 SUCCESS = "_SUCCESS"
 OUTPUT_DIRS = (CORPUS_DIR, LEDGER_DIR, DROPPED_DIR, HOSTS_DIR)
+# What a run writes in OUTPUT_DIRS (part-SSSSS-CCC.parquet; hosts: part-BBBBB.parquet). A run
+# replaces those folders, so anything else found there is not ccprov's and must not be lost.
+SHARD_NAME_RE = re.compile(r"^part-\d{5,}(-\d{3,})?\.parquet$")
 PARTS_DIR = "parts"  # under the run's temporary folder: the record groups' rows
 
 DROPPED_SCHEMA = pa.schema(
@@ -690,7 +694,17 @@ class WriteTableShardsFn(beam.DoFn):
 FUNNEL_STAGES = [
     (
         "read",
-        ("truncated_record", "bad_http_response", "http_status", "html_too_large", "not_html"),
+        (
+            "truncated_record",
+            "content_length_mismatch",
+            "corrupt_record",
+            "reader_bug",
+            "bad_http_response",
+            "http_status",
+            "html_too_large",
+            "not_html",
+            "binary_content",
+        ),
     ),
     ("url_filter", ("url_filter",)),
     ("license_policy", ("license_policy",)),
@@ -829,6 +843,16 @@ def retire_previous_run(output: str) -> None:
         path = join(output, name)
         if FileSystems.exists(path):
             FileSystems.delete([path])
+
+
+def foreign_files(output: str) -> list[str]:
+    """Files in OUTPUT's shard folders that a run did not write (a run would delete them)."""
+    return [
+        path
+        for kind in OUTPUT_DIRS
+        for path in _existing(join(output, kind))
+        if not SHARD_NAME_RE.match(path.rstrip("/").rsplit("/", 1)[-1])
+    ]
 
 
 def _existing(prefix: str) -> list[str]:
