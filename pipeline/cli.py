@@ -344,6 +344,22 @@ def check_local_output(output: str) -> None:
         raise UsageError(f"cannot write to --output {output}: {reason}") from None
 
 
+def check_filesystems(paths: list[str]) -> None:
+    """Every scheme named must have a Beam filesystem in this environment (gs:// needs
+    apache-beam[gcp], which ccprov does not install): otherwise Beam's traceback."""
+    from apache_beam.io.filesystems import FileSystems
+
+    for path in paths:
+        if "://" not in path or path.startswith(("http://", "https://")):
+            continue  # local paths; http(s) is read by ccprov itself
+        try:
+            FileSystems.get_filesystem(path)
+        except ValueError:
+            scheme = path.split("://", 1)[0]
+            hint = " (pip install 'apache-beam[gcp]')" if scheme == "gs" else ""
+            raise UsageError(f"{path}: no filesystem for {scheme}:// here{hint}") from None
+
+
 def check_s3_buckets(options, paths: list[str]) -> None:
     """Fail fast, before any work, when an s3:// bucket of --input or --output is missing or
     refuses the given credentials (otherwise the run would fail at its first write)."""
@@ -426,7 +442,20 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     if opts.quiet:
         quiet_worker_processes(options)
     runner = make_runner(options)
+    # Before anything is touched: the runner's own option checks (Dataflow: project, region,
+    # temp_location...), whose warnings would add lines to the one-line error.
+    options_log = logging.getLogger("apache_beam.options.pipeline_options")
+    level = options_log.level
+    options_log.setLevel(logging.ERROR)
+    try:
+        p = beam.Pipeline(runner=runner, options=options)
+    except ValueError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        raise UsageError(" ".join(lines)[:500]) from None
+    finally:
+        options_log.setLevel(level)
     check_job_endpoint(options)
+    check_filesystems([*(opts.input or []), opts.output, *(opts.robots or [])])
     check_s3_buckets(options, [*(opts.input or []), opts.output])
     plan = plan_run(options)
     check_s3_buckets(options, plan.inputs)
@@ -437,7 +466,6 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
             f"ccprov: {plan.describe_inputs()} -> {plan.output} (runner {type(runner).__name__})",
             file=sys.stderr,
         )
-    p = beam.Pipeline(runner=runner, options=options)
     build_pipeline(p, options, plan)
     deaths = worker_supervision.DEATHS
     deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)

@@ -121,6 +121,24 @@ def test_an_output_holding_files_ccprov_did_not_write_is_refused(ccprov, tmp_pat
     assert (out / "corpus" / "my-own-data.parquet").exists()
 
 
+def test_schemes_without_a_filesystem_here(ccprov, tmp_path):
+    out = str(tmp_path / "out")
+    for args in (["--input", "gs://bucket/x.warc.gz"], ["--output", "gs://bucket/out"]):
+        argv = ["run", "--output", out, *args] if args[0] == "--input" else ["run", *args]
+        _assert_usage_error(ccprov(*argv), "no filesystem for gs:// here", "apache-beam[gcp]")
+
+
+def test_runner_option_checks_come_before_the_output_is_touched(ccprov, sample_run, tmp_path):
+    """Dataflow's own validation failed after the previous run's manifest was retired."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    result = ccprov("run", "--output", str(out), "--runner", "DataflowRunner")
+    _assert_usage_error(result, "Missing required option: project")
+    assert (out / "manifest.json").exists() and (out / "_SUCCESS").exists()
+
+
 def test_robots_url_that_does_not_answer(ccprov, tmp_path, http_server):
     """A robots.txt WARC given by URL is fetched by every worker as it starts; a wrong URL is
     found before the run, not as a traceback from the first worker."""
