@@ -75,6 +75,9 @@ def _check_known_flags(argv: list[str]) -> None:
         raise UsageError(f"unknown option {flags[0].split('=')[0]}")
 
 
+LOCAL_RUNNER_NAMES = ("DirectRunner", "direct", "FnApiRunner", "BundleBasedDirectRunner")
+
+
 def make_runner(options):
     """The runner to use; DirectRunner means the offline FnApiRunner.
 
@@ -85,7 +88,7 @@ def make_runner(options):
     from pipeline.plan import runner_name
 
     name = runner_name(options)
-    if name in ("DirectRunner", "direct", "FnApiRunner", "BundleBasedDirectRunner"):
+    if name in LOCAL_RUNNER_NAMES:
         from apache_beam.options.pipeline_options import DirectOptions
 
         workers = options.view_as(DirectOptions).direct_num_workers
@@ -427,7 +430,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
 
     from pipeline.assembly import build_pipeline
     from pipeline.options import CcprovOptions
-    from pipeline.plan import plan_run
+    from pipeline.plan import plan_run, runner_name
     from transforms.writer import MANIFEST, join, retire_previous_run
 
     # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
@@ -439,7 +442,10 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     options = PipelineOptions(argv)
     FileSystems.set_options(options)
     opts = options.view_as(CcprovOptions)
-    if opts.quiet:
+    if opts.quiet or runner_name(options) in LOCAL_RUNNER_NAMES:
+        # Local worker processes would print ~20 lines of Beam's start-up INFO each on the
+        # user's terminal; ccprov's own progress lines say what is going on. (Before
+        # make_runner, which hands the options to the workers.)
         quiet_worker_processes(options)
     runner = make_runner(options)
     # Before anything is touched: the runner's own option checks (Dataflow: project, region,

@@ -64,6 +64,15 @@ def test_demo_run_prints_summary(tmp_path):
     assert (tmp_path / "out" / "_SUCCESS").exists()
 
 
+def test_local_worker_processes_do_not_print_beams_start_up_logs(tmp_path):
+    """The README's two-process example printed ~40 INFO lines from Beam's workers."""
+    flags = ["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"]
+    result = ccprov("run", "--output", str(tmp_path / "out"), "--extractor", "resiliparse", *flags)
+    assert result.returncode == 0, result.stderr
+    assert "INFO:apache_beam" not in result.stderr, result.stderr[:2000]
+    assert "kept:" in result.stdout
+
+
 def test_version_prints_what_a_manifest_records():
     from importlib.metadata import version
 
