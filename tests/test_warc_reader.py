@@ -95,3 +95,71 @@ def test_dump_from_path():
         == "CC-MAIN-2024-22"
     )
     assert dump_from_path("/tmp/x.warc.gz") is None
+
+
+def _three_responses() -> tuple[bytes, list[str]]:
+    from tests.corrupt_warcs import article, http_block, warc_record
+
+    urls = [f"http://split.example/page-{i}" for i in range(3)]
+    records = [warc_record("request", urls[0], b"GET / HTTP/1.1\r\n\r\n")]
+    records += [
+        warc_record("response", url, http_block(article(i, 3))) for i, url in enumerate(urls)
+    ]
+    return b"".join(records), urls
+
+
+def _framed(data: bytes):
+    import io
+
+    from transforms.warc_reader import DamagedRegion, RawRecord, iter_raw_records
+
+    items = list(iter_raw_records(io.BytesIO(data)))
+    damaged = [i for i in items if isinstance(i, DamagedRegion)]
+    responses = [i for i in items if isinstance(i, RawRecord) and i.rec_type == "response"]
+    return damaged, responses
+
+
+def test_records_cut_at_any_gzip_member_boundary_are_all_read():
+    """Writers that cut gzip members at a fixed size, not at record boundaries: a record
+    goes on in the next member. Every cut point, in headers, blocks and the blank lines
+    between records, must give every response whole (R2 was lost when R1 was cut)."""
+    from tests.corrupt_warcs import gz
+
+    whole, urls = _three_responses()
+    cuts = list(range(1, len(whole), 41)) + [len(whole) - 1]
+    for cut in cuts:
+        damaged, responses = _framed(gz(whole[:cut]) + gz(whole[cut:]))
+        assert not damaged, (cut, damaged)
+        assert [r.header("WARC-Target-URI") for r in responses] == urls, cut
+        for r in responses:
+            assert r.problem is None and r.block_size == r.content_length, (cut, r.detail)
+    # Three members, and a record spread over all of them.
+    third = len(whole) // 3
+    pieces = [whole[:third], whole[third : third + 40], whole[third + 40 :]]
+    damaged, responses = _framed(b"".join(gz(p) for p in pieces))
+    assert not damaged and [r.header("WARC-Target-URI") for r in responses] == urls
+
+
+def test_an_uncompressed_record_between_gzip_members_is_read():
+    from tests.corrupt_warcs import article, gz, http_block, warc_record
+
+    urls = [f"http://mixed.example/{i}" for i in range(3)]
+    records = [warc_record("response", u, http_block(article(i, 3))) for i, u in enumerate(urls)]
+    damaged, responses = _framed(gz(records[0]) + records[1] + gz(records[2]))
+    assert not damaged
+    assert [r.header("WARC-Target-URI") for r in responses] == urls
+    assert [(r.offset, r.length) for r in responses][1] == (
+        len(gz(records[0])),
+        len(records[1]),
+    )
+
+
+def test_a_garbage_member_after_a_record_is_still_reported_apart():
+    """Going on into the next member happens only while a record is short: a complete
+    record followed by a gzip member of something else keeps its row clean."""
+    from tests.corrupt_warcs import article, gz, http_block, warc_record
+
+    record = warc_record("response", "http://g.example/", http_block(article(1, 3)))
+    damaged, responses = _framed(gz(record) + gz(b"not a record at all\n" * 20) + gz(record))
+    assert len(responses) == 2 and all(r.problem is None for r in responses)
+    assert [d.kind for d in damaged] == ["garbage_bytes"]

@@ -18,7 +18,8 @@ header can be found (garbage, a gzip member that breaks before its header ends, 
 off by the end of the file) are not records: they are reported once per damaged stretch as a
 file error with its offset and size, and reading resumes at the next record start found by
 resynchronisation (the next gzip member that decompresses to `WARC/`, or the next `WARC/x.y`
-line in an uncompressed file).
+line in an uncompressed file). A record cut at a gzip member boundary goes on in the next
+member, and an uncompressed record between gzip members is read as one.
 """
 
 from __future__ import annotations
@@ -495,6 +496,7 @@ class _GzipMember:
         self._i = 0  # read position in _out
         self.done = False  # the member ended and its CRC matched
         self.failure: tuple[str, str] | None = None  # ('truncated'|'corrupt', message)
+        self.continued = 0  # members continued into (see continue_member)
 
     def _produce(self) -> bool:
         if self.done or self.failure:
@@ -515,10 +517,10 @@ class _GzipMember:
             return False
         self._pending = self._z.unconsumed_tail
         if self._z.eof:
-            self.done = True
             unused = len(self._z.unused_data)
             if unused:  # bytes after the member came with the last chunk: give them back
                 self._src.seek(self._src.pos - unused)
+            self.done = True
         if self._i > _OUT_CHUNK:
             del self._out[: self._i]
             self._i = 0
@@ -573,6 +575,19 @@ class _GzipMember:
     def exhausted(self) -> bool:
         return not self.peek(1)
 
+    def continue_member(self) -> bool:
+        """After a clean end, go on into the next gzip member when it does not start a
+        record: it is the rest of a record cut at a member boundary (writers that cut
+        members at a fixed size). gzip allows it; WARC only recommends one record per
+        member. Called only while a header or block is short."""
+        if not self.done or self.failure or not _continues_record(self._src):
+            return False
+        self._z = zlib.decompressobj(31)
+        self._pending = b""
+        self.done = False
+        self.continued += 1
+        return True
+
     def finish(self) -> None:
         """Decompress (and discard) the rest of the member, to find where it ends."""
         while self._produce():
@@ -580,13 +595,36 @@ class _GzipMember:
             self._i = 0
 
 
+def _member_head(source: _ByteSource) -> bytes | None:
+    """The first decompressed bytes of the gzip member at the source's position (blank
+    lines skipped), or None when there is no gzip member there."""
+    data = source.peek(_IN_CHUNK)
+    head = b""
+    # A member may hold only the first bytes of a record ("WA"): its head goes on in the
+    # members that follow it.
+    while data[:2] == GZIP_MAGIC and len(head.lstrip(_BLANK)) < 5:
+        z = zlib.decompressobj(31)
+        try:
+            head += z.decompress(data, 64)
+        except zlib.error:
+            return None
+        if not z.eof:
+            break
+        data = z.unused_data
+    head = head.lstrip(_BLANK)
+    return head or None
+
+
 def _starts_warc_member(source: _ByteSource) -> bool:
     """Does the gzip member at the source's position decompress to a WARC record start?"""
-    try:
-        head = zlib.decompressobj(31).decompress(source.peek(_IN_CHUNK), 16)
-    except zlib.error:
-        return False
-    return head.startswith(b"WARC/")
+    head = _member_head(source)
+    return head is not None and head.startswith(b"WARC/")
+
+
+def _continues_record(source: _ByteSource) -> bool:
+    """Is the next gzip member the rest of a record cut at a member boundary?"""
+    head = _member_head(source)
+    return bool(head) and not head.startswith(b"WARC/")
 
 
 @dataclasses.dataclass
@@ -606,14 +644,24 @@ def _take_header(reader) -> bytes:
         end = _HEADER_END_RE.search(head)
         if end:
             return reader.read(end.end())
+        if len(head) < size and _continue(reader):
+            continue  # the header goes on in the next gzip member
         if len(head) < size or size >= _MAX_HEADER_BYTES:
             return reader.read(len(head))
         size = min(size * 8, _MAX_HEADER_BYTES)
 
 
+def _peek_across(reader, count: int) -> bytes:
+    """`reader.peek(count)`, going on into the next gzip member when this one ends first."""
+    data = reader.peek(count)
+    if len(data) < count and _continue(reader):
+        data = reader.peek(count)
+    return data
+
+
 def _read_header(reader) -> _Header | str:
     """Parse a WARC header from `reader`; a string says why no complete header was there."""
-    if reader.peek(5) != b"WARC/":
+    if _peek_across(reader, 5) != b"WARC/":
         return "no WARC/ version line"
     raw = _take_header(reader)
     if not _HEADER_END_RE.search(raw, len(raw) - 4):
@@ -656,11 +704,25 @@ def _start_record(offset: int, header: _Header, member_index: int = 0) -> RawRec
     )
 
 
+def _continue(reader) -> bool:
+    """Go on into the next gzip member (see _GzipMember.continue_member); plain files: no."""
+    more = getattr(reader, "continue_member", None)
+    return bool(more and more())
+
+
 def _read_block(reader, record: RawRecord, block_cap: int) -> None:
     """Keep the first `block_cap` bytes of the declared block, stream past the rest."""
     declared = record.content_length
-    record.block = reader.read(min(declared, block_cap))
-    record.block_size = len(record.block) + reader.skip(declared - len(record.block))
+    kept_size = min(declared, block_cap)
+    block = reader.read(kept_size)
+    skipped = reader.skip(declared - len(block)) if len(block) == kept_size else 0
+    while len(block) + skipped < declared and _continue(reader):
+        if len(block) < kept_size:
+            block += reader.read(kept_size - len(block))
+        if len(block) == kept_size:
+            skipped += reader.skip(declared - len(block) - skipped)
+    record.block = block
+    record.block_size = len(block) + skipped
 
 
 def iter_raw_records(
@@ -690,6 +752,10 @@ def iter_raw_records(
         source.skip_blank()
         if source.at_eof():
             return
+        if gzipped and source.peek(2) != GZIP_MAGIC and _WARC_LINE_RE.match(source.peek(16)):
+            # An uncompressed record between gzip members (files joined with cat).
+            yield from _frame_plain_record(source, block_cap)
+            continue
         yield from frame(source, block_cap)
 
 
@@ -755,6 +821,9 @@ def _frame_gzip_member(source: _ByteSource, block_cap: int) -> Iterator[RawRecor
         yield DamagedRegion(offset, end - offset, GARBAGE_BYTES, "bytes between records" + note)
         return
     member = _GzipMember(source)
+    member.skip_blank()  # a member may start with the blank lines that end the last record
+    if member.exhausted() and member.done:
+        return  # a member of nothing but those blank lines
     index = 0
     while True:
         header = _read_header(member)
@@ -777,7 +846,7 @@ def _frame_gzip_member(source: _ByteSource, block_cap: int) -> Iterator[RawRecor
                 if member.exhausted():
                     if member.failure:  # the block is whole but the member's end is broken
                         record.problem, record.detail = _short_block(member, record)
-                elif member.peek(5) == b"WARC/":  # several records in one member
+                elif _peek_across(member, 5) == b"WARC/":  # several records in one member
                     yield record  # length None: not addressable apart from its member
                     index += 1
                     continue
