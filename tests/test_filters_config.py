@@ -115,6 +115,12 @@ def test_lists_replace_and_tables_merge():
         ({"per_language": {"fr": {"c4": {"nope": 1}}}}, "unknown key 'per_language.fr.c4.nope'"),
         ({"per_language": {"fr": {"gopher_quality": {"stop_words": {}}}}}, "stop_words"),
         ({"c4": "strict"}, "'c4' must be a table"),
+        # Values that would drop every document, or silently none.
+        ({"language": {"language_threshold": 5}}, "is a share of the document, between 0 and 1"),
+        ({"gopher_quality": {"min_doc_words": -5}}, "must be a finite number >= 0, got -5"),
+        ({"c4": {"min_num_sentences": float("inf")}}, "must be a finite number >= 0, got inf"),
+        ({"fineweb_quality": {"line_punct_thr": float("nan")}}, "must be a finite number >= 0"),
+        ({"gopher_repetition": {"top_n_grams": [[2, 1.5]]}}, "(2-grams)' is a share"),
     ],
 )
 def test_invalid_config_raises_one_line_value_error(overrides, message):

@@ -163,3 +163,26 @@ def test_a_garbage_member_after_a_record_is_still_reported_apart():
     damaged, responses = _framed(gz(record) + gz(b"not a record at all\n" * 20) + gz(record))
     assert len(responses) == 2 and all(r.problem is None for r in responses)
     assert [d.kind for d in damaged] == ["garbage_bytes"]
+
+
+def test_responses_that_are_not_web_pages_are_dropped_not_errors(tmp_path):
+    """Heritrix writes dns: responses; ftp: pages exist too. They are valid records: a drop
+    with its reason, not a `bad_http_response` error."""
+    from tests.corrupt_warcs import http_block, warc_record
+
+    dns = warc_record(
+        "response", "dns:example.org", b"20240510000000\nexample.org. 300 IN A 1.2.3.4\n"
+    )
+    ftp = warc_record("response", "ftp://ftp.example.org/readme.html", ARTICLE)
+    no_uri = warc_record("response", None, http_block(ARTICLE))
+    page = warc_record("response", "HTTPS://Example.org/ok", http_block(ARTICLE))
+    path = tmp_path / "mixed-schemes.warc"
+    path.write_bytes(dns + ftp + no_uri + page)
+    docs, summary = read_warc_file(str(path), 0)
+    assert [(d.decision, d.drop_reason) for d in docs] == [
+        ("dropped", "not_http"),
+        ("dropped", "not_http"),
+        ("dropped", "no_target_uri"),
+        (KEPT, None),
+    ]
+    assert summary.errors == []

@@ -60,6 +60,9 @@ CONTENT_LENGTH_MISMATCH = "content_length_mismatch"
 CORRUPT_RECORD = "corrupt_record"
 BAD_HTTP_RESPONSE = "bad_http_response"
 RECORD_ERROR_KINDS = (TRUNCATED_RECORD, CONTENT_LENGTH_MISMATCH, CORRUPT_RECORD, BAD_HTTP_RESPONSE)
+# Drops at read time of records that are whole but not web pages.
+NO_TARGET_URI = "no_target_uri"
+NOT_HTTP = "not_http"
 # File errors: no record to hang them on; FileSummary.errors entries, never ledger rows.
 UNREADABLE_FILE = "unreadable_file"
 EMPTY_FILE = "empty_file"
@@ -970,6 +973,14 @@ def doc_from_record(
     )
     if raw.problem:
         doc.fail(raw.problem, raw.detail)
+        return doc
+    # WARC requires a target URI on responses; dns:, ftp: and whois: responses (Heritrix
+    # writes them) are valid records but not web pages.
+    if not doc.url:
+        doc.drop(NO_TARGET_URI)
+        return doc
+    if not doc.url.lower().startswith(("http://", "https://")):
+        doc.drop(NOT_HTTP)
         return doc
     cap = limits.block_cap
     declared = raw.content_length if raw.content_length is not None else -1

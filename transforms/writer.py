@@ -697,6 +697,8 @@ FUNNEL_STAGES = [
         (
             "truncated_record",
             "content_length_mismatch",
+            "no_target_uri",
+            "not_http",
             "corrupt_record",
             "reader_bug",
             "bad_http_response",

@@ -11,6 +11,7 @@ import copy
 import functools
 import hashlib
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,38 @@ def _check_value(name: str, kind: str, value: Any) -> None:
         ok = isinstance(value, str)
     if not ok:
         _fail(f"'{name}' must be {kind}, got {value!r}")
+    if kind == THRESHOLD and _is_number(value):
+        _check_range(name, value, name.rsplit(".", 1)[-1] in SHARES)
+    elif kind == NGRAMS:
+        for n, limit in value:
+            if _is_number(limit):
+                _check_range(f"{name} ({n}-grams)", limit, share=True)
+
+
+# Thresholds on shares of a document (probabilities, fractions of characters or lines): a
+# value above 1 would drop (or never drop) every document, silently.
+SHARES = frozenset(
+    {
+        "language_threshold",
+        "dup_para_frac",
+        "dup_para_char_frac",
+        "dup_line_frac",
+        "dup_line_char_frac",
+        "max_bullet_lines_ratio",
+        "max_ellipsis_lines_ratio",
+        "max_non_alpha_words_ratio",
+        "line_punct_thr",
+        "short_line_thr",
+        "char_duplicates_ratio",
+    }
+)
+
+
+def _check_range(name: str, value: float, share: bool) -> None:
+    if not math.isfinite(value) or value < 0:
+        _fail(f"'{name}' must be a finite number >= 0, got {value!r}")
+    if share and value > 1:
+        _fail(f"'{name}' is a share of the document, between 0 and 1, got {value!r}")
 
 
 def _check_section(prefix: str, schema: dict[str, str], values: Any) -> None:
