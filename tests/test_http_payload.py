@@ -80,3 +80,15 @@ def test_decode_html_wrong_declared_charset_falls_back():
 def test_decode_html_never_raises_on_garbage():
     text, charset = hp.decode_html(bytes(range(256)) * 4, "text/html; charset=bogus-charset")
     assert isinstance(text, str) and charset
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
+def test_utf32_pages_decode_with_or_without_a_bom(encoding):
+    """The UTF-32 LE BOM begins with the UTF-16 LE one: such pages were read as UTF-16, and
+    their markup reached the extractor as text; without a BOM they were 'binary'."""
+    page = "<html><body><p>Café naïve résumé — the notes of the valley</p></body></html>" * 4
+    body = page.encode(encoding)
+    text, charset = hp.decode_html(body, "text/html")
+    assert text == page
+    assert charset == ("utf-32-le" if encoding == "utf-32" else encoding)
+    assert not hp.looks_binary(body)

@@ -210,6 +210,8 @@ def looks_binary(body: bytes) -> bool:
     if head.startswith(_BINARY_SIGNATURES):
         return True
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(head):
+        return False  # (the UTF-32 BOMs begin with the UTF-16 ones)
+    if utf32_without_bom(head):
         return False
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > BINARY_CONTROL_SHARE * len(head)
@@ -230,6 +232,21 @@ def utf16_without_bom(body: bytes) -> str | None:
     return None
 
 
+def utf32_without_bom(body: bytes) -> str | None:
+    """'utf-32-le'/'utf-32-be' when mostly-ASCII UTF-32 text shows three NULs in every group
+    of four bytes, on the side its byte order puts them; None otherwise."""
+    head = body[: _SAMPLE_BYTES & ~3]
+    quads = len(head) // 4
+    if quads < 8:
+        return None
+    columns = [head[i::4].count(0) for i in range(4)]
+    if min(columns[1:]) >= 0.9 * quads and columns[0] <= 0.1 * quads:
+        return "utf-32-le"
+    if min(columns[:3]) >= 0.9 * quads and columns[3] <= 0.1 * quads:
+        return "utf-32-be"
+    return None
+
+
 _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
 
@@ -244,22 +261,24 @@ def _lookup(name: str | None) -> str | None:
 
 
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
-    """Bytes -> (text, charset used). Order: BOM, UTF-16 by its NULs, HTTP header, <meta>,
-    UTF-8, detection.
+    """Bytes -> (text, charset used). Order: BOM, UTF-32 or UTF-16 by their NULs, HTTP
+    header, <meta>, UTF-8, detection.
 
     Never raises: undecodable bytes become U+FFFD. Latin-1 style labels are read as
     windows-1252, as browsers do (WHATWG Encoding Standard).
     """
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: FF FE is the start of both
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
         (codecs.BOM_UTF16_LE, "utf-16-le"),
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if body.startswith(bom):
             return body[len(bom) :].decode(name, errors="replace"), name
-    utf16 = utf16_without_bom(body)
-    if utf16:  # no single-byte page has this NUL pattern, whatever it declares
-        return body.decode(utf16, errors="replace"), utf16
+    wide = utf32_without_bom(body) or utf16_without_bom(body)
+    if wide:  # no single-byte page has these NUL patterns, whatever it declares
+        return body.decode(wide, errors="replace"), wide
     candidates: list[str] = []
     if content_type:
         match = _CHARSET_RE.search(content_type)
