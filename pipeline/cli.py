@@ -531,7 +531,11 @@ def format_summary(manifest: dict, output: str) -> str:
     ]
     for reason, n in sorted(counts["drop_reasons"].items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"  {reason:<40} {n}")
-    lines.append(f"errors:         {counts['errors']}")
+    # Record errors are ledger rows; file errors (damaged stretches, unreadable files) are
+    # not, but their kinds are listed with the records' below.
+    file_errors = len(manifest.get("file_errors") or [])
+    also = f" (+ {file_errors} file errors, listed in manifest.json)" if file_errors else ""
+    lines.append(f"errors:         {counts['errors']}{also}")
     for kind, n in sorted(counts["error_kinds"].items()):
         lines.append(f"  {kind:<40} {n}")
     lines.append("funnel:")

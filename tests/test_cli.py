@@ -108,3 +108,16 @@ def test_a_closed_pipe_ends_quietly(sample_run):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert err == ""
+
+
+def test_the_summary_tells_file_errors_from_record_errors(sample_run):
+    """The kinds under `errors:` include file errors, which are not ledger rows: the count
+    line says so, or the kinds seem not to add up."""
+    from pipeline.cli import format_summary
+
+    manifest = sample_run.manifest
+    manifest["counts"]["errors"] = 2
+    manifest["counts"]["error_kinds"] = {"truncated_record": 2, "garbage_bytes": 3}
+    manifest["file_errors"] = [{"kind": "garbage_bytes"}] * 3
+    lines = format_summary(manifest, "out").splitlines()
+    assert "errors:         2 (+ 3 file errors, listed in manifest.json)" in lines
