@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.filters_reference import reference_decision
 from transforms.filters import FilterChain, build_filter_config, load_filter_config
-from transforms.filters.config import SCHEMA, THRESHOLD, default_filter_config
+from transforms.filters.config import SCHEMA, SHARES, THRESHOLD, default_filter_config
 
 WARCS = Path(__file__).resolve().parents[1].parent / "shared" / "warcs"
 
@@ -57,6 +57,8 @@ def configs(draw):
                 st.sampled_from([False, 0, default / 4, default * 2])
                 | st.floats(0, max(2 * default, 1), allow_nan=False)
             )
+            if key in SHARES and value is not False:
+                value = min(value, 1)  # the config refuses shares above 1
             overrides.setdefault(section, {})[key] = value
     for section in ("gopher_repetition", "gopher_quality", "c4", "fineweb_quality"):
         if draw(st.integers(0, 5)) == 0:

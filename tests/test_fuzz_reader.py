@@ -19,6 +19,8 @@ from tests.corrupt_warcs import NonSeekableStream, article, gz, http_block, warc
 from transforms.document import DROPPED, ERROR, KEPT
 from transforms.warc_reader import (
     FILE_ERROR_KINDS,
+    NO_TARGET_URI,
+    NOT_HTTP,
     READER_BUG,
     RECORD_ERROR_KINDS,
     FileSummary,
@@ -26,7 +28,14 @@ from transforms.warc_reader import (
 )
 
 EXAMPLES = int(os.environ.get("CCPROV_FUZZ_EXAMPLES", "200"))
-READ_DROP_REASONS = {"http_status", "html_too_large", "not_html", "binary_content"}
+READ_DROP_REASONS = {
+    "http_status",
+    "html_too_large",
+    "not_html",
+    "binary_content",
+    NO_TARGET_URI,  # a mutation can break the WARC-Target-URI header's name
+    NOT_HTTP,
+}
 
 
 @dataclasses.dataclass(frozen=True)
