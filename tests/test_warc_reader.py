@@ -186,3 +186,68 @@ def test_responses_that_are_not_web_pages_are_dropped_not_errors(tmp_path):
         (KEPT, None),
     ]
     assert summary.errors == []
+
+
+def _members(raw: bytes, cuts: list[int]) -> bytes:
+    from tests.corrupt_warcs import gz
+
+    points = [0, *cuts, len(raw)]
+    return b"".join(gz(raw[a:b]) for a, b in zip(points, points[1:], strict=False))
+
+
+def test_member_boundaries_in_blank_runs_and_record_starts():
+    """Cuts where a continuation member starts with a long run of blanks (spaces in HTML,
+    NULs in images), where only the block's last newline is left for the next member, and
+    where `WARC/` itself is spread over three members."""
+    from tests.corrupt_warcs import http_block, warc_record
+
+    body = b"<html><body><p>x" + b" " * 300 + b"y</p>\n" + b"\0" * 200 + b"</body></html>\n"
+    a = warc_record("response", "http://a.example/", http_block(body))
+    b = warc_record("response", "http://b.example/", http_block(b"<p>hello b</p>\n"))
+    raw = a + b + a.replace(b"a.example", b"c.example")
+    urls = ["http://a.example/", "http://b.example/", "http://c.example/"]
+    for cuts in (
+        [raw.index(b"x ") + 1, len(a) + 20],  # next member: 300 spaces
+        [raw.index(b"\0")],  # next member: NULs
+        [len(a) - 5],  # next member: the block's last "\n", then the trailer
+        [len(a), len(a) + 1, len(a) + 3],  # "W" | "AR" | "C/1.0 ..."
+    ):
+        damaged, responses = _framed(_members(raw, cuts))
+        assert not damaged, (cuts, damaged)
+        assert [r.header("WARC-Target-URI") for r in responses] == urls, cuts
+        assert all(r.problem is None for r in responses), cuts
+
+
+def test_a_damaged_record_that_is_not_a_response_is_reported_and_does_not_hide_the_rest():
+    """A request whose Content-Length ends too early, in one member with the responses after
+    it: it was counted silently and the three responses were lost."""
+    import io
+
+    from tests.corrupt_warcs import gz, http_block, warc_record
+    from transforms.warc_reader import DAMAGED_RECORD, FileSummary, iter_warc_docs
+
+    request = warc_record("request", "http://a.example/", b"GET / HTTP/1.1\r\n\r\n")
+    request = request.replace(b"Content-Length: 18", b"Content-Length: 5")
+    urls = [f"http://{x}.example/" for x in "abc"]
+    responses = [warc_record("response", u, http_block(b"<p>page</p>\n")) for u in urls]
+    raw = request + b"".join(responses)
+    for data in (gz(raw), _members(raw, list(range(150, len(raw), 150)))):
+        summary = FileSummary("x.warc.gz", 0)
+        docs = list(iter_warc_docs(io.BytesIO(data), summary))
+        assert [d.url for d in docs] == urls
+        assert [e["kind"] for e in summary.errors] == [DAMAGED_RECORD]
+        assert "request record: content_length_mismatch" in summary.errors[0]["message"]
+
+
+def test_gzip_members_after_an_uncompressed_record_are_read():
+    """`cat plain.warc file.warc.gz`: the members after the plain record were garbage."""
+    from tests.corrupt_warcs import gz, http_block, warc_record
+
+    info = warc_record("warcinfo", None, b"software: x\r\n")
+    pages = [warc_record("response", f"http://{x}.example/", http_block(b"<p>p</p>")) for x in "ab"]
+    damaged, responses = _framed(info + gz(pages[0]) + gz(pages[1]))
+    assert not damaged
+    assert [r.header("WARC-Target-URI") for r in responses] == [
+        "http://a.example/",
+        "http://b.example/",
+    ]

@@ -72,6 +72,9 @@ CORRUPT_GZIP = "corrupt_gzip"
 TRUNCATED_FILE = "truncated_file"
 READ_FAILED = "read_failed"
 READER_BUG = "reader_bug"
+# A request, metadata, warcinfo... record whose block is damaged: it has no ledger row, but
+# its bytes may hide records (a wrong Content-Length swallows what follows in its member).
+DAMAGED_RECORD = "damaged_record"
 FILE_ERROR_KINDS = (
     UNREADABLE_FILE,
     EMPTY_FILE,
@@ -81,6 +84,7 @@ FILE_ERROR_KINDS = (
     TRUNCATED_FILE,
     READ_FAILED,
     READER_BUG,
+    DAMAGED_RECORD,
 )
 
 
@@ -311,6 +315,7 @@ _GZIP_MEMBER_RE = re.compile(b"\x1f\x8b\x08")
 _WARC_LINE_RE = re.compile(rb"WARC/[01]\.\d{1,2}\r?\n")
 _HEADER_END_RE = re.compile(rb"\n\r?\n")
 _BLANK = b" \t\r\n\x00"
+_HEAD_BYTES = 4096  # how much of a gzip member is inflated to see what it starts with
 _MAX_HEADER_BYTES = 1024 * 1024
 # How far into a file a first record must start before the file counts as not WARC at all.
 _MAX_LEADING_GARBAGE = 1024 * 1024
@@ -578,6 +583,10 @@ class _GzipMember:
     def exhausted(self) -> bool:
         return not self.peek(1)
 
+    def at_file_end(self) -> bool:
+        """The member ended cleanly and nothing follows it in the file."""
+        return self.done and not self._available() and self._src.at_eof()
+
     def continue_member(self) -> bool:
         """After a clean end, go on into the next gzip member when it does not start a
         record: it is the rest of a record cut at a member boundary (writers that cut
@@ -598,36 +607,39 @@ class _GzipMember:
             self._i = 0
 
 
-def _member_head(source: _ByteSource) -> bytes | None:
-    """The first decompressed bytes of the gzip member at the source's position (blank
-    lines skipped), or None when there is no gzip member there."""
+def _member_head(source: _ByteSource, past_blanks: bool) -> bytes | None:
+    """The first decompressed bytes of the gzip member at the source's position: 5 of them
+    (after any blank bytes, with `past_blanks`), read on through members that hold fewer
+    (a member may hold only "WA"), at most _HEAD_BYTES; None when there is no readable gzip
+    member there."""
     data = source.peek(_IN_CHUNK)
     head = b""
-    # A member may hold only the first bytes of a record ("WA"): its head goes on in the
-    # members that follow it.
-    while data[:2] == GZIP_MAGIC and len(head.lstrip(_BLANK)) < 5:
+    while data[:2] == GZIP_MAGIC and len(head) < _HEAD_BYTES:
+        if len(head.lstrip(_BLANK) if past_blanks else head) >= 5:
+            break
         z = zlib.decompressobj(31)
         try:
-            head += z.decompress(data, 64)
+            head += z.decompress(data, _HEAD_BYTES - len(head))
         except zlib.error:
-            return None
+            return head or None
         if not z.eof:
             break
         data = z.unused_data
-    head = head.lstrip(_BLANK)
     return head or None
 
 
 def _starts_warc_member(source: _ByteSource) -> bool:
     """Does the gzip member at the source's position decompress to a WARC record start?"""
-    head = _member_head(source)
-    return head is not None and head.startswith(b"WARC/")
+    head = _member_head(source, past_blanks=True)
+    return head is not None and head.lstrip(_BLANK).startswith(b"WARC/")
 
 
 def _continues_record(source: _ByteSource) -> bool:
-    """Is the next gzip member the rest of a record cut at a member boundary?"""
-    head = _member_head(source)
-    return bool(head) and not head.startswith(b"WARC/")
+    """May the next gzip member be the rest of a record cut at a member boundary? Any
+    readable member that does not itself start with `WARC/` (blank bytes first can be the
+    end of the block: a record-per-member writer never starts a member with them)."""
+    head = _member_head(source, past_blanks=False)
+    return head is not None and not head.startswith(b"WARC/")
 
 
 @dataclasses.dataclass
@@ -657,7 +669,7 @@ def _take_header(reader) -> bytes:
 def _peek_across(reader, count: int) -> bytes:
     """`reader.peek(count)`, going on into the next gzip member when this one ends first."""
     data = reader.peek(count)
-    if len(data) < count and _continue(reader):
+    while len(data) < count and _continue(reader):  # "W" | "AR" | "C/1.0 ..."
         data = reader.peek(count)
     return data
 
@@ -717,14 +729,14 @@ def _read_block(reader, record: RawRecord, block_cap: int) -> None:
     """Keep the first `block_cap` bytes of the declared block, stream past the rest."""
     declared = record.content_length
     kept_size = min(declared, block_cap)
-    block = reader.read(kept_size)
+    block = bytearray(reader.read(kept_size))
     skipped = reader.skip(declared - len(block)) if len(block) == kept_size else 0
     while len(block) + skipped < declared and _continue(reader):
         if len(block) < kept_size:
             block += reader.read(kept_size - len(block))
         if len(block) == kept_size:
             skipped += reader.skip(declared - len(block) - skipped)
-    record.block = block
+    record.block = bytes(block)
     record.block_size = len(block) + skipped
 
 
@@ -755,9 +767,13 @@ def iter_raw_records(
         source.skip_blank()
         if source.at_eof():
             return
+        # Files joined with cat: an uncompressed record between gzip members, or gzip
+        # members after uncompressed records.
         if gzipped and source.peek(2) != GZIP_MAGIC and _WARC_LINE_RE.match(source.peek(16)):
-            # An uncompressed record between gzip members (files joined with cat).
             yield from _frame_plain_record(source, block_cap)
+            continue
+        if not gzipped and source.peek(2) == GZIP_MAGIC and _starts_warc_member(source):
+            yield from _frame_gzip_member(source, block_cap)
             continue
         yield from frame(source, block_cap)
 
@@ -856,6 +872,11 @@ def _frame_gzip_member(source: _ByteSource, block_cap: int) -> Iterator[RawRecor
                 else:
                     record.problem = CONTENT_LENGTH_MISMATCH
                     record.detail = f"bytes follow the declared Content-Length {declared}"
+                    if _skip_to_next_header(member):  # records after it in the same member
+                        record.block = b""
+                        yield record
+                        index += 1
+                        continue
         member.finish()
         end, note = _member_end(source, member, offset)
         if record.problem:
@@ -865,6 +886,27 @@ def _frame_gzip_member(source: _ByteSource, block_cap: int) -> Iterator[RawRecor
             record.length = end - offset
         yield record
         return
+
+
+_HEADER_IN_MEMBER_RE = re.compile(rb"(?:^|\n)(WARC/\d)")
+
+
+def _skip_to_next_header(member: _GzipMember) -> bool:
+    """After a Content-Length that ends too early, move to the next line starting with
+    `WARC/<digit>` in the rest of the member (a writer that puts several records in one
+    member), so the records after the damaged one are read; False when there is none."""
+    while True:
+        data = member.peek(_OUT_CHUNK)
+        if not data:
+            return False
+        found = _HEADER_IN_MEMBER_RE.search(data)
+        if found:
+            member.skip(found.start(1))
+            return True
+        if len(data) < _OUT_CHUNK:
+            member.skip(len(data))
+            return False
+        member.skip(len(data) - 8)  # keep a tail: a header line may straddle the chunks
 
 
 def _member_end(source: _ByteSource, member: _GzipMember, offset: int) -> tuple[int, str]:
@@ -888,6 +930,8 @@ def _member_failure(member: _GzipMember, why: str) -> tuple[str, str]:
 def _short_block(member: _GzipMember, record: RawRecord) -> tuple[str, str]:
     """Why the block of a record in `member` is incomplete."""
     have = f"block has {record.block_size} of {record.content_length} bytes"
+    if member.failure is None and member.at_file_end():
+        return TRUNCATED_RECORD, f"the file ends inside the block: {have}"
     if member.failure is None:  # the member ended cleanly before the declared length
         return CONTENT_LENGTH_MISMATCH, f"the gzip member ends early: {have}"
     kind, message = member.failure
@@ -1052,6 +1096,13 @@ def iter_warc_docs(
                 continue
             rec_type = item.rec_type
             counts[rec_type] += 1
+            if item.problem and rec_type != "response":
+                length = f" [{item.length} bytes]" if item.length is not None else ""
+                summary.add_error(
+                    DAMAGED_RECORD,
+                    item.offset,
+                    f"{rec_type} record: {item.problem}: {item.detail or ''}{length}".strip(),
+                )
             if rec_type == "warcinfo" and dump is None and not item.problem:
                 dump = _dump_from_warcinfo(item)
             if rec_type == "response":
