@@ -203,6 +203,15 @@ def test_criteria_apply_in_order_to_kept_rows_only():
         (["--where", "true; drop table provenance"], "without ';'"),
         (["--languages", "xx"], "unknown language code 'xx'"),
         (["--ai-threshold", "2"], "must be between 0 and 1"),
+        (["--where", ""], "--where is empty"),
+        (["--languages", "all"], "give at least one criterion"),  # keeps everything
+        # Evaluated a row group at a time: these would depend on the layout, or read files.
+        (["--where", "ai_score <= (SELECT median(ai_score) FROM provenance)"], "no subquery"),
+        (["--where", "exists(FROM glob('/etc/*'))"], "no subquery or table function"),
+        (["--where", "count(*) > 0"], "WHERE clause cannot contain aggregates"),
+        (["--where", "row_number() OVER () < 5"], "cannot contain window functions"),
+        # Only the data shows this one: it fails on the first row group, DEST is left as found.
+        (["--where", "CAST(host AS INTEGER) > 0"], "failed on the data: Conversion Error"),
     ],
 )
 def test_bad_criteria_are_one_line_errors(sharded_run, tmp_path, capsys, flags, message):
@@ -241,6 +250,12 @@ def test_a_selection_cut_short_is_cleared_and_redone(sharded_run, tmp_path):
     dest = tmp_path / "selected"
     assert select(sharded_run.root, dest, "--license-policy", "no-optout") == 0
     complete = file_hashes(dest)
+    # Cut short between its manifest and its _SUCCESS: the marker still says so.
+    (dest / "_SUCCESS").unlink()
+    (dest / MARKER).parent.mkdir(exist_ok=True)
+    (dest / MARKER).write_text(json.dumps({"source": str(sharded_run.root)}))
+    assert select(sharded_run.root, dest, "--license-policy", "no-optout") == 0
+    assert file_hashes(dest).keys() == complete.keys()
     # As a crash after the first shards leaves it: the marker, some shards, no manifest.
     (dest / "_SUCCESS").unlink()
     (dest / "manifest.json").unlink()
@@ -258,6 +273,42 @@ def test_dry_run_writes_nothing(sharded_run, tmp_path, capsys):
     assert select(sharded_run.root, dest, "--license-policy", "no-optout", "--dry-run") == 0
     assert "dry run: would have selected 10 of 12 kept documents" in capsys.readouterr().out
     assert not dest.exists()
+    # and it refuses what the real run would refuse
+    assert select(sharded_run.root, sharded_run.root.parent, "--languages", "en", "--dry-run") == 2
+
+
+def test_a_symbolic_link_does_not_let_dest_into_source(sharded_run, tmp_path, capsys):
+    link = tmp_path / "link"
+    link.symlink_to(sharded_run.root)
+    before = file_hashes(sharded_run.root)
+    for source, dest in ((link, sharded_run.root / "sel"), (sharded_run.root, link / "sel")):
+        assert select(source, dest, "--languages", "en") == 2
+        assert "overlap" in capsys.readouterr().err
+    assert file_hashes(sharded_run.root) == before
+
+
+def test_a_rewritten_shard_that_does_not_match_its_checksum_stops_the_selection(
+    sharded_run, tmp_path, capsys
+):
+    """Copied shards were checked, rewritten ones were not: a tampered ledger shard was
+    used as it was, and its new checksum recorded."""
+    import pyarrow as pa
+
+    source = tmp_path / "source"
+    shutil.copytree(sharded_run.root, source)
+    noai = next(r for r in kept_rows(source) if "noai" in (r["opt_out_signals"] or []))
+    for shard in sorted((source / "provenance").glob("*.parquet")):
+        table = pq.read_table(shard)
+        if noai["doc_id"] in table.column("doc_id").to_pylist():
+            index = table.schema.get_field_index("language")
+            field = table.schema.field(index)
+            tampered = table.set_column(index, field, pa.array(["xx"] * table.num_rows))
+            pq.write_table(tampered, shard)
+    dest = tmp_path / "selected"
+    assert select(source, dest, "--license-policy", "no-optout") == 2
+    err = capsys.readouterr().err
+    assert "does not match the sha256 its manifest lists" in err and err.count("\n") == 1
+    assert not dest.exists()  # left as it was found
 
 
 def test_a_selection_is_audited_like_a_run(sharded_run, tmp_path, capsys):

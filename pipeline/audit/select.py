@@ -35,7 +35,12 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.audit.store import OutputStore, S3Settings, configure_filesystems
+from pipeline.audit.store import (
+    OutputStore,
+    S3Settings,
+    configure_filesystems,
+    naming_the_shard,
+)
 from pipeline.audit.takedown import (
     LedgerUpdate,
     TakedownError,
@@ -67,6 +72,7 @@ PREFIX = "selection:"
 MARKER = f"{TEMP_DIR}/select.json"  # DEST is being written by a selection
 COPY_CHUNK = 8 << 20
 _ROW = "__ccprov_row"  # row number column for --where
+_VIEW = "ledger_row_group"  # what --where is evaluated over
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,17 +163,29 @@ def _connect():
 
 
 def check_where(where: str) -> None:
-    """--where must be one boolean SQL expression over the ledger's columns."""
+    """--where must be one boolean SQL condition on a ledger row's own columns: no
+    subquery or table function, whose result would depend on how rows fall into row groups
+    (it is evaluated a row group at a time) or read other files."""
     import duckdb
 
+    if not where.strip():
+        raise UsageError("--where is empty: give a condition, e.g. ai_score < 0.3")
     if ";" in where:
         raise UsageError("--where takes one SQL condition, without ';'")
     con = _connect()
-    con.register("ledger", LEDGER_SCHEMA.empty_table())
+    con.register(_VIEW, LEDGER_SCHEMA.empty_table().append_column(_ROW, pa.array([], pa.int64())))
     try:
-        result_type = con.execute(f"DESCRIBE SELECT ({where}) AS condition FROM ledger").fetchall()
+        tree = con.execute("SELECT json_serialize_sql(?)", [f"SELECT 1 WHERE {where}"]).fetchone()
+        if _has_node(json.loads(tree[0]), ("SUBQUERY", "TABLE_FUNCTION")):
+            raise UsageError(
+                f"--where {where!r}: a condition on each row's own columns only "
+                "(no subquery or table function)"
+            )
+        # Binding it in a WHERE clause also refuses aggregates and window functions.
+        con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where})").fetchall()
+        result_type = con.execute(f"DESCRIBE SELECT ({where}) AS condition FROM {_VIEW}").fetchall()
     except duckdb.Error as exc:
-        message = str(exc).strip().splitlines()[0][:300]
+        message = " ".join(str(exc).split()).split(" LINE 1:")[0][:300]
         raise UsageError(f"--where {where!r}: {message}") from exc
     if result_type[0][1] != "BOOLEAN":
         raise UsageError(
@@ -175,11 +193,28 @@ def check_where(where: str) -> None:
         )
 
 
+def _has_node(tree, kinds: tuple[str, ...]) -> bool:
+    """Does DuckDB's serialized syntax tree hold an expression or table of these kinds?"""
+    if isinstance(tree, dict):
+        if tree.get("class") in kinds or tree.get("type") in kinds:
+            return True
+        return any(_has_node(v, kinds) for v in tree.values())
+    if isinstance(tree, list):
+        return any(_has_node(v, kinds) for v in tree)
+    return False
+
+
 def rows_where(ledger: pa.Table, where: str) -> set[int]:
     """Row numbers of `ledger` for which the condition is true (NULL counts as false)."""
+    import duckdb
+
     con = _connect()
-    con.register("ledger", ledger.append_column(_ROW, pa.array(range(ledger.num_rows))))
-    rows = con.execute(f"SELECT {_ROW} FROM ledger WHERE ({where})").fetchall()
+    con.register(_VIEW, ledger.append_column(_ROW, pa.array(range(ledger.num_rows), pa.int64())))
+    try:
+        rows = con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where})").fetchall()
+    except duckdb.Error as exc:  # a value the condition cannot take (a failed CAST...)
+        message = " ".join(str(exc).split()).split(" LINE 1:")[0][:300]
+        raise UsageError(f"--where {where!r} failed on the data: {message}") from exc
     return {row[0] for row in rows}
 
 
@@ -206,7 +241,11 @@ def mark_deselected(ledger: pa.Table, reasons: dict[str, str]) -> pa.Table:
 def _contains(outer: OutputStore, inner: OutputStore) -> bool:
     if outer.remote != inner.remote:
         return False
-    return inner.root == outer.root or inner.root.startswith(outer.root.rstrip("/") + "/")
+    if outer.remote:
+        return inner.root == outer.root or inner.root.startswith(outer.root.rstrip("/") + "/")
+    # Symbolic links resolved: a link to SOURCE must not let DEST be written inside it.
+    a, b = os.path.realpath(outer.root), os.path.realpath(inner.root)
+    return a == b or b.startswith(a.rstrip(os.sep) + os.sep)
 
 
 def check_locations(source: OutputStore, dest: OutputStore) -> None:
@@ -217,17 +256,24 @@ def check_locations(source: OutputStore, dest: OutputStore) -> None:
         )
 
 
-def prepare_destination(dest: OutputStore) -> None:
-    """DEST must hold nothing, or only a selection that was cut short (cleared here)."""
+def prepare_destination(dest: OutputStore, clear: bool = True) -> None:
+    """DEST must hold nothing, or only a selection that was cut short, at any of its steps
+    (its marker is the last thing removed): that one is cleared here (unless `clear` is
+    False: a dry run only checks)."""
+    if dest.exists(MARKER):
+        if clear:
+            for kind in (CORPUS_DIR, LEDGER_DIR, DROPPED_DIR, HOSTS_DIR):
+                dest.delete_tree(kind)
+            for name in (SUCCESS, MANIFEST):
+                if dest.exists(name):
+                    dest.delete(name)
+            dest.delete_tree(TEMP_DIR)
+        return
     if dest.exists(MANIFEST) or dest.exists(SUCCESS):
         raise UsageError(f"--output {dest.root} already holds a ccprov output")
     present = dest.list_files("") if dest.remote else _local_files(dest)
-    if not present:
-        return
-    if not dest.exists(MARKER):
+    if present:
         raise UsageError(f"--output {dest.root} is not empty")
-    for kind in (CORPUS_DIR, LEDGER_DIR, DROPPED_DIR, HOSTS_DIR, TEMP_DIR):
-        dest.delete_tree(kind)
 
 
 def _local_files(dest: OutputStore) -> list[str]:
@@ -236,6 +282,14 @@ def _local_files(dest: OutputStore) -> list[str]:
     if not os.path.isdir(dest.root):
         raise UsageError(f"--output {dest.root} is a file")
     return os.listdir(dest.root)
+
+
+def file_sha256(store: OutputStore, rel: str) -> str:
+    digest = hashlib.sha256()
+    with store.arrow_fs.open_input_stream(store.arrow_path(rel)) as handle:
+        while chunk := handle.read(COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def copy_file(source: OutputStore, entry: dict, dest: OutputStore) -> None:
@@ -267,7 +321,8 @@ def scan_shard(store: OutputStore, name: str, selection: Selection) -> ShardSele
     reasons: dict[str, str] = {}
     verdicts = []
     for index in range(source.num_row_groups):
-        table = source.read_row_group(index)
+        with naming_the_shard(LEDGER_DIR, name):
+            table = source.read_row_group(index)
         for doc_id, reason in zip(
             table.column("doc_id").to_pylist(), selection.reasons(table), strict=True
         ):
@@ -295,13 +350,37 @@ def apply_selection(
 ) -> dict:
     """Write the selection of SOURCE into DEST; returns the log entry (also in its manifest)."""
     manifest = source.manifest()
-    files = manifest["files"]
-    corpus = {e["path"].rsplit("/", 1)[-1]: e for e in files.get(CORPUS_DIR, [])}
     stats_fns = stats_fns or {}
     now = time.time() if now is None else now
-    if not dry_run:
-        prepare_destination(dest)
-        dest.write_bytes(MARKER, json.dumps({"source": source.root}).encode())
+    prepare_destination(dest, clear=not dry_run)
+    if dry_run:
+        return _select(source, dest, selection, manifest, stats_fns, True, now)
+    created = not dest.remote and not os.path.exists(dest.root)
+    dest.write_bytes(MARKER, json.dumps({"source": source.root}).encode())
+    try:
+        return _select(source, dest, selection, manifest, stats_fns, False, now)
+    except BaseException:
+        # A damaged SOURCE or a failing --where: leave DEST as it was found.
+        try:
+            prepare_destination(dest)
+            if created:
+                os.rmdir(dest.root)
+        except OSError:
+            pass  # what is left is cleared by the next selection into DEST
+        raise
+
+
+def _select(
+    source: OutputStore,
+    dest: OutputStore,
+    selection: Selection,
+    manifest: dict,
+    stats_fns: dict,
+    dry_run: bool,
+    now: float,
+) -> dict:
+    files = manifest["files"]
+    corpus = {e["path"].rsplit("/", 1)[-1]: e for e in files.get(CORPUS_DIR, [])}
     entries: dict[tuple[str, str], dict | None] = {}
     totals: dict = {}
     stats_delta: dict = {}
@@ -324,6 +403,9 @@ def apply_selection(
             continue
         if name not in corpus:
             raise TakedownError(f"ledger shard {name} has kept documents but no corpus shard")
+        for entry in (ledger_entry, corpus[name]):  # as copy_file does for the files it copies
+            if file_sha256(source, entry["path"]) != entry["sha256"]:
+                raise TakedownError(f"{entry['path']} does not match the sha256 its manifest lists")
         update = LedgerUpdate(lambda t, r=scan.reasons: mark_deselected(t, r), stats_fns)
         ledger = rewrite_shard(source, LEDGER_DIR, name, f"{LEDGER_DIR}/{name}", update, dest)
         entries[(LEDGER_DIR, name)] = _entry(
@@ -370,9 +452,9 @@ def apply_selection(
     )
     new_manifest["output"] = dest.root
     dest.write_bytes(MANIFEST, json.dumps(new_manifest, indent=2).encode())
-    dest.delete(MARKER)
-    dest.remove_empty_folder(TEMP_DIR)
     dest.write_bytes(SUCCESS, source.read_bytes(SUCCESS))  # the run id, as the run wrote it
+    dest.delete(MARKER)  # last: until it goes, a re-run clears DEST and starts again
+    dest.remove_empty_folder(TEMP_DIR)
     return log_entry
 
 
@@ -401,6 +483,8 @@ def select_command(args) -> int:
             check_language_codes("--languages", languages)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
+    if languages == [ALL_LANGUAGES]:
+        languages = None  # keeps every language: not a criterion
     selection = Selection(
         languages=tuple(languages) if languages else None,
         license_policy=args.license_policy,

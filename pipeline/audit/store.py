@@ -11,6 +11,7 @@ configured from the same settings, reads the inputs: the WARC files `trace` goes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import posixpath
@@ -132,6 +133,15 @@ def configure_filesystems(settings: S3Settings) -> None:
     from apache_beam.options.pipeline_options import PipelineOptions
 
     FileSystems.set_options(PipelineOptions(settings.beam_args()))
+
+
+@contextlib.contextmanager
+def naming_the_shard(kind: str, name: str):
+    """pyarrow's errors about a damaged file do not say which file: add it."""
+    try:
+        yield
+    except pa.ArrowException as exc:
+        raise pa.ArrowInvalid(f"{kind}/{name}: {str(exc).splitlines()[0][:200]}") from exc
 
 
 class OutputStore:
@@ -329,11 +339,15 @@ class OutputStore:
         return [self.arrow_path(kind, name) for name in self.shard_names(kind)]
 
     def read_shard(self, kind: str, name: str, columns: list[str] | None = None) -> pa.Table:
-        return pq.read_table(self.arrow_path(kind, name), columns=columns, filesystem=self.arrow_fs)
+        with naming_the_shard(kind, name):
+            return pq.read_table(
+                self.arrow_path(kind, name), columns=columns, filesystem=self.arrow_fs
+            )
 
     def open_shard(self, kind: str, name: str) -> pq.ParquetFile:
         """One shard, to be read a row group at a time."""
-        return pq.ParquetFile(self.arrow_path(kind, name), filesystem=self.arrow_fs)
+        with naming_the_shard(kind, name):
+            return pq.ParquetFile(self.arrow_path(kind, name), filesystem=self.arrow_fs)
 
     def dataset(self, kind: str):
         """A pyarrow dataset over OUTPUT/<kind>/*.parquet, or None when there are no shards."""

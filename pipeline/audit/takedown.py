@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline.audit.store import OutputStore
+from pipeline.audit.store import OutputStore, naming_the_shard
 from pipeline.plan import UsageError
 from transforms.document import KEPT, REMOVED
 from transforms.writer import (
@@ -345,7 +345,8 @@ def rewrite_shard(
     rows_in = 0
     try:
         for index in range(source.num_row_groups):
-            table = source.read_row_group(index)
+            with naming_the_shard(kind, name):
+                table = source.read_row_group(index)
             rows_in += table.num_rows
             shard.add(change(table))
         shard.finish()
