@@ -367,3 +367,27 @@ def test_real_warc_records_read_back(shared_run):
         verified += 1
     assert verified == sum(1 for r in rows if r["decision"] != "error") > 0
     assert truncated == sum(1 for r in rows if r["drop_reason"] == "truncated_record") > 0
+
+
+def test_records_inside_fixed_size_gzip_members_are_traced(tmp_path):
+    """Records that do not start at a member start share their chain's offset (doc_id `.N`,
+    no length); warcio cannot frame them, so trace looks them up by record id."""
+    from tests.corrupt_warcs import article, gz, http_block, warc_record
+
+    raw = b"".join(
+        warc_record("response", f"http://fx.example/{i}", http_block(article(i, 4)))
+        for i in range(3)
+    )
+    path = tmp_path / "fixed.warc.gz"
+    path.write_bytes(b"".join(gz(raw[i : i + 1000]) for i in range(0, len(raw), 1000)))
+    docs, _ = read_warc_file(str(path), 0)
+    assert [d.doc_id.rsplit("-", 1)[-1] for d in docs] == [
+        "000000000000",
+        "000000000000.1",
+        "000000000000.2",
+    ]
+    for doc in docs:
+        row = {"warc_record_id": doc.warc_record_id, "url": doc.url, "payload_digest": None}
+        record = read_record(str(path), doc.warc_offset, doc.warc_length, doc.warc_record_id)
+        assert record.header("WARC-Record-ID") == doc.warc_record_id
+        assert_verified(row, record)

@@ -27,6 +27,7 @@ from transforms import http_payload
 from transforms.writer import LEDGER_DIR, stage_of
 
 # When the ledger has no length (a record that broke off), read at most this much.
+MAX_RECORDS_AFTER_OFFSET = 10_000
 MAX_UNKNOWN_LENGTH = 64 * 1024 * 1024
 HTTP_TIMEOUT_S = 60
 
@@ -132,14 +133,18 @@ def read_record(
             stream = handle
         found: StoredRecord | None = None
         try:
-            for record in ArchiveIterator(stream, no_record_parse=True, check_digests=False):
+            records = ArchiveIterator(stream, no_record_parse=True, check_digests=False)
+            for number, record in enumerate(records):
                 headers = [(k, v) for k, v in record.rec_headers.headers]
                 block = record.raw_stream.read(MAX_UNKNOWN_LENGTH)
                 candidate = StoredRecord(warc_path, offset, length or -1, headers, block)
                 if found is None or candidate.header("WARC-Record-ID") == record_id:
                     found = candidate
-                # Only a known length bounds the member; otherwise the next record is not ours.
-                if length is None or (record_id and found.header("WARC-Record-ID") == record_id):
+                if record_id and found.header("WARC-Record-ID") == record_id:
+                    break
+                # Without a length the ledger's offset is the member (or chain of members)
+                # the record is in, after others (doc_id `.N`): look on, within bounds.
+                if length is None and (not record_id or number >= MAX_RECORDS_AFTER_OFFSET):
                     break
         except Exception as exc:  # noqa: BLE001 - not WARC, broken gzip member
             if found is None:
@@ -149,9 +154,31 @@ def read_record(
                 ) from exc
         if found is None:
             raise TraceError(f"no WARC record at offset {offset} of {warc_path}")
+        if length is None and record_id and found.header("WARC-Record-ID") != record_id:
+            return _find_in_member_chain(warc_path, offset, record_id) or found
         return found
     finally:
         handle.close()
+
+
+def _find_in_member_chain(warc_path: str, offset: int, record_id: str) -> StoredRecord | None:
+    """A record that does not start where a gzip member does (writers that cut members at
+    a fixed size): warcio cannot frame it, ccprov's reader can, so it looks for the record
+    id from the member at `offset` on."""
+    from transforms.warc_reader import RawRecord, iter_raw_records
+
+    handle = _open_at(warc_path, offset, None)
+    try:
+        for number, item in enumerate(iter_raw_records(handle, MAX_UNKNOWN_LENGTH)):
+            if number >= MAX_RECORDS_AFTER_OFFSET:
+                return None
+            if isinstance(item, RawRecord) and item.header("WARC-Record-ID") == record_id:
+                return StoredRecord(warc_path, offset, -1, item.headers, item.block)
+    except Exception:  # noqa: BLE001 - not found is what the caller reports
+        return None
+    finally:
+        handle.close()
+    return None
 
 
 def _check_gzip_members(raw: bytes, warc_path: str, offset: int) -> None:
