@@ -504,7 +504,6 @@ class _GzipMember:
         self._i = 0  # read position in _out
         self.done = False  # the member ended and its CRC matched
         self.failure: tuple[str, str] | None = None  # ('truncated'|'corrupt', message)
-        self.continued = 0  # members continued into (see continue_member)
 
     def _produce(self) -> bool:
         if self.done or self.failure:
@@ -597,7 +596,6 @@ class _GzipMember:
         self._z = zlib.decompressobj(31)
         self._pending = b""
         self.done = False
-        self.continued += 1
         return True
 
     def finish(self) -> None:
@@ -888,25 +886,26 @@ def _frame_gzip_member(source: _ByteSource, block_cap: int) -> Iterator[RawRecor
         return
 
 
-_HEADER_IN_MEMBER_RE = re.compile(rb"(?:^|\n)(WARC/\d)")
+_HEADER_AT_LINE_START_RE = re.compile(rb"\n(WARC/\d)")
 
 
 def _skip_to_next_header(member: _GzipMember) -> bool:
     """After a Content-Length that ends too early, move to the next line starting with
     `WARC/<digit>` in the rest of the member (a writer that puts several records in one
-    member), so the records after the damaged one are read; False when there is none."""
+    member), so the records after the damaged one are read; False when there is none. (The
+    caller has seen that the bytes after the block do not start with `WARC/`.)"""
     while True:
         data = member.peek(_OUT_CHUNK)
         if not data:
             return False
-        found = _HEADER_IN_MEMBER_RE.search(data)
+        found = _HEADER_AT_LINE_START_RE.search(data)
         if found:
             member.skip(found.start(1))
             return True
         if len(data) < _OUT_CHUNK:
             member.skip(len(data))
             return False
-        member.skip(len(data) - 8)  # keep a tail: a header line may straddle the chunks
+        member.skip(len(data) - 8)  # keep a tail, with the newline a header line follows
 
 
 def _member_end(source: _ByteSource, member: _GzipMember, offset: int) -> tuple[int, str]:
