@@ -204,6 +204,7 @@ def test_criteria_apply_in_order_to_kept_rows_only():
         (["--languages", "xx"], "unknown language code 'xx'"),
         (["--ai-threshold", "2"], "must be between 0 and 1"),
         (["--where", ""], "--where is empty"),
+        (["--languages", "en", "--output", ""], "--output is empty"),
         (["--languages", "all"], "give at least one criterion"),  # keeps everything
         # Evaluated a row group at a time: these would depend on the layout, or read files.
         (["--where", "ai_score <= (SELECT median(ai_score) FROM provenance)"], "no subquery"),

@@ -467,6 +467,8 @@ def describe(entry: dict) -> str:
 
 
 def select_command(args) -> int:
+    if not args.output.strip():
+        raise UsageError("--output is empty: name the folder or prefix to write to")
     settings = S3Settings.from_args(args)
     configure_filesystems(settings)
     source = OutputStore(args.source, settings)
