@@ -547,12 +547,10 @@ class RobotsIndex:
         A file that breaks off or holds a corrupt gzip member keeps what was read before the
         damage: its remaining hosts get `no_record`, and a warning says so. One damaged
         robots file must not stop a run that it only annotates."""
-        from warcio.archiveiterator import ArchiveIterator
 
         added = 0
         with _open_binary(path) as stream:
-            records = ArchiveIterator(stream)
-            records.INC_RECORD = ""  # warcio's multi-line stderr dump per misplaced record
+            records = _quiet_records(stream)
             try:
                 for record in records:
                     if record.rec_type != "response" or record.http_headers is None:
@@ -642,12 +640,10 @@ def _open_binary(path: str):
 
 def not_a_warc(path: str) -> str | None:
     """Why `path` cannot be a robots.txt WARC (its first record does not read), or None."""
-    from warcio.archiveiterator import ArchiveIterator
 
     try:
         with _open_binary(path) as stream:
-            records = ArchiveIterator(stream)
-            records.INC_RECORD = ""
+            records = _quiet_records(stream)
             next(iter(records), None)
     except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib.error, OSError...
         # warcio quotes the first line of what it read: binary noise in a one-line message.
@@ -656,3 +652,12 @@ def not_a_warc(path: str) -> str | None:
             detail = ""
         return f"not a readable WARC file ({type(exc).__name__}{': ' + detail if detail else ''})"
     return None
+
+
+def _quiet_records(stream):
+    """warcio's record iterator without its multi-line stderr dump per misplaced record."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    records = ArchiveIterator(stream)
+    records.INC_RECORD = ""
+    return records

@@ -28,8 +28,9 @@ def _unreadable(run):
             if isinstance(exc, OSError) and exc.strerror and exc.filename:
                 message = f"{exc.filename}: {exc.strerror}"
             else:
-                # DuckDB appends the statement with a caret under it: not for one line.
-                message = " ".join(str(exc).split()).split(" LINE 1:")[0][:300]
+                from pipeline.audit.query import duckdb_message
+
+                message = duckdb_message(exc)
             raise UsageError(f"{args.command}: {message}") from exc
 
     return handler

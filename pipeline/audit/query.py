@@ -43,6 +43,11 @@ _COPY_TARGET = re.compile(r"\bTO\s+'((?:[^']|'')*)'", re.IGNORECASE)
 MAX_CELL_CHARS = 80  # table format only; csv and json print values whole
 
 
+def duckdb_message(exc: Exception) -> str:
+    """DuckDB's error on one line, without the statement it quotes with a caret under it."""
+    return " ".join(str(exc).split()).split(" LINE 1:")[0][:300]
+
+
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -125,7 +130,7 @@ def run_query(store: OutputStore, sql: str) -> pa.Table:
         fetch = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
         return fetch()
     except duckdb.Error as exc:
-        message = " ".join(str(exc).split())
+        message = duckdb_message(exc)
         if isinstance(exc, duckdb.CatalogException):  # DuckDB suggests its system tables
             message = message.split(" Did you mean", 1)[0]
             message += f" (this output's views: {', '.join(_views_present(con))})"

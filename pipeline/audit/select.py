@@ -35,6 +35,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.audit.query import duckdb_message
 from pipeline.audit.store import (
     OutputStore,
     S3Settings,
@@ -185,8 +186,7 @@ def check_where(where: str) -> None:
         con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where})").fetchall()
         result_type = con.execute(f"DESCRIBE SELECT ({where}) AS condition FROM {_VIEW}").fetchall()
     except duckdb.Error as exc:
-        message = " ".join(str(exc).split()).split(" LINE 1:")[0][:300]
-        raise UsageError(f"--where {where!r}: {message}") from exc
+        raise UsageError(f"--where {where!r}: {duckdb_message(exc)}") from exc
     if result_type[0][1] != "BOOLEAN":
         raise UsageError(
             f"--where {where!r} is {result_type[0][1]}, not a condition (e.g. ai_score < 0.3)"
@@ -213,8 +213,7 @@ def rows_where(ledger: pa.Table, where: str) -> set[int]:
     try:
         rows = con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where})").fetchall()
     except duckdb.Error as exc:  # a value the condition cannot take (a failed CAST...)
-        message = " ".join(str(exc).split()).split(" LINE 1:")[0][:300]
-        raise UsageError(f"--where {where!r} failed on the data: {message}") from exc
+        raise UsageError(f"--where {where!r} failed on the data: {duckdb_message(exc)}") from exc
     return {row[0] for row in rows}
 
 
