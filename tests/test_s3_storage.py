@@ -283,3 +283,61 @@ def test_stop_refuses_connections_and_start_keeps_data(s3_server, bucket):
     )
     client.put_object(Bucket=bucket, Key="after.txt", Body=b"writable again")
     assert client.get_object(Bucket=bucket, Key="after.txt")["Body"].read() == b"writable again"
+
+
+def test_one_boto3_client_serves_every_beam_call(beam_s3, bucket, monkeypatch):
+    """Beam builds a boto3 session per S3 call (~100 ms CPU each); ccprov shares one client per
+    process and per set of options (`transforms.object_store`), threads included."""
+    import botocore.session
+
+    import transforms  # noqa: F401 - importing the package installs the sharing
+
+    made = []
+    real_create = botocore.session.Session.create_client
+
+    def counting_create(self, *args, **kwargs):
+        made.append(kwargs.get("endpoint_url"))
+        return real_create(self, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counting_create)
+    base = f"s3://{bucket}/shared"
+    payloads = {f"{base}/obj-{i:02d}.bin": os.urandom(1000 + i) for i in range(12)}
+
+    def round_trip(item):
+        path, data = item
+        beam_write(path, data)
+        assert FileSystems.exists(path)
+        with FileSystems.open(path) as source:
+            return source.read() == data
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(round_trip, payloads.items()))
+    matched = FileSystems.match([f"{base}/obj-*.bin"])[0].metadata_list
+    assert sorted(m.path for m in matched) == sorted(payloads)
+    FileSystems.rename([f"{base}/obj-00.bin"], [f"{base}/moved.bin"])
+    FileSystems.delete([f"{base}/moved.bin"])
+    assert not FileSystems.exists(f"{base}/moved.bin")
+    # 12 writes, 12 exists, 12 reads, a match, a rename and deletes: at most one new client
+    # (none if an earlier test in this process made it already)
+    assert len(made) <= 1, made
+
+
+def test_other_s3_options_get_their_own_client(beam_s3, bucket):
+    """The shared clients are keyed by every S3 option: wrong credentials do not poison the
+    right ones, and the right ones do not leak into a call made with wrong ones."""
+    from transforms.object_store import shared_boto3_client
+
+    good = PipelineOptions(beam_s3.beam_args())
+    bad_args = [a for a in beam_s3.beam_args() if not a.startswith("--s3_secret_access_key")]
+    bad = PipelineOptions([*bad_args, "--s3_secret_access_key=wrong"])
+    assert shared_boto3_client(good) is shared_boto3_client(good)
+    assert shared_boto3_client(good) is not shared_boto3_client(bad)
+    path = f"s3://{bucket}/keyed.bin"
+    beam_write(path, b"payload")
+    FileSystems.set_options(bad)
+    with pytest.raises(Exception, match="403|SignatureDoesNotMatch|AccessDenied|Forbidden"):
+        with FileSystems.open(path) as source:
+            source.read()
+    FileSystems.set_options(good)
+    with FileSystems.open(path) as source:
+        assert source.read() == b"payload"

@@ -3,9 +3,9 @@
 OUTPUT is read and listed through one pyarrow filesystem (local, or S3 built from the same
 --s3_* settings as `ccprov run`): Parquet reads keep column projection and row-group pruning,
 so a report never downloads the corpus text. In S3, objects are written, copied and deleted
-with one boto3 client: pyarrow would leave empty "directory marker" objects behind deletes,
-and Beam's S3 layer builds a new client per call (about 0.3 s each). Beam's FileSystems,
-configured from the same settings, reads the inputs: the WARC files `trace` goes back to.
+with one boto3 client, because pyarrow would leave empty "directory marker" objects behind
+deletes. Beam's FileSystems, configured from the same settings, reads the inputs: the WARC
+files `trace` goes back to.
 """
 
 from __future__ import annotations
