@@ -430,7 +430,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
 
     from pipeline.assembly import build_pipeline
     from pipeline.options import CcprovOptions
-    from pipeline.plan import plan_run, runner_name
+    from pipeline.plan import check_output_url, plan_run, runner_name
     from transforms.writer import MANIFEST, join, retire_previous_run
 
     # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
@@ -461,6 +461,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     finally:
         options_log.setLevel(level)
     check_job_endpoint(options)
+    check_output_url(opts.output)
     check_filesystems([*(opts.input or []), opts.output, *(opts.robots or [])])
     check_s3_buckets(options, [*(opts.input or []), opts.output])
     plan = plan_run(options)

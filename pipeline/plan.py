@@ -22,6 +22,7 @@ from pipeline.options import CcprovOptions
 from transforms.dedup import LSH_PARAMS
 from transforms.filters import load_filter_config
 from transforms.lang_precheck import DEFAULT_MIN_CHARS, DEFAULT_MIN_SCORE, precheck_languages
+from transforms.object_store import object_url_problem
 from transforms.writer import LEDGER_DIR, MANIFEST, TEMP_DIR, OutputSpec, foreign_files
 
 
@@ -122,6 +123,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         raise UsageError(str(exc)) from exc
     if not opts.output.strip():
         raise UsageError("--output is empty: name the folder or prefix to write to")
+    check_output_url(opts.output)
     output = opts.output.rstrip("/") if "://" in opts.output else os.path.abspath(opts.output)
     if "://" not in output:
         for spec in specs:
@@ -171,6 +173,13 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         started_at=time.time(),
         first_file_index=opts.skip_files,
     )
+
+
+def check_output_url(output: str) -> None:
+    """An object-store --output must name the prefix its user means (see object_url_problem)."""
+    problem = object_url_problem(output) if "://" in output else None
+    if problem:
+        raise UsageError(f"--output {output} {problem}: object stores take keys literally")
 
 
 def enclosing_output(folder: str) -> str | None:

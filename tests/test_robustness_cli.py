@@ -128,6 +128,24 @@ def test_schemes_without_a_filesystem_here(ccprov, tmp_path):
         _assert_usage_error(ccprov(*argv), "no filesystem for gs:// here", "apache-beam[gcp]")
 
 
+@pytest.mark.parametrize(
+    ("output", "fragment"),
+    [
+        ("s3://bucket/runs//june", "empty path segment ('//')"),
+        ("s3://bucket/runs/./june", "'.' or '..' path segment"),
+        ("s3://bucket/runs/../june", "'.' or '..' path segment"),
+        ("s3:///june", "names no bucket"),
+    ],
+)
+def test_object_store_outputs_that_name_another_prefix(ccprov, output, fragment):
+    """`s3://b/x//y` is a different prefix from `s3://b/x/y` and Beam's globs do not list it:
+    a re-run there left the previous run's shards next to its own (and counted them)."""
+    _assert_usage_error(ccprov("run", "--output", output), f"--output {output}", fragment)
+    for command in (["report", output], ["select", "out", "--output", output]):
+        code, lines = ccprov(*command)
+        assert code == 2 and len(lines) == 1 and fragment in lines[0], lines
+
+
 def test_runner_option_checks_come_before_the_output_is_touched(ccprov, sample_run, tmp_path):
     """Dataflow's own validation failed after the previous run's manifest was retired."""
     import shutil

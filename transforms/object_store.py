@@ -79,3 +79,23 @@ def clients_made() -> int:
     """How many boto3 clients this process has made through `shared_boto3_client`."""
     with _lock:
         return len(_clients)
+
+
+def object_url_problem(url: str) -> str | None:
+    """Why an s3:// or gs:// folder URL would not name the prefix its user means, else None.
+
+    Object stores take keys literally: `s3://b/x//y` and `s3://b/x/./y` are other prefixes
+    than `s3://b/x/y`, and Beam's globbing of them does not list what was written there, so a
+    run into such a prefix could neither find nor replace its previous shards.
+    """
+    _, _, rest = url.partition("://")
+    bucket, _, key = rest.partition("/")
+    if not bucket:
+        return "names no bucket"
+    key = key.rstrip("/")
+    segments = key.split("/") if key else []
+    if "" in segments:
+        return "has an empty path segment ('//')"
+    if "." in segments or ".." in segments:
+        return "has a '.' or '..' path segment"
+    return None

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.plan import UsageError
+from transforms.object_store import object_url_problem
 from transforms.writer import MANIFEST, SUCCESS, TEMP_DIR
 
 INCOMPLETE_HINT = (
@@ -149,6 +150,9 @@ class OutputStore:
 
     def __init__(self, root: str, s3: S3Settings | None = None):
         self.remote = "://" in root
+        problem = object_url_problem(root) if self.remote else None
+        if problem:
+            raise UsageError(f"{root} {problem}: object stores take keys literally")
         self.root = root.rstrip("/") if self.remote else os.path.abspath(root)
         self.s3 = s3 or S3Settings()
         self._arrow_fs = None
