@@ -100,7 +100,8 @@ class CcprovOptions(PipelineOptions):
             default=0,
             help="Leave out the first N input files (after resolving listings); with "
             "--max-files, runs one slice of a crawl. Shards keep the files' positions in the "
-            "whole list, so the outputs of different slices never share a name.",
+            "whole list, so the outputs of different slices never share a name. With "
+            "--files-per-shard N it must be a multiple of N.",
         )
         _flag(
             parser,

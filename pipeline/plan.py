@@ -117,6 +117,13 @@ def default_inputs() -> list[str]:
 def plan_run(options: PipelineOptions) -> RunPlan:
     opts = options.view_as(CcprovOptions)
     specs = opts.input or default_inputs()
+    if opts.files_per_shard > 1 and opts.skip_files % opts.files_per_shard:
+        # Shard SSSSS holds files SSSSS*N .. SSSSS*N+N-1 of the whole listing: a slice starting
+        # inside a shard would write a shard of the same name as the previous slice's.
+        raise UsageError(
+            f"--skip-files {opts.skip_files} is not a multiple of --files-per-shard "
+            f"{opts.files_per_shard}: slices must start at a shard boundary"
+        )
     try:
         inputs = resolve_inputs(specs, opts.cc_base_url, opts.max_files, opts.skip_files)
     except InputError as exc:

@@ -233,3 +233,24 @@ def test_slices_of_the_inputs_give_the_whole_run_in_disjoint_shards(sample_run, 
 
     assert rows(first, second) == rows(whole)
     assert len(rows(whole)) == 3 * count_responses(inputs[0])
+
+
+def test_slices_with_files_per_shard_start_at_shard_boundaries(tmp_path, capsys):
+    """Shard SSSSS holds files SSSSS*N..SSSSS*N+N-1: a slice starting inside a shard would
+    write a shard named like the previous slice's, with other rows. It is refused; slices
+    that start at a boundary write disjoint shards."""
+    inputs, args = sample_copies(tmp_path)
+    fps = ("--files-per-shard", "2", "--dedup", "off")
+    refused = run_pipeline(tmp_path / "refused", *args, *fps, "--skip-files", "1")
+    assert refused.exit_code == 2
+    assert "--skip-files 1 is not a multiple of --files-per-shard 2" in capsys.readouterr().err
+    assert not (tmp_path / "refused").exists()
+    first = run_pipeline(tmp_path / "first", *args, *fps, "--max-files", "2")
+    second = run_pipeline(tmp_path / "second", *args, *fps, "--skip-files", "2")
+    assert first.exit_code == second.exit_code == 0
+
+    def names(run) -> list[str]:
+        return sorted(p.name for p in (run.root / "provenance").glob("*.parquet"))
+
+    assert (names(first), names(second)) == (["part-00000-000.parquet"], ["part-00001-000.parquet"])
+    assert len(first.ledger()) == 2 * len(second.ledger()) == 2 * count_responses(inputs[2])
