@@ -23,6 +23,12 @@ def test_s3_in_s3_out_round_trip(s3_server, sample_run):
         key = f"crawl/{i:02d}-{path.name}"
         client.put_object(Bucket=src, Key=key, Body=path.read_bytes())
         inputs.append(f"s3://{src}/{key}")
+    # What an earlier run into run1 that was cut short left: its temporary parts, and a shard
+    # of an input this run does not have.
+    stale = ["run1/_temporary/20260101T000000-0badc0de/parts/provenance/part-00000-0000.arrow"]
+    stale.append("run1/provenance/part-00009-000.parquet")
+    for key in stale:
+        client.put_object(Bucket=dst, Key=key, Body=b"left by a run that was cut short")
     args = [
         "run",
         "--input",
@@ -34,7 +40,8 @@ def test_s3_in_s3_out_round_trip(s3_server, sample_run):
     ]
     assert ccprov_main(args) == 0
 
-    # One shard per input file; nothing left of the temporary parts and shards.
+    # One shard per input file; nothing left of the temporary parts and shards, this run's or
+    # the earlier run's.
     listed = client.list_objects_v2(Bucket=dst, Prefix="run1/")
     keys = [obj["Key"] for obj in listed.get("Contents", [])]
     assert not [k for k in keys if k.startswith("run1/_temporary/")]

@@ -912,14 +912,6 @@ def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
                 if not FileSystems.exists(join(spec.output, kind)):
                     FileSystems.mkdirs(join(spec.output, kind))
         _rename_all(sources, targets)
-    delete_tree(join(spec.temp_root, PARTS_DIR))
-    try:
-        FileSystems.delete([spec.temp_root])
-    except Exception:  # noqa: BLE001 - object stores have no empty directories to delete
-        pass
-    try:
-        leftovers = _existing(join(spec.output, TEMP_DIR))
-        if not leftovers and "://" not in spec.output:
-            FileSystems.delete([join(spec.output, TEMP_DIR)])
-    except Exception:  # noqa: BLE001
-        pass
+    # All of _temporary: this run's parts, and what runs cut short before it left there (a
+    # takedown or selection pending on the shards just replaced is void with them).
+    delete_tree(join(spec.output, TEMP_DIR))
