@@ -370,9 +370,8 @@ def check_s3_buckets(options, paths: list[str]) -> None:
     if not buckets:
         return
     from apache_beam.options.pipeline_options import S3Options
-    from botocore.exceptions import BotoCoreError, ClientError
 
-    from pipeline.audit.store import S3Settings
+    from pipeline.audit.store import S3Settings, s3_failure
 
     s3 = options.view_as(S3Options)
     client = S3Settings.from_args(s3).boto3_client(
@@ -382,19 +381,11 @@ def check_s3_buckets(options, paths: list[str]) -> None:
     for bucket in buckets:
         try:
             client.head_bucket(Bucket=bucket)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in ("404", "NoSuchBucket", "NotFound"):
-                raise UsageError(f"S3 bucket {bucket} does not exist at {where}") from None
-            if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-                raise UsageError(
-                    f"S3 bucket {bucket} at {where} refused access (HTTP 403): "
-                    "check --s3_access_key_id/--s3_secret_access_key"
-                ) from None
-            raise UsageError(f"S3 bucket {bucket} at {where} answered {code}") from None
-        except BotoCoreError as exc:
-            first_line = (str(exc).splitlines() or [""])[0]
-            raise UsageError(f"cannot reach S3 at {where}: {first_line}") from None
+        except Exception as exc:  # noqa: BLE001 - s3_failure says which ones are expected
+            problem = s3_failure(exc, where, f"S3 bucket {bucket}")
+            if problem is None:
+                raise
+            raise UsageError(problem) from None
 
 
 def check_job_endpoint(options) -> None:

@@ -342,6 +342,49 @@ def test_records_read_back_from_s3(sample_run, s3_server):
         FileSystems.set_options(previous)
 
 
+@pytest.mark.s3
+def test_an_s3_warc_that_cannot_be_read_is_one_line_at_once(
+    sample_run, s3_server, tmp_path, capsys
+):
+    """Beam's S3 layer retries a missing object's 403/404 with logged tracebacks, and an
+    endpoint that does not answer for about 8 minutes: trace asks S3 once itself first."""
+    from tests.s3_fixture import free_ports
+
+    bucket = s3_server.create_bucket()
+    url = f"s3://{bucket}/crawl/sample.warc.gz"
+    s3_server.client().put_object(
+        Bucket=bucket, Key="crawl/sample.warc.gz", Body=Path(SAMPLE_WARC).read_bytes()
+    )
+    out = copy_output(sample_run, tmp_path)
+    row = kept_row(sample_run)
+
+    def to_s3(rows):
+        for r in rows:
+            r["warc_path"] = url
+
+    edit_ledger(out, to_s3)
+    good = s3_server.beam_args()
+    wrong_secret = [a for a in good if "secret" not in a] + ["--s3_secret_access_key=wrong"]
+    nowhere = [a for a in good if "endpoint" not in a]
+    nowhere.append(f"--s3_endpoint_url=http://127.0.0.1:{free_ports(1)[0]}")
+    trace = ["trace", str(out), "--doc-id", row["doc_id"]]
+    assert audit_main([*trace, *good]) == 0
+    assert "payload digest" in capsys.readouterr().out
+    for args, expected in (
+        (wrong_secret, f"{url} at {s3_server.endpoint_url} refused access (HTTP 403)"),
+        (nowhere, "cannot reach S3 at http://127.0.0.1:"),
+    ):
+        assert audit_main([*trace, *args]) == 1
+        captured = capsys.readouterr()
+        assert f"ERROR    cannot read the original record: {expected}" in captured.out
+        assert captured.err == ""
+    s3_server.client().delete_object(Bucket=bucket, Key="crawl/sample.warc.gz")
+    assert audit_main([*trace, *good]) == 1
+    captured = capsys.readouterr()
+    assert f"cannot read the original record: {url} does not exist at" in captured.out
+    assert captured.err == ""
+
+
 # --- real WARC files -------------------------------------------------------------------------------
 def test_real_warc_records_read_back(shared_run):
     """Every record of the real files verifies; a truncated one must not."""

@@ -113,6 +113,43 @@ class S3Settings:
         )
 
 
+def s3_failure(exc: Exception, where: str, what: str) -> str | None:
+    """One line for a failed boto3 call on `what` (a bucket or an object) at `where`, or None
+    when the error is not S3's or the network's."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchBucket", "NoSuchKey", "NotFound"):
+            return f"{what} does not exist at {where}"
+        if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            return (
+                f"{what} at {where} refused access (HTTP 403): "
+                "check --s3_access_key_id/--s3_secret_access_key"
+            )
+        return f"{what} at {where} answered {code}"
+    if isinstance(exc, BotoCoreError):
+        first_line = (str(exc).splitlines() or [""])[0]
+        return f"cannot reach S3 at {where}: {first_line}"
+    return None
+
+
+def s3_object_problem(settings: S3Settings, url: str) -> str | None:
+    """Why the s3:// object `url` cannot be read, found by one HEAD with short timeouts and
+    three attempts; None if it can. (Beam's S3 layer retries an endpoint that does not answer,
+    or missing credentials, for minutes, printing tracebacks.)"""
+    bucket, _, key = url[len("s3://") :].partition("/")
+    client = settings.boto3_client(connect_timeout=10, read_timeout=20, retries={"max_attempts": 3})
+    try:
+        client.head_object(Bucket=bucket, Key=key)
+    except Exception as exc:  # noqa: BLE001 - s3_failure says which ones are expected
+        problem = s3_failure(exc, settings.endpoint_url or "AWS S3", url)
+        if problem is None:
+            raise
+        return problem
+    return None
+
+
 def add_storage_arguments(parser: argparse.ArgumentParser) -> None:
     """The same S3 flags `ccprov run` takes (Beam's names), for outputs and WARCs in S3."""
     group = parser.add_argument_group("object storage (Beam's S3 options)")

@@ -21,7 +21,7 @@ import urllib.request
 import zlib
 from typing import IO
 
-from pipeline.audit.store import OutputStore
+from pipeline.audit.store import OutputStore, s3_object_problem
 from pipeline.plan import UsageError
 from transforms import http_payload
 from transforms.writer import LEDGER_DIR, stage_of
@@ -386,11 +386,17 @@ def trace_command(args) -> int:
     # With the payload on stdout, everything else goes to stderr so the bytes stay clean.
     out = sys.stderr if args.payload_out == "-" else sys.stdout
     failed = False
+    s3_problems: dict[str, str | None] = {}
     for number, row in enumerate(rows, 1):
         if len(rows) > 1:
             print(f"== ledger row {number} of {len(rows)}: {row['doc_id']}", file=out)
         print(format_ledger_row(row), file=out)
         try:
+            if row["warc_path"].startswith("s3://"):
+                if row["warc_path"] not in s3_problems:
+                    s3_problems[row["warc_path"]] = s3_object_problem(store.s3, row["warc_path"])
+                if s3_problems[row["warc_path"]]:
+                    raise TraceError(s3_problems[row["warc_path"]])
             record = read_record(
                 row["warc_path"], row["warc_offset"], row.get("warc_length"), row["warc_record_id"]
             )
