@@ -102,3 +102,28 @@ class StderrWithoutWriteFailureTracebacks:
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
+
+
+def write_stdout(data: bytes) -> None:
+    """Write `data` to stdout whole, or raise BrokenPipeError if its reader went away.
+
+    Python's buffered stdout loses this: when the reader closes during one large write
+    (`ccprov query ... | head -c 50`), write() returns the part the pipe took, and the rest is
+    dropped without an error, so the command exited 0 having written a fraction of its
+    output. os.write() reports the broken pipe."""
+    import io
+    import os
+    import sys
+
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, io.UnsupportedOperation):  # stdout replaced in-process (tests)
+        if hasattr(sys.stdout, "buffer"):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+        return
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

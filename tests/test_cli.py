@@ -110,6 +110,28 @@ def test_a_closed_pipe_ends_quietly(sample_run):
     assert err == ""
 
 
+def test_a_reader_gone_during_one_large_write_is_exit_141(sample_run):
+    """`ccprov query ... | head -c 50`: the pipe takes 64 KiB of the one large write, then the
+    reader closes. Python's buffered stdout dropped the rest without an error (exit 0, output
+    cut short); the command must say the pipe broke, as for a reader gone before any write."""
+    query = ["query", str(sample_run.root), "SELECT * FROM corpus, range(30)", "--format", "csv"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", *query],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert len(proc.stdout.read(50)) == 50  # the first bytes are there: the write has begun
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert err == ""
+    whole = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *query], capture_output=True, cwd=REPO, check=True
+    )
+    assert len(whole.stdout) > 4 * 65536  # one write much larger than a pipe holds
+
+
 def test_the_summary_tells_file_errors_from_record_errors(sample_run):
     """The kinds under `errors:` include file errors, which are not ledger rows: the count
     line says so, or the kinds seem not to add up."""

@@ -17,12 +17,12 @@ import json
 import math
 import os
 import re
-import sys
 
 import duckdb
 import pyarrow as pa
 
 from pipeline.audit.store import OutputStore
+from pipeline.errors import write_stdout
 from pipeline.plan import UsageError
 from schemas.corpus import CORPUS_SCHEMA
 from schemas.ledger import LEDGER_SCHEMA
@@ -231,5 +231,5 @@ def query_command(args) -> int:
     result = run_query(store, args.sql)
     text = format_result(result, args.format)
     if text:
-        sys.stdout.write(text + "\n")
+        write_stdout((text + "\n").encode("utf-8"))
     return 0

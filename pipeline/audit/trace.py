@@ -22,6 +22,7 @@ import zlib
 from typing import IO
 
 from pipeline.audit.store import OutputStore, s3_object_problem
+from pipeline.errors import write_stdout
 from pipeline.plan import UsageError
 from transforms import http_payload
 from transforms.writer import LEDGER_DIR, stage_of
@@ -417,8 +418,7 @@ def trace_command(args) -> int:
         if args.payload_out:
             data = decoded_payload(record) if args.decode else record.payload()
             if args.payload_out == "-":
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
+                write_stdout(data)
             else:
                 with open(args.payload_out, "wb") as handle:
                     handle.write(data)
