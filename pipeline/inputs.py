@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import posixpath
 import re
 import urllib.request
 
@@ -53,7 +54,7 @@ def parse_listing(data: bytes) -> list[str]:
     """Lines of a listing file (gzipped or not); blank lines and # comments are skipped."""
     if data[:2] == b"\x1f\x8b":
         data = gzip.GzipFile(fileobj=io.BytesIO(data)).read()
-    lines = data.decode("utf-8").splitlines()
+    lines = data.decode("utf-8-sig").splitlines()  # -sig: a BOM is not part of line 1
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
@@ -63,9 +64,10 @@ def _resolve_listed(entry: str, listing_location: str, base_url: str) -> str:
         return entry
     if entry.startswith("crawl-data/"):
         return _join_url(base_url, entry)
+    # Normalised, so `./a.warc.gz` and `a.warc.gz` are one warc_path (doc_ids depend on it).
     if "://" in listing_location:
-        return listing_location.rsplit("/", 1)[0] + "/" + entry
-    return os.path.join(os.path.dirname(os.path.abspath(listing_location)), entry)
+        return listing_location.rsplit("/", 1)[0] + "/" + posixpath.normpath(entry)
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(listing_location)), entry))
 
 
 def resolve_crawl_id(crawl_id: str, base_url: str) -> list[str]:

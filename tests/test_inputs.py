@@ -90,6 +90,21 @@ def test_relative_inputs_are_recorded_as_absolute_paths(tmp_path, monkeypatch):
     )
 
 
+def test_listings_with_a_bom_or_dot_slash_entries(tmp_path):
+    """Editors on Windows start a listing with a BOM, and `find . > list` writes `./x`: the
+    first entry used to keep the BOM (file not found), and `./x` gave another warc_path (so
+    other doc_ids) than `x`."""
+    (tmp_path / "sub").mkdir()
+    for name in ("a.warc.gz", "sub/b.warc.gz"):
+        (tmp_path / name).write_bytes(b"")
+    listing = tmp_path / "list.txt"
+    listing.write_bytes("\ufeffa.warc.gz\r\n./sub/b.warc.gz\r\n".encode())
+    expected = [str(tmp_path / "a.warc.gz"), str(tmp_path / "sub" / "b.warc.gz")]
+    assert resolve_inputs([str(listing)], BASE) == expected
+    listing.write_text("./a.warc.gz\nsub/b.warc.gz\n")
+    assert resolve_inputs([str(listing), str(tmp_path / "a.warc.gz")], BASE) == expected
+
+
 def test_missing_input_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="not found"):
         resolve_inputs([str(tmp_path / "absent.warc.gz")], BASE)
