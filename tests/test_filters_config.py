@@ -121,6 +121,16 @@ def test_lists_replace_and_tables_merge():
         ({"c4": {"min_num_sentences": float("inf")}}, "must be a finite number >= 0, got inf"),
         ({"fineweb_quality": {"line_punct_thr": float("nan")}}, "must be a finite number >= 0"),
         ({"gopher_repetition": {"top_n_grams": [[2, 1.5]]}}, "(2-grams)' is a share"),
+        ({"url_filter": {"soft_word_threshold": 0}}, "at least 1, or false to disable"),
+        ({"url_filter": {"soft_word_threshold": 0.5}}, "drops every URL"),
+        (
+            {"gopher_quality": {"min_doc_words": 500, "max_doc_words": 100}},
+            "'gopher_quality.min_doc_words' (500) is above 'gopher_quality.max_doc_words' (100)",
+        ),
+        (
+            {"per_language": {"de": {"gopher_quality": {"max_avg_word_length": 2}}}},
+            "'per_language.de.gopher_quality.min_avg_word_length' (3) is above",
+        ),
     ],
 )
 def test_invalid_config_raises_one_line_value_error(overrides, message):
@@ -128,6 +138,17 @@ def test_invalid_config_raises_one_line_value_error(overrides, message):
         build_filter_config(overrides)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_bounds_that_leave_room_are_accepted():
+    config = build_filter_config(
+        {
+            "url_filter": {"soft_word_threshold": 1},
+            "gopher_quality": {"min_doc_words": 100, "max_doc_words": 100},
+            "per_language": {"de": {"gopher_quality": {"min_doc_words": False}}},
+        }
+    )
+    assert config["gopher_quality"]["max_doc_words"] == 100
 
 
 def test_invalid_files_raise_value_error(tmp_path):

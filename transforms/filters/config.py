@@ -16,6 +16,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from transforms.filters.rules import is_enabled
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULTS_PATH = DATA_DIR / "defaults.toml"
 BLOCKLIST_DIR = DATA_DIR / "url_blocklist"
@@ -298,7 +300,34 @@ def build_filter_config(overrides: dict | None, languages: list[str] | str | Non
         config["language"]["languages"] = [ALL_LANGUAGES]
     config["url_filter"]["bundled_lists_sha256"] = bundled_lists_digest()
     validate_overrides(config)
+    _check_rules_can_pass(config)
+    for code in config.get("per_language", {}):
+        _check_rules_can_pass(config_for_language(config, code), f"per_language.{code}.")
     return _normalise(config)
+
+
+# (section, lower bound, upper bound): a document must lie between the two.
+_BOUNDS = (
+    ("gopher_quality", "min_doc_words", "max_doc_words"),
+    ("gopher_quality", "min_avg_word_length", "max_avg_word_length"),
+)
+
+
+def _check_rules_can_pass(config: dict, where: str = "") -> None:
+    """Settings under which no document could pass, refused rather than dropping everything."""
+    threshold = config["url_filter"].get("soft_word_threshold")
+    if is_enabled(threshold) and threshold < 1:
+        _fail(
+            f"'url_filter.soft_word_threshold' counts soft-banned words: at least 1, or false "
+            f"to disable (got {threshold!r}, which drops every URL)"
+        )
+    for section, low, high in _BOUNDS:
+        low_value, high_value = config[section].get(low), config[section].get(high)
+        if is_enabled(low_value) and is_enabled(high_value) and low_value > high_value:
+            _fail(
+                f"'{where}{section}.{low}' ({low_value!r}) is above '{where}{section}.{high}' "
+                f"({high_value!r}): every document would be dropped"
+            )
 
 
 def read_config_file(path: str | Path) -> dict:
