@@ -371,21 +371,11 @@ def check_s3_buckets(options, paths: list[str]) -> None:
         return
     from apache_beam.options.pipeline_options import S3Options
 
-    from pipeline.audit.store import S3Settings, s3_failure
+    from pipeline.audit.store import S3Settings, check_s3_bucket
 
-    s3 = options.view_as(S3Options)
-    client = S3Settings.from_args(s3).boto3_client(
-        connect_timeout=10, read_timeout=20, retries={"max_attempts": 3}
-    )
-    where = s3.s3_endpoint_url or "AWS S3"
+    settings = S3Settings.from_args(options.view_as(S3Options))
     for bucket in buckets:
-        try:
-            client.head_bucket(Bucket=bucket)
-        except Exception as exc:  # noqa: BLE001 - s3_failure says which ones are expected
-            problem = s3_failure(exc, where, f"S3 bucket {bucket}")
-            if problem is None:
-                raise
-            raise UsageError(problem) from None
+        check_s3_bucket(settings, bucket)
 
 
 def check_job_endpoint(options) -> None:

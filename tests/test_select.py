@@ -360,6 +360,29 @@ def test_select_between_object_store_prefixes(sharded_run, s3_server, tmp_path, 
     assert "already holds a ccprov output" in capsys.readouterr().err
 
 
+@pytest.mark.s3
+def test_an_s3_destination_bucket_is_checked_before_any_work(sharded_run, s3_server, capsys):
+    """A missing bucket, or credentials it refuses, is one line before the source is read
+    (SeaweedFS makes a missing bucket on the first write, so the selection used to succeed
+    there; AWS S3 refuses the write after the reading)."""
+    bucket = s3_server.create_bucket()
+    wrong = [a for a in s3_server.beam_args() if "secret" not in a]
+    wrong.append("--s3_secret_access_key=wrong")
+    missing = f"no-such-bucket-{bucket}"
+    where = s3_server.endpoint_url
+    for dest, flags, expected in (
+        (f"s3://{missing}/sel", s3_server.beam_args(), f"{missing} does not exist at {where}"),
+        (f"s3://{bucket}/sel", wrong, f"{bucket} at {where} refused access (HTTP 403)"),
+    ):
+        argv = ["select", str(sharded_run.root), "--output", dest, "--where", "true", *flags]
+        assert audit_main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"ccprov: error: S3 bucket {expected}") and err.count("\n") == 1
+    names = [b["Name"] for b in s3_server.client().list_buckets()["Buckets"]]
+    assert missing not in names
+    assert "Contents" not in s3_server.client().list_objects_v2(Bucket=bucket)
+
+
 def test_an_unknown_licence_policy_is_refused():
     with pytest.raises(UsageError, match="choose from"):
         Selection(license_policy="everything")

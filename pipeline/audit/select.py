@@ -498,6 +498,8 @@ def select_command(args) -> int:
             "give at least one criterion: --languages, --license-policy, --ai-threshold, "
             "--host-ai-threshold or --where"
         )
+    if not args.dry_run:
+        dest.check_bucket()
     try:
         entry = apply_selection(source, dest, selection, ledger_stats_fns(), args.dry_run)
     except TakedownError as exc:

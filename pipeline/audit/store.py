@@ -134,6 +134,19 @@ def s3_failure(exc: Exception, where: str, what: str) -> str | None:
     return None
 
 
+def check_s3_bucket(settings: S3Settings, bucket: str) -> None:
+    """One HEAD of `bucket` (short timeouts, three attempts): a missing bucket, refused
+    credentials or an endpoint that does not answer is a UsageError."""
+    client = settings.boto3_client(connect_timeout=10, read_timeout=20, retries={"max_attempts": 3})
+    try:
+        client.head_bucket(Bucket=bucket)
+    except Exception as exc:  # noqa: BLE001 - s3_failure says which ones are expected
+        problem = s3_failure(exc, settings.endpoint_url or "AWS S3", f"S3 bucket {bucket}")
+        if problem is None:
+            raise
+        raise UsageError(problem) from None
+
+
 def s3_object_problem(settings: S3Settings, url: str) -> str | None:
     """Why the s3:// object `url` cannot be read, found by one HEAD with short timeouts and
     three attempts; None if it can. (Beam's S3 layer retries an endpoint that does not answer,
@@ -258,6 +271,12 @@ class OutputStore:
         if self._s3_client is None:
             self._s3_client = self.s3.boto3_client()
         return self._s3_client
+
+    def check_bucket(self) -> None:
+        """For s3:// outputs: the bucket exists and takes these credentials, checked before
+        any work (a write would otherwise find out, after the reading)."""
+        if self.root.startswith("s3://"):
+            check_s3_bucket(self.s3, self.root[len("s3://") :].split("/", 1)[0])
 
     def _bucket_key(self, rel: str) -> tuple[str, str]:
         bucket, _, key = self.arrow_path(rel).partition("/")
