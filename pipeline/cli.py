@@ -464,18 +464,21 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
         raise
     except KeyboardInterrupt:
         deaths.interrupted()
-        raise
+        if not finished_before_interrupt(plan):
+            raise
     except Exception as exc:
         if interrupted_by_user(exc):
             deaths.interrupted()
-            raise KeyboardInterrupt from None
-        write_failure = output_write_failure(exc)
-        if write_failure:
-            raise RunFailed(f"{write_failure}; the run stopped and wrote no _SUCCESS") from None
-        death = deaths.first(wait_s=worker_supervision.DEATH_NOTICE_WAIT_S)
-        if death is None:
-            raise
-        raise RunFailed(death.message()) from exc
+            if not finished_before_interrupt(plan):
+                raise KeyboardInterrupt from None
+        else:
+            write_failure = output_write_failure(exc)
+            if write_failure:
+                raise RunFailed(f"{write_failure}; the run stopped and wrote no _SUCCESS") from None
+            death = deaths.first(wait_s=worker_supervision.DEATH_NOTICE_WAIT_S)
+            if death is None:
+                raise
+            raise RunFailed(death.message()) from exc
     finally:
         deaths.end_run()
     with FileSystems.open(join(plan.output, MANIFEST)) as handle:
@@ -483,6 +486,26 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     if not opts.quiet:
         print(format_summary(manifest, plan.output))
     return 0
+
+
+def finished_before_interrupt(plan) -> bool:
+    """Ctrl-C reached the runner after this run had written its _SUCCESS (Beam's teardown
+    takes a moment): the output is complete, so say so rather than "interrupted"."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from transforms.writer import SUCCESS, join
+
+    try:
+        with FileSystems.open(join(plan.output, SUCCESS)) as handle:
+            finished = handle.read().decode("utf-8", "replace").strip() == plan.spec.run_id
+    except Exception:  # noqa: BLE001 - no _SUCCESS, or no way to read it: not finished
+        return False
+    if finished:
+        print(
+            "ccprov: interrupted after the run had finished: the output is complete",
+            file=sys.stderr,
+        )
+    return finished
 
 
 def submit(p, runner):

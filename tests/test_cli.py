@@ -143,3 +143,38 @@ def test_the_summary_tells_file_errors_from_record_errors(sample_run):
     manifest["file_errors"] = [{"kind": "garbage_bytes"}] * 3
     lines = format_summary(manifest, "out").splitlines()
     assert "errors:         2 (+ 3 file errors, listed in manifest.json)" in lines
+
+
+@pytest.mark.parametrize("finished", [True, False])
+def test_ctrl_c_after_success_says_the_output_is_complete(tmp_path, capsys, monkeypatch, finished):
+    """Ctrl-C can reach the runner while Beam tears down, after _SUCCESS: the run is done,
+    and saying "interrupted" (exit 130) sent users to re-run it. Before _SUCCESS it is 130."""
+    from pipeline import cli
+
+    real_submit = cli.submit
+
+    class InterruptedAtTheEnd:
+        def __init__(self, result):
+            self._result = result
+
+        def wait_until_finish(self):
+            self._result.wait_until_finish()
+            raise KeyboardInterrupt
+
+    def submit(p, runner):
+        if not finished:
+            raise KeyboardInterrupt  # before the run has written anything
+        return InterruptedAtTheEnd(real_submit(p, runner))
+
+    monkeypatch.setattr(cli, "submit", submit)
+    out = tmp_path / "out"
+    code = cli.main(["run", "--output", str(out)])
+    err = capsys.readouterr().err
+    if finished:
+        assert code == 0
+        assert "interrupted after the run had finished: the output is complete" in err
+        assert (out / "_SUCCESS").exists() and (out / "manifest.json").exists()
+    else:
+        assert code == 130
+        assert err.splitlines()[-1] == "ccprov: interrupted"
+        assert not (out / "_SUCCESS").exists()

@@ -290,7 +290,7 @@ def test_one_boto3_client_serves_every_beam_call(beam_s3, bucket, monkeypatch):
     process and per set of options (`transforms.object_store`), threads included."""
     import botocore.session
 
-    import transforms  # noqa: F401 - importing the package installs the sharing
+    import transforms.warc_reader  # noqa: F401 - importing it installs the sharing
 
     made = []
     real_create = botocore.session.Session.create_client

@@ -43,8 +43,13 @@ import apache_beam as beam
 
 from transforms import http_payload
 from transforms.document import RECORDS_PER_WRITE_GROUP, WarcDoc, make_doc_id
+from transforms.object_store import share_s3_clients
 
 log = logging.getLogger(__name__)
+
+# Every process that reads or writes through Beam's FileSystems imports this module first (the
+# writer and the audit commands too): one boto3 client per process, not a session per call.
+share_s3_clients()
 
 DEFAULT_MAX_HTML_BYTES = 5 * 1024 * 1024
 # Room for the HTTP status line and headers on top of the body limit.
