@@ -59,7 +59,20 @@ def configs(draw):
             )
             if key in SHARES and value is not False:
                 value = min(value, 1)  # the config refuses shares above 1
+            if key == "soft_word_threshold" and value is not False:
+                value = max(value, 1)  # and a count below 1, which drops every URL
             overrides.setdefault(section, {})[key] = value
+    quality = {**defaults["gopher_quality"], **overrides.get("gopher_quality", {})}
+    for low, high in (
+        ("min_doc_words", "max_doc_words"),
+        ("min_avg_word_length", "max_avg_word_length"),
+    ):
+        if (
+            quality[low] is not False
+            and quality[high] is not False
+            and quality[low] > quality[high]
+        ):
+            overrides["gopher_quality"][high] = quality[low]  # and a minimum above its maximum
     for section in ("gopher_repetition", "gopher_quality", "c4", "fineweb_quality"):
         if draw(st.integers(0, 5)) == 0:
             overrides.setdefault(section, {})["enabled"] = False
