@@ -13,6 +13,7 @@ import copy
 import json
 import logging
 import os
+import signal
 import sys
 
 from pipeline import local_worker, release_ctrl_c, worker_supervision
@@ -481,6 +482,10 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
             raise RunFailed(death.message()) from exc
     finally:
         deaths.end_run()
+    if hard_exit_on_dead_worker:  # the command line, not a library call
+        # The run is complete: a Ctrl-C from here on would only kill the summary or Python's
+        # shutdown, and the shell would report a finished run as interrupted.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     with FileSystems.open(join(plan.output, MANIFEST)) as handle:
         manifest = json.loads(handle.read())
     if not opts.quiet:
@@ -505,6 +510,7 @@ def finished_before_interrupt(plan) -> bool:
             "ccprov: interrupted after the run had finished: the output is complete",
             file=sys.stderr,
         )
+        forget_unhandled_interrupt()
     return finished
 
 

@@ -60,13 +60,19 @@ def parse_listing(data: bytes) -> list[str]:
 
 def _resolve_listed(entry: str, listing_location: str, base_url: str) -> str:
     """Listing entries may be absolute (paths, URLs) or relative like Common Crawl's."""
-    if entry.startswith(_URL_SCHEMES + _REMOTE_SCHEMES) or os.path.isabs(entry):
+    # Normalised, so `./a.warc.gz`, `a.warc.gz` and `/d//a.warc.gz` are one warc_path each
+    # time (doc_ids depend on it, and inputs are read once per path).
+    if entry.startswith(_URL_SCHEMES + _REMOTE_SCHEMES):
         return entry
+    if os.path.isabs(entry):
+        return os.path.normpath(entry)
     if entry.startswith("crawl-data/"):
         return _join_url(base_url, entry)
-    # Normalised, so `./a.warc.gz` and `a.warc.gz` are one warc_path (doc_ids depend on it).
     if "://" in listing_location:
-        return listing_location.rsplit("/", 1)[0] + "/" + posixpath.normpath(entry)
+        scheme, _, rest = listing_location.partition("://")
+        host, _, key = rest.partition("/")
+        joined = posixpath.normpath(posixpath.join("/" + posixpath.dirname(key), entry))
+        return f"{scheme}://{host}{joined}"
     return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(listing_location)), entry))
 
 

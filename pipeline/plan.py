@@ -184,9 +184,11 @@ def plan_run(options: PipelineOptions) -> RunPlan:
 
 def check_output_url(output: str) -> None:
     """An object-store --output must name the prefix its user means (see object_url_problem)."""
+    if "://" not in output and output.lower().startswith(("s3:", "gs:")):
+        raise UsageError(f"--output {output}: an object-store URL needs '//' ({output[:3]}//...)")
     problem = object_url_problem(output) if "://" in output else None
     if problem:
-        raise UsageError(f"--output {output} {problem}: object stores take keys literally")
+        raise UsageError(f"--output {output} {problem}")
 
 
 def enclosing_output(folder: str) -> str | None:

@@ -2,6 +2,7 @@ import gzip
 
 import pytest
 
+from pipeline import inputs as inputs_module
 from pipeline.inputs import InputError, crawl_listing_url, resolve_inputs
 
 BASE = "https://data.commoncrawl.org/"
@@ -103,6 +104,21 @@ def test_listings_with_a_bom_or_dot_slash_entries(tmp_path):
     assert resolve_inputs([str(listing)], BASE) == expected
     listing.write_text("./a.warc.gz\nsub/b.warc.gz\n")
     assert resolve_inputs([str(listing), str(tmp_path / "a.warc.gz")], BASE) == expected
+
+
+def test_listed_paths_are_normalised_absolute_and_remote(tmp_path):
+    """One file spelled three ways in a listing is one input; `..` in a remote listing's
+    entries is resolved (an object store would take it as part of the key)."""
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "a.warc.gz").write_bytes(b"")
+    listing = tmp_path / "list.txt"
+    spellings = ["w/a.warc.gz", "./w/a.warc.gz", "w//a.warc.gz"]
+    listing.write_text("".join(f"{tmp_path}/{s}\n" for s in spellings))
+    assert resolve_inputs([str(listing)], BASE) == [str(tmp_path / "w" / "a.warc.gz")]
+    resolve = inputs_module._resolve_listed
+    assert resolve("../x.warc.gz", "s3://b/dir/list.txt", BASE) == "s3://b/x.warc.gz"
+    assert resolve("./sub//x.warc.gz", "s3://b/dir/list.txt", BASE) == "s3://b/dir/sub/x.warc.gz"
+    assert resolve("x.warc.gz", "https://h/p/list.txt", BASE) == "https://h/p/x.warc.gz"
 
 
 def test_missing_input_is_an_input_error(tmp_path):

@@ -135,6 +135,9 @@ def test_schemes_without_a_filesystem_here(ccprov, tmp_path):
         ("s3://bucket/runs/./june", "'.' or '..' path segment"),
         ("s3://bucket/runs/../june", "'.' or '..' path segment"),
         ("s3:///june", "names no bucket"),
+        ("s3://../june", "names no bucket"),
+        ("file:///tmp/june", "is neither a local path nor an s3:// or gs:// URL"),
+        ("hdfs://namenode/june", "is neither a local path nor an s3:// or gs:// URL"),
     ],
 )
 def test_object_store_outputs_that_name_another_prefix(ccprov, output, fragment):
@@ -144,6 +147,11 @@ def test_object_store_outputs_that_name_another_prefix(ccprov, output, fragment)
     for command in (["report", output], ["select", "out", "--output", output]):
         code, lines = ccprov(*command)
         assert code == 2 and len(lines) == 1 and fragment in lines[0], lines
+
+
+def test_an_object_store_url_without_its_slashes_is_not_taken_for_a_folder(ccprov, tmp_path):
+    """`s3:/bucket/x` used to write the run into a local folder named `s3:`."""
+    _assert_usage_error(ccprov("run", "--output", "s3:/bucket/x"), "needs '//' (s3://...)")
 
 
 def test_runner_option_checks_come_before_the_output_is_touched(ccprov, sample_run, tmp_path):

@@ -82,20 +82,23 @@ def clients_made() -> int:
 
 
 def object_url_problem(url: str) -> str | None:
-    """Why an s3:// or gs:// folder URL would not name the prefix its user means, else None.
+    """Why a folder URL given as an output would not name the prefix its user means, else None.
 
-    Object stores take keys literally: `s3://b/x//y` and `s3://b/x/./y` are other prefixes
-    than `s3://b/x/y`, and Beam's globbing of them does not list what was written there, so a
-    run into such a prefix could neither find nor replace its previous shards.
+    Only s3:// and gs:// are outputs. Object stores take keys literally: `s3://b/x//y` and
+    `s3://b/x/./y` are other prefixes than `s3://b/x/y`, and Beam's globbing of them does not
+    list what was written there, so a run into such a prefix could neither find nor replace
+    its previous shards.
     """
-    _, _, rest = url.partition("://")
+    scheme, _, rest = url.partition("://")
+    if scheme.lower() not in ("s3", "gs"):
+        return "is neither a local path nor an s3:// or gs:// URL"
     bucket, _, key = rest.partition("/")
-    if not bucket:
+    if bucket in ("", ".", ".."):
         return "names no bucket"
     key = key.rstrip("/")
     segments = key.split("/") if key else []
     if "" in segments:
-        return "has an empty path segment ('//')"
+        return "has an empty path segment ('//'), which object stores take literally"
     if "." in segments or ".." in segments:
-        return "has a '.' or '..' path segment"
+        return "has a '.' or '..' path segment, which object stores take literally"
     return None

@@ -202,7 +202,7 @@ class OutputStore:
         self.remote = "://" in root
         problem = object_url_problem(root) if self.remote else None
         if problem:
-            raise UsageError(f"{root} {problem}: object stores take keys literally")
+            raise UsageError(f"{root} {problem}")
         self.root = root.rstrip("/") if self.remote else os.path.abspath(root)
         self.s3 = s3 or S3Settings()
         self._arrow_fs = None
