@@ -335,3 +335,39 @@ def test_bad_http_response_and_binary_content_are_reasons(tmp_path):
         ("dropped", "binary_content"),
     ]
     assert summary.errors == []
+
+
+CTRL_C_IN_ITS_OWN_GROUP = """
+import os, signal
+from transforms.extraction import ExtractionSandbox
+with ExtractionSandbox("resiliparse", timeout_s=30) as sandbox:
+    child = sandbox._proc.pid
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # this process stands in for the run
+    os.killpg(os.getpgid(0), signal.SIGINT)  # what the terminal sends on Ctrl-C
+    status, text = sandbox.extract("<html><body><p>Still here after Ctrl-C.</p></body></html>")
+    print(os.getpgid(child) != os.getpgid(0), status, sandbox._proc.pid == child, text)
+"""
+
+
+def test_ctrl_c_at_the_terminal_does_not_reach_the_extraction_child():
+    """The child runs in its own session: Ctrl-C (SIGINT to the terminal's process group) is
+    for the run, which stops the child. A child killed by it while starting failed the run
+    with "extraction sandbox did not start" and a traceback instead of "interrupted"."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_IN_ITS_OWN_GROUP],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,  # the SIGINT stays in this test's own process group
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip().split(maxsplit=3) == [
+        "True",
+        "ok",
+        "True",
+        "Still here after Ctrl-C.",
+    ]

@@ -292,6 +292,10 @@ class ExtractionSandbox:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            # Out of the terminal's process group: Ctrl-C is for the run, which stops the
+            # child itself (or the child ends at its stdin's end). A child killed by it while
+            # starting failed the run with "extraction sandbox did not start" and a traceback.
+            start_new_session=True,
         )
         try:
             ready, _, _ = select.select([self._proc.stdout], [], [], ready_timeout_s)
