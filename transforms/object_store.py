@@ -75,12 +75,6 @@ def share_s3_clients() -> None:
     _installed = True
 
 
-def clients_made() -> int:
-    """How many boto3 clients this process has made through `shared_boto3_client`."""
-    with _lock:
-        return len(_clients)
-
-
 def object_url_problem(url: str) -> str | None:
     """Why a folder URL given as an output would not name the prefix its user means, else None.
 

@@ -134,33 +134,36 @@ def s3_failure(exc: Exception, where: str, what: str) -> str | None:
     return None
 
 
-def check_s3_bucket(settings: S3Settings, bucket: str) -> None:
-    """One HEAD of `bucket` (short timeouts, three attempts): a missing bucket, refused
-    credentials or an endpoint that does not answer is a UsageError."""
+def _s3_head_problem(settings: S3Settings, what: str, bucket: str, key: str | None) -> str | None:
+    """Why a HEAD of the bucket (or of its object `key`) fails, in one line naming `what`, or
+    None if it succeeds. Short timeouts and three attempts: Beam's S3 layer retries an endpoint
+    that does not answer, or missing credentials, for minutes, printing tracebacks."""
     client = settings.boto3_client(connect_timeout=10, read_timeout=20, retries={"max_attempts": 3})
     try:
-        client.head_bucket(Bucket=bucket)
+        if key is None:
+            client.head_bucket(Bucket=bucket)
+        else:
+            client.head_object(Bucket=bucket, Key=key)
     except Exception as exc:  # noqa: BLE001 - s3_failure says which ones are expected
-        problem = s3_failure(exc, settings.endpoint_url or "AWS S3", f"S3 bucket {bucket}")
-        if problem is None:
-            raise
-        raise UsageError(problem) from None
-
-
-def s3_object_problem(settings: S3Settings, url: str) -> str | None:
-    """Why the s3:// object `url` cannot be read, found by one HEAD with short timeouts and
-    three attempts; None if it can. (Beam's S3 layer retries an endpoint that does not answer,
-    or missing credentials, for minutes, printing tracebacks.)"""
-    bucket, _, key = url[len("s3://") :].partition("/")
-    client = settings.boto3_client(connect_timeout=10, read_timeout=20, retries={"max_attempts": 3})
-    try:
-        client.head_object(Bucket=bucket, Key=key)
-    except Exception as exc:  # noqa: BLE001 - s3_failure says which ones are expected
-        problem = s3_failure(exc, settings.endpoint_url or "AWS S3", url)
+        problem = s3_failure(exc, settings.endpoint_url or "AWS S3", what)
         if problem is None:
             raise
         return problem
     return None
+
+
+def check_s3_bucket(settings: S3Settings, bucket: str) -> None:
+    """A missing bucket, refused credentials or an endpoint that does not answer is a
+    UsageError, found before any work."""
+    problem = _s3_head_problem(settings, f"S3 bucket {bucket}", bucket, None)
+    if problem:
+        raise UsageError(problem)
+
+
+def s3_object_problem(settings: S3Settings, url: str) -> str | None:
+    """Why the s3:// object `url` cannot be read, or None if it can."""
+    bucket, _, key = url[len("s3://") :].partition("/")
+    return _s3_head_problem(settings, url, bucket, key)
 
 
 def add_storage_arguments(parser: argparse.ArgumentParser) -> None:
