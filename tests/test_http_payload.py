@@ -92,3 +92,42 @@ def test_utf32_pages_decode_with_or_without_a_bom(encoding):
     assert text == page
     assert charset == ("utf-32-le" if encoding == "utf-32" else encoding)
     assert not hp.looks_binary(body)
+
+
+PAGE_UTF8 = "<html><body><p>Café naïve résumé — ça marche très bien à Zürich.</p></body></html>"
+
+
+def test_latin1_labelled_utf8_cut_inside_a_character_is_still_utf8():
+    """A crawler's length limit cut the page inside its last character. Strict UTF-8 failed,
+    and the Latin-1 label then turned every accented letter into mojibake ("CafÃ©")."""
+    body = (PAGE_UTF8 + " 日本語").encode()[:-2]
+    text, charset = hp.decode_html(body, "text/html; charset=iso-8859-1")
+    assert charset == "utf-8"
+    assert "Café naïve résumé — ça marche très bien à Zürich." in text
+    assert text.endswith(" 日本\ufffd") and "Ã" not in text
+
+
+def test_utf8_page_with_a_few_stray_windows_1252_bytes_is_utf8():
+    body = PAGE_UTF8.encode().replace(b"<p>", b"<p>\x93quoted\x94 ")
+    for content_type in ("text/html; charset=windows-1252", "text/html"):
+        text, charset = hp.decode_html(body, content_type)
+        assert charset == "utf-8", content_type
+        assert "\ufffdquoted\ufffd Café naïve résumé" in text
+
+
+def test_windows_1252_text_is_not_taken_for_damaged_utf8():
+    # The last byte (é, 0xE9) looks like the start of a cut UTF-8 character; the others are
+    # invalid UTF-8 and nothing is valid multi-byte UTF-8.
+    body = "crème brûlée, à la française: café".encode("cp1252")
+    assert hp.utf8_despite_damage(body) is None
+    for content_type in ("text/html; charset=iso-8859-1", "text/html"):
+        text, _ = hp.decode_html(body, content_type)
+        assert text == "crème brûlée, à la française: café", content_type
+    # One accented letter, cut or not, is not evidence of UTF-8 either.
+    assert hp.decode_html("café".encode("cp1252"), "text/html; charset=latin-1")[0] == "café"
+
+
+def test_replacement_characters_the_page_really_holds_are_not_damage():
+    body = ("\ufffd" * 3 + " Ü").encode() + b"\xe9"
+    assert hp.utf8_despite_damage(body) == "\ufffd" * 3 + " Ü\ufffd"
+    assert hp.utf8_despite_damage(b"plain ascii") == "plain ascii"

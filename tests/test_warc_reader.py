@@ -251,3 +251,15 @@ def test_gzip_members_after_an_uncompressed_record_are_read():
         "http://a.example/",
         "http://b.example/",
     ]
+
+
+def test_a_latin1_labelled_utf8_page_cut_inside_a_character_reads_as_utf8(tmp_path):
+    page = article_html("Café", ["Les marées montent et descendent deux fois par jour."] * 5)
+    body = page + "<p>日本".encode()
+    path = write_warc(
+        tmp_path / "cut.warc.gz",
+        [http_response("http://e.fr/cut", body[:-1], content_type="text/html; charset=ISO-8859-1")],
+    )
+    (doc,), _ = read_warc_file(str(path), 0)
+    assert doc.charset == "utf-8"
+    assert "Les marées montent" in doc.html and "Ã" not in doc.html

@@ -262,7 +262,8 @@ def _lookup(name: str | None) -> str | None:
 
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Bytes -> (text, charset used). Order: BOM, UTF-32 or UTF-16 by their NULs, HTTP
-    header, <meta>, UTF-8, detection.
+    header, <meta>, UTF-8 (also when cut inside a character or slightly damaged, see
+    `utf8_despite_damage`), detection.
 
     Never raises: undecodable bytes become U+FFFD. Latin-1 style labels are read as
     windows-1252, as browsers do (WHATWG Encoding Standard).
@@ -293,10 +294,9 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
             # Pages declared as ASCII/Latin-1 are very often UTF-8 in fact; valid multi-byte
             # UTF-8 is almost never produced by real windows-1252 text, so trust the bytes.
             if not body.isascii():
-                try:
-                    return body.decode("utf-8"), "utf-8"
-                except UnicodeDecodeError:
-                    pass
+                text = utf8_despite_damage(body)
+                if text is not None:
+                    return text, "utf-8"
             name = "cp1252"
         if name and not name.startswith("utf-16") and not name.startswith("utf-32"):
             try:
@@ -306,12 +306,41 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
                 text = body.decode(name, errors="replace")
                 if text.count("\ufffd") <= max(8, len(text) // 1000):
                     return text, name
-    try:
-        return body.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    text = utf8_despite_damage(body)
+    if text is not None:
+        return text, "utf-8"
     name = _detect(body)
     return body.decode(name, errors="replace"), name
+
+
+# Valid multi-byte UTF-8 characters needed per damaged spot for a page to be read as UTF-8.
+_UTF8_CHARS_PER_DAMAGE = 2
+
+
+def utf8_despite_damage(body: bytes) -> str | None:
+    """`body` read as UTF-8 if it is UTF-8 apart from a character cut at its end or a few
+    bad bytes; else None.
+
+    A crawler's length limit cuts pages inside a character, and UTF-8 pages hold the odd
+    windows-1252 byte (a pasted quote). Read as a legacy charset, such a page turns every
+    non-ASCII character into mojibake; read as UTF-8 it loses only the damaged ones. Real
+    legacy-charset text almost never forms valid multi-byte UTF-8, so a page with at least
+    twice as many valid multi-byte characters as damaged spots is UTF-8.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        text = decoder.decode(body, final=False)
+        if not decoder.getstate()[0]:
+            return text
+        text, damaged = text + "\ufffd", 1  # cut inside its last character
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", errors="replace")
+        damaged = text.count("\ufffd") - body.count("\ufffd".encode())
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    valid_multibyte = non_ascii - damaged
+    if valid_multibyte >= _UTF8_CHARS_PER_DAMAGE * damaged:
+        return text
+    return None
 
 
 def _detect(body: bytes) -> str:
