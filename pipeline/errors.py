@@ -30,6 +30,11 @@ STOPPED_RUN_LOGGERS = (
 # the step Beam appends to a stage's exception.
 _WRITE_FAILURE_TEXT = re.compile(r"OutputWriteError: (.+?)(?: \[while running '[^']*'\])*$", re.M)
 _STEP_SUFFIX = re.compile(r"(?: \[while running '[^']*'\])+$")
+# A local worker told to stop (Ctrl-C) while a bundle was in flight: its bundle processors are
+# gone when the bundle ends, and Beam's worker prints and logs that KeyError as an error.
+_STOPPED_BUNDLE = re.compile(
+    r"active_bundle_processors\.pop\(instruction_id\).*KeyError: \\?'bundle_", re.S
+)
 
 
 def exception_chain(exc: BaseException | None):
@@ -68,7 +73,8 @@ class QuietStoppedRunReports(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None and (interrupted_by_user(exc) or output_write_failure(exc)):
             return False
-        return "OutputWriteError: " not in record.getMessage()
+        message = record.getMessage()
+        return "OutputWriteError: " not in message and not _STOPPED_BUNDLE.search(message)
 
 
 def quiet_stopped_run_reports() -> None:
@@ -79,7 +85,8 @@ def quiet_stopped_run_reports() -> None:
 
 
 class StderrWithoutWriteFailureTracebacks:
-    """A worker process's stderr, minus the tracebacks of OutputWriteErrors.
+    """A worker process's stderr, minus the tracebacks of OutputWriteErrors (and of a bundle
+    cut short by the end of an interrupted run).
 
     Beam's worker prints a failed instruction's traceback to stderr itself (`print`, not
     logging) before it reports the failure to the runner, which ccprov turns into one line.
@@ -91,7 +98,9 @@ class StderrWithoutWriteFailureTracebacks:
         self._dropped_traceback = False
 
     def write(self, text: str) -> int:
-        if text.startswith("Traceback (most recent call last)") and "OutputWriteError: " in text:
+        if text.startswith("Traceback (most recent call last)") and (
+            "OutputWriteError: " in text or _STOPPED_BUNDLE.search(text)
+        ):
             self._dropped_traceback = True
             return len(text)
         if self._dropped_traceback and text == "\n":  # print's line end after it

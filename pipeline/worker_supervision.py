@@ -17,10 +17,19 @@ instead of waiting. `ccprov run` then reports the death in one line and exits wi
 If the runner does not stop within `HARD_EXIT_AFTER_S` of the death (a Beam whose internals
 have changed, a send blocked on a full queue), a command-line run prints the same line and
 exits anyway: a failed run must never wait forever. Library callers (tests) get no hard exit.
+
+Stopping the workers at the end of a run, or of an interrupted one (`install_orderly_close`),
+is not cut short by Ctrl-C. Beam stops its workers one at a time, each stop waiting for its
+worker to exit; a Ctrl-C during the first wait ended the loop, the other workers were never
+told to stop, and `ccprov run` waited for them for ever at exit (after printing that the run
+had finished). In one-process runs the Ctrl-C cut a DoFn's teardown short instead, and Beam
+logged it as a 50-line error. Every worker is now told to stop before any is waited for, and
+a Ctrl-C while they stop is raised once they have; a second one is raised at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -191,10 +200,64 @@ def death_from(failure: Exception | None, worker_id: str) -> WorkerDeath:
     return WorkerDeath(worker_id, int(found.group(1)) if found else None)
 
 
+@contextlib.contextmanager
+def ctrl_c_deferred():
+    """A Ctrl-C inside the block is raised when the block ends, a second one at once.
+
+    Only the main thread can set signal handlers, and only a default Ctrl-C is deferred
+    (an ignored one stays ignored)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    pressed: list[int] = []
+
+    def defer(signum, frame):
+        if pressed:
+            raise KeyboardInterrupt  # pressed again: the user wants out now
+        pressed.append(signum)
+
+    previous = signal.signal(signal.SIGINT, defer)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+
+
+def install_orderly_close() -> None:
+    """Beam's `close_all`, which stops a local run's workers, with every supervised worker
+    told to stop first and Ctrl-C deferred until all have stopped (module docstring)."""
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    manager = worker_handlers.WorkerHandlerManager
+    original = manager.close_all
+    if getattr(original, "ccprov_orderly", False):
+        return
+
+    @functools.wraps(original)
+    def close_all(self):
+        for handlers in list(self._cached_handlers.values()):
+            for handler in handlers:
+                tell_to_stop = getattr(handler, "tell_to_stop", None)
+                if tell_to_stop is not None:
+                    tell_to_stop()
+        with ctrl_c_deferred():
+            original(self)
+
+    close_all.ccprov_orderly = True
+    manager.close_all = close_all
+
+
 def install_supervised_handler() -> bool:
     """Make local runs start their subprocess workers through `SupervisedSubprocessHandler`
     (Beam's handler registry is per process); returns whether this Beam has the handler."""
     from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    install_orderly_close()
 
     base = getattr(worker_handlers, "SubprocessSdkWorkerHandler", None)
     if base is None:
@@ -219,7 +282,10 @@ def _supervised_handler_class(base: type) -> type:
             self.worker = local_job_service.SubprocessSdkWorker(
                 self._worker_command_line, self.control_address, self.provision_info, self.worker_id
             )
-            self.worker_thread = threading.Thread(name="run_worker", target=self._run_and_watch)
+            # A daemon: should a worker never exit, the runner can still (it dies with us).
+            self.worker_thread = threading.Thread(
+                name="run_worker", target=self._run_and_watch, daemon=True
+            )
             DEATHS.worker_started()
             self.worker_thread.start()
 
@@ -238,14 +304,19 @@ def _supervised_handler_class(base: type) -> type:
                 # The runner polls this while it waits for the worker's outputs.
                 self.data_conn._closed = True
 
-        def close(self):
-            self._closing = True
+        def tell_to_stop(self):
             # Beam tells a worker to stop only once it has connected, then waits for it to
             # exit: a run stopped (Ctrl-C, a failure) while a worker was still starting
             # waited for ever. Queued now, the stop is the first thing it hears.
+            if self._closing:
+                return
+            self._closing = True
             from apache_beam.runners.portability.fn_api_runner import worker_handlers
 
             self.control_conn.push(worker_handlers.BeamFnControlServicer._DONE_MARKER)
+
+        def close(self):
+            self.tell_to_stop()
             super().close()
 
     return SupervisedSubprocessHandler

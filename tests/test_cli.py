@@ -1,5 +1,7 @@
 """The command line: bad arguments give one line on stderr and exit code 2."""
 
+import os
+import signal
 import subprocess
 import sys
 
@@ -178,3 +180,59 @@ def test_ctrl_c_after_success_says_the_output_is_complete(tmp_path, capsys, monk
         assert code == 130
         assert err.splitlines()[-1] == "ccprov: interrupted"
         assert not (out / "_SUCCESS").exists()
+
+
+# Ctrl-C at the moment Beam stops the workers, after _SUCCESS: sent from inside the first
+# worker's stop (multi-process) or the extraction child's stop (one process), so the timing
+# that a helper hit 3 times in 33 tries happens every time.
+CTRL_C_WHILE_WORKERS_STOP = """
+import os, signal, sys
+from apache_beam.runners.portability.fn_api_runner import worker_handlers
+from transforms.extraction import ExtractionSandbox
+
+where = sys.argv[1]
+target = (worker_handlers.SubprocessSdkWorkerHandler, "stop_worker") if where == "worker" else (
+    ExtractionSandbox, "stop")
+original = getattr(*target)
+sent = []
+
+def stop_after_ctrl_c(self, *args, **kwargs):
+    if not sent:
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIGINT)
+    return original(self, *args, **kwargs)
+
+setattr(*target, stop_after_ctrl_c)
+from pipeline.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("where", ["worker", "extraction child"])
+def test_ctrl_c_while_the_workers_stop_neither_hangs_nor_prints_a_traceback(tmp_path, where):
+    """Beam stops the workers one at a time: a Ctrl-C during the first stop ended the loop,
+    the second worker was never told to stop, and `ccprov run` waited for it for ever after
+    saying the output was complete. In one process, the Ctrl-C cut the extraction child's
+    stop short and Beam logged a 50-line error, and the Ctrl-C was never mentioned."""
+    out = tmp_path / "out"
+    args = ["run", "--output", str(out)]
+    if where == "worker":
+        args += ["--direct_num_workers", "2", "--direct_running_mode", "multi_processing"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_WHILE_WORKERS_STOP, where, *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # the SIGINT it sends itself must stay in its own group
+    )
+    try:
+        _, err = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("ccprov run hung after a Ctrl-C while its workers stopped")
+    assert proc.returncode == 0, err[-3000:]
+    assert "interrupted after the run had finished: the output is complete" in err
+    assert "Traceback" not in err and "Error closing" not in err, err[-3000:]
+    assert (out / "_SUCCESS").exists()

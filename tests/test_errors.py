@@ -98,3 +98,38 @@ def test_a_workers_stderr_loses_only_write_failure_tracebacks():
         "Traceback (most recent call last):\n  ...\nValueError: a bug\nprogress: 10 records\n\n"
     )
     assert stderr.getvalue() == sink.getvalue()  # the rest of the interface is the stream's
+
+
+# Beam's worker, told to stop by an interrupted run while a bundle was in flight (as printed).
+STOPPED_BUNDLE_TRACEBACK = """Traceback (most recent call last):
+  File ".../apache_beam/runners/worker/sdk_worker.py", line 724, in process_bundle
+    self.bundle_processor_cache.release(instruction_id)
+  File ".../apache_beam/runners/worker/sdk_worker.py", line 596, in release
+    self.active_bundle_processors.pop(instruction_id))
+    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+KeyError: 'bundle_36'
+"""
+
+
+def test_a_bundle_cut_short_by_an_interrupted_run_is_not_reported():
+    """A Ctrl-C near the end of a multi-process run printed this traceback twice per bundle
+    in flight (the worker's own print and log, then the runner relaying the log) above
+    "ccprov: interrupted": 5 runs in 10 with SIGINT at 3.5-3.8 s."""
+    quiet = QuietStoppedRunReports()
+    assert not quiet.filter(
+        _record(
+            "Error processing instruction %s. Original traceback is\n%s\n",
+            None,
+            "b",
+            STOPPED_BUNDLE_TRACEBACK,
+        )
+    )
+    relayed = "Worker: severity: ERROR message: " + repr(STOPPED_BUNDLE_TRACEBACK)
+    assert not quiet.filter(_record(relayed))
+    # Other KeyErrors are bugs, and stay.
+    assert quiet.filter(_record("Original traceback is\n%s", None, "KeyError: 'bundle_36'"))
+    sink = io.StringIO()
+    stderr = StderrWithoutWriteFailureTracebacks(sink)
+    print(STOPPED_BUNDLE_TRACEBACK, file=stderr)
+    print("progress", file=stderr)
+    assert sink.getvalue() == "progress\n"
