@@ -334,6 +334,13 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
         ("© 2020 Musterfirma GmbH. Alle Rechte vorbehalten.", "Musterfirma GmbH", [2020]),
         ("© 2023 El Diario S.L. Todos los derechos reservados.", "El Diario S.L.", [2023]),
         ("This site built by &copy; Amy X. Zhang, <a href='/src'>code</a>.", "Amy X. Zhang", []),
+        # A comma after the year left no holder; only the first of a list of years was kept;
+        # a legal form's dot did not end the name.
+        ("Copyright 2024, Foo Bar. All rights reserved.", "Foo Bar", [2024]),
+        ("© 2024, The New York Times Company", "The New York Times Company", [2024]),
+        ("© 2019, 2021, 2024 Foo Press", "Foo Press", [2019, 2021, 2024]),
+        ("© 2024 Real Site Ltd. Content licensed under CC BY-SA 4.0.", "Real Site Ltd.", [2024]),
+        ("© 2020 Foo Co. Ltd. All rights reserved", "Foo Co. Ltd.", [2020]),
     ],
 )
 def test_copyright_notice_forms(footer, holder, years):
@@ -651,3 +658,81 @@ def test_every_column_is_documented_in_docs_licensing():
     doc = (Path(__file__).resolve().parents[1] / "docs" / "licensing.md").read_text()
     for field in LEDGER_FIELDS:
         assert f"| `{field.name}` |" in doc, field.name
+
+
+# --- work per page ---------------------------------------------------------------------------
+
+CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_many_credits_do_not_hide_the_site_footer():
+    """Past the cap on text nodes examined, the first and the last ones are: the footer holds
+    the site's own notice. 350 photo credits used to use up the cap before it."""
+    credits = "".join(
+        f'<div class="item"><span>Sunset {i} © Jane Roe</span></div>' for i in range(350)
+    )
+    footer = "<footer>© 2024 Real Site Ltd. Content licensed under CC BY-SA 4.0.</footer>"
+    sig = detect_license_signals(page(credits + footer), [])
+    assert sig.copyright_holder == "Real Site Ltd."  # not "Real Site Ltd. Content"
+    assert sig.copyright_years == [2024]
+    assert sig.license == "CC-BY-SA-4.0"
+    assert sources(sig, PAGE) == {("text_statement", "CC-BY-SA-4.0")}
+
+
+def _work(monkeypatch):
+    """Counters of the expensive steps: scope decisions and elements walked for block texts."""
+    import transforms.licensing as licensing
+
+    work = {"scopes": 0, "elements": 0}
+    context_scope, block_text_init = licensing._context_scope, licensing._BlockText.__init__
+
+    def counted_scope(*args, **kwargs):
+        work["scopes"] += 1
+        return context_scope(*args, **kwargs)
+
+    def counted_init(self, block):
+        block_text_init(self, block)
+        work["elements"] += self.elements
+
+    monkeypatch.setattr(licensing, "_context_scope", counted_scope)
+    monkeypatch.setattr(licensing._BlockText, "__init__", counted_init)
+    return work
+
+
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        # One text node with 4,000 mentions: each was examined (2.6 s; 10 minutes at 200,000).
+        ("mentions in one node", "<p>" + "CC BY " * 4000 + "licensed</p>"),
+        # 4,000 licence links in one footer block: each searched the rest of the block for
+        # the end of its sentence (10 s at 8,000).
+        (
+            "links in one block",
+            "<div class='footer'>" + f"<a href='{CC_BY_4}'>x</a>" * 4000 + "</div>",
+        ),
+        # 1,000 nested blocks, each with a link: each block's text walked its whole subtree.
+        (
+            "nested blocks",
+            "".join(f'<div>t{i} <a href="{CC_BY_4}">CC BY</a>' for i in range(1000))
+            + "</div>" * 1000,
+        ),
+    ],
+)
+def test_work_per_page_is_bounded(monkeypatch, name, body):
+    from transforms import licensing
+
+    work = _work(monkeypatch)
+    sig = detect_license_signals(page(body), [], "https://e.com/")
+    assert sig.license_error is None
+    # The bounds keep what there is to find (a page licence only for the footer's links).
+    assert {lic for _, lic in sources(sig)} and all(
+        lic.startswith("CC-BY") for _, lic in sources(sig)
+    ), name
+    assert (sig.license == "CC-BY-4.0") == (name == "links in one block"), name
+    scan_bound = licensing._MAX_TEXT_HITS * (1 + licensing._MAX_MATCHES_PER_NODE)
+    assert work["scopes"] <= licensing._MAX_LICENCE_LINKS + scan_bound, name
+    if name == "links in one block":  # no text statements: only links are examined
+        assert work["scopes"] <= licensing._MAX_LICENCE_LINKS
+    # Each of the two scans stops building block texts at the budget (the last block may
+    # overrun it by its own size, at most the page's 3,000 elements here).
+    assert work["elements"] <= 2 * (licensing._MAX_BLOCK_ELEMENTS + 3_000), name

@@ -80,7 +80,14 @@ _AI_AGENTS = tuple(a for a in AGENTS if a != "*")  # a `*` group alone is no AI 
 MAX_EVIDENCE = 32
 MAX_SNIPPET = 200
 _MAX_HTML_CHARS = 3_000_000  # above this keep the head and the tail (where footers are)
+# Work per page is bounded, so that no page costs more than a fraction of a second (pages
+# repeating "CC BY" 4,000 times, 8,000 licence links in one block or 1,000 nested blocks took
+# 1-10 s, and a 1 MB one more than 10 minutes). Past a bound, the first and the last half of
+# the items are examined: footers, which hold the site's own notice, come last.
 _MAX_TEXT_HITS = 300  # text nodes examined per page for statements and notices
+_MAX_MATCHES_PER_NODE = 16  # mentions examined per text node
+_MAX_LICENCE_LINKS = 100  # licence links examined per page
+_MAX_BLOCK_ELEMENTS = 50_000  # elements walked to build block texts, per page and scan
 
 # --------------------------------------------------------------------------------------------
 # Licence identifiers: URL -> SPDX-style id, id -> class
@@ -683,6 +690,7 @@ class _BlockText:
     """
 
     def __init__(self, block):
+        self.elements = 0  # walked, for the page's budget
         self.text_at: dict[Any, int] = {}
         self.tail_at: dict[Any, int] = {}
         self.span: dict[Any, tuple[int, int]] = {}
@@ -712,6 +720,7 @@ class _BlockText:
                 continue
             tag = _tag(el)
             if event == "start":
+                self.elements += 1
                 if tag in _BREAK_TAGS and el is not block:
                     brk()
                 self.span[el] = (length, length)
@@ -733,11 +742,15 @@ class _BlockText:
         left = 0
         for m in _SENTENCE_END.finditer(self.text, max(0, start - 300), start):
             left = m.end()
-        m = _SENTENCE_END.search(self.text, end)
-        right = m.end() if m else len(self.text)
+        limit = max(end, start) + 200
+        m = _SENTENCE_END.search(self.text, end, limit)  # not to the block's end: per link
+        right = min(m.end() if m else len(self.text), limit)
         left = max(left, start - 200)
-        right = min(right, max(end, start) + 200)
         return left, self.text[left:right].strip()
+
+
+class _WorkBudgetSpent(Exception):
+    """A page's block texts reached `_MAX_BLOCK_ELEMENTS`: what was found so far stands."""
 
 
 class _Page:
@@ -746,12 +759,28 @@ class _Page:
     def __init__(self, root):
         self.root = root
         self._blocks: dict[Any, _BlockText] = {}
+        self._elements_walked = 0
+
+    def new_budget(self) -> None:
+        self._elements_walked = 0
 
     def block_text(self, block) -> _BlockText:
         bt = self._blocks.get(block)
         if bt is None:
+            # Nested blocks each walk their whole subtree: 1,000 nested <div>s, each with a
+            # link, walk half a million elements.
+            if self._elements_walked >= _MAX_BLOCK_ELEMENTS:
+                raise _WorkBudgetSpent
             bt = self._blocks[block] = _BlockText(block)
+            self._elements_walked += bt.elements
         return bt
+
+
+def _ends(items: list, limit: int) -> list:
+    """`items`, or its first and last `limit // 2` when it has more than `limit`."""
+    if len(items) <= limit:
+        return items
+    return items[: limit // 2] + items[len(items) - limit // 2 :]
 
 
 # --------------------------------------------------------------------------------------------
@@ -783,6 +812,8 @@ _COMPANY_SUFFIX = re.compile(
     r"|co|corp|e\.v)\b\.?",
     re.I,
 )
+# A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
+_COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?\s*$")
 _ABBREV_BEFORE_DOT = re.compile(
     r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Corp|LP|LLP|LLC|Pty|Jr|Sr|St|Dr|Mr|Mrs|Ms|Prof|S\.A|e\.V|Bros))$"
@@ -818,8 +849,10 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         pos += by.end()
     ym = _YEARS.match(text, pos)
     if ym:
-        years = _years_of(ym.group())
-        pos = ym.end()
+        while ym:  # "© 2019, 2021, 2024 Foo Press": _YEARS takes a comma only before a year
+            years += _years_of(ym.group())
+            pos = ym.end()
+            ym = _YEARS.match(text, pos) if ym.group().rstrip().endswith(",") else None
     else:
         # "© The Guardian 2024": the holder may come first.
         segment = text[pos : _holder_end(text, pos)]
@@ -858,7 +891,13 @@ def _holder_end(text: str, pos: int) -> int:
     for m in re.finditer(r"\.(?=\s)|,(?=\s)", text[pos:end]):
         cut = pos + m.start()
         before = text[pos:cut]
+        if not before.strip():
+            continue  # "Copyright 2024, Foo Bar": the comma after the year
         if m.group() == ".":
+            after = text[cut + 1 : cut + 12].lstrip()
+            if _COMPANY_END.search(before) and after[:1].isupper():
+                if not _COMPANY_SUFFIX.match(after):
+                    return cut + 1  # "Real Site Ltd. Content licensed ...", not "Co. Ltd."
             if _ABBREV_BEFORE_DOT.search(before):
                 continue  # "Amy X. Zhang", "Press, LP. All rights..."
             return cut
@@ -1070,7 +1109,11 @@ def _detect(html: str, headers: list[tuple[str, str]], url: str | None, tree) ->
             root, url, sig, found, meta_copyright, tdm_values, tdm_policies, usage_values
         )
         _scan_json_ld(root, found, jsonld_copyright)
-        _scan_anchors(root, url, page, found)
+        try:
+            _scan_anchors(root, url, page, found)
+        except _WorkBudgetSpent:
+            pass  # the links found so far stand
+        page.new_budget()  # the text scan has its own
         notices: list[_Notice] = []
         arr_page = _scan_text(page, found, notices)
         sig.all_rights_reserved = arr_page or any(
@@ -1317,6 +1360,7 @@ def _walk_json_ld(node, key, inside_media, found, copyright_info, depth) -> None
 
 
 def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None:
+    links = []
     for a in root.iter("a"):
         href = a.get("href")
         rel_license = "license" in (a.get("rel") or "").lower().split()
@@ -1325,8 +1369,11 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
         if not href or not _LICENSE_HREF_RE.search(href.lower()):
             continue
         license_id = license_from_url(href)
-        if not license_id:
-            continue
+        if license_id:
+            links.append((a, href, rel_license, license_id))
+    for a, href, rel_license, license_id in _ends(links, _MAX_LICENCE_LINKS):
+        if len(found.evidence) >= MAX_EVIDENCE:
+            return  # nothing more can be recorded, nor change the decision
         block = _block_of(a)
         bt = page.block_text(block)
         start, end = bt.span.get(a, (0, 0))
@@ -1366,50 +1413,66 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
     copyright_keys = _keys_present(lower, _COPYRIGHT_KEYS)
     if not (license_keys or copyright_keys):
         return False
-    seen_sentences: set[tuple[Any, int]] = set()
-    notice_ends: dict[Any, int] = {}
-    arr_page = False
-    hits = 0
+    hits = []
     for el, text, is_tail in _candidate_text_nodes(body, license_keys + copyright_keys):
         lower = text.lower()
         lic_hit = any(k in lower for k in license_keys) and _LICENSE_HINT.search(text)
         cr_hit = any(k in lower for k in copyright_keys) and _COPYRIGHT_HINT.search(text)
-        if not (lic_hit or cr_hit):
-            continue
-        hits += 1
-        if hits > _MAX_TEXT_HITS:
-            break
-        holder_el = el.getparent() if is_tail and el.getparent() is not None else el
-        block = _block_of(holder_el)
-        bt = page.block_text(block)
-        base = (bt.tail_at if is_tail else bt.text_at).get(el)
-        if base is None:
-            continue
-        # Offsets in bt.text are after whitespace normalization: re-find the hit there.
-        node_text = re.sub(r"\s+", " ", text)
-        if lic_hit:
-            for m in _LICENSE_HINT.finditer(node_text):
-                offset, sentence = bt.sentence(base + m.start(), base + m.end())
-                if (block, offset) in seen_sentences:
-                    continue
-                seen_sentences.add((block, offset))
-                _statements_in(sentence, holder_el, block, found)
-        if cr_hit:
-            for m in _COPYRIGHT_HINT.finditer(node_text):
-                at = base + m.start()
-                if at < notice_ends.get(block, -1):
-                    continue  # inside a notice already parsed ("Copyright © 2017")
-                _, sentence = bt.sentence(at, base + m.end())
-                scope = _notice_scope(holder_el, block, sentence)
-                parsed = _parse_notice(bt.text, at) if not _ARR.match(m.group()) else None
-                if parsed:
-                    notice, holder, years, arr, end = parsed
-                    notice_ends[block] = end
-                    notices.append(
-                        _Notice(notice, holder, years, arr, scope, _in_footer(holder_el))
-                    )
-                elif _ARR.match(bt.text, at) and scope == PAGE:
-                    arr_page = True
+        if lic_hit or cr_hit:
+            hits.append((el, text, is_tail, bool(lic_hit), bool(cr_hit)))
+    notice_state = ({}, set())  # notice end per block, sentences seen
+    arr_page = False
+    try:
+        for hit in _ends(hits, _MAX_TEXT_HITS):
+            arr_page = _scan_text_node(page, found, notices, notice_state, *hit) or arr_page
+    except _WorkBudgetSpent:
+        pass
+    return arr_page
+
+
+def _scan_text_node(
+    page: _Page,
+    found: _Collector,
+    notices: list[_Notice],
+    notice_state: tuple[dict[Any, int], set[tuple[Any, int]]],
+    el,
+    text: str,
+    is_tail: bool,
+    lic_hit: bool,
+    cr_hit: bool,
+) -> bool:
+    """One text node's statements and notices; True if it says all rights reserved."""
+    notice_ends, seen_sentences = notice_state
+    arr_page = False
+    holder_el = el.getparent() if is_tail and el.getparent() is not None else el
+    block = _block_of(holder_el)
+    bt = page.block_text(block)
+    base = (bt.tail_at if is_tail else bt.text_at).get(el)
+    if base is None:
+        return False
+    # Offsets in bt.text are after whitespace normalization: re-find the hit there.
+    node_text = re.sub(r"\s+", " ", text)
+    if lic_hit:
+        for m in _ends(list(_LICENSE_HINT.finditer(node_text)), _MAX_MATCHES_PER_NODE):
+            offset, sentence = bt.sentence(base + m.start(), base + m.end())
+            if (block, offset) in seen_sentences:
+                continue
+            seen_sentences.add((block, offset))
+            _statements_in(sentence, holder_el, block, found)
+    if cr_hit:
+        for m in _ends(list(_COPYRIGHT_HINT.finditer(node_text)), _MAX_MATCHES_PER_NODE):
+            at = base + m.start()
+            if at < notice_ends.get(block, -1):
+                continue  # inside a notice already parsed ("Copyright © 2017")
+            _, sentence = bt.sentence(at, base + m.end())
+            scope = _notice_scope(holder_el, block, sentence)
+            parsed = _parse_notice(bt.text, at) if not _ARR.match(m.group()) else None
+            if parsed:
+                notice, holder, years, arr, end = parsed
+                notice_ends[block] = end
+                notices.append(_Notice(notice, holder, years, arr, scope, _in_footer(holder_el)))
+            elif _ARR.match(bt.text, at) and scope == PAGE:
+                arr_page = True
     return arr_page
 
 
