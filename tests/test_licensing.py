@@ -736,3 +736,72 @@ def test_work_per_page_is_bounded(monkeypatch, name, body):
     # Each of the two scans stops building block texts at the budget (the last block may
     # overrun it by its own size, at most the page's 3,000 elements here).
     assert work["elements"] <= 2 * (licensing._MAX_BLOCK_ELEMENTS + 3_000), name
+
+
+# --- wordings found by review ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html, expected",
+    [
+        (
+            page(
+                "<footer>All content on this site is licensed under Creative Commons BY-NC-ND 3.0.</footer>"
+            ),
+            "CC-BY-NC-ND-3.0",
+        ),
+        (
+            page(ARTICLE, head='<meta name="license" content="Creative Commons BY-SA 4.0">'),
+            "CC-BY-SA-4.0",
+        ),
+    ],
+)
+def test_creative_commons_followed_by_the_licence_codes(html, expected):
+    assert detect_license_signals(html, []).license == expected
+
+
+def test_creative_commons_then_a_lowercase_by_is_running_text():
+    assert license_mentions("licensed under Creative Commons by the author") == []
+    assert license_mentions("Creative Commons License BY 4.0") == [(0, "CC-BY-4.0")]
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "<p>Alle Rechte vorbehalten.</p>",
+        "<p>Todos los derechos reservados</p>",
+        "<p>Tutti i diritti riservati</p>",
+        "<p>© 2020 Le Monde</p><p>Tous droits réservés</p>",
+    ],
+)
+def test_all_rights_reserved_on_its_own_in_other_languages(footer):
+    """The hint starts at the noun ("Rechte", "droits"), the phrase one word earlier: only
+    the English phrase, which starts with its hint, was recognised on its own."""
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [])
+    assert sig.all_rights_reserved and sig.license_class == "all_rights_reserved"
+
+
+def test_a_public_domain_statement_about_the_work_and_a_denied_licence():
+    sig = detect_license_signals(
+        page(ARTICLE + '<div class="copyright">This work is in the public domain.</div>'), []
+    )
+    assert sig.license == "LicenseRef-Public-Domain"
+    for denial in (
+        "This article is not licensed under CC BY-SA; ask us first.",
+        "This site isn't licensed under a Creative Commons Attribution licence.",
+    ):
+        sig = detect_license_signals(page(ARTICLE + f"<p>{denial}</p>"), [])
+        assert sig.license is None and not sources(sig), denial
+
+
+def test_malformed_headers_and_bytes_do_not_cost_the_pages_signals():
+    """A 3-tuple header made the whole result an error, losing the page's noai."""
+    html = page(ARTICLE, head='<meta name="robots" content="noai">')
+    for headers in (
+        [("X-Foo", "a", "b"), ("X-Robots-Tag", "noimageai")],
+        {"X-Robots-Tag": "noimageai"},
+    ):
+        sig = detect_license_signals(html, headers)
+        assert sig.license_error is None and sig.noai and sig.noimageai, headers
+    sig = detect_license_signals(html.encode(), None)
+    assert sig.license_error is None and sig.noai

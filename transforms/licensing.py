@@ -307,6 +307,11 @@ _CC_ELEMENTS = {
         re.I,
     ),
 }
+# "Creative Commons BY-SA 4.0": the elements' codes right after the name, in capitals (a
+# lowercase "by" there is running text: "Creative Commons by the author").
+_CC_CODES_AFTER_NAME = re.compile(
+    r"[\s\-:(]*(?:[Ll]icen[cs]es?[\s\-:(]+)?(BY(?:[\s\-/]*(?:NC|ND|SA)\b){0,2})\b"
+)
 _CC_ZERO = re.compile(r"\bzero\b|\bcc0\b|public domain dedication", re.I)
 _CC_PDM = re.compile(r"public domain mark", re.I)
 _CC_VERSION = re.compile(r"(?<![\d.])([1-4]\.[05])(?!\d)")
@@ -435,7 +440,10 @@ def _cc_named(window: str) -> str | None:
         return "CC0-1.0"
     elements = {name for name, pattern in _CC_ELEMENTS.items() if pattern.search(window)}
     if not elements:
-        return None  # "a Creative Commons licence" without saying which
+        codes = _CC_CODES_AFTER_NAME.match(window)
+        if not codes:
+            return None  # "a Creative Commons licence" without saying which
+        elements = set(re.split(r"[\s\-/]+", codes.group(1))) - {""}
     version = port = None
     vm = _CC_VERSION.search(window)
     if vm:
@@ -1055,9 +1063,26 @@ def detect_license_signals(
     the result is `unknown` with the error in `license_error`.
     """
     try:
-        return _detect(html or "", list(headers or []), url, tree)
+        return _detect(_as_text(html), _header_pairs(headers), url, tree)
     except Exception as exc:  # noqa: BLE001 - a bad page must not stop the pipeline
         return LicenseSignals(license_error=f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _as_text(html) -> str:
+    if isinstance(html, (bytes, bytearray)):
+        return bytes(html).decode("utf-8", "replace")
+    return html or ""
+
+
+def _header_pairs(headers) -> list[tuple[str, str]]:
+    """(name, value) pairs from a list of pairs or a mapping; anything else is skipped, so
+    one malformed header does not cost the page's other signals."""
+    items = headers.items() if isinstance(headers, dict) else (headers or [])
+    return [
+        (str(item[0]), str(item[1]))
+        for item in items
+        if isinstance(item, (tuple, list)) and len(item) == 2
+    ]
 
 
 class _Collector:
@@ -1466,19 +1491,45 @@ def _scan_text_node(
                 continue  # inside a notice already parsed ("Copyright © 2017")
             _, sentence = bt.sentence(at, base + m.end())
             scope = _notice_scope(holder_el, block, sentence)
-            parsed = _parse_notice(bt.text, at) if not _ARR.match(m.group()) else None
+            arr = _reservation_around(bt.text, at)
+            parsed = _parse_notice(bt.text, at) if not arr else None
             if parsed:
                 notice, holder, years, arr, end = parsed
                 notice_ends[block] = end
                 notices.append(_Notice(notice, holder, years, arr, scope, _in_footer(holder_el)))
-            elif _ARR.match(bt.text, at) and scope == PAGE:
+            elif arr and scope == PAGE:
                 arr_page = True
     return arr_page
 
 
+def _reservation_around(text: str, at: int) -> bool:
+    """Whether the copyright hint at `at` is part of an "all rights reserved" phrase: the hint
+    starts at its noun in most languages ("Tous droits réservés", "Alle Rechte vorbehalten")."""
+    for m in _ARR.finditer(text, max(0, at - 12), at + 60):
+        if m.start() <= at < m.end():
+            return True
+    return False
+
+
+# "This work is in the public domain" states a licence without any licensing word.
+_IN_PUBLIC_DOMAIN = re.compile(
+    r"\b(?:is|are|was|were|been|be|placed|released|dedicated|put)\s+(?:in|into|to)\s+the\s+"
+    r"public\s+domain\b",
+    re.I,
+)
+# "This article is not licensed under CC BY-SA": the sentence names a licence it denies.
+_DENIED = re.compile(
+    r"\b(?:not|never|no\s+longer)\s+(?:be\s+|been\s+)?(?:licen[cs]ed|released|available"
+    r"|published|distributed|covered|in\s+the\s+public\s+domain)\b|\bisn.t\s+licen[cs]ed\b",
+    re.I,
+)
+
+
 def _statements_in(sentence: str, el, block, found: _Collector) -> None:
-    if not _LICENSING_CONTEXT.search(sentence):
+    if not (_LICENSING_CONTEXT.search(sentence) or _IN_PUBLIC_DOMAIN.search(sentence)):
         return
+    if _DENIED.search(sentence):
+        return  # we would rather miss a licence than claim a denied one
     page_subject = _PAGE_SUBJECT.search(sentence) is not None
     mentions = license_mentions(sentence, allow_public_domain=page_subject)
     if not mentions:
