@@ -805,3 +805,22 @@ def test_malformed_headers_and_bytes_do_not_cost_the_pages_signals():
         assert sig.license_error is None and sig.noai and sig.noimageai, headers
     sig = detect_license_signals(html.encode(), None)
     assert sig.license_error is None and sig.noai
+
+
+def test_review_gaps_in_urls_meta_json_ld_and_robots():
+    assert license_from_url("https://opensource.org/license/mit/") == "MIT"  # the current form
+    assert license_from_url("https://www.apache.org/licenses/LICENSE-2.0.txt") == "Apache-2.0"
+    assert license_from_url("https://www.apache.org/licenses/") is None
+    head = (
+        '<meta name="license" content="creativecommons.org/licenses/by/4.0/">'
+        '<meta name="robots" content="noai;noimageai">'
+    )
+    sig = detect_license_signals(page(ARTICLE, head=head), [])
+    assert sources(sig) == {("meta", "CC-BY-4.0")} and sig.noai and sig.noimageai
+    json_ld = (
+        '<script type="application/ld+json; charset=utf-8">'
+        '{"@type": "Article", "license": "https://creativecommons.org/licenses/by-sa/4.0/"}'
+        "</script>"
+    )
+    sig = detect_license_signals(page(ARTICLE, head=json_ld), [])
+    assert sources(sig, PAGE) == {("json_ld", "CC-BY-SA-4.0")}

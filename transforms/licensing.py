@@ -169,12 +169,11 @@ def license_from_url(url: str | None) -> str | None:
         if m:
             return f"{_GNU_IDS[m.group(1)]}-{m.group(2) or _GNU_LATEST[m.group(1)]}"
         return None
-    if host == "opensource.org" and len(segs) >= 2 and segs[0] == "licenses":
+    if host == "opensource.org" and len(segs) >= 2 and segs[0] in ("licenses", "license"):
         return _OSI_IDS.get(re.sub(r"\.(php|html?)$", "", segs[1]))
-    if host == "apache.org" and segs[:2] == ["licenses", "license-2.0"]:
-        return "Apache-2.0"
-    if host == "apache.org" and segs[:2] == ["licenses", "license-2.0.html"]:
-        return "Apache-2.0"
+    if host == "apache.org" and segs[:1] == ["licenses"] and len(segs) >= 2:
+        if re.fullmatch(r"license-2\.0(?:\.html|\.txt)?", segs[1]):
+            return "Apache-2.0"
     if host == "unlicense.org":
         return "Unlicense"
     if host == "wtfpl.net":
@@ -1203,7 +1202,7 @@ def _link_header_entries(value: str):
 
 
 def _apply_robots_directives(sig: LicenseSignals, value: str) -> None:
-    for token in re.split(r"[,\s]+", value.lower()):
+    for token in re.split(r"[,;\s]+", value.lower()):  # "noai;noimageai" too
         token = token.rsplit(":", 1)[-1]  # "otherbot: noai"
         if token == "noai":
             sig.noai = True
@@ -1286,7 +1285,8 @@ def _itemscope_scope(el) -> str:
 
 def _license_ids_of_value(value: str) -> list[str]:
     """A meta or JSON-LD value: a licence URL, or a licence name."""
-    if re.match(r"^(?:https?:)?//|^www\.", value.strip(), re.I):
+    # A URL, also without its scheme ("creativecommons.org/licenses/by/4.0/").
+    if re.match(r"^(?:https?:)?//|^www\.|^[a-z0-9.-]+\.[a-z]{2,}/\S*$", value.strip(), re.I):
         license_id = license_from_url(value)
         return [license_id] if license_id else []
     return [lid for _, lid in license_mentions(value, allow_public_domain=True)]
@@ -1320,7 +1320,8 @@ _PAGE_KEYS = frozenset({None, "@graph", "mainentity", "mainentityofpage", "ispar
 
 def _scan_json_ld(root, found: _Collector, copyright_info: dict[str, Any]) -> None:
     for script in root.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json":
+        kind = (script.get("type") or "").split(";")[0].strip().lower()
+        if kind != "application/ld+json":  # "application/ld+json; charset=utf-8" too
             continue
         text = (script.text or "").strip()
         text = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|\]\]>\s*$|^<!--|-->$", "", text).strip()
