@@ -824,3 +824,21 @@ def test_review_gaps_in_urls_meta_json_ld_and_robots():
     )
     sig = detect_license_signals(page(ARTICLE, head=json_ld), [])
     assert sources(sig, PAGE) == {("json_ld", "CC-BY-SA-4.0")}
+
+
+def test_software_licence_links_in_the_body_are_not_the_pages_licence():
+    gpl = "https://www.gnu.org/licenses/gpl-2.0.html"
+    footer = f"<footer>Powered by WordPress. <a href='{gpl}'>GPLv2</a></footer>"
+    sig = detect_license_signals(page(ARTICLE + footer), [])
+    assert sig.license is None and sources(sig, EMBEDDED) == {("anchor", "GPL-2.0")}
+    download = "<p>License: <a href='https://opensource.org/licenses/MIT'>MIT</a></p>"
+    assert detect_license_signals(page(ARTICLE + download), []).license is None
+    # Said with rel=license, it is the page's.
+    footer = f"<footer>Content: <a rel='license' href='{gpl}'>GPLv2</a></footer>"
+    assert detect_license_signals(page(ARTICLE + footer), []).license == "GPL-2.0"
+
+
+def test_links_in_a_template_do_not_count():
+    template = f"<template><footer><a rel='license' href='{CC_BY_4}'>CC BY</a></footer></template>"
+    sig = detect_license_signals(page(ARTICLE + template), [])
+    assert sig.license is None and not sources(sig)

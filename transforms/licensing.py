@@ -124,6 +124,11 @@ _OSI_IDS = {
     "zlib": "Zlib",
     "unlicense": "Unlicense",
 }
+# Software licences: a link to one in the body is about software, unless it is rel=license.
+_SOFTWARE_IDS = (
+    "GPL", "LGPL", "AGPL", "MIT", "APACHE", "BSD", "ISC", "0BSD", "MPL", "EUPL", "ZLIB",
+    "UNLICENSE", "WTFPL",
+)  # fmt: skip
 # Hosts worth looking at in hrefs; one alternation of them (_LICENSE_HREF_RE) screens an href
 # about twice as fast as a substring test per key.
 _LICENSE_HREF_KEYS = (
@@ -1400,11 +1405,17 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
     for a, href, rel_license, license_id in _ends(links, _MAX_LICENCE_LINKS):
         if len(found.evidence) >= MAX_EVIDENCE:
             return  # nothing more can be recorded, nor change the decision
+        if any(_tag(anc) == "template" for anc in _ancestors(a)):
+            continue  # inert markup, never shown as it is
         block = _block_of(a)
         bt = page.block_text(block)
         start, end = bt.span.get(a, (0, 0))
         _, sentence = bt.sentence(start, end)
         scope = _context_scope(a, block, sentence, rel_license)
+        if scope == PAGE and not rel_license and license_id.upper().startswith(_SOFTWARE_IDS):
+            # "Powered by WordPress (GPLv2)", a download page's "License: MIT": the software's
+            # licence, not the page's. A page says so with rel=license, meta or JSON-LD.
+            scope = EMBEDDED
         found.add("anchor", license_id, scope, f"{sentence} <{href}>" if sentence else href)
 
 
