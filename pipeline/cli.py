@@ -638,6 +638,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ccprov: error: {one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        if from_command_line:
+            # A second Ctrl-C (people press it twice) during the line or Python's shutdown
+            # killed the process by SIGINT: status -2 for a caller instead of 130.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         return interrupted()
     except BrokenPipeError:
         return reader_gone()

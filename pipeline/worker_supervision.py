@@ -240,12 +240,15 @@ def install_orderly_close() -> None:
 
     @functools.wraps(original)
     def close_all(self):
-        for handlers in list(self._cached_handlers.values()):
-            for handler in handlers:
-                tell_to_stop = getattr(handler, "tell_to_stop", None)
-                if tell_to_stop is not None:
-                    tell_to_stop()
         with ctrl_c_deferred():
+            for handlers in list(self._cached_handlers.values()):
+                for handler in handlers:
+                    tell_to_stop = getattr(handler, "tell_to_stop", None)
+                    try:
+                        if tell_to_stop is not None:
+                            tell_to_stop()
+                    except Exception:  # noqa: BLE001 - Beam's close below still runs
+                        logging.getLogger(__name__).debug("telling a worker to stop", exc_info=True)
             original(self)
 
     close_all.ccprov_orderly = True

@@ -236,3 +236,39 @@ def test_ctrl_c_while_the_workers_stop_neither_hangs_nor_prints_a_traceback(tmp_
     assert "interrupted after the run had finished: the output is complete" in err
     assert "Traceback" not in err and "Error closing" not in err, err[-3000:]
     assert (out / "_SUCCESS").exists()
+
+
+SECOND_CTRL_C_WHILE_REPORTING = """
+import os, signal, sys, time
+from pipeline import cli
+
+def run_command(argv, hard_exit_on_dead_worker=False):
+    raise KeyboardInterrupt  # the first Ctrl-C
+
+original = cli.interrupted
+
+def interrupted():
+    os.kill(os.getpid(), signal.SIGINT)  # the second, while the first is reported
+    time.sleep(0.2)
+    return original()
+
+cli.run_command, cli.interrupted = run_command, interrupted
+sys.argv = ["ccprov", "run"]
+sys.exit(cli.main())
+"""
+
+
+def test_a_second_ctrl_c_while_the_first_is_reported_still_exits_130():
+    """People press Ctrl-C twice: the second one killed the process by SIGINT (status -2 for
+    whoever started it, with a traceback) instead of the 130 the first one was giving."""
+    done = subprocess.run(
+        [sys.executable, "-c", SECOND_CTRL_C_WHILE_REPORTING],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+    )
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert done.stderr.splitlines()[-1] == "ccprov: interrupted"
+    assert "Traceback" not in done.stderr
