@@ -341,6 +341,15 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
         ("© 2019, 2021, 2024 Foo Press", "Foo Press", [2019, 2021, 2024]),
         ("© 2024 Real Site Ltd. Content licensed under CC BY-SA 4.0.", "Real Site Ltd.", [2024]),
         ("© 2020 Foo Co. Ltd. All rights reserved", "Foo Co. Ltd.", [2020]),
+        ("© 2024 Foo Ltd. Registered in England no. 123", "Foo Ltd.", [2024]),
+        # ...but only a sentence ends the name at a legal form's dot.
+        (
+            "© 2024 Dr. Oetker GmbH &amp; Co. KG. Alle Rechte vorbehalten.",
+            "Dr. Oetker GmbH & Co. KG",
+            [2024],
+        ),
+        ("© 2024 Johnson &amp; Co. Solicitors", "Johnson & Co. Solicitors", [2024]),
+        ("© 2024 Acme Inc. DBA Acme Tools", "Acme Inc. DBA Acme Tools", [2024]),
     ],
 )
 def test_copyright_notice_forms(footer, holder, years):
@@ -690,8 +699,8 @@ def _work(monkeypatch):
         work["scopes"] += 1
         return context_scope(*args, **kwargs)
 
-    def counted_init(self, block):
-        block_text_init(self, block)
+    def counted_init(self, block, *args):
+        block_text_init(self, block, *args)
         work["elements"] += self.elements
 
     monkeypatch.setattr(licensing, "_context_scope", counted_scope)
@@ -781,6 +790,42 @@ def test_all_rights_reserved_on_its_own_in_other_languages(footer):
     assert sig.all_rights_reserved and sig.license_class == "all_rights_reserved"
 
 
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        # A denial further on in the sentence denies something else.
+        (
+            "This work is licensed under CC BY-NC 4.0 and may not be distributed commercially.",
+            "CC-BY-NC-4.0",
+        ),
+        (
+            "Unless otherwise noted, content on this site is licensed under CC BY 4.0, "
+            "but logos are not licensed under it.",
+            "CC-BY-4.0",
+        ),
+        (
+            "All content on this site is licensed under CC BY-SA 4.0 and must never be published without attribution.",
+            "CC-BY-SA-4.0",
+        ),
+        ("This work wasn't licensed under CC BY.", None),
+        # About the public domain, not in it.
+        ("In this article we list 50 films that are in the public domain and free to watch.", None),
+        (
+            "Our blog explains how a book is put into the public domain when copyright expires.",
+            None,
+        ),
+    ],
+)
+def test_denials_and_public_domain_statements_govern_only_what_they_say(sentence, expected):
+    sig = detect_license_signals(page(ARTICLE + f"<p>{sentence}</p>"), [])
+    assert sig.license == expected
+
+
+def test_a_notice_with_a_huge_list_of_years_keeps_a_bounded_list():
+    sig = detect_license_signals(page("<footer><p>© " + "2019, " * 5000 + "Foo</p></footer>"), [])
+    assert sig.copyright_years == [2019] and sig.license_error is None
+
+
 def test_a_public_domain_statement_about_the_work_and_a_denied_licence():
     sig = detect_license_signals(
         page(ARTICLE + '<div class="copyright">This work is in the public domain.</div>'), []
@@ -833,7 +878,9 @@ def test_software_licence_links_in_the_body_are_not_the_pages_licence():
     assert sig.license is None and sources(sig, EMBEDDED) == {("anchor", "GPL-2.0")}
     download = "<p>License: <a href='https://opensource.org/licenses/MIT'>MIT</a></p>"
     assert detect_license_signals(page(ARTICLE + download), []).license is None
-    # Said with rel=license, it is the page's.
+    # Said with rel=license, or by a sentence about the page, it is the page's.
+    mit = "Content of this site is released under the <a href='https://opensource.org/licenses/MIT'>MIT license</a>."
+    assert detect_license_signals(page(ARTICLE + f"<footer>{mit}</footer>"), []).license == "MIT"
     footer = f"<footer>Content: <a rel='license' href='{gpl}'>GPLv2</a></footer>"
     assert detect_license_signals(page(ARTICLE + footer), []).license == "GPL-2.0"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import json
 import re
 import time
@@ -86,6 +87,7 @@ _MAX_HTML_CHARS = 3_000_000  # above this keep the head and the tail (where foot
 # the items are examined: footers, which hold the site's own notice, come last.
 _MAX_TEXT_HITS = 300  # text nodes examined per page for statements and notices
 _MAX_MATCHES_PER_NODE = 16  # mentions examined per text node
+_MAX_NOTICE_YEARS = 30  # years read from one notice's list
 _MAX_LICENCE_LINKS = 100  # licence links examined per page
 _MAX_BLOCK_ELEMENTS = 50_000  # elements walked to build block texts, per page and scan
 
@@ -660,8 +662,8 @@ def _near_media(block) -> bool:
     """An image, video or iframe (not a licence badge) in the block or right next to it."""
     parent = block.getparent()
     scope = block if parent is None or _tag(parent) in ("body", "html") else parent
-    if len(scope) > 50:
-        scope = block
+    if next(itertools.islice(scope.iterchildren(), 50, None), None) is not None:
+        scope = block  # more than 50 children (len() counts them all, for every link)
     for el in scope.iter("img", "video", "iframe", "picture", "audio", "object", "embed"):
         src = el.get("src") or el.get("data-src") or ""
         if _BADGE_SRC.search(src):
@@ -701,8 +703,8 @@ class _BlockText:
     one space, so `© 2024 <b>Jane</b>` reads as it renders.
     """
 
-    def __init__(self, block):
-        self.elements = 0  # walked, for the page's budget
+    def __init__(self, block, max_elements: int | None = None):
+        self.elements = 0  # walked, for the page's budget; past `max_elements` the text stops
         self.text_at: dict[Any, int] = {}
         self.tail_at: dict[Any, int] = {}
         self.span: dict[Any, tuple[int, int]] = {}
@@ -732,6 +734,8 @@ class _BlockText:
                 continue
             tag = _tag(el)
             if event == "start":
+                if max_elements is not None and self.elements >= max_elements:
+                    break  # one huge block (50,000 spans in a <div>): its nodes beyond are left out
                 self.elements += 1
                 if tag in _BREAK_TAGS and el is not block:
                     brk()
@@ -783,7 +787,9 @@ class _Page:
             # link, walk half a million elements.
             if self._elements_walked >= _MAX_BLOCK_ELEMENTS:
                 raise _WorkBudgetSpent
-            bt = self._blocks[block] = _BlockText(block)
+            bt = self._blocks[block] = _BlockText(
+                block, _MAX_BLOCK_ELEMENTS - self._elements_walked
+            )
             self._elements_walked += bt.elements
         return bt
 
@@ -824,6 +830,9 @@ _COMPANY_SUFFIX = re.compile(
     r"|co|corp|e\.v)\b\.?",
     re.I,
 )
+# A sentence after a legal form's dot: a capitalised word, then a lowercase one ("Ltd.
+# Content licensed", "Ltd. Registered in"), not "Co. KG", "Co. Solicitors" or "Inc. DBA Acme".
+_SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?\s*$")
@@ -861,10 +870,13 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         pos += by.end()
     ym = _YEARS.match(text, pos)
     if ym:
-        while ym:  # "© 2019, 2021, 2024 Foo Press": _YEARS takes a comma only before a year
-            years += _years_of(ym.group())
+        for _ in range(_MAX_NOTICE_YEARS):  # "© 2019, 2021, 2024 Foo Press": _YEARS takes a
+            years += _years_of(ym.group())  # comma only before a year
             pos = ym.end()
             ym = _YEARS.match(text, pos) if ym.group().rstrip().endswith(",") else None
+            if ym is None:
+                break
+        years = list(dict.fromkeys(years))
     else:
         # "© The Guardian 2024": the holder may come first.
         segment = text[pos : _holder_end(text, pos)]
@@ -906,10 +918,8 @@ def _holder_end(text: str, pos: int) -> int:
         if not before.strip():
             continue  # "Copyright 2024, Foo Bar": the comma after the year
         if m.group() == ".":
-            after = text[cut + 1 : cut + 12].lstrip()
-            if _COMPANY_END.search(before) and after[:1].isupper():
-                if not _COMPANY_SUFFIX.match(after):
-                    return cut + 1  # "Real Site Ltd. Content licensed ...", not "Co. Ltd."
+            if _COMPANY_END.search(before) and _SENTENCE_AFTER.match(text, cut + 1):
+                return cut + 1  # "Real Site Ltd. Content licensed ...", not "Co. KG"
             if _ABBREV_BEFORE_DOT.search(before):
                 continue  # "Amy X. Zhang", "Press, LP. All rights..."
             return cut
@@ -1412,9 +1422,10 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
         start, end = bt.span.get(a, (0, 0))
         _, sentence = bt.sentence(start, end)
         scope = _context_scope(a, block, sentence, rel_license)
-        if scope == PAGE and not rel_license and license_id.upper().startswith(_SOFTWARE_IDS):
+        software = license_id.upper().startswith(_SOFTWARE_IDS)
+        if scope == PAGE and software and not (rel_license or _PAGE_SUBJECT.search(sentence)):
             # "Powered by WordPress (GPLv2)", a download page's "License: MIT": the software's
-            # licence, not the page's. A page says so with rel=license, meta or JSON-LD.
+            # licence, not the page's, unless the sentence says it is the page's.
             scope = EMBEDDED
         found.add("anchor", license_id, scope, f"{sentence} <{href}>" if sentence else href)
 
@@ -1524,26 +1535,41 @@ def _reservation_around(text: str, at: int) -> bool:
 
 
 # "This work is in the public domain" states a licence without any licensing word.
+# "This work is in the public domain" states a licence without any licensing word; the page
+# must be its subject ("In this article we list films that are in the public domain" is not).
 _IN_PUBLIC_DOMAIN = re.compile(
-    r"\b(?:is|are|was|were|been|be|placed|released|dedicated|put)\s+(?:in|into|to)\s+the\s+"
-    r"public\s+domain\b",
+    r"\b(?:this|our)\s+(?:web\s?site|site|blog|page|work|article|post|text|content|document"
+    r"|book|photo|image|material)s?\s+(?:is|are|was|were|has\s+been|have\s+been)\s+"
+    r"(?:placed\s+|released\s+|dedicated\s+)?(?:in|into|to)\s+the\s+public\s+domain\b",
     re.I,
 )
-# "This article is not licensed under CC BY-SA": the sentence names a licence it denies.
-_DENIED = re.compile(
-    r"\b(?:not|never|no\s+longer)\s+(?:be\s+|been\s+)?(?:licen[cs]ed|released|available"
-    r"|published|distributed|covered|in\s+the\s+public\s+domain)\b|\bisn.t\s+licen[cs]ed\b",
+# "This article is not licensed under CC BY-SA": a denial governs the licence named right
+# after it, in the same clause ("licensed under CC BY-NC 4.0 and may not be distributed
+# commercially" denies nothing).
+_DENIAL = re.compile(
+    r"\b(?:not|never|no\s+longer|isn.t|wasn.t|aren.t|weren.t)\s+(?:be\s+|been\s+)?"
+    r"(?:licen[cs]ed|released|available|published|distributed)\s+(?:under|as|with|in)\b",
     re.I,
 )
+_DENIAL_REACH = 60  # characters from the denial to the licence it denies
+
+
+def _denied(sentence: str, offset: int) -> bool:
+    """Whether the licence mentioned at `offset` is the object of a denial."""
+    for m in _DENIAL.finditer(sentence, 0, offset):
+        between = sentence[m.end() : offset]
+        if len(between) <= _DENIAL_REACH and not re.search(r"[;,:]|\b(?:but|and)\b", between):
+            return True
+    return False
 
 
 def _statements_in(sentence: str, el, block, found: _Collector) -> None:
     if not (_LICENSING_CONTEXT.search(sentence) or _IN_PUBLIC_DOMAIN.search(sentence)):
         return
-    if _DENIED.search(sentence):
-        return  # we would rather miss a licence than claim a denied one
     page_subject = _PAGE_SUBJECT.search(sentence) is not None
     mentions = license_mentions(sentence, allow_public_domain=page_subject)
+    # We would rather miss a licence than claim a denied one.
+    mentions = [(at, license_id) for at, license_id in mentions if not _denied(sentence, at)]
     if not mentions:
         return
     scope = _context_scope(el, block, sentence)
