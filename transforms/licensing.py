@@ -126,7 +126,8 @@ _OSI_IDS = {
     "zlib": "Zlib",
     "unlicense": "Unlicense",
 }
-# Software licences: a link to one in the body is about software, unless it is rel=license.
+# Software licences: a link to one in the body is about software, unless it is rel=license
+# or its sentence is about the page.
 _SOFTWARE_IDS = (
     "GPL", "LGPL", "AGPL", "MIT", "APACHE", "BSD", "ISC", "0BSD", "MPL", "EUPL", "ZLIB",
     "UNLICENSE", "WTFPL",
@@ -1514,13 +1515,13 @@ def _scan_text_node(
                 continue  # inside a notice already parsed ("Copyright © 2017")
             _, sentence = bt.sentence(at, base + m.end())
             scope = _notice_scope(holder_el, block, sentence)
-            arr = _reservation_around(bt.text, at)
-            parsed = _parse_notice(bt.text, at) if not arr else None
+            reservation = _reservation_around(bt.text, at)
+            parsed = _parse_notice(bt.text, at) if not reservation else None
             if parsed:
                 notice, holder, years, arr, end = parsed
                 notice_ends[block] = end
                 notices.append(_Notice(notice, holder, years, arr, scope, _in_footer(holder_el)))
-            elif arr and scope == PAGE:
+            elif reservation and scope == PAGE:
                 arr_page = True
     return arr_page
 
