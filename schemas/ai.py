@@ -24,10 +24,11 @@ LEDGER_FIELDS: list[pa.Field] = [
     pa.field("ai_above_threshold", pa.bool_()),  # ai_score > --ai-threshold (set by the policy)
     pa.field("ai_host", pa.string()),  # registered domain the host aggregate is keyed by
     pa.field("host_ai_score", pa.float64()),
-    pa.field("host_doc_count", pa.int64()),  # kept docs of ai_host in this run
+    pa.field("host_doc_count", pa.int64()),  # docs of ai_host past every filter, before dedup
 ]
 
-# OUTPUT/hosts/*.parquet: one row per registered domain over the run's kept, scored documents.
+# OUTPUT/hosts/*.parquet: one row per registered domain over the run's scored documents that
+# passed every filter and policy (before dedup: a host's duplicates count).
 HOSTS_SCHEMA = pa.schema(
     [
         pa.field("host", pa.string(), nullable=False),

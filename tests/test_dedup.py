@@ -325,3 +325,27 @@ def test_component_labels_is_union_find():
     edges = _chain(50, seed=1) + _chain(20, seed=2)  # node names overlap: one shared component
     assert dict(component_labels(edges)) == components(edges)
     assert list(component_labels([])) == []
+
+
+def test_the_earliest_crawl_is_decided_in_time_not_by_the_date_text():
+    """ "2024-05-20T05:00:00-0700" (12:00Z) sorted before "2024-05-20T10:00:00Z" as text, so
+    the later copy represented its cluster."""
+    from pipeline.assembly import dedup_candidate
+    from transforms.dedup import rank
+    from transforms.document import WarcDoc, crawl_epoch
+
+    assert crawl_epoch("2024-05-20T05:00:00-0700") - crawl_epoch("2024-05-20T10:00:00Z") == 7200
+    assert crawl_epoch("20081001123456") == crawl_epoch("2008-10-01T12:34:56Z")
+    assert crawl_epoch("2008-10-294T05:21:46-0700") is None and crawl_epoch(None) is None
+
+    def doc(doc_id, date):
+        return WarcDoc(doc_id, "x.warc.gz", 0, 0, warc_date=date, text="the same page")
+
+    docs = [
+        doc("a", "2024-05-20T05:00:00-0700"),
+        doc("b", "2024-05-20T10:00:00Z"),
+        doc("c", None),
+        doc("d", "not a date"),
+    ]
+    ordered = sorted(docs, key=lambda d: rank(dedup_candidate(d).priority))
+    assert [d.doc_id for d in ordered] == ["b", "a", "c", "d"]

@@ -10,6 +10,7 @@ namespace per concern, keys equal to the ledger column names that concern owns, 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -110,3 +111,25 @@ class WarcDoc:
             if key.lower() == lname:
                 return value
         return None
+
+
+def crawl_epoch(warc_date: str | None) -> float | None:
+    """Seconds since the epoch of a WARC-Date; None when missing or unreadable.
+
+    Offsets count ("2024-05-20T05:00:00-0700" is 12:00Z, after "2024-05-20T10:00:00Z"): the
+    strings do not sort in time order. A date without an offset is UTC; WARC/0.18's
+    "20081001123456" is read too.
+    """
+    if not warc_date:
+        return None
+    text = warc_date.strip().replace("Z", "+00:00")
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            when = dt.datetime.strptime(text[:14], "%Y%m%d%H%M%S")
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp()

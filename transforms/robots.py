@@ -14,13 +14,14 @@ draft-ietf-aipref-vocab (`train-ai=n, search=y`, an RFC 9651 Dictionary).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import logging
 import re
 import zlib
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
+
+from transforms.document import crawl_epoch
 
 log = logging.getLogger(__name__)
 
@@ -474,22 +475,6 @@ def _authority(url: str) -> str | None:
     return f"{scheme}://{host.lower()}{suffix}"
 
 
-def _epoch(warc_date: str | None) -> float | None:
-    if not warc_date:
-        return None
-    text = warc_date.strip().replace("Z", "+00:00")
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        try:  # WARC/0.18 style dates: 20081001123456
-            when = dt.datetime.strptime(text[:14], "%Y%m%d%H%M%S")
-        except ValueError:
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
-
-
 # Parsed robots.txt kept per worker (about 5 KB each): the hosts a page stream brings back
 # soon. Unbounded, the parses grew with the hosts a worker had seen, i.e. with its input.
 PARSED_ROBOTS_CACHED = 4096
@@ -524,7 +509,7 @@ class RobotsIndex:
         if location:
             location = urljoin(robots_url, location.strip())
         record = _RobotsRecord(
-            fetched=_epoch(warc_date) or 0.0,
+            fetched=crawl_epoch(warc_date) or 0.0,
             fetch_date=warc_date or "",
             status=status,
             body_zlib=_compress(body[:MAX_ROBOTS_BYTES]) if body else b"",
@@ -596,7 +581,7 @@ class RobotsIndex:
         key = _authority(url or "")
         if key is None:
             return RobotsVerdict(STATUS_NO_RECORD)
-        when = _epoch(warc_date)
+        when = crawl_epoch(warc_date)
         record = self._record_at(key, when)
         if record is None:
             # Hosts are often fetched under one scheme and redirected to the other.
