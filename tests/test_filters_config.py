@@ -121,6 +121,7 @@ def test_lists_replace_and_tables_merge():
         ({"c4": {"min_num_sentences": float("inf")}}, "must be a finite number >= 0, got inf"),
         ({"fineweb_quality": {"line_punct_thr": float("nan")}}, "must be a finite number >= 0"),
         ({"gopher_repetition": {"top_n_grams": [[2, 1.5]]}}, "(2-grams)' is a share"),
+        ({"gopher_quality": {"max_symbol_word_ratio": 1.5}}, "is a share of the document"),
         ({"url_filter": {"soft_word_threshold": 0}}, "at least 1, or false to disable"),
         ({"url_filter": {"soft_word_threshold": 0.5}}, "drops every URL"),
         (

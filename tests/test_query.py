@@ -117,7 +117,13 @@ def test_bad_sql_is_a_one_line_error(sample_run, capsys):
         ("", "no SQL statement given"),
         ("-- only a comment", "no SQL statement given"),
         ("SELECT 1; SELECT 2", "one SQL statement at a time (got 2)"),
-        ("INSTALL httpfs", "LOAD statements are not run"),
+        ("INSTALL httpfs", "INSTALL statements are not run"),
+        ("LOAD httpfs", "LOAD statements are not run"),
+        # EXPLAIN ANALYZE runs what it explains.
+        (
+            "EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1",
+            "EXPLAIN is run only for a SELECT or a COPY",
+        ),
         ("ATTACH '/tmp/x.duckdb'", "ATTACH statements are not run"),
         ("CREATE TABLE t AS SELECT 1", "CREATE statements are not run"),
         ("SET threads = 1", "SET statements are not run"),
@@ -136,12 +142,17 @@ def test_copy_exports_outside_the_output_only(sample_run, tmp_path, capsys, monk
     monkeypatch.chdir(out)
     for target in (f"{out}/corpus/part-00000-000.parquet", "corpus/x.parquet", str(out / "x.csv")):
         sql = f"COPY (SELECT * FROM corpus WHERE false) TO '{target}' (FORMAT parquet)"
-        assert audit_main(["query", str(out), sql]) == 2
-        assert "COPY would write into the output" in capsys.readouterr().err
+        # EXPLAIN ANALYZE ran the COPY past the check and overwrote a shard (exit 0).
+        for statement in (sql, f"EXPLAIN ANALYZE {sql}", f"explain analyse {sql}"):
+            assert audit_main(["query", str(out), statement]) == 2, statement
+            assert "COPY would write into the output" in capsys.readouterr().err
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     export = tmp_path / "kept.csv"
     assert audit_main(["query", str(out), f"COPY (SELECT doc_id FROM corpus) TO '{export}'"]) == 0
     assert len(export.read_text().splitlines()) == 1 + sample_run.manifest["counts"]["kept"]
+    explained = tmp_path / "explained.csv"
+    sql = f"EXPLAIN ANALYZE COPY (SELECT doc_id FROM corpus) TO '{explained}'"
+    assert audit_main(["query", str(out), sql]) == 0 and explained.exists()
 
 
 def test_json_has_no_nan_and_maps_are_objects(sample_run, capsys):

@@ -40,6 +40,7 @@ FORMATS = ("table", "csv", "json", "jsonl")
 # ATTACH, SET, CREATE, INSERT...) could change state or download, and is refused.
 _ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN", "COPY")
 _COPY_TARGET = re.compile(r"\bTO\s+'((?:[^']|'')*)'", re.IGNORECASE)
+_EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN\s+(?:\([^)]*\)\s*)?(?:ANALY[SZ]E\s+)?", re.IGNORECASE)
 MAX_CELL_CHARS = 80  # table format only; csv and json print values whole
 
 
@@ -94,9 +95,21 @@ def check_statement(con: duckdb.DuckDBPyConnection, store: OutputStore, sql: str
             else f"one SQL statement at a time (got {len(statements)})"
         )
     kind = statements[0].type.name
+    if kind == "EXPLAIN":
+        # EXPLAIN ANALYZE runs what it explains: `EXPLAIN ANALYZE COPY ... TO` a shard
+        # overwrote it. The explained statement is checked as if it came alone.
+        inner = _EXPLAIN_PREFIX.sub("", statements[0].query, count=1)
+        try:
+            explained = con.extract_statements(inner)
+        except duckdb.Error:
+            explained = []
+        kind = explained[0].type.name if len(explained) == 1 else "EXPLAIN"
+        if kind not in ("SELECT", "COPY"):
+            raise UsageError("EXPLAIN is run only for a SELECT or a COPY (...) TO a file elsewhere")
     if kind not in _ALLOWED_STATEMENTS:
+        first = (statements[0].query.split() or [kind])[0].upper()
         raise UsageError(
-            f"{kind} statements are not run: `ccprov query` reads the output "
+            f"{first} statements are not run: `ccprov query` reads the output "
             "(SELECT, EXPLAIN, or COPY (...) TO a file elsewhere)"
         )
     if kind == "COPY":

@@ -184,6 +184,7 @@ SHARES = frozenset(
         "max_bullet_lines_ratio",
         "max_ellipsis_lines_ratio",
         "max_non_alpha_words_ratio",
+        "max_symbol_word_ratio",  # '#' and ellipsis tokens over all tokens
         "line_punct_thr",
         "short_line_thr",
         "char_duplicates_ratio",
