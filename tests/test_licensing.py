@@ -808,6 +808,17 @@ def test_all_rights_reserved_on_its_own_in_other_languages(footer):
             "CC-BY-SA-4.0",
         ),
         ("This work wasn't licensed under CC BY.", None),
+        ("This article cannot be published under CC BY 4.0.", None),
+        # A negation that limits the licence does not deny it.
+        (
+            "This work may not be distributed under any licence other than CC BY-SA 4.0.",
+            "CC-BY-SA-4.0",
+        ),
+        (
+            "This site is a work of the federal government and is in the public domain.",
+            "LicenseRef-Public-Domain",
+        ),
+        ("This work was in the public domain until 1998.", None),
         # About the public domain, not in it.
         ("In this article we list 50 films that are in the public domain and free to watch.", None),
         (
@@ -889,3 +900,27 @@ def test_links_in_a_template_do_not_count():
     template = f"<template><footer><a rel='license' href='{CC_BY_4}'>CC BY</a></footer></template>"
     sig = detect_license_signals(page(ARTICLE + template), [])
     assert sig.license is None and not sources(sig)
+
+
+@pytest.mark.parametrize(
+    "footer",
+    ["Copyright © 2024. This site uses cookies.", "© 2024. Marie Curie Institute."],
+)
+def test_a_full_stop_after_the_year_is_not_skipped_like_a_comma(footer):
+    """Skipping the comma in "Copyright 2024, Foo Bar" also skipped a full stop, and the next
+    sentence became the holder (". This site uses cookies")."""
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [])
+    assert sig.copyright_holder is None and sig.copyright_years == [2024]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Der Hinweis „Alle Rechte vorbehalten“ hat heute keine rechtliche Bedeutung mehr.",
+        "La mención «todos los derechos reservados» no es obligatoria.",
+        "The phrase “all rights reserved” dates from the Buenos Aires Convention of 1910.",
+    ],
+)
+def test_a_quoted_all_rights_reserved_is_talked_about_not_said(text):
+    sig = detect_license_signals(page(ARTICLE + f"<p>{text}</p>"), [])
+    assert not sig.all_rights_reserved and sig.license_class == "unknown"

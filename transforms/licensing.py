@@ -916,7 +916,7 @@ def _holder_end(text: str, pos: int) -> int:
     for m in re.finditer(r"\.(?=\s)|,(?=\s)", text[pos:end]):
         cut = pos + m.start()
         before = text[pos:cut]
-        if not before.strip():
+        if m.group() == "," and not before.strip():
             continue  # "Copyright 2024, Foo Bar": the comma after the year
         if m.group() == ".":
             if _COMPANY_END.search(before) and _SENTENCE_AFTER.match(text, cut + 1):
@@ -1531,24 +1531,36 @@ def _reservation_around(text: str, at: int) -> bool:
     starts at its noun in most languages ("Tous droits réservés", "Alle Rechte vorbehalten")."""
     for m in _ARR.finditer(text, max(0, at - 12), at + 60):
         if m.start() <= at < m.end():
-            return True
+            # Quoted, the phrase is talked about ("Der Hinweis „Alle Rechte vorbehalten“ ..."),
+            # not said of the page.
+            return text[: m.start()].rstrip()[-1:] not in _OPENING_QUOTES
     return False
 
 
-# "This work is in the public domain" states a licence without any licensing word.
+_OPENING_QUOTES = frozenset("\"'“„«‹‚‘「『")
+
+
 # "This work is in the public domain" states a licence without any licensing word; the page
 # must be its subject ("In this article we list films that are in the public domain" is not).
-_IN_PUBLIC_DOMAIN = re.compile(
+_PD_SUBJECT = (
     r"\b(?:this|our)\s+(?:web\s?site|site|blog|page|work|article|post|text|content|document"
-    r"|book|photo|image|material)s?\s+(?:is|are|was|were|has\s+been|have\s+been)\s+"
-    r"(?:placed\s+|released\s+|dedicated\s+)?(?:in|into|to)\s+the\s+public\s+domain\b",
+    r"|book|photo|image|material)s?\s+"
+)
+_IN_PUBLIC_DOMAIN = re.compile(
+    _PD_SUBJECT + r"(?:(?:is|are|has\s+been|have\s+been)\s+(?:placed\s+|released\s+|dedicated\s+)?"
+    r"|(?:was|were)\s+(?:placed|released|dedicated|put)\s+)(?:in|into|to)\s+the\s+public\s+domain\b"
+    # "This site is a work of the U.S. federal government and is in the public domain."
+    r"|"
+    + _PD_SUBJECT
+    + r"(?:is|are)\b[^.;]{0,80}?\band\s+(?:is|are)\s+in\s+the\s+public\s+domain\b",
     re.I,
 )
 # "This article is not licensed under CC BY-SA": a denial governs the licence named right
 # after it, in the same clause ("licensed under CC BY-NC 4.0 and may not be distributed
 # commercially" denies nothing).
 _DENIAL = re.compile(
-    r"\b(?:not|never|no\s+longer|isn.t|wasn.t|aren.t|weren.t)\s+(?:be\s+|been\s+)?"
+    r"(?:\bnot|\bnever|\bno\s+longer|\bisn.t|\bwasn.t|\baren.t|\bweren.t|\bcannot|\bcan.t)\s+"
+    r"(?:be\s+|been\s+)?"
     r"(?:licen[cs]ed|released|available|published|distributed)\s+(?:under|as|with|in)\b",
     re.I,
 )
@@ -1559,8 +1571,11 @@ def _denied(sentence: str, offset: int) -> bool:
     """Whether the licence mentioned at `offset` is the object of a denial."""
     for m in _DENIAL.finditer(sentence, 0, offset):
         between = sentence[m.end() : offset]
-        if len(between) <= _DENIAL_REACH and not re.search(r"[;,:]|\b(?:but|and)\b", between):
-            return True
+        if len(between) > _DENIAL_REACH or re.search(r"[;,:]|\b(?:but|and)\b", between):
+            continue
+        if re.search(r"\bother\s+than\b|\bexcept\b", between, re.I):
+            continue  # "may not be distributed under any licence other than CC BY-SA 4.0"
+        return True
     return False
 
 
