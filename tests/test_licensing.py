@@ -350,6 +350,12 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
         ),
         ("© 2024 Johnson &amp; Co. Solicitors", "Johnson & Co. Solicitors", [2024]),
         ("© 2024 Acme Inc. DBA Acme Tools", "Acme Inc. DBA Acme Tools", [2024]),
+        ("© 2024 Foo Ltd. Content Licensed under CC BY 4.0.", "Foo Ltd.", [2024]),
+        ("© 2024 Foo Ltd. Company No 123456.", "Foo Ltd.", [2024]),
+        ("© 2024 Acme Ltd. VAT No. GB123", "Acme Ltd.", [2024]),
+        # Every year of a list, with "and" or "&" before the last.
+        ("© 2019, 2020 and 2024 Foo Press", "Foo Press", [2019, 2020, 2024]),
+        ("© 2019 &amp; 2024 Foo Press", "Foo Press", [2019, 2024]),
     ],
 )
 def test_copyright_notice_forms(footer, holder, years):
@@ -767,6 +773,12 @@ def test_work_per_page_is_bounded(monkeypatch, name, body):
 )
 def test_creative_commons_followed_by_the_licence_codes(html, expected):
     assert detect_license_signals(html, []).license == expected
+
+
+def test_creative_commons_then_the_licence_word_in_other_languages_then_the_codes():
+    text = "Dieser Blog steht unter einer Creative-Commons-Lizenz BY-NC-SA 3.0 Deutschland."
+    assert license_mentions(text) == [(30, "CC-BY-NC-SA-3.0-DE")]
+    assert license_mentions("Creative Commons Licencia BY-SA 4.0") == [(0, "CC-BY-SA-4.0")]
 
 
 def test_creative_commons_then_a_lowercase_by_is_running_text():

@@ -317,7 +317,8 @@ _CC_ELEMENTS = {
 # "Creative Commons BY-SA 4.0": the elements' codes right after the name, in capitals (a
 # lowercase "by" there is running text: "Creative Commons by the author").
 _CC_CODES_AFTER_NAME = re.compile(
-    r"[\s\-:(]*(?:[Ll]icen[cs]es?[\s\-:(]+)?(BY(?:[\s\-/]*(?:NC|ND|SA)\b){0,2})\b"
+    r"[\s\-:(]*(?:(?:[Ll]icen[cs]es?|[Ll]izenz|[Ll]icencia|[Ll]icenza|[Ll]icen[çc]a|[Ll]icentie)"
+    r"[\s\-:(]+)?(BY(?:[\s\-/]*(?:NC|ND|SA)\b){0,2})\b"
 )
 _CC_ZERO = re.compile(r"\bzero\b|\bcc0\b|public domain dedication", re.I)
 _CC_PDM = re.compile(r"public domain mark", re.I)
@@ -809,7 +810,8 @@ def _ends(items: list, limit: int) -> list:
 _NOTICE_PREFIX = re.compile(r"(?:(?:copyright|©|\(c\)|copr\.)[\s:]*)+", re.I)
 _YEARS = re.compile(
     r"((?:19|20)\d\d)(?:\s*[-–—/]\s*((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy))?"
-    r"(?:\s*,\s*(?=(?:19|20)\d\d))?",
+    # Another year follows: "2019, 2021", "2019, 2020 and 2024", "2019 & 2024".
+    r"(?P<more>\s*(?:,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)(?=(?:19|20)\d\d))?",
     re.I,
 )
 _ARR = re.compile(
@@ -823,7 +825,8 @@ _HOLDER_STOP = re.compile(
     + _ARR.pattern
     + r"|\b(?:some\s+rights|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
     r"|theme\b|licen[cs]ed|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
-    r"|site\s+by|website\s+by|proudly)",
+    r"|site\s+by|website\s+by|proudly|company\s+(?:no|number|reg)|registered\s+(?:in|office"
+    r"|number|no)|vat\s+(?:no|number|reg))",
     re.I,
 )
 _COMPANY_SUFFIX = re.compile(
@@ -833,7 +836,7 @@ _COMPANY_SUFFIX = re.compile(
 )
 # A sentence after a legal form's dot: a capitalised word, then a lowercase one ("Ltd.
 # Content licensed", "Ltd. Registered in"), not "Co. KG", "Co. Solicitors" or "Inc. DBA Acme".
-_SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+\s+[a-z]")
+_SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?\s*$")
@@ -872,9 +875,9 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     ym = _YEARS.match(text, pos)
     if ym:
         for _ in range(_MAX_NOTICE_YEARS):  # "© 2019, 2021, 2024 Foo Press": _YEARS takes a
-            years += _years_of(ym.group())  # comma only before a year
+            years += _years_of(ym.group())  # separator only before a year
             pos = ym.end()
-            ym = _YEARS.match(text, pos) if ym.group().rstrip().endswith(",") else None
+            ym = _YEARS.match(text, pos) if ym.group("more") else None
             if ym is None:
                 break
         years = list(dict.fromkeys(years))
