@@ -831,6 +831,12 @@ def test_all_rights_reserved_on_its_own_in_other_languages(footer):
             "LicenseRef-Public-Domain",
         ),
         ("This work was in the public domain until 1998.", None),
+        # "U.S. " ended the sentence, so the subject was cut off: the common US government footer.
+        (
+            "This site is a work of the U.S. federal government and is in the public domain.",
+            "LicenseRef-Public-Domain",
+        ),
+        ("This post is about films. Most are in the public domain and free to watch.", None),
         # About the public domain, not in it.
         ("In this article we list 50 films that are in the public domain and free to watch.", None),
         (

@@ -589,7 +589,7 @@ _BLOCK_TAGS = frozenset(
 _BREAK_TAGS = _BLOCK_TAGS | {"br", "hr"}
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "svg", "head", "title"})
 _BADGE_SRC = re.compile(r"creativecommons|licensebuttons|gnu\.org|/88x31|cc-by|badge", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?;|•·])\s|\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?;|•·])(?<!\b[A-Za-z]\.)\s|\n")
 
 
 def _tag(el) -> str:
@@ -1555,7 +1555,7 @@ _IN_PUBLIC_DOMAIN = re.compile(
     # "This site is a work of the U.S. federal government and is in the public domain."
     r"|"
     + _PD_SUBJECT
-    + r"(?:is|are)\b[^.;]{0,80}?\band\s+(?:is|are)\s+in\s+the\s+public\s+domain\b",
+    + r"(?:is|are)\b(?:[^.;]|\.(?!\s+(?-i:[A-Z]))){0,80}?\band\s+(?:is|are)\s+in\s+the\s+public\s+domain\b",
     re.I,
 )
 # "This article is not licensed under CC BY-SA": a denial governs the licence named right
