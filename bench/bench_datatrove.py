@@ -292,11 +292,7 @@ def run_datatrove(inputs: list[str], workers: int, per_page_dedup: bool) -> dict
     cfg_path.write_text(json.dumps(cfg))
     try:
         measured = run_measured(
-            [str(DT_PYTHON), __file__, "--inner", str(cfg_path)],
-            classify_datatrove,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+            [str(DT_PYTHON), __file__, "--inner", str(cfg_path)], classify_datatrove
         )
         if measured["rc"] != 0:
             raise SystemExit(f"datatrove failed:\n{measured['stderr'][-4000:]}")

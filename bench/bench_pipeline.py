@@ -190,14 +190,15 @@ class Measured(dict):
     """cpu_s, wall_s, load_at_start, processes: [{pid, role, peak_rss_mb, parent}], rc."""
 
 
-def run_measured(cmd: list[str], classify: Callable[[str], str], **popen_kwargs) -> Measured:
-    """Run `cmd` to completion; CPU of it and all its descendants, wall time, peak RSS."""
+def run_measured(cmd: list[str], classify: Callable[[str], str]) -> Measured:
+    """Run `cmd` to completion, its output captured as text; CPU of it and all its
+    descendants, wall time, peak RSS."""
     become_subreaper()
     sampler = TreeSampler()
     load = load_average()
     cpu0, wall0 = _children_cpu(), time.perf_counter()
     sampler.start()
-    proc = subprocess.Popen(cmd, **popen_kwargs)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate()
     wall = time.perf_counter() - wall0
     _reap_orphans()
@@ -299,9 +300,7 @@ def run_ccprov(
     cmd += ["--direct_running_mode", "multi_processing" if workers > 1 else "in_memory"]
     cmd += list(extra)
     shutil.rmtree(output, ignore_errors=True)
-    measured = run_measured(
-        cmd, classify_ccprov, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    measured = run_measured(cmd, classify_ccprov)
     if measured["rc"] != 0:
         raise SystemExit(f"ccprov failed ({measured['rc']}):\n{measured['stderr'][-3000:]}")
     with open(os.path.join(output, "manifest.json")) as f:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -50,13 +49,7 @@ def measure(files: int, server: SeaweedS3, work: Path) -> list[dict]:
         ("s3", f"s3://{src}/in/*.warc.gz", f"s3://{dst}/out"),
     ):
         cmd = [CCPROV, "run", "--input", inputs, "--output", output, "--quiet"]
-        run = run_measured(
-            [*cmd, *server.beam_args()],
-            classify_ccprov,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        run = run_measured([*cmd, *server.beam_args()], classify_ccprov)
         if run["rc"] != 0:
             raise SystemExit(f"{storage} run failed (exit {run['rc']}): {run['stderr'][-300:]}")
         rows.append(
