@@ -1472,60 +1472,45 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
         cr_hit = any(k in lower for k in copyright_keys) and _COPYRIGHT_HINT.search(text)
         if lic_hit or cr_hit:
             hits.append((el, text, is_tail, bool(lic_hit), bool(cr_hit)))
-    notice_state = ({}, set())  # notice end per block, sentences seen
+    seen_sentences: set[tuple[Any, int]] = set()
+    notice_ends: dict[Any, int] = {}
     arr_page = False
     try:
-        for hit in _ends(hits, _MAX_TEXT_HITS):
-            arr_page = _scan_text_node(page, found, notices, notice_state, *hit) or arr_page
-    except _WorkBudgetSpent:
-        pass
-    return arr_page
-
-
-def _scan_text_node(
-    page: _Page,
-    found: _Collector,
-    notices: list[_Notice],
-    notice_state: tuple[dict[Any, int], set[tuple[Any, int]]],
-    el,
-    text: str,
-    is_tail: bool,
-    lic_hit: bool,
-    cr_hit: bool,
-) -> bool:
-    """One text node's statements and notices; True if it says all rights reserved."""
-    notice_ends, seen_sentences = notice_state
-    arr_page = False
-    holder_el = el.getparent() if is_tail and el.getparent() is not None else el
-    block = _block_of(holder_el)
-    bt = page.block_text(block)
-    base = (bt.tail_at if is_tail else bt.text_at).get(el)
-    if base is None:
-        return False
-    # Offsets in bt.text are after whitespace normalization: re-find the hit there.
-    node_text = re.sub(r"\s+", " ", text)
-    if lic_hit:
-        for m in _ends(list(_LICENSE_HINT.finditer(node_text)), _MAX_MATCHES_PER_NODE):
-            offset, sentence = bt.sentence(base + m.start(), base + m.end())
-            if (block, offset) in seen_sentences:
+        for el, text, is_tail, lic_hit, cr_hit in _ends(hits, _MAX_TEXT_HITS):
+            holder_el = el.getparent() if is_tail and el.getparent() is not None else el
+            block = _block_of(holder_el)
+            bt = page.block_text(block)
+            base = (bt.tail_at if is_tail else bt.text_at).get(el)
+            if base is None:
                 continue
-            seen_sentences.add((block, offset))
-            _statements_in(sentence, holder_el, block, found)
-    if cr_hit:
-        for m in _ends(list(_COPYRIGHT_HINT.finditer(node_text)), _MAX_MATCHES_PER_NODE):
-            at = base + m.start()
-            if at < notice_ends.get(block, -1):
-                continue  # inside a notice already parsed ("Copyright © 2017")
-            _, sentence = bt.sentence(at, base + m.end())
-            scope = _notice_scope(holder_el, block, sentence)
-            reservation = _reservation_around(bt.text, at)
-            parsed = _parse_notice(bt.text, at) if not reservation else None
-            if parsed:
-                notice, holder, years, arr, end = parsed
-                notice_ends[block] = end
-                notices.append(_Notice(notice, holder, years, arr, scope, _in_footer(holder_el)))
-            elif reservation and scope == PAGE:
-                arr_page = True
+            # Offsets in bt.text are after whitespace normalization: re-find the hit there.
+            node_text = re.sub(r"\s+", " ", text)
+            if lic_hit:
+                for m in _ends(list(_LICENSE_HINT.finditer(node_text)), _MAX_MATCHES_PER_NODE):
+                    offset, sentence = bt.sentence(base + m.start(), base + m.end())
+                    if (block, offset) in seen_sentences:
+                        continue
+                    seen_sentences.add((block, offset))
+                    _statements_in(sentence, holder_el, block, found)
+            if cr_hit:
+                for m in _ends(list(_COPYRIGHT_HINT.finditer(node_text)), _MAX_MATCHES_PER_NODE):
+                    at = base + m.start()
+                    if at < notice_ends.get(block, -1):
+                        continue  # inside a notice already parsed ("Copyright © 2017")
+                    _, sentence = bt.sentence(at, base + m.end())
+                    scope = _notice_scope(holder_el, block, sentence)
+                    reservation = _reservation_around(bt.text, at)
+                    parsed = _parse_notice(bt.text, at) if not reservation else None
+                    if parsed:
+                        notice, holder, years, arr, end = parsed
+                        notice_ends[block] = end
+                        notices.append(
+                            _Notice(notice, holder, years, arr, scope, _in_footer(holder_el))
+                        )
+                    elif reservation and scope == PAGE:
+                        arr_page = True
+    except _WorkBudgetSpent:
+        pass  # what was found so far stands
     return arr_page
 
 
