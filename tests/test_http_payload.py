@@ -82,6 +82,23 @@ def test_decode_html_never_raises_on_garbage():
     assert isinstance(text, str) and charset
 
 
+NOT_CHARSETS = ["base64", "hex", "rot13", "uu_codec", "zip", "bz2", "quopri"]
+NOT_CHARSETS += ["punycode", "undefined", "idna", "utf-7", "unicode_escape"]
+
+
+@pytest.mark.parametrize("label", NOT_CHARSETS)
+@pytest.mark.parametrize("where", ["header", "meta"])
+def test_codecs_that_are_not_charsets_are_ignored(label, where):
+    """Python's codec registry answers to "base64", "hex", "undefined"...: decoding a page
+    through them raised LookupError or UnicodeError out of the reader, which lost the rest of
+    its file."""
+    page = "<html><head>{}</head><body><p>Café au lait, s'il vous plaît.</p></body></html>"
+    meta = f'<meta charset="{label}">' if where == "meta" else ""
+    content_type = f"text/html; charset={label}" if where == "header" else "text/html"
+    text, charset = hp.decode_html(page.format(meta).encode(), content_type)
+    assert "Café au lait" in text and charset == "utf-8"
+
+
 @pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
 def test_utf32_pages_decode_with_or_without_a_bom(encoding):
     """The UTF-32 LE BOM begins with the UTF-16 LE one: such pages were read as UTF-16, and

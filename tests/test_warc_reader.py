@@ -263,3 +263,50 @@ def test_a_latin1_labelled_utf8_page_cut_inside_a_character_reads_as_utf8(tmp_pa
     (doc,), _ = read_warc_file(str(path), 0)
     assert doc.charset == "utf-8"
     assert "Les marées montent" in doc.html and "Ã" not in doc.html
+
+
+def test_a_page_labelled_with_a_codec_that_is_not_a_charset_costs_nothing_after_it(tmp_path):
+    """charset=base64 raised LookupError inside the reader: neither that page nor the next
+    one reached the ledger."""
+    page = article_html("Notes", ["The tide comes in twice a day along this coast."] * 5)
+    path = write_warc(
+        tmp_path / "labels.warc.gz",
+        [
+            http_response("http://e.org/a", page),
+            http_response("http://e.org/b", page, content_type="text/html; charset=base64"),
+            http_response("http://e.org/c", page.replace(b"<head>", b'<head><meta charset="hex">')),
+            http_response("http://e.org/d", page),
+        ],
+    )
+    docs, summary = read_warc_file(str(path), 0)
+    assert summary.responses == 4 and not summary.errors
+    assert [d.url for d in docs] == [f"http://e.org/{x}" for x in "abcd"]
+    assert all(d.charset == "utf-8" and "The tide comes in" in d.html for d in docs)
+
+
+def test_a_bug_on_one_record_gives_that_record_an_error_row_and_reading_goes_on(
+    tmp_path, monkeypatch
+):
+    """A failure inside one response's payload decoding (a reader bug, simulated here) used
+    to end the file: the record and every one after it had no ledger row."""
+    from transforms import http_payload
+    from transforms.warc_reader import READER_BUG
+
+    decode_html = http_payload.decode_html
+
+    def decode_html_failing_on_b(body, content_type):
+        if b"page b" in body:
+            raise RuntimeError("simulated reader bug")
+        return decode_html(body, content_type)
+
+    monkeypatch.setattr(http_payload, "decode_html", decode_html_failing_on_b)
+    path = write_warc(
+        tmp_path / "bug.warc.gz",
+        [http_response(f"http://e.org/{x}", f"<p>page {x}</p>".encode()) for x in "abc"],
+    )
+    docs, summary = read_warc_file(str(path), 0)
+    assert [d.url for d in docs] == [f"http://e.org/{x}" for x in "abc"]
+    assert [d.decision for d in docs] == [KEPT, ERROR, KEPT]
+    assert docs[1].drop_reason == READER_BUG
+    assert docs[1].error_detail == "RuntimeError: simulated reader bug"
+    assert summary.responses == 3 and not summary.errors

@@ -251,13 +251,26 @@ _CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
 _META_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
 
 
+# Python codecs that a page's label can name but that are not a page's character set: they
+# raise on ordinary bytes (undefined, punycode, idna) or rewrite the text (the escapes, UTF-7,
+# which browsers refuse). Non-text codecs (base64, hex, zip, rot13) are refused by kind.
+_NOT_PAGE_CHARSETS = frozenset(
+    {"undefined", "punycode", "idna", "utf-7", "unicode-escape", "raw-unicode-escape"}
+)
+
+
 def _lookup(name: str | None) -> str | None:
+    """The Python codec of a page's charset label; None for unknown labels and for codecs
+    that are not character sets."""
     if not name:
         return None
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_PAGE_CHARSETS:
+        return None
+    return info.name
 
 
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:

@@ -1022,14 +1022,24 @@ def doc_from_record(
     if raw.problem:
         doc.fail(raw.problem, raw.detail)
         return doc
+    try:
+        _read_http_payload(doc, raw, limits)
+    except Exception as exc:  # noqa: BLE001 - one record's bug must not lose the rest of its file
+        log.exception("reader failed on %s at offset %s", warc_path, raw.offset)
+        doc.fail(READER_BUG, f"{type(exc).__name__}: {exc}")
+    return doc
+
+
+def _read_http_payload(doc: WarcDoc, raw: RawRecord, limits: ReadLimits) -> None:
+    """The verdict on a response's HTTP payload, or its decoded HTML, set on `doc`."""
     # WARC requires a target URI on responses; dns:, ftp: and whois: responses (Heritrix
     # writes them) are valid records but not web pages.
     if not doc.url:
         doc.drop(NO_TARGET_URI)
-        return doc
+        return
     if not doc.url.lower().startswith(("http://", "https://")):
         doc.drop(NOT_HTTP)
-        return doc
+        return
     cap = limits.block_cap
     declared = raw.content_length if raw.content_length is not None else -1
     response = http_payload.parse_http_response(raw.block)
@@ -1038,13 +1048,13 @@ def doc_from_record(
     doc.content_type = response.header("Content-Type")
     if response.status is None:
         doc.fail(BAD_HTTP_RESPONSE, "no HTTP status line in response block")
-        return doc
+        return
     if declared > cap:
         doc.drop("html_too_large")
-        return doc
+        return
     if not 200 <= response.status < 300:
         doc.drop("http_status")
-        return doc
+        return
     body = response.body
     if "chunked" in (response.header("Transfer-Encoding") or "").lower():
         body = http_payload.dechunk(body)
@@ -1054,18 +1064,17 @@ def doc_from_record(
         )
     except http_payload.PayloadTooLarge:
         doc.drop("html_too_large")
-        return doc
+        return
     if len(body) > limits.max_html_bytes:
         doc.drop("html_too_large")
-        return doc
+        return
     if not http_payload.is_html(doc.content_type, body):
         doc.drop("not_html")
-        return doc
+        return
     if http_payload.looks_binary(body):
         doc.drop("binary_content")
-        return doc
+        return
     doc.html, doc.charset = http_payload.decode_html(body, doc.content_type)
-    return doc
 
 
 def _dump_from_warcinfo(raw: RawRecord) -> str | None:
