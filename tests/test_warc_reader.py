@@ -1,5 +1,7 @@
 import gzip
 
+import pytest
+
 from tests.warc_builder import article_html, http_response, write_warc
 from transforms.document import ERROR, KEPT
 from transforms.warc_reader import ReadLimits, dump_from_path, read_warc_file
@@ -310,3 +312,99 @@ def test_a_bug_on_one_record_gives_that_record_an_error_row_and_reading_goes_on(
     assert docs[1].drop_reason == READER_BUG
     assert docs[1].error_detail == "RuntimeError: simulated reader bug"
     assert summary.responses == 3 and not summary.errors
+
+
+def _cut_member_files():
+    """(name, bytes, URLs in order, URLs that must be corrupt_record, garbage expected)."""
+    from tests.corrupt_warcs import article, gz, http_block, random_bytes, warc_record
+
+    members = {
+        x: gz(warc_record("response", f"http://{x}.example/", http_block(article(seed))))
+        for seed, x in enumerate("abcd")
+    }
+
+    def cut(x):
+        return members[x][: len(members[x]) // 2]
+
+    junk = random_bytes(5, 120, (b"\x1f\x8b", b"WARC/"))
+    return [
+        ("first", cut("a") + members["b"], "ab", "a", False),
+        ("two in a row", members["a"] + cut("b") + cut("c") + members["d"], "abcd", "bc", False),
+        ("after garbage", members["a"] + junk + cut("b") + members["c"], "abc", "b", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, data, urls, cut_urls, garbage",
+    _cut_member_files(),
+    ids=[case[0] for case in _cut_member_files()],
+)
+def test_a_gzip_member_cut_short_gets_its_error_row_wherever_it_lies(
+    tmp_path, name, data, urls, cut_urls, garbage
+):
+    """A cut member inflates into the next member's bytes and fails there; the failure used
+    to discard the record start it had already inflated, so a cut member first in the file,
+    right after another cut member or after garbage was lost (or reported only as garbage)."""
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes(data)
+    docs, summary = read_warc_file(str(path), 0)
+    assert [d.url for d in docs] == [f"http://{x}.example/" for x in urls]
+    for doc in docs:
+        expected = "corrupt_record" if doc.url[7] in cut_urls else None
+        assert doc.drop_reason == expected, doc.url
+    assert [e["kind"] for e in summary.errors] == (["garbage_bytes"] if garbage else [])
+
+
+@pytest.mark.parametrize("compress", [True, False], ids=["gzip", "plain"])
+def test_leading_garbage_is_searched_for_a_record_start_for_1_mib_exactly(tmp_path, compress):
+    """The search accepted a record start anywhere in the buffer it had filled, so records
+    behind 2 MiB of junk were read while 5 MiB gave not_warc with a 3 MiB stretch."""
+    from tests.corrupt_warcs import gz, http_block, warc_record
+
+    record = warc_record("response", "http://a.example/", http_block(b"<p>page</p>"))
+    record = gz(record) if compress else record
+    limit = 1 << 20
+    within = tmp_path / "within.warc"
+    within.write_bytes(b"x" * (limit - 100) + record)
+    docs, summary = read_warc_file(str(within), 0)
+    assert [d.url for d in docs] == ["http://a.example/"]
+    assert [(e["kind"], e["message"]) for e in summary.errors] == [
+        ("garbage_bytes", f"bytes before the first record [{limit - 100} bytes]")
+    ]
+    beyond = tmp_path / "beyond.warc"
+    beyond.write_bytes(b"x" * (limit + 100) + record)
+    docs, summary = read_warc_file(str(beyond), 0)
+    assert docs == []
+    ((error),) = summary.errors
+    assert error["kind"] == "not_warc"
+    assert error["message"].startswith("no WARC record found in the first 1 MiB;")
+    assert error["message"].endswith(f"[{limit} bytes]")
+
+
+def _no_record_files():
+    from tests.corrupt_warcs import gz
+
+    arc = b"filedesc://crawl.arc 0.0.0.0 20010101000000 text/plain 76\n1 0 Alexa\n"
+    return [
+        ("empty member", gz(b""), "empty_file", "only empty gzip members"),
+        ("blank members", gz(b"\r\n") + gz(b""), "empty_file", "only empty gzip members"),
+        ("gzip header only", gz(b"")[:6], "truncated_file", "ends in its first gzip member"),
+        ("member cut at once", gz(b"WARC/1.0\r\n" * 50)[:12], "truncated_file", "first gzip"),
+        ("gzipped ARC", gz(arc), "not_warc", "ARC file (filedesc://)"),
+        ("gzipped text", gz(b"hello world\n" * 9), "not_warc", "no WARC record found;"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, data, kind, words", _no_record_files(), ids=[c[0] for c in _no_record_files()]
+)
+def test_gzip_files_without_a_record_say_what_they_hold(tmp_path, name, data, kind, words):
+    """All were `not_warc`, whereas the docs promise empty_file for padding and truncated_file
+    for a file ending in a gzip member header; a gzipped ARC file was not named as one."""
+    path = tmp_path / "x.warc.gz"
+    path.write_bytes(data)
+    docs, summary = read_warc_file(str(path), 0)
+    assert docs == []
+    ((error),) = summary.errors
+    assert error["kind"] == kind and words in error["message"]
+    assert error["message"].endswith(f"[{len(data)} bytes]")

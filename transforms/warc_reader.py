@@ -480,10 +480,13 @@ class _ByteSource:
             self._fill(_SOURCE_CHUNK)
             i = self._pos - self._start
             match = pattern.search(self._buf, i)
-            if match:
+            if match and (limit is None or self._start + match.start() - start <= limit):
                 self._pos = self._start + match.start()
                 return self._pos
-            if limit is not None and self._pos - start > limit:
+            if limit is not None and (match or self._pos - start > limit):
+                # The buffer reaches past the limit (a match there is too far): leave the
+                # position at the limit, the end of what was searched.
+                self._pos = min(self._start + len(self._buf), max(self._pos, start + limit))
                 return None
             if self._eof:
                 self._pos = self._start + len(self._buf)
@@ -624,11 +627,31 @@ def _member_head(source: _ByteSource, past_blanks: bool) -> bytes | None:
         try:
             head += z.decompress(data, _HEAD_BYTES - len(head))
         except zlib.error:
-            return head or None
+            # A member cut short runs into the next one, and the error discards what the
+            # call inflated: inflate again in small steps to keep the start of the record.
+            return (head + _inflated_before_error(data, _HEAD_BYTES - len(head))) or None
         if not z.eof:
             break
         data = z.unused_data
     return head or None
+
+
+_ERROR_STEP = 32  # compressed bytes per step when inflating up to a data error
+
+
+def _inflated_before_error(data: bytes, limit: int) -> bytes:
+    """What the gzip member at the start of `data` inflates to before its data error (at
+    most `limit` bytes, give or take the output of one step)."""
+    z = zlib.decompressobj(31)
+    out = b""
+    for start in range(0, len(data), _ERROR_STEP):
+        try:
+            out += z.decompress(data[start : start + _ERROR_STEP], limit - len(out))
+        except zlib.error:
+            break
+        if z.eof or len(out) >= limit:
+            break
+    return out
 
 
 def _starts_warc_member(source: _ByteSource) -> bool:
@@ -761,7 +784,13 @@ def iter_raw_records(
     if not (_starts_warc_member(source) if gzipped else _WARC_LINE_RE.match(source.peek(16))):
         first = _find_first_record(source)
         if first is None:
-            yield DamagedRegion(0, source.pos, NOT_WARC, _not_warc_message(source))
+            searched = min(source.pos, _MAX_LEADING_GARBAGE)
+            kind, message, size = (gzipped and _gzip_without_records(source)) or (
+                NOT_WARC,
+                _not_warc_message(source, searched),
+                searched,
+            )
+            yield DamagedRegion(0, size, kind, message)
             return
         gzipped, found = first
         yield DamagedRegion(start, found - start, GARBAGE_BYTES, "bytes before the first record")
@@ -794,26 +823,58 @@ def _find_first_record(source: _ByteSource) -> tuple[bool, int] | None:
     return gzipped, pos
 
 
-def _not_warc_message(source: _ByteSource) -> str:
+def _gzip_without_records(source: _ByteSource) -> tuple[str, str, int] | None:
+    """(kind, message, file size) for a small gzip file with no record to find: only empty (or blank)
+    members, or a first member cut short before it inflates to anything. None otherwise."""
+    source.seek(0)
+    data = source.peek(_IN_CHUNK)
+    size = len(data)
+    if size >= _IN_CHUNK:
+        return None
+    inflated = b""
+    while data:
+        if data[:2] != GZIP_MAGIC:
+            return None
+        z = zlib.decompressobj(31)
+        try:
+            inflated += z.decompress(data, _HEAD_BYTES)
+        except zlib.error:
+            return None
+        if not z.eof:
+            started = inflated.lstrip(_BLANK)[:5]
+            if z.unconsumed_tail or not b"WARC/".startswith(started):
+                return None
+            return TRUNCATED_FILE, "the file ends in its first gzip member, before any record", size
+        data = z.unused_data.lstrip(_BLANK)
+    if inflated.strip(_BLANK):
+        return None
+    return EMPTY_FILE, "no WARC records in file (only empty gzip members)", size
+
+
+def _not_warc_message(source: _ByteSource, searched: int) -> str:
     source.seek(0)
     head = source.peek(64)
-    if head.startswith(b"filedesc://"):
+    inflated = _member_head(source, past_blanks=True) or b""  # None unless gzip
+    if head.startswith(b"filedesc://") or inflated.lstrip(_BLANK).startswith(b"filedesc://"):
         return "ARC file (filedesc://): only WARC is supported"
-    return f"no WARC record found; file starts with {head[:24]!r}"
+    where = " in the first 1 MiB" if searched >= _MAX_LEADING_GARBAGE else ""
+    return f"no WARC record found{where}; file starts with {head[:24]!r}"
 
 
 def _next_gzip_record(source: _ByteSource, start: int, limit: int | None = None) -> int | None:
-    """Offset of the next gzip member at or after `start` that holds a WARC record."""
+    """Offset of the next gzip member at or after `start` (and at most `limit` bytes after
+    it) that holds a WARC record."""
     pos = start
-    while True:
-        found = source.search(_GZIP_MEMBER_RE, pos, limit)
+    while limit is None or pos - start <= limit:
+        found = source.search(
+            _GZIP_MEMBER_RE, pos, None if limit is None else limit - (pos - start)
+        )
         if found is None:
             return None
         if _starts_warc_member(source):
             return found
         pos = found + 1
-        if limit is not None and pos - start > limit:
-            return None
+    return None
 
 
 def _resync(source: _ByteSource, start: int, gzipped: bool) -> tuple[int | None, int, str]:
