@@ -8,11 +8,13 @@ shard names.
 from __future__ import annotations
 
 import gzip
+import http.client
 import io
 import os
 import posixpath
 import re
 import urllib.request
+import zlib
 
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
@@ -42,12 +44,27 @@ def _join_url(base: str, rel: str) -> str:
     return base.rstrip("/") + "/" + rel.lstrip("/")
 
 
-def _read_bytes(location: str) -> bytes:
+def _read_bytes(location: str, limit: int = -1) -> bytes:
+    """The bytes of `location` (its first `limit` bytes, if given)."""
     if location.startswith(_URL_SCHEMES):
         with urllib.request.urlopen(location, timeout=60) as response:  # noqa: S310
-            return response.read()
+            return response.read(limit)
     with FileSystems.open(location, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        return handle.read()
+        return handle.read(limit)
+
+
+# How much of a file whose name does not say WARC is read to tell records from a listing.
+_SNIFF_BYTES = 64 * 1024
+
+
+def _holds_records(head: bytes) -> bool:
+    """Whether the first bytes of a file are those of a WARC or ARC file, gzipped or not."""
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(31).decompress(head, 4096)
+        except zlib.error:
+            return False
+    return head.lstrip(b" \t\r\n").startswith((b"WARC/", b"filedesc://"))
 
 
 def parse_listing(data: bytes) -> list[str]:
@@ -102,10 +119,12 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
         return resolve_crawl_id(spec, base_url)
     if _CRAWL_ID_LIKE.match(spec) and "/" not in spec and "." not in spec:
         crawl_listing_url(spec, base_url)  # raises with the expected format
+    if not spec.strip():
+        raise InputError("--input is empty")
     if spec.startswith(("http://", "https://")):
         if _is_warc_name(spec):
             return [spec]
-        return [_resolve_listed(e, spec, base_url) for e in parse_listing(_read_bytes(spec))]
+        return _records_or_listing(spec, base_url)
     if "://" not in spec:
         # The ledger records where each record came from; a relative path would only lead
         # back to it from the directory the run was started in (`ccprov trace`).
@@ -132,8 +151,20 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
         raise InputError(f"input not found: {spec}")
     if _is_warc_name(spec):
         return [spec]
+    return _records_or_listing(spec, base_url)
+
+
+def _records_or_listing(spec: str, base_url: str) -> list[str]:
+    """A file whose name does not end in .warc or .warc.gz: itself when it holds records (a
+    WARC file under another name, or an ARC file for the reader to refuse), else the files it
+    lists."""
     try:
+        if _holds_records(_read_bytes(spec, _SNIFF_BYTES)):
+            return [spec]
         data = _read_bytes(spec)
+    except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
+        raise InputError(f"cannot read {spec}: {exc}".split("\n")[0]) from exc
+    try:
         entries = parse_listing(data)
     except (UnicodeDecodeError, OSError, EOFError) as exc:
         raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc

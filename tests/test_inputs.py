@@ -132,3 +132,40 @@ def test_https_warc_url_is_taken_as_is():
     assert resolve_inputs(["https://data.commoncrawl.org/x/y.warc.gz"], BASE) == [
         "https://data.commoncrawl.org/x/y.warc.gz"
     ]
+
+
+def test_a_warc_or_arc_file_under_another_name_is_an_input_not_a_listing(tmp_path, http_server):
+    """`whirl.gz` (a WARC file) was read as a listing: every header line became an
+    `unreadable_file` input and the run read nothing. A listing is still a listing, gzipped
+    or not, also over HTTP."""
+    from tests.corrupt_warcs import gz, http_block, warc_record
+
+    record = warc_record("response", "http://a.example/", http_block(b"<p>a</p>"))
+    (tmp_path / "whirl.gz").write_bytes(gz(record))
+    (tmp_path / "plain.dat").write_bytes(b"\r\n" + record)
+    (tmp_path / "old.arc.gz").write_bytes(gz(b"filedesc://x.arc 0.0.0.0 20010101 text/plain 9\n"))
+    (tmp_path / "list.txt").write_bytes(b"a.warc.gz\nb.warc.gz\n")
+    (tmp_path / "list.gz").write_bytes(gzip.compress(b"a.warc.gz\n"))
+    for name in ("whirl.gz", "plain.dat", "old.arc.gz"):
+        assert resolve_inputs([str(tmp_path / name)], BASE) == [str(tmp_path / name)]
+    assert resolve_inputs([str(tmp_path / "list.txt")], BASE) == [
+        str(tmp_path / "a.warc.gz"),
+        str(tmp_path / "b.warc.gz"),
+    ]
+    assert resolve_inputs([str(tmp_path / "list.gz")], BASE) == [str(tmp_path / "a.warc.gz")]
+    base = http_server(tmp_path)
+    assert resolve_inputs([f"{base}/whirl.gz"], BASE) == [f"{base}/whirl.gz"]
+    assert resolve_inputs([f"{base}/list.txt"], BASE) == [f"{base}/a.warc.gz", f"{base}/b.warc.gz"]
+
+
+def test_an_unreadable_listing_url_and_an_empty_input_are_one_line_errors(tmp_path, http_server):
+    """A listing URL that could not be fetched raised URLError out of the command (a 66-line
+    traceback); `--input ''` silently became the current folder."""
+    with pytest.raises(InputError, match=r"^cannot read http://127\.0\.0\.1:1/list\.txt: "):
+        resolve_inputs(["http://127.0.0.1:1/list.txt"], BASE)
+    base = http_server(tmp_path)
+    with pytest.raises(InputError, match="^cannot read .*/absent.txt: HTTP Error 404"):
+        resolve_inputs([f"{base}/absent.txt"], BASE)
+    for empty in ("", "  "):
+        with pytest.raises(InputError, match="^--input is empty$"):
+            resolve_inputs([empty], BASE)
