@@ -15,7 +15,12 @@ import sys
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, WorkerOptions
+from apache_beam.options.pipeline_options import (
+    PipelineOptions,
+    S3Options,
+    StandardOptions,
+    WorkerOptions,
+)
 
 from pipeline.assembly import build_pipeline
 from pipeline.options import CcprovOptions
@@ -30,9 +35,11 @@ DEFAULT_FLAGS = {"sdk_location": "container"}
 
 
 def switch_flags() -> dict[str, str]:
-    """ccprov's on/off flags (argparse store_true): every spelling -> its dest."""
+    """The on/off flags (argparse store_true) of ccprov and of the S3 settings the template
+    declares (`s3_disable_ssl`): every spelling -> its dest."""
     parser = argparse.ArgumentParser(add_help=False)
     CcprovOptions._add_argparse_args(parser)
+    S3Options._add_argparse_args(parser)
     return {
         spelling: action.dest
         for action in parser._actions

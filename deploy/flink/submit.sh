@@ -11,7 +11,18 @@
 # location, the workers read the WARCs and write the shards.
 set -euo pipefail
 
-CCPROV="${CCPROV:-ccprov}"
+# ccprov: $CCPROV, else the one on PATH, else this checkout's (`make install` puts it in .venv).
+if [ -z "${CCPROV:-}" ]; then
+  CHECKOUT="$(cd "$(dirname "$0")/../.." && pwd)"
+  if command -v ccprov >/dev/null 2>&1; then
+    CCPROV=ccprov
+  elif [ -x "$CHECKOUT/.venv/bin/ccprov" ]; then
+    CCPROV="$CHECKOUT/.venv/bin/ccprov"
+  else
+    echo "submit.sh: no ccprov found: run 'make install' here, or set CCPROV" >&2
+    exit 2
+  fi
+fi
 JOB_ENDPOINT="${JOB_ENDPOINT:-localhost:8099}"
 ARTIFACT_ENDPOINT="${ARTIFACT_ENDPOINT:-localhost:8098}"
 # Python processes per taskmanager: its slot count (= the worker pool's cores).
