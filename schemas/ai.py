@@ -11,7 +11,8 @@ CORPUS_FIELDS: list[pa.Field] = [
     pa.field("ai_score", pa.float64()),  # final score in [0, 1]: model + marker phrases
     pa.field("ai_markers", pa.list_(pa.string())),  # assistant boilerplate phrases found
     pa.field("crawl_before_chatgpt", pa.bool_()),  # WARC-Date before 2022-11-30: a human prior
-    pa.field("host_ai_score", pa.float64()),  # mean ai_score of the host's kept docs in this run
+    # mean ai_score of the host's docs in this run past every filter and policy, before dedup
+    pa.field("host_ai_score", pa.float64()),
 ]
 
 # Columns of the provenance ledger (every input record; null where the stage did not run).

@@ -29,3 +29,14 @@ CORPUS_SCHEMA = pa.schema(
     + ai.CORPUS_FIELDS
     + dedup.CORPUS_FIELDS
 )
+
+# OUTPUT/dropped/*.parquet (--keep-dropped): the text of dropped documents that had one, for
+# checking what the filters removed.
+DROPPED_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),  # joins the ledger
+        pa.field("url", pa.string()),
+        pa.field("drop_reason", pa.string()),
+        pa.field("text", pa.large_string()),
+    ]
+)

@@ -12,13 +12,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from schemas import DROPPED_SCHEMA
 from transforms.dedup import NEAR_DUPLICATE, DedupDecision
 from transforms.document import KEPT, WarcDoc
 from transforms.writer import (
     CORPUS_DIR,
     DOC_TAG,
     DROPPED_DIR,
-    DROPPED_SCHEMA,
     LEDGER_DIR,
     PARTS_DIR,
     ROW_GROUP_ROWS,

@@ -45,7 +45,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from schemas.corpus import CORPUS_SCHEMA
+from schemas.corpus import CORPUS_SCHEMA, DROPPED_SCHEMA
 from schemas.ledger import LEDGER_SCHEMA
 from transforms.document import KEPT, WarcDoc
 from transforms.grouping import TaggedGroupByKey
@@ -65,15 +65,6 @@ OUTPUT_DIRS = (CORPUS_DIR, LEDGER_DIR, DROPPED_DIR, HOSTS_DIR)
 # replaces those folders, so anything else found there is not ccprov's and must not be lost.
 SHARD_NAME_RE = re.compile(r"^part-\d{5,}(-\d{3,})?\.parquet$")
 PARTS_DIR = "parts"  # under the run's temporary folder: the record groups' rows
-
-DROPPED_SCHEMA = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("url", pa.string()),
-        pa.field("drop_reason", pa.string()),
-        pa.field("text", pa.large_string()),
-    ]
-)
 
 _SCHEMAS = {LEDGER_DIR: LEDGER_SCHEMA, CORPUS_DIR: CORPUS_SCHEMA, DROPPED_DIR: DROPPED_SCHEMA}
 
