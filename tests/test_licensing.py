@@ -820,6 +820,32 @@ def test_all_rights_reserved_on_its_own_in_other_languages(footer):
             "CC-BY-SA-4.0",
         ),
         ("This work wasn't licensed under CC BY.", None),
+        # A bare "not under", and denials in the other languages statements are read in.
+        ("This page is available under CC BY 4.0, not under CC BY-SA 4.0.", "CC-BY-4.0"),
+        ("Dieser Inhalt steht nicht unter einer Creative-Commons-Lizenz BY-SA 4.0.", None),
+        ("Dieser Artikel ist nicht unter CC BY-SA 4.0 lizenziert.", None),
+        ("Dieser Inhalt steht unter keiner CC-BY-SA-Lizenz.", None),
+        ("Ce contenu n'est pas sous licence CC BY-SA 4.0.", None),
+        ("Ce contenu n’est pas publié sous licence Creative Commons BY-SA 4.0.", None),
+        ("Este contenido no está bajo una licencia CC BY-SA 4.0.", None),
+        ("Este contenido no se publica bajo la licencia CC BY-SA 4.0.", None),
+        # ... which, as in English, end at the clause and yield to "other than".
+        (
+            "Dieser Inhalt steht unter der Lizenz CC BY-SA 4.0 und nicht unter einer anderen.",
+            "CC-BY-SA-4.0",
+        ),
+        (
+            "Dieser Inhalt darf nicht unter einer anderen als der Lizenz CC BY-SA 4.0 verbreitet werden.",
+            "CC-BY-SA-4.0",
+        ),
+        (
+            "Ce texte ne peut pas être diffusé sous une licence autre que CC BY-SA 4.0.",
+            "CC-BY-SA-4.0",
+        ),
+        (
+            "Este contenido está disponible bajo la licencia CC BY-SA 4.0 y no puede usarse sin atribución.",
+            "CC-BY-SA-4.0",
+        ),
         ("This article cannot be published under CC BY 4.0.", None),
         # A negation that limits the licence does not deny it.
         (

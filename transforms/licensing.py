@@ -1545,24 +1545,35 @@ _IN_PUBLIC_DOMAIN = re.compile(
 )
 # "This article is not licensed under CC BY-SA": a denial governs the licence named right
 # after it, in the same clause ("licensed under CC BY-NC 4.0 and may not be distributed
-# commercially" denies nothing).
+# commercially" denies nothing). In the four languages whose statements are read.
 _DENIAL = re.compile(
     r"(?:\bnot|\bnever|\bno\s+longer|\bisn.t|\bwasn.t|\baren.t|\bweren.t|\bcannot|\bcan.t)\s+"
     r"(?:be\s+|been\s+)?"
-    r"(?:licen[cs]ed|released|available|published|distributed)\s+(?:under|as|with|in)\b",
+    r"(?:licen[cs]ed|released|available|published|distributed)\s+(?:under|as|with|in)\b"
+    r"|\bnot\s+under\b"  # "available under CC BY 4.0, not under CC BY-SA 4.0"
+    r"|\bnicht\s+(?:mehr\s+)?unter\b|\bunter\s+keiner\b"  # "steht nicht unter", "unter keiner"
+    r"|\bpas\s+(?:\w+\s+)?sous\b"  # "n'est pas (publié) sous licence"
+    r"|\bno\s+(?:\w+\s+){1,2}bajo\b",  # "no está bajo", "no se publica bajo"
     re.I,
 )
 _DENIAL_REACH = 60  # characters from the denial to the licence it denies
+_CLAUSE_BREAK = re.compile(r"[;,:]|\b(?:but|and|und|aber|sondern|et|mais|y|pero|sino)\b", re.I)
+# "may not be distributed under any licence other than CC BY-SA 4.0" limits, not denies.
+_DENIAL_EXCEPTION = re.compile(
+    r"\bother\s+than\b|\bexcept\b|\baußer\b|\banderen?\s+als\b|\bautres?\s+que\b"
+    r"|\bsauf\b|\bsalvo\b|\bexcepto\b|\bdistint[ao]s?\s+de\b",
+    re.I,
+)
 
 
 def _denied(sentence: str, offset: int) -> bool:
     """Whether the licence mentioned at `offset` is the object of a denial."""
     for m in _DENIAL.finditer(sentence, 0, offset):
         between = sentence[m.end() : offset]
-        if len(between) > _DENIAL_REACH or re.search(r"[;,:]|\b(?:but|and)\b", between):
+        if len(between) > _DENIAL_REACH or _CLAUSE_BREAK.search(between):
             continue
-        if re.search(r"\bother\s+than\b|\bexcept\b", between, re.I):
-            continue  # "may not be distributed under any licence other than CC BY-SA 4.0"
+        if _DENIAL_EXCEPTION.search(between):
+            continue
         return True
     return False
 
