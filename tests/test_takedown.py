@@ -214,6 +214,9 @@ def test_host_selector_takes_ip_addresses_whole_and_both_idna_spellings():
     [
         ("io", "a public suffix"),
         ("co.uk", "a public suffix"),
+        # The list's private section: every user's site is under these.
+        ("github.io", "a public suffix"),
+        ("blogspot.com", "a public suffix"),
         ("example.org:443", "not a host name"),
         ("https://example.org/", "not a host name"),
         ("*.example.org", "not a host name"),
@@ -222,6 +225,14 @@ def test_host_selector_takes_ip_addresses_whole_and_both_idna_spellings():
 def test_host_lines_that_would_select_too_much_or_nothing_are_refused(line, problem):
     with pytest.raises(UsageError, match=f"hosts.txt:2: {problem}"):
         Selector.from_lines("hosts", ["# request", line], source="hosts.txt")
+
+
+def test_a_site_under_a_private_suffix_is_a_host_that_can_be_taken_down():
+    import pyarrow as pa
+
+    table = pa.table({"host": ["someone.github.io", "www.someone.github.io", "other.github.io"]})
+    selector = Selector.from_lines("hosts", ["someone.github.io"])
+    assert selector.matches(table) == [True, True, False]
 
 
 def test_urls_match_whatever_the_case_of_scheme_and_host_port_or_fragment():

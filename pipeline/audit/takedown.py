@@ -195,7 +195,9 @@ def _host_problem(host: str) -> str | None:
         return "not a host name (no scheme, port, path or wildcard; subdomains are included)"
     if _is_ip(host):
         return None
-    parts = _host_extractor()(host)
+    # With the list's private section too: github.io and blogspot.com hold the sites of
+    # many owners, as co.uk does.
+    parts = _host_extractor()(host, include_psl_private_domains=True)
     if not parts.domain and parts.suffix:
         return "a public suffix: it would select every host under it"
     return None
