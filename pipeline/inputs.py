@@ -19,6 +19,8 @@ import zlib
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.warc_reader import starts_like_warc
+
 CRAWL_ID_RE = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
 _CRAWL_ID_LIKE = re.compile(r"^CC-MAIN", re.I)
 _WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -44,27 +46,19 @@ def _join_url(base: str, rel: str) -> str:
     return base.rstrip("/") + "/" + rel.lstrip("/")
 
 
-def _read_bytes(location: str, limit: int = -1) -> bytes:
-    """The bytes of `location` (its first `limit` bytes, if given)."""
+def _open(location: str):
     if location.startswith(_URL_SCHEMES):
-        with urllib.request.urlopen(location, timeout=60) as response:  # noqa: S310
-            return response.read(limit)
-    with FileSystems.open(location, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        return handle.read(limit)
+        return urllib.request.urlopen(location, timeout=60)  # noqa: S310
+    return FileSystems.open(location, compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def _read_bytes(location: str) -> bytes:
+    with _open(location) as handle:
+        return handle.read()
 
 
 # How much of a file whose name does not say WARC is read to tell records from a listing.
 _SNIFF_BYTES = 64 * 1024
-
-
-def _holds_records(head: bytes) -> bool:
-    """Whether the first bytes of a file are those of a WARC or ARC file, gzipped or not."""
-    if head[:2] == b"\x1f\x8b":
-        try:
-            head = zlib.decompressobj(31).decompress(head, 4096)
-        except zlib.error:
-            return False
-    return head.lstrip(b" \t\r\n").startswith((b"WARC/", b"filedesc://"))
 
 
 def parse_listing(data: bytes) -> list[str]:
@@ -96,10 +90,10 @@ def _resolve_listed(entry: str, listing_location: str, base_url: str) -> str:
 def resolve_crawl_id(crawl_id: str, base_url: str) -> list[str]:
     url = crawl_listing_url(crawl_id, base_url)
     try:
-        data = _read_bytes(url)
+        entries = parse_listing(_read_bytes(url))
     except Exception as exc:  # noqa: BLE001 - shown as a one-line error
         raise InputError(f"cannot read the WARC listing of {crawl_id} at {url}: {exc}") from exc
-    return [_resolve_listed(e, url, base_url) for e in parse_listing(data)]
+    return [_resolve_listed(e, url, base_url) for e in entries]
 
 
 def _is_warc_name(path: str) -> bool:
@@ -157,16 +151,18 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
 def _records_or_listing(spec: str, base_url: str) -> list[str]:
     """A file whose name does not end in .warc or .warc.gz: itself when it holds records (a
     WARC file under another name, or an ARC file for the reader to refuse), else the files it
-    lists."""
+    lists. Read once: it may be a pipe."""
     try:
-        if _holds_records(_read_bytes(spec, _SNIFF_BYTES)):
-            return [spec]
-        data = _read_bytes(spec)
-    except (OSError, http.client.HTTPException) as exc:  # URLError is an OSError
+        with _open(spec) as handle:
+            head = handle.read(_SNIFF_BYTES)
+            if starts_like_warc(head):
+                return [spec]
+            data = head + handle.read()
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError is an OSError
         raise InputError(f"cannot read {spec}: {exc}".split("\n")[0]) from exc
     try:
         entries = parse_listing(data)
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc
     return [_resolve_listed(e, spec, base_url) for e in entries]
 

@@ -169,3 +169,71 @@ def test_an_unreadable_listing_url_and_an_empty_input_are_one_line_errors(tmp_pa
     for empty in ("", "  "):
         with pytest.raises(InputError, match="^--input is empty$"):
             resolve_inputs([empty], BASE)
+
+
+def test_a_listing_read_from_a_pipe_is_read_whole(tmp_path):
+    """Telling a listing from a WARC file read its first 64 KiB, then the file again: from
+    a pipe the second read had only the rest (3,000 listed files became 1,042), or waited
+    for ever for a writer."""
+    import os
+    import threading
+
+    fifo = tmp_path / "listing"
+    os.mkfifo(fifo)
+    lines = "".join(f"/data/WARC/f{i}.warc.gz\n" for i in range(3000)).encode()
+    resolved = {}
+
+    def resolve():
+        resolved["paths"] = resolve_inputs([str(fifo)], BASE)
+
+    reader = threading.Thread(target=resolve, daemon=True)  # it may block on a second open
+    reader.start()
+    try:
+        with open(fifo, "wb") as pipe:
+            pipe.write(lines)
+    except BrokenPipeError:  # the reader closed the pipe after its first read
+        pass
+    reader.join(timeout=30)
+    assert resolved.get("paths") == [f"/data/WARC/f{i}.warc.gz" for i in range(3000)]
+
+
+def test_what_starts_like_a_warc_is_told_from_a_listing_as_the_reader_would(tmp_path):
+    from tests.corrupt_warcs import gz, http_block, warc_record
+
+    record = warc_record("response", "http://a.example/", http_block(b"<p>a</p>"))
+    inputs = {
+        # listings: paths under a folder named WARC start with "WARC/"
+        "warc-folder.txt": (b"WARC/a.warc.gz\nWARC/b.warc.gz\n", False),
+        "warc-folder.gz": (gzip.compress(b"WARC/a.warc.gz\n"), False),
+        # WARC files: an empty first member, a byte-order mark before a plain record
+        "empty-first.data": (gz(b"") + gz(record), True),
+        "bom.data": (b"\xef\xbb\xbf" + record, True),
+    }
+    for name, (data, is_warc) in inputs.items():
+        (tmp_path / name).write_bytes(data)
+        paths = resolve_inputs([str(tmp_path / name)], BASE)
+        assert (paths == [str(tmp_path / name)]) == is_warc, name
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            gzip.compress(b"a.warc.gz\n")[:12] + b"\x00\xff" * 40,
+            "neither a WARC file nor a listing",
+        ),
+        (b"\xc0\xff\xee" * 10, "neither a WARC file nor a listing"),
+    ],
+    ids=["gzip then junk", "binary"],
+)
+def test_a_listing_that_cannot_be_decoded_is_a_one_line_error(tmp_path, data, message):
+    """A gzip listing followed by junk raised zlib.error out of the command."""
+    (tmp_path / "list.gz").write_bytes(data)
+    with pytest.raises(InputError, match=message) as raised:
+        resolve_inputs([str(tmp_path / "list.gz")], BASE)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_malformed_url_is_a_one_line_error():
+    with pytest.raises(InputError, match=r"^cannot read http://\[::1: Invalid IPv6 URL$"):
+        resolve_inputs(["http://[::1"], BASE)

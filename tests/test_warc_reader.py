@@ -408,3 +408,26 @@ def test_gzip_files_without_a_record_say_what_they_hold(tmp_path, name, data, ki
     ((error),) = summary.errors
     assert error["kind"] == kind and words in error["message"]
     assert error["message"].endswith(f"[{len(data)} bytes]")
+
+
+@pytest.mark.parametrize("damaged", [3, 5, 7])
+def test_a_damaged_member_of_a_block_split_file_is_reported_not_read_through(tmp_path, damaged):
+    """One record stream cut into fixed-size members, one member's CRC wrong. Taking what a
+    damaged member inflates to as the rest of the record (meant only for finding a cut
+    member's record start) lost the corrupt_gzip error and every record after it."""
+    from tests.corrupt_warcs import article, gz, http_block, warc_record
+
+    records = [warc_record("warcinfo", None, b"software: x\r\n")]
+    for i in range(6):
+        url = f"http://f.example/{i}"
+        records.append(warc_record("request", url, b"GET / HTTP/1.1\r\n\r\n"))
+        records.append(warc_record("response", url, http_block(article(i, 3))))
+    stream = b"".join(records)
+    members = [bytearray(gz(stream[at : at + 700])) for at in range(0, len(stream), 700)]
+    members[damaged][-8] ^= 0xFF  # its CRC-32: the deflate data itself is intact
+    path = tmp_path / "split.warc.gz"
+    path.write_bytes(b"".join(members))
+    _, summary = read_warc_file(str(path), 0)
+    at = sum(len(m) for m in members[:damaged])
+    assert [(e["kind"], e["offset"]) for e in summary.errors] == [("corrupt_gzip", at)]
+    assert summary.errors[0]["message"].endswith(f"[{path.stat().st_size - at} bytes]")

@@ -24,6 +24,7 @@ member, and an uncompressed record between gzip members is read as one.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import errno
 import functools
@@ -613,12 +614,12 @@ class _GzipMember:
             self._i = 0
 
 
-def _member_head(source: _ByteSource, past_blanks: bool) -> bytes | None:
-    """The first decompressed bytes of the gzip member at the source's position: 5 of them
+def _member_head(data: bytes, past_blanks: bool, salvage: bool = False) -> bytes | None:
+    """The first decompressed bytes of the gzip member at the start of `data`: 5 of them
     (after any blank bytes, with `past_blanks`), read on through members that hold fewer
     (a member may hold only "WA"), at most _HEAD_BYTES; None when there is no readable gzip
-    member there."""
-    data = source.peek(_IN_CHUNK)
+    member there. With `salvage`, a member with a data error still gives what it inflates
+    to before the error (a member cut short runs into the next one)."""
     head = b""
     while data[:2] == GZIP_MAGIC and len(head) < _HEAD_BYTES:
         if len(head.lstrip(_BLANK) if past_blanks else head) >= 5:
@@ -627,26 +628,30 @@ def _member_head(source: _ByteSource, past_blanks: bool) -> bytes | None:
         try:
             head += z.decompress(data, _HEAD_BYTES - len(head))
         except zlib.error:
-            # A member cut short runs into the next one, and the error discards what the
-            # call inflated: inflate again in small steps to keep the start of the record.
-            return (head + _inflated_before_error(data, _HEAD_BYTES - len(head))) or None
+            if salvage:  # the error discarded what the call inflated: inflate again in steps
+                head += _inflated_before_error(data, _HEAD_BYTES - len(head))
+            return head or None
         if not z.eof:
             break
         data = z.unused_data
     return head or None
 
 
-_ERROR_STEP = 32  # compressed bytes per step when inflating up to a data error
+# A member's first _SALVAGE_SPAN compressed bytes, _SALVAGE_STEP at a time, are inflated
+# again after a data error: they hold the record's start, and gzip-like garbage (a `1f 8b 08`
+# every few bytes, headers with huge extra fields) costs at most 16 small calls a candidate.
+_SALVAGE_SPAN = 1024
+_SALVAGE_STEP = 64
 
 
 def _inflated_before_error(data: bytes, limit: int) -> bytes:
-    """What the gzip member at the start of `data` inflates to before its data error (at
-    most `limit` bytes, give or take the output of one step)."""
+    """What the gzip member at the start of `data` inflates to, within its first
+    _SALVAGE_SPAN bytes, before its data error (at most `limit` bytes)."""
     z = zlib.decompressobj(31)
     out = b""
-    for start in range(0, len(data), _ERROR_STEP):
+    for start in range(0, min(len(data), _SALVAGE_SPAN), _SALVAGE_STEP):
         try:
-            out += z.decompress(data[start : start + _ERROR_STEP], limit - len(out))
+            out += z.decompress(data[start : start + _SALVAGE_STEP], limit - len(out))
         except zlib.error:
             break
         if z.eof or len(out) >= limit:
@@ -655,17 +660,32 @@ def _inflated_before_error(data: bytes, limit: int) -> bytes:
 
 
 def _starts_warc_member(source: _ByteSource) -> bool:
-    """Does the gzip member at the source's position decompress to a WARC record start?"""
-    head = _member_head(source, past_blanks=True)
+    """Does the gzip member at the source's position decompress to a WARC record start?
+    (Also when the member is cut short: its record gets an error row.)"""
+    head = _member_head(source.peek(_IN_CHUNK), past_blanks=True, salvage=True)
     return head is not None and head.lstrip(_BLANK).startswith(b"WARC/")
 
 
 def _continues_record(source: _ByteSource) -> bool:
     """May the next gzip member be the rest of a record cut at a member boundary? Any
-    readable member that does not itself start with `WARC/` (blank bytes first can be the
-    end of the block: a record-per-member writer never starts a member with them)."""
-    head = _member_head(source, past_blanks=False)
+    member that inflates without error and does not itself start with `WARC/` (blank bytes
+    first can be the end of the block: a record-per-member writer never starts a member
+    with them). A damaged member is not: it is resynchronised past."""
+    head = _member_head(source.peek(_IN_CHUNK), past_blanks=False)
     return head is not None and not head.startswith(b"WARC/")
+
+
+def starts_like_warc(head: bytes) -> bool:
+    """Whether a file's first bytes (gzipped or not) are those of a WARC file, or of an ARC
+    file (which the reader names as such): a file to read records from, not a listing."""
+    if head[:2] == GZIP_MAGIC:
+        head = _member_head(head, past_blanks=True, salvage=True) or b""
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip(_BLANK)
+    if head.startswith(b"filedesc://"):
+        return True
+    # The version line, as the reader frames it; a member holding only "WARC/" is rare, but
+    # a listing of paths under a folder named WARC is not.
+    return bool(_WARC_LINE_RE.match(head)) or (len(head) < 12 and head.startswith(b"WARC/"))
 
 
 @dataclasses.dataclass
@@ -853,8 +873,8 @@ def _gzip_without_records(source: _ByteSource) -> tuple[str, str, int] | None:
 
 def _not_warc_message(source: _ByteSource, searched: int) -> str:
     source.seek(0)
+    inflated = _member_head(source.peek(_IN_CHUNK), past_blanks=True) or b""  # b"" unless gzip
     head = source.peek(64)
-    inflated = _member_head(source, past_blanks=True) or b""  # None unless gzip
     if head.startswith(b"filedesc://") or inflated.lstrip(_BLANK).startswith(b"filedesc://"):
         return "ARC file (filedesc://): only WARC is supported"
     where = " in the first 1 MiB" if searched >= _MAX_LEADING_GARBAGE else ""
