@@ -400,11 +400,17 @@ class MinHasher:
         chunk = _CHUNK_SHINGLES[self.scheme]
         doc = 0
         while doc < n_docs:
-            # Chunks of whole documents; a document larger than a chunk is a chunk of its own.
+            # Chunks of whole documents; a document larger than a chunk is signed a chunk at
+            # a time (its permuted values are num_perm x 4 bytes a shingle: 560 MB for a
+            # 5 MB text at once).
             end_doc = int(np.searchsorted(offsets, offsets[doc] + chunk, "right")) - 1
             end_doc = max(end_doc, doc + 1)
             lo, hi = int(offsets[doc]), int(offsets[end_doc])
-            if hi > lo:
+            if hi - lo > chunk:
+                for start in range(lo, hi, chunk):
+                    part = self._permute(values[start : min(start + chunk, hi)]).min(axis=1)
+                    np.minimum(columns[:, doc], part, out=columns[:, doc])
+            elif hi > lo:
                 permuted = self._permute(values[lo:hi])
                 counts = np.diff(offsets[doc : end_doc + 1])
                 nonempty = np.flatnonzero(counts)

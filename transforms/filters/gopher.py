@@ -7,6 +7,7 @@ whole text, token shares by all tokens (words and symbols, see text_units).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 import numpy as np
 
@@ -21,13 +22,18 @@ BULLETS = ("•", "-")
 ELLIPSES = ("...", "…")
 
 
+_SCAN_CHUNK = 1 << 16  # positions turned into Python ints at a time by `duplicated_chars`
+
+
 class NgramIndex:
     """Dense integer ids of a text's n-grams, built once per text and shared by the top and
     duplicated n-gram rules: equal ids mean equal token tuples, so counting and comparing
     integers (NumPy) gives exactly what counting tuples of strings would, much faster.
 
     The n-gram ids come from the (n-1)-gram ids: id(n-gram at i) is the rank of the pair
-    (id of the (n-1)-gram at i, id of token i+n-1).
+    (id of the (n-1)-gram at i, id of token i+n-1). Only the token ids and the last order
+    asked for are kept: the rules ask for n in increasing order, and all ten orders of a
+    5M-token flood ("!!!!...") held 400 MB.
     """
 
     def __init__(self, tokens: list[str]):
@@ -35,24 +41,24 @@ class NgramIndex:
         ids = [first_seen.setdefault(token, len(first_seen)) for token in tokens]
         self.size = len(tokens)
         self._vocabulary = max(len(first_seen), 1)
-        self._grams = {1: np.array(ids, dtype=np.int64)}
+        self._tokens = np.array(ids, dtype=np.int64)
+        self._last = (1, self._tokens)  # (n, ids of the n-grams)
         # ends[i] = characters of tokens[:i]
         self.ends = np.concatenate(([0], np.cumsum([len(t) for t in tokens], dtype=np.int64)))
 
     def grams(self, n: int) -> np.ndarray:
         """Ids of the n-grams starting at 0 .. size-n (empty when there are fewer tokens)."""
-        built = max(k for k in self._grams if k <= n)
-        ids = self._grams[built]
+        built, ids = self._last if self._last[0] <= n else (1, self._tokens)
         while built < n:
             built += 1
             if self.size < built:
                 ids = np.empty(0, dtype=np.int64)
             else:
-                pairs = (
-                    ids[: self.size - built + 1] * self._vocabulary + self._grams[1][built - 1 :]
-                )
-                ids = np.unique(pairs, return_inverse=True)[1].astype(np.int64).reshape(-1)
-            self._grams[built] = ids
+                pairs = ids[: self.size - built + 1] * self._vocabulary
+                pairs += self._tokens[built - 1 :]
+                ids = np.unique(pairs, return_inverse=True)[1].reshape(-1)
+                del pairs
+        self._last = (n, ids)
         return ids
 
     def top_chars(self, n: int, separator_length: int) -> int:
@@ -74,14 +80,22 @@ class NgramIndex:
         ends = self.ends
         seen: set[int] = set()
         resume_at = chars = 0
-        for i, gram in zip(repeated.tolist(), ids[repeated].tolist(), strict=True):
-            if i < resume_at:
-                continue
-            if gram in seen:
-                chars += int(ends[i + n] - ends[i])
-                resume_at = i + n
-            else:
-                seen.add(gram)
+        # In chunks, so a flood of repeats ("!!!!...", 5M positions) is not turned into
+        # Python ints all at once; a repeat skips straight to the next position it allows.
+        for start in range(0, len(repeated), _SCAN_CHUNK):
+            chunk = repeated[start : start + _SCAN_CHUNK]
+            positions, grams = chunk.tolist(), ids[chunk].tolist()
+            k = bisect_left(positions, resume_at)
+            while k < len(positions):
+                gram = grams[k]
+                if gram in seen:
+                    i = positions[k]
+                    chars += int(ends[i + n] - ends[i])
+                    resume_at = i + n
+                    k = bisect_left(positions, resume_at, k + 1)
+                else:
+                    seen.add(gram)
+                    k += 1
         return chars
 
 
