@@ -805,7 +805,8 @@ def iter_raw_records(
         first = _find_first_record(source)
         if first is None:
             searched = min(source.pos, _MAX_LEADING_GARBAGE)
-            kind, message, size = (gzipped and _gzip_without_records(source)) or (
+            without_records = _gzip_without_records(source) if gzipped else None
+            kind, message, size = without_records or (
                 NOT_WARC,
                 _not_warc_message(source, searched),
                 searched,
@@ -844,8 +845,9 @@ def _find_first_record(source: _ByteSource) -> tuple[bool, int] | None:
 
 
 def _gzip_without_records(source: _ByteSource) -> tuple[str, str, int] | None:
-    """(kind, message, file size) for a small gzip file with no record to find: only empty (or blank)
-    members, or a first member cut short before it inflates to anything. None otherwise."""
+    """(kind, message, file size) for a small gzip file with no record to find: only empty
+    (or blank) members, or a first member cut short before it inflates to more than the
+    start of `WARC/`. None otherwise."""
     source.seek(0)
     data = source.peek(_IN_CHUNK)
     size = len(data)
