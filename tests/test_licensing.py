@@ -842,6 +842,30 @@ def test_all_rights_reserved_on_its_own_in_other_languages(footer):
             "Ce texte ne peut pas être diffusé sous une licence autre que CC BY-SA 4.0.",
             "CC-BY-SA-4.0",
         ),
+        # Limits, other licences and second licensing phrases (a review's finds): no denial.
+        ("Ce site n'est pas seulement sous licence CC BY-SA 4.0.", "CC-BY-SA-4.0"),
+        ("Este contenido no está únicamente bajo licencia CC BY 4.0.", "CC-BY-4.0"),
+        (
+            "All content not under a different licence is released under CC BY-SA 4.0.",
+            "CC-BY-SA-4.0",
+        ),
+        (
+            "You are not under any obligation when reusing this work licensed under CC BY 4.0.",
+            "CC-BY-4.0",
+        ),
+        (
+            "Sofern nicht unter einer anderen Lizenz angegeben steht dieser Text unter CC BY 4.0.",
+            "CC-BY-4.0",
+        ),
+        ("Los contenidos que no estén bajo otra licencia se publican bajo CC BY 4.0.", "CC-BY-4.0"),
+        (
+            "Les textes qui ne sont pas soumis sous licence tierce sont sous licence CC BY 4.0.",
+            "CC-BY-4.0",
+        ),
+        ("Dieser Text steht nicht unter einer anderen Lizenz als CC BY 4.0.", "CC-BY-4.0"),
+        ("Dieser Text steht unter keiner anderen Lizenz als CC BY-SA 4.0.", "CC-BY-SA-4.0"),
+        ("Ce texte n'est pas diffusé sous une autre licence que CC BY 4.0.", "CC-BY-4.0"),
+        ("Este texto no está bajo ninguna otra licencia que CC BY 4.0.", "CC-BY-4.0"),
         (
             "Este contenido está disponible bajo la licencia CC BY-SA 4.0 y no puede usarse sin atribución.",
             "CC-BY-SA-4.0",

@@ -233,6 +233,10 @@ def test_a_site_under_a_private_suffix_is_a_host_that_can_be_taken_down():
     table = pa.table({"host": ["someone.github.io", "www.someone.github.io", "other.github.io"]})
     selector = Selector.from_lines("hosts", ["someone.github.io"])
     assert selector.matches(table) == [True, True, False]
+    # A name covered by a wildcard rule of that section (*.compute-1.amazonaws.com) is one
+    # machine, not a suffix shared by owners.
+    for host in ("ec2-54-1-2-3.compute-1.amazonaws.com", "USER.GITHUB.IO", "x.herokuapp.com"):
+        Selector.from_lines("hosts", [host])
 
 
 def test_urls_match_whatever_the_case_of_scheme_and_host_port_or_fragment():

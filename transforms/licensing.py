@@ -1557,11 +1557,19 @@ _DENIAL = re.compile(
     re.I,
 )
 _DENIAL_REACH = 60  # characters from the denial to the licence it denies
-_CLAUSE_BREAK = re.compile(r"[;,:]|\b(?:but|and|und|aber|sondern|et|mais|y|pero|sino)\b", re.I)
-# "may not be distributed under any licence other than CC BY-SA 4.0" limits, not denies.
-_DENIAL_EXCEPTION = re.compile(
-    r"\bother\s+than\b|\bexcept\b|\baußer\b|\banderen?\s+als\b|\bautres?\s+que\b"
-    r"|\bsauf\b|\bsalvo\b|\bexcepto\b|\bdistint[ao]s?\s+de\b",
+# What ends the denial's reach before the licence: the end of its clause, or a second
+# licensing phrase ("not under any obligation to ask: this work is licensed under CC BY").
+_DENIAL_STOP = re.compile(
+    r"[;,:]|\b(?:but|and|und|aber|sondern|et|mais|y|pero|sino)\b|\b(?:under|unter|sous|bajo)\b",
+    re.I,
+)
+# Words that make it a limit, not a denial: "other than CC BY-SA 4.0", "not under a different
+# licence", "pas seulement sous", "no solo bajo".
+_DENIAL_LIMIT = re.compile(
+    r"\b(?:other|another|different|except|anderen?|andere[rs]?|außer|autres?|sauf|tierce?s?"
+    r"|otr[ao]s?|distint[ao]s?|diferentes?|salvo|excepto"
+    r"|only|solely|exclusively|nur|ausschließlich|seulement|uniquement|exclusivement"
+    r"|solo|sólo|solamente|únicamente|exclusivamente)\b",
     re.I,
 )
 
@@ -1570,9 +1578,9 @@ def _denied(sentence: str, offset: int) -> bool:
     """Whether the licence mentioned at `offset` is the object of a denial."""
     for m in _DENIAL.finditer(sentence, 0, offset):
         between = sentence[m.end() : offset]
-        if len(between) > _DENIAL_REACH or _CLAUSE_BREAK.search(between):
+        if len(between) > _DENIAL_REACH or _DENIAL_STOP.search(between):
             continue
-        if _DENIAL_EXCEPTION.search(between):
+        if _DENIAL_LIMIT.search(sentence, m.start(), offset):
             continue
         return True
     return False
