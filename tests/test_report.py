@@ -64,6 +64,7 @@ def add_stage_columns(root: Path) -> dict:
         row["robots_allowed"] = (
             {"CCBot": True, "GPTBot": _unit(row["doc_id"], "gpt") < 0.5} if alive_once else None
         )
+        row["robots_allows_gptbot"] = _unit(row["doc_id"], "gpt") < 0.5 if alive_once else None
         row["ai_score"] = _unit(row["doc_id"], "ai") if alive_once else None
     host_scores: dict[str, list[float]] = {}
     for row in rows:
@@ -88,6 +89,7 @@ def add_stage_columns(root: Path) -> dict:
         pa.field("tdm_reservation", pa.bool_()),
         pa.field("noai", pa.bool_()),
         pa.field("robots_allowed", pa.map_(pa.string(), pa.bool_())),
+        pa.field("robots_allows_gptbot", pa.bool_()),
         pa.field("ai_score", pa.float64()),
         pa.field("host_ai_score", pa.float64()),
     ]
@@ -314,10 +316,19 @@ def test_report_shows_stage_sections_once_their_columns_exist(sample_run, chromi
         sum(1 for r in rows if r["tdm_reservation"]),
         sum(1 for r in kept if r["tdm_reservation"]),
     )
-    gpt_allowed = sum(
-        1 for r in rows if r["robots_allowed"] and dict(r["robots_allowed"])["GPTBot"]
+    # A robots verdict counts as a signal when it disallows (it counted the allowed pages).
+    gpt_disallowed = sum(
+        1 for r in rows if r["robots_allowed"] and not dict(r["robots_allowed"])["GPTBot"]
     )
-    assert signals["robots_allowed[GPTBot]"][0] == gpt_allowed
+    assert gpt_disallowed and signals["robots_allowed[GPTBot] = false (disallowed)"] == (
+        gpt_disallowed,
+        sum(1 for r in kept if r["robots_allowed"] and not dict(r["robots_allowed"])["GPTBot"]),
+    )
+    assert signals["robots_allowed[CCBot] = false (disallowed)"] == (0, 0)
+    assert signals["robots_allows_gptbot = false (disallowed)"] == (
+        sum(1 for r in rows if r["robots_allows_gptbot"] is False),
+        sum(1 for r in kept if r["robots_allows_gptbot"] is False),
+    )
     top_host = max(written["hosts"], key=lambda h: (h["ai_score_mean"], h["doc_count"]))
     assert page.tables["ai-hosts-table"][0][0] == top_host["host"]
     sizes = sorted((as_int(r[1]) for r in page.tables["clusters-table"]), reverse=True)
@@ -448,3 +459,32 @@ def test_progress_in_a_beam_pipeline_reports_on_stderr(capfd):
 
 def _assert_equal_pair(pair):
     assert len(pair) == 2 and pair[0] == pair[1], pair
+
+
+def test_file_errors_are_shown_with_the_error_kinds():
+    """File-level problems have no ledger row, and the report showed none of them: an input
+    file that gave nothing was invisible there (only the command's summary counted them)."""
+    from pipeline.audit.report import FILE_ERRORS_SHOWN, errors_section
+
+    file_errors = [
+        {"warc_path": "/d/a.warc.gz", "offset": 0, "kind": "not_warc", "message": "no WARC"},
+        {"warc_path": "/d/b.warc.gz", "offset": 913, "kind": "garbage_bytes", "message": "x"},
+        {"warc_path": "/d/c.warc.gz", "offset": 10, "kind": "garbage_bytes", "message": "y"},
+    ]
+    counts = {"error_kinds": {"corrupt_record": 4, "garbage_bytes": 2, "not_warc": 1}}
+    page = parse_page(errors_section({"counts": counts, "file_errors": file_errors}))
+    assert page.tables["error-kinds-table"] == [
+        ["corrupt_record", "4", "0"],
+        ["garbage_bytes", "0", "2"],
+        ["not_warc", "0", "1"],
+    ]
+    assert [row[:3] for row in page.tables["file-errors-table"]] == [
+        [e["warc_path"], str(e["offset"]), e["kind"]] for e in file_errors
+    ]
+    many = [dict(file_errors[0], offset=i) for i in range(FILE_ERRORS_SHOWN + 5)]
+    counts = {"error_kinds": {"not_warc": len(many)}}
+    page = parse_page(errors_section({"counts": counts, "file_errors": many}))
+    assert len(page.tables["file-errors-table"]) == FILE_ERRORS_SHOWN
+    assert f"The first {FILE_ERRORS_SHOWN} of {len(many)} file errors" in page.sections["errors"]
+    clean = parse_page(errors_section({"counts": {"error_kinds": {}}, "file_errors": []}))
+    assert "Every input record was read." in clean.sections["errors"]

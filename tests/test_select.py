@@ -401,3 +401,28 @@ def test_a_copied_file_that_does_not_match_its_checksum_stops_the_selection(
     assert f"hosts/{host_shard.name} does not match the sha256" in err
     assert err.count("\n") == 1
     assert not (dest / "_SUCCESS").exists()
+
+
+def test_the_funnel_shows_takedowns_and_selections_in_the_order_they_were_applied(
+    sharded_run, tmp_path
+):
+    """The funnel always put `selection` before `takedown`: after a takedown and then a
+    selection its figures contradicted the selection's own log (kept_before)."""
+    source = tmp_path / "source"
+    shutil.copytree(sharded_run.root, source)
+    first, second = sorted(kept_rows(source), key=lambda r: r["doc_id"])[:2]
+    urls = write_lines(tmp_path / "first.txt", [first["url"]])
+    assert audit_main(["takedown", str(source), "--urls", urls]) == 0
+    dest = tmp_path / "selected"
+    assert select(source, dest, "--license-policy", "no-optout") == 0
+    urls = write_lines(tmp_path / "second.txt", [second["url"]])
+    assert audit_main(["takedown", str(dest), "--urls", urls]) == 0
+
+    manifest = check_consistent(dest)
+    (entry,) = manifest["selections"]
+    audit_rows = [s for s in manifest["funnel"] if s["stage"] in ("takedown", "selection")]
+    assert [s["stage"] for s in audit_rows] == ["takedown", "selection", "takedown"]
+    first_takedown, selection, second_takedown = audit_rows
+    assert first_takedown["removed"] == 1 and second_takedown["removed"] == 1
+    assert (selection["in"], selection["out"]) == (entry["kept_before"], entry["kept_after"])
+    assert second_takedown["out"] == manifest["counts"]["kept"]

@@ -90,9 +90,11 @@ def check_consistent(root: Path) -> dict:
     assert counts["kept"] == decisions.count("kept") == len(read_all(root, "corpus"))
     assert counts.get("removed", 0) == decisions.count("removed")
     assert counts["dropped"] == decisions.count("dropped")
-    takedown_stage = next(s for s in manifest["funnel"] if s["stage"] == "takedown")
-    assert takedown_stage["removed"] == decisions.count("removed")
-    assert manifest["funnel"][-1]["out"] == counts["kept"]
+    funnel = manifest["funnel"]
+    taken_down = sum(s["removed"] for s in funnel if s["stage"] == "takedown")
+    assert taken_down == decisions.count("removed")
+    assert [s["in"] for s in funnel[1:]] == [s["out"] for s in funnel[:-1]]
+    assert funnel[0]["in"] == counts["responses"] and funnel[-1]["out"] == counts["kept"]
     return manifest
 
 

@@ -723,20 +723,72 @@ def stage_of(reason: str) -> str:
     return "other"
 
 
-def funnel(responses: int, removed_by_reason: dict[str, int]) -> list[dict[str, Any]]:
-    """Documents entering and leaving each stage, in pipeline order."""
+AUDIT_STAGES = ("selection", "takedown")
+
+
+def audit_events(manifest: dict) -> list[tuple[str, int]]:
+    """The selections and takedowns applied to an output, oldest first: (stage, kept
+    documents it removed), from the manifest's `selections` and `takedowns` logs."""
+
+    def when(entry: dict) -> tuple:
+        # `order` (see `audit_order`) where logged; by time for logs written before it.
+        return ("order" in entry, entry.get("order", 0), entry.get("time", ""))
+
+    events = [
+        (when(entry), "takedown", int(entry.get("removed", 0)))
+        for entry in manifest.get("takedowns", [])
+    ]
+    events += [
+        (when(entry), "selection", entry["kept_before"] - entry["kept_after"])
+        for entry in manifest.get("selections", [])
+        if "kept_before" in entry and "kept_after" in entry
+    ]
+    return [(stage, removed) for _, stage, removed in sorted(events, key=lambda e: e[0])]
+
+
+def audit_order(manifest: dict) -> int:
+    """The `order` of the next selection or takedown logged in this manifest: 1 for the
+    first. Times have whole seconds, and one command can follow another within one."""
+    entries = manifest.get("takedowns", []) + manifest.get("selections", [])
+    return 1 + max((entry.get("order", 0) for entry in entries), default=0)
+
+
+def funnel(
+    responses: int,
+    removed_by_reason: dict[str, int],
+    events: list[tuple[str, int]] | None = None,
+) -> list[dict[str, Any]]:
+    """Documents entering and leaving each stage, in pipeline order. The selections and
+    takedowns come in the order they were applied, one row each, when `events` (see
+    `audit_events`) account for all they removed; otherwise one row per kind, selection
+    first."""
     by_stage: Counter[str] = Counter()
     for reason, count in removed_by_reason.items():
         by_stage[stage_of(reason)] += count
+    for stage in AUDIT_STAGES:
+        if sum(n for kind, n in events or () if kind == stage) != by_stage.get(stage, 0):
+            events = None  # an older log, or one edited by hand: fall back to totals
     rows, remaining = [], responses
-    for stage, _ in FUNNEL_STAGES + [("other", ())]:
-        removed = by_stage.get(stage, 0)
-        if stage in OPTIONAL_STAGES and not removed:
-            continue
+
+    def add(stage: str, removed: int) -> None:
+        nonlocal remaining
         rows.append(
             {"stage": stage, "in": remaining, "removed": removed, "out": remaining - removed}
         )
         remaining -= removed
+
+    for stage, _ in FUNNEL_STAGES + [("other", ())]:
+        removed = by_stage.get(stage, 0)
+        if events is not None and stage in AUDIT_STAGES:
+            if stage == AUDIT_STAGES[0]:
+                for kind, n in events:
+                    add(kind, n)
+                if not any(kind == "takedown" for kind, _ in events):
+                    add("takedown", 0)  # shown, as in every run's funnel
+            continue
+        if stage in OPTIONAL_STAGES and not removed:
+            continue
+        add(stage, removed)
     return rows
 
 

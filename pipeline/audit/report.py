@@ -13,6 +13,7 @@ import html
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 from pipeline.audit import charts
@@ -266,8 +267,10 @@ def _signal_counts(sql: LedgerSQL, not_evaluated: list[str]) -> list[tuple[str, 
         if not sql.rows(f"SELECT count({col}) FROM provenance")[0][0]:
             not_evaluated.append(name)  # the stage did not look for this signal in this run
             continue
+        allows = "allow" in name  # robots verdicts: the signal is a disallow (false)
         if kind == "BOOLEAN":
-            condition = f"{col}"
+            condition = f"NOT {col}" if allows else f"{col}"
+            name = f"{name} = false (disallowed)" if allows else name
         elif kind in INTEGER_TYPES:
             condition = f"{col} <> 0"
         elif kind == "VARCHAR" and name in SIGNAL_COLUMNS:
@@ -281,13 +284,16 @@ def _signal_counts(sql: LedgerSQL, not_evaluated: list[str]) -> list[tuple[str, 
                 out.append((f"{name}: {value}", n, kept))
             continue
         elif kind.startswith("MAP(VARCHAR, BOOLEAN)"):
-            for key, true_n, true_kept in sql.rows(
-                f"SELECT e.key, count(*) FILTER (WHERE e.value), "
-                f"count(*) FILTER (WHERE e.value AND decision = 'kept') "
+            value = "NOT e.value" if allows else "e.value"
+            for key, n, kept in sql.rows(
+                f"SELECT e.key, count(*) FILTER (WHERE {value}), "
+                f"count(*) FILTER (WHERE {value} AND decision = 'kept') "
                 f"FROM (SELECT unnest(map_entries({col})) AS e, decision FROM provenance) "
                 f"GROUP BY 1 ORDER BY 1"
             ):
-                out.append((f"{name}[{key}]", true_n, true_kept))
+                out.append(
+                    (f"{name}[{key}]" + (" = false (disallowed)" if allows else ""), n, kept)
+                )
             continue
         else:
             continue
@@ -581,6 +587,44 @@ def stats_section(manifest: dict) -> str:
     return section("stats", "Stage statistics (manifest)", body)
 
 
+FILE_ERRORS_SHOWN = 100
+
+
+def errors_section(manifest: dict) -> str:
+    """Error kinds (records and files) and the file-level problems, which have no ledger
+    row: input files, or stretches of them, that gave no record."""
+    counts = manifest.get("counts", {})
+    kinds = counts.get("error_kinds") or {}
+    file_errors = manifest.get("file_errors") or []
+    if not kinds and not file_errors:
+        return section("errors", "Errors", "<p>Every input record was read.</p>")
+    in_files = Counter(entry.get("kind") for entry in file_errors)
+    kind_rows = [
+        (kind, n - in_files.get(kind, 0), in_files.get(kind, 0))
+        for kind, n in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    body = table_html(
+        ["kind", "ledger rows (decision error)", "file errors (no ledger row)"],
+        kind_rows,
+        table_id="error-kinds-table",
+        numeric=[1, 2],
+    )
+    if file_errors:
+        shown = file_errors[:FILE_ERRORS_SHOWN]
+        body += table_html(
+            ["file", "offset", "kind", "message"],
+            [(e.get("warc_path"), e.get("offset"), e.get("kind"), e.get("message")) for e in shown],
+            table_id="file-errors-table",
+            numeric=[1],
+        )
+        if len(file_errors) > len(shown):
+            body += (
+                f'<p class="note">The first {len(shown)} of {num(len(file_errors))} file '
+                "errors; all are in manifest.json's <code>file_errors</code>.</p>"
+            )
+    return section("errors", "Errors", body)
+
+
 def takedowns_section(manifest: dict) -> str:
     log = manifest.get("takedowns") or []
     if not log:
@@ -614,7 +658,9 @@ def selections_section(manifest: dict) -> str:
     log = manifest.get("selections") or []
     if not log:
         return section(
-            "selections", "Selections", "<p>A run's own output: no `ccprov select` made it.</p>"
+            "selections",
+            "Selections",
+            "<p>A run's own output: no <code>ccprov select</code> made it.</p>",
         )
     rows = [
         (
@@ -723,6 +769,7 @@ def build_report(store: OutputStore, generated_at: str | None = None) -> str:
             summary_section(manifest, decisions),
             funnel_section(manifest),
             drops_section(sql),
+            errors_section(manifest),
             licensing_section(sql, responses, kept),
             ai_section(sql, manifest),
             dedup_section(sql),

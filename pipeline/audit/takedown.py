@@ -47,6 +47,8 @@ from transforms.writer import (
     TEMP_DIR,
     StreamedShard,
     add_counts,
+    audit_events,
+    audit_order,
     base_ledger_stats,
     funnel,
 )
@@ -554,15 +556,18 @@ def updated_manifest(
         removed=decisions.get(REMOVED, 0),
         drop_reasons=dict(sorted(drop_reasons.items())),
     )
+    log_entry["order"] = audit_order(new)
+    new.setdefault(log_key, []).append(log_entry)
     taken_down = totals.get("removed", {})
     new["funnel"] = funnel(
-        counts.get("responses", 0), {**drop_reasons, **record_errors, **taken_down}
+        counts.get("responses", 0),
+        {**drop_reasons, **record_errors, **taken_down},
+        audit_events(new),
     )
     stats = new.setdefault("stats", {})
     for key, delta in stats_delta.items():
         if key in stats:
             add_counts(stats[key], delta)
-    new.setdefault(log_key, []).append(log_entry)
     return new
 
 
