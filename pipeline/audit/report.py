@@ -267,7 +267,7 @@ def _signal_counts(sql: LedgerSQL, not_evaluated: list[str]) -> list[tuple[str, 
         if not sql.rows(f"SELECT count({col}) FROM provenance")[0][0]:
             not_evaluated.append(name)  # the stage did not look for this signal in this run
             continue
-        allows = "allow" in name  # robots verdicts: the signal is a disallow (false)
+        allows = name.startswith("robots_allow")  # a robots verdict: the signal is a disallow
         if kind == "BOOLEAN":
             condition = f"NOT {col}" if allows else f"{col}"
             name = f"{name} = false (disallowed)" if allows else name
