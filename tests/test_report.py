@@ -472,7 +472,8 @@ def test_file_errors_are_shown_with_the_error_kinds():
         {"warc_path": "/d/c.warc.gz", "offset": 10, "kind": "garbage_bytes", "message": "y"},
     ]
     counts = {"error_kinds": {"corrupt_record": 4, "garbage_bytes": 2, "not_warc": 1}}
-    page = parse_page(errors_section({"counts": counts, "file_errors": file_errors}))
+    manifest = {"counts": counts, "file_errors": file_errors}
+    page = parse_page(errors_section(manifest, {"corrupt_record": 4}))
     assert page.tables["error-kinds-table"] == [
         ["corrupt_record", "4", "0"],
         ["garbage_bytes", "0", "2"],
@@ -483,8 +484,19 @@ def test_file_errors_are_shown_with_the_error_kinds():
     ]
     many = [dict(file_errors[0], offset=i) for i in range(FILE_ERRORS_SHOWN + 5)]
     counts = {"error_kinds": {"not_warc": len(many)}}
-    page = parse_page(errors_section({"counts": counts, "file_errors": many}))
+    page = parse_page(errors_section({"counts": counts, "file_errors": many}, {}))
     assert len(page.tables["file-errors-table"]) == FILE_ERRORS_SHOWN
-    assert f"The first {FILE_ERRORS_SHOWN} of {len(many)} file errors" in page.sections["errors"]
-    clean = parse_page(errors_section({"counts": {"error_kinds": {}}, "file_errors": []}))
+    note = f"The first {FILE_ERRORS_SHOWN} of {len(many)} file errors; all are in manifest"
+    assert note in " ".join(page.sections["errors"].split())
+    # The manifest lists the first MAX_FILE_ERRORS file errors and counts them all: those
+    # past the list were shown as ledger rows.
+    listed = many[:50]
+    page = parse_page(errors_section({"counts": counts, "file_errors": listed}, {}))
+    assert page.tables["error-kinds-table"] == [["not_warc", "0", str(len(many))]]
+    text = " ".join(page.sections["errors"].split())
+    assert (
+        f"The first 50 of {len(many)} file errors; manifest.json's file_errors lists the first 50."
+        in text
+    )
+    clean = parse_page(errors_section({"counts": {"error_kinds": {}}, "file_errors": []}, {}))
     assert "Every input record was read." in clean.sections["errors"]

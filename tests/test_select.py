@@ -426,3 +426,5 @@ def test_the_funnel_shows_takedowns_and_selections_in_the_order_they_were_applie
     assert first_takedown["removed"] == 1 and second_takedown["removed"] == 1
     assert (selection["in"], selection["out"]) == (entry["kept_before"], entry["kept_after"])
     assert second_takedown["out"] == manifest["counts"]["kept"]
+    orders = [e["order"] for e in (*manifest["takedowns"], *manifest["selections"])]
+    assert orders == [1, 3, 2]  # takedowns first, then the selection: logged 1, 2, 3

@@ -723,6 +723,8 @@ def stage_of(reason: str) -> str:
     return "other"
 
 
+# manifest.json lists at most this many file errors; `counts.error_kinds` counts them all.
+MAX_FILE_ERRORS = 10_000
 AUDIT_STAGES = ("selection", "takedown")
 
 
@@ -748,9 +750,9 @@ def audit_events(manifest: dict) -> list[tuple[str, int]]:
 
 def audit_order(manifest: dict) -> int:
     """The `order` of the next selection or takedown logged in this manifest: 1 for the
-    first. Times have whole seconds, and one command can follow another within one."""
-    entries = manifest.get("takedowns", []) + manifest.get("selections", [])
-    return 1 + max((entry.get("order", 0) for entry in entries), default=0)
+    first (entries are only ever appended). Times have whole seconds, and one command can
+    follow another within one."""
+    return 1 + len(manifest.get("takedowns", [])) + len(manifest.get("selections", []))
 
 
 def funnel(
@@ -852,7 +854,7 @@ def build_manifest(
         },
         funnel=funnel(responses, removed),
         stats=ledger_stats,
-        file_errors=file_errors[:10_000],
+        file_errors=file_errors[:MAX_FILE_ERRORS],
         files=files,
     )
     return manifest

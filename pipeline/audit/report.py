@@ -13,7 +13,6 @@ import html
 import json
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 
 from pipeline.audit import charts
@@ -590,19 +589,30 @@ def stats_section(manifest: dict) -> str:
 FILE_ERRORS_SHOWN = 100
 
 
-def errors_section(manifest: dict) -> str:
-    """Error kinds (records and files) and the file-level problems, which have no ledger
-    row: input files, or stretches of them, that gave no record."""
+def record_errors(sql: LedgerSQL) -> dict[str, int]:
+    """Ledger rows with decision `error`, by reason."""
+    return dict(
+        sql.rows("SELECT drop_reason, count(*) FROM provenance WHERE decision = 'error' GROUP BY 1")
+    )
+
+
+def errors_section(manifest: dict, record_errors: dict[str, int]) -> str:
+    """Error kinds (ledger rows with decision `error`, `record_errors`, and file errors) and
+    the file-level problems, which have no ledger row: input files, or stretches of them,
+    that gave no record."""
     counts = manifest.get("counts", {})
-    kinds = counts.get("error_kinds") or {}
+    kinds = dict(counts.get("error_kinds") or {})
+    for kind, n in record_errors.items():
+        kinds[kind] = max(kinds.get(kind, 0), n)
     file_errors = manifest.get("file_errors") or []
     if not kinds and not file_errors:
         return section("errors", "Errors", "<p>Every input record was read.</p>")
-    in_files = Counter(entry.get("kind") for entry in file_errors)
-    kind_rows = [
-        (kind, n - in_files.get(kind, 0), in_files.get(kind, 0))
+    kind_rows = [  # error_kinds counts every file error; the manifest lists a capped number
+        (kind, record_errors.get(kind, 0), n - record_errors.get(kind, 0))
         for kind, n in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
     ]
+    listed = len(file_errors)
+    total = sum(row[2] for row in kind_rows)
     body = table_html(
         ["kind", "ledger rows (decision error)", "file errors (no ledger row)"],
         kind_rows,
@@ -617,10 +627,14 @@ def errors_section(manifest: dict) -> str:
             table_id="file-errors-table",
             numeric=[1],
         )
-        if len(file_errors) > len(shown):
+        if total > len(shown):
+            where = (
+                "all are in manifest.json's <code>file_errors</code>"
+                if listed >= total
+                else f"manifest.json's <code>file_errors</code> lists the first {num(listed)}"
+            )
             body += (
-                f'<p class="note">The first {len(shown)} of {num(len(file_errors))} file '
-                "errors; all are in manifest.json's <code>file_errors</code>.</p>"
+                f'<p class="note">The first {len(shown)} of {num(total)} file errors; {where}.</p>'
             )
     return section("errors", "Errors", body)
 
@@ -769,7 +783,7 @@ def build_report(store: OutputStore, generated_at: str | None = None) -> str:
             summary_section(manifest, decisions),
             funnel_section(manifest),
             drops_section(sql),
-            errors_section(manifest),
+            errors_section(manifest, record_errors(sql)),
             licensing_section(sql, responses, kept),
             ai_section(sql, manifest),
             dedup_section(sql),

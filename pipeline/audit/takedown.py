@@ -197,23 +197,14 @@ def _host_problem(host: str) -> str | None:
         return "not a host name (no scheme, port, path or wildcard; subdomains are included)"
     if _is_ip(host):
         return None
-    parts = _host_extractor()(host)
-    if (not parts.domain and parts.suffix) or host.lower().rstrip(".") in _private_suffixes():
+    # With the list's private section too: github.io and blogspot.com hold the sites of many
+    # owners, as co.uk does. Names its wildcard rules make suffixes are refused as well:
+    # us-west-1.compute.amazonaws.com holds many owners' hosts (an EC2 host name under
+    # *.compute-1.amazonaws.com is one host, but the list cannot tell them apart).
+    parts = _host_extractor()(host, include_psl_private_domains=True)
+    if not parts.domain and parts.suffix:
         return "a public suffix: it would select every host under it"
     return None
-
-
-@functools.lru_cache(maxsize=1)
-def _private_suffixes() -> frozenset[str]:
-    """The suffixes the public suffix list's private section names one by one: github.io and
-    blogspot.com hold the sites of many owners, as co.uk does. Its wildcard rules
-    (`*.compute-1.amazonaws.com`) are left out: the names they cover are single hosts."""
-    import tldextract
-
-    listed = tldextract.TLDExtract(
-        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-    ).tlds
-    return frozenset(suffix for suffix in listed if not suffix.startswith(("*", "!")))
 
 
 @functools.lru_cache(maxsize=1)
