@@ -712,8 +712,6 @@ FUNNEL_STAGES = [
     ("selection", ("selection:",)),  # `ccprov select`, on a finished run's output
     ("takedown", ("takedown",)),
 ]
-# Stages shown in the funnel only when they removed something: a run never selects.
-OPTIONAL_STAGES = ("selection", "other")
 
 
 def stage_of(reason: str) -> str:
@@ -767,31 +765,30 @@ def funnel(
     by_stage: Counter[str] = Counter()
     for reason, count in removed_by_reason.items():
         by_stage[stage_of(reason)] += count
-    for stage in AUDIT_STAGES:
-        if sum(n for kind, n in events or () if kind == stage) != by_stage.get(stage, 0):
-            events = None  # an older log, or one edited by hand: fall back to totals
+    logged = {stage: sum(n for kind, n in events or () if kind == stage) for stage in AUDIT_STAGES}
+    if events is None or any(logged[s] != by_stage.get(s, 0) for s in AUDIT_STAGES):
+        # No log, an older one, or one edited by hand: one row per kind, from the totals.
+        events = [(s, by_stage.get(s, 0)) for s in AUDIT_STAGES if by_stage.get(s, 0)]
+    if not any(kind == "takedown" for kind, _ in events):
+        events = [*events, ("takedown", 0)]  # shown in every funnel
     rows, remaining = [], responses
-
-    def add(stage: str, removed: int) -> None:
-        nonlocal remaining
+    for stage, removed in _funnel_steps(by_stage, events):
+        if stage == "other" and not removed:  # only when a reason fits no stage
+            continue
         rows.append(
             {"stage": stage, "in": remaining, "removed": removed, "out": remaining - removed}
         )
         remaining -= removed
-
-    for stage, _ in FUNNEL_STAGES + [("other", ())]:
-        removed = by_stage.get(stage, 0)
-        if events is not None and stage in AUDIT_STAGES:
-            if stage == AUDIT_STAGES[0]:
-                for kind, n in events:
-                    add(kind, n)
-                if not any(kind == "takedown" for kind, _ in events):
-                    add("takedown", 0)  # shown, as in every run's funnel
-            continue
-        if stage in OPTIONAL_STAGES and not removed:
-            continue
-        add(stage, removed)
     return rows
+
+
+def _funnel_steps(by_stage: Counter[str], events: list[tuple[str, int]]):
+    """(stage, removed) in pipeline order, the audit events where their stages stand."""
+    for stage, _ in FUNNEL_STAGES + [("other", ())]:
+        if stage == AUDIT_STAGES[0]:
+            yield from events
+        elif stage not in AUDIT_STAGES:
+            yield stage, by_stage.get(stage, 0)
 
 
 def build_manifest(
