@@ -4,7 +4,8 @@
 
 Documents are the labelled corpus in data/ai_corpus (all splits, human and machine-written,
 100-400 words each, in five languages), repeated until --docs is reached, plus longer pages
-built by joining several of them so that the 3,000-character cut-off is exercised too.
+built by joining several of them so that the cut-off (`MAX_SCORED_CHARS`, 1,200
+characters) is exercised too.
 Prints documents per second per core and the peak resident memory of the process.
 """
 

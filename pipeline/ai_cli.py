@@ -95,6 +95,14 @@ def run_ai(args: argparse.Namespace) -> int:
             out = Path(args.out)
             if out.exists() and out.is_dir():
                 return _fail(prog, f"--out must be a file path, {out} is a directory")
+            if out.suffix.lower() == ".json":  # the card would overwrite the model
+                return _fail(
+                    prog,
+                    f"--out {out}: the model card is written as {out.stem}.json "
+                    "next to the model; name the model .ftz (or .bin)",
+                )
+            if args.seed is not None and not 0 <= args.seed < 2**31:
+                return _fail(prog, "--seed must be within [0, 2147483647]")
             card = train_detector(
                 args.data,
                 out,

@@ -74,6 +74,13 @@ def _check_known_flags(argv: list[str]) -> None:
     flags = [u for u in unknown if u.startswith("-")]
     if flags:
         raise UsageError(f"unknown option {flags[0].split('=')[0]}")
+    if unknown:
+        # Beam would discard them with a warning: an unquoted glob after --input (expanded
+        # by the shell) would lose every file but the first.
+        raise UsageError(
+            f"unexpected argument {unknown[0]!r}: every value needs its option (one --input "
+            "per path; quote a glob, --input 'dir/*.warc.gz', so the shell leaves it to ccprov)"
+        )
 
 
 LOCAL_RUNNER_NAMES = ("DirectRunner", "direct", "FnApiRunner", "BundleBasedDirectRunner")
@@ -364,19 +371,22 @@ def check_filesystems(paths: list[str]) -> None:
             raise UsageError(f"{path}: no filesystem for {scheme}:// here{hint}") from None
 
 
-def check_s3_buckets(options, paths: list[str]) -> None:
+def check_s3_buckets(options, paths: list[str], output: str | None = None) -> None:
     """Fail fast, before any work, when an s3:// bucket of --input or --output is missing or
-    refuses the given credentials (otherwise the run would fail at its first write)."""
+    refuses the given credentials, or `output` refuses writes (otherwise the run would fail
+    at its first write, its work lost)."""
     buckets = sorted({p[5:].split("/", 1)[0] for p in paths if p.startswith("s3://")})
     if not buckets:
         return
     from apache_beam.options.pipeline_options import S3Options
 
-    from pipeline.audit.store import S3Settings, check_s3_bucket
+    from pipeline.audit.store import S3Settings, check_s3_bucket, check_s3_output_writable
 
     settings = S3Settings.from_args(options.view_as(S3Options))
     for bucket in buckets:
         check_s3_bucket(settings, bucket)
+    if output and output.startswith("s3://"):
+        check_s3_output_writable(settings, output)
 
 
 def check_job_endpoint(options) -> None:
@@ -413,7 +423,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     from pipeline.assembly import build_pipeline
     from pipeline.options import CcprovOptions
     from pipeline.plan import check_output_url, plan_run, runner_name
-    from transforms.writer import MANIFEST, join, retire_previous_run
+    from transforms.writer import MANIFEST, join
 
     # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
     own = _OneLineParser(add_help=False, allow_abbrev=False)
@@ -445,11 +455,10 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     check_job_endpoint(options)
     check_output_url(opts.output)
     check_filesystems([*(opts.input or []), opts.output, *(opts.robots or [])])
-    check_s3_buckets(options, [*(opts.input or []), opts.output])
+    check_s3_buckets(options, [*(opts.input or []), opts.output], output=opts.output)
     plan = plan_run(options)
     check_s3_buckets(options, plan.inputs)
     check_local_output(plan.output)
-    retire_previous_run(plan.output)
     if not opts.quiet:
         print(
             f"ccprov: {plan.describe_inputs()} -> {plan.output} (runner {type(runner).__name__})",
@@ -490,7 +499,25 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
         manifest = json.loads(handle.read())
     if not opts.quiet:
         print(format_summary(manifest, plan.output))
+    nothing_read = no_input_read(manifest, plan.output)
+    if nothing_read:
+        raise RunFailed(nothing_read)
     return 0
+
+
+def no_input_read(manifest: dict, output: str) -> str | None:
+    """Why a finished run counts as failed: not one record could be read, and files failed
+    (every input missing, unreachable or not a WARC). The output is written all the same,
+    its manifest listing the files' errors."""
+    errors = manifest.get("file_errors") or []
+    if manifest["counts"]["records_read"] or not errors:
+        return None
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return (
+        f"no input could be read: {first['kind']} {first['warc_path']}: {first['message']}"
+        f"{more}; {output}/manifest.json lists every file error"
+    )
 
 
 def finished_before_interrupt(plan) -> bool:

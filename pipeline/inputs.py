@@ -128,6 +128,12 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
         if not paths:
             raise InputError(f"no input matches {spec}")
         return paths
+    if "://" in spec and spec.endswith("/"):
+        # An object-store "folder" (a key prefix): its WARC files, as for a local folder.
+        paths = [p for p in _match(spec + "**") if _is_warc_name(p.rsplit("/", 1)[-1])]
+        if not paths:
+            raise InputError(f"no .warc or .warc.gz files under {spec}")
+        return paths
     if "://" not in spec:
         if os.path.isdir(spec):
             paths = sorted(
@@ -142,7 +148,8 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
         if not os.path.exists(spec):
             raise InputError(f"input not found: {spec}")
     elif not FileSystems.exists(spec):
-        raise InputError(f"input not found: {spec}")
+        hint = "" if _is_warc_name(spec) else " (a folder? end it with /)"
+        raise InputError(f"input not found: {spec}{hint}")
     if _is_warc_name(spec):
         return [spec]
     return _records_or_listing(spec, base_url)

@@ -99,9 +99,10 @@ class CcprovOptions(PipelineOptions):
             type=non_negative_integer,
             default=0,
             help="Leave out the first N input files (after resolving listings); with "
-            "--max-files, runs one slice of a crawl. Shards keep the files' positions in the "
-            "whole list, so the outputs of different slices never share a name. With "
-            "--files-per-shard N it must be a multiple of N.",
+            "--max-files, runs one slice of a crawl. Corpus, provenance and dropped shards "
+            "keep the files' positions in the whole list, so those folders of different "
+            "slices never share a name (hosts/ is per run). With --files-per-shard N it must "
+            "be a multiple of N.",
         )
         _flag(
             parser,

@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from importlib import metadata
+from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -23,7 +24,14 @@ from transforms.dedup import LSH_PARAMS
 from transforms.filters import load_filter_config
 from transforms.lang_precheck import DEFAULT_MIN_CHARS, DEFAULT_MIN_SCORE, precheck_languages
 from transforms.object_store import object_url_problem
-from transforms.writer import LEDGER_DIR, MANIFEST, TEMP_DIR, OutputSpec, foreign_files
+from transforms.writer import (
+    LEDGER_DIR,
+    MANIFEST,
+    TEMP_DIR,
+    OutputSpec,
+    OutputWriteError,
+    foreign_files,
+)
 
 
 def pipeline_version() -> str:
@@ -145,7 +153,10 @@ def plan_run(options: PipelineOptions) -> RunPlan:
                 f"output {opts.output} is inside the ccprov output {enclosing}, whose readers "
                 "would take this run's shards for its own"
             )
-    foreign = foreign_files(output)
+    try:
+        foreign = foreign_files(output)
+    except OutputWriteError as exc:  # a run must list its output to replace its shards
+        raise UsageError(f"--output {opts.output}: {exc}") from None
     if foreign:
         raise UsageError(
             f"output {opts.output} holds files ccprov did not write ({foreign[0]}"
@@ -349,12 +360,38 @@ def ai_config(opts: CcprovOptions) -> dict:
         card = read_model_card(path)
     except OSError as exc:
         raise UsageError(f"cannot read the AI model {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # the card is not JSON
+        card_path = Path(path).with_suffix(".json")
+        raise UsageError(f"the model card {card_path} is not valid JSON: {exc}") from None
+    tuned = card_threshold(path, card) if card else None  # a bad card fails every worker
     if opts.ai_model:
         check_ai_model(path)
     threshold = opts.ai_threshold
     if threshold is None:
-        threshold = card.get("threshold")
+        if tuned is None:  # another model's threshold, the shipped one's, means nothing here
+            raise UsageError(
+                f"--ai-model {path} has no model card ({Path(path).with_suffix('.json')}) "
+                "with its tuned threshold: pass --ai-threshold"
+            )
+        threshold = tuned
     return {"model_version": version, "policy": opts.ai_policy, "threshold": threshold}
+
+
+def card_threshold(path: str, card) -> float:
+    """The tuned threshold of a model's card, which decisions use when --ai-threshold is not
+    given; a UsageError when the card has none within [0, 1]."""
+    card_path = Path(path).with_suffix(".json")
+    threshold = card.get("threshold") if isinstance(card, dict) else None
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not 0.0 <= threshold <= 1.0
+    ):
+        raise UsageError(
+            f"the model card {card_path} has no threshold within [0, 1] ({threshold!r}): "
+            "pass --ai-threshold"
+        )
+    return float(threshold)
 
 
 def check_ai_model(path: str) -> None:

@@ -32,6 +32,13 @@ import pytest
 
 ACCESS_KEY = "ccprov-test-access"
 SECRET_KEY = "ccprov-test-secret"
+# Identities with fewer rights, for the tests of refused writes and listings:
+# name -> (access key, secret key, SeaweedFS actions).
+LIMITED_IDENTITIES = {
+    "read-only": ("ccprov-ro-access", "ccprov-ro-secret", ["Read", "List"]),
+    # "List:<bucket>" limits listing to a bucket no test uses: reads and writes, no listings.
+    "no-list": ("ccprov-nolist-access", "ccprov-nolist-secret", ["Read", "Write", "List:none"]),
+}
 REGION = "us-east-1"
 START_TIMEOUT_S = 60.0
 # A bucket the fixture owns: every (re)start must write and read back an object in it before
@@ -121,7 +128,15 @@ class SeaweedS3:
                     "name": "ccprov-tests",
                     "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
                     "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-                }
+                },
+                *(
+                    {
+                        "name": f"ccprov-{name}",
+                        "credentials": [{"accessKey": access, "secretKey": secret}],
+                        "actions": actions,
+                    }
+                    for name, (access, secret, actions) in LIMITED_IDENTITIES.items()
+                ),
             ]
         }
         self.s3_config_path.write_text(json.dumps(identities))
@@ -319,6 +334,16 @@ class SeaweedS3:
         name = name or f"t-{uuid.uuid4().hex[:16]}"
         self.client().create_bucket(Bucket=name)
         return name
+
+    def limited_beam_args(self, identity: str) -> list[str]:
+        """`beam_args` with the keys of one of LIMITED_IDENTITIES."""
+        access, secret, _ = LIMITED_IDENTITIES[identity]
+        keys = ("--s3_access_key_id=", "--s3_secret_access_key=")
+        return [
+            *(arg for arg in self.beam_args() if not arg.startswith(keys)),
+            f"--s3_access_key_id={access}",
+            f"--s3_secret_access_key={secret}",
+        ]
 
     def beam_args(self) -> list[str]:
         """Beam pipeline flags that point `apache_beam.io.aws` at this server."""

@@ -454,3 +454,14 @@ def test_ledger_stats_are_additive_over_shards():
     whole = ledger_stats(ledger_table(rows))
     assert add(ledger_stats(ledger_table(rows[:7])), ledger_stats(ledger_table(rows[7:]))) == whole
     assert ledger_stats(pa.table({"doc_id": ["x"]})) == {}
+
+
+def test_lone_surrogates_are_scored_not_raised(scorer):
+    """fastText takes UTF-8: a lone surrogate (from JSON's "\\ud800", or a decoder's
+    surrogateescape) was a TypeError that failed the whole batch."""
+    assert normalize_text("abc \ud800 def \udcff") == "abc ? def ?"
+    texts = ["abc \ud800 def", "an ordinary sentence about the weather in spring", "\udfff"]
+    scores = scorer.score_documents(texts)
+    assert len(scores) == 3 and all(0.0 <= s.ai_score <= 1.0 for s in scores)
+    # Valid text is unchanged by the replacement: same score alone or next to the others.
+    assert scorer.score_documents(texts[1:2])[0] == scores[1]

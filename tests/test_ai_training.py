@@ -231,3 +231,26 @@ def test_unlabelled_data_is_a_one_line_error(tmp_path, capsys):
         == 2
     )
     assert "both 'ai' and 'human'" in capsys.readouterr().err
+
+
+def test_training_refuses_an_out_its_card_would_overwrite(tmp_path, capsys):
+    """The card goes to OUT with .json: `--out m.json` wrote the model, then the card over
+    it, and said it had written the model."""
+    write_jsonl(tmp_path / "data.jsonl", synthetic_corpus(1, 60))
+    out = tmp_path / "m.json"
+    assert (
+        ai_main(["train", "--data", str(tmp_path / "data.jsonl"), "--out", str(out), "--quick"])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "the model card is written as m.json" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("seed", ["2147483648", "-1"])
+def test_a_seed_fasttext_cannot_take_is_one_line(seed, tmp_path, capsys):
+    write_jsonl(tmp_path / "data.jsonl", synthetic_corpus(1, 60))
+    argv = ["train", "--data", str(tmp_path / "data.jsonl"), "--out", str(tmp_path / "m.ftz")]
+    assert ai_main([*argv, "--quick", "--seed", seed]) == 2
+    err = capsys.readouterr().err
+    assert "--seed must be within [0, 2147483647]" in err and err.count("\n") == 1

@@ -408,7 +408,8 @@ def test_progress_counts_per_decision_and_passes_documents_through():
     assert passed == docs
     last = stream.getvalue().strip().splitlines()[-1]
     assert "7 records processed" in last
-    assert "kept 3" in last and "dropped 3" in last and "error 1" in last
+    assert "passed filters 3" in last and "dropped 3" in last and "error 1" in last
+    assert "kept" not in last  # counted before dedup: not yet kept
 
 
 def test_progress_is_silent_within_the_interval():

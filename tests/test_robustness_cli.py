@@ -111,6 +111,49 @@ def test_model_and_robots_files_that_are_not_what_they_claim(ccprov, tmp_path):
         _assert_usage_error(ccprov("run", "--output", out, *args), *fragments)
 
 
+def test_a_model_card_that_gives_no_threshold(ccprov, tmp_path):
+    """Without a card, a --ai-model was judged at the shipped model's threshold while the
+    manifest said null; a damaged card was a traceback."""
+    import shutil
+
+    from transforms.ai_detect import DEFAULT_MODEL_PATH
+
+    model = tmp_path / "mine.ftz"
+    shutil.copy(DEFAULT_MODEL_PATH, model)
+    out = str(tmp_path / "out")
+    card = model.with_suffix(".json")
+    _assert_usage_error(
+        ccprov("run", "--output", out, "--ai-model", str(model)),
+        f"--ai-model {model} has no model card ({card})", "pass --ai-threshold",
+    )  # fmt: skip
+    for text, fragment in (
+        ("{bad", "is not valid JSON"),
+        ('{"threshold": 7}', "has no threshold within [0, 1] (7)"),
+        ('{"threshold": "high"}', "has no threshold within [0, 1] ('high')"),
+        ("[0.5]", "has no threshold within [0, 1] (None)"),
+    ):
+        card.write_text(text)
+        _assert_usage_error(
+            ccprov("run", "--output", out, "--ai-model", str(model)), str(card), fragment
+        )
+
+
+def test_a_model_without_a_card_runs_at_the_threshold_given(ccprov, tmp_path):
+    import json
+    import shutil
+
+    from transforms.ai_detect import DEFAULT_MODEL_PATH
+
+    model = tmp_path / "mine.ftz"
+    shutil.copy(DEFAULT_MODEL_PATH, model)
+    out = tmp_path / "out"
+    argv = ["run", "--quiet", "--output", str(out), "--ai-model", str(model)]
+    code, lines = ccprov(*argv, "--ai-threshold", "0.99", "--ai-policy", "drop")
+    assert code == 0, lines
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["ai"]["threshold"] == 0.99
+
+
 def test_an_output_holding_files_ccprov_did_not_write_is_refused(ccprov, tmp_path):
     """A run replaces its shard folders: a user's files there were silently deleted."""
     out = tmp_path / "out"
@@ -191,16 +234,36 @@ def test_job_server_that_does_not_answer(ccprov, tmp_path):
     )
 
 
-def test_a_job_that_cannot_be_submitted_is_one_line(ccprov, tmp_path):
+def test_a_job_that_cannot_be_submitted_is_one_line(ccprov, sample_run, tmp_path):
     """Submitting to a remote runner can fail in Beam (here: the Flink job server jar named
-    does not exist); that is said in one line, exit status 1, not Beam's traceback."""
+    does not exist); that is said in one line, exit status 1, not Beam's traceback. The
+    previous run in that output keeps its manifest and _SUCCESS (they were deleted before
+    the job was submitted, leaving an output no audit command would read)."""
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     code, lines = ccprov(
-        "run", "--quiet", "--output", str(tmp_path / "out"), "--runner", "FlinkRunner",
+        "run", "--quiet", "--output", str(out), "--runner", "FlinkRunner",
         "--flink_job_server_jar", str(tmp_path / "missing.jar"),
     )  # fmt: skip
     assert code == 1 and len(lines) == 1, lines
     assert lines[0].startswith("ccprov: error: could not start the run on FlinkRunner: "), lines
     assert "missing.jar" in lines[0]
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--input", "a.warc.gz", "b.warc.gz"], ["--output", "x", "leftover"], ["stray"]],
+)
+def test_words_without_an_option_are_refused(ccprov, tmp_path, extra):
+    """An unquoted glob after --input, expanded by the shell, gave Beam the other files as
+    loose words, which it discarded with a warning: the run read the first file only."""
+    result = ccprov("run", *extra)
+    _assert_usage_error(result, f"unexpected argument {extra[-1]!r}", "quote a glob")
 
 
 def test_output_inside_another_runs_output(ccprov, tmp_path):
@@ -267,3 +330,27 @@ def test_every_code_lid_knows_is_accepted():
     assert len(codes) == 176 and {"en", "de", "zh", "als", "arz"} <= set(codes)
     assert build_filter_config(None, codes)["language"]["languages"] == codes
     assert build_filter_config(None, "all")["language"]["languages"] == ["all"]
+
+
+def test_a_run_that_could_read_no_input_fails(ccprov, tmp_path):
+    """Every input unreadable (here: a listing naming missing files) exited 0, its only
+    trace `+ 2 file errors` in the summary. The output is still written, errors listed."""
+    import json
+
+    from pipeline.sample import SAMPLE_WARC
+
+    listing = tmp_path / "paths.txt"
+    listing.write_text(f"{tmp_path}/gone-1.warc.gz\n{tmp_path}/gone-2.warc.gz\n")
+    out = tmp_path / "out"
+    code, lines = ccprov("run", "--quiet", "--input", str(listing), "--output", str(out))
+    assert code == 1 and len(lines) == 1, lines
+    assert lines[0].startswith(
+        f"ccprov: error: no input could be read: unreadable_file {tmp_path}/gone-1.warc.gz: "
+    ), lines
+    assert lines[0].endswith(f"(and 1 more); {out}/manifest.json lists every file error")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["file_errors"]) == 2
+    # One readable input is enough for a run to succeed; the other's error is in the manifest.
+    listing.write_text(f"{tmp_path}/gone-1.warc.gz\n{SAMPLE_WARC}\n")
+    code, lines = ccprov("run", "--quiet", "--input", str(listing), "--output", str(out))
+    assert code == 0 and lines == [], lines

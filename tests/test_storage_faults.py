@@ -129,10 +129,11 @@ def _s3_outage_run(s3_server, tmp_path_factory) -> S3Run:
         inputs.append(f"s3://{bucket}/in/{path.name}")
 
     # The run talks to the server through a proxy that kills the server at the run's first
-    # request for a temporary shard, so the outage hits the writes every time.
+    # request for a temporary shard (under its run id, which starts with the date; not the
+    # write check before the run), so the outage hits the writes every time.
     proxy = OutageProxy(
         s3_server,
-        trigger=re.compile(rb"^(PUT|POST) /" + bucket.encode() + rb"/out/_temporary/", re.M),
+        trigger=re.compile(rb"^(PUT|POST) /" + bucket.encode() + rb"/out/_temporary/\d", re.M),
         outage_seconds=OUTAGE_SECONDS,
     )
     beam_args = [
@@ -458,3 +459,127 @@ def test_full_disks_and_read_only_stores_are_not_retried():
         assert not warc_reader.is_transient(OSError(code, os.strerror(code)))
     assert not warc_reader.is_transient(NotADirectoryError(20, "Not a directory"))
     assert warc_reader.is_transient(OSError(errno_codes.EIO, "I/O error"))
+
+
+@pytest.mark.s3
+def test_an_output_that_refuses_writes_is_found_before_any_work(s3_server, capsys):
+    """Credentials that may read the bucket but not write to it passed the bucket check;
+    the run read every input, then failed at its first write after a Beam traceback."""
+    bucket = s3_server.create_bucket()
+    started = time.monotonic()
+    code, lines = run_cli(
+        capsys, "run", "--output", f"s3://{bucket}/out", *s3_server.limited_beam_args("read-only")
+    )
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"ccprov: error: --output s3://{bucket}/out at "), lines
+    assert "refused access (HTTP 403)" in lines[0]
+    assert time.monotonic() - started < 30
+    assert "Contents" not in s3_server.client().list_objects_v2(Bucket=bucket)
+
+
+@pytest.mark.s3
+def test_an_output_that_cannot_be_listed_is_refused_and_left_whole(s3_server, capsys):
+    """Listing failures were taken for an empty output: a rerun then committed without
+    deleting the previous run's shards, and readers took them for the new run's."""
+    bucket = s3_server.create_bucket()
+    client = s3_server.client()
+    previous = {
+        "out/provenance/part-00007-000.parquet": b"a shard of the previous run",
+        "out/corpus/part-00007-000.parquet": b"another",
+        "out/manifest.json": b"{}",
+        "out/_SUCCESS": b"previous-run",
+    }
+    for key, body in previous.items():
+        client.put_object(Bucket=bucket, Key=key, Body=body)
+    code, lines = run_cli(
+        capsys, "run", "--output", f"s3://{bucket}/out", *s3_server.limited_beam_args("no-list")
+    )
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"ccprov: error: --output s3://{bucket}/out: cannot list "), lines
+    listed = client.list_objects_v2(Bucket=bucket)["Contents"]
+    assert {
+        o["Key"]: client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed
+    } == previous
+
+
+@pytest.mark.s3
+def test_a_listing_that_fails_stops_the_commit(s3_server):
+    """The commit deletes the previous run's shards by the listing of OUTPUT (the same
+    function as the check before the run): a failed listing is an error, not an empty
+    folder."""
+    from transforms.writer import OutputWriteError, _existing
+
+    bucket = s3_server.create_bucket()
+    s3_server.client().put_object(Bucket=bucket, Key="out/corpus/part-00000-000.parquet", Body=b"x")
+    with beam_filesystems_restored():
+        FileSystems.set_options(PipelineOptions(s3_server.limited_beam_args("no-list")))
+        with pytest.raises(OutputWriteError, match=rf"^cannot list s3://{bucket}/out/corpus: "):
+            _existing(f"s3://{bucket}/out/corpus")
+        FileSystems.set_options(PipelineOptions(s3_server.beam_args()))
+        assert _existing(f"s3://{bucket}/out/corpus") == [
+            f"s3://{bucket}/out/corpus/part-00000-000.parquet"
+        ]
+        assert _existing(f"s3://{bucket}/elsewhere") == []
+
+
+@pytest.mark.parametrize("command", ["run", "report", "takedown"])
+def test_an_endpoint_url_without_its_scheme_is_one_line(command, capsys):
+    """botocore raised `Invalid endpoint` as a 43-line traceback; the audit commands quietly
+    assumed https and failed with a TLS error."""
+    argv = {
+        "run": ["run", "--output", "s3://bucket/out"],
+        "report": ["report", "s3://bucket/out"],
+        "takedown": ["takedown", "s3://bucket/out", "--resume"],
+    }[command]
+    code, lines = run_cli(capsys, *argv, "--s3_endpoint_url=127.0.0.1:9000")
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0] == (
+        "ccprov: error: --s3_endpoint_url 127.0.0.1:9000: needs http:// or https://"
+    ), lines
+
+
+@pytest.mark.s3
+@pytest.mark.parametrize("command", ["takedown", "select"])
+def test_audit_writes_the_store_refuses_are_one_line(
+    command, s3_server, sharded_run, tmp_path, capsys
+):
+    """boto3's AccessDenied on a selection's first write was a 31-line traceback."""
+    from tests.test_query import upload_output
+    from tests.test_takedown import pick_kept, write_lines
+
+    bucket = s3_server.create_bucket()
+    upload_output(s3_server, sharded_run.root, bucket, "run")
+    if command == "takedown":
+        urls = write_lines(tmp_path / "urls.txt", [pick_kept(sharded_run.root, 1)[0]["url"]])
+        argv = ["takedown", f"s3://{bucket}/run", "--urls", urls]
+    else:
+        argv = ["select", f"s3://{bucket}/run", "--output", f"s3://{bucket}/sel", "--where", "true"]
+    code, lines = run_cli(capsys, *argv, *s3_server.limited_beam_args("read-only"))
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"ccprov: error: {command}: "), lines
+    assert "AccessDenied" in lines[0] or "Access Denied" in lines[0], lines
+
+
+@pytest.mark.s3
+def test_an_s3_prefix_ending_in_a_slash_is_a_folder(s3_server, tmp_path, capsys):
+    """`--input s3://bucket/crawl/` was "no input files" (SeaweedFS) or "input not found"
+    (AWS), where a local folder gives its WARC files."""
+    import json
+
+    bucket = s3_server.create_bucket()
+    client = s3_server.client()
+    client.put_object(Bucket=bucket, Key="crawl/sub/a.warc.gz", Body=SAMPLE_WARC.read_bytes())
+    client.put_object(Bucket=bucket, Key="crawl/README.txt", Body=b"not a WARC")
+    client.put_object(Bucket=bucket, Key="crawler-notes/b.warc.gz", Body=b"another prefix")
+    out = tmp_path / "out"
+    args = ["run", "--quiet", "--output", str(out), *s3_server.beam_args()]
+    code, lines = run_cli(capsys, *args, "--input", f"s3://{bucket}/crawl/")
+    assert code == 0 and lines == [], lines
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["inputs"] == [f"s3://{bucket}/crawl/sub/a.warc.gz"]
+    code, lines = run_cli(capsys, *args, "--input", f"s3://{bucket}/crawl/sub/none/")
+    assert code == 2 and len(lines) == 1, lines
+    assert f"no .warc or .warc.gz files under s3://{bucket}/crawl/sub/none/" in lines[0]
+    code, lines = run_cli(capsys, *args, "--input", f"s3://{bucket}/crawl")
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].endswith(f"input not found: s3://{bucket}/crawl (a folder? end it with /)")

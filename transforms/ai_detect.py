@@ -82,6 +82,9 @@ def normalize_text(text: str, max_chars: int = MAX_SCORED_CHARS) -> str:
     """
     text = text[:max_chars]
     if not text.isascii():  # NFKC leaves ASCII unchanged; skipping it is much faster
+        # Lone surrogates (from a decoder's surrogateescape, or JSON's "\ud800") cannot go to
+        # fastText as UTF-8: they become "?".
+        text = text.encode("utf-8", "replace").decode("utf-8")
         text = unicodedata.normalize("NFKC", text)
     text = _LIST_MARKER.sub(" ", text)
     text = _MARKUP.sub(" ", text.lower())

@@ -1,4 +1,4 @@
-"""Progress on stderr while a run is going: records seen, kept and dropped so far.
+"""Progress on stderr while a run is going: records seen, passed and dropped so far.
 
 `ProgressFn` is a pass-through DoFn. Each worker counts the documents it sees per decision
 and prints one line at most every `interval_s` seconds (and once when a bundle ends after
@@ -22,11 +22,16 @@ from apache_beam.metrics import Metrics
 DEFAULT_INTERVAL_S = 2.0
 
 
+# Progress is counted before dedup: a document still "kept" there may yet be dropped as a
+# duplicate, so the line does not call it kept (the summary at the end does, finally).
+SHOWN_AS = {"kept": "passed filters"}
+
+
 def format_progress(counts: Counter, elapsed_s: float, label: str = "ccprov") -> str:
     """One status line: total, per-decision counts (kept first) and the rate."""
     total = sum(counts.values())
     order = ["kept", "dropped", "error", "removed"]
-    parts = [f"{name} {counts[name]:,}" for name in order if counts.get(name)]
+    parts = [f"{SHOWN_AS.get(name, name)} {counts[name]:,}" for name in order if counts.get(name)]
     parts += [f"{name} {n:,}" for name, n in sorted(counts.items()) if name not in order]
     rate = total / elapsed_s if elapsed_s > 0 else 0.0
     detail = f" ({', '.join(parts)})" if parts else ""

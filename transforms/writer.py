@@ -866,6 +866,9 @@ class FinalizeOutputFn(beam.DoFn):
     def process(self, items):
         shards = [i for i in items if isinstance(i, ShardInfo)]
         summaries = [i for i in items if isinstance(i, FileSummary)]
+        # Only now: a run that fails to start or stops before this point leaves the previous
+        # run's output whole, markers included (its shards are untouched until the commit).
+        retire_previous_run(self._spec.output)
         commit_shards(self._spec, shards)
         manifest = build_manifest(self._spec, self._base, shards, summaries, self._started_at)
         write_bytes(
@@ -881,8 +884,8 @@ REPORT = "report.html"
 
 
 def retire_previous_run(output: str) -> None:
-    """Before a run writes into OUTPUT: remove the old run's _SUCCESS, manifest and report, so
-    readers never take the previous run's markers for the new shards'."""
+    """Before a run moves its shards into OUTPUT: remove the old run's _SUCCESS, manifest and
+    report, so readers never take the previous run's markers for the new shards'."""
     for name in (SUCCESS, MANIFEST, REPORT):
         path = join(output, name)
         if FileSystems.exists(path):
@@ -900,11 +903,25 @@ def foreign_files(output: str) -> list[str]:
 
 
 def _existing(prefix: str) -> list[str]:
+    """The files under `prefix` (none when it does not exist). A listing that fails is an
+    OutputWriteError: the commit deletes the previous run's shards by this list, and without
+    it they would stay, read as part of the new run."""
     try:
         result = retry_transient(lambda: FileSystems.match([join(prefix, "*")])[0], "list")
-        return [m.path for m in result.metadata_list]
-    except Exception:  # noqa: BLE001 - nothing there yet
-        return []
+    except Exception as exc:
+        raise OutputWriteError(f"cannot list {prefix}: {_failure_reason(exc)}") from exc
+    return [m.path for m in result.metadata_list]
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """One line for a failed store call: the first error Beam wrapped, else `exc` itself."""
+    details = getattr(exc, "exception_details", None)
+    if isinstance(details, dict) and details:
+        inner = next(iter(details.values()))
+        if isinstance(inner, BaseException):
+            exc = inner
+    reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0][:200]
+    return reason or type(exc).__name__
 
 
 def _rename_all(sources: list[str], targets: list[str]) -> None:

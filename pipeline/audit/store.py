@@ -45,6 +45,10 @@ class S3Settings:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> S3Settings:
         env = os.environ.get
+        endpoint = args.s3_endpoint_url
+        if endpoint and not endpoint.lower().startswith(("http://", "https://")):
+            # botocore raises on it (a traceback); pyarrow would quietly assume https.
+            raise UsageError(f"--s3_endpoint_url {endpoint}: needs http:// or https://")
         return cls(
             endpoint_url=args.s3_endpoint_url
             or env("AWS_ENDPOINT_URL_S3")
@@ -113,6 +117,14 @@ class S3Settings:
         )
 
 
+def _retried(call, rel: str):
+    """A boto3 write, delete or copy, retried while the store is away (as `ccprov run`
+    retries its writes); every one of them is idempotent."""
+    from transforms.warc_reader import retry_transient
+
+    return retry_transient(call, f"write {rel}")
+
+
 def s3_failure(exc: Exception, where: str, what: str) -> str | None:
     """One line for a failed boto3 call on `what` (a bucket or an object) at `where`, or None
     when the error is not S3's or the network's."""
@@ -158,6 +170,28 @@ def check_s3_bucket(settings: S3Settings, bucket: str) -> None:
     problem = _s3_head_problem(settings, f"S3 bucket {bucket}", bucket, None)
     if problem:
         raise UsageError(problem)
+
+
+def check_s3_output_writable(settings: S3Settings, url: str) -> None:
+    """Write and delete one small object under OUTPUT/_temporary/: credentials that may read
+    the bucket but not write to it are found before any work, not at the run's first write."""
+    import uuid
+
+    bucket, _, prefix = url[len("s3://") :].partition("/")
+    key = "/".join(
+        part
+        for part in (prefix.strip("/"), TEMP_DIR, f".ccprov-write-check-{uuid.uuid4().hex}")
+        if part
+    )
+    client = settings.boto3_client(connect_timeout=10, read_timeout=20, retries={"max_attempts": 3})
+    try:
+        client.put_object(Bucket=bucket, Key=key, Body=b"ccprov")
+        client.delete_object(Bucket=bucket, Key=key)
+    except Exception as exc:  # noqa: BLE001 - s3_failure says which ones are expected
+        problem = s3_failure(exc, settings.endpoint_url or "AWS S3", f"--output {url}")
+        if problem is None:
+            raise
+        raise UsageError(problem) from None
 
 
 def s3_object_problem(settings: S3Settings, url: str) -> str | None:
@@ -289,7 +323,7 @@ class OutputStore:
         client = self._s3()
         if client is not None:
             bucket, key = self._bucket_key(rel)
-            client.put_object(Bucket=bucket, Key=key, Body=data)
+            _retried(lambda: client.put_object(Bucket=bucket, Key=key, Body=data), rel)
             return
         self._parent(rel)
         with self.arrow_fs.open_output_stream(self.arrow_path(rel)) as handle:
@@ -307,8 +341,9 @@ class OutputStore:
         if client is not None:
             src_bucket, src_key = self._bucket_key(src_rel)
             dst_bucket, dst_key = self._bucket_key(dst_rel)
-            client.copy({"Bucket": src_bucket, "Key": src_key}, dst_bucket, dst_key)
-            client.delete_object(Bucket=src_bucket, Key=src_key)
+            source = {"Bucket": src_bucket, "Key": src_key}
+            _retried(lambda: client.copy(source, dst_bucket, dst_key), dst_rel)
+            _retried(lambda: client.delete_object(Bucket=src_bucket, Key=src_key), src_rel)
             return
         self._parent(dst_rel)
         self.arrow_fs.move(self.arrow_path(src_rel), self.arrow_path(dst_rel))
@@ -317,7 +352,7 @@ class OutputStore:
         client = self._s3()
         if client is not None:
             bucket, key = self._bucket_key(rel)
-            client.delete_object(Bucket=bucket, Key=key)
+            _retried(lambda: client.delete_object(Bucket=bucket, Key=key), rel)
             return
         self.arrow_fs.delete_file(self.arrow_path(rel))
 
