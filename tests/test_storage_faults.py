@@ -402,6 +402,29 @@ def test_dropped_s3_connection_is_transient_also_through_beams_error_wrapping():
     assert not warc_reader.is_transient(AttributeError("'NoneType' object has no attribute 'x'"))
 
 
+def test_a_write_that_fails_on_a_dropped_connection_names_the_connection(monkeypatch):
+    """The run's last line said `'NoneType' object has no attribute 'get'` (Beam's S3 client
+    failing while it wrapped botocore's error), never that the endpoint was unreachable."""
+    from apache_beam.io.aws.clients.s3 import boto3_client
+    from botocore.exceptions import ConnectionClosedError
+
+    from transforms.writer import OutputWriteError, _retried_write
+
+    def write():
+        try:
+            raise ConnectionClosedError(endpoint_url="http://127.0.0.1:1/b/out/part")
+        except ConnectionClosedError as exc:
+            boto3_client.get_http_error_code(exc)  # Beam's wrapping: an AttributeError
+
+    monkeypatch.setattr(warc_reader.retry_transient, "__defaults__", (0.0,))  # no retries
+    with pytest.raises(OutputWriteError) as failure:
+        _retried_write(write, "s3://b/out/part")
+    assert str(failure.value) == (
+        "cannot write s3://b/out/part: Connection was closed before we received a valid "
+        'response from endpoint URL: "http://127.0.0.1:1/b/out/part".'
+    )
+
+
 # ------------------------------------------------------------------ an output that fails mid-run
 
 

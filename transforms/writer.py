@@ -243,8 +243,7 @@ def _retried_write(write: Callable[[], T], path: str) -> T:
     try:
         return retry_transient(write, f"write {path}")
     except Exception as exc:
-        reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0][:200]
-        raise OutputWriteError(f"cannot write {path}: {reason or type(exc).__name__}") from exc
+        raise OutputWriteError(f"cannot write {path}: {_failure_reason(exc)}") from exc
 
 
 def write_bytes(path: str, data: bytes) -> None:
@@ -914,12 +913,18 @@ def _existing(prefix: str) -> list[str]:
 
 
 def _failure_reason(exc: BaseException) -> str:
-    """One line for a failed store call: the first error Beam wrapped, else `exc` itself."""
+    """One line for a failed store call: the first error Beam wrapped, or the botocore error
+    Beam's S3 client failed on while handling (a dropped connection comes out of it as
+    "'NoneType' object has no attribute 'get'"), else `exc` itself."""
     details = getattr(exc, "exception_details", None)
     if isinstance(details, dict) and details:
         inner = next(iter(details.values()))
         if isinstance(inner, BaseException):
             exc = inner
+    if isinstance(exc, AttributeError):
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None and type(cause).__module__.startswith("botocore"):
+            exc = cause
     reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0][:200]
     return reason or type(exc).__name__
 
