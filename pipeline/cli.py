@@ -78,8 +78,9 @@ def _check_known_flags(argv: list[str]) -> None:
         # Beam would discard them with a warning: an unquoted glob after --input (expanded
         # by the shell) would lose every file but the first.
         raise UsageError(
-            f"unexpected argument {unknown[0]!r}: every value needs its option (one --input "
-            "per path; quote a glob, --input 'dir/*.warc.gz', so the shell leaves it to ccprov)"
+            f"unexpected argument {unknown[0]!r}: each value follows its option, and switches "
+            "(--quiet, --streaming, ...) take none; one --input per path, or quote a glob: "
+            "--input 'dir/*.warc.gz'"
         )
 
 
@@ -423,7 +424,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     from pipeline.assembly import build_pipeline
     from pipeline.options import CcprovOptions
     from pipeline.plan import check_output_url, plan_run, runner_name
-    from transforms.writer import MANIFEST, join
+    from transforms.writer import MANIFEST, join, restore_previous_run, retire_previous_run
 
     # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
     own = _OneLineParser(add_help=False, allow_abbrev=False)
@@ -459,6 +460,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     plan = plan_run(options)
     check_s3_buckets(options, plan.inputs)
     check_local_output(plan.output)
+    previous_markers = retire_previous_run(plan.output)
     if not opts.quiet:
         print(
             f"ccprov: {plan.describe_inputs()} -> {plan.output} (runner {type(runner).__name__})",
@@ -468,7 +470,11 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     deaths = worker_supervision.DEATHS
     deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)
     try:
-        result = submit(p, runner)
+        try:
+            result = submit(p, runner)
+        except RunFailed:  # the job never started: the previous run's output is whole
+            restore_previous_run(plan.output, previous_markers)
+            raise
         result.wait_until_finish()
     except RunFailed:
         raise

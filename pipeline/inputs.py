@@ -123,16 +123,18 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
         # The ledger records where each record came from; a relative path would only lead
         # back to it from the directory the run was started in (`ccprov trace`).
         spec = os.path.abspath(spec)
-    if any(ch in spec for ch in _GLOB_CHARS):
-        paths = _match(spec)
-        if not paths:
-            raise InputError(f"no input matches {spec}")
-        return paths
+    if "://" in spec and "/" not in spec.split("://", 1)[1]:
+        spec += "/"  # a bucket: its root folder (Beam retries `s3://bucket` for minutes)
     if "://" in spec and spec.endswith("/"):
         # An object-store "folder" (a key prefix): its WARC files, as for a local folder.
         paths = [p for p in _match(spec + "**") if _is_warc_name(p.rsplit("/", 1)[-1])]
         if not paths:
             raise InputError(f"no .warc or .warc.gz files under {spec}")
+        return paths
+    if any(ch in spec for ch in _GLOB_CHARS):
+        paths = _match(spec)
+        if not paths:
+            raise InputError(f"no input matches {spec}")
         return paths
     if "://" not in spec:
         if os.path.isdir(spec):

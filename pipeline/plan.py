@@ -376,7 +376,7 @@ def ai_config(opts: CcprovOptions) -> dict:
     except ValueError as exc:  # the card is not JSON
         card_path = Path(path).with_suffix(".json")
         raise UsageError(f"the model card {card_path} is not valid JSON: {exc}") from None
-    tuned = card_threshold(path, card) if card else None  # a bad card fails every worker
+    tuned = card_threshold(path, card)  # checked also with --ai-threshold: workers read it
     if opts.ai_model:
         check_ai_model(path)
     threshold = opts.ai_threshold
@@ -390,19 +390,22 @@ def ai_config(opts: CcprovOptions) -> dict:
     return {"model_version": version, "policy": opts.ai_policy, "threshold": threshold}
 
 
-def card_threshold(path: str, card) -> float:
-    """The tuned threshold of a model's card, which decisions use when --ai-threshold is not
-    given; a UsageError when the card has none within [0, 1]."""
+def card_threshold(path: str, card) -> float | None:
+    """The tuned threshold of a model's card (None when there is no card or it names none);
+    a UsageError when the card is not a JSON object or its threshold is not within [0, 1]."""
     card_path = Path(path).with_suffix(".json")
-    threshold = card.get("threshold") if isinstance(card, dict) else None
+    if not isinstance(card, dict):
+        raise UsageError(f"the model card {card_path} is not a JSON object")
+    threshold = card.get("threshold")
+    if threshold is None:
+        return None
     if (
         isinstance(threshold, bool)
         or not isinstance(threshold, (int, float))
         or not 0.0 <= threshold <= 1.0
     ):
         raise UsageError(
-            f"the model card {card_path} has no threshold within [0, 1] ({threshold!r}): "
-            "pass --ai-threshold"
+            f"the model card {card_path} has a threshold outside [0, 1] ({threshold!r})"
         )
     return float(threshold)
 

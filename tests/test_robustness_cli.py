@@ -128,14 +128,22 @@ def test_a_model_card_that_gives_no_threshold(ccprov, tmp_path):
     )  # fmt: skip
     for text, fragment in (
         ("{bad", "is not valid JSON"),
-        ('{"threshold": 7}', "has no threshold within [0, 1] (7)"),
-        ('{"threshold": "high"}', "has no threshold within [0, 1] ('high')"),
-        ("[0.5]", "has no threshold within [0, 1] (None)"),
+        ('{"threshold": 7}', "has a threshold outside [0, 1] (7)"),
+        ('{"threshold": "high"}', "has a threshold outside [0, 1] ('high')"),
+        ("[0.5]", "is not a JSON object"),
     ):
         card.write_text(text)
-        _assert_usage_error(
-            ccprov("run", "--output", out, "--ai-model", str(model)), str(card), fragment
-        )
+        # Also with --ai-threshold: every worker reads the card when it loads the model.
+        for given in ([], ["--ai-threshold", "0.5"]):
+            _assert_usage_error(
+                ccprov("run", "--output", out, "--ai-model", str(model), *given),
+                str(card),
+                fragment,
+            )
+    card.write_text('{"name": "mine"}')
+    _assert_usage_error(
+        ccprov("run", "--output", out, "--ai-model", str(model)), "pass --ai-threshold"
+    )
 
 
 def test_a_model_without_a_card_runs_at_the_threshold_given(ccprov, tmp_path):
@@ -152,6 +160,11 @@ def test_a_model_without_a_card_runs_at_the_threshold_given(ccprov, tmp_path):
     assert code == 0, lines
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["config"]["ai"]["threshold"] == 0.99
+    # A card without a threshold is fine when one is given (the first version refused it).
+    model.with_suffix(".json").write_text('{"name": "mine"}')
+    code, lines = ccprov(*argv, "--ai-threshold", "0.5")
+    assert code == 0, lines
+    assert json.loads((out / "manifest.json").read_text())["config"]["ai"]["threshold"] == 0.5
 
 
 def test_an_output_holding_files_ccprov_did_not_write_is_refused(ccprov, tmp_path):

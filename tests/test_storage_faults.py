@@ -606,3 +606,13 @@ def test_an_s3_prefix_ending_in_a_slash_is_a_folder(s3_server, tmp_path, capsys)
     code, lines = run_cli(capsys, *args, "--input", f"s3://{bucket}/crawl")
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].endswith(f"input not found: s3://{bucket}/crawl (a folder? end it with /)")
+    # A bucket is its root folder (Beam retried `s3://bucket` for minutes); a folder may be
+    # a glob.
+    for spec, found in (
+        (f"s3://{bucket}", ["crawl/sub/a.warc.gz", "crawler-notes/b.warc.gz"]),
+        (f"s3://{bucket}/cra[w]l/", ["crawl/sub/a.warc.gz"]),
+    ):
+        code, lines = run_cli(capsys, *args, "--input", spec)
+        assert code == 0 and lines == [], (spec, lines)
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["inputs"] == [f"s3://{bucket}/{key}" for key in found], spec

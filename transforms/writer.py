@@ -865,9 +865,6 @@ class FinalizeOutputFn(beam.DoFn):
     def process(self, items):
         shards = [i for i in items if isinstance(i, ShardInfo)]
         summaries = [i for i in items if isinstance(i, FileSummary)]
-        # Only now: a run that fails to start or stops before this point leaves the previous
-        # run's output whole, markers included (its shards are untouched until the commit).
-        retire_previous_run(self._spec.output)
         commit_shards(self._spec, shards)
         manifest = build_manifest(self._spec, self._base, shards, summaries, self._started_at)
         write_bytes(
@@ -882,13 +879,27 @@ class FinalizeOutputFn(beam.DoFn):
 REPORT = "report.html"
 
 
-def retire_previous_run(output: str) -> None:
-    """Before a run moves its shards into OUTPUT: remove the old run's _SUCCESS, manifest and
-    report, so readers never take the previous run's markers for the new shards'."""
+def retire_previous_run(output: str) -> dict[str, bytes]:
+    """Before a run writes into OUTPUT: remove the old run's _SUCCESS, manifest and report, so
+    readers never take the previous run's markers for the new shards', and `takedown` and
+    `select` refuse the output while the run is going. Returns what was removed, for
+    `restore_previous_run` when the run cannot start."""
+    removed = {}
     for name in (SUCCESS, MANIFEST, REPORT):
         path = join(output, name)
         if FileSystems.exists(path):
+            with FileSystems.open(path) as handle:
+                removed[name] = handle.read()
             FileSystems.delete([path])
+    return removed
+
+
+def restore_previous_run(output: str, removed: dict[str, bytes]) -> None:
+    """Put back what `retire_previous_run` removed: the run never started, so the previous
+    run's shards are untouched and its markers are still true."""
+    for name in (MANIFEST, REPORT, SUCCESS):  # _SUCCESS last: it vouches for the others
+        if name in removed:
+            write_bytes(join(output, name), removed[name])
 
 
 def foreign_files(output: str) -> list[str]:
