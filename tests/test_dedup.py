@@ -349,3 +349,76 @@ def test_the_earliest_crawl_is_decided_in_time_not_by_the_date_text():
     ]
     ordered = sorted(docs, key=lambda d: rank(dedup_candidate(d).priority))
     assert [d.doc_id for d in ordered] == ["b", "a", "c", "d"]
+
+
+# --------------------------------------------------------------------------- relinking
+
+
+def _signatures(texts: list[str]) -> list[bytes]:
+    from transforms.minhash import MinHasher
+
+    return [row.tobytes() for row in MinHasher().sign(texts).signatures]
+
+
+def _variant(words: list[str], start: int, changed: int) -> str:
+    out = list(words)
+    for i in range(start, start + changed):
+        out[i] = f"edit{i}"
+    return " ".join(out)
+
+
+def test_relink_failed_links_failed_members_to_similar_ones():
+    from transforms.dedup import relink_failed
+
+    base, other = _text(21, 300), _text(22, 300)
+    # p1 passed against the node; f1 failed but is p1's near copy; f2 and f3 failed and are
+    # near copies of each other, unlike p1; f4 is like nothing here.
+    texts = [
+        _variant(base, 0, 3), _variant(base, 100, 3), _variant(other, 0, 3),
+        _variant(other, 100, 3), " ".join(_text(23, 300)),
+    ]  # fmt: skip
+    p1, f1, f2, f3, f4 = zip(
+        [((False, n), n) for n in ("b", "d", "c", "a", "e")], _signatures(texts), strict=True
+    )
+    members = [(*p1, True), (*f1, False), (*f2, False), (*f3, False), (*f4, False)]
+    edges = sorted(relink_failed(members, 0.75))
+    assert edges == sorted([(p1[0], f1[0]), (f3[0], f2[0])])
+    # The order members arrive in does not matter.
+    for seed in range(5):
+        shuffled = random.Random(seed).sample(members, len(members))
+        assert sorted(relink_failed(shuffled, 0.75)) == edges
+    # Nothing to do when every edge passed.
+    assert list(relink_failed([(*p1, True), (*f1, True)], 0.75)) == []
+
+
+def test_relink_failed_gives_up_on_groups_past_its_bound(monkeypatch):
+    import transforms.dedup as dedup
+
+    base = _text(32, 300)
+    a, b = _signatures([_variant(base, 0, 3), _variant(base, 100, 3)])
+    members = [(((False, "a"), "a"), a, False), (((False, "b"), "b"), b, False)]
+    assert list(dedup.relink_failed(members, 0.75)) == [(members[0][0], members[1][0])]
+    monkeypatch.setattr(dedup, "MAX_RELINKED", 1)
+    assert list(dedup.relink_failed(members, 0.75)) == []
+
+
+def _sentence_chain(pages: int, seed: int, window: int = 28) -> list[DedupCandidate]:
+    """Page i is a window of `window` generated sentences starting at sentence i: neighbours'
+    5-gram Jaccard is about 0.93, pages `window` apart share nothing."""
+    rng = random.Random(seed)
+    vocabulary = [f"w{i}" for i in range(5000)]
+    sentences = [" ".join(rng.choices(vocabulary, k=12)) + "." for _ in range(pages + window)]
+    return [
+        DedupCandidate(f"p{i:05d}", i, " ".join(sentences[i : i + window]), (rng.random(), i))
+        for i in range(pages)
+    ]
+
+
+def test_a_chain_of_near_duplicates_is_one_cluster(tmp_path):
+    """With verification, every member of a bucket was linked to the bucket's smallest node
+    only; where that node lay far along the chain, the links were dropped and this chain came
+    out as 3 clusters (911, 61 and 28 pages), although every pair of neighbours shares a bucket
+    or is linked through pages that do."""
+    decisions = run_dedup(_sentence_chain(1000, seed=1), tmp_path)
+    assert len(decisions) == 1000
+    assert len({d.dedup_cluster for d in decisions}) == 1

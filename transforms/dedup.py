@@ -12,6 +12,8 @@ Stages (mode "minhash"; "exact" stops after step 2, "off" emits nothing):
    are merged.
 4. Verification (verify_threshold): both ends' signatures are joined onto each edge (two
    joins by doc_id, no index) and edges whose estimated Jaccard is below the threshold go.
+   The members whose edge to a bucket's smallest node failed get a second chance against
+   that node's other members (`relink_failed`, one more group by node).
 5. Connected components by alternating large-star and small-star rounds (Kiveris et al.,
    "Connected Components in MapReduce and Beyond", 2014). Beam graphs have no loops, so
    `max_rounds` rounds are unrolled; each round also counts the nodes that are not yet in
@@ -23,9 +25,10 @@ Stages (mode "minhash"; "exact" stops after step 2, "off" emits nothing):
    cluster of two or more documents gets a `DedupDecision`.
 
 No step gathers all documents in one place: each group holds one key's members (a bucket,
-a node's neighbours, a cluster) and is read as a stream, twice at most; the only global
-values are integer counts, and the only global group is step 5's fallback, which holds the
-edges left after the rounds and is empty when they converged.
+a node's neighbours, a cluster) and is read as a stream, twice at most, except a node's
+edge ends in step 4's relinking, held in memory up to 50,000; the only global values are
+integer counts, and the only global group is step 5's fallback, which holds the edges left
+after the rounds and is empty when they converged.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from apache_beam.transforms.window import GlobalWindow
@@ -264,19 +268,76 @@ def _attach_signature(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple[An
 
 
 class _VerifyEdges(beam.DoFn):
-    """Keep an edge when the signatures of its ends agree on at least `threshold` rows."""
+    """Keep an edge when the signatures of its ends agree on at least `threshold` rows.
+
+    Every edge's larger end also goes, with its signature and the verdict, to the "ends"
+    output keyed by the smaller end (the smallest node of the bucket that linked them), for
+    `relink_failed`.
+    """
 
     def __init__(self, threshold: float) -> None:
         self._threshold = threshold
 
-    def process(self, element: tuple[str, Iterable[tuple]]) -> Iterator[Edge]:
+    def process(self, element: tuple[str, Iterable[tuple]]) -> Iterator[Any]:
         _, values = element
         signature = next((value for tag, value in values if tag == 0), None)
         for tag, value in values:
             if tag == 1:
                 edge, other = value
-                if estimate_jaccard(signature, other) >= self._threshold:
+                passed = estimate_jaccard(signature, other) >= self._threshold
+                if passed:
                     yield edge
+                yield beam.pvalue.TaggedOutput("ends", (edge[0][1], (edge[1], signature, passed)))
+
+
+# A group of one node's linked members is relinked only up to this size (read to one past
+# it, so the cut does not depend on the order members arrive in), and each failed member is
+# compared with at most this many leaders (in one vectorised comparison): memory and time
+# stay bounded when a node is the smallest of huge buckets.
+MAX_RELINKED = 50_000
+MAX_LEADERS = 512
+
+
+def relink_failed(members: Iterable[tuple[Node, bytes, bool]], threshold: float) -> Iterator[Edge]:
+    """Verified edges for the members whose edge to one node failed verification.
+
+    A bucket links every member to its smallest node. When that node is dissimilar to a
+    member, verification drops the link, although the member may be similar to other
+    members of the bucket: a long chain of near duplicates split where the bucket's smallest
+    node lay further along it. `members` are the other ends of every edge of one node, as
+    (node, signature, passed). The members that passed are leaders; then, in node order,
+    each failed member is linked to every leader it is similar to, and becomes a leader when
+    it matches none. Every edge returned is verified (the same estimate as
+    `estimate_jaccard`); nothing is done for a node whose edges all passed.
+    """
+    group: list[tuple[Node, bytes, bool]] = []
+    for member in members:
+        group.append(member)
+        if len(group) > MAX_RELINKED:
+            return
+    if all(passed for _, _, passed in group):
+        return
+    group.sort(key=lambda member: (not member[2], member[0]))  # passed first, then by node
+    leaders: list[Node] = []
+    leader_rows = np.empty((0, 0), dtype=np.uint32)
+    for node, signature, passed in group:
+        row = np.frombuffer(signature, dtype=np.uint32)
+        if not leaders:
+            leader_rows = np.empty((MAX_LEADERS, row.size), dtype=np.uint32)
+        linked = passed
+        if not passed and leaders:
+            agreeing = np.count_nonzero(leader_rows[: len(leaders)] == row, axis=1)
+            for index in np.flatnonzero(agreeing / row.size >= threshold).tolist():
+                linked = True
+                leader = leaders[index]
+                yield (leader, node) if leader < node else (node, leader)
+        if (passed or not linked) and len(leaders) < MAX_LEADERS:
+            leader_rows[len(leaders)] = row
+            leaders.append(node)
+
+
+def _relink_group(element: tuple[str, Iterable[tuple]], threshold: float) -> Iterator[Edge]:
+    return relink_failed(element[1], threshold)
 
 
 class _CountingUnsettled(beam.DoFn):
@@ -569,12 +630,21 @@ class Deduplicate(beam.PTransform):
                 | "GroupSmallerEnd" >> beam.GroupByKey()
                 | "AttachSignature" >> beam.FlatMap(_attach_signature)
             )
-            edges = (
+            verified = (
                 (signatures, with_smaller)
                 | "JoinLargerEnd" >> beam.Flatten()
                 | "GroupLargerEnd" >> beam.GroupByKey()
-                | "Verify" >> beam.ParDo(_VerifyEdges(self._verify_threshold))
+                | "Verify"
+                >> beam.ParDo(_VerifyEdges(self._verify_threshold)).with_outputs(
+                    "ends", main="edges"
+                )
             )
+            relinked = (
+                verified.ends
+                | "GroupEnds" >> beam.GroupByKey()
+                | "RelinkFailed" >> beam.FlatMap(_relink_group, self._verify_threshold)
+            )
+            edges = (verified.edges, relinked) | "VerifiedEdges" >> beam.Flatten()
         labels = edges | "Components" >> ConnectedComponents(self._max_rounds)
         clusters = (
             (
