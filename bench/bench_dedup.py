@@ -29,6 +29,7 @@ import json
 import pickle
 import random
 import resource
+import string
 import subprocess
 import sys
 import tempfile
@@ -107,9 +108,15 @@ def child(size: int, mode: str, kind: str) -> dict:
 CHAIN_WINDOW = 28  # sentences a page
 
 
+def letter_words(rng: random.Random, count: int) -> list[str]:
+    """Words of letters only: normalisation turns every digit into 0, so words like `w123`
+    would collapse into a handful of shingles."""
+    return ["".join(rng.choices(string.ascii_lowercase, k=7)) for _ in range(count)]
+
+
 def make_chain(pages: int, seed: int) -> list[DedupCandidate]:
     rng = random.Random(seed)
-    vocabulary = [f"w{i}" for i in range(5000)]
+    vocabulary = letter_words(rng, 5000)
     sentences = [" ".join(rng.choices(vocabulary, k=12)) + "." for _ in range(pages + CHAIN_WINDOW)]
     return [
         DedupCandidate(f"p{i:06d}", i, " ".join(sentences[i : i + CHAIN_WINDOW]), (rng.random(), i))
@@ -166,7 +173,7 @@ def chain_clusters(candidates: list[DedupCandidate]) -> list[int]:
 
 def make_families(family_size: int, docs: int) -> list[DedupCandidate]:
     rng = random.Random(5)
-    vocabulary = [f"w{i}" for i in range(20000)]
+    vocabulary = letter_words(rng, 20000)
     out = []
     for family in range(docs // family_size):
         base = rng.choices(vocabulary, k=300)
@@ -179,8 +186,22 @@ def make_families(family_size: int, docs: int) -> list[DedupCandidate]:
     return out
 
 
-def families_child(family_size: int, docs: int) -> dict:
-    candidates = make_families(family_size, docs)
+def make_boilerplate(docs: int) -> list[DedupCandidate]:
+    """Pages sharing 300 words of boilerplate, each with 60 words of its own: every pair's
+    5-gram Jaccard is 0.71, under the 0.75 threshold, so no two should be merged (only the
+    estimate's noise merges them)."""
+    rng = random.Random(7)
+    boilerplate = " ".join(letter_words(rng, 300))
+    return [
+        DedupCandidate(
+            f"b{i:07d}", i, boilerplate + " " + " ".join(letter_words(rng, 60)), (rng.random(), i)
+        )
+        for i in range(docs)
+    ]
+
+
+def families_child(kind: str, family_size: int, docs: int) -> dict:
+    candidates = make_families(family_size, docs) if kind == "families" else make_boilerplate(docs)
     out = Path(tempfile.mkdtemp()) / "decisions.pkl"
     cpu_start = _cpu_seconds()
     with beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions([])) as pipeline:
@@ -188,12 +209,28 @@ def families_child(family_size: int, docs: int) -> dict:
             pipeline
             | beam.Create(candidates, reshuffle=False)
             | Deduplicate()
-            | beam.combiners.Count.Globally()
+            | beam.Map(lambda d: (d.doc_id, d.dedup_cluster))
+            | beam.combiners.ToList()
             | beam.Map(_write, str(out))
         )
+    clusters = dict(pickle.loads(out.read_bytes()))
+    families = defaultdict(set)  # family -> its clusters (None: a member in no cluster)
+    members = defaultdict(set)  # cluster -> the families in it
+    for candidate in candidates:
+        family = candidate.doc_id.split("-")[0]
+        cluster = clusters.get(candidate.doc_id)
+        families[family].add(cluster)
+        if cluster is not None:
+            members[cluster].add(family)
+    sizes = defaultdict(int)
+    for cluster in clusters.values():
+        sizes[cluster] += 1
     return {
         "documents": len(candidates),
-        "clustered": pickle.loads(out.read_bytes()),
+        "clustered": len(clusters),
+        "families_split": sum(1 for found in families.values() if len(found) > 1 or None in found),
+        "clusters_mixing_families": sum(1 for found in members.values() if len(found) > 1),
+        "largest_cluster": max(sizes.values(), default=0),
         "cpu_seconds": _cpu_seconds() - cpu_start,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -208,27 +245,28 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--families", type=int, nargs="+", metavar="FAMILY_SIZE")
     parser.add_argument("--docs", type=int, default=12000)
-    parser.add_argument("--families-child", type=int, nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--boilerplate", type=int, metavar="DOCS")
+    parser.add_argument("--families-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.families_child:
-        print(json.dumps(families_child(*args.families_child)))
+        kind, family_size, docs = args.families_child
+        print(json.dumps(families_child(kind, int(family_size), int(docs))))
         return
-    if args.families:
-        for family_size in args.families:
-            command = [
-                sys.executable,
-                __file__,
-                "--families-child",
-                str(family_size),
-                str(args.docs),
-            ]
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
-            run = json.loads(done.stdout.strip().splitlines()[-1])
-            print(
-                f"families of {family_size}: {run['clustered']:,} of {run['documents']:,}"
-                f" documents clustered; {run['cpu_seconds']:.1f} CPU s,"
-                f" peak RSS {run['peak_rss_mb']:.0f} MB"
-            )
+    runs = [("families", size, args.docs) for size in args.families or []]
+    if args.boilerplate:
+        runs.append(("boilerplate", 1, args.boilerplate))
+    for kind, family_size, docs in runs:
+        command = [sys.executable, __file__, "--families-child", kind, str(family_size), str(docs)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        run = json.loads(done.stdout.strip().splitlines()[-1])
+        what = f"families of {family_size}" if kind == "families" else "boilerplate pages"
+        print(
+            f"{what}: {run['clustered']:,} of {run['documents']:,} documents clustered,"
+            f" {run['families_split']:,} families split, {run['clusters_mixing_families']:,}"
+            f" clusters mixing families, largest cluster {run['largest_cluster']:,};"
+            f" {run['cpu_seconds']:.1f} CPU s, peak RSS {run['peak_rss_mb']:.0f} MB"
+        )
+    if runs:
         return
     if args.chain:
         for pages in args.chain:

@@ -270,9 +270,9 @@ def _attach_signature(element: tuple[str, Iterable[tuple]]) -> Iterator[tuple[An
 class _VerifyEdges(beam.DoFn):
     """Keep an edge when the signatures of its ends agree on at least `threshold` rows.
 
-    Every edge's larger end also goes, with its signature and the verdict, to the "ends"
-    output keyed by the smaller end (the smallest node of the bucket that linked them), for
-    `relink_failed`.
+    Every edge's larger end also goes, with its signature, band hashes and the verdict, to
+    the "ends" output keyed by the smaller end (the smallest node of the bucket that linked
+    them), for `relink_failed`.
     """
 
     def __init__(self, threshold: float) -> None:
@@ -280,64 +280,86 @@ class _VerifyEdges(beam.DoFn):
 
     def process(self, element: tuple[str, Iterable[tuple]]) -> Iterator[Any]:
         _, values = element
-        signature = next((value for tag, value in values if tag == 0), None)
+        signature, bands = next((value for tag, value in values if tag == 0), (None, None))
         for tag, value in values:
             if tag == 1:
                 edge, other = value
                 passed = estimate_jaccard(signature, other) >= self._threshold
                 if passed:
                     yield edge
-                yield beam.pvalue.TaggedOutput("ends", (edge[0][1], (edge[1], signature, passed)))
+                end = (edge[1], signature, bands, passed)
+                yield beam.pvalue.TaggedOutput("ends", (edge[0][1], end))
 
 
-# A group of one node's linked members is relinked only up to this size (read to one past
-# it, so the cut does not depend on the order members arrive in), and each failed member is
-# compared with at most this many leaders (in one vectorised comparison): memory and time
-# stay bounded when a node is the smallest of huge buckets.
+# A group of one node's edge ends is relinked only up to this size (read to one past it, so
+# the cut does not depend on the order members arrive in); a failed member is compared with
+# at most MAX_LEADERS leaders (in one vectorised comparison) and linked to at most
+# MAX_FAILED_LINKS of the failed ones: time, memory and edges stay bounded when a node is
+# the smallest of huge buckets.
 MAX_RELINKED = 50_000
 MAX_LEADERS = 512
+MAX_FAILED_LINKS = 8
+# A failed member is compared with up to MAX_LEADERS pages, where its first chance was one
+# comparison a bucket: on pages just under the threshold the estimate's noise would pass
+# some of those many tries, and the merges would chain (4,000 boilerplate pages at Jaccard
+# 0.71: 3,910 in one cluster at the plain threshold, 1,510 with this margin, 1,506 without
+# relinking). So the second chance asks for this much more similarity.
+RELINK_MARGIN = 0.1
 
 
-def relink_failed(members: Iterable[tuple[Node, bytes, bool]], threshold: float) -> Iterator[Edge]:
+def relink_failed(members: Iterable[tuple], threshold: float) -> Iterator[Edge]:
     """Verified edges for the members whose edge to one node failed verification.
 
     A bucket links every member to its smallest node. When that node is dissimilar to a
     member, verification drops the link, although the member may be similar to other
     members of the bucket: a long chain of near duplicates split where the bucket's smallest
-    node lay further along it. `members` are the other ends of every edge of one node, as
-    (node, signature, passed). The members that passed are leaders; then, in node order,
-    each failed member is linked to every leader it is similar to, and becomes a leader when
-    it matches none. Every edge returned is verified (the same estimate as
-    `estimate_jaccard`); nothing is done for a node whose edges all passed.
+    node lay further along it. `members` are the other ends of one node's edges, as (node,
+    signature, band hashes, passed). The members that passed are leaders; then, in node
+    order, each failed member is compared with the leaders that share a band with it (LSH
+    candidates, as in a bucket) and linked to those it is similar to (the estimate of
+    `estimate_jaccard` at or above `threshold`, which the caller sets RELINK_MARGIN above
+    verification's): to the first that passed (they are all joined through the node
+    already) and to at most MAX_FAILED_LINKS failed ones. A failed member that matches none
+    becomes a leader. Nothing is done for a node whose edges all passed.
     """
-    group: list[tuple[Node, bytes, bool]] = []
+    group: list[tuple] = []
     for member in members:
         group.append(member)
         if len(group) > MAX_RELINKED:
             return
-    if all(passed for _, _, passed in group):
+    if all(member[3] for member in group):
         return
-    group.sort(key=lambda member: (not member[2], member[0]))  # passed first, then by node
+    group.sort(key=lambda member: (not member[3], member[0]))  # passed first, then by node
     leaders: list[Node] = []
-    leader_rows = np.empty((0, 0), dtype=np.uint32)
-    for node, signature, passed in group:
+    leader_passed = np.zeros(MAX_LEADERS, dtype=bool)
+    leader_rows = leader_bands = np.empty((0, 0), dtype=np.uint32)
+    for node, signature, bands, passed in group:
         row = np.frombuffer(signature, dtype=np.uint32)
+        band_row = np.array(bands, dtype=np.uint64)
         if not leaders:
             leader_rows = np.empty((MAX_LEADERS, row.size), dtype=np.uint32)
+            leader_bands = np.empty((MAX_LEADERS, band_row.size), dtype=np.uint64)
         linked = passed
         if not passed and leaders:
-            agreeing = np.count_nonzero(leader_rows[: len(leaders)] == row, axis=1)
-            for index in np.flatnonzero(agreeing / row.size >= threshold).tolist():
-                linked = True
+            n = len(leaders)
+            candidates = np.flatnonzero((leader_bands[:n] == band_row).any(axis=1))
+            agreeing = np.count_nonzero(leader_rows[candidates] == row, axis=1)
+            similar = candidates[agreeing / row.size >= threshold]
+            links = similar[leader_passed[similar]][:1].tolist()
+            links += similar[~leader_passed[similar]][:MAX_FAILED_LINKS].tolist()
+            for index in links:
                 leader = leaders[index]
                 yield (leader, node) if leader < node else (node, leader)
+            linked = bool(links)
         if (passed or not linked) and len(leaders) < MAX_LEADERS:
             leader_rows[len(leaders)] = row
+            leader_bands[len(leaders)] = band_row
+            leader_passed[len(leaders)] = passed
             leaders.append(node)
 
 
 def _relink_group(element: tuple[str, Iterable[tuple]], threshold: float) -> Iterator[Edge]:
-    return relink_failed(element[1], threshold)
+    return relink_failed(element[1], min(1.0, threshold + RELINK_MARGIN))
 
 
 class _CountingUnsettled(beam.DoFn):
@@ -615,12 +637,13 @@ class Deduplicate(beam.PTransform):
             | "BucketEdges" >> beam.FlatMap(_bucket_to_edges)
             | "DistinctEdges" >> beam.Distinct()
         )
-        signatures = (
-            survivors
-            | "WithSignature" >> beam.Filter(lambda s: s[3] is not None)
-            | "SignatureById" >> beam.Map(lambda s: (s[0][1], (0, s[3])))
-        )
+        with_signature = survivors | "WithSignature" >> beam.Filter(lambda s: s[3] is not None)
+        signatures = with_signature | "SignatureById" >> beam.Map(lambda s: (s[0][1], (0, s[3])))
         if self._verify_threshold:
+            # The larger end's band hashes come with its signature, for relink_failed.
+            signatures_and_bands = with_signature | "SignatureAndBandsById" >> beam.Map(
+                lambda s: (s[0][1], (0, (s[3], s[4])))
+            )
             with_smaller = (
                 (
                     signatures,
@@ -631,7 +654,7 @@ class Deduplicate(beam.PTransform):
                 | "AttachSignature" >> beam.FlatMap(_attach_signature)
             )
             verified = (
-                (signatures, with_smaller)
+                (signatures_and_bands, with_smaller)
                 | "JoinLargerEnd" >> beam.Flatten()
                 | "GroupLargerEnd" >> beam.GroupByKey()
                 | "Verify"
