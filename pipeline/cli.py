@@ -460,43 +460,50 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     plan = plan_run(options)
     check_s3_buckets(options, plan.inputs)
     check_local_output(plan.output)
-    previous_markers = retire_previous_run(plan.output)
-    if not opts.quiet:
-        print(
-            f"ccprov: {plan.describe_inputs()} -> {plan.output} (runner {type(runner).__name__})",
-            file=sys.stderr,
-        )
-    build_pipeline(p, options, plan)
-    deaths = worker_supervision.DEATHS
-    deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)
+    run_lock = lock_local_output(plan.output)
     try:
+        previous_markers = retire_previous_run(plan.output)
+        if not opts.quiet:
+            print(
+                f"ccprov: {plan.describe_inputs()} -> {plan.output} (runner {type(runner).__name__})",
+                file=sys.stderr,
+            )
+        build_pipeline(p, options, plan)
+        deaths = worker_supervision.DEATHS
+        deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)
         try:
-            result = submit(p, runner)
-        except RunFailed:  # the job never started: the previous run's output is whole
-            restore_previous_run(plan.output, previous_markers)
+            try:
+                result = submit(p, runner)
+            except RunFailed:  # the job never started: the previous run's output is whole
+                restore_previous_run(plan.output, previous_markers)
+                raise
+            result.wait_until_finish()
+        except RunFailed:
             raise
-        result.wait_until_finish()
-    except RunFailed:
-        raise
-    except KeyboardInterrupt:
-        deaths.interrupted()
-        if not finished_before_interrupt(plan):
-            raise
-    except Exception as exc:
-        if interrupted_by_user(exc):
+        except KeyboardInterrupt:
             deaths.interrupted()
             if not finished_before_interrupt(plan):
-                raise KeyboardInterrupt from None
-        else:
-            write_failure = output_write_failure(exc)
-            if write_failure:
-                raise RunFailed(f"{write_failure}; the run stopped and wrote no _SUCCESS") from None
-            death = deaths.first(wait_s=worker_supervision.DEATH_NOTICE_WAIT_S)
-            if death is None:
                 raise
-            raise RunFailed(death.message()) from exc
-    finally:
-        deaths.end_run()
+        except Exception as exc:
+            if interrupted_by_user(exc):
+                deaths.interrupted()
+                if not finished_before_interrupt(plan):
+                    raise KeyboardInterrupt from None
+            else:
+                write_failure = output_write_failure(exc)
+                if write_failure:
+                    raise RunFailed(
+                        f"{write_failure}; the run stopped and wrote no _SUCCESS"
+                    ) from None
+                death = deaths.first(wait_s=worker_supervision.DEATH_NOTICE_WAIT_S)
+                if death is None:
+                    raise
+                raise RunFailed(death.message()) from exc
+        finally:
+            deaths.end_run()
+    finally:  # the job is over (or never started): another run may write here
+        if run_lock is not None:
+            run_lock.close()
     if hard_exit_on_dead_worker:  # the command line, not a library call
         # The run is complete: a Ctrl-C from here on would only kill the summary or Python's
         # shutdown, and the shell would report a finished run as interrupted.
@@ -509,6 +516,38 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     if nothing_read:
         raise RunFailed(nothing_read)
     return 0
+
+
+RUN_LOCK = ".ccprov-run.lock"
+
+
+def lock_local_output(output: str):
+    """An exclusive lock on a local OUTPUT for the length of the run: a second run into it
+    would delete the first one's temporary parts at its commit, and both reported success
+    with one run's output left. The kernel releases the lock when the process ends, however
+    it ends. Object stores have no such lock (docs/reliability.md)."""
+    import fcntl
+    import os
+
+    if "://" in output:
+        return None
+    handle = open(os.path.join(output, RUN_LOCK), "a+")  # noqa: SIM115 - held for the run
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise UsageError(
+            f"another ccprov run is writing --output {output} (pid {holder}): wait for it to "
+            "finish, or choose another output"
+        ) from None
+    except OSError:  # a file system without locks: run unlocked, as before
+        return handle
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 def no_input_read(manifest: dict, output: str) -> str | None:

@@ -367,3 +367,31 @@ def test_a_run_that_could_read_no_input_fails(ccprov, tmp_path):
     listing.write_text(f"{tmp_path}/gone-1.warc.gz\n{SAMPLE_WARC}\n")
     code, lines = ccprov("run", "--quiet", "--input", str(listing), "--output", str(out))
     assert code == 0 and lines == [], lines
+
+
+def test_a_second_run_into_an_output_being_written_is_refused(ccprov, tmp_path):
+    """Two runs into one local output both reported success, one's output silently replaced
+    by the other's. A run holds a lock on the output; the kernel drops it when the run ends,
+    however it ends."""
+    import fcntl
+
+    from pipeline.cli import RUN_LOCK
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / RUN_LOCK, "a+") as other_run:  # another run holding the output
+        fcntl.flock(other_run, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        other_run.write("4242\n")
+        other_run.flush()
+        _assert_usage_error(
+            ccprov("run", "--quiet", "--output", str(out)),
+            f"another ccprov run is writing --output {out} (pid 4242)",
+        )
+        assert not (out / "manifest.json").exists()
+    code, lines = ccprov("run", "--quiet", "--output", str(out))
+    assert code == 0 and lines == [], lines
+    # Released at the end: a third run goes through, and can take the lock itself.
+    code, lines = ccprov("run", "--quiet", "--output", str(out))
+    assert code == 0 and lines == [], lines
+    with open(out / RUN_LOCK, "a+") as probe:
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -22,7 +22,7 @@ from tests.test_storage_faults import shared_s3_outage_run
 
 OUTPUT_NAME = re.compile(
     r"^(?:(?:corpus|provenance|dropped)/part-\d{5}-\d{3}\.parquet"
-    r"|hosts/part-\d{5}\.parquet|manifest\.json|_SUCCESS)$"
+    r"|hosts/part-\d{5}\.parquet|manifest\.json|_SUCCESS|\.ccprov-run\.lock)$"
 )
 
 
