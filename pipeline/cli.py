@@ -526,9 +526,12 @@ def lock_local_output(output: str):
     would delete the first one's temporary parts at its commit, and both reported success
     with one run's output left. The kernel releases the lock when the process ends, however
     it ends. Object stores have no such lock (docs/reliability.md)."""
-    import fcntl
     import os
 
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no lock
+        return None
     if "://" in output:
         return None
     handle = open(os.path.join(output, RUN_LOCK), "a+")  # noqa: SIM115 - held for the run
