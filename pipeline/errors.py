@@ -77,11 +77,28 @@ class QuietStoppedRunReports(logging.Filter):
         return "OutputWriteError: " not in message and not _STOPPED_BUNDLE.search(message)
 
 
+class QuietS3UploadErrors(logging.Filter):
+    """Drops Beam's S3 client's "Error in _start_upload ..." records: each comes with a
+    100-line traceback on the root logger, once per attempt, while ccprov's retries log one
+    line per attempt and the run's error says what failed (a permanent outage printed 1,819
+    lines before the error's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno >= logging.ERROR
+            and "/apache_beam/io/aws/" in record.pathname.replace("\\", "/")
+            and record.getMessage().startswith("Error in _start_upload")
+        )
+
+
 def quiet_stopped_run_reports() -> None:
     for name in STOPPED_RUN_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, QuietStoppedRunReports) for f in logger.filters):
             logger.addFilter(QuietStoppedRunReports())
+    root = logging.getLogger()
+    if not any(isinstance(f, QuietS3UploadErrors) for f in root.filters):
+        root.addFilter(QuietS3UploadErrors())
 
 
 class StderrWithoutWriteFailureTracebacks:

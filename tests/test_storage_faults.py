@@ -187,6 +187,12 @@ def test_s3_outage_during_a_run_is_survived_and_output_is_complete(s3_outage_run
     assert run.outage["stopped_at"] < run.outage["restarted_at"] < run.outage["finished_at"]
     assert b"/out/_temporary/" in run.outage["triggered_by"]
     assert "retrying write s3://" in run.output_text["logs"]
+    # One line a retry, naming the connection; not Beam's S3 client's error and 100-line
+    # traceback for every attempt (1,819 lines for one permanent outage) nor the
+    # AttributeError it fails with while wrapping botocore's error.
+    assert "Error in _start_upload" not in run.output_text["logs"]
+    retries = [ln for ln in run.output_text["logs"].splitlines() if "retrying write s3://" in ln]
+    assert not [ln for ln in retries if "AttributeError" in ln], retries
 
     objects = run.objects()
     assert "out/_SUCCESS" in objects and "out/manifest.json" in objects

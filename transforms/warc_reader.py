@@ -191,8 +191,14 @@ def retry_transient(
         except Exception as exc:
             if not is_transient(exc) or time.monotonic() + delay > deadline:
                 raise
-            first_line = (str(exc).splitlines() or [""])[0][:200]
-            log.warning("retrying %s in %.1fs: %s: %s", what, delay, type(exc).__name__, first_line)
+            shown = exc
+            context = exc.__cause__ or exc.__context__
+            if isinstance(exc, AttributeError) and _is_botocore_connection_error(context):
+                shown = context  # what failed, not Beam's S3 client failing to wrap it
+            first_line = (str(shown).splitlines() or [""])[0][:200]
+            log.warning(
+                "retrying %s in %.1fs: %s: %s", what, delay, type(shown).__name__, first_line
+            )
             time.sleep(delay)
             delay = min(delay * 2, 4.0)
 
