@@ -359,17 +359,15 @@ def check_local_output(output: str) -> None:
 def check_filesystems(paths: list[str]) -> None:
     """Every scheme named must have a Beam filesystem in this environment (gs:// needs
     apache-beam[gcp], which ccprov does not install): otherwise Beam's traceback."""
-    from apache_beam.io.filesystems import FileSystems
+    from pipeline.plan import has_filesystem
 
     for path in paths:
         if "://" not in path or path.startswith(("http://", "https://")):
             continue  # local paths; http(s) is read by ccprov itself
-        try:
-            FileSystems.get_filesystem(path)
-        except ValueError:
+        if not has_filesystem(path):
             scheme = path.split("://", 1)[0]
             hint = " (pip install 'apache-beam[gcp]')" if scheme == "gs" else ""
-            raise UsageError(f"{path}: no filesystem for {scheme}:// here{hint}") from None
+            raise UsageError(f"{path}: no filesystem for {scheme}:// here{hint}")
 
 
 def check_s3_buckets(options, paths: list[str], output: str | None = None) -> None:

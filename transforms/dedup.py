@@ -330,15 +330,14 @@ def relink_failed(members: Iterable[tuple], threshold: float) -> Iterator[Edge]:
     if all(member[3] for member in group):
         return
     group.sort(key=lambda member: (not member[3], member[0]))  # passed first, then by node
+    _, first_signature, first_bands, _ = group[0]
     leaders: list[Node] = []
     leader_passed = np.zeros(MAX_LEADERS, dtype=bool)
-    leader_rows = leader_bands = np.empty((0, 0), dtype=np.uint32)
+    leader_rows = np.empty((MAX_LEADERS, len(first_signature) // 4), dtype=np.uint32)
+    leader_bands = np.empty((MAX_LEADERS, len(first_bands)), dtype=np.uint64)
     for node, signature, bands, passed in group:
         row = np.frombuffer(signature, dtype=np.uint32)
         band_row = np.array(bands, dtype=np.uint64)
-        if not leaders:
-            leader_rows = np.empty((MAX_LEADERS, row.size), dtype=np.uint32)
-            leader_bands = np.empty((MAX_LEADERS, band_row.size), dtype=np.uint64)
         linked = passed
         if not passed and leaders:
             n = len(leaders)

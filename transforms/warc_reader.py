@@ -166,6 +166,21 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, AttributeError) and _is_botocore_connection_error(context)
 
 
+def failed_call(exc: BaseException) -> BaseException:
+    """The error that says what failed in a store call: the first one Beam's BeamIOError
+    wraps, or botocore's connection error behind the AttributeError Beam's S3 client raises
+    while wrapping it ("'NoneType' object has no attribute 'get'"); else `exc`."""
+    details = getattr(exc, "exception_details", None)
+    if isinstance(details, dict) and details:
+        inner = next(iter(details.values()))
+        if isinstance(inner, BaseException):
+            exc = inner
+    context = exc.__cause__ or exc.__context__
+    if isinstance(exc, AttributeError) and _is_botocore_connection_error(context):
+        return context
+    return exc
+
+
 def _is_botocore_connection_error(exc: BaseException | None) -> bool:
     """botocore's connection-level failures (refused, closed, timed out): no HTTP answer."""
     if exc is None:
@@ -191,10 +206,7 @@ def retry_transient(
         except Exception as exc:
             if not is_transient(exc) or time.monotonic() + delay > deadline:
                 raise
-            shown = exc
-            context = exc.__cause__ or exc.__context__
-            if isinstance(exc, AttributeError) and _is_botocore_connection_error(context):
-                shown = context  # what failed, not Beam's S3 client failing to wrap it
+            shown = failed_call(exc)
             first_line = (str(shown).splitlines() or [""])[0][:200]
             log.warning(
                 "retrying %s in %.1fs: %s: %s", what, delay, type(shown).__name__, first_line

@@ -49,7 +49,7 @@ from schemas.corpus import CORPUS_SCHEMA, DROPPED_SCHEMA
 from schemas.ledger import LEDGER_SCHEMA
 from transforms.document import KEPT, WarcDoc
 from transforms.grouping import TaggedGroupByKey
-from transforms.warc_reader import FileSummary, is_transient, retry_transient
+from transforms.warc_reader import FileSummary, failed_call, is_transient, retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -924,18 +924,8 @@ def _existing(prefix: str) -> list[str]:
 
 
 def _failure_reason(exc: BaseException) -> str:
-    """One line for a failed store call: the first error Beam wrapped, or the botocore error
-    Beam's S3 client failed on while handling (a dropped connection comes out of it as
-    "'NoneType' object has no attribute 'get'"), else `exc` itself."""
-    details = getattr(exc, "exception_details", None)
-    if isinstance(details, dict) and details:
-        inner = next(iter(details.values()))
-        if isinstance(inner, BaseException):
-            exc = inner
-    if isinstance(exc, AttributeError):
-        cause = exc.__cause__ or exc.__context__
-        if cause is not None and type(cause).__module__.startswith("botocore"):
-            exc = cause
+    """One line for a failed store call (see `failed_call`)."""
+    exc = failed_call(exc)
     reason = getattr(exc, "strerror", None) or (str(exc).splitlines() or [""])[0][:200]
     return reason or type(exc).__name__
 

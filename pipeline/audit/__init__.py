@@ -33,11 +33,11 @@ def _unreadable(run):
                 message = duckdb_message(exc)
             raise UsageError(f"{args.command}: {message}") from exc
         except Exception as exc:
-            from pipeline.audit.store import s3_failure
+            from pipeline.audit.store import is_boto_error
 
             # boto3's errors (writes to an s3:// OUTPUT) are neither OSError nor Arrow's;
             # their text says which call failed and why.
-            if s3_failure(exc, "", "") is None:
+            if not is_boto_error(exc):
                 raise
             first_line = (str(exc).splitlines() or [""])[0][:300]
             raise UsageError(f"{args.command}: {first_line}") from exc

@@ -125,6 +125,13 @@ def _retried(call, rel: str):
     return retry_transient(call, f"write {rel}")
 
 
+def is_boto_error(exc: BaseException) -> bool:
+    """Whether `exc` is boto3's: an answer from S3, or no answer (the network)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return isinstance(exc, (ClientError, BotoCoreError))
+
+
 def s3_failure(exc: Exception, where: str, what: str) -> str | None:
     """One line for a failed boto3 call on `what` (a bucket or an object) at `where`, or None
     when the error is not S3's or the network's."""
