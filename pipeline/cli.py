@@ -469,6 +469,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
         build_pipeline(p, options, plan)
         deaths = worker_supervision.DEATHS
         deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)
+        result = None
         try:
             try:
                 result = submit(p, runner)
@@ -481,11 +482,13 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
         except KeyboardInterrupt:
             deaths.interrupted()
             if not finished_before_interrupt(plan):
+                say_remote_job_goes_on(result, runner, options)
                 raise
         except Exception as exc:
             if interrupted_by_user(exc):
                 deaths.interrupted()
                 if not finished_before_interrupt(plan):
+                    say_remote_job_goes_on(result, runner, options)
                     raise KeyboardInterrupt from None
             else:
                 write_failure = output_write_failure(exc)
@@ -585,6 +588,52 @@ def finished_before_interrupt(plan) -> bool:
         )
         forget_unhandled_interrupt()
     return finished
+
+
+def say_remote_job_goes_on(result, runner, options) -> None:
+    """Ctrl-C stops only this process's wait: a job submitted to Dataflow or a Flink cluster
+    goes on running (and will write the output and its _SUCCESS). Say so, and how to stop it."""
+    note = remote_job_note(result, type(runner).__name__, options)
+    if note:
+        print(f"ccprov: {note}", file=sys.stderr)
+
+
+def remote_job_note(result, runner_class: str, options) -> str | None:
+    """What to tell the user about a submitted job that outlives ccprov, or None for a local
+    run (whose job ends with the process)."""
+    from apache_beam.options.pipeline_options import PortableOptions
+
+    in_process = options.view_as(PortableOptions).job_endpoint == "embed"
+    if result is None or runner_class in LOCAL_RUNNER_NAMES or in_process:
+        return None  # not submitted, or run in this process: it stops with it
+    job_id = _job_id_of(result)
+    if runner_class == "DataflowRunner":
+        from apache_beam.options.pipeline_options import GoogleCloudOptions
+
+        gcp = options.view_as(GoogleCloudOptions)
+        if not job_id:
+            return "the Dataflow job may still be running: cancel it in the Cloud console"
+        return (
+            f"the Dataflow job {job_id} is still running: cancel it with "
+            f"`gcloud dataflow jobs cancel {job_id} --region {gcp.region} --project {gcp.project}`"
+        )
+    endpoint = options.view_as(PortableOptions).job_endpoint
+    where = "the Flink cluster" if runner_class == "FlinkRunner" else "the job service"
+    where += f" at {endpoint}" if endpoint else ""
+    return (
+        f"the job{f' {job_id}' if job_id else ''} may still be running on {where}: "
+        "cancel it there (Flink: its web UI or `flink cancel`)"
+    )
+
+
+def _job_id_of(result) -> str | None:
+    job_id = getattr(result, "job_id", None)
+    try:
+        job_id = job_id() if callable(job_id) else job_id
+    except Exception:  # noqa: BLE001 - a result without a job id: say so without it
+        return None
+    job_id = job_id or getattr(result, "_job_id", None)
+    return str(job_id) if job_id else None
 
 
 def submit(p, runner):

@@ -12,6 +12,7 @@ import argparse
 import importlib.util
 import json
 import re
+import signal
 import subprocess
 import sys
 import tomllib
@@ -571,3 +572,87 @@ def test_submit_script_finds_the_checkouts_ccprov_when_none_is_on_the_path(tmp_p
     assert done.returncode == 2, done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("ccprov: error: --job_endpoint 127.0.0.1:9: no job server"), line
+
+
+def test_ctrl_c_says_that_a_submitted_job_goes_on_and_how_to_stop_it(tmp_path):
+    """Ctrl-C while ccprov waits for a job it submitted to a job service (Flink's way in)
+    printed only `ccprov: interrupted`, as if the job had stopped; it goes on, and writes
+    the output. Here a real Beam job service runs the job in another process."""
+    from pipeline.sample.synth import write_synthetic_warc
+    from tests.s3_fixture import free_ports
+
+    if not (ROOT / ".venv" / "bin" / "ccprov").exists():
+        pytest.skip("no .venv here (make install creates it)")
+    warc = tmp_path / "in.warc.gz"
+    write_synthetic_warc(warc, 3000, seed=3)
+    (port,) = free_ports(1)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main"]
+        + ["--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port)
+        run = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "ccprov"), "run", "--runner", "PortableRunner"]
+            + ["--job_endpoint", f"127.0.0.1:{port}", "--environment_type", "LOOPBACK"]
+            + ["--input", str(warc), "--output", str(tmp_path / "out")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines = []
+        for line in run.stderr:  # the first progress line: the job is running
+            lines.append(line.rstrip("\n"))
+            if "records processed" in line:
+                break
+        run.send_signal(signal.SIGINT)
+        lines += run.stderr.read().splitlines()
+        assert run.wait(timeout=60) == 130, lines
+    finally:
+        service.kill()
+        service.wait()
+    note = next((line for line in lines if "still be running" in line), str(lines))
+    assert re.fullmatch(
+        rf"ccprov: the job \S+ may still be running on the job service at 127.0.0.1:{port}: "
+        r"cancel it there .*",
+        note,
+    ), note
+    assert lines[-1] == "ccprov: interrupted", lines
+    assert not any("Traceback" in line for line in lines), lines
+
+
+def _wait_for_port(port: int, timeout_s: float = 60.0) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_the_note_for_a_dataflow_job_names_the_command_that_cancels_it():
+    """DataflowPipelineResult needs Google's client, not installed here; the note only reads
+    its job_id()."""
+    from pipeline.cli import remote_job_note
+
+    class DataflowResult:
+        def job_id(self):
+            return "2026-12-07_01_02_03-123"
+
+    options = PipelineOptions(["--region", "europe-west4", "--project", "p1"])
+    assert remote_job_note(DataflowResult(), "DataflowRunner", options) == (
+        "the Dataflow job 2026-12-07_01_02_03-123 is still running: cancel it with `gcloud "
+        "dataflow jobs cancel 2026-12-07_01_02_03-123 --region europe-west4 --project p1`"
+    )
+    assert remote_job_note(DataflowResult(), "FnApiRunner", options) is None
+    assert remote_job_note(None, "DataflowRunner", options) is None  # never submitted
+    embedded = PipelineOptions(["--job_endpoint", "embed"])
+    assert remote_job_note(DataflowResult(), "PortableRunner", embedded) is None
