@@ -122,3 +122,21 @@ def test_language_not_listed_unidentified_and_all():
     assert keep_all.check("ja", 0.5)[0] == "language:low_score"
     assert language_filter(languages=["en", "ja"]).check("ja", 0.9)[0] is None
     assert language_filter(language_threshold=False).check("en", 0.1)[0] is None
+
+
+def test_text_in_capitals_only_is_identified_as_its_language():
+    """lid.176 labelled an English page written in capitals `it` at 0.62 (dropped as not
+    English); text with any lower-case letter is scored as it is, as FineWeb does."""
+    from transforms.lid import LanguageIdentifier
+
+    lid = LanguageIdentifier()
+    english = "This is an English sentence about the weather today and tomorrow in London."
+    german = "Dies ist ein deutscher Satz über das Wetter heute und morgen in Berlin."
+    for text, language in ((english, "en"), (german, "de")):
+        label, score = lid.predict(text.upper())
+        assert label == language and score > 0.65, (text, label, score)
+    # One lower-case letter: scored as written (FineWeb's scores on ordinary text).
+    mixed = english.upper() + " x"
+    labels, scores = lid._model.predict(mixed, k=1)
+    assert lid.predict(mixed) == (labels[0].removeprefix("__label__"), float(scores[0]))
+    assert lid.predict(mixed)[0] != "en"  # what the capitals alone get

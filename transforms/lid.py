@@ -46,6 +46,11 @@ class LanguageIdentifier:
         line = " ".join(text.split())
         if not line:
             return None, 0.0
+        if line.isupper():
+            # lid.176 learnt from mostly lower-case text: a page in capitals only gets wrong
+            # labels ("THIS IS AN ENGLISH SENTENCE..." -> it 0.62). Text with any lower-case
+            # letter is scored as it is, as FineWeb does.
+            line = line.lower()
         labels, scores = self._model.predict(line, k=1)
         if not labels:
             return None, 0.0
