@@ -166,7 +166,8 @@ class CcprovOptions(PipelineOptions):
             choices=LICENSE_POLICIES,
             default="tag-only",
             help="tag-only: tag, drop nothing; open: keep only public-domain, permissive "
-            "and copyleft text; no-optout: drop TDM reservations and noai pages.",
+            "and copyleft text; no-optout: drop pages with an opt-out (TDM reservation, noai, a "
+            "usage preference against AI training, a robots.txt disallow for --robots-agents).",
         )
         _flag(
             parser,

@@ -992,3 +992,180 @@ def test_a_full_stop_after_the_year_is_not_skipped_like_a_comma(footer):
 def test_a_quoted_all_rights_reserved_is_talked_about_not_said(text):
     sig = detect_license_signals(page(ARTICLE + f"<p>{text}</p>"), [])
     assert not sig.all_rights_reserved and sig.license_class == "unknown"
+
+
+# --- review of 7 December: open licences that were not there ---------------------------------
+
+
+def page_licence(footer: str, body: str = ARTICLE, headers=()):
+    sig = detect_license_signals(page(body + f"<footer>{footer}</footer>"), list(headers), URL_)
+    return sig.license, sig.license_class
+
+
+URL_ = "https://example.org/a"
+
+
+@pytest.mark.parametrize(
+    "footer, expected",
+    [
+        # A word later in the sentence is not part of the licence's name.
+        (
+            "Text is available under the Creative Commons Attribution 4.0 License and CC0 for data.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "This site is licensed under Creative Commons Attribution 4.0 with zero warranty.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "This site is licensed under a Creative Commons Attribution 4.0 International "
+            "license, allowing even non-commercial and commercial reuse.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Licensed under Creative Commons Attribution-ShareAlike 4.0 (unlike our old "
+            "NoDerivatives licence).",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        # NonCommercial written with the dashes WordPress renders, and in German's wording.
+        ("This site is licensed under CC BY – NC – SA 4.0.", ("CC-BY-NC-SA-4.0", "noncommercial")),
+        ("This site is licensed under CC BY–NC–SA 4.0.", ("CC-BY-NC-SA-4.0", "noncommercial")),
+        (
+            "Licensed under Creative Commons BY–NC–SA 4.0",
+            ("CC-BY-NC-SA-4.0", "noncommercial"),
+        ),
+        (
+            "Dieses Werk steht unter der Lizenz Creative Commons Namensnennung-Keine kommerzielle "
+            "Nutzung-Weitergabe unter gleichen Bedingungen 3.0 Deutschland.",
+            ("CC-BY-NC-SA-3.0-DE", "noncommercial"),
+        ),
+        (
+            "Licence Creative Commons Attribution - Pas d’Utilisation Commerciale - Partage dans "
+            "les Mêmes Conditions 4.0 International",
+            ("CC-BY-NC-SA-4.0", "noncommercial"),
+        ),
+        (
+            "Dit werk valt onder een licentie Creative Commons Naamsvermelding-NietCommercieel-"
+            "GeenAfgeleideWerken 4.0 Internationaal.",
+            ("CC-BY-NC-ND-4.0", "noderivatives"),
+        ),
+        # Denials, and a licence of the past.
+        ("Our content is not CC BY-SA licensed; please ask before reuse.", (None, "unknown")),
+        (
+            "None of our content is released under CC BY-SA or any other open licence.",
+            (None, "unknown"),
+        ),
+        ("This blog does not use a Creative Commons Attribution licence.", (None, "unknown")),
+        (
+            "You may not republish this article under CC BY-SA or any other licence.",
+            (None, "unknown"),
+        ),
+        ("This site was previously licensed under CC BY-SA 3.0.", (None, "unknown")),
+        (
+            "This site was previously licensed under CC BY-SA 3.0; it is now licensed under "
+            "CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        # What must stay a grant.
+        ("Content not otherwise marked is licensed under CC BY 4.0.", ("CC-BY-4.0", "permissive")),
+        (
+            "This work is licensed under CC BY-NC 4.0 and may not be distributed commercially.",
+            ("CC-BY-NC-4.0", "noncommercial"),
+        ),
+        (
+            "This article was originally published on The Conversation under a CC BY-ND licence.",
+            ("CC-BY-ND", "noderivatives"),
+        ),
+        # A part of the page, not the page.
+        (
+            "All content on this site is copyrighted, except the logo which is CC BY 4.0.",
+            (None, "unknown"),
+        ),
+        ("Only the quotations on this site are available under CC BY-SA 4.0.", (None, "unknown")),
+        ("Text is available under CC BY 4.0, photos under CC0.", ("CC-BY-4.0", "permissive")),
+        (
+            "Except where otherwise noted, content on this site is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Content on this site is licensed under CC BY 4.0, except the photos, which are "
+            "copyrighted.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+    ],
+)
+def test_statements_name_the_licence_they_grant_and_nothing_else(footer, expected):
+    assert page_licence(footer) == expected
+
+
+def test_an_article_about_licensing_does_not_license_the_page():
+    body = (
+        "<article><p>This article explains how to publish your writing under a Creative "
+        "Commons Attribution-ShareAlike 4.0 licence.</p></article>"
+    )
+    sig = detect_license_signals(page(body), [], URL_)
+    assert sig.license is None and sources(sig, EMBEDDED) == {("text_statement", "CC-BY-SA-4.0")}
+
+
+def test_public_domain_said_twice_is_no_conflict():
+    footer = (
+        "This work is dedicated to the public domain under "
+        "<a href='https://creativecommons.org/publicdomain/zero/1.0/'>CC0</a>."
+    )
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [], URL_)
+    assert sig.license == "CC0-1.0" and sig.license_class == "public_domain"
+    assert ("text_statement", "LicenseRef-Public-Domain") in sources(sig, PAGE)
+    assert sig.license_conflict is False
+
+
+def test_creative_commons_page_about_the_public_domain_is_no_licence():
+    assert license_from_url("https://creativecommons.org/publicdomain/") is None
+    assert license_from_url("https://creativecommons.org/licenses/publicdomain/") == "CC-PDDC"
+    footer = "Learn more about <a href='https://creativecommons.org/publicdomain/'>it</a>."
+    assert page_licence(footer) == (None, "unknown")
+
+
+def test_all_rights_reserved_named_as_a_phrase_is_not_said_of_the_page():
+    body = (
+        "<article><p>The phrase <i>All rights reserved</i> originated in the Buenos Aires "
+        "Convention of 1910.</p></article>"
+    )
+    footer = "<a rel='license' href='https://creativecommons.org/licenses/by-sa/4.0/'>CC BY-SA</a>"
+    sig = detect_license_signals(page(body + f"<footer>{footer}</footer>"), [], URL_)
+    assert (sig.license, sig.license_class) == ("CC-BY-SA-4.0", "copyleft")
+    assert sig.all_rights_reserved is False and sig.license_conflict is False
+
+
+def test_copyright_notices_in_prose_or_hidden_are_not_the_pages():
+    prose = "<article><p>Many sites print © 2024 followed by their name.</p></article>"
+    sig = detect_license_signals(page(prose), [], URL_)
+    assert (sig.copyright_notice, sig.copyright_holder, sig.license_class) == (
+        None,
+        None,
+        "unknown",
+    )
+    hidden = (
+        "<div hidden>© 2009 Old Owner Ltd</div>"
+        "<div style='color: red; display : none'><p>© 2010 Older Owner</p></div>"
+        "<footer>© 2024 New Owner</footer>"
+    )
+    sig = detect_license_signals(page(ARTICLE + hidden), [], URL_)
+    assert (sig.copyright_holder, sig.copyright_years) == ("New Owner", [2024])
+    only_hidden = detect_license_signals(page("<div hidden>© 2009 Old Owner Ltd</div>"), [], URL_)
+    assert only_hidden.copyright_notice is None
+    # The text after a hidden element is shown.
+    tail = detect_license_signals(page("<p><span hidden>x</span>© 2024 Shown Ltd</p>"), [], URL_)
+    assert tail.copyright_holder == "Shown Ltd"
+
+
+def test_a_link_header_about_another_resource_is_not_the_pages_licence():
+    by = "<https://creativecommons.org/licenses/by/4.0/>"
+    for value, scope in (
+        (f'{by}; rel="license"; anchor="/photo.jpg"', EMBEDDED),
+        (f'{by}; anchor="#fig1"; rel="license"', EMBEDDED),
+        (f'{by}; rel="license"', PAGE),
+        (f'{by}; rel="license"; anchor=""', PAGE),
+        (f"{by}; rel=license; anchor={URL_}", PAGE),
+    ):
+        sig = detect_license_signals(page(ARTICLE), [("Link", value)], URL_)
+        assert sources(sig, scope) == {("http_link_header", "CC-BY-4.0")}, value

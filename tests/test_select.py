@@ -206,6 +206,8 @@ def test_criteria_apply_in_order_to_kept_rows_only():
         (["--where", ""], "--where is empty"),
         (["--languages", "en", "--output", ""], "--output is empty"),
         (["--languages", "all"], "give at least one criterion"),  # keeps everything
+        # Selects nothing: refused by name, not taken and then refused as no criterion.
+        (["--license-policy", "tag-only"], "invalid choice: 'tag-only'"),
         # Evaluated a row group at a time: these would depend on the layout, or read files.
         (["--where", "ai_score <= (SELECT median(ai_score) FROM provenance)"], "no subquery"),
         (["--where", "exists(FROM glob('/etc/*'))"], "no subquery or table function"),

@@ -213,7 +213,7 @@ def _cc_from_segments(segs: list[str]) -> str | None:
             return "CC0-1.0"
         if segs[1:2] == ["mark"]:
             return "CC-PDM-1.0"
-        return "CC-PDDC"  # the retired public domain dedication and certification
+        return None  # /publicdomain/ itself is CC's page about public domain tools
     if segs[0] != "licenses" or len(segs) < 2:
         return None
     code = segs[1]
@@ -286,9 +286,11 @@ def _compatible(a: str, b: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 _CC_NAME = re.compile(r"creative[\s\-]*commons", re.I)
+# Hyphens as typed, or as WordPress and others render them ("CC BY – NC – SA").
+_DASH = r"\-\u2010-\u2015\u2212"
 _CC_ABBR = re.compile(
-    r"(?<![\w/.\-])(CC)[\s\-]?(BY(?:[\s\-/]*(?:NC|ND|SA)\b){0,2}|0|ZERO)\b"
-    r"(?:[\s\-]*v?(\d\.\d)\b)?(?:[\s\-]([A-Z]{2})\b)?",
+    rf"(?<![\w/.{_DASH}])(CC)[\s{_DASH}]?(BY(?:[\s{_DASH}/]*(?:NC|ND|SA)\b){{0,2}}|0|ZERO)\b"
+    rf"(?:[\s{_DASH}]*v?(\d\.\d)\b)?(?:[\s{_DASH}]([A-Z]{{2}})\b)?",
     re.I,
 )
 _CC_ELEMENTS = {
@@ -304,24 +306,33 @@ _CC_ELEMENTS = {
         re.I,
     ),
     "NC": re.compile(
-        r"non[\s\-]?commercial|nicht[\s\-]?kommerziell|pas d.utilisation commerciale"
+        r"non[\s\-]?commercial|nicht[\s\-]?kommerziell|keine\s+kommerzielle\s+nutzung"
+        r"|pas d.utilisation commerciale"
         r"|no[\s\-]?comercial|non[\s\-]?commerciale|n[ãa]o[\s\-]?comercial|niet[\s\-]?commercieel",
         re.I,
     ),
     "ND": re.compile(
-        r"no[\s\-]?deriv\w*|keine bearbeitung|pas de modification|sin[\s\-]?obras?[\s\-]?derivadas?"
+        r"no[\s\-]?deriv\w*|keine bearbeitung(?:en)?|pas de modification|sin[\s\-]?obras?[\s\-]?derivadas?"
         r"|sin[\s\-]?derivadas|non opere derivate|sem[\s\-]?deriva[çc][õo]es|geen[\s\-]?afgeleide",
         re.I,
     ),
 }
-# "Creative Commons BY-SA 4.0": the elements' codes right after the name, in capitals (a
-# lowercase "by" there is running text: "Creative Commons by the author").
-_CC_CODES_AFTER_NAME = re.compile(
-    r"[\s\-:(]*(?:(?:[Ll]icen[cs]es?|[Ll]izenz|[Ll]icencia|[Ll]icenza|[Ll]icen[çc]a|[Ll]icentie)"
-    r"[\s\-:(]+)?(BY(?:[\s\-/]*(?:NC|ND|SA)\b){0,2})\b"
+_CC_ZERO = re.compile(r"zero\b|cc0\b|public\s+domain\s+dedication", re.I)
+_CC_PDM = re.compile(r"public\s+domain\s+mark", re.I)
+# The words a licence's name is made of besides its elements, version and port: "Creative
+# Commons Attribution 4.0 International License", "Licencia Creative Commons
+# Reconocimiento-NoComercial 4.0 Internacional". The name ends at the first other word, so
+# "... Attribution 4.0 License and CC0 for data" or "... allowing non-commercial reuse" adds
+# nothing to it.
+_CC_NAME_FILLER = re.compile(
+    r"(?:licen[cs]es?|lizenz(?:vertrag)?|licencia|licenza|licen[çc]a|licentie|public\s+licen[cs]e"
+    r"|international|internacional|internazionale|internationaal|unported|generic|g[ée]n[ée]rique"
+    r"|gen[ée]rica|universal|legal\s*code|deed|version|versi[óo]n|CC|works?|werken|conditions"
+    r"|da\s+mesma\s+licen[çc]a)\b|v(?=\d)",
+    re.I,
 )
-_CC_ZERO = re.compile(r"\bzero\b|\bcc0\b|public domain dedication", re.I)
-_CC_PDM = re.compile(r"public domain mark", re.I)
+_CC_NAME_CODE = re.compile(r"(BY|NC|ND|SA)\b")  # capitals only: "Creative Commons by the author"
+_CC_NAME_SEPARATOR = re.compile(rf"[\s{_DASH}/:\"'“”‘’«»]*")
 _CC_VERSION = re.compile(r"(?<![\d.])([1-4]\.[05])(?!\d)")
 # Jurisdiction names that follow the version of a ported licence (3.0 Germany -> -DE).
 _PORT_NAMES = {
@@ -441,24 +452,46 @@ def _keys_present(lower: str, keys: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _cc_named(window: str) -> str | None:
-    """`Creative Commons Attribution-ShareAlike 4.0 ...` (in several languages) -> SPDX id."""
-    if _CC_PDM.search(window):
-        return "CC-PDM-1.0"
-    if _CC_ZERO.search(window):
-        return "CC0-1.0"
-    elements = {name for name, pattern in _CC_ELEMENTS.items() if pattern.search(window)}
-    if not elements:
-        codes = _CC_CODES_AFTER_NAME.match(window)
-        if not codes:
-            return None  # "a Creative Commons licence" without saying which
-        elements = set(re.split(r"[\s\-/]+", codes.group(1))) - {""}
+    """`Creative Commons Attribution-ShareAlike 4.0 ...` (in several languages) -> SPDX id;
+    `window` is the text after "Creative Commons"."""
+    elements: set[str] = set()
+    zero = mark = False
     version = port = None
-    vm = _CC_VERSION.search(window)
-    if vm:
-        version = vm.group(1)
-        pm = _PORT_AFTER_VERSION.match(window, vm.end())
-        if pm and version != "4.0":
-            port = _PORT_NAMES[pm.group(1).lower()]
+    pos = 0
+    for _ in range(24):  # a name has a handful of words
+        pos = _CC_NAME_SEPARATOR.match(window, pos).end()
+        if pos >= len(window):
+            break
+        if m := _CC_PDM.match(window, pos):
+            mark = True
+        elif m := _CC_ZERO.match(window, pos):
+            zero = True
+        elif m := _CC_VERSION.match(window, pos):
+            if version is None:
+                version = m.group(1)
+                pm = _PORT_AFTER_VERSION.match(window, m.end())
+                if pm and version != "4.0":
+                    port = _PORT_NAMES[pm.group(1).lower()]
+                if pm:
+                    m = pm
+        elif m := _CC_NAME_CODE.match(window, pos):
+            elements.add(m.group(1))
+        elif m := _CC_NAME_FILLER.match(window, pos):
+            pass
+        else:
+            m = next((e for e in (p.match(window, pos) for p in _CC_ELEMENTS.values()) if e), None)
+            if m is None:
+                break  # the first word that is not part of a licence's name
+            elements.update(name for name, p in _CC_ELEMENTS.items() if p.match(window, pos))
+        if m.end() == pos:
+            break
+        pos = m.end()
+    if mark:
+        return "CC-PDM-1.0"
+    if zero and not elements:
+        return "CC0-1.0"
+    if not elements:
+        return None  # "a Creative Commons licence" without saying which
     return _cc_id(elements, version, port)
 
 
@@ -492,7 +525,7 @@ def license_mentions(text: str, allow_public_domain: bool = False) -> list[tuple
         if elements in ("0", "ZERO"):
             found.append((m.start(), "CC0-1.0"))
             continue
-        parts = set(re.split(r"[\s\-/]+", elements)) - {"BY", ""}
+        parts = set(re.split(rf"[\s{_DASH}/]+", elements)) - {"BY", ""}
         if port and (not port.isupper() or version == "4.0"):
             port = None
         found.append((m.start(), _cc_id(parts, version, port)))
@@ -767,6 +800,22 @@ class _BlockText:
         return left, self.text[left:right].strip()
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _hidden(el) -> bool:
+    """Whether `el` is not rendered (`hidden`, `display: none` on it or an ancestor): an old
+    notice left in a hidden <div> is not the page's. Asked for the few elements holding a
+    hit, not for every element."""
+    for anc in _ancestors(el):
+        if anc.get("hidden") is not None:
+            return True
+        style = anc.get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            return True
+    return False
+
+
 class _WorkBudgetSpent(Exception):
     """A page's block texts reached `_MAX_BLOCK_ELEMENTS`: what was found so far stands."""
 
@@ -896,6 +945,8 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         end = pos
     else:
         stop = _holder_end(text, pos)
+        if _PROSE_AFTER_NOTICE.match(text, pos, stop):
+            return None  # "sites print © 2024 followed by their name": the symbol talked about
         holder = _clean_holder(text[pos:stop])
         end = stop
     if holder is None and not years:
@@ -909,6 +960,13 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
             end += 1
     notice = re.sub(r"\s+", " ", text[start:end]).strip(" ,;|-–—")
     return notice, holder, years, bool(arr), end
+
+
+# Running text after a notice's years, where a holder's name would be.
+_PROSE_AFTER_NOTICE = re.compile(
+    r"[\s,]*(?-i:followed|and\s+the|or|is|are|was|were|to|for|of|in|on|as|that|which|means"
+    r"|indicates|symbols?|signs?|notices?|has|have|will|can|may|should|must)\b"
+)
 
 
 def _holder_end(text: str, pos: int) -> int:
@@ -1132,9 +1190,17 @@ def _detect(html: str, headers: list[tuple[str, str]], url: str | None, tree) ->
         lname = (name or "").strip().lower()
         value = (value or "").strip()
         if lname == "link":
-            for href, rels in _link_header_entries(value):
+            for href, rels, anchor in _link_header_entries(value):
                 if "license" in rels:
-                    found.add("http_link_header", license_from_url(href), PAGE, f"Link: <{href}>")
+                    # RFC 8288 3.2: `anchor` names another subject than the page ("the
+                    # licence of /photo.jpg").
+                    about_page = not anchor or _absolute(url, anchor) == url
+                    found.add(
+                        "http_link_header",
+                        license_from_url(href),
+                        PAGE if about_page else EMBEDDED,
+                        f"Link: <{href}>" + ("" if about_page else f'; anchor="{anchor}"'),
+                    )
         elif lname == "x-robots-tag":
             _apply_robots_directives(sig, value)
         elif lname == "tdm-reservation":
@@ -1217,7 +1283,12 @@ def _link_header_entries(value: str):
     for m in re.finditer(r"<([^>]*)>((?:\s*;\s*[^;,<]+(?:=\"[^\"]*\")?)*)", value):
         rel = re.search(r"\brel\s*=\s*\"?([^\";,]+)\"?", m.group(2), re.I)
         rels = rel.group(1).lower().split() if rel else []
-        yield m.group(1).strip(), rels
+        anchor = re.search(r"\banchor\s*=\s*(?:\"([^\"]*)\"|([^\s\";,]*))", m.group(2), re.I)
+        yield (
+            m.group(1).strip(),
+            rels,
+            (anchor.group(1) or anchor.group(2) or "") if anchor else None,
+        )
 
 
 def _apply_robots_directives(sig: LicenseSignals, value: str) -> None:
@@ -1470,7 +1541,7 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
         lower = text.lower()
         lic_hit = any(k in lower for k in license_keys) and _LICENSE_HINT.search(text)
         cr_hit = any(k in lower for k in copyright_keys) and _COPYRIGHT_HINT.search(text)
-        if lic_hit or cr_hit:
+        if (lic_hit or cr_hit) and not _hidden(el.getparent() if is_tail else el):
             hits.append((el, text, is_tail, bool(lic_hit), bool(cr_hit)))
     seen_sentences: set[tuple[Any, int]] = set()
     notice_ends: dict[Any, int] = {}
@@ -1519,12 +1590,19 @@ def _reservation_around(text: str, at: int) -> bool:
     starts at its noun in most languages ("Tous droits réservés", "Alle Rechte vorbehalten")."""
     for m in _ARR.finditer(text, max(0, at - 12), at + 60):
         if m.start() <= at < m.end():
-            # Quoted, the phrase is talked about ("Der Hinweis „Alle Rechte vorbehalten“ ..."),
-            # not said of the page.
-            return text[: m.start()].rstrip()[-1:] not in _OPENING_QUOTES
+            # Quoted or named, the phrase is talked about ("Der Hinweis „Alle Rechte
+            # vorbehalten“ ...", "The phrase All rights reserved originated ..."), not said
+            # of the page.
+            before = text[max(0, m.start() - 40) : m.start()].rstrip()
+            return before[-1:] not in _OPENING_QUOTES and not _NAMES_A_PHRASE.search(before)
     return False
 
 
+_NAMES_A_PHRASE = re.compile(
+    r"\b(?:phrase|words|wording|term|expression|notice|formula|mention|Hinweis|Vermerk"
+    r"|Formulierung|formule|mention|expresi[óo]n|f[óo]rmula|frase|dicitura)\s*[:\"'“„«‹‚‘]?$",
+    re.I,
+)
 _OPENING_QUOTES = frozenset("\"'“„«‹‚‘「『")
 
 
@@ -1551,6 +1629,15 @@ _DENIAL = re.compile(
     r"(?:be\s+|been\s+)?"
     r"(?:licen[cs]ed|released|available|published|distributed)\s+(?:under|as|with|in)\b"
     r"|\bnot\s+under\b"  # "available under CC BY 4.0, not under CC BY-SA 4.0"
+    # "You may not republish this article under CC BY-SA"
+    r"|(?:\bnot|n[’']t|\bnever)\s+(?:be\s+)?(?:re)?(?:publish|distribut|use|shar|post|cop[yi]"
+    r"|reproduc|licen[cs]|releas)\w*\s+(?:\w+\s+){0,3}?under\b"
+    # "None of our content is released under CC BY-SA"
+    r"|\b(?:none|nothing|neither|no\s+part)\b[^.;:,]{0,60}?"
+    r"\b(?:licen[cs]ed|released|available|published|distributed|offered)\s+(?:under|as|with|in)\b"
+    # A licence of the past: "previously licensed under CC BY-SA 3.0"
+    r"|\b(?:previously|formerly|used\s+to\s+be)\b[^.;:,]{0,40}?"
+    r"\b(?:licen[cs]ed|released|available|published|distributed|offered)\s+(?:under|as|with|in)\b"
     r"|\bnicht\s+(?:mehr\s+)?unter\b|\bunter\s+keiner\b"  # "steht nicht unter", "unter keiner"
     r"|\bpas\s+(?:\w+\s+)?sous\b"  # "n'est pas (publié) sous licence"
     r"|\bno\s+(?:\w+\s+){1,2}bajo\b",  # "no está bajo", "no se publica bajo"
@@ -1574,8 +1661,19 @@ _DENIAL_LIMIT = re.compile(
 )
 
 
+# A negation right before the licence's name: "is not CC BY-SA licensed", "does not use a
+# Creative Commons licence", "isn't under a CC licence".
+_NEGATED_NAME = re.compile(
+    r"(?:\bnot|n[’']t|\bnever|\bnor)\s+(?:(?:use[sd]?|using|apply|applies|adopt(?:s|ed)?"
+    r"|offer(?:s|ed)?|carr(?:y|ies)|grant(?:s|ed)?|be|been|under|an?|the|any)\s+){0,3}$",
+    re.I,
+)
+
+
 def _denied(sentence: str, offset: int) -> bool:
     """Whether the licence mentioned at `offset` is the object of a denial."""
+    if _NEGATED_NAME.search(sentence, max(0, offset - 60), offset):
+        return True
     for m in _DENIAL.finditer(sentence, 0, offset):
         between = sentence[m.end() : offset]
         if len(between) > _DENIAL_REACH or _DENIAL_STOP.search(between):
@@ -1596,8 +1694,36 @@ def _statements_in(sentence: str, el, block, found: _Collector) -> None:
     if not mentions:
         return
     scope = _context_scope(el, block, sentence)
-    for _, license_id in mentions:
-        found.add("text_statement", license_id, scope, sentence)
+    for at, license_id in mentions:
+        # "..., except the logo, which is CC BY 4.0": the page is the sentence's subject, the
+        # licence is a part's.
+        part_only = scope == PAGE and (
+            _PART_ONLY.search(sentence, 0, at) is not None or _media_clause(sentence, at)
+        )
+        found.add("text_statement", license_id, EMBEDDED if part_only else scope, sentence)
+
+
+# Before a licence's name, words that give it to a part of the page or make the sentence
+# about licensing rather than a licence: "except the logo, which is CC BY", "only the
+# quotations on this site are available under", "explains how to publish under".
+_PART_ONLY = re.compile(
+    r"\b(?:except|excluding|apart\s+from|with\s+the\s+exception\s+of)\b"
+    r"(?!\s+(?:where|as|when|if|otherwise|unless|for\s+the\s+purposes?)\b)"
+    r"|\bonly\s+(?:the|our|its|some|certain)\s+(?!(?:site|website|web\s+site|content|contents"
+    r"|text|texts|material|work|articles?|posts?)\b)\w+"
+    r"|\bhow\s+to\b|\b(?:explains?|describes?|discuss(?:es)?|compares?)\b",
+    re.I,
+)
+
+
+def _media_clause(sentence: str, at: int) -> bool:
+    """The licence at `at` ends a later clause about media: "Text is available under CC BY
+    4.0, photos under CC0"."""
+    cut = max(sentence.rfind(",", 0, at), sentence.rfind(";", 0, at))
+    if cut < 0:
+        return False
+    clause = sentence[cut + 1 : at]
+    return bool(_MEDIA_WORDS.search(clause)) and not _PAGE_SUBJECT.search(clause)
 
 
 def _notice_scope(el, block, sentence: str) -> str:
@@ -1638,12 +1764,20 @@ def _choose_copyright(sig, notices, meta_copyright, jsonld_copyright) -> None:
         sig.copyright_notice = jsonld_copyright["notice"]
 
 
+def _agree(a: str, b: str) -> bool:
+    """Two page licences that do not conflict: the same licence, or two ways of saying public
+    domain ("dedicated to the public domain under CC0")."""
+    if _compatible(a, b):
+        return True
+    return license_class(a) == license_class(b) == "public_domain"
+
+
 def _decide_license(sig: LicenseSignals) -> None:
     """Only page-scope evidence counts; disagreement -> most restrictive + license_conflict."""
     page = [e for e in sig.license_evidence if e.scope == PAGE]
     if page:
         sig.license_conflict = any(
-            not _compatible(a.license, b.license) for i, a in enumerate(page) for b in page[i + 1 :]
+            not _agree(a.license, b.license) for i, a in enumerate(page) for b in page[i + 1 :]
         )
 
         def rank(e: Evidence):

@@ -518,7 +518,7 @@ def add_select_arguments(parser) -> None:
     parser.add_argument(
         "--license-policy",
         dest="license_policy",
-        choices=LICENSE_POLICIES,
+        choices=[policy for policy in LICENSE_POLICIES if policy != "tag-only"],  # selects nothing
         default=None,
         help="as `ccprov run --license-policy`: open, no-optout, open-no-optout",
     )
