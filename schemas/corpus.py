@@ -4,9 +4,11 @@ import pyarrow as pa
 
 from schemas import ai, dedup, filters, licensing
 
-# FineWeb's published columns, same names and meaning.
+# FineWeb's published columns, same names, meaning and types: `string`, not `large_string`,
+# so HF datasets and pyarrow combine these shards with FineWeb's. (In memory the writer
+# holds text as large_string, whose offsets do not overflow at 2 GiB: see transforms/writer.)
 FINEWEB_FIELDS = [
-    pa.field("text", pa.large_string(), nullable=False),
+    pa.field("text", pa.string(), nullable=False),
     pa.field("id", pa.string(), nullable=False),  # WARC-Record-ID
     pa.field("dump", pa.string()),  # crawl id, e.g. CC-MAIN-2024-22, when known
     pa.field("url", pa.string()),
@@ -37,6 +39,6 @@ DROPPED_SCHEMA = pa.schema(
         pa.field("doc_id", pa.string(), nullable=False),  # joins the ledger
         pa.field("url", pa.string()),
         pa.field("drop_reason", pa.string()),
-        pa.field("text", pa.large_string()),
+        pa.field("text", pa.string()),
     ]
 )

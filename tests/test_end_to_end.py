@@ -6,6 +6,7 @@ from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from warcio.archiveiterator import ArchiveIterator
 
@@ -104,6 +105,33 @@ def test_sample_corpus_has_fineweb_columns(sample_run):
     ]
     corpus = sample_run.corpus()
     assert all(r["dump"] == "CC-MAIN-2024-22" for r in corpus)
+
+
+FINEWEB_TYPES = pa.schema(
+    [
+        ("text", pa.string()),
+        ("id", pa.string()),
+        ("dump", pa.string()),
+        ("url", pa.string()),
+        ("date", pa.string()),
+        ("file_path", pa.string()),
+        ("language", pa.string()),
+        ("language_score", pa.float64()),
+        ("token_count", pa.int64()),
+    ]
+)
+
+
+def test_sample_corpus_combines_with_fineweb(sample_run):
+    """FineWeb's shards hold `text` as string; ccprov wrote large_string, and pyarrow (and HF
+    datasets) refused to concatenate the two: "Schema at index 1 was different"."""
+    files = sorted((sample_run.root / "corpus").glob("*.parquet"))
+    ours = pq.read_table(files[0], columns=FINEWEB_TYPES.names)
+    assert [(f.name, f.type) for f in ours.schema] == [(f.name, f.type) for f in FINEWEB_TYPES]
+    fineweb = FINEWEB_TYPES.empty_table()
+    # (Nullability differs: ours says which columns are never null. HF datasets ignores it.)
+    combined = pa.concat_tables([fineweb, ours], promote_options="default")
+    assert combined.num_rows == ours.num_rows and combined.schema.field("text").nullable
 
 
 @requires_shared_warcs

@@ -347,3 +347,35 @@ def test_every_reader_reason_is_in_the_read_stage_of_the_funnel():
     reader_drops += (NO_TARGET_URI, NOT_HTTP)
     for reason in (*RECORD_ERROR_KINDS, READER_BUG, *reader_drops):
         assert stage_of(reason) == "read", reason
+
+
+def test_text_is_written_as_string_in_pieces_that_fit_its_offsets(monkeypatch):
+    """In memory a record group's text is large_string (sorting 2 GiB of `string` fails);
+    shards hold `string`, FineWeb's type, cut into chunks below 2 GiB each (here the limit
+    is lowered to 1,000 bytes), in the row groups the table would have had whole."""
+    from schemas import CORPUS_SCHEMA
+    from transforms import writer
+    from transforms.writer import in_memory_schema, on_disk
+
+    assert CORPUS_SCHEMA.field("text").type == pa.string()
+    wide = in_memory_schema(DROPPED_SCHEMA)
+    assert wide.field("text").type == pa.large_string()
+    rows = [
+        {"doc_id": f"d{i}", "url": None, "drop_reason": "x", "text": "t" * 90} for i in range(50)
+    ]
+    table = pa.Table.from_pylist(rows, schema=wide)
+    monkeypatch.setattr(writer, "_STRING_PIECE_BYTES", 1_000)
+    narrow = on_disk(table, DROPPED_SCHEMA)
+    assert narrow.schema.equals(DROPPED_SCHEMA)
+    assert narrow.column("text").num_chunks > 1
+    assert all(chunk.nbytes <= 1_000 + 8 * 12 for chunk in narrow.column("text").chunks)
+    assert narrow.to_pylist() == rows
+    sink = pa.BufferOutputStream()
+    pq.write_table(narrow, sink, row_group_size=20)
+    shard = pq.ParquetFile(pa.BufferReader(sink.getvalue()))
+    assert [shard.metadata.row_group(i).num_rows for i in range(shard.num_row_groups)] == [
+        20,
+        20,
+        10,
+    ]
+    assert shard.schema_arrow.field("text").type == pa.string()

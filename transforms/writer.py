@@ -68,6 +68,41 @@ PARTS_DIR = "parts"  # under the run's temporary folder: the record groups' rows
 
 _SCHEMAS = {LEDGER_DIR: LEDGER_SCHEMA, CORPUS_DIR: CORPUS_SCHEMA, DROPPED_DIR: DROPPED_SCHEMA}
 
+
+def in_memory_schema(schema: pa.Schema) -> pa.Schema:
+    """`schema` with its `text` column as large_string. A record group's text can pass 2 GiB
+    (2,000 large pages), and sorting a string column that long fails ("offset overflow while
+    concatenating arrays"); the shards are written as `string`, in pieces (`on_disk`)."""
+    if "text" not in schema.names:
+        return schema
+    index = schema.get_field_index("text")
+    return schema.set(index, schema.field(index).with_type(pa.large_string()))
+
+
+# Below 2 GiB of string data per piece, so 32-bit offsets hold it.
+_STRING_PIECE_BYTES = (1 << 31) - (1 << 24)
+
+
+def on_disk(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` cast to the shard's `schema` (large_string -> string), cut into pieces whose
+    string data fits 32-bit offsets; the pieces stay chunks of one table, so the row groups
+    are those `table` would give."""
+    if table.schema.equals(schema):
+        return table
+    large = [i for i, f in enumerate(table.schema) if f.type == pa.large_string()]
+    pieces: list[pa.RecordBatch] = []
+    todo = list(reversed(table.to_batches()))
+    while todo:
+        batch = todo.pop()
+        size = max((batch.column(i).nbytes for i in large), default=0)
+        if size > _STRING_PIECE_BYTES and batch.num_rows > 1:
+            half = batch.num_rows // 2
+            todo += [batch.slice(half), batch.slice(0, half)]
+            continue
+        pieces.append(batch.cast(schema))
+    return pa.Table.from_batches(pieces, schema=schema)
+
+
 # A ledger-shard statistics function: pyarrow.Table -> additive nested counts.
 StatsFn = Callable[[pa.Table], dict]
 T = TypeVar("T")
@@ -326,9 +361,7 @@ class RecordGroupTables:
         self._spec = spec
         # kind -> (schema, finished batches, pending rows, sort keys of every row so far)
         self._parts: dict[str, tuple[pa.Schema, list, list, list]] = {
-            LEDGER_DIR: (LEDGER_SCHEMA, [], [], []),
-            CORPUS_DIR: (CORPUS_SCHEMA, [], [], []),
-            DROPPED_DIR: (DROPPED_SCHEMA, [], [], []),
+            kind: (in_memory_schema(schema), [], [], []) for kind, schema in _SCHEMAS.items()
         }
 
     def add(self, doc: WarcDoc) -> None:
@@ -544,7 +577,8 @@ class StreamedShard:
         if self._writer is None:
             self._handle = self._open_handle()
             self._writer = pq.ParquetWriter(self, self._schema, compression=self._compression)
-        self._writer.write_table(pa.concat_tables(self._pending), row_group_size=ROW_GROUP_MAX_ROWS)
+        table = on_disk(pa.concat_tables(self._pending), self._schema)
+        self._writer.write_table(table, row_group_size=ROW_GROUP_MAX_ROWS)
         self._pending.clear()
 
     # The file-object side, for pyarrow.
