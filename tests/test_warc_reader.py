@@ -91,6 +91,24 @@ def test_unreadable_and_empty_files(tmp_path):
     assert docs == [] and summary.errors[0]["kind"] == "empty_file"
 
 
+def test_dump_given_is_only_for_files_that_name_none(tmp_path):
+    """--dump replaced the crawl id a file's warcinfo or path gave (help: "when it cannot be
+    inferred")."""
+    record = [http_response("http://example.com/", ARTICLE)]
+    named = write_warc(tmp_path / "a.warc.gz", record, warcinfo={"isPartOf": "CC-MAIN-2024-22"})
+    by_path = tmp_path / "CC-MAIN-2023-50" / "b.warc.gz"
+    by_path.parent.mkdir()
+    write_warc(by_path, record)
+    unnamed = write_warc(tmp_path / "c.warc.gz", record)
+    given = ReadLimits()
+    dumps = [
+        read_warc_file(str(path), 0, given, dump="CC-MAIN-2099-01")[0][0].dump
+        for path in (named, by_path, unnamed)
+    ]
+    assert dumps == ["CC-MAIN-2024-22", "CC-MAIN-2023-50", "CC-MAIN-2099-01"]
+    assert read_warc_file(str(unnamed), 0)[0][0].dump is None
+
+
 def test_dump_from_path():
     assert (
         dump_from_path("s3://commoncrawl/crawl-data/CC-MAIN-2024-22/segments/x.warc.gz")

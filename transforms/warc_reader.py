@@ -1197,9 +1197,10 @@ def iter_warc_docs(
     limits: ReadLimits | None = None,
     dump: str | None = None,
 ) -> Iterator[WarcDoc]:
-    """Yield one WarcDoc per response record of `stream`, counting everything in `summary`."""
+    """Yield one WarcDoc per response record of `stream`, counting everything in `summary`.
+    `dump` (--dump) is the crawl id of records whose path and warcinfo name none."""
     limits = limits or ReadLimits()
-    dump = dump or dump_from_path(summary.warc_path)
+    given_dump, dump = dump, dump_from_path(summary.warc_path)
     counts: Counter[str] = Counter()
     position = 0
     try:
@@ -1220,7 +1221,7 @@ def iter_warc_docs(
             if rec_type == "warcinfo" and dump is None and not item.problem:
                 dump = _dump_from_warcinfo(item)
             if rec_type == "response":
-                doc = doc_from_record(item, summary, limits, dump)
+                doc = doc_from_record(item, summary, limits, dump or given_dump)
                 doc.record_group = summary.responses // RECORDS_PER_WRITE_GROUP
                 summary.responses += 1
                 yield doc
