@@ -743,6 +743,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         release_ctrl_c()
         _setup_logging()
+        check_utf8_arguments(argv)
         if argv and argv[0] == "run":
             if "-h" in argv[1:] or "--help" in argv[1:]:
                 _print_run_help()
@@ -767,6 +768,21 @@ def main(argv: list[str] | None = None) -> int:
         return interrupted()
     except BrokenPipeError:
         return reader_gone()
+
+
+def check_utf8_arguments(argv: list[str]) -> None:
+    """An argument that is not UTF-8 (a file name in Latin-1, say) reaches Python as text with
+    surrogates, which Beam's options and the Parquet shards cannot hold: say so in one line
+    rather than fail deep inside Beam."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(arg) if isinstance(arg, str) else arg
+            raise UsageError(
+                f"argument {shown!r} is not valid UTF-8: ccprov records paths and values as "
+                "UTF-8 text; rename the file"
+            ) from None
 
 
 def one_line(message) -> str:

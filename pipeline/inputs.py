@@ -176,6 +176,18 @@ def _records_or_listing(spec: str, base_url: str) -> list[str]:
     return [_resolve_listed(e, spec, base_url) for e in entries]
 
 
+def _check_utf8_name(path: str) -> None:
+    """The ledger records `warc_path` as UTF-8 text: a file whose name is not UTF-8 (found in
+    a folder or by a glob) cannot be recorded, so the run stops before it starts."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(
+            f"input file {os.fsencode(path)!r}: its name is not valid UTF-8, which the ledger "
+            "cannot record; rename it"
+        ) from None
+
+
 def resolve_inputs(
     specs: list[str], base_url: str, max_files: int | None = None, skip_files: int = 0
 ) -> list[str]:
@@ -185,6 +197,7 @@ def resolve_inputs(
     paths: list[str] = []
     for spec in specs:
         for path in resolve_one(spec, base_url):
+            _check_utf8_name(path)
             if path not in seen:
                 seen.add(path)
                 paths.append(path)

@@ -395,3 +395,24 @@ def test_a_second_run_into_an_output_being_written_is_refused(ccprov, tmp_path):
     assert code == 0 and lines == [], lines
     with open(out / RUN_LOCK, "a+") as probe:
         fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_file_names_that_are_not_utf8_are_one_line_errors(ccprov, tmp_path):
+    """A Latin-1 file name (b'caf\\xe9') reaches Python with a surrogate: the run failed with
+    a 53-line UnicodeEncodeError from Beam's coder and left an empty output folder."""
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = os.fsdecode(b"caf\xe9.warc.gz")
+    (folder / name).write_bytes(open(SAMPLE_WARC, "rb").read())
+    out = tmp_path / "out"
+    _assert_usage_error(
+        ccprov("run", "--input", str(folder), "--output", str(out)),
+        "its name is not valid UTF-8, which the ledger cannot record; rename it",
+    )
+    _assert_usage_error(
+        ccprov("run", "--input", str(folder / name), "--output", str(out)),
+        "is not valid UTF-8: ccprov records paths and values as UTF-8 text",
+    )
+    assert not out.exists()
