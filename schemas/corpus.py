@@ -12,7 +12,7 @@ FINEWEB_FIELDS = [
     pa.field("id", pa.string(), nullable=False),  # WARC-Record-ID
     pa.field("dump", pa.string()),  # crawl id, e.g. CC-MAIN-2024-22, when known
     pa.field("url", pa.string()),
-    pa.field("date", pa.string()),  # WARC-Date, ISO 8601
+    pa.field("date", pa.string()),  # WARC-Date in UTC, 2024-05-20T10:00:00Z
     pa.field("file_path", pa.string()),  # the WARC file the record came from
     pa.field("language", pa.string()),
     pa.field("language_score", pa.float64()),

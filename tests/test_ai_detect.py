@@ -178,6 +178,8 @@ def test_markers_raise_the_score_by_strength():
         ("2008-10-294T05:21:46-0700", True),  # ClueWeb09's malformed day
         ("2022-11-29T23:59:59Z", True),
         ("2022-11-30T00:00:00Z", False),
+        ("2022-11-29T23:00:00-0800", False),  # 30 November 07:00 in UTC
+        ("2022-11-30T01:00:00+0200", True),  # 29 November 23:00 in UTC
         ("2024-05", False),
         ("2016-10", True),
         (None, None),

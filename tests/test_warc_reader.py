@@ -109,6 +109,24 @@ def test_dump_given_is_only_for_files_that_name_none(tmp_path):
     assert read_warc_file(str(unnamed), 0)[0][0].dump is None
 
 
+@pytest.mark.parametrize(
+    ("header", "corpus_date"),
+    [
+        ("2024-05-20T10:00:00Z", "2024-05-20T10:00:00Z"),  # Common Crawl's: unchanged
+        ("2024-05-20T10:00:00.123456Z", "2024-05-20T10:00:00Z"),
+        ("2022-11-29T23:00:00-0800", "2022-11-30T07:00:00Z"),
+        ("2024-05-20T10:00:00", "2024-05-20T10:00:00Z"),  # no offset: UTC, as WARC says
+        ("20081001123456", "2008-10-01T12:34:56Z"),  # WARC/0.18
+        ("2008-10-294T05:21:46-0700", None),  # ClueWeb09: not a date
+        (None, None),
+    ],
+)
+def test_corpus_dates_are_utc_as_fineweb_writes_them(header, corpus_date):
+    from transforms.document import utc_date
+
+    assert utc_date(header) == corpus_date
+
+
 def test_dump_from_path():
     assert (
         dump_from_path("s3://commoncrawl/crawl-data/CC-MAIN-2024-22/segments/x.warc.gz")

@@ -20,7 +20,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,7 +29,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.document import WarcDoc
+from transforms.document import WarcDoc, crawl_epoch
 from transforms.grouping import TaggedGroupByKey
 
 NAMESPACE = "ai"
@@ -39,6 +39,7 @@ MODEL_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL_PATH = str(MODEL_DIR / "ai_detector-v1.ftz")
 FALLBACK_THRESHOLD = 0.5
 CHATGPT_RELEASE = date(2022, 11, 30)
+_RELEASE_EPOCH = datetime(2022, 11, 30, tzinfo=UTC).timestamp()
 AI_LABEL = "__label__ai"
 HUMAN_LABEL = "__label__human"
 # Only the start of a document is scored: enough for the style signal and keeps scoring fast.
@@ -226,11 +227,15 @@ def combine_score(model_score: float, markers: Iterable[str]) -> float:
 
 
 def crawl_before_chatgpt(warc_date: str | None) -> bool | None:
-    """True if the WARC-Date is before 2022-11-30; None when missing or unreadable.
+    """True if the WARC-Date is before 2022-11-30 (UTC); None when missing or unreadable.
 
-    Only the leading YYYY-MM[-DD] is read: old crawlers wrote odd dates (ClueWeb09 has
-    "2008-10-294T05:21:46-0700"); a month-only date counts as that month's first day.
+    A date that does not parse is read by its leading YYYY-MM[-DD]: old crawlers wrote odd
+    dates (ClueWeb09 has "2008-10-294T05:21:46-0700"); a month-only date counts as that
+    month's first day.
     """
+    epoch = crawl_epoch(warc_date)
+    if epoch is not None:  # "2022-11-29T23:00:00-0800" is 30 November in UTC
+        return epoch < _RELEASE_EPOCH
     match = re.match(r"\s*(\d{4})-(\d{2})(?:-(\d{2}))?", warc_date or "")
     if not match:
         return None

@@ -133,3 +133,13 @@ def crawl_epoch(warc_date: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.timestamp()
+
+
+def utc_date(warc_date: str | None) -> str | None:
+    """A WARC-Date as FineWeb writes dates, `2024-05-20T10:00:00Z` (UTC, whole seconds), or
+    None when it is not a date ("2008-10-294T05:21:46-0700" in ClueWeb09). Common Crawl's
+    dates come out unchanged; `-0700` offsets are moved to UTC."""
+    epoch = crawl_epoch(warc_date)
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

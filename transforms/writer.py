@@ -47,7 +47,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas.corpus import CORPUS_SCHEMA, DROPPED_SCHEMA
 from schemas.ledger import LEDGER_SCHEMA
-from transforms.document import KEPT, WarcDoc
+from transforms.document import KEPT, WarcDoc, utc_date
 from transforms.grouping import TaggedGroupByKey
 from transforms.warc_reader import FileSummary, failed_call, is_transient, retry_transient
 
@@ -230,7 +230,7 @@ def corpus_row(doc: WarcDoc) -> dict[str, Any]:
         id=doc.warc_record_id or doc.doc_id,
         dump=doc.dump,
         url=doc.url,
-        date=doc.warc_date,
+        date=utc_date(doc.warc_date),  # the ledger keeps the header as written
         file_path=doc.warc_path,
         language=doc.language,
         language_score=doc.language_score,
