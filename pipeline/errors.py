@@ -153,3 +153,16 @@ def write_stdout(data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+# C0 and C1 controls (ESC starts terminal escape sequences) and the bidirectional controls
+# that reorder what a terminal shows; line breaks are kept where the caller lays out lines.
+_TERMINAL_CONTROLS = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with the control characters that crawled pages put in URLs and notices written
+    as escapes (`\\x1b`), so printing a ledger value cannot drive the user's terminal."""
+    return _TERMINAL_CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)

@@ -198,3 +198,42 @@ def test_query_on_s3_output_equals_local(sample_run, s3_server, capsys):
     local = query_output(capsys, sample_run.root, sql, "--format", "json")
     assert json.loads(remote) == json.loads(local)
     assert len(json.loads(local)) > 1
+
+
+def test_copy_targets_in_other_quotes_are_refused(sample_run, tmp_path, capsys):
+    """DuckDB takes `TO "path"` and `TO $$path$$` too; the check read only '...' and let
+    both overwrite a shard and the manifest (exit 0)."""
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for target in (f'"{out}/corpus/part-00000-000.parquet"', f"$${out}/manifest.json$$"):
+        sql = f"COPY (SELECT 1 AS a) TO {target} (FORMAT json)"
+        assert audit_main(["query", str(out), sql]) == 2
+        assert "give the file as a single-quoted path" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_an_output_whose_name_looks_like_a_glob_is_read_literally(sample_run, tmp_path, capsys):
+    """read_parquet expands [..], * and ?: `query 'run[1]'` read run1's shards."""
+    literal = tmp_path / "run[1]"
+    shutil.copytree(sample_run.root, literal)
+    other = tmp_path / "run1"
+    shutil.copytree(sample_run.root, other)
+    ledger = next((other / "provenance").glob("*.parquet"))
+    import pyarrow.parquet as pq
+
+    pq.write_table(pq.read_table(ledger).slice(0, 3), ledger)  # run1 now differs
+    sql = "SELECT count(*) AS n FROM provenance"
+    rows = json.loads(query_output(capsys, literal, sql, "--format", "json"))
+    assert rows == [{"n": sample_run.manifest["counts"]["ledger_rows"]}]
+
+
+def test_integer_sums_print_as_integers_and_controls_as_escapes(sample_run, capsys):
+    sql = "SELECT sum(text_chars) AS total, 12345678901234567890::HUGEINT + 1 AS h FROM provenance"
+    row = json.loads(query_output(capsys, sample_run.root, sql, "--format", "jsonl"))
+    assert isinstance(row["total"], int) and row["h"] == 12345678901234567891
+    assert ".0" not in query_output(
+        capsys, sample_run.root, "SELECT sum(text_chars) FROM provenance"
+    )
+    table = query_output(capsys, sample_run.root, "SELECT 'p\x1b[31mred\u202e' AS url")
+    assert "\x1b" not in table and "\u202e" not in table and "p\\x1b[31mred\\u202e" in table

@@ -501,3 +501,24 @@ def test_file_errors_are_shown_with_the_error_kinds():
     )
     clean = parse_page(errors_section({"counts": {"error_kinds": {}}, "file_errors": []}, {}))
     assert "Every input record was read." in clean.sections["errors"]
+
+
+def test_report_out_inside_the_output_is_refused(sample_run, tmp_path, capsys):
+    """`report --out OUTPUT/manifest.json` replaced the manifest with HTML (exit 0)."""
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    manifest = (out / "manifest.json").read_bytes()
+    assert audit_main(["report", str(out), "--out", str(out / "manifest.json")]) == 2
+    assert "is inside the output" in capsys.readouterr().err
+    assert (out / "manifest.json").read_bytes() == manifest
+    # Its own place inside the output is where it goes without --out.
+    assert audit_main(["report", str(out), "--out", str(out / "report.html")]) == 0
+
+
+def test_host_names_with_dollar_signs_are_drawn_as_text():
+    """matplotlib read `$...$` in a host name as mathtext: www.a$\\frac$.com crashed the
+    report with a 92-line traceback."""
+    from pipeline.audit import charts
+
+    svg = charts.hbar_chart(["www.a$\\frac$.com", "www.b$x^2$.com"], {"kept": [1, 2]}, "hosts")
+    assert "www.a$\\frac$.com" in svg and "www.b$x^2$.com" in svg

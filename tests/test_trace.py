@@ -434,3 +434,33 @@ def test_records_inside_fixed_size_gzip_members_are_traced(tmp_path):
         record = read_record(str(path), doc.warc_offset, doc.warc_length, doc.warc_record_id)
         assert record.header("WARC-Record-ID") == doc.warc_record_id
         assert_verified(row, record)
+
+
+def test_payload_out_inside_the_output_is_refused(sample_run, tmp_path, capsys):
+    """--payload-out into a shard overwrote it (exit 0): the output was unreadable after."""
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    row = kept_row(sample_run)
+    shard = next((out / "corpus").glob("*.parquet"))
+    before = shard.read_bytes()
+    args = ["trace", str(out), "--doc-id", row["doc_id"], "--payload-out", str(shard)]
+    assert audit_main(args) == 2
+    assert "is inside the output" in capsys.readouterr().err
+    assert shard.read_bytes() == before
+
+
+def test_control_characters_of_a_page_are_printed_as_escapes(tmp_path, capsys):
+    url = "https://esc.example.com/p\x1b[31m"
+    body = article_html("t", ["© 2023 Evil\x1b]0;pwned\x07 Corp. " + "Words of a page. " * 40])
+    warc = write_warc(tmp_path / "esc.warc.gz", [http_response(url, body)])
+    out = tmp_path / "out"
+    from pipeline.cli import main as ccprov_main
+
+    assert ccprov_main(["run", "--quiet", "--input", str(warc), "--output", str(out)]) == 0
+    (row,) = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
+    assert row["url"] == url  # the ledger keeps what the page said
+    capsys.readouterr()
+    assert audit_main(["trace", str(out), "--doc-id", row["doc_id"]]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "p\\x1b[31m" in printed

@@ -36,6 +36,9 @@ FALLBACK_COLORS = ["#3a6ea5", "#edae49", "#66a182", "#d1495b", "#8d6a9f", "#0079
 _RC = {
     "svg.fonttype": "none",
     "svg.hashsalt": "ccprov-report",  # stable element ids: same data, same bytes
+    # Labels are page-supplied (host names, languages): "$...$" must be text, not mathtext
+    # (www.a$\frac$.com crashed the report).
+    "text.parse_math": False,
     "font.size": 9,
     "font.family": "sans-serif",
     "axes.spines.top": False,

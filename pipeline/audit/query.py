@@ -15,14 +15,13 @@ import decimal
 import io
 import json
 import math
-import os
 import re
 
 import duckdb
 import pyarrow as pa
 
 from pipeline.audit.store import OutputStore
-from pipeline.errors import write_stdout
+from pipeline.errors import terminal_safe, write_stdout
 from pipeline.plan import UsageError
 from schemas.corpus import CORPUS_SCHEMA
 from schemas.ledger import LEDGER_SCHEMA
@@ -39,8 +38,9 @@ FORMATS = ("table", "csv", "json", "jsonl")
 # Reading queries, EXPLAIN, and COPY (...) TO a file for exports. Anything else (INSTALL,
 # ATTACH, SET, CREATE, INSERT...) could change state or download, and is refused.
 _ALLOWED_STATEMENTS = ("SELECT", "EXPLAIN", "COPY")
-_COPY_TARGET = re.compile(r"\bTO\s+'((?:[^']|'')*)'", re.IGNORECASE)
+_SINGLE_QUOTED = re.compile(r"\s*'((?:[^']|'')*)'")
 _EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN\s+(?:\([^)]*\)\s*)?(?:ANALY[SZ]E\s+)?", re.IGNORECASE)
+_GLOB_CHARS = re.compile(r"[*?\[\]{}]")
 MAX_CELL_CHARS = 80  # table format only; csv and json print values whole
 
 
@@ -65,7 +65,9 @@ def open_views(store: OutputStore, threads: int = 2) -> duckdb.DuckDBPyConnectio
     )
     for view, (kind, empty_schema) in VIEWS.items():
         paths = store.shard_arrow_paths(kind)
-        if paths and not store.remote:
+        # DuckDB expands `*`, `?` and `[...]` in read_parquet's paths: an output named run[1]
+        # read run1's shards. Such paths go through pyarrow, which takes them literally.
+        if paths and not store.remote and not any(_GLOB_CHARS.search(p) for p in paths):
             files = ", ".join(_sql_string(p) for p in paths)
             con.execute(
                 f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{files}], union_by_name=true)"
@@ -113,22 +115,30 @@ def check_statement(con: duckdb.DuckDBPyConnection, store: OutputStore, sql: str
             "(SELECT, EXPLAIN, or COPY (...) TO a file elsewhere)"
         )
     if kind == "COPY":
-        for target in _COPY_TARGET.findall(statements[0].query):
-            target = target.replace("''", "'")
-            if _inside(store, target):
+        for target in copy_targets(statements[0].query):
+            if store.contains(target):
                 raise UsageError(
                     f"COPY would write into the output ({target}): write the export elsewhere"
                 )
 
 
-def _inside(store: OutputStore, target: str) -> bool:
-    if store.remote:
-        return target.rstrip("/").startswith(store.root)
-    if "://" in target:
-        return False
-    path = os.path.realpath(os.path.expanduser(target))
-    root = os.path.realpath(store.root)
-    return path == root or path.startswith(root + os.sep)
+def copy_targets(sql: str) -> list[str]:
+    """The file every `TO` of a COPY statement names, read from DuckDB's own tokens (a regex
+    over the text missed `TO "path"` and `TO $$path$$`, which DuckDB takes too). A target
+    that is not a plain single-quoted string is refused rather than guessed."""
+    targets = []
+    tokens = duckdb.tokenize(sql)
+    for (at, kind), following in zip(tokens, tokens[1:] + [(len(sql), None)], strict=True):
+        end = following[0]
+        if kind.name != "keyword" or sql[at:end].strip().upper() != "TO":
+            continue
+        literal = _SINGLE_QUOTED.match(sql, end)
+        if literal is None:
+            raise UsageError(
+                "COPY ... TO: give the file as a single-quoted path (TO '/path/export.csv')"
+            )
+        targets.append(literal.group(1).replace("''", "'"))
+    return targets
 
 
 def run_query(store: OutputStore, sql: str) -> pa.Table:
@@ -157,7 +167,8 @@ def _plain(value):
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        # sum() of integers is a HUGEINT, a Decimal here: 34831, not 34831.0
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if isinstance(value, dict):
@@ -190,7 +201,7 @@ def _cell(value) -> str:
         text = json.dumps(_plain(value), ensure_ascii=False)
     else:
         text = str(_plain(value))
-    text = " ".join(text.split())  # one line per row
+    text = terminal_safe(" ".join(text.split()))  # one line per row, no terminal controls
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
     return text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pipeline.audit import charts
 from pipeline.audit.query import open_views
 from pipeline.audit.store import OutputStore
+from pipeline.errors import UsageError
 from transforms.writer import stage_of
 
 REPORT_NAME = "report.html"
@@ -827,9 +829,19 @@ def write_report(store: OutputStore, destination: str | None = None) -> str:
     return destination
 
 
+def _same_file(a: str, b: str) -> bool:
+    return a == b or ("://" not in a + b and os.path.realpath(a) == os.path.realpath(b))
+
+
 def report_command(args) -> int:
     store = OutputStore.from_args(args)
     store.require_finished()
+    default = store.path(REPORT_NAME)
+    if args.out and store.contains(args.out) and not _same_file(args.out, default):
+        raise UsageError(
+            f"--out {args.out} is inside the output {store.root}: write the report elsewhere "
+            f"(without --out it goes to {default})"
+        )
     path = write_report(store, args.out)
     print(path, file=sys.stdout)
     return 0

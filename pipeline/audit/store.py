@@ -259,6 +259,17 @@ class OutputStore:
         return cls(args.output, settings)
 
     # --- paths ---------------------------------------------------------------------------
+    def contains(self, target: str) -> bool:
+        """Whether writing `target` would write inside this output (its shards, manifest...):
+        the audit commands' own files (exports, reports, payloads) go elsewhere."""
+        if self.remote:
+            return target.rstrip("/").startswith(self.root)
+        if "://" in target:
+            return False
+        path = os.path.realpath(os.path.expanduser(target))
+        root = os.path.realpath(self.root)
+        return path == root or path.startswith(root + os.sep)
+
     def path(self, *parts: str) -> str:
         if self.remote:
             return posixpath.join(self.root, *parts)

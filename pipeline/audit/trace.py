@@ -22,7 +22,7 @@ import zlib
 from typing import IO
 
 from pipeline.audit.store import OutputStore, s3_object_problem
-from pipeline.errors import write_stdout
+from pipeline.errors import terminal_safe, write_stdout
 from pipeline.plan import UsageError
 from transforms import http_payload
 from transforms.writer import LEDGER_DIR, stage_of
@@ -378,6 +378,11 @@ def trace_command(args) -> int:
         raise UsageError("--decode applies to --payload-out: give both")
     store = OutputStore.from_args(args)
     store.require_finished()
+    if args.payload_out and args.payload_out != "-" and store.contains(args.payload_out):
+        raise UsageError(
+            f"--payload-out {args.payload_out} is inside the output {store.root}: "
+            "write the payload elsewhere"
+        )
     rows = find_ledger_rows(store, doc_id=args.doc_id, url=args.url)
     if not rows:
         what = f"doc_id {args.doc_id}" if args.doc_id else f"url {args.url}"
@@ -391,7 +396,7 @@ def trace_command(args) -> int:
     for number, row in enumerate(rows, 1):
         if len(rows) > 1:
             print(f"== ledger row {number} of {len(rows)}: {row['doc_id']}", file=out)
-        print(format_ledger_row(row), file=out)
+        print(terminal_safe(format_ledger_row(row)), file=out)
         try:
             if row["warc_path"].startswith("s3://"):
                 if row["warc_path"] not in s3_problems:
@@ -402,11 +407,11 @@ def trace_command(args) -> int:
                 row["warc_path"], row["warc_offset"], row.get("warc_length"), row["warc_record_id"]
             )
         except TraceError as exc:
-            print(f"  ERROR    cannot read the original record: {exc}", file=out)
+            print(terminal_safe(f"  ERROR    cannot read the original record: {exc}"), file=out)
             failed = True
             continue
         checks = verify_record(row, record)
-        print(format_checks(record, checks), file=out)
+        print(terminal_safe(format_checks(record, checks)), file=out)
         if any(c.failed for c in checks):
             failed = True
             print(
