@@ -519,15 +519,14 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     return 0
 
 
-RUN_LOCK = ".ccprov-run.lock"
-
-
 def lock_local_output(output: str):
     """An exclusive lock on a local OUTPUT for the length of the run: a second run into it
     would delete the first one's temporary parts at its commit, and both reported success
     with one run's output left. The kernel releases the lock when the process ends, however
     it ends. Object stores have no such lock (docs/reliability.md)."""
     import os
+
+    from transforms.writer import RUN_LOCK
 
     try:
         import fcntl

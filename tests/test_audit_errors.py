@@ -97,3 +97,26 @@ def test_unusable_paths_and_values_are_one_line_errors(output, tmp_path, capsys)
     ]
     for argv, message in cases:
         assert message in one_line_error(capsys, argv), argv
+
+
+def test_an_output_being_written_is_named_as_such(tmp_path, capsys):
+    """During a run the previous manifest is gone, and every audit command said "has no
+    manifest.json: not a ccprov output"."""
+    import fcntl
+
+    from pipeline.audit import main as audit_main
+    from transforms.writer import RUN_LOCK
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / RUN_LOCK, "a+") as run:
+        fcntl.flock(run, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        run.write("4242\n")
+        run.flush()
+        for command in (["report"], ["query", "SELECT 1"], ["trace", "--doc-id", "x"]):
+            argv = [command[0], str(out), *command[1:]]
+            assert audit_main(argv) == 2
+            err = capsys.readouterr().err
+            assert f"a ccprov run (pid 4242) is writing {out}: wait for it to finish" in err, err
+    assert audit_main(["report", str(out)]) == 2  # the run is over, nothing was written
+    assert "has no manifest.json: not a ccprov output" in capsys.readouterr().err

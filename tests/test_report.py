@@ -522,3 +522,19 @@ def test_host_names_with_dollar_signs_are_drawn_as_text():
 
     svg = charts.hbar_chart(["www.a$\\frac$.com", "www.b$x^2$.com"], {"kept": [1, 2]}, "hosts")
     assert "www.a$\\frac$.com" in svg and "www.b$x^2$.com" in svg
+
+
+def test_takedown_table_shows_values_that_matched_nothing(sample_run, tmp_path):
+    """A typo in a takedown list was invisible in the report (the manifest logged it)."""
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    kept = next(r for r in sample_run.ledger() if r["decision"] == "kept")
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{kept['url']}\nhttps://no-such-host.example/typo\n")
+    assert audit_main(["takedown", str(out), "--urls", str(urls)]) == 0
+    page = build_report(OutputStore(str(out)))
+    table = page[page.index('id="takedowns-table"') :]
+    table = table[: table.index("</table>")]
+    assert "values matching nothing" in table and "already removed" in table
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
+    assert cells[2:6] == ["2", "1", "1", "1"], cells  # values, matched, removed, unmatched

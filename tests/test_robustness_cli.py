@@ -375,7 +375,7 @@ def test_a_second_run_into_an_output_being_written_is_refused(ccprov, tmp_path):
     however it ends."""
     import fcntl
 
-    from pipeline.cli import RUN_LOCK
+    from transforms.writer import RUN_LOCK
 
     out = tmp_path / "out"
     out.mkdir()

@@ -58,6 +58,8 @@ LEDGER_DIR = "provenance"
 DROPPED_DIR = "dropped"
 HOSTS_DIR = "hosts"
 TEMP_DIR = "_temporary"
+# Held (flock) by a local run while it writes OUTPUT; the file stays, the lock is what counts.
+RUN_LOCK = ".ccprov-run.lock"
 MANIFEST = "manifest.json"
 SUCCESS = "_SUCCESS"
 OUTPUT_DIRS = (CORPUS_DIR, LEDGER_DIR, DROPPED_DIR, HOSTS_DIR)

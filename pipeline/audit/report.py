@@ -97,6 +97,14 @@ def unavailable(what: str) -> str:
     return f'<p class="na">{esc(what)}: {NOT_AVAILABLE}.</p>'
 
 
+def _not_reached(sql: LedgerSQL, column: str, what: str) -> str:
+    """The stage's column is there but empty: the stage ran and no document reached it
+    (all dropped before), which "not available" misstated."""
+    if not sql.has(column):
+        return unavailable(what)
+    return f'<p class="na">{esc(what)}: no document reached this stage in this run.</p>'
+
+
 def figure(svg: str, caption: str) -> str:
     return f"<figure>{svg}<figcaption>{esc(caption)}</figcaption></figure>"
 
@@ -180,6 +188,7 @@ def run_section(manifest: dict, root: str) -> str:
 def summary_section(manifest: dict, decisions: dict[str, int]) -> str:
     counts = manifest.get("counts", {})
     responses = counts.get("responses", 0)
+    file_errors = len(manifest.get("file_errors") or [])  # no ledger row: not in the count
     tiles = [
         ("records read", counts.get("records_read", 0), "all WARC records"),
         ("responses", responses, "one ledger row each"),
@@ -189,7 +198,13 @@ def summary_section(manifest: dict, decisions: dict[str, int]) -> str:
             pct(counts.get("kept", 0), responses),
         ),
         ("dropped", decisions.get("dropped", 0), pct(decisions.get("dropped", 0), responses)),
-        ("errors", decisions.get("error", 0), "unreadable records"),
+        (
+            "errors",
+            decisions.get("error", 0),
+            f"unreadable records; + {file_errors:,} file errors"
+            if file_errors
+            else "unreadable records",
+        ),
         ("removed", decisions.get("removed", 0), "by takedowns"),
     ]
     cells = "".join(
@@ -308,7 +323,11 @@ def _signal_counts(sql: LedgerSQL, not_evaluated: list[str]) -> list[tuple[str, 
 
 def licensing_section(sql: LedgerSQL, responses: int, kept_total: int) -> str:
     if not sql.has_values("license_class"):
-        return section("licensing", "Licences and opt-outs", unavailable("Licence tagging"))
+        return section(
+            "licensing",
+            "Licences and opt-outs",
+            _not_reached(sql, "license_class", "Licence tagging"),
+        )
     classes = sql.rows(
         "SELECT coalesce(license_class, '(not tagged)') AS c, "
         "count(*) FILTER (WHERE decision = 'kept') AS kept, "
@@ -353,8 +372,8 @@ def licensing_section(sql: LedgerSQL, responses: int, kept_total: int) -> str:
         body += unavailable("Opt-out signals")
     if not_evaluated:
         body += (
-            '<p class="note" id="signals-not-evaluated">Not evaluated in this run (empty in '
-            f"every row): {esc(', '.join(not_evaluated))}.</p>"
+            '<p class="note" id="signals-not-evaluated">Empty in every row (no page carried '
+            f"the signal, or the run did not look for it): {esc(', '.join(not_evaluated))}.</p>"
         )
     return section("licensing", "Licences and opt-outs", body)
 
@@ -402,7 +421,7 @@ def _ai_threshold(config: dict) -> float | None:
 
 def ai_section(sql: LedgerSQL, manifest: dict) -> str:
     if not sql.has_values("ai_score"):
-        return section("ai", "AI-generated text", unavailable("AI-text scores"))
+        return section("ai", "AI-generated text", _not_reached(sql, "ai_score", "AI-text scores"))
     scored, kept_scored, mean = sql.rows(
         "SELECT count(ai_score), count(ai_score) FILTER (WHERE decision = 'kept'), "
         "avg(ai_score) FROM provenance"
@@ -652,6 +671,9 @@ def takedowns_section(manifest: dict) -> str:
             entry.get("values"),
             entry.get("matched"),
             entry.get("removed"),
+            entry.get("values_unmatched"),
+            entry.get("already_removed"),
+            entry.get("not_in_corpus"),
             ", ".join(
                 f"{kind}: {len(names)}" for kind, names in entry.get("affected_shards", {}).items()
             ),
@@ -662,10 +684,20 @@ def takedowns_section(manifest: dict) -> str:
         "takedowns",
         "Takedowns",
         table_html(
-            ["time", "selector", "values", "ledger rows matched", "removed from corpus", "shards"],
+            [
+                "time",
+                "selector",
+                "values",
+                "ledger rows matched",
+                "removed from corpus",
+                "values matching nothing",
+                "already removed",
+                "not in the corpus",
+                "shards",
+            ],
             rows,
             table_id="takedowns-table",
-            numeric=[2, 3, 4],
+            numeric=[2, 3, 4, 5, 6, 7],
         ),
     )
 

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from pipeline.plan import UsageError
 from transforms.object_store import object_url_problem
-from transforms.writer import MANIFEST, SUCCESS, TEMP_DIR
+from transforms.writer import MANIFEST, RUN_LOCK, SUCCESS, TEMP_DIR
 
 INCOMPLETE_HINT = (
     "the run did not finish, or a takedown was interrupted (ccprov takedown OUTPUT --resume)"
@@ -417,6 +417,12 @@ class OutputStore:
     def require_finished(self) -> None:
         """A finished output whose manifest reads and whose listed shards are all there:
         otherwise a report would count what is left, and a trace say "no such row"."""
+        if not (self.exists(MANIFEST) and self.exists(SUCCESS)):
+            writer = self.run_writing()
+            if writer:
+                raise UsageError(
+                    f"a ccprov run (pid {writer}) is writing {self.root}: wait for it to finish"
+                )
         if not self.exists(MANIFEST):
             raise UsageError(f"{self.root} has no {MANIFEST}: not a ccprov output")
         if not self.exists(SUCCESS):
@@ -430,6 +436,26 @@ class OutputStore:
                 f"{self.root} is damaged: {len(missing)} file(s) its {MANIFEST} lists are "
                 f"missing ({', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''})"
             )
+
+    def run_writing(self) -> str | None:
+        """The pid of a local `ccprov run` writing this output now (it holds RUN_LOCK), else
+        None. During a run the previous manifest is gone: "not a ccprov output" misled."""
+        if self.remote:
+            return None
+        try:
+            import fcntl
+
+            handle = open(self.path(RUN_LOCK))  # noqa: SIM115 - closed below
+        except (ImportError, OSError):
+            return None
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return handle.read().strip() or "unknown"
+            except OSError:
+                return None
+            return None
 
     def manifest(self) -> dict:
         try:
