@@ -375,6 +375,8 @@ def check_s3_buckets(options, paths: list[str], output: str | None = None) -> No
     refuses the given credentials, or `output` refuses writes (otherwise the run would fail
     at its first write, its work lost)."""
     buckets = sorted({p[5:].split("/", 1)[0] for p in paths if p.startswith("s3://")})
+    if "" in buckets:
+        raise UsageError("an s3:// path names no bucket: give s3://BUCKET/...")
     if not buckets:
         return
     from apache_beam.options.pipeline_options import S3Options

@@ -27,6 +27,7 @@ from transforms.object_store import object_url_problem
 from transforms.writer import (
     LEDGER_DIR,
     MANIFEST,
+    OUTPUT_DIRS,
     TEMP_DIR,
     OutputSpec,
     OutputWriteError,
@@ -138,6 +139,13 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         raise UsageError(str(exc)) from exc
     if not opts.output.strip():
         raise UsageError("--output is empty: name the folder or prefix to write to")
+    for flag, value in (
+        ("--filters-config", opts.filters_config),
+        ("--ai-model", opts.ai_model),
+    ):
+        if value is not None and not value.strip():
+            # An empty value was taken for no value: the defaults ran, without a word.
+            raise UsageError(f"{flag} is empty: give a file, or leave the option out")
     check_output_url(opts.output)
     output = opts.output.rstrip("/") if "://" in opts.output else os.path.abspath(opts.output)
     if "://" not in output:
@@ -152,6 +160,12 @@ def plan_run(options: PipelineOptions) -> RunPlan:
             raise UsageError(
                 f"output {opts.output} is inside the ccprov output {enclosing}, whose readers "
                 "would take this run's shards for its own"
+            )
+        enclosed = enclosed_output(output)
+        if enclosed:
+            raise UsageError(
+                f"output {opts.output} holds the ccprov output {enclosed}: this run's readers "
+                "would take its shards for their own, and it could not be rerun"
             )
     try:
         foreign = foreign_files(output) if has_filesystem(output) else []
@@ -212,6 +226,34 @@ def enclosing_output(folder: str) -> str | None:
         ):
             return parent
         folder, parent = parent, os.path.dirname(parent)
+    return None
+
+
+def enclosed_output(folder: str, depth: int = 2) -> str | None:
+    """A ccprov output in the folders below `folder` (looked for `depth` levels down, so a
+    large tree is not walked), if any."""
+    if not os.path.isdir(folder):
+        return None
+    level = [folder]
+    for _ in range(depth):
+        below = []
+        for parent in level:
+            try:
+                entries = sorted(os.scandir(parent), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False) or entry.name in (
+                    *OUTPUT_DIRS,
+                    TEMP_DIR,
+                ):
+                    continue
+                if os.path.isfile(os.path.join(entry.path, MANIFEST)) and os.path.isdir(
+                    os.path.join(entry.path, LEDGER_DIR)
+                ):
+                    return entry.path
+                below.append(entry.path)
+        level = below
     return None
 
 
@@ -295,9 +337,12 @@ def parse_languages(value: str | None) -> list[str] | None:
     """`en,fr` -> ["en", "fr"]; `all` -> ["all"]; None -> the filter config's own list."""
     if value is None:
         return None
-    langs = [part.strip() for part in value.split(",") if part.strip()]
+    parts = [part.strip() for part in value.split(",")]
+    langs = [part for part in parts if part]
     if not langs:
         raise UsageError("--languages needs at least one language code or 'all'")
+    if len(langs) != len(parts):
+        raise UsageError(f"--languages {value!r}: an empty code between commas (en,fr, not en,,fr)")
     return langs
 
 

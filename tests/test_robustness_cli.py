@@ -291,6 +291,20 @@ def test_output_inside_another_runs_output(ccprov, tmp_path):
         assert not inside.exists()
 
 
+def test_output_holding_another_runs_output(ccprov, tmp_path):
+    """`--output ..` above other runs was taken; those runs could not be rerun after."""
+    runs = tmp_path / "runs"
+    other = runs / "2024" / "crawl-a"
+    (other / "provenance").mkdir(parents=True)
+    (other / "manifest.json").write_text("{}")
+    for holder in (runs, runs / "2024"):
+        result = ccprov("run", "--output", str(holder))
+        _assert_usage_error(result, f"holds the ccprov output {other}")
+    assert sorted(p.name for p in runs.rglob("*")) == sorted(
+        ["2024", "crawl-a", "provenance", "manifest.json"]
+    )
+
+
 def test_input_that_is_neither_warc_nor_listing(ccprov, tmp_path):
     blob = tmp_path / "photo.bin"
     blob.write_bytes(bytes(range(256)) * 40)
@@ -415,4 +429,20 @@ def test_file_names_that_are_not_utf8_are_one_line_errors(ccprov, tmp_path):
         ccprov("run", "--input", str(folder / name), "--output", str(out)),
         "is not valid UTF-8: ccprov records paths and values as UTF-8 text",
     )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--filters-config", ""], "--filters-config is empty"),
+        (["--ai-model", " "], "--ai-model is empty"),
+        (["--languages", "en,,fr"], "an empty code between commas"),
+        (["--input", "s3://"], "an s3:// path names no bucket"),
+    ],
+)
+def test_empty_values_are_refused_not_ignored(ccprov, tmp_path, args, fragment):
+    """An empty --filters-config or --ai-model ran the defaults without a word."""
+    out = tmp_path / "out"
+    _assert_usage_error(ccprov("run", "--output", str(out), *args), fragment)
     assert not out.exists()

@@ -148,8 +148,9 @@ def s3_failure(exc: Exception, where: str, what: str) -> str | None:
             )
         return f"{what} at {where} answered {code}"
     if isinstance(exc, BotoCoreError):
-        first_line = (str(exc).splitlines() or [""])[0]
-        return f"cannot reach S3 at {where}: {first_line}"
+        # "Parameter validation failed:\nInvalid bucket name ...": the reason is below.
+        reason = " ".join(str(exc).split())[:300]
+        return f"cannot reach S3 at {where}: {reason}"
     return None
 
 
