@@ -464,3 +464,44 @@ def test_control_characters_of_a_page_are_printed_as_escapes(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "\x1b" not in printed and "\x07" not in printed
     assert "p\\x1b[31m" in printed
+
+
+def test_trace_by_url_compares_urls_as_takedown_does(sample_run, capsys):
+    """`takedown --urls` matched https://host/page#section for https://HOST:443/page; trace
+    found "no ledger row"."""
+    row = kept_row(sample_run)
+    parts = row["url"].split("://", 1)
+    scheme, rest = parts[0], parts[1]
+    host, _, path = rest.partition("/")
+    port = ":443" if scheme == "https" else ":80"
+    spelled = f"{scheme.upper()}://{host.upper()}{port}/{path}#section"
+    assert audit_main(["trace", str(sample_run.root), "--url", spelled]) == 0
+    assert row["doc_id"] in capsys.readouterr().out
+
+
+def test_a_record_the_run_found_truncated_traces_as_recorded(tmp_path, capsys):
+    """Tracing a record the ledger marks `truncated_record` always failed (exit 1), like a
+    file changed after the run; the damage is what the ledger describes."""
+    from pipeline.cli import main as ccprov_main
+
+    page = article_html("Tides", ["The tide rises and falls twice a day along this coast."] * 40)
+    path = write_warc(
+        tmp_path / "d.warc",
+        [http_response(f"http://e.com/{i}", page) for i in range(3)],
+        gzip=False,
+    )
+    clipped = tmp_path / "clipped.warc"
+    clipped.write_bytes(path.read_bytes()[:-200])
+    out = tmp_path / "out"
+    assert ccprov_main(["run", "--quiet", "--input", str(clipped), "--output", str(out)]) == 0
+    rows = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
+    (broken,) = [r for r in rows if r["decision"] == "error"]
+    assert broken["drop_reason"] == "truncated_record"
+    capsys.readouterr()
+    assert audit_main(["trace", str(out), "--doc-id", broken["doc_id"]]) == 0
+    printed = capsys.readouterr().out
+    assert "NOTE" in printed and "truncated_record" in printed
+    # The same file cut shorter after the run: the kept rows now fail.
+    clipped.write_bytes(path.read_bytes()[:200])
+    kept = next(r for r in rows if r["decision"] != "error")
+    assert audit_main(["trace", str(out), "--doc-id", kept["doc_id"]]) == 1

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 import zlib
 from typing import IO
+from urllib.parse import urlsplit
 
 from pipeline.audit.store import OutputStore, s3_object_problem
 from pipeline.errors import terminal_safe, write_stdout
@@ -312,7 +313,29 @@ def find_ledger_rows(store: OutputStore, doc_id: str | None = None, url: str | N
     if dataset is None:
         return []
     expression = ds.field("doc_id") == doc_id if doc_id is not None else ds.field("url") == url
-    return dataset.to_table(filter=expression).to_pylist()
+    rows = dataset.to_table(filter=expression).to_pylist()
+    if rows or url is None:
+        return rows
+    return _rows_by_normal_url(dataset, url)
+
+
+def _rows_by_normal_url(dataset, url: str) -> list[dict]:
+    """The rows whose URL is `url` as takedown compares URLs (scheme and host in any case, a
+    default port, a fragment): a takedown request's URL found pages that trace did not."""
+    import pyarrow.compute as pc
+
+    from pipeline.audit.takedown import normal_url
+
+    wanted = normal_url(url)
+    host = urlsplit(wanted).hostname
+    if not host:
+        return []
+    # Only rows whose URL names the host (one scan in C) are normalised, in Python.
+    import pyarrow.dataset as ds
+
+    naming_host = pc.match_substring(ds.field("url"), pattern=host, ignore_case=True)
+    rows = dataset.to_table(filter=naming_host).to_pylist()
+    return [row for row in rows if row["url"] is not None and normal_url(row["url"]) == wanted]
 
 
 def _value_text(value) -> str:
@@ -371,9 +394,10 @@ def _is_utf8(text: str) -> bool:
 def trace_command(args) -> int:
     if bool(args.doc_id) == bool(args.url):
         raise UsageError("give exactly one of --doc-id and --url")
-    for flag, value in (("--doc-id", args.doc_id), ("--url", args.url)):
-        if value and not (value.isprintable() and _is_utf8(value)):
-            raise UsageError(f"{flag} {value!r}: no ledger row has such a value")
+    if args.doc_id and not (args.doc_id.isprintable() and _is_utf8(args.doc_id)):
+        raise UsageError(f"--doc-id {args.doc_id!r}: no ledger row has such a value")
+    if args.url and not _is_utf8(args.url):  # a crawled URL may hold control characters
+        raise UsageError(f"--url {args.url!r}: no ledger row has such a value")
     if args.decode and not args.payload_out:
         raise UsageError("--decode applies to --payload-out: give both")
     store = OutputStore.from_args(args)
@@ -408,10 +432,26 @@ def trace_command(args) -> int:
             )
         except TraceError as exc:
             print(terminal_safe(f"  ERROR    cannot read the original record: {exc}"), file=out)
+            if row.get("decision") == "error":
+                # The run met the same damage and recorded it: the bytes are as the ledger
+                # says. A file changed since then would fail for kept and dropped rows.
+                print(
+                    f"  NOTE     the ledger records this record as unreadable "
+                    f"({row.get('drop_reason')}): the run met this damage too",
+                    file=out,
+                )
+                continue
             failed = True
             continue
         checks = verify_record(row, record)
         print(terminal_safe(format_checks(record, checks)), file=out)
+        if any(c.failed for c in checks) and row.get("decision") == "error":
+            print(
+                f"  NOTE     the ledger records this record as damaged ({row.get('drop_reason')}): "
+                "the run met these bytes too",
+                file=out,
+            )
+            continue
         if any(c.failed for c in checks):
             failed = True
             print(
