@@ -76,7 +76,10 @@ def test_a_truncated_shard_is_a_one_line_error(output, tmp_path, capsys, command
     argv = COMMANDS[command](str(output), str(tmp_path))
     kept_url = pq.read_table(next((output / "corpus").glob("*.parquet")), columns=["url"])
     (tmp_path / "urls.txt").write_text(kept_url.column("url")[0].as_py() + "\n")
-    shard = next((output / "corpus").glob("*.parquet"))
+    # report and this query read the ledger only: a damaged corpus shard does not stop them
+    # (test_a_damaged_corpus_shard_does_not_stop...), a damaged ledger shard does.
+    kind = "provenance" if command in ("report", "query") else "corpus"
+    shard = next((output / kind).glob("*.parquet"))
     shard.write_bytes(shard.read_bytes()[:1000])
     before = file_hashes(output)
     line = one_line_error(capsys, argv)
@@ -120,3 +123,29 @@ def test_an_output_being_written_is_named_as_such(tmp_path, capsys):
             assert f"a ccprov run (pid 4242) is writing {out}: wait for it to finish" in err, err
     assert audit_main(["report", str(out)]) == 2  # the run is over, nothing was written
     assert "has no manifest.json: not a ccprov output" in capsys.readouterr().err
+
+
+def test_a_damaged_corpus_shard_does_not_stop_ledger_queries_or_the_report(
+    sample_run, tmp_path, capsys
+):
+    """All views were opened up front: one bad corpus shard stopped `query ... FROM
+    provenance` and the report, which never reads the corpus."""
+    import shutil
+
+    from pipeline.audit import main as audit_main
+
+    out = tmp_path / "out"
+    shutil.copytree(sample_run.root, out)
+    shard = next((out / "corpus").glob("*.parquet"))
+    shard.write_bytes(b"not parquet")
+    assert (
+        audit_main(["query", str(out), "SELECT count(*) FROM provenance", "--format", "csv"]) == 0
+    )
+    assert capsys.readouterr().out.splitlines()[1] == str(
+        sample_run.manifest["counts"]["ledger_rows"]
+    )
+    assert audit_main(["report", str(out)]) == 0
+    capsys.readouterr()
+    assert audit_main(["query", str(out), "SELECT count(*) FROM corpus"]) == 2
+    err = capsys.readouterr().err
+    assert "query: the corpus view could not be opened" in err and err.count("\n") == 1

@@ -237,3 +237,26 @@ def test_integer_sums_print_as_integers_and_controls_as_escapes(sample_run, caps
     )
     table = query_output(capsys, sample_run.root, "SELECT 'p\x1b[31mred\u202e' AS url")
     assert "\x1b" not in table and "\u202e" not in table and "p\\x1b[31mred\\u202e" in table
+
+
+def test_csv_json_and_jsonl_are_printed_batch_by_batch():
+    """The whole result was held, then printed: a million rows took 750 MB. Each batch is
+    now printed as it comes, with the same text as before."""
+    import pyarrow as pa
+
+    from pipeline.audit.query import format_result, formatted
+
+    table = pa.table({"a": list(range(7)), "m": [{"k": i} for i in range(7)]})
+    batches = table.to_batches(max_chunksize=3)
+    assert len(batches) == 3
+    rows = [{"a": i, "m": {"k": i}} for i in range(7)]
+    expected = {  # the texts printed before, from all rows at once
+        "json": json.dumps(rows, ensure_ascii=False, indent=1),
+        "jsonl": "\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
+        "csv": "a,m\n" + "\n".join(f'{i},"{{""k"": {i}}}"' for i in range(7)),
+    }
+    for fmt, text in expected.items():
+        pieces = list(formatted(table.schema, iter(batches), fmt))
+        assert len(pieces) >= 3, fmt
+        assert "".join(pieces).rstrip("\n") == text == format_result(table, fmt), fmt
+    assert format_result(table.slice(0, 0), "json") == "[]"

@@ -53,8 +53,12 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def open_views(store: OutputStore, threads: int = 2) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with one view per output table present."""
+def open_views(
+    store: OutputStore, threads: int = 2, failed: dict[str, str] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with one view per output table present. A view whose
+    shards cannot be opened (a damaged corpus shard) is left out, its error put in `failed`:
+    the other views still answer (the report never reads the corpus)."""
     con = duckdb.connect(
         config={
             "threads": threads,
@@ -64,19 +68,28 @@ def open_views(store: OutputStore, threads: int = 2) -> duckdb.DuckDBPyConnectio
         }
     )
     for view, (kind, empty_schema) in VIEWS.items():
-        paths = store.shard_arrow_paths(kind)
-        # DuckDB expands `*`, `?` and `[...]` in read_parquet's paths: an output named run[1]
-        # read run1's shards. Such paths go through pyarrow, which takes them literally.
-        if paths and not store.remote and not any(_GLOB_CHARS.search(p) for p in paths):
-            files = ", ".join(_sql_string(p) for p in paths)
-            con.execute(
-                f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{files}], union_by_name=true)"
-            )
-        elif paths:
-            con.register(view, store.dataset(kind))
-        elif empty_schema is not None:
-            con.register(view, empty_schema.empty_table())
+        try:
+            _open_view(con, store, view, kind, empty_schema)
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            if failed is None:
+                raise
+            failed[view] = duckdb_message(exc)
     return con
+
+
+def _open_view(con, store: OutputStore, view: str, kind: str, empty_schema) -> None:
+    paths = store.shard_arrow_paths(kind)
+    # DuckDB expands `*`, `?` and `[...]` in read_parquet's paths: an output named run[1]
+    # read run1's shards. Such paths go through pyarrow, which takes them literally.
+    if paths and not store.remote and not any(_GLOB_CHARS.search(p) for p in paths):
+        files = ", ".join(_sql_string(p) for p in paths)
+        con.execute(
+            f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{files}], union_by_name=true)"
+        )
+    elif paths:
+        con.register(view, store.dataset(kind))
+    elif empty_schema is not None:
+        con.register(view, empty_schema.empty_table())
 
 
 def _views_present(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -143,23 +156,67 @@ def copy_targets(sql: str) -> list[str]:
 
 def run_query(store: OutputStore, sql: str) -> pa.Table:
     """The result of one SQL statement as an Arrow table; SQL errors are UsageErrors."""
-    con = open_views(store)
-    try:
-        check_statement(con, store, sql)
-        relation = con.sql(sql)
-        if relation is None:  # a statement without a result (CREATE, SET, ...)
-            return pa.table({})
-        # to_arrow_table in DuckDB 2 (fetch_arrow_table is deprecated there); 1.x has the latter.
-        fetch = getattr(relation, "to_arrow_table", None) or relation.fetch_arrow_table
-        return fetch()
-    except duckdb.Error as exc:
+    with QueryResult(store, sql) as result:
+        return pa.Table.from_batches(list(result.batches()), schema=result.schema)
+
+
+class QueryResult:
+    """One statement's result, read in record batches while the connection is open: `csv`
+    and `jsonl` print a million rows without holding them (it took 750 MB whole)."""
+
+    ROWS_PER_BATCH = 10_000
+
+    def __init__(self, store: OutputStore, sql: str):
+        self._failed: dict[str, str] = {}
+        self._con = open_views(store, failed=self._failed)
+        try:
+            check_statement(self._con, store, sql)
+            relation = self._guarded(lambda: self._con.sql(sql))
+            if relation is None:  # a statement without a result
+                self._reader = None
+                self.schema = pa.schema([])
+            else:
+                # to_arrow_reader in DuckDB 2 (fetch_record_batch is deprecated there).
+                read = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
+                self._reader = self._guarded(lambda: read(self.ROWS_PER_BATCH))
+                self.schema = self._reader.schema
+        except BaseException:
+            self._con.close()
+            raise
+
+    def __enter__(self) -> QueryResult:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._con.close()
+
+    def batches(self):
+        while self._reader is not None:
+            batch = self._guarded(lambda: next(self._reader, None))
+            if batch is None:
+                return
+            yield batch
+
+    def _guarded(self, call):
+        try:
+            return call()
+        except duckdb.Error as exc:
+            raise UsageError(self._failure(exc)) from exc
+
+    def _failure(self, exc: duckdb.Error) -> str:
         message = duckdb_message(exc)
+        if "httpfs" in message:  # DuckDB suggests INSTALL/SET, which are not run here
+            return (
+                "query failed: reading http(s):// or s3:// files needs DuckDB's httpfs "
+                "extension, which ccprov does not load (offline); query the output's views"
+            )
         if isinstance(exc, duckdb.CatalogException):  # DuckDB suggests its system tables
+            for view, problem in self._failed.items():
+                if f"name {view} does not exist" in message:
+                    return f"query: the {view} view could not be opened: {problem}"
             message = message.split(" Did you mean", 1)[0]
-            message += f" (this output's views: {', '.join(_views_present(con))})"
-        raise UsageError(f"query failed: {message}") from exc
-    finally:
-        con.close()
+            message += f" (this output's views: {', '.join(_views_present(self._con))})"
+        return f"query failed: {message}"
 
 
 def _plain(value):
@@ -229,31 +286,51 @@ def format_table(table: pa.Table) -> str:
 
 
 def format_result(table: pa.Table, fmt: str) -> str:
+    """The whole result in `fmt` (what `ccprov query` prints, without the final newline)."""
+    return "".join(formatted(table.schema, table.to_batches(), fmt)).rstrip("\n")
+
+
+def formatted(schema: pa.Schema, batches, fmt: str):
+    """The result in `fmt`, piece by piece as the batches come (table: once all are in, for
+    its column widths)."""
     if fmt == "table":
-        return format_table(table)
-    rows = _rows(table)
+        yield format_table(pa.Table.from_batches(list(batches), schema=schema)) + "\n"
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(schema.names)
+        yield buffer.getvalue()
+    first = True
+    for batch in batches:
+        rows = _rows(pa.Table.from_batches([batch], schema=schema))
+        if fmt == "jsonl":
+            yield "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        elif fmt == "json":
+            for row in rows:  # as json.dumps(rows, indent=1) lays out a list
+                item = json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n ")
+                yield ("[\n " if first else ",\n ") + item
+                first = False
+        else:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            for row in rows:
+                writer.writerow(
+                    [
+                        json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                        for v in row.values()
+                    ]
+                )
+            yield buffer.getvalue()
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=1)
-    if fmt == "jsonl":
-        return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.column_names)
-    for row in rows:
-        writer.writerow(
-            [
-                json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-                for v in row.values()
-            ]
-        )
-    return buffer.getvalue().rstrip("\n")
+        yield "[]\n" if first else "\n]\n"
 
 
 def query_command(args) -> int:
     store = OutputStore.from_args(args)
     store.require_finished()
-    result = run_query(store, args.sql)
-    text = format_result(result, args.format)
-    if text:
-        write_stdout((text + "\n").encode("utf-8"))
+    with QueryResult(store, args.sql) as result:
+        for piece in formatted(result.schema, result.batches(), args.format):
+            if piece:
+                write_stdout(piece.encode("utf-8"))
     return 0

@@ -118,7 +118,11 @@ class LedgerSQL:
     """The views of one output and their column types; small helpers around DuckDB."""
 
     def __init__(self, store: OutputStore):
-        self.con = open_views(store)
+        failed: dict[str, str] = {}
+        # The report reads the ledger and hosts/: a damaged corpus shard does not stop it.
+        self.con = open_views(store, failed=failed)
+        if "provenance" in failed:
+            raise UsageError(f"report: the ledger cannot be read: {failed['provenance']}")
         self.types = self._types("provenance")
         self.host_types = self._types("hosts")
 
