@@ -614,9 +614,14 @@ def remote_job_note(result, runner_class: str, options) -> str | None:
         gcp = options.view_as(GoogleCloudOptions)
         if not job_id:
             return "the Dataflow job may still be running: cancel it in the Cloud console"
+        flags = "".join(
+            f" --{name} {value}"
+            for name, value in (("region", gcp.region), ("project", gcp.project))
+            if value  # else gcloud's own defaults, as for the submission
+        )
         return (
             f"the Dataflow job {job_id} is still running: cancel it with "
-            f"`gcloud dataflow jobs cancel {job_id} --region {gcp.region} --project {gcp.project}`"
+            f"`gcloud dataflow jobs cancel {job_id}{flags}`"
         )
     endpoint = options.view_as(PortableOptions).job_endpoint
     where = "the Flink cluster" if runner_class == "FlinkRunner" else "the job service"

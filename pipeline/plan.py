@@ -342,7 +342,7 @@ def parse_languages(value: str | None) -> list[str] | None:
     if not langs:
         raise UsageError("--languages needs at least one language code or 'all'")
     if len(langs) != len(parts):
-        raise UsageError(f"--languages {value!r}: an empty code between commas (en,fr, not en,,fr)")
+        raise UsageError(f"--languages {value!r}: an empty language code (write en,fr)")
     return langs
 
 

@@ -149,3 +149,11 @@ def test_a_damaged_corpus_shard_does_not_stop_ledger_queries_or_the_report(
     assert audit_main(["query", str(out), "SELECT count(*) FROM corpus"]) == 2
     err = capsys.readouterr().err
     assert "query: the corpus view could not be opened" in err and err.count("\n") == 1
+
+
+def test_contains_keeps_to_the_outputs_own_prefix():
+    from pipeline.audit.store import OutputStore
+
+    store = OutputStore("s3://bucket/run")
+    assert store.contains("s3://bucket/run/report.html") and store.contains("s3://bucket/run/")
+    assert not store.contains("s3://bucket/run-2/report.html")

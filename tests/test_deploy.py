@@ -652,6 +652,10 @@ def test_the_note_for_a_dataflow_job_names_the_command_that_cancels_it():
         "the Dataflow job 2026-12-07_01_02_03-123 is still running: cancel it with `gcloud "
         "dataflow jobs cancel 2026-12-07_01_02_03-123 --region europe-west4 --project p1`"
     )
+    assert remote_job_note(DataflowResult(), "DataflowRunner", PipelineOptions([])) == (
+        "the Dataflow job 2026-12-07_01_02_03-123 is still running: cancel it with "
+        "`gcloud dataflow jobs cancel 2026-12-07_01_02_03-123`"
+    )
     assert remote_job_note(DataflowResult(), "FnApiRunner", options) is None
     assert remote_job_note(None, "DataflowRunner", options) is None  # never submitted
     embedded = PipelineOptions(["--job_endpoint", "embed"])

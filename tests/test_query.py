@@ -210,7 +210,19 @@ def test_copy_targets_in_other_quotes_are_refused(sample_run, tmp_path, capsys):
         sql = f"COPY (SELECT 1 AS a) TO {target} (FORMAT json)"
         assert audit_main(["query", str(out), sql]) == 2
         assert "give the file as a single-quoted path" in capsys.readouterr().err
+    # DuckDB's token offsets count bytes: after a multi-byte character the first fix read
+    # the wrong text, saw no TO, and let this overwrite the ledger (exit 0).
+    shard = f"{out}/provenance/part-00000-000.parquet"
+    sql = f"COPY (SELECT url FROM corpus WHERE url LIKE '%–%日本%') TO '{shard}'"
+    assert audit_main(["query", str(out), sql]) == 2
+    assert "COPY would write into the output" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    # What is not a target: comments before it, and SIMILAR TO inside the query.
+    for sql in (
+        f"COPY (SELECT 1 AS a) TO /* here */ '{tmp_path}/a.csv'",
+        f"COPY (SELECT url FROM corpus WHERE url SIMILAR TO url) TO '{tmp_path}/b.csv'",
+    ):
+        assert audit_main(["query", str(out), sql]) == 0, capsys.readouterr().err
 
 
 def test_an_output_whose_name_looks_like_a_glob_is_read_literally(sample_run, tmp_path, capsys):

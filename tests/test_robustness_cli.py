@@ -437,7 +437,7 @@ def test_file_names_that_are_not_utf8_are_one_line_errors(ccprov, tmp_path):
     [
         (["--filters-config", ""], "--filters-config is empty"),
         (["--ai-model", " "], "--ai-model is empty"),
-        (["--languages", "en,,fr"], "an empty code between commas"),
+        (["--languages", "en,,fr"], "an empty language code"),
         (["--input", "s3://"], "an s3:// path names no bucket"),
     ],
 )

@@ -505,3 +505,31 @@ def test_a_record_the_run_found_truncated_traces_as_recorded(tmp_path, capsys):
     clipped.write_bytes(path.read_bytes()[:200])
     kept = next(r for r in rows if r["decision"] != "error")
     assert audit_main(["trace", str(out), "--doc-id", kept["doc_id"]]) == 1
+
+
+def test_an_error_row_whose_bytes_were_intact_still_fails_when_they_change(tmp_path, capsys):
+    """The NOTE covered every error row: a record without an HTTP status line (its bytes
+    intact when the run read them) then traced with exit 0 after its file was changed."""
+    import base64
+
+    from pipeline.cli import main as ccprov_main
+
+    block = b"NOT AN HTTP RESPONSE\r\n" + b"<p>Gardens and trees, a long paragraph.</p>" * 20
+    digest = "sha1:" + base64.b32encode(hashlib.sha1(block).digest()).decode()
+    header = (
+        "WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://example.org/bad\r\n"
+        "WARC-Date: 2024-05-01T00:00:00Z\r\nWARC-Record-ID: <urn:uuid:0000-1>\r\n"
+        "Content-Type: application/http; msgtype=response\r\n"
+        f"WARC-Block-Digest: {digest}\r\nContent-Length: {len(block)}\r\n\r\n"
+    )
+    warc = tmp_path / "bad.warc"
+    warc.write_bytes(header.encode() + block + b"\r\n\r\n")
+    out = tmp_path / "out"
+    assert ccprov_main(["run", "--quiet", "--input", str(warc), "--output", str(out)]) == 0
+    (row,) = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
+    assert row["drop_reason"] == "bad_http_response"
+    capsys.readouterr()
+    assert audit_main(["trace", str(out), "--doc-id", row["doc_id"]]) == 0
+    warc.write_bytes(warc.read_bytes().replace(b"Gardens", b"Garden5", 1))
+    assert audit_main(["trace", str(out), "--doc-id", row["doc_id"]]) == 1
+    assert "NOTE" not in capsys.readouterr().out

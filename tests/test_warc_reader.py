@@ -118,6 +118,8 @@ def test_dump_given_is_only_for_files_that_name_none(tmp_path):
         ("2024-05-20T10:00:00", "2024-05-20T10:00:00Z"),  # no offset: UTC, as WARC says
         ("20081001123456", "2008-10-01T12:34:56Z"),  # WARC/0.18
         ("2008-10-294T05:21:46-0700", None),  # ClueWeb09: not a date
+        ("9999-12-31T23:59:59-01:00", None),  # year 10000 in UTC: it crashed the writer
+        ("0001-01-01T00:00:00+01:00", None),
         (None, None),
     ],
 )

@@ -132,7 +132,10 @@ def crawl_epoch(warc_date: str | None) -> float | None:
             return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
+    try:
+        return when.timestamp()
+    except (ValueError, OverflowError, OSError):  # 0001-01-01T00:00:00+01:00: before year 1
+        return None
 
 
 def utc_date(warc_date: str | None) -> str | None:
@@ -142,4 +145,7 @@ def utc_date(warc_date: str | None) -> str | None:
     epoch = crawl_epoch(warc_date)
     if epoch is None:
         return None
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):  # 9999-12-31T23:59:59-01:00 is year 10000
+        return None

@@ -136,22 +136,30 @@ def check_statement(con: duckdb.DuckDBPyConnection, store: OutputStore, sql: str
 
 
 def copy_targets(sql: str) -> list[str]:
-    """The file every `TO` of a COPY statement names, read from DuckDB's own tokens (a regex
-    over the text missed `TO "path"` and `TO $$path$$`, which DuckDB takes too). A target
-    that is not a plain single-quoted string is refused rather than guessed."""
-    targets = []
-    tokens = duckdb.tokenize(sql)
-    for (at, kind), following in zip(tokens, tokens[1:] + [(len(sql), None)], strict=True):
-        end = following[0]
-        if kind.name != "keyword" or sql[at:end].strip().upper() != "TO":
+    """The file a COPY statement writes, read from DuckDB's own tokens (a regex over the text
+    missed `TO "path"` and `TO $$path$$`, which DuckDB takes too): the first `TO` outside
+    parentheses (`SIMILAR TO` in the query is not it), comments skipped. A target that is not
+    a plain single-quoted string is refused rather than guessed."""
+    data = sql.encode("utf-8")  # the tokens' offsets count bytes
+    tokens = [(at, kind.name) for at, kind in duckdb.tokenize(sql)]
+    ends = [at for at, _ in tokens[1:]] + [len(data)]
+    depth = 0
+    for index, ((at, kind), end) in enumerate(zip(tokens, ends, strict=True)):
+        text = data[at:end].decode("utf-8", "replace").strip()
+        if kind == "operator":
+            depth += text.count("(") - text.count(")")
             continue
-        literal = _SINGLE_QUOTED.match(sql, end)
-        if literal is None:
-            raise UsageError(
-                "COPY ... TO: give the file as a single-quoted path (TO '/path/export.csv')"
-            )
-        targets.append(literal.group(1).replace("''", "'"))
-    return targets
+        if kind != "keyword" or depth or text.upper() != "TO":
+            continue
+        following = [(a, k) for a, k in tokens[index + 1 :] if k != "comment"]
+        if following and following[0][1] == "string_const":
+            literal = _SINGLE_QUOTED.match(data[following[0][0] :].decode("utf-8", "replace"))
+            if literal is not None:
+                return [literal.group(1).replace("''", "'")]
+        raise UsageError(
+            "COPY ... TO: give the file as a single-quoted path (TO '/path/export.csv')"
+        )
+    return []
 
 
 def run_query(store: OutputStore, sql: str) -> pa.Table:

@@ -264,7 +264,8 @@ class OutputStore:
         """Whether writing `target` would write inside this output (its shards, manifest...):
         the audit commands' own files (exports, reports, payloads) go elsewhere."""
         if self.remote:
-            return target.rstrip("/").startswith(self.root)
+            target = target.rstrip("/")
+            return target == self.root or target.startswith(self.root + "/")
         if "://" in target:
             return False
         path = os.path.realpath(os.path.expanduser(target))

@@ -28,6 +28,10 @@ from pipeline.plan import UsageError
 from transforms import http_payload
 from transforms.writer import LEDGER_DIR, stage_of
 
+# Error rows whose bytes the run found damaged: they cannot read back whole. (Other error
+# rows, a block without an HTTP status line say, were intact: a mismatch there is a change.)
+DAMAGED_BYTES = frozenset({"truncated_record", "content_length_mismatch", "corrupt_record"})
+
 # When the ledger has no length (a record that broke off), read at most this much.
 MAX_RECORDS_AFTER_OFFSET = 10_000
 MAX_UNKNOWN_LENGTH = 64 * 1024 * 1024
@@ -330,12 +334,19 @@ def _rows_by_normal_url(dataset, url: str) -> list[dict]:
     host = urlsplit(wanted).hostname
     if not host:
         return []
-    # Only rows whose URL names the host (one scan in C) are normalised, in Python.
+    # Only the URLs naming the host (one scan in C) are normalised, in Python; whole rows
+    # are read for the matches only.
+    import re
+
     import pyarrow.dataset as ds
 
-    naming_host = pc.match_substring(ds.field("url"), pattern=host, ignore_case=True)
-    rows = dataset.to_table(filter=naming_host).to_pylist()
-    return [row for row in rows if row["url"] is not None and normal_url(row["url"]) == wanted]
+    authority = r"://(?:[^/?#@]*@)?" + re.escape(host) + r"\.?(?::\d*)?(?:[/?#]|$)"
+    naming_host = pc.match_substring_regex(ds.field("url"), pattern=authority, ignore_case=True)
+    candidates = dataset.to_table(columns=["doc_id", "url"], filter=naming_host).to_pylist()
+    doc_ids = [row["doc_id"] for row in candidates if normal_url(row["url"]) == wanted]
+    if not doc_ids:
+        return []
+    return dataset.to_table(filter=ds.field("doc_id").isin(doc_ids)).to_pylist()
 
 
 def _value_text(value) -> str:
@@ -432,7 +443,7 @@ def trace_command(args) -> int:
             )
         except TraceError as exc:
             print(terminal_safe(f"  ERROR    cannot read the original record: {exc}"), file=out)
-            if row.get("decision") == "error":
+            if row.get("drop_reason") in DAMAGED_BYTES:
                 # The run met the same damage and recorded it: the bytes are as the ledger
                 # says. A file changed since then would fail for kept and dropped rows.
                 print(
@@ -445,7 +456,7 @@ def trace_command(args) -> int:
             continue
         checks = verify_record(row, record)
         print(terminal_safe(format_checks(record, checks)), file=out)
-        if any(c.failed for c in checks) and row.get("decision") == "error":
+        if any(c.failed for c in checks) and row.get("drop_reason") in DAMAGED_BYTES:
             print(
                 f"  NOTE     the ledger records this record as damaged ({row.get('drop_reason')}): "
                 "the run met these bytes too",
