@@ -40,6 +40,10 @@ WORST_CASES = {
     "1,000 nested <div>s, each with a link": lambda: page(
         "".join(f'<div>t{i} <a href="{CC_BY_4}">CC BY</a>' for i in range(1000)) + "</div>" * 1000
     ),
+    # Each notice checked whether an ancestor hides it: 25 s when every hit walked them all.
+    "100,000 notices under 2,000 nested <div>s": lambda: page(
+        "<div>" * 2000 + "<b>© 2024 Foo</b>" * 100_000 + "</div>" * 2000
+    ),
     "25,000 links in one <div>": lambda: page(
         "<div>" + f'<a href="{CC_BY_4}">CC BY</a> ' * 25_000 + "</div>"
     ),

@@ -1169,3 +1169,165 @@ def test_a_link_header_about_another_resource_is_not_the_pages_licence():
     ):
         sig = detect_license_signals(page(ARTICLE), [("Link", value)], URL_)
         assert sources(sig, scope) == {("http_link_header", "CC-BY-4.0")}, value
+
+
+# --- second review of 7 December: what the first fixes broke, and holes next to them -------------
+
+
+@pytest.mark.parametrize(
+    "footer, expected",
+    [
+        # Elements listed with commas, "+", "and" or brackets before the version.
+        (
+            "This blog is licensed under a Creative Commons Attribution, NonCommercial, "
+            "ShareAlike license.",
+            ("CC-BY-NC-SA", "noncommercial"),
+        ),
+        (
+            "Este sitio está bajo licencia Creative Commons Reconocimiento, No Comercial, "
+            "Compartir Igual 4.0.",
+            ("CC-BY-NC-SA-4.0", "noncommercial"),
+        ),
+        (
+            "Licensed under Creative Commons Attribution + Noncommercial + ShareAlike.",
+            ("CC-BY-NC-SA", "noncommercial"),
+        ),
+        (
+            "Licensed under Creative Commons Attribution (Non-Commercial) 4.0.",
+            ("CC-BY-NC-4.0", "noncommercial"),
+        ),
+        (
+            "Le contenu est disponible sous licence Creative Commons attribution, partage dans "
+            "les mêmes conditions ; d’autres conditions peuvent s’appliquer.",
+            ("CC-BY-SA", "copyleft"),
+        ),
+        (
+            "Licensed under a Creative Commons license (Attribution-NonCommercial-ShareAlike 3.0).",
+            ("CC-BY-NC-SA-3.0", "noncommercial"),
+        ),
+        (
+            "Licensed under Creative Commons Attribution-NonCommercial License, Version 4.0.",
+            ("CC-BY-NC-4.0", "noncommercial"),
+        ),
+        # Words of real names in other languages.
+        (
+            "Licença Creative Commons Atribuição-Uso Não-Comercial-Compartilhamento pela mesma "
+            "Licença 2.5 Brasil",
+            ("CC-BY-NC-SA-2.5-BR", "noncommercial"),
+        ),
+        (
+            "Ce site est sous licence Creative Commons Attribution - Utilisation non commerciale "
+            "- Partage dans les mêmes conditions 4.0 International",
+            ("CC-BY-NC-SA-4.0", "noncommercial"),
+        ),
+        (
+            "Licenza Creative Commons Attribuzione - Non commerciale - Non opere derivate 4.0 "
+            "Internazionale",
+            ("CC-BY-NC-ND-4.0", "noderivatives"),
+        ),
+        (
+            "Dieses Werk ist unter der Creative-Commons-Lizenz „Namensnennung – Weitergabe unter "
+            "gleichen Bedingungen 4.0 international“ lizenziert.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        (
+            "This blog is Creative Commons licensed Attribution-NonCommercial.",
+            ("CC-BY-NC", "noncommercial"),
+        ),
+        # Carve-outs and how-tos overruled by the page's own grant.
+        (
+            "With the exception of the Commonwealth Coat of Arms and where otherwise noted, all "
+            "material presented on this website is provided under a Creative Commons "
+            "Attribution 4.0 International licence.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Except for the logos, emblems and trade marks, this work is licensed under a "
+            "Creative Commons Attribution 4.0 International licence.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        ("This blog, except for images, is licensed under CC BY 4.0.", ("CC-BY-4.0", "permissive")),
+        (
+            "This blog about how to bake bread is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "This site, which describes our research, is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Unless otherwise noted, text, images and videos are available under CC BY-SA 4.0.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        (
+            "This work may not be distributed under any licence other than CC BY-SA 4.0.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        ("You may not use this except under the terms of CC BY 4.0.", ("CC-BY-4.0", "permissive")),
+        # Past and negated subjects that are not denials.
+        (
+            "This blog (formerly Foo Notes) is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "This previously unpublished essay is published under a CC BY 4.0 licence.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Neither registration nor payment is required and all content is released under "
+            "CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        # Holes next to the first fixes.
+        ("The icons on this site are licensed under CC BY 4.0.", (None, "unknown")),
+        ("No content on this site is released under CC BY-SA 4.0.", (None, "unknown")),
+        ("This blog is no longer CC BY-SA 4.0 licensed.", (None, "unknown")),
+        ("You may not reuse content from this site under CC BY-SA.", (None, "unknown")),
+        ("Dieser Text ist nicht CC BY-SA lizenziert.", (None, "unknown")),
+        ("Text on this site is © Foo — photos are CC0.", (None, "all_rights_reserved")),
+        # Notices the first fixes dropped.
+        ("Copyright Notice: All rights reserved.", (None, "all_rights_reserved")),
+        ("Urheberrechtlicher Hinweis: Alle Rechte vorbehalten.", (None, "all_rights_reserved")),
+        ("Copyright © 2010 to 2024 Foo Ltd.", (None, "all_rights_reserved")),
+    ],
+)
+def test_names_parts_and_denials_after_the_second_review(footer, expected):
+    assert page_licence(footer) == expected
+
+
+def test_year_ranges_written_with_to():
+    sig = detect_license_signals(page("<footer>© 2010 to 2024 Foo Ltd.</footer>"), [], URL_)
+    assert (sig.copyright_years, sig.copyright_holder) == ([2010, 2024], "Foo Ltd.")
+
+
+def test_what_a_page_can_show_is_not_hidden():
+    def holder(body):
+        return detect_license_signals(page(body), [], URL_).copyright_holder
+
+    # A descendant can undo visibility: hidden; display: none it cannot.
+    shown = "<div style='visibility:hidden'><footer style='visibility:visible'>© 2024 Foo Ltd</footer></div>"
+    assert holder(shown) == "Foo Ltd"
+    assert holder("<div hidden='until-found'><p>© 2024 Found Ltd</p></div>") == "Found Ltd"
+    assert (
+        holder("<div style='--mobile-display: none'><p>© 2024 Shown Ltd</p></div>") == "Shown Ltd"
+    )
+    assert holder("<div style='color:red;display : none'><p>© 2024 Gone Ltd</p></div>") is None
+    body_hidden = (
+        "<html><body style='display:none'><footer>© 2024 Script Ltd</footer></body></html>"
+    )
+    assert detect_license_signals(body_hidden, [], URL_).copyright_holder == "Script Ltd"
+
+
+def test_hidden_checks_on_deep_pages():
+    """Each hit walked all its ancestors: 2,000 nested <div>s with 100,000 notices took 25 s
+    (bench/bench_licensing.py times that page now: 0.6 s). Here, that the answer holds."""
+    deep = "<div>" * 2000 + "<b>© 2024 Foo</b>" * 2_000 + "</div>" * 2000
+    sig = detect_license_signals(page(deep), [], URL_)
+    assert sig.copyright_holder == "Foo" and sig.license_error is None
+    hidden = detect_license_signals(page(f"<div hidden>{deep}</div>"), [], URL_)
+    assert hidden.copyright_holder is None and hidden.license_error is None
+
+
+def test_rel_license_to_cc_public_domain_page_is_a_public_domain_statement():
+    footer = "<a rel='license' href='http://creativecommons.org/publicdomain/'>Public Domain</a>"
+    assert page_licence(footer) == ("LicenseRef-Public-Domain", "public_domain")

@@ -289,7 +289,7 @@ _CC_NAME = re.compile(r"creative[\s\-]*commons", re.I)
 # Hyphens as typed, or as WordPress and others render them ("CC BY – NC – SA").
 _DASH = r"\-\u2010-\u2015\u2212"
 _CC_ABBR = re.compile(
-    rf"(?<![\w/.{_DASH}])(CC)[\s{_DASH}]?(BY(?:[\s{_DASH}/]*(?:NC|ND|SA)\b){{0,2}}|0|ZERO)\b"
+    rf"(?<![\w/.\-])(CC)[\s{_DASH}]?(BY(?:[\s{_DASH}/]*(?:NC|ND|SA)\b){{0,2}}|0|ZERO)\b"
     rf"(?:[\s{_DASH}]*v?(\d\.\d)\b)?(?:[\s{_DASH}]([A-Z]{{2}})\b)?",
     re.I,
 )
@@ -302,18 +302,22 @@ _CC_ELEMENTS = {
     "SA": re.compile(
         r"share[\s\-]?alike|weitergabe unter gleichen bedingungen|partage dans les m[êe]mes"
         r"|partage des conditions initiales|compartir[\s\-]?igual|condividi allo stesso modo"
-        r"|compartilha[\s\-]?igual|partilha nos termos|gelijk[\s\-]?delen",
+        r"|compartilha[\s\-]?igual|partilha nos termos|gelijk[\s\-]?delen"
+        r"|compartilhamento\s+pela\s+mesma\s+licen[çc]a|compartir\s+bajo\s+la\s+misma\s+licencia",
         re.I,
     ),
     "NC": re.compile(
-        r"non[\s\-]?commercial|nicht[\s\-]?kommerziell|keine\s+kommerzielle\s+nutzung"
+        # "commerciale?": Italian's "Non commerciale" read as "Non commercial" left an "e"
+        # that ended the name before its other elements.
+        r"non[\s\-]?commerciale?|nicht[\s\-]?kommerziell|keine\s+kommerzielle\s+nutzung"
         r"|pas d.utilisation commerciale"
         r"|no[\s\-]?comercial|non[\s\-]?commerciale|n[ãa]o[\s\-]?comercial|niet[\s\-]?commercieel",
         re.I,
     ),
     "ND": re.compile(
         r"no[\s\-]?deriv\w*|keine bearbeitung(?:en)?|pas de modification|sin[\s\-]?obras?[\s\-]?derivadas?"
-        r"|sin[\s\-]?derivadas|non opere derivate|sem[\s\-]?deriva[çc][õo]es|geen[\s\-]?afgeleide",
+        r"|sin[\s\-]?derivadas|non opere derivate|sem[\s\-]?deriva[çc][õo]es|geen[\s\-]?afgeleide"
+        r"|n[ãa]o\s+a\s+obras\s+derivadas",
         re.I,
     ),
 }
@@ -328,11 +332,20 @@ _CC_NAME_FILLER = re.compile(
     r"(?:licen[cs]es?|lizenz(?:vertrag)?|licencia|licenza|licen[çc]a|licentie|public\s+licen[cs]e"
     r"|international|internacional|internazionale|internationaal|unported|generic|g[ée]n[ée]rique"
     r"|gen[ée]rica|universal|legal\s*code|deed|version|versi[óo]n|CC|works?|werken|conditions"
-    r"|da\s+mesma\s+licen[çc]a)\b|v(?=\d)",
+    r"|da\s+mesma\s+licen[çc]a|uso|utilisation|vom\s+typ|de\s+tipo|du\s+type|type|typ|tipo"
+    r"|licen[cs]ed|lizenziert)\b"
+    r"|v(?=\d)",
     re.I,
 )
 _CC_NAME_CODE = re.compile(r"(BY|NC|ND|SA)\b")  # capitals only: "Creative Commons by the author"
-_CC_NAME_SEPARATOR = re.compile(rf"[\s{_DASH}/:\"'“”‘’«»]*")
+_CC_NAME_SEPARATOR = re.compile(rf"[\s{_DASH}/:\"'“”‘’«»„‚‹›]*")
+# Before the version, elements may also be listed ("Attribution, NonCommercial, ShareAlike",
+# "Attribution + NonCommercial", "Attribution (Non-Commercial) 4.0", "Creative Commons
+# license (Attribution-ShareAlike 3.0)"); after it, "and" or a comma ends the name ("... 4.0
+# License and CC0 for data").
+_CC_NAME_JOINER = re.compile(
+    rf"(?:[\s{_DASH}/:\"'“”‘’«»„‚‹›,+&()\[\]]|\b(?:and|und|et|y|e)\b)*", re.I
+)
 _CC_VERSION = re.compile(r"(?<![\d.])([1-4]\.[05])(?!\d)")
 # Jurisdiction names that follow the version of a ported licence (3.0 Germany -> -DE).
 _PORT_NAMES = {
@@ -459,7 +472,8 @@ def _cc_named(window: str) -> str | None:
     version = port = None
     pos = 0
     for _ in range(24):  # a name has a handful of words
-        pos = _CC_NAME_SEPARATOR.match(window, pos).end()
+        separator = _CC_NAME_SEPARATOR if version else _CC_NAME_JOINER
+        pos = separator.match(window, pos).end()
         if pos >= len(window):
             break
         if m := _CC_PDM.match(window, pos):
@@ -800,20 +814,9 @@ class _BlockText:
         return left, self.text[left:right].strip()
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-
-def _hidden(el) -> bool:
-    """Whether `el` is not rendered (`hidden`, `display: none` on it or an ancestor): an old
-    notice left in a hidden <div> is not the page's. Asked for the few elements holding a
-    hit, not for every element."""
-    for anc in _ancestors(el):
-        if anc.get("hidden") is not None:
-            return True
-        style = anc.get("style")
-        if style and _HIDDEN_STYLE.search(style):
-            return True
-    return False
+# `display: none` itself, not `--mobile-display: none`. (Not `visibility: hidden`, which a
+# descendant's `visibility: visible` undoes.)
+_HIDDEN_STYLE = re.compile(r"(?<![\w-])display\s*:\s*none", re.I)
 
 
 class _WorkBudgetSpent(Exception):
@@ -827,6 +830,32 @@ class _Page:
         self.root = root
         self._blocks: dict[Any, _BlockText] = {}
         self._elements_walked = 0
+        self._hidden: dict[Any, bool] = {}
+
+    def hidden(self, el) -> bool:
+        """Whether `el` is not rendered (`hidden`, `display: none` on it or an ancestor below
+        <body>): an old notice left in a hidden <div> is not the page's. Asked for the capped
+        hits only, each ancestor looked at once per page (2,000 nested <div>s and 100,000
+        hits took 25 s when every hit walked its ancestors)."""
+        path, known = [], None
+        for anc in _ancestors(el):
+            known = self._hidden.get(anc)
+            if known is not None:
+                break
+            if _tag(anc) in ("body", "html"):  # a script may show a hidden body
+                known = False
+                break
+            path.append(anc)
+            style, hidden = anc.get("style"), anc.get("hidden")
+            # hidden="until-found" is shown when the reader searches the page.
+            if (hidden is not None and hidden.lower() != "until-found") or (
+                style and _HIDDEN_STYLE.search(style)
+            ):
+                known = True
+                break
+        for anc in path:
+            self._hidden[anc] = bool(known)
+        return bool(known)
 
     def new_budget(self) -> None:
         self._elements_walked = 0
@@ -858,7 +887,8 @@ def _ends(items: list, limit: int) -> list:
 
 _NOTICE_PREFIX = re.compile(r"(?:(?:copyright|©|\(c\)|copr\.)[\s:]*)+", re.I)
 _YEARS = re.compile(
-    r"((?:19|20)\d\d)(?:\s*[-–—/]\s*((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy))?"
+    r"((?:19|20)\d\d)(?:(?:\s*[-–—/]\s*|\s+(?:to|bis|until|hasta|au)\s+)"
+    r"((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy))?"
     # Another year follows: "2019, 2021", "2019, 2020 and 2024", "2019 & 2024".
     r"(?P<more>\s*(?:,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)(?=(?:19|20)\d\d))?",
     re.I,
@@ -963,10 +993,7 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
 
 
 # Running text after a notice's years, where a holder's name would be.
-_PROSE_AFTER_NOTICE = re.compile(
-    r"[\s,]*(?-i:followed|and\s+the|or|is|are|was|were|to|for|of|in|on|as|that|which|means"
-    r"|indicates|symbols?|signs?|notices?|has|have|will|can|may|should|must)\b"
-)
+_PROSE_AFTER_NOTICE = re.compile(r"[\s,]*(?-i:followed|means|indicates|symbols?|signs?)\b")
 
 
 def _holder_end(text: str, pos: int) -> int:
@@ -1194,7 +1221,9 @@ def _detect(html: str, headers: list[tuple[str, str]], url: str | None, tree) ->
                 if "license" in rels:
                     # RFC 8288 3.2: `anchor` names another subject than the page ("the
                     # licence of /photo.jpg").
-                    about_page = not anchor or _absolute(url, anchor) == url
+                    about_page = not anchor or (_absolute(url, anchor) or "").rstrip("/") == (
+                        url or ""
+                    ).rstrip("/")
                     found.add(
                         "http_link_header",
                         license_from_url(href),
@@ -1485,6 +1514,10 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
         if not href or not _LICENSE_HREF_RE.search(href.lower()):
             continue
         license_id = license_from_url(href)
+        if not license_id and rel_license and _CC_PUBLIC_DOMAIN_PAGE.search(href):
+            # rel="license" to CC's page about public domain tools: a public-domain
+            # statement without saying which tool
+            license_id = PUBLIC_DOMAIN_ID
         if license_id:
             links.append((a, href, rel_license, license_id))
     for a, href, rel_license, license_id in _ends(links, _MAX_LICENCE_LINKS):
@@ -1503,6 +1536,9 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
             # licence, not the page's, unless the sentence says it is the page's.
             scope = EMBEDDED
         found.add("anchor", license_id, scope, f"{sentence} <{href}>" if sentence else href)
+
+
+_CC_PUBLIC_DOMAIN_PAGE = re.compile(r"creativecommons\.org/publicdomain/?(?:[?#]|$)", re.I)
 
 
 def _candidate_text_nodes(body, keys: tuple[str, ...]):
@@ -1541,7 +1577,7 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
         lower = text.lower()
         lic_hit = any(k in lower for k in license_keys) and _LICENSE_HINT.search(text)
         cr_hit = any(k in lower for k in copyright_keys) and _COPYRIGHT_HINT.search(text)
-        if (lic_hit or cr_hit) and not _hidden(el.getparent() if is_tail else el):
+        if lic_hit or cr_hit:
             hits.append((el, text, is_tail, bool(lic_hit), bool(cr_hit)))
     seen_sentences: set[tuple[Any, int]] = set()
     notice_ends: dict[Any, int] = {}
@@ -1549,6 +1585,8 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
     try:
         for el, text, is_tail, lic_hit, cr_hit in _ends(hits, _MAX_TEXT_HITS):
             holder_el = el.getparent() if is_tail and el.getparent() is not None else el
+            if page.hidden(holder_el):
+                continue
             block = _block_of(holder_el)
             bt = page.block_text(block)
             base = (bt.tail_at if is_tail else bt.text_at).get(el)
@@ -1599,8 +1637,9 @@ def _reservation_around(text: str, at: int) -> bool:
 
 
 _NAMES_A_PHRASE = re.compile(
-    r"\b(?:phrase|words|wording|term|expression|notice|formula|mention|Hinweis|Vermerk"
-    r"|Formulierung|formule|mention|expresi[óo]n|f[óo]rmula|frase|dicitura)\s*[:\"'“„«‹‚‘]?$",
+    r"\b(?:the|la|le|der|den|die|das|el|il)\s+(?:phrase|words|wording|expression|term|formula"
+    r"|notice|mention|Hinweis|Vermerk|Formulierung|formule|expresi[óo]n|f[óo]rmula|frase"
+    r"|dicitura)\s*[\"'“„«‹‚‘]?$",
     re.I,
 )
 _OPENING_QUOTES = frozenset("\"'“„«‹‚‘「『")
@@ -1631,13 +1670,19 @@ _DENIAL = re.compile(
     r"|\bnot\s+under\b"  # "available under CC BY 4.0, not under CC BY-SA 4.0"
     # "You may not republish this article under CC BY-SA"
     r"|(?:\bnot|n[’']t|\bnever)\s+(?:be\s+)?(?:re)?(?:publish|distribut|use|shar|post|cop[yi]"
-    r"|reproduc|licen[cs]|releas)\w*\s+(?:\w+\s+){0,3}?under\b"
-    # "None of our content is released under CC BY-SA"
-    r"|\b(?:none|nothing|neither|no\s+part)\b[^.;:,]{0,60}?"
+    r"|reproduc|licen[cs]|releas)\w*\s+(?:\w+\s+){0,5}?under\b"
+    # "None of our content is released under CC BY-SA", "No content on this site is ..."
+    r"|(?:\bnone\s+of|\bnothing\s+(?:on|in|of|here)|\bno\s+(?:part|content|text|material"
+    r"|article|post|page)s?)\b(?:(?!\b(?:and|but|or)\b)[^.;:()]){0,60}?"
     r"\b(?:licen[cs]ed|released|available|published|distributed|offered)\s+(?:under|as|with|in)\b"
-    # A licence of the past: "previously licensed under CC BY-SA 3.0"
-    r"|\b(?:previously|formerly|used\s+to\s+be)\b[^.;:,]{0,40}?"
-    r"\b(?:licen[cs]ed|released|available|published|distributed|offered)\s+(?:under|as|with|in)\b"
+    # A licence of the past: "previously licensed under CC BY-SA 3.0" (not "this blog
+    # (formerly Foo Notes) is licensed", "this previously unpublished essay is published")
+    r"|\b(?:previously|formerly)\s+(?:been\s+)?(?:licen[cs]ed|released|available|published"
+    r"|distributed|offered)\s+(?:under|as|with|in)\b"
+    r"|\bused\s+to\s+be\s+(?:licen[cs]ed|released|available|published|distributed)\s+"
+    r"(?:under|as|with|in)\b"
+    r"|\b(?:früher|ehemals)\s+(?:\w+\s+){0,2}?unter\b|\b(?:anciennement|autrefois)\s+"
+    r"(?:\w+\s+){0,2}?sous\b|\banteriormente\s+(?:\w+\s+){0,2}?bajo\b"
     r"|\bnicht\s+(?:mehr\s+)?unter\b|\bunter\s+keiner\b"  # "steht nicht unter", "unter keiner"
     r"|\bpas\s+(?:\w+\s+)?sous\b"  # "n'est pas (publié) sous licence"
     r"|\bno\s+(?:\w+\s+){1,2}bajo\b",  # "no está bajo", "no se publica bajo"
@@ -1664,8 +1709,10 @@ _DENIAL_LIMIT = re.compile(
 # A negation right before the licence's name: "is not CC BY-SA licensed", "does not use a
 # Creative Commons licence", "isn't under a CC licence".
 _NEGATED_NAME = re.compile(
-    r"(?:\bnot|n[’']t|\bnever|\bnor)\s+(?:(?:use[sd]?|using|apply|applies|adopt(?:s|ed)?"
-    r"|offer(?:s|ed)?|carr(?:y|ies)|grant(?:s|ed)?|be|been|under|an?|the|any)\s+){0,3}$",
+    r"(?:\bnot|n[’']t|\bnever|\bnor|\bno\s+longer|\bnicht|\bpas|\bno\s+(?:es|est[áa]))\s+"
+    r"(?:(?:use[sd]?|using|apply|applies|adopt(?:s|ed)?|offer(?:s|ed)?|carr(?:y|ies)"
+    r"|grant(?:s|ed)?|be|been|under|an?|the|any|licen[cs]ed|released|published|available)\s+)"
+    r"{0,3}$",
     re.I,
 )
 
@@ -1694,36 +1741,85 @@ def _statements_in(sentence: str, el, block, found: _Collector) -> None:
     if not mentions:
         return
     scope = _context_scope(el, block, sentence)
+    previous_end = 0
     for at, license_id in mentions:
-        # "..., except the logo, which is CC BY 4.0": the page is the sentence's subject, the
-        # licence is a part's.
-        part_only = scope == PAGE and (
-            _PART_ONLY.search(sentence, 0, at) is not None or _media_clause(sentence, at)
-        )
-        found.add("text_statement", license_id, EMBEDDED if part_only else scope, sentence)
+        part = scope == PAGE and _part_only(sentence, at, previous_end)
+        found.add("text_statement", license_id, EMBEDDED if part else scope, sentence)
+        previous_end = at + 1
 
 
-# Before a licence's name, words that give it to a part of the page or make the sentence
-# about licensing rather than a licence: "except the logo, which is CC BY", "only the
-# quotations on this site are available under", "explains how to publish under".
-_PART_ONLY = re.compile(
-    r"\b(?:except|excluding|apart\s+from|with\s+the\s+exception\s+of)\b"
-    r"(?!\s+(?:where|as|when|if|otherwise|unless|for\s+the\s+purposes?)\b)"
-    r"|\bonly\s+(?:the|our|its|some|certain)\s+(?!(?:site|website|web\s+site|content|contents"
-    r"|text|texts|material|work|articles?|posts?)\b)\w+"
-    r"|\bhow\s+to\b|\b(?:explains?|describes?|discuss(?:es)?|compares?)\b",
+# Scope within a page-scope sentence: before a licence's name, words that give it to a part
+# of the page ("except the logo, which is CC BY"; "only the quotations on this site are
+# available under"; "the icons on this site are licensed under") or make the sentence about
+# licensing ("this article explains how to publish under"). A carve-out or a how-to is
+# overruled by the page's own grant after it: "Except for the logos, this work is licensed
+# under", "This blog, except for images, is licensed under", "This blog about how to bake
+# bread is licensed under" (the Australian Government's standard wording is the first).
+_CARVE_OUT = re.compile(
+    r"\b(?:except|excluding|apart\s+from|with\s+the\s+exception\s+of|save\s+(?:for|the)"
+    r"|other\s+than|au[ßs]er|excepto|sauf|salvo)\b"
+    r"(?!\s+(?:where|as|when|if|otherwise|unless|for\s+the\s+purposes?|mention|indication"
+    r"|que|indicaci[óo]n|donde|anders|under|in\s+accordance|as\s+permitted)\b)",
     re.I,
 )
+_ONLY_PART = re.compile(
+    r"\bonly\s+(?:the|our|its|some|certain|a\s+few)\s+(?!(?:site|website|web\s+site|content"
+    r"|contents|text|texts|material|work|articles?|posts?)\b)\w+"
+    r"|\bsome\s+of\b|\bselected\s+(?:articles|posts|pages|content|texts)\b",
+    re.I,
+)
+_TALKS_ABOUT = re.compile(
+    r"\bhow\s+to\b|\b(?:explains?|describes?|discuss(?:es)?|compares?|shows?|tutorial|guide"
+    r"|recommends?|explique|comment\s+publier)\b",
+    re.I,
+)
+# The sentence's own grant: "is licensed", "are available" (not "which is licensed").
+_MAIN_GRANT = re.compile(
+    r"(?<!which\s)(?<!that\s)(?<!who\s)\b(?:is|are)\s+(?:\w+\s+)?(?:licen[cs]ed|released"
+    r"|published|available|distributed|provided|offered)\b",
+    re.I,
+)
+_OF_THE_PAGE = re.compile(
+    r"\s+(?:on|of|in|from|used\s+on)\s+(?:this|our)\s+(?:web\s?site|site|blog|page)", re.I
+)
+_CLAUSE_BREAK = re.compile(r"[,;]|\s[—–]\s")
 
 
-def _media_clause(sentence: str, at: int) -> bool:
+def _part_only(sentence: str, at: int, previous_end: int) -> bool:
+    """Whether the licence at `at`, in a sentence about the page, is a part's licence."""
+    if _ONLY_PART.search(sentence, 0, at):
+        return True
+    for pattern in (_CARVE_OUT, _TALKS_ABOUT):
+        found = list(pattern.finditer(sentence, 0, at))
+        if not found:
+            continue
+        between = sentence[found[-1].end() : at]
+        if not between.strip():
+            continue  # "any licence other than CC BY-SA 4.0": it names the licence itself
+        if not (_PAGE_SUBJECT.search(between) or _MAIN_GRANT.search(between)):
+            return True
+    for the in re.finditer(r"\bthe\s+", sentence[:at], re.I):  # "the icons on this site"
+        media = _MEDIA_WORDS.match(sentence, the.end())
+        if media and _OF_THE_PAGE.match(sentence, media.end()):
+            return True
+    return _media_clause(sentence, at, previous_end)
+
+
+def _media_clause(sentence: str, at: int, previous_end: int) -> bool:
     """The licence at `at` ends a later clause about media: "Text is available under CC BY
-    4.0, photos under CC0"."""
-    cut = max(sentence.rfind(",", 0, at), sentence.rfind(";", 0, at))
-    if cut < 0:
+    4.0, photos under CC0" (after another licence), "Text on this site is © Foo — photos are
+    CC0" (after the page's subject and a semicolon or a dash). Not "Unless otherwise noted,
+    text, images and videos are available under CC BY-SA 4.0": a list, the page's."""
+    breaks = list(_CLAUSE_BREAK.finditer(sentence, 0, at))
+    if not breaks:
         return False
-    clause = sentence[cut + 1 : at]
-    return bool(_MEDIA_WORDS.search(clause)) and not _PAGE_SUBJECT.search(clause)
+    last = breaks[-1]
+    clause = sentence[last.end() : at]
+    if not _MEDIA_WORDS.search(clause) or _PAGE_SUBJECT.search(clause):
+        return False
+    if previous_end > 0 and last.start() >= previous_end:
+        return True
+    return last.group() != "," and bool(_PAGE_SUBJECT.search(sentence, 0, last.start()))
 
 
 def _notice_scope(el, block, sentence: str) -> str:
