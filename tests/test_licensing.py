@@ -1331,3 +1331,132 @@ def test_hidden_checks_on_deep_pages():
 def test_rel_license_to_cc_public_domain_page_is_a_public_domain_statement():
     footer = "<a rel='license' href='http://creativecommons.org/publicdomain/'>Public Domain</a>"
     assert page_licence(footer) == ("LicenseRef-Public-Domain", "public_domain")
+
+
+# --- third review of 7 December ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "footer, expected",
+    [
+        # NonCommercial after the version.
+        (
+            "This blog is licensed under a Creative Commons Attribution 3.0 License "
+            "(non-commercial use only).",
+            ("CC-BY-NC-3.0", "noncommercial"),
+        ),
+        (
+            "Licensed under Creative Commons Attribution 4.0, NonCommercial license.",
+            ("CC-BY-NC-4.0", "noncommercial"),
+        ),
+        (
+            "This blog is licensed under a Creative Commons Attribution 4.0 International "
+            "License, which means you may use it for non-commercial purposes only.",
+            ("CC-BY-NC-4.0", "noncommercial"),
+        ),
+        # NoDerivatives names, abbreviations.
+        (
+            "Licença Creative Commons Atribuição-SemDerivados 3.0 Não Adaptada",
+            ("CC-BY-ND-3.0", "noderivatives"),
+        ),
+        (
+            "Lizenz: Creative Commons Namensnennung-KeineBearbeitung 2.0 Deutschland",
+            ("CC-BY-ND-2.0-DE", "noderivatives"),
+        ),
+        (
+            "Licencia Creative Commons Atribución-SinDerivar 4.0 Internacional",
+            ("CC-BY-ND-4.0", "noderivatives"),
+        ),
+        (
+            "Ce site est sous licence Creative Commons Paternité - Pas d’Œuvre Dérivée 2.0.",
+            ("CC-BY-ND-2.0", "noderivatives"),
+        ),
+        ("Licensed CC BY-NCSA 4.0.", ("CC-BY-NC-SA-4.0", "noncommercial")),
+        ("Licensed CCBYNC 4.0.", ("CC-BY-NC-4.0", "noncommercial")),
+        ("Licensed under CC BY (NC) 4.0.", ("CC-BY-NC-4.0", "noncommercial")),
+        ("Licensed under CC BY, see the terms.", ("CC-BY", "permissive")),
+        # Parts of the site.
+        ("Some articles on this site are licensed under CC BY 4.0.", (None, "unknown")),
+        ("Portions of this website are available under CC BY-SA 4.0.", (None, "unknown")),
+        ("Guest posts on this blog are licensed under CC BY 4.0.", (None, "unknown")),
+        ("Nur die Fotos dieser Website stehen unter CC BY 4.0.", (None, "unknown")),
+        ("Everything on this site except the text is licensed under CC BY 4.0.", (None, "unknown")),
+        (
+            "All content on this site is copyrighted, but our logo is available under CC BY 4.0.",
+            (None, "unknown"),
+        ),
+        (
+            "All content on this site is copyrighted, excluding the logo, which is CC BY 4.0.",
+            (None, "unknown"),
+        ),
+        # ... and carve-outs that leave the page its licence.
+        ("All posts, except guest posts, are CC BY-SA 4.0.", ("CC-BY-SA-4.0", "copyleft")),
+        (
+            "Dieser Blog steht, außer den Fotos, unter der Lizenz CC BY-SA 4.0.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        (
+            "Le contenu de ce site, sauf les photos, est sous licence CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        ("This blog, except for images, is CC BY 4.0.", ("CC-BY-4.0", "permissive")),
+        (
+            "Except for logos, CC BY 4.0 applies to all content on this site.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "This site contains only our own writing, which is available under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        ("Tutorial text available under CC BY-SA 4.0.", ("CC-BY-SA-4.0", "copyleft")),
+        # Denials.
+        ("Articles on this site cannot be republished under CC BY 4.0.", (None, "unknown")),
+        ("No CC BY-SA licence applies to the content of this site.", (None, "unknown")),
+        ("This site doesn't have a CC BY-SA licence.", (None, "unknown")),
+        ("This site is copyrighted rather than licensed under CC BY 4.0.", (None, "unknown")),
+        ("Diese Website verwendet keine CC-BY-SA-Lizenz.", (None, "unknown")),
+        ("Ce site n'utilise pas de licence CC BY-SA 4.0.", (None, "unknown")),
+        (
+            "Il contenuto di questo sito non è distribuito sotto licenza CC BY-SA 4.0.",
+            (None, "unknown"),
+        ),
+        ("Prior to 2021, content on this site was released under CC BY 4.0.", (None, "unknown")),
+        ("This blog was licensed under CC BY 4.0 until March 2022.", (None, "unknown")),
+        ("The CC BY 4.0 licence for this site expired in 2020.", (None, "unknown")),
+        (
+            "Content published before 2020 on this site is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+    ],
+)
+def test_names_parts_and_denials_after_the_third_review(footer, expected):
+    assert page_licence(footer) == expected
+
+
+def test_a_hidden_licence_statement_still_counts_a_hidden_notice_does_not():
+    """A footer in a collapsed accordion keeps its licence (and a restrictive one next to a
+    visible open one, its conflict); only a hidden copyright notice is left out."""
+    hidden = "<div hidden>© 2009 Old Ltd. This site is licensed under CC BY-NC 4.0.</div>"
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{hidden}</footer>"), [], URL_)
+    assert (sig.license, sig.copyright_holder) == ("CC-BY-NC-4.0", None)
+    both = hidden + "<p>This site is licensed under CC BY 4.0.</p>"
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{both}</footer>"), [], URL_)
+    assert (sig.license, sig.license_conflict) == ("CC-BY-NC-4.0", True)
+
+
+def test_licence_names_in_meta_values_are_read_from_their_start_only():
+    """20,000 names in one meta value took 8 s (every mention against every other)."""
+    head = '<meta name="license" content="' + "Creative Commons Attribution " * 20_000 + '">'
+    sig = detect_license_signals(page(ARTICLE, head=head), [], URL_)
+    assert sig.license == "CC-BY" and sig.license_error is None
+
+
+def test_notices_whose_holder_starts_like_prose():
+    for text, holder in (
+        ("© 2024 means business LLC", "means business LLC"),
+        ("© 2024 signs.example.com", "signs.example.com"),
+    ):
+        assert (
+            detect_license_signals(page(f"<footer>{text}</footer>"), [], URL_).copyright_holder
+            == holder
+        )

@@ -289,13 +289,13 @@ _CC_NAME = re.compile(r"creative[\s\-]*commons", re.I)
 # Hyphens as typed, or as WordPress and others render them ("CC BY – NC – SA").
 _DASH = r"\-\u2010-\u2015\u2212"
 _CC_ABBR = re.compile(
-    rf"(?<![\w/.\-])(CC)[\s{_DASH}]?(BY(?:[\s{_DASH}/]*(?:NC|ND|SA)\b){{0,2}}|0|ZERO)\b"
-    rf"(?:[\s{_DASH}]*v?(\d\.\d)\b)?(?:[\s{_DASH}]([A-Z]{{2}})\b)?",
+    rf"(?<![\w/.\-])(CC)[\s{_DASH}]?(BY(?:[\s{_DASH}/+,()]*(?:NC|ND|SA)){{0,2}}|0|ZERO)"
+    rf"(?![A-Za-z])(?:[\s{_DASH})]*v?(\d\.\d)\b)?(?:[\s{_DASH}]([A-Z]{{2}})\b)?",
     re.I,
 )
 _CC_ELEMENTS = {
     "BY": re.compile(
-        r"attribution|namensnennung|paternit[ée]|atribuci[óo]n|reconocimiento|attribuzione"
+        r"attribution|attrib\b\.?|namensnennung|paternit[ée]|atribuci[óo]n|reconocimiento|attribuzione"
         r"|atribui[çc][ãa]o|naamsvermelding",
         re.I,
     ),
@@ -309,13 +309,16 @@ _CC_ELEMENTS = {
     "NC": re.compile(
         # "commerciale?": Italian's "Non commerciale" read as "Non commercial" left an "e"
         # that ended the name before its other elements.
-        r"non[\s\-]?commerciale?|nicht[\s\-]?kommerziell|keine\s+kommerzielle\s+nutzung"
+        r"non[\s\-]?commerciale?|non[\s\-]?comm\b\.?|nicht[\s\-]?kommerziell"
+        r"|keine\s+kommerzielle\s+nutzung"
         r"|pas d.utilisation commerciale"
         r"|no[\s\-]?comercial|non[\s\-]?commerciale|n[ãa]o[\s\-]?comercial|niet[\s\-]?commercieel",
         re.I,
     ),
     "ND": re.compile(
-        r"no[\s\-]?deriv\w*|keine bearbeitung(?:en)?|pas de modification|sin[\s\-]?obras?[\s\-]?derivadas?"
+        r"no[\s\-]?deriv\w*|keine[\s\-]?bearbeitung(?:en)?|sem[\s\-]?derivados|sin[\s\-]?derivar"
+        r"|vedada\s+a\s+cria[çc][ãa]o\s+de\s+obras\s+derivadas|pas\s+d.(?:œ|oe)uvre\s+d[ée]riv[ée]e"
+        r"|pas de modification|sin[\s\-]?obras?[\s\-]?derivadas?"
         r"|sin[\s\-]?derivadas|non opere derivate|sem[\s\-]?deriva[çc][õo]es|geen[\s\-]?afgeleide"
         r"|n[ãa]o\s+a\s+obras\s+derivadas",
         re.I,
@@ -333,7 +336,8 @@ _CC_NAME_FILLER = re.compile(
     r"|international|internacional|internazionale|internationaal|unported|generic|g[ée]n[ée]rique"
     r"|gen[ée]rica|universal|legal\s*code|deed|version|versi[óo]n|CC|works?|werken|conditions"
     r"|da\s+mesma\s+licen[çc]a|uso|utilisation|vom\s+typ|de\s+tipo|du\s+type|type|typ|tipo"
-    r"|licen[cs]ed|lizenziert)\b"
+    r"|licen[cs]ed|lizenziert|called|named|of\s+type|that\s+is|(?-i:[Bb]y)|n[ãa]o\s+adaptada"
+    r"|[àa]\s+l.identique)\b"
     r"|v(?=\d)",
     re.I,
 )
@@ -464,6 +468,16 @@ def _keys_present(lower: str, keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(k for k in keys if k in lower)
 
 
+def _element_at(window: str, pos: int):
+    """(match, element names) of a CC element's word or code at `pos`, else (None, ())."""
+    if m := _CC_NAME_CODE.match(window, pos):
+        return m, (m.group(1),)
+    names = tuple(name for name, p in _CC_ELEMENTS.items() if p.match(window, pos))
+    if not names:
+        return None, ()
+    return max((_CC_ELEMENTS[n].match(window, pos) for n in names), key=lambda m: m.end()), names
+
+
 def _cc_named(window: str) -> str | None:
     """`Creative Commons Attribution-ShareAlike 4.0 ...` (in several languages) -> SPDX id;
     `window` is the text after "Creative Commons"."""
@@ -472,8 +486,19 @@ def _cc_named(window: str) -> str | None:
     version = port = None
     pos = 0
     for _ in range(24):  # a name has a handful of words
-        separator = _CC_NAME_SEPARATOR if version else _CC_NAME_JOINER
-        pos = separator.match(window, pos).end()
+        if version is None:
+            pos = _CC_NAME_JOINER.match(window, pos).end()
+        else:
+            # After the version only an element may follow a comma or a bracket ("4.0,
+            # NonCommercial license", "3.0 License (non-commercial use only)").
+            plain = _CC_NAME_SEPARATOR.match(window, pos).end()
+            joined = _CC_NAME_JOINER.match(window, pos).end()
+            element, names = _element_at(window, joined)
+            if joined > plain and element is not None and not _CC_NAME_FILLER.match(window, plain):
+                elements.update(names)
+                pos = element.end()
+                continue
+            pos = plain
         if pos >= len(window):
             break
         if m := _CC_PDM.match(window, pos):
@@ -488,18 +513,18 @@ def _cc_named(window: str) -> str | None:
                     port = _PORT_NAMES[pm.group(1).lower()]
                 if pm:
                     m = pm
-        elif m := _CC_NAME_CODE.match(window, pos):
-            elements.add(m.group(1))
         elif m := _CC_NAME_FILLER.match(window, pos):
             pass
         else:
-            m = next((e for e in (p.match(window, pos) for p in _CC_ELEMENTS.values()) if e), None)
+            m, names = _element_at(window, pos)
             if m is None:
                 break  # the first word that is not part of a licence's name
-            elements.update(name for name, p in _CC_ELEMENTS.items() if p.match(window, pos))
+            elements.update(names)
         if m.end() == pos:
             break
         pos = m.end()
+    if _NC_ONLY.search(window, pos):  # "... License, which means ... non-commercial purposes only"
+        elements.add("NC")
     if mark:
         return "CC-PDM-1.0"
     if zero and not elements:
@@ -507,6 +532,13 @@ def _cc_named(window: str) -> str | None:
     if not elements:
         return None  # "a Creative Commons licence" without saying which
     return _cc_id(elements, version, port)
+
+
+_NC_ONLY = re.compile(
+    r"non[\s\-]?commercial(?:\s+(?:use|purposes?|reuse))?\s+only\b"
+    r"|\bonly\s+for\s+non[\s\-]?commercial",
+    re.I,
+)
 
 
 def _cc_id(elements: set[str], version: str | None, port: str | None) -> str:
@@ -539,7 +571,7 @@ def license_mentions(text: str, allow_public_domain: bool = False) -> list[tuple
         if elements in ("0", "ZERO"):
             found.append((m.start(), "CC0-1.0"))
             continue
-        parts = set(re.split(rf"[\s{_DASH}/]+", elements)) - {"BY", ""}
+        parts = set(re.findall(r"NC|ND|SA", elements[2:]))  # "BY-NCSA", "BYNC", "BY (NC)"
         if port and (not port.isupper() or version == "4.0"):
             port = None
         found.append((m.start(), _cc_id(parts, version, port)))
@@ -993,7 +1025,10 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
 
 
 # Running text after a notice's years, where a holder's name would be.
-_PROSE_AFTER_NOTICE = re.compile(r"[\s,]*(?-i:followed|means|indicates|symbols?|signs?)\b")
+_PROSE_AFTER_NOTICE = re.compile(
+    r"[\s,]*(?-i:followed\s+by|means\s+(?:that|the)|indicates\s+(?:that|the)"
+    r"|(?:symbols?|signs?)\s+(?:is|are|means|and|followed))\b"
+)
 
 
 def _holder_end(text: str, pos: int) -> int:
@@ -1221,9 +1256,7 @@ def _detect(html: str, headers: list[tuple[str, str]], url: str | None, tree) ->
                 if "license" in rels:
                     # RFC 8288 3.2: `anchor` names another subject than the page ("the
                     # licence of /photo.jpg").
-                    about_page = not anchor or (_absolute(url, anchor) or "").rstrip("/") == (
-                        url or ""
-                    ).rstrip("/")
+                    about_page = not anchor or _same_resource(_absolute(url, anchor), url)
                     found.add(
                         "http_link_header",
                         license_from_url(href),
@@ -1306,6 +1339,17 @@ def _absolute(url: str | None, href: str | None) -> str | None:
         except ValueError:
             return href
     return href
+
+
+def _same_resource(a: str | None, b: str | None) -> bool:
+    """Whether two URLs name one page: the query, an empty fragment and a final slash aside
+    (`#fig1` is a part of the page)."""
+
+    def bare(u: str | None) -> tuple[str, str]:
+        u, _, fragment = (u or "").partition("#")
+        return u.split("?", 1)[0].rstrip("/"), fragment
+
+    return bare(a) == bare(b)
 
 
 def _link_header_entries(value: str):
@@ -1408,8 +1452,11 @@ def _license_ids_of_value(value: str) -> list[str]:
     if re.match(r"^(?:https?:)?//|^www\.|^[a-z0-9.-]+\.[a-z]{2,}/\S*$", value.strip(), re.I):
         license_id = license_from_url(value)
         return [license_id] if license_id else []
-    return [lid for _, lid in license_mentions(value, allow_public_domain=True)]
+    # A licence's name is short; 20,000 names in one meta value took 8 s.
+    return [lid for _, lid in license_mentions(value[:_MAX_VALUE_CHARS], allow_public_domain=True)]
 
+
+_MAX_VALUE_CHARS = 1_000
 
 # --- JSON-LD ---
 
@@ -1585,7 +1632,11 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
     try:
         for el, text, is_tail, lic_hit, cr_hit in _ends(hits, _MAX_TEXT_HITS):
             holder_el = el.getparent() if is_tail and el.getparent() is not None else el
-            if page.hidden(holder_el):
+            # A hidden notice is not the page's (an old owner's left in a hidden <div>); a
+            # hidden licence statement still counts, as hidden licence links do (footers in
+            # collapsed accordions, or revealed by a script).
+            cr_hit = cr_hit and not page.hidden(holder_el)
+            if not (lic_hit or cr_hit):
                 continue
             block = _block_of(holder_el)
             bt = page.block_text(block)
@@ -1669,7 +1720,8 @@ _DENIAL = re.compile(
     r"(?:licen[cs]ed|released|available|published|distributed)\s+(?:under|as|with|in)\b"
     r"|\bnot\s+under\b"  # "available under CC BY 4.0, not under CC BY-SA 4.0"
     # "You may not republish this article under CC BY-SA"
-    r"|(?:\bnot|n[’']t|\bnever)\s+(?:be\s+)?(?:re)?(?:publish|distribut|use|shar|post|cop[yi]"
+    r"|(?:\bnot|n[’']t|\bnever|\bcannot)\s+(?:be\s+)?(?:free\s+to\s+)?(?:re)?(?:publish|distribut"
+    r"|use|shar|post|cop[yi]"
     r"|reproduc|licen[cs]|releas)\w*\s+(?:\w+\s+){0,5}?under\b"
     # "None of our content is released under CC BY-SA", "No content on this site is ..."
     r"|(?:\bnone\s+of|\bnothing\s+(?:on|in|of|here)|\bno\s+(?:part|content|text|material"
@@ -1681,6 +1733,10 @@ _DENIAL = re.compile(
     r"|distributed|offered)\s+(?:under|as|with|in)\b"
     r"|\bused\s+to\s+be\s+(?:licen[cs]ed|released|available|published|distributed)\s+"
     r"(?:under|as|with|in)\b"
+    r"|\brather\s+than\s+(?:licen[cs]ed|released|published|available)\s+under\b"
+    # Italian, Portuguese, Dutch: "non è distribuito sotto", "não está disponível sob"
+    r"|\bnon\s+(?:\w+\s+){0,2}sotto\b|\bn[ãa]o\s+(?:\w+\s+){0,2}sob\b"
+    r"|\bniet\s+(?:\w+\s+){0,2}onder\b"
     r"|\b(?:früher|ehemals)\s+(?:\w+\s+){0,2}?unter\b|\b(?:anciennement|autrefois)\s+"
     r"(?:\w+\s+){0,2}?sous\b|\banteriormente\s+(?:\w+\s+){0,2}?bajo\b"
     r"|\bnicht\s+(?:mehr\s+)?unter\b|\bunter\s+keiner\b"  # "steht nicht unter", "unter keiner"
@@ -1709,17 +1765,30 @@ _DENIAL_LIMIT = re.compile(
 # A negation right before the licence's name: "is not CC BY-SA licensed", "does not use a
 # Creative Commons licence", "isn't under a CC licence".
 _NEGATED_NAME = re.compile(
-    r"(?:\bnot|n[’']t|\bnever|\bnor|\bno\s+longer|\bnicht|\bpas|\bno\s+(?:es|est[áa]))\s+"
-    r"(?:(?:use[sd]?|using|apply|applies|adopt(?:s|ed)?|offer(?:s|ed)?|carr(?:y|ies)"
-    r"|grant(?:s|ed)?|be|been|under|an?|the|any|licen[cs]ed|released|published|available)\s+)"
-    r"{0,3}$",
+    r"(?:\bnot|n[’']t|\bnever|\bnor|\bno\s+longer|\bno|\bnicht|\bkeine?[nr]?|\bpas|\baucune?"
+    r"|\bningun[oa]?|\bno\s+(?:es|est[áa]))\s+"
+    r"(?:(?:use[sd]?|using|apply|applies|adopt(?:s|ed)?|offer(?:s|ed)?|carr(?:y|ies)|have|has"
+    r"|covered|by|grant(?:s|ed)?|be|been|under|an?|the|any|licen[cs]ed|released|published"
+    r"|available|de|la|le|licen[cs]e|lizenz|licencia|utiliza|usa|con)\s+){0,3}$",
     re.I,
 )
+# A licence said to be over: "expired", "withdrawn", "until 2020", "prior to 2021".
+_PAST_LICENCE = re.compile(r"\b(?:expired|withdrawn|withdrew|revoked)\b", re.I)
+# "Prior to 2021, content ... was released under", "Until 2020 this blog was licensed under"
+# (not "content published before 2020 is licensed under": a date of the content).
+_PAST_START = re.compile(r"\W*(?:prior\s+to|before|until)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I)
+_UNTIL_AFTER = re.compile(r"(?:[^.;]|\.(?=\d)){0,60}?\buntil\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I)
 
 
 def _denied(sentence: str, offset: int) -> bool:
     """Whether the licence mentioned at `offset` is the object of a denial."""
     if _NEGATED_NAME.search(sentence, max(0, offset - 60), offset):
+        return True
+    if (
+        _PAST_LICENCE.search(sentence)
+        or _PAST_START.match(sentence)
+        or _UNTIL_AFTER.match(sentence, offset)
+    ):
         return True
     for m in _DENIAL.finditer(sentence, 0, offset):
         between = sentence[m.end() : offset]
@@ -1764,45 +1833,108 @@ _CARVE_OUT = re.compile(
 )
 _ONLY_PART = re.compile(
     r"\bonly\s+(?:the|our|its|some|certain|a\s+few)\s+(?!(?:site|website|web\s+site|content"
-    r"|contents|text|texts|material|work|articles?|posts?)\b)\w+"
-    r"|\bsome\s+of\b|\bselected\s+(?:articles|posts|pages|content|texts)\b",
+    r"|contents|text|texts|material|work|articles?|posts?|own)\b)\w+"
+    r"|\bsome\s+of\b|\bselected\s+(?:articles|posts|pages|content|texts)\b"
+    # "Some articles on this site", "Portions of this website", "Guest posts on this blog"
+    r"|\b(?:some|certain|many|most|several)\s+(?:of\s+)?(?:the\s+|our\s+)?(?:articles|posts"
+    r"|content|pages|texts|material|photos|images|entries)\b|\b(?:portions?|parts?)\s+of\b"
+    r"|\ba\s+few\s+of\b|\bguest\s+posts?\b|\bwhere\s+indicated\b|\bmarked\s+(?:as|with)\b"
+    r"|\bseule?s?\s+les\b|\bnur\s+die\b|\bs[óo]lo\s+(?:las|los)\b|\beinige\b|\bcertaine?s\b"
+    r"|\balgun(?:os|as)\b",
     re.I,
 )
 _TALKS_ABOUT = re.compile(
-    r"\bhow\s+to\b|\b(?:explains?|describes?|discuss(?:es)?|compares?|shows?|tutorial|guide"
-    r"|recommends?|explique|comment\s+publier)\b",
+    r"\bhow\s+to\b|\b(?:explains?|describes?|discuss(?:es)?|compares?|recommends?|explique"
+    r"|comment\s+publier)\b",
     re.I,
 )
-# The sentence's own grant: "is licensed", "are available" (not "which is licensed").
+# The sentence's own grant after a carve-out: "is licensed", "are available", "is CC BY",
+# "falls under", "est sous licence", "steht unter" (not "which is licensed").
 _MAIN_GRANT = re.compile(
     r"(?<!which\s)(?<!that\s)(?<!who\s)\b(?:is|are)\s+(?:\w+\s+)?(?:licen[cs]ed|released"
-    r"|published|available|distributed|provided|offered)\b",
+    r"|published|available|distributed|provided|offered)\b"
+    r"|(?<!which\s)(?<!that\s)\b(?:is|are)\s+(?:now\s+)?(?:CC\b|under\b)|\bfalls?\s+under\b"
+    r"|\buses?\s+(?:the|a)\b|\bappl(?:y|ies)\s+to\b"
+    r"|\b(?:est|sont)\s+(?:sous|publi[ée]e?s?|disponibles?|distribu[ée]e?s?)\b"
+    r"|\b(?:est[áa]n?|se\s+publican?|se\s+distribuyen?)\s+(?:bajo|publicad[oa]s?|disponibles?)?"
+    r"|\b(?:steht|stehen|ist|sind)\s+(?:\w+\s+)?unter\b|\b(?:è|sono)\s+(?:distribuit|pubblicat)"
+    r"|\best[áa]\s+licenciad",
     re.I,
 )
-_OF_THE_PAGE = re.compile(
-    r"\s+(?:on|of|in|from|used\s+on)\s+(?:this|our)\s+(?:web\s?site|site|blog|page)", re.I
+# A carve-out of the text itself: the licence is for everything else.
+_TEXT_CARVED = re.compile(
+    r"\s+(?:for\s+)?(?:the\s+|our\s+|its\s+|all\s+)?(?:written\s+content|text|texts|articles"
+    r"|posts|writing|words)\b",
+    re.I,
+)
+# "The icons on this site are licensed", "..., but our logo is available under": a media
+# subject at the start of a clause.
+_MEDIA_SUBJECT_START = re.compile(
+    r"(?:^|[,;]\s*|\bbut\s+|\bwhile\s+|\bwhereas\s+)(?:the|our|its|all)\s+", re.I
+)
+_MEDIA_SUBJECT_VERB = re.compile(
+    r"(?:\s+(?:on|of|in|from|used\s+on)\s+(?:this|our)\s+(?:web\s?site|site|blog|page))?"
+    r"\s+(?:is|are)\b",
+    re.I,
 )
 _CLAUSE_BREAK = re.compile(r"[,;]|\s[—–]\s")
 
 
 def _part_only(sentence: str, at: int, previous_end: int) -> bool:
     """Whether the licence at `at`, in a sentence about the page, is a part's licence."""
-    if _ONLY_PART.search(sentence, 0, at):
+    carves = list(_CARVE_OUT.finditer(sentence, 0, at))
+    # "All posts, except guest posts, are CC BY-SA": the part named inside the carve-out is
+    # what is left out, not what is licensed.
+    outside = sentence[:at]
+    for carve in carves:
+        comma = sentence.find(",", carve.end(), at)
+        end = comma if comma >= 0 else at
+        outside = outside[: carve.start()] + " " * (end - carve.start()) + outside[end:]
+    if _ONLY_PART.search(outside):
         return True
-    for pattern in (_CARVE_OUT, _TALKS_ABOUT):
-        found = list(pattern.finditer(sentence, 0, at))
+    for pattern, found in ((_CARVE_OUT, carves), (_TALKS_ABOUT, None)):
+        found = found if found is not None else list(pattern.finditer(sentence, 0, at))
         if not found:
             continue
-        between = sentence[found[-1].end() : at]
+        last = found[-1]
+        between = sentence[last.end() : at]
         if not between.strip():
             continue  # "any licence other than CC BY-SA 4.0": it names the licence itself
-        if not (_PAGE_SUBJECT.search(between) or _MAIN_GRANT.search(between)):
+        if pattern is _CARVE_OUT and _TEXT_CARVED.match(sentence, last.end()):
+            return True  # "everything on this site except the text is licensed under"
+        granted = (
+            _MAIN_GRANT.search(sentence, last.end(), at + 3)
+            or _PAGE_SUBJECT.search(sentence, last.end())
+            or (pattern is _CARVE_OUT and _parenthetical(sentence, last, at))
+        )
+        if not granted:
             return True
-    for the in re.finditer(r"\bthe\s+", sentence[:at], re.I):  # "the icons on this site"
-        media = _MEDIA_WORDS.match(sentence, the.end())
-        if media and _OF_THE_PAGE.match(sentence, media.end()):
+    for start in _MEDIA_SUBJECT_START.finditer(sentence, 0, at):
+        media = _MEDIA_WORDS.match(sentence, start.end())
+        if media and _MEDIA_SUBJECT_VERB.match(sentence, media.end()):
             return True
     return _media_clause(sentence, at, previous_end)
+
+
+_RELATIVE = re.compile(
+    r"\s*(?:which|that|who|das|die|der|welche[rs]?|qui|que|lequel|laquelle|il\s+quale|la\s+quale"
+    r"|el\s+cual|la\s+cual|o\s+qual|a\s+qual)\b",
+    re.I,
+)
+
+
+def _parenthetical(sentence: str, carve, at: int) -> bool:
+    """ "Dieser Blog steht, außer den Fotos, unter der Lizenz ...": a carve-out between commas
+    in a sentence about the page, not followed by a relative clause ("..., excluding the
+    logo, which is CC BY 4.0" gives the licence to the logo)."""
+    if not sentence[: carve.start()].rstrip().endswith(","):
+        return False
+    comma = sentence.find(",", carve.end(), at)
+    if comma < 0:
+        return False
+    return not _RELATIVE.match(sentence, comma + 1) and bool(
+        _PAGE_SUBJECT.search(sentence, 0, carve.start())
+    )
 
 
 def _media_clause(sentence: str, at: int, previous_end: int) -> bool:
