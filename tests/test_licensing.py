@@ -1460,3 +1460,133 @@ def test_notices_whose_holder_starts_like_prose():
             detect_license_signals(page(f"<footer>{text}</footer>"), [], URL_).copyright_holder
             == holder
         )
+
+
+# --- fourth review of 7 December: interactions between the rules ----------------------------
+
+
+@pytest.mark.parametrize(
+    "footer, expected",
+    [
+        # A carve-out whose licence sits in a relative clause or brackets is the part's.
+        (
+            "Except for the logo, which is licensed under CC BY 4.0, all content on this site "
+            "is copyrighted.",
+            (None, "unknown"),
+        ),
+        (
+            "Apart from our logo (CC BY 4.0), the content of this site may not be reused.",
+            (None, "unknown"),
+        ),
+        (
+            "Tout le contenu de ce site est protégé, sauf le logo, qui est sous licence CC BY 4.0.",
+            (None, "unknown"),
+        ),
+        # ... unless the part is the text itself.
+        (
+            "All material on this site is released under CC0, except for the articles, which "
+            "are CC BY-NC-ND 4.0.",
+            ("CC-BY-NC-ND-4.0", "noderivatives"),
+        ),
+        # Words of the part rules used otherwise.
+        (
+            "This post is part of a series and is licensed under CC BY-NC-SA 4.0.",
+            ("CC-BY-NC-SA-4.0", "noncommercial"),
+        ),
+        (
+            "As part of our commitment to open access, this article is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Except where indicated, content on this site is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Unless marked with a different licence, all posts on this blog are CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Like most content on this site, this article is licensed under CC BY-NC-ND 4.0.",
+            ("CC-BY-NC-ND-4.0", "noderivatives"),
+        ),
+        (
+            "Certains droits réservés – ce blog est sous licence CC BY-NC-SA 4.0",
+            ("CC-BY-NC-SA-4.0", "noncommercial"),
+        ),
+        # Denials that ran across "and", a dash, or a date.
+        (
+            "This site does not use cookies and is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "No content is behind a paywall — all of it is published under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "None of the content on this site, including text, is released under CC BY-SA.",
+            (None, "unknown"),
+        ),
+        (
+            "This site is licensed under a Creative Commons Attribution 4.0 International "
+            "License, which cannot be revoked.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Articles are available under CC BY 4.0 (embargoed until 2025).",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Until 2020 this blog was licensed under CC BY-NC 3.0, now it is licensed under "
+            "CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Todo o conteúdo publicado no Creative Commons BY-SA 4.0 está disponível sob licença.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        ("There is no CC BY 4.0 licence on this site.", (None, "unknown")),
+    ],
+)
+def test_rules_that_met_other_rules_in_the_fourth_review(footer, expected):
+    assert page_licence(footer) == expected
+
+
+def test_a_linked_licence_name_follows_the_sentence_rules_too():
+    """The part rules read only written names; the usual linked form kept the page licence."""
+    by = "https://creativecommons.org/licenses/by/4.0/"
+    for sentence in (
+        f"Everything on this site except the text is licensed under <a href='{by}'>CC BY 4.0</a>.",
+        f"Some articles on this blog are available under <a href='{by}'>CC BY 4.0</a>.",
+        f"Except our logo, which is <a href='{by}'>CC BY 4.0</a>, all content on this site is copyrighted.",
+    ):
+        sig = detect_license_signals(
+            page(ARTICLE + f"<footer><p>{sentence}</p></footer>"), [], URL_
+        )
+        assert sig.license is None and sources(sig, EMBEDDED) >= {("anchor", "CC-BY-4.0")}, sentence
+    rel = f"This site is licensed under <a rel='license' href='{by}'>CC BY 4.0</a>."
+    assert page_licence(rel) == ("CC-BY-4.0", "permissive")
+
+
+def test_a_long_rights_value_is_read_at_both_ends():
+    """The first fix read the first 1,000 characters only and lost a licence named last."""
+    value = (
+        "Terms of reuse: "
+        + "conditions apply. " * 80
+        + "Creative Commons Attribution-NonCommercial 4.0"
+    )
+    head = f'<meta name="dc.rights" content="{value}">'
+    sig = detect_license_signals(page(ARTICLE, head=head), [], URL_)
+    assert sig.license == "CC-BY-NC-4.0"
+
+
+def test_link_anchors_with_their_own_query_or_another_scheme():
+    by = "<https://creativecommons.org/licenses/by/4.0/>"
+    for anchor, url, scope in (
+        ("/?attachment_id=123", "https://example.org/", EMBEDDED),
+        ("/image.php?id=7", "https://example.org/image.php?id=3", EMBEDDED),
+        ("/post", "https://example.org/post?utm_source=x", PAGE),
+        ("http://Example.org/post", "https://example.org/post", PAGE),
+    ):
+        value = f'{by}; rel="license"; anchor="{anchor}"'
+        sig = detect_license_signals(page(ARTICLE), [("Link", value)], url)
+        assert sources(sig, scope) == {("http_link_header", "CC-BY-4.0")}, (anchor, url)

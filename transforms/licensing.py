@@ -1345,11 +1345,17 @@ def _same_resource(a: str | None, b: str | None) -> bool:
     """Whether two URLs name one page: the query, an empty fragment and a final slash aside
     (`#fig1` is a part of the page)."""
 
-    def bare(u: str | None) -> tuple[str, str]:
+    def bare(u: str | None, with_query: bool) -> tuple[str, str, str]:
         u, _, fragment = (u or "").partition("#")
-        return u.split("?", 1)[0].rstrip("/"), fragment
+        path, _, query = u.partition("?")
+        # http and https, and the host's case, name the same page
+        path = re.sub(r"^https?://([^/]*)", lambda m: "//" + m.group(1).lower(), path, flags=re.I)
+        return path.rstrip("/"), query if with_query else "", fragment
 
-    return bare(a) == bare(b)
+    # An anchor with a query names that resource (/?attachment_id=123); without one, the
+    # page's own query (utm tags) does not make it another page.
+    with_query = "?" in (a or "").partition("#")[0]
+    return bare(a, with_query) == bare(b, with_query)
 
 
 def _link_header_entries(value: str):
@@ -1452,8 +1458,12 @@ def _license_ids_of_value(value: str) -> list[str]:
     if re.match(r"^(?:https?:)?//|^www\.|^[a-z0-9.-]+\.[a-z]{2,}/\S*$", value.strip(), re.I):
         license_id = license_from_url(value)
         return [license_id] if license_id else []
-    # A licence's name is short; 20,000 names in one meta value took 8 s.
-    return [lid for _, lid in license_mentions(value[:_MAX_VALUE_CHARS], allow_public_domain=True)]
+    # A licence's name is short; 20,000 names in one meta value took 8 s. Its ends are read:
+    # terms first, the licence last, is how long rights statements are written.
+    if len(value) > _MAX_VALUE_CHARS:
+        half = _MAX_VALUE_CHARS // 2
+        value = value[:half] + " … " + value[-half:]
+    return [lid for _, lid in license_mentions(value, allow_public_domain=True)]
 
 
 _MAX_VALUE_CHARS = 1_000
@@ -1577,6 +1587,13 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
         start, end = bt.span.get(a, (0, 0))
         _, sentence = bt.sentence(start, end)
         scope = _context_scope(a, block, sentence, rel_license)
+        if scope == PAGE and not rel_license:
+            # The sentence rules for parts apply to a linked name as to a written one:
+            # "Everything on this site except the text is licensed under <a>CC BY</a>".
+            link_text = " ".join(bt.text[start:end].split())
+            at = sentence.find(link_text) if link_text else -1
+            if at > 0 and _part_only(sentence, at, 0):
+                scope = EMBEDDED
         software = license_id.upper().startswith(_SOFTWARE_IDS)
         if scope == PAGE and software and not (rel_license or _PAGE_SUBJECT.search(sentence)):
             # "Powered by WordPress (GPLv2)", a download page's "License: MIT": the software's
@@ -1765,7 +1782,7 @@ _DENIAL_LIMIT = re.compile(
 # A negation right before the licence's name: "is not CC BY-SA licensed", "does not use a
 # Creative Commons licence", "isn't under a CC licence".
 _NEGATED_NAME = re.compile(
-    r"(?:\bnot|n[’']t|\bnever|\bnor|\bno\s+longer|\bno|\bnicht|\bkeine?[nr]?|\bpas|\baucune?"
+    r"(?:\bnot|n[’']t|\bnever|\bnor|\bno\s+longer|(?:^|\b(?:is|are|has|have|with)\s+)no|\bnicht|\bkeine?[nr]?|\bpas|\baucune?"
     r"|\bningun[oa]?|\bno\s+(?:es|est[áa]))\s+"
     r"(?:(?:use[sd]?|using|apply|applies|adopt(?:s|ed)?|offer(?:s|ed)?|carr(?:y|ies)|have|has"
     r"|covered|by|grant(?:s|ed)?|be|been|under|an?|the|any|licen[cs]ed|released|published"
@@ -1773,26 +1790,39 @@ _NEGATED_NAME = re.compile(
     re.I,
 )
 # A licence said to be over: "expired", "withdrawn", "until 2020", "prior to 2021".
-_PAST_LICENCE = re.compile(r"\b(?:expired|withdrawn|withdrew|revoked)\b", re.I)
+# A licence said to be over: "expired", "was withdrawn", "we withdrew" (not "has not
+# expired", "cannot be revoked", "has not been withdrawn").
+_PAST_LICENCE = re.compile(
+    r"(?<!not\s)(?<!never\s)\bexpired\b|\b(?:was|were|has\s+been|have\s+been)\s+"
+    r"(?:withdrawn|revoked)\b|\bwe\s+(?:have\s+)?(?:withdrawn|withdrew|revoked)\b",
+    re.I,
+)
 # "Prior to 2021, content ... was released under", "Until 2020 this blog was licensed under"
-# (not "content published before 2020 is licensed under": a date of the content).
+# (not "content published before 2020 is licensed under": a date of the content); up to a
+# "now" ("..., now it is licensed under CC BY 4.0").
 _PAST_START = re.compile(r"\W*(?:prior\s+to|before|until)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I)
-_UNTIL_AFTER = re.compile(r"(?:[^.;]|\.(?=\d)){0,60}?\buntil\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I)
+_NOW = re.compile(r"\b(?:now|currently|today|since|nowadays|from\s+(?:19|20)\d\d)\b", re.I)
+# "... under CC BY 4.0 until March 2022" (not "(embargoed until 2025)", nor "archive covers
+# 1990 until 2020" after a comma).
+_UNTIL_AFTER = re.compile(r"(?:[^.;,()]|\.(?=\d)){0,30}?\buntil\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I)
+# What ends a denial's own words before its "under": "does not use cookies and is licensed
+# under", "don't share your data and publish under".
+_DENIAL_BREAK = re.compile(r"[;:—–]|\b(?:and|but|und|aber|et|mais|y|pero)\b", re.I)
 
 
 def _denied(sentence: str, offset: int) -> bool:
     """Whether the licence mentioned at `offset` is the object of a denial."""
     if _NEGATED_NAME.search(sentence, max(0, offset - 60), offset):
         return True
-    if (
-        _PAST_LICENCE.search(sentence)
-        or _PAST_START.match(sentence)
-        or _UNTIL_AFTER.match(sentence, offset)
-    ):
+    if _PAST_LICENCE.search(sentence) or _UNTIL_AFTER.match(sentence, offset):
+        return True
+    if _PAST_START.match(sentence) and not _NOW.search(sentence, 0, offset):
         return True
     for m in _DENIAL.finditer(sentence, 0, offset):
         between = sentence[m.end() : offset]
         if len(between) > _DENIAL_REACH or _DENIAL_STOP.search(between):
+            continue
+        if _DENIAL_BREAK.search(m.group()):
             continue
         if _DENIAL_LIMIT.search(sentence, m.start(), offset):
             continue
@@ -1836,11 +1866,13 @@ _ONLY_PART = re.compile(
     r"|contents|text|texts|material|work|articles?|posts?|own)\b)\w+"
     r"|\bsome\s+of\b|\bselected\s+(?:articles|posts|pages|content|texts)\b"
     # "Some articles on this site", "Portions of this website", "Guest posts on this blog"
-    r"|\b(?:some|certain|many|most|several)\s+(?:of\s+)?(?:the\s+|our\s+)?(?:articles|posts"
-    r"|content|pages|texts|material|photos|images|entries)\b|\b(?:portions?|parts?)\s+of\b"
-    r"|\ba\s+few\s+of\b|\bguest\s+posts?\b|\bwhere\s+indicated\b|\bmarked\s+(?:as|with)\b"
-    r"|\bseule?s?\s+les\b|\bnur\s+die\b|\bs[óo]lo\s+(?:las|los)\b|\beinige\b|\bcertaine?s\b"
-    r"|\balgun(?:os|as)\b",
+    r"|(?<!like\s)\b(?:some|certain|many|most|several)\s+(?:of\s+)?(?:the\s+|our\s+)?"
+    r"(?:articles|posts|content|pages|texts|material|photos|images|entries)\b"
+    r"|\b(?:portions?|parts)\s+of\s+(?:this|our|the)\s+(?:web\s?site|site|blog|content)\b"
+    r"|\ba\s+few\s+of\b|\bguest\s+posts?\b|(?<!except\s)(?<!unless\s)\bwhere\s+indicated\b"
+    r"|(?<!unless\s)\bmarked\s+(?:as|with)\b"
+    r"|\bseule?s?\s+les\b|\bnur\s+die\b|\bs[óo]lo\s+(?:las|los)\b|\beinige\s+(?!rechte)"
+    r"|\bcertaine?s\s+(?!droits)|\balgun(?:os|as)\s+(?!derechos)",
     re.I,
 )
 _TALKS_ABOUT = re.compile(
@@ -1900,11 +1932,17 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
         between = sentence[last.end() : at]
         if not between.strip():
             continue  # "any licence other than CC BY-SA 4.0": it names the licence itself
+        relative = _RELATIVE_IN.search(between)
         if pattern is _CARVE_OUT and _TEXT_CARVED.match(sentence, last.end()):
-            return True  # "everything on this site except the text is licensed under"
+            # "everything except the text is licensed under": the licence is the rest's;
+            # "..., except the articles, which are CC BY-NC-ND": it is the text's.
+            return relative is None
+        if pattern is _CARVE_OUT and relative is not None:
+            return True  # "Except for the logo, which is licensed under CC BY 4.0, ..."
         granted = (
             _MAIN_GRANT.search(sentence, last.end(), at + 3)
-            or _PAGE_SUBJECT.search(sentence, last.end())
+            or _PAGE_SUBJECT.search(sentence, last.end(), at)
+            or (pattern is _CARVE_OUT and _grant_after(sentence, at))
             or (pattern is _CARVE_OUT and _parenthetical(sentence, last, at))
         )
         if not granted:
@@ -1914,6 +1952,23 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
         if media and _MEDIA_SUBJECT_VERB.match(sentence, media.end()):
             return True
     return _media_clause(sentence, at, previous_end)
+
+
+# A relative clause or a bracket between a carve-out and the licence: the licence is the
+# carved part's ("except the logo, which is CC BY", "apart from our logo (CC BY 4.0)").
+_RELATIVE_IN = re.compile(
+    r",\s*(?:which|that|who|das|die|der|welche[rs]?|qui|que|lequel|laquelle|il\s+quale"
+    r"|la\s+quale|el\s+cual|la\s+cual|o\s+qual|a\s+qual)\b|\($",
+    re.I,
+)
+# "Except for logos, CC BY 4.0 applies to all content on this site": the grant follows the
+# licence, in the same clause.
+_GRANT_AFTER = re.compile(r"[^,;()]{0,30}?\bappl(?:y|ies)\s+to\b", re.I)
+
+
+def _grant_after(sentence: str, at: int) -> bool:
+    grant = _GRANT_AFTER.match(sentence, at)
+    return grant is not None and bool(_PAGE_SUBJECT.search(sentence, grant.end()))
 
 
 _RELATIVE = re.compile(
