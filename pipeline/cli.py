@@ -688,6 +688,12 @@ def format_summary(manifest: dict, output: str) -> str:
         "shards written: "
         + ", ".join(f"{kind} {len(files[kind])}" for kind in files if files[kind])
     )
+    skipped = manifest.get("skipped_input_count") or 0
+    if skipped:
+        lines.append(
+            f"left out:       {skipped} file(s) in the input folders not named .warc or "
+            ".warc.gz (manifest.json: skipped_inputs)"
+        )
     lines.append(f"output:         {output} (manifest.json, _SUCCESS)")
     return "\n".join(lines)
 

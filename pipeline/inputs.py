@@ -108,7 +108,9 @@ def _match(pattern: str) -> list[str]:
     return sorted(m.path for m in results)
 
 
-def resolve_one(spec: str, base_url: str) -> list[str]:
+def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> list[str]:
+    """The input files `spec` names; files of a folder whose names are not .warc/.warc.gz are
+    appended to `skipped` (they are left out, and the manifest says which)."""
     if CRAWL_ID_RE.match(spec):
         return resolve_crawl_id(spec, base_url)
     if _CRAWL_ID_LIKE.match(spec) and "/" not in spec and "." not in spec:
@@ -127,7 +129,10 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
         spec += "/"  # a bucket: its root folder (Beam retries `s3://bucket` for minutes)
     if "://" in spec and spec.endswith("/"):
         # An object-store "folder" (a key prefix): its WARC files, as for a local folder.
-        paths = [p for p in _match(spec + "**") if _is_warc_name(p.rsplit("/", 1)[-1])]
+        found = _match(spec + "**")
+        paths = [p for p in found if _is_warc_name(p.rsplit("/", 1)[-1])]
+        if skipped is not None:
+            skipped += [p for p in found if not _is_warc_name(p.rsplit("/", 1)[-1])]
         if not paths:
             raise InputError(f"no .warc or .warc.gz files under {spec}")
         return paths
@@ -138,12 +143,12 @@ def resolve_one(spec: str, base_url: str) -> list[str]:
         return paths
     if "://" not in spec:
         if os.path.isdir(spec):
-            paths = sorted(
-                os.path.join(root, name)
-                for root, _, names in os.walk(spec)
-                for name in names
-                if _is_warc_name(name)
+            found = sorted(
+                os.path.join(root, name) for root, _, names in os.walk(spec) for name in names
             )
+            paths = [p for p in found if _is_warc_name(os.path.basename(p))]
+            if skipped is not None:
+                skipped += [p for p in found if not _is_warc_name(os.path.basename(p))]
             if not paths:
                 raise InputError(f"no .warc or .warc.gz files under {spec}")
             return paths
@@ -189,14 +194,18 @@ def _check_utf8_name(path: str) -> None:
 
 
 def resolve_inputs(
-    specs: list[str], base_url: str, max_files: int | None = None, skip_files: int = 0
+    specs: list[str],
+    base_url: str,
+    max_files: int | None = None,
+    skip_files: int = 0,
+    skipped: list[str] | None = None,
 ) -> list[str]:
     """All inputs, in the order given (globs and directories sorted), without repeats; the
     first `skip_files` left out, then at most `max_files` (a slice of a crawl's listing)."""
     seen: set[str] = set()
     paths: list[str] = []
     for spec in specs:
-        for path in resolve_one(spec, base_url):
+        for path in resolve_one(spec, base_url, skipped):
             _check_utf8_name(path)
             if path not in seen:
                 seen.add(path)

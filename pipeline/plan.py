@@ -76,6 +76,9 @@ def software_versions() -> dict[str, str | None]:
     return versions
 
 
+MAX_SKIPPED_LISTED = 1_000
+
+
 @dataclasses.dataclass
 class RunPlan:
     inputs: list[str]
@@ -87,10 +90,15 @@ class RunPlan:
     # Position of inputs[0] in the whole input list (--skip-files): input i is file number
     # first_file_index + i, which names its shards, so slices of a crawl never share a name.
     first_file_index: int = 0
+    # Files in the input folders left out because their names are not .warc/.warc.gz (a
+    # renamed file, a README): said in the manifest and the summary, not silently dropped.
+    skipped_inputs: list[str] = dataclasses.field(default_factory=list)
 
     def describe_inputs(self) -> str:
         """`3 input file(s)`, and which of the whole list for a slice (--skip-files)."""
         count = f"{len(self.inputs)} input file(s)"
+        if self.skipped_inputs:
+            count += f" ({len(self.skipped_inputs)} other file(s) in the input folders left out)"
         if not self.first_file_index:
             return count
         last = self.first_file_index + len(self.inputs) - 1
@@ -100,6 +108,8 @@ class RunPlan:
         return {
             "inputs": self.inputs,
             "first_file_index": self.first_file_index,
+            "skipped_inputs": self.skipped_inputs[:MAX_SKIPPED_LISTED],
+            "skipped_input_count": len(self.skipped_inputs),
             "output": self.output,
             "config": self.config,
             # Where the run was planned (the launcher); the workers' images pin the same.
@@ -134,7 +144,10 @@ def plan_run(options: PipelineOptions) -> RunPlan:
             f"{opts.files_per_shard}: slices must start at a shard boundary"
         )
     try:
-        inputs = resolve_inputs(specs, opts.cc_base_url, opts.max_files, opts.skip_files)
+        skipped: list[str] = []
+        inputs = resolve_inputs(
+            specs, opts.cc_base_url, opts.max_files, opts.skip_files, skipped=skipped
+        )
     except InputError as exc:
         raise UsageError(str(exc)) from exc
     if not opts.output.strip():
@@ -204,6 +217,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         spec=spec,
         started_at=time.time(),
         first_file_index=opts.skip_files,
+        skipped_inputs=skipped,
     )
 
 

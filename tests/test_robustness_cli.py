@@ -446,3 +446,22 @@ def test_empty_values_are_refused_not_ignored(ccprov, tmp_path, args, fragment):
     out = tmp_path / "out"
     _assert_usage_error(ccprov("run", "--output", str(out), *args), fragment)
     assert not out.exists()
+
+
+def test_files_of_an_input_folder_that_are_left_out_are_listed(ccprov, tmp_path):
+    """A renamed WARC or a README in an input folder was skipped with no word anywhere."""
+    import json
+
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    (folder / "a.warc.gz").write_bytes(open(SAMPLE_WARC, "rb").read())
+    (folder / "b.warc.gz.bak").write_bytes(open(SAMPLE_WARC, "rb").read())
+    (folder / "README.txt").write_text("notes\n")
+    out = tmp_path / "out"
+    code, lines = ccprov("run", "--input", str(folder), "--output", str(out))
+    assert code == 0, lines
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["inputs"] == [str(folder / "a.warc.gz")]
+    assert manifest["skipped_inputs"] == [str(folder / "README.txt"), str(folder / "b.warc.gz.bak")]
+    assert manifest["skipped_input_count"] == 2
+    assert any("2 other file(s) in the input folders left out" in line for line in lines), lines
