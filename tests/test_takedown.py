@@ -583,3 +583,19 @@ def test_resume_clears_a_takedown_cut_short_while_preparing(output, sharded_run,
     assert "removed 1 takedown(s) cut short before their commit" in capsys.readouterr().err
     assert not (output / "_temporary").exists()
     assert file_hashes(output) == file_hashes(sharded_run.root)
+
+
+def test_urls_match_whether_percent_encoded_or_not():
+    """A rights holder sends the URL a browser copies (%C3%A9); the ledger has what the
+    crawler wrote (é): it matched nothing and was only counted as unmatched."""
+    import pyarrow as pa
+
+    selector = Selector.from_lines("urls", ["http://enc.example.com/%C3%A9moji-%C3%BC?q=%C3%9F"])
+    table = pa.table(
+        {"url": ["http://enc.example.com/émoji-ü?q=ß", "http://enc.example.com/emoji"]}
+    )
+    assert selector.matches(table) == [True, False]
+    encoded = Selector.from_lines("urls", ["http://enc.example.com/émoji-ü?q=ß"])
+    assert encoded.matches(
+        pa.table({"url": ["http://enc.example.com/%C3%A9moji-%C3%BC?q=%C3%9F"]})
+    ) == [True]

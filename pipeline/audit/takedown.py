@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -164,7 +164,8 @@ def _in(value: str | None, values: frozenset[str]) -> str | None:
 
 def normal_url(url: str) -> str:
     """The URL as takedown compares it: scheme and host in lower case, no default port, no
-    fragment, "/" for an empty path. The rest (path, query) is compared as written."""
+    fragment, "/" for an empty path, path and query percent-decoded (a rights holder's
+    `/%C3%A9t%C3%A9` is the crawler's `/été`). The rest is compared as written."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -180,7 +181,8 @@ def normal_url(url: str) -> str:
         netloc += f":{port}"
     if parts.username or parts.password:
         netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    path, query = unquote(parts.path or "/"), unquote(parts.query)
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def _is_ip(host: str) -> bool:
