@@ -1590,3 +1590,111 @@ def test_link_anchors_with_their_own_query_or_another_scheme():
         value = f'{by}; rel="license"; anchor="{anchor}"'
         sig = detect_license_signals(page(ARTICLE), [("Link", value)], url)
         assert sources(sig, scope) == {("http_link_header", "CC-BY-4.0")}, (anchor, url)
+
+
+# --- fifth review of 7 December ---------------------------------------------------------------
+
+BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+BADGE = "<img src='https://i.creativecommons.org/l/by/4.0/88x31.png' alt=''>"
+
+
+@pytest.mark.parametrize(
+    "footer, expected",
+    [
+        # Linked names: a badge without text, rel="license", link text found earlier.
+        (
+            f"<a href='{BY_4}'>{BADGE}</a> The photos on this site are licensed under a "
+            f"<a href='{BY_4}'>Creative Commons Attribution 4.0 International License</a>.",
+            (None, "unknown"),
+        ),
+        (
+            f"<a rel='license' href='{BY_4}'>{BADGE}</a><br>This work is licensed under a "
+            f"<a rel='license' href='{BY_4}'>Creative Commons Attribution 4.0 International License</a>.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            f"The photos on this site are licensed under <a rel='license' href='{BY_4}'>CC BY 4.0</a>.",
+            (None, "unknown"),
+        ),
+        (
+            "Where credited, the images on this site are available under CC BY 4.0 (licence "
+            f"text <a href='{BY_4}'>here</a>).",
+            (None, "unknown"),
+        ),
+        # NonCommercial after a word that is not part of the name.
+        (
+            "This work is licensed under a Creative Commons Attribution License for "
+            "non-commercial use.",
+            ("CC-BY-NC", "noncommercial"),
+        ),
+        # Parts.
+        ("Photos on this blog are licensed under CC BY 4.0.", (None, "unknown")),
+        ("CC BY 4.0 applies only to the photos on this site.", (None, "unknown")),
+        ("Not all content on this site is available under CC BY 4.0.", (None, "unknown")),
+        (
+            "Except for images, which are copyright their respective owners, all content on "
+            "this site is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "The source code of this site is available on GitHub, and all content is licensed "
+            "under CC BY-SA 4.0.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        (
+            "This blog, including guest posts, is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "As with most posts on this blog, this post is licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        # Denials.
+        ("You may not copy and redistribute this article under CC BY-SA 4.0.", (None, "unknown")),
+        (
+            "None of the text and images on this site is available under CC BY-SA 4.0.",
+            (None, "unknown"),
+        ),
+        ("There's no CC BY-SA licence on this content.", (None, "unknown")),
+        (
+            "Prior to 2022, since we were a non-profit, our articles were published under "
+            "CC BY 4.0.",
+            (None, "unknown"),
+        ),
+        (
+            "Articles on this site were licensed under a Creative Commons Attribution 4.0 "
+            "International License until March 2023.",
+            (None, "unknown"),
+        ),
+        ("The CC BY 4.0 licence does not apply to this article.", (None, "unknown")),
+        ("This article is excluded from the CC BY-SA 4.0 licence of this site.", (None, "unknown")),
+        ("Este sitio no utiliza la licencia CC BY-SA 4.0.", (None, "unknown")),
+        (
+            "We don't share your personal data and publish under CC BY-SA 4.0.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        # Names.
+        ("CC BY－NC－SA 4.0 licensed.", ("CC-BY-NC-SA-4.0", "noncommercial")),
+        (
+            "Licensed under Creative Commons Attribution-NonDerivative 4.0.",
+            ("CC-BY-ND-4.0", "noderivatives"),
+        ),
+        (
+            "Licence Creative Commons Paternité-PasDeModification 2.0 France",
+            ("CC-BY-ND-2.0-FR", "noderivatives"),
+        ),
+        (
+            "Este blog está baixo unha licenza Creative Commons Recoñecemento-NonComercial-"
+            "CompartirIgual 4.0.",
+            ("CC-BY-NC-SA-4.0", "noncommercial"),
+        ),
+    ],
+)
+def test_linked_names_parts_and_denials_after_the_fifth_review(footer, expected):
+    assert page_licence(footer) == expected
+
+
+def test_a_page_urls_own_fragment_does_not_make_an_anchor_another_page():
+    value = f'<{BY_4}>; rel="license"; anchor="https://example.org/page"'
+    sig = detect_license_signals(page(ARTICLE), [("Link", value)], "https://example.org/page#x")
+    assert sources(sig, PAGE) == {("http_link_header", "CC-BY-4.0")}

@@ -23,7 +23,7 @@ import json
 import re
 import time
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import apache_beam as beam
 from lxml import etree
@@ -287,7 +287,7 @@ def _compatible(a: str, b: str) -> bool:
 
 _CC_NAME = re.compile(r"creative[\s\-]*commons", re.I)
 # Hyphens as typed, or as WordPress and others render them ("CC BY – NC – SA").
-_DASH = r"\-\u2010-\u2015\u2212"
+_DASH = r"\-\u2010-\u2015\u2212\uff0d"  # with the full-width hyphen of CJK text
 _CC_ABBR = re.compile(
     rf"(?<![\w/.\-])(CC)[\s{_DASH}]?(BY(?:[\s{_DASH}/+,()]*(?:NC|ND|SA)){{0,2}}|0|ZERO)"
     rf"(?![A-Za-z])(?:[\s{_DASH})]*v?(\d\.\d)\b)?(?:[\s{_DASH}]([A-Z]{{2}})\b)?",
@@ -296,7 +296,7 @@ _CC_ABBR = re.compile(
 _CC_ELEMENTS = {
     "BY": re.compile(
         r"attribution|attrib\b\.?|namensnennung|paternit[ée]|atribuci[óo]n|reconocimiento|attribuzione"
-        r"|atribui[çc][ãa]o|naamsvermelding",
+        r"|atribui[çc][ãa]o|naamsvermelding|reco[ñn]ecemento",
         re.I,
     ),
     "SA": re.compile(
@@ -311,15 +311,15 @@ _CC_ELEMENTS = {
         # that ended the name before its other elements.
         r"non[\s\-]?commerciale?|non[\s\-]?comm\b\.?|nicht[\s\-]?kommerziell"
         r"|keine\s+kommerzielle\s+nutzung"
-        r"|pas d.utilisation commerciale"
-        r"|no[\s\-]?comercial|non[\s\-]?commerciale|n[ãa]o[\s\-]?comercial|niet[\s\-]?commercieel",
+        r"|pas\s?d.?\s?utilisation\s?commerciale"
+        r"|no[\s\-]?comercial|non[\s\-]?comercial|non[\s\-]?commerciale|n[ãa]o[\s\-]?comercial|niet[\s\-]?commercieel",
         re.I,
     ),
     "ND": re.compile(
-        r"no[\s\-]?deriv\w*|keine[\s\-]?bearbeitung(?:en)?|sem[\s\-]?derivados|sin[\s\-]?derivar"
+        r"no[\s\-]?deriv\w*|non[\s\-]?deriv\w*|keine[\s\-]?bearbeitung(?:en)?|sem[\s\-]?derivados|sin[\s\-]?derivar"
         r"|vedada\s+a\s+cria[çc][ãa]o\s+de\s+obras\s+derivadas|pas\s+d.(?:œ|oe)uvre\s+d[ée]riv[ée]e"
         r"|pas de modification|sin[\s\-]?obras?[\s\-]?derivadas?"
-        r"|sin[\s\-]?derivadas|non opere derivate|sem[\s\-]?deriva[çc][õo]es|geen[\s\-]?afgeleide"
+        r"|sin[\s\-]?derivadas|non\s?opere\s?derivate|pas\s?de\s?modification|sem[\s\-]?deriva[çc][õo]es|geen[\s\-]?afgeleide"
         r"|n[ãa]o\s+a\s+obras\s+derivadas",
         re.I,
     ),
@@ -523,7 +523,9 @@ def _cc_named(window: str) -> str | None:
         if m.end() == pos:
             break
         pos = m.end()
-    if _NC_ONLY.search(window, pos):  # "... License, which means ... non-commercial purposes only"
+    if _NC_ONLY.search(window, pos) and not _COMMERCIAL_TOO.search(
+        window, pos
+    ):  # "... License, which means ... non-commercial purposes only"
         elements.add("NC")
     if mark:
         return "CC-PDM-1.0"
@@ -534,9 +536,13 @@ def _cc_named(window: str) -> str | None:
     return _cc_id(elements, version, port)
 
 
-_NC_ONLY = re.compile(
-    r"non[\s\-]?commercial(?:\s+(?:use|purposes?|reuse))?\s+only\b"
-    r"|\bonly\s+for\s+non[\s\-]?commercial",
+# NonCommercial said after the name ("Attribution License for non-commercial use", "(non-
+# commercial use only)", "with the NonCommercial condition"): the restrictive reading, unless
+# the sentence allows commercial use too ("allowing non-commercial and commercial reuse").
+_NC_ONLY = re.compile(r"non[\s\-]?commercial", re.I)
+_COMMERCIAL_TOO = re.compile(
+    r"non[\s\-]?commercial\s+(?:and|or|as\s+well\s+as)\s+commercial"
+    r"|(?<!non)(?<!non[\s\-])commercial\s+(?:and|or)\s+non[\s\-]?commercial",
     re.I,
 )
 
@@ -1348,14 +1354,21 @@ def _same_resource(a: str | None, b: str | None) -> bool:
     def bare(u: str | None, with_query: bool) -> tuple[str, str, str]:
         u, _, fragment = (u or "").partition("#")
         path, _, query = u.partition("?")
-        # http and https, and the host's case, name the same page
-        path = re.sub(r"^https?://([^/]*)", lambda m: "//" + m.group(1).lower(), path, flags=re.I)
+        # http and https, the host's case, "www." and a default port name the same page
+        path = re.sub(
+            r"^https?://(?:www\.)?([^/:]*)(?::(?:80|443))?(?=/|$)",
+            lambda m: "//" + m.group(1).lower(),
+            path,
+            flags=re.I,
+        )
+        path = unquote(path)
         return path.rstrip("/"), query if with_query else "", fragment
 
     # An anchor with a query names that resource (/?attachment_id=123); without one, the
-    # page's own query (utm tags) does not make it another page.
+    # page's own query (utm tags) does not make it another page. Likewise its fragment.
     with_query = "?" in (a or "").partition("#")[0]
-    return bare(a, with_query) == bare(b, with_query)
+    mine, page = bare(a, with_query), bare(b, with_query)
+    return mine[:2] == page[:2] and (not mine[2] or mine[2] == page[2])
 
 
 def _link_header_entries(value: str):
@@ -1587,11 +1600,13 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
         start, end = bt.span.get(a, (0, 0))
         _, sentence = bt.sentence(start, end)
         scope = _context_scope(a, block, sentence, rel_license)
-        if scope == PAGE and not rel_license:
-            # The sentence rules for parts apply to a linked name as to a written one:
+        if scope == PAGE:
+            # The sentence rules for parts apply to a linked name as to a written one, and
+            # to rel="license" (CC's chooser adds it to text that sites then edit):
             # "Everything on this site except the text is licensed under <a>CC BY</a>".
-            link_text = " ".join(bt.text[start:end].split())
-            at = sentence.find(link_text) if link_text else -1
+            at = _offset_in_sentence(bt.text, start, sentence)
+            if start == end:  # a badge without text: the sentence around it says what it is
+                at = len(sentence)
             if at > 0 and _part_only(sentence, at, 0):
                 scope = EMBEDDED
         software = license_id.upper().startswith(_SOFTWARE_IDS)
@@ -1603,6 +1618,16 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
 
 
 _CC_PUBLIC_DOMAIN_PAGE = re.compile(r"creativecommons\.org/publicdomain/?(?:[?#]|$)", re.I)
+
+
+def _offset_in_sentence(text: str, start: int, sentence: str) -> int:
+    """Where the element starting at `start` of a block's `text` falls in `sentence` (the
+    stripped slice of `text` that `_BlockText.sentence` returned), by position: a link whose
+    text is empty (a badge) or occurs earlier ("here" in "Where") is still placed."""
+    left = text.rfind(sentence[:20], max(0, start - 400), start + 1) if sentence else -1
+    if left < 0:
+        return -1
+    return start - left
 
 
 def _candidate_text_nodes(body, keys: tuple[str, ...]):
@@ -1742,7 +1767,7 @@ _DENIAL = re.compile(
     r"|reproduc|licen[cs]|releas)\w*\s+(?:\w+\s+){0,5}?under\b"
     # "None of our content is released under CC BY-SA", "No content on this site is ..."
     r"|(?:\bnone\s+of|\bnothing\s+(?:on|in|of|here)|\bno\s+(?:part|content|text|material"
-    r"|article|post|page)s?)\b(?:(?!\b(?:and|but|or)\b)[^.;:()]){0,60}?"
+    r"|article|post|page|photo)s?)\b(?:(?!\bbut\b)[^.;:()—–]){0,60}?"
     r"\b(?:licen[cs]ed|released|available|published|distributed|offered)\s+(?:under|as|with|in)\b"
     # A licence of the past: "previously licensed under CC BY-SA 3.0" (not "this blog
     # (formerly Foo Notes) is licensed", "this previously unpublished essay is published")
@@ -1751,6 +1776,7 @@ _DENIAL = re.compile(
     r"|\bused\s+to\s+be\s+(?:licen[cs]ed|released|available|published|distributed)\s+"
     r"(?:under|as|with|in)\b"
     r"|\brather\s+than\s+(?:licen[cs]ed|released|published|available)\s+under\b"
+    r"|\b(?:excluded|exempt(?:ed)?)\s+from\b|\bnot\s+covered\s+by\b"
     # Italian, Portuguese, Dutch: "non è distribuito sotto", "não está disponível sob"
     r"|\bnon\s+(?:\w+\s+){0,2}sotto\b|\bn[ãa]o\s+(?:\w+\s+){0,2}sob\b"
     r"|\bniet\s+(?:\w+\s+){0,2}onder\b"
@@ -1782,7 +1808,7 @@ _DENIAL_LIMIT = re.compile(
 # A negation right before the licence's name: "is not CC BY-SA licensed", "does not use a
 # Creative Commons licence", "isn't under a CC licence".
 _NEGATED_NAME = re.compile(
-    r"(?:\bnot|n[’']t|\bnever|\bnor|\bno\s+longer|(?:^|\b(?:is|are|has|have|with)\s+)no|\bnicht|\bkeine?[nr]?|\bpas|\baucune?"
+    r"(?:\bnot|n[’']t|\bnever|\bnor|\bno\s+longer|(?:^|\b(?:is|are|has|have|with|offers?)\s+|\bthere[’']s\s+)no|\bn(?:o|ão|ao)\s+(?:utiliza|usa|tiene|aplica|emplea|tem)|\bnicht|\bkeine?[nr]?|\bpas|\baucune?"
     r"|\bningun[oa]?|\bno\s+(?:es|est[áa]))\s+"
     r"(?:(?:use[sd]?|using|apply|applies|adopt(?:s|ed)?|offer(?:s|ed)?|carr(?:y|ies)|have|has"
     r"|covered|by|grant(?:s|ed)?|be|been|under|an?|the|any|licen[cs]ed|released|published"
@@ -1794,27 +1820,50 @@ _NEGATED_NAME = re.compile(
 # expired", "cannot be revoked", "has not been withdrawn").
 _PAST_LICENCE = re.compile(
     r"(?<!not\s)(?<!never\s)\bexpired\b|\b(?:was|were|has\s+been|have\s+been)\s+"
-    r"(?:withdrawn|revoked)\b|\bwe\s+(?:have\s+)?(?:withdrawn|withdrew|revoked)\b",
+    r"(?:withdrawn|revoked)\b|\b(?:we\s+(?:have\s+)?)?(?:withdrawn|withdrew|revoked)\s+the\b",
     re.I,
 )
 # "Prior to 2021, content ... was released under", "Until 2020 this blog was licensed under"
 # (not "content published before 2020 is licensed under": a date of the content); up to a
 # "now" ("..., now it is licensed under CC BY 4.0").
 _PAST_START = re.compile(r"\W*(?:prior\s+to|before|until)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I)
-_NOW = re.compile(r"\b(?:now|currently|today|since|nowadays|from\s+(?:19|20)\d\d)\b", re.I)
+_NOW = re.compile(
+    r"\b(?:now|currently|today|nowadays|since\s+(?:\w+\s+)?(?:19|20)\d\d|since\s+then"
+    r"|from\s+(?:19|20)\d\d)\b",
+    re.I,
+)
 # "... under CC BY 4.0 until March 2022" (not "(embargoed until 2025)", nor "archive covers
 # 1990 until 2020" after a comma).
-_UNTIL_AFTER = re.compile(r"(?:[^.;,()]|\.(?=\d)){0,30}?\buntil\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I)
+_UNTIL_AFTER = re.compile(
+    r"(?:[^.;,()]|\.(?=\d)){0,120}?\buntil\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I
+)
 # What ends a denial's own words before its "under": "does not use cookies and is licensed
 # under", "don't share your data and publish under".
 _DENIAL_BREAK = re.compile(r"[;:—–]|\b(?:and|but|und|aber|et|mais|y|pero)\b", re.I)
+
+
+_NEGATION_FIRST = re.compile(r"(?:not|n[’']t|never|cannot)\b", re.I)
+# "may not copy and redistribute this article under": two verbs of one denial, not a break
+_VERBS_JOINED = re.compile(
+    r"(?:not|n[’']t|never|cannot)\s+(?:be\s+)?(?:free\s+to\s+)?\w+\s+(?:and|or)\s+\w+", re.I
+)
+# After the licence: "... does not apply to this article"
+_DENIED_AFTER = re.compile(
+    r"(?:[^.;,()]|\.(?=\d)){0,80}?\b(?:does\s+not|doesn[’']t|do\s+not|no\s+longer)\s+"
+    r"(?:apply|applies|cover)\b",
+    re.I,
+)
 
 
 def _denied(sentence: str, offset: int) -> bool:
     """Whether the licence mentioned at `offset` is the object of a denial."""
     if _NEGATED_NAME.search(sentence, max(0, offset - 60), offset):
         return True
-    if _PAST_LICENCE.search(sentence) or _UNTIL_AFTER.match(sentence, offset):
+    if (
+        _PAST_LICENCE.search(sentence)
+        or _UNTIL_AFTER.match(sentence, offset)
+        or _DENIED_AFTER.match(sentence, offset)
+    ):
         return True
     if _PAST_START.match(sentence) and not _NOW.search(sentence, 0, offset):
         return True
@@ -1822,8 +1871,12 @@ def _denied(sentence: str, offset: int) -> bool:
         between = sentence[m.end() : offset]
         if len(between) > _DENIAL_REACH or _DENIAL_STOP.search(between):
             continue
-        if _DENIAL_BREAK.search(m.group()):
-            continue
+        if (
+            _NEGATION_FIRST.match(m.group())
+            and _DENIAL_BREAK.search(m.group())
+            and not _VERBS_JOINED.match(m.group())
+        ):
+            continue  # "does not use cookies and is licensed under": its own clause ended
         if _DENIAL_LIMIT.search(sentence, m.start(), offset):
             continue
         return True
@@ -1869,7 +1922,8 @@ _ONLY_PART = re.compile(
     r"|(?<!like\s)\b(?:some|certain|many|most|several)\s+(?:of\s+)?(?:the\s+|our\s+)?"
     r"(?:articles|posts|content|pages|texts|material|photos|images|entries)\b"
     r"|\b(?:portions?|parts)\s+of\s+(?:this|our|the)\s+(?:web\s?site|site|blog|content)\b"
-    r"|\ba\s+few\s+of\b|\bguest\s+posts?\b|(?<!except\s)(?<!unless\s)\bwhere\s+indicated\b"
+    r"|\ba\s+few\s+of\b|\bguest\s+posts?\b"
+    r"|\bnot\s+all\s+(?:of\s+)?(?:the\s+|our\s+)?(?:content|material|articles|posts|texts?)\b|(?<!except\s)(?<!unless\s)\bwhere\s+indicated\b"
     r"|(?<!unless\s)\bmarked\s+(?:as|with)\b"
     r"|\bseule?s?\s+les\b|\bnur\s+die\b|\bs[óo]lo\s+(?:las|los)\b|\beinige\s+(?!rechte)"
     r"|\bcertaine?s\s+(?!droits)|\balgun(?:os|as)\s+(?!derechos)",
@@ -1902,7 +1956,9 @@ _TEXT_CARVED = re.compile(
 # "The icons on this site are licensed", "..., but our logo is available under": a media
 # subject at the start of a clause.
 _MEDIA_SUBJECT_START = re.compile(
-    r"(?:^|[,;]\s*|\bbut\s+|\bwhile\s+|\bwhereas\s+)(?:the|our|its|all)\s+", re.I
+    r"(?:^|[,;]\s*|\bbut\s+|\bwhile\s+|\bwhereas\s+)"
+    r"(?:(?:the|our|its|all|my|his|her|their)\s+)?",
+    re.I,
 )
 _MEDIA_SUBJECT_VERB = re.compile(
     r"(?:\s+(?:on|of|in|from|used\s+on)\s+(?:this|our)\s+(?:web\s?site|site|blog|page))?"
@@ -1918,11 +1974,13 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
     # "All posts, except guest posts, are CC BY-SA": the part named inside the carve-out is
     # what is left out, not what is licensed.
     outside = sentence[:at]
-    for carve in carves:
+    for carve in [*carves, *_INCLUDING.finditer(sentence, 0, at)]:
         comma = sentence.find(",", carve.end(), at)
         end = comma if comma >= 0 else at
         outside = outside[: carve.start()] + " " * (end - carve.start()) + outside[end:]
-    if _ONLY_PART.search(outside):
+    part = _ONLY_PART.search(outside)
+    # "As with most posts on this blog, this post is licensed under": the page's own grant
+    if part and not _THIS_IS.search(sentence, part.end(), at):
         return True
     for pattern, found in ((_CARVE_OUT, carves), (_TALKS_ABOUT, None)):
         found = found if found is not None else list(pattern.finditer(sentence, 0, at))
@@ -1933,25 +1991,49 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
         if not between.strip():
             continue  # "any licence other than CC BY-SA 4.0": it names the licence itself
         relative = _RELATIVE_IN.search(between)
+        # Is the licence inside that relative clause, or after it has closed ("Except for
+        # images, which are © their owners, all content on this site is licensed under")?
+        closed = relative is not None and "," in between[relative.end() :]
+        in_relative = relative is not None and not closed
         if pattern is _CARVE_OUT and _TEXT_CARVED.match(sentence, last.end()):
             # "everything except the text is licensed under": the licence is the rest's;
             # "..., except the articles, which are CC BY-NC-ND": it is the text's.
-            return relative is None
-        if pattern is _CARVE_OUT and relative is not None:
+            return not in_relative
+        if pattern is _CARVE_OUT and in_relative:
             return True  # "Except for the logo, which is licensed under CC BY 4.0, ..."
+        after = last.end()
+        if closed:
+            after = last.end() + relative.end() + between[relative.end() :].index(",")
         granted = (
-            _MAIN_GRANT.search(sentence, last.end(), at + 3)
-            or _PAGE_SUBJECT.search(sentence, last.end(), at)
+            _MAIN_GRANT.search(sentence, after, at + 3)
+            or _PAGE_SUBJECT.search(sentence, after, at)
             or (pattern is _CARVE_OUT and _grant_after(sentence, at))
             or (pattern is _CARVE_OUT and _parenthetical(sentence, last, at))
         )
         if not granted:
             return True
-    for start in _MEDIA_SUBJECT_START.finditer(sentence, 0, at):
+    # A media subject in the licence's own clause ("The source code of this site is on
+    # GitHub, and all content is licensed under" is the page's).
+    clause_start = max(sentence.rfind(",", 0, at), sentence.rfind(";", 0, at), 0)
+    for start in _MEDIA_SUBJECT_START.finditer(sentence, clause_start, at):
         media = _MEDIA_WORDS.match(sentence, start.end())
         if media and _MEDIA_SUBJECT_VERB.match(sentence, media.end()):
             return True
+    if _ONLY_AFTER.match(sentence, at):
+        return True  # "CC BY 4.0 applies only to the photos on this site"
     return _media_clause(sentence, at, previous_end)
+
+
+_ONLY_AFTER = re.compile(r"(?:[^.;]|\.(?=\d)){0,60}?\b(?:appl(?:y|ies)|covers?)\s+only\b", re.I)
+
+
+_INCLUDING = re.compile(
+    r"\b(?:including|incl\.|y\s+compris|einschlie(?:ß|ss)lich|incluidos?)\b", re.I
+)
+_THIS_IS = re.compile(
+    r"(?<!on\s)(?<!of\s)(?<!in\s)(?<!from\s)\b(?:this|our)\s+(?:post|article|page|blog|work|site|website|content|essay|story)\s+is\b",
+    re.I,
+)
 
 
 # A relative clause or a bracket between a carve-out and the licence: the licence is the
