@@ -1698,3 +1698,88 @@ def test_a_page_urls_own_fragment_does_not_make_an_anchor_another_page():
     value = f'<{BY_4}>; rel="license"; anchor="https://example.org/page"'
     sig = detect_license_signals(page(ARTICLE), [("Link", value)], "https://example.org/page#x")
     assert sources(sig, PAGE) == {("http_link_header", "CC-BY-4.0")}
+
+
+# --- sixth review of 7 December: what the fifth round's fixes broke ---------------------------
+
+
+@pytest.mark.parametrize(
+    "footer, expected",
+    [
+        ("We withdrew our CC BY 4.0 licence.", (None, "unknown")),
+        ("We have revoked this CC BY 4.0 licence.", (None, "unknown")),
+        (
+            "This site is licensed under a Creative Commons Attribution 4.0 International "
+            "License, which cannot be revoked.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        ("Where indicated, our content is licensed under CC BY 4.0.", (None, "unknown")),
+        ("Only the header photo above this post is licensed under CC BY 2.0.", (None, "unknown")),
+        (
+            "The icons on this site are from Font Awesome, licensed under CC BY 4.0.",
+            (None, "unknown"),
+        ),
+        (
+            "Photos in this post are by John Smith and are licensed under CC BY-SA 2.0.",
+            (None, "unknown"),
+        ),
+        (
+            "No content on this site is behind a paywall and everything is published under "
+            "CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "This blog is licensed under CC BY-SA 4.0, which applies only to the text, not to "
+            "images.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        (
+            "Text is available under CC BY-SA 4.0 and the site is maintained by volunteers "
+            "until 2030.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        (
+            "All content is licensed under CC BY 4.0 International that does not apply to "
+            "third-party logos.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Until 2019 this blog was licensed under CC BY-NC 4.0, but since the relaunch all "
+            "posts are licensed under CC BY 4.0.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        # "non-commercial" that does not restrict.
+        (
+            "This site is licensed under a Creative Commons Attribution 4.0 International "
+            "License, so you may reuse it commercially or non-commercially.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "Licensed under a Creative Commons Attribution-ShareAlike 4.0 License — free for "
+            "commercial & non-commercial use.",
+            ("CC-BY-SA-4.0", "copyleft"),
+        ),
+        (
+            "Licensed under a Creative Commons Attribution 4.0 International License by "
+            "Example Trust, a non-commercial organisation.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        (
+            "This work is licensed under a Creative Commons Attribution License for "
+            "non-commercial use.",
+            ("CC-BY-NC", "noncommercial"),
+        ),
+    ],
+)
+def test_what_the_fifth_rounds_fixes_broke(footer, expected):
+    assert page_licence(footer) == expected
+
+
+def test_badges_are_judged_by_where_they_stand():
+    badge = f"<a rel='license' href='{BY_4}'>{BADGE}</a>"
+    opening = f"{badge}<br />All content on this blog is under a Creative Commons license, but the logo is a trademark."
+    closing = (
+        f"Except for the photos, all content on this site is available under this licence: {badge}"
+    )
+    for footer in (opening, closing):
+        assert page_licence(footer) == ("CC-BY-4.0", "permissive"), footer

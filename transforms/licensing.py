@@ -539,10 +539,16 @@ def _cc_named(window: str) -> str | None:
 # NonCommercial said after the name ("Attribution License for non-commercial use", "(non-
 # commercial use only)", "with the NonCommercial condition"): the restrictive reading, unless
 # the sentence allows commercial use too ("allowing non-commercial and commercial reuse").
-_NC_ONLY = re.compile(r"non[\s\-]?commercial", re.I)
+_NC_ONLY = re.compile(
+    r"\b(?:for|to|only)\s+non[\s\-]?commercial\b"
+    r"|non[\s\-]?commercial\s+(?:use|purposes?|reuse)\s+only\b"
+    r"|\bnon[\s\-]?commercial\s+(?:condition|element|clause|term)",
+    re.I,
+)
 _COMMERCIAL_TOO = re.compile(
-    r"non[\s\-]?commercial\s+(?:and|or|as\s+well\s+as)\s+commercial"
-    r"|(?<!non)(?<!non[\s\-])commercial\s+(?:and|or)\s+non[\s\-]?commercial",
+    r"commercial(?:ly)?\s*(?:and/or|and|or|&|/|as\s+well\s+as)\s*non[\s\-]?commercial"
+    r"|non[\s\-]?commercial(?:ly)?\s*(?:and/or|and|or|&|/|as\s+well\s+as)\s*commercial"
+    r"|\bnot\s+(?:restricted|limited)\s+to\s+non|\brather\s+than\s+a\s+non",
     re.I,
 )
 
@@ -1605,8 +1611,11 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
             # to rel="license" (CC's chooser adds it to text that sites then edit):
             # "Everything on this site except the text is licensed under <a>CC BY</a>".
             at = _offset_in_sentence(bt.text, start, sentence)
-            if start == end:  # a badge without text: the sentence around it says what it is
-                at = len(sentence)
+            if start == end and at <= 0:
+                # A badge without text opening its sentence: the first clause says what it
+                # is (CC's chooser: badge, then "This work is licensed under ...").
+                first = _FIRST_CLAUSE_END.search(sentence)
+                at = first.start() if first else len(sentence)
             if at > 0 and _part_only(sentence, at, 0):
                 scope = EMBEDDED
         software = license_id.upper().startswith(_SOFTWARE_IDS)
@@ -1618,6 +1627,9 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
 
 
 _CC_PUBLIC_DOMAIN_PAGE = re.compile(r"creativecommons\.org/publicdomain/?(?:[?#]|$)", re.I)
+
+
+_FIRST_CLAUSE_END = re.compile(r"[,;]|\s[—–]\s|\bbut\b", re.I)
 
 
 def _offset_in_sentence(text: str, start: int, sentence: str) -> int:
@@ -1820,7 +1832,8 @@ _NEGATED_NAME = re.compile(
 # expired", "cannot be revoked", "has not been withdrawn").
 _PAST_LICENCE = re.compile(
     r"(?<!not\s)(?<!never\s)\bexpired\b|\b(?:was|were|has\s+been|have\s+been)\s+"
-    r"(?:withdrawn|revoked)\b|\b(?:we\s+(?:have\s+)?)?(?:withdrawn|withdrew|revoked)\s+the\b",
+    r"(?:withdrawn|revoked)\b|\b(?:withdrew|(?:have|has)\s+(?:withdrawn|revoked)|revoked)\s+"
+    r"(?:the|our|this|that|its|their|a|an|all)\b",
     re.I,
 )
 # "Prior to 2021, content ... was released under", "Until 2020 this blog was licensed under"
@@ -1828,20 +1841,21 @@ _PAST_LICENCE = re.compile(
 # "now" ("..., now it is licensed under CC BY 4.0").
 _PAST_START = re.compile(r"\W*(?:prior\s+to|before|until)\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I)
 _NOW = re.compile(
-    r"\b(?:now|currently|today|nowadays|since\s+(?:\w+\s+)?(?:19|20)\d\d|since\s+then"
+    r"\b(?:now|currently|today|nowadays|since\s+(?:\w+\s+)?(?:19|20)\d\d|since\s+(?:then|the)"
     r"|from\s+(?:19|20)\d\d)\b",
     re.I,
 )
 # "... under CC BY 4.0 until March 2022" (not "(embargoed until 2025)", nor "archive covers
 # 1990 until 2020" after a comma).
 _UNTIL_AFTER = re.compile(
-    r"(?:[^.;,()]|\.(?=\d)){0,120}?\buntil\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I
+    r"(?:(?!\band\b)[^.;,()]|\.(?=\d)){0,120}?\buntil\s+(?:\w+\s+)?(?:19|20)\d\d\b", re.I
 )
 # What ends a denial's own words before its "under": "does not use cookies and is licensed
 # under", "don't share your data and publish under".
 _DENIAL_BREAK = re.compile(r"[;:—–]|\b(?:and|but|und|aber|et|mais|y|pero)\b", re.I)
 
 
+_CLAUSE_AFTER_VERB = re.compile(r"\b(?:is|are|was|were)\b[^.;]*?\b(?:and|or)\b", re.I)
 _NEGATION_FIRST = re.compile(r"(?:not|n[’']t|never|cannot)\b", re.I)
 # "may not copy and redistribute this article under": two verbs of one denial, not a break
 _VERBS_JOINED = re.compile(
@@ -1849,7 +1863,8 @@ _VERBS_JOINED = re.compile(
 )
 # After the licence: "... does not apply to this article"
 _DENIED_AFTER = re.compile(
-    r"(?:[^.;,()]|\.(?=\d)){0,80}?\b(?:does\s+not|doesn[’']t|do\s+not|no\s+longer)\s+"
+    r"(?:[^.;,()]|\.(?=\d)){0,80}?(?<!that\s)(?<!which\s)\b(?:does\s+not|doesn[’']t|do\s+not"
+    r"|no\s+longer)\s+"
     r"(?:apply|applies|cover)\b",
     re.I,
 )
@@ -1877,6 +1892,8 @@ def _denied(sentence: str, offset: int) -> bool:
             and not _VERBS_JOINED.match(m.group())
         ):
             continue  # "does not use cookies and is licensed under": its own clause ended
+        if not _NEGATION_FIRST.match(m.group()) and _CLAUSE_AFTER_VERB.search(m.group()):
+            continue  # "No content is behind a paywall and everything is published under"
         if _DENIAL_LIMIT.search(sentence, m.start(), offset):
             continue
         return True
@@ -1961,7 +1978,8 @@ _MEDIA_SUBJECT_START = re.compile(
     re.I,
 )
 _MEDIA_SUBJECT_VERB = re.compile(
-    r"(?:\s+(?:on|of|in|from|used\s+on)\s+(?:this|our)\s+(?:web\s?site|site|blog|page))?"
+    r"(?:\s+(?:on|of|in|from|used\s+on)\s+(?:this|our)\s+(?:web\s?site|site|blog|page|post"
+    r"|article))?"
     r"\s+(?:is|are)\b",
     re.I,
 )
@@ -1980,7 +1998,11 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
         outside = outside[: carve.start()] + " " * (end - carve.start()) + outside[end:]
     part = _ONLY_PART.search(outside)
     # "As with most posts on this blog, this post is licensed under": the page's own grant
-    if part and not _THIS_IS.search(sentence, part.end(), at):
+    # after an opening comparison (not "Where indicated, our content is ...").
+    overruled = (
+        _AS_WITH.match(sentence) and _THIS_IS.search(sentence, part.end(), at) if part else None
+    )
+    if part and not overruled:
         return True
     for pattern, found in ((_CARVE_OUT, carves), (_TALKS_ABOUT, None)):
         found = found if found is not None else list(pattern.finditer(sentence, 0, at))
@@ -2015,6 +2037,12 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
     # A media subject in the licence's own clause ("The source code of this site is on
     # GitHub, and all content is licensed under" is the page's).
     clause_start = max(sentence.rfind(",", 0, at), sentence.rfind(";", 0, at), 0)
+    if clause_start and _PARTICIPLE.match(sentence, clause_start + 1):
+        # "The icons on this site are from Font Awesome, licensed under CC BY 4.0": the
+        # participle's subject is the clause before.
+        clause_start = max(
+            sentence.rfind(",", 0, clause_start), sentence.rfind(";", 0, clause_start), 0
+        )
     for start in _MEDIA_SUBJECT_START.finditer(sentence, clause_start, at):
         media = _MEDIA_WORDS.match(sentence, start.end())
         if media and _MEDIA_SUBJECT_VERB.match(sentence, media.end()):
@@ -2024,12 +2052,20 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
     return _media_clause(sentence, at, previous_end)
 
 
-_ONLY_AFTER = re.compile(r"(?:[^.;]|\.(?=\d)){0,60}?\b(?:appl(?:y|ies)|covers?)\s+only\b", re.I)
+_PARTICIPLE = re.compile(
+    r"\s*(?:and\s+)?(?:licen[cs]ed|released|available|published|distributed|offered)\b", re.I
+)
+_ONLY_AFTER = re.compile(
+    r"(?:[^.;]|\.(?=\d)){0,60}?\b(?:appl(?:y|ies)|covers?)\s+only\s+(?!(?:to\s+)?(?:the\s+)?"
+    r"(?:written\s+|original\s+)?(?:text|texts|words|writing|articles|content)\b)",
+    re.I,
+)
 
 
 _INCLUDING = re.compile(
     r"\b(?:including|incl\.|y\s+compris|einschlie(?:ß|ss)lich|incluidos?)\b", re.I
 )
+_AS_WITH = re.compile(r"\W*(?:as\s+with|as\s+for|like|unlike)\b", re.I)
 _THIS_IS = re.compile(
     r"(?<!on\s)(?<!of\s)(?<!in\s)(?<!from\s)\b(?:this|our)\s+(?:post|article|page|blog|work|site|website|content|essay|story)\s+is\b",
     re.I,
