@@ -148,7 +148,7 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
             )
             paths = [p for p in found if _is_warc_name(os.path.basename(p))]
             if skipped is not None:
-                skipped += [p for p in found if not _is_warc_name(os.path.basename(p))]
+                skipped += [_shown_name(p) for p in found if not _is_warc_name(os.path.basename(p))]
             if not paths:
                 raise InputError(f"no .warc or .warc.gz files under {spec}")
             return paths
@@ -179,6 +179,11 @@ def _records_or_listing(spec: str, base_url: str) -> list[str]:
     except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc
     return [_resolve_listed(e, spec, base_url) for e in entries]
+
+
+def _shown_name(path: str) -> str:
+    """A file name as the manifest can hold it: bytes that are not UTF-8 escaped (\\xff)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _check_utf8_name(path: str) -> None:

@@ -217,7 +217,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         spec=spec,
         started_at=time.time(),
         first_file_index=opts.skip_files,
-        skipped_inputs=skipped,
+        skipped_inputs=[p for p in dict.fromkeys(skipped) if p not in set(inputs)],
     )
 
 

@@ -272,3 +272,14 @@ def test_csv_json_and_jsonl_are_printed_batch_by_batch():
         assert len(pieces) >= 3, fmt
         assert "".join(pieces).rstrip("\n") == text == format_result(table, fmt), fmt
     assert format_result(table.slice(0, 0), "json") == "[]"
+
+
+def test_an_error_while_streaming_is_one_line_and_names_twice_are_refused(sample_run, capsys):
+    sql = (
+        "SELECT (CASE WHEN i < 25000 THEN i::VARCHAR ELSE 'x' END)::INT AS v FROM range(30000) t(i)"
+    )
+    assert audit_main(["query", str(sample_run.root), sql, "--format", "csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ccprov: error: query failed:") and err.count("\n") == 1, err
+    assert audit_main(["query", str(sample_run.root), "SELECT NULL::INT AS a, 1 AS a"]) == 2
+    assert "columns named twice (a)" in capsys.readouterr().err

@@ -465,3 +465,22 @@ def test_files_of_an_input_folder_that_are_left_out_are_listed(ccprov, tmp_path)
     assert manifest["skipped_inputs"] == [str(folder / "README.txt"), str(folder / "b.warc.gz.bak")]
     assert manifest["skipped_input_count"] == 2
     assert any("2 other file(s) in the input folders left out" in line for line in lines), lines
+
+
+def test_left_out_names_that_are_not_utf8_are_escaped_and_counted_once(ccprov, tmp_path):
+    """A Latin-1 README next to the WARCs failed the run at its summary (UnicodeEncodeError)."""
+    import json
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.warc.gz").write_bytes(open(SAMPLE_WARC, "rb").read())
+    (folder / os.fsdecode(b"bad\xffname.txt")).write_text("z\n")
+    out = tmp_path / "out"
+    code, lines = ccprov(
+        "run", "--input", str(folder), "--input", f"{folder}/", "--output", str(out)
+    )
+    assert code == 0, lines
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["skipped_inputs"] == [f"{folder}/bad\\xffname.txt"]
+    assert manifest["skipped_input_count"] == 1

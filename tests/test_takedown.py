@@ -599,3 +599,31 @@ def test_urls_match_whether_percent_encoded_or_not():
     assert encoded.matches(
         pa.table({"url": ["http://enc.example.com/%C3%A9moji-%C3%BC?q=%C3%9F"]})
     ) == [True]
+
+
+def test_percent_escapes_of_reserved_or_non_utf8_bytes_stay_distinct():
+    """Decoding every escape matched pages nobody listed: /a%2Fb took /a/b, and every
+    Latin-1 escape (%E9, %FC) turned into U+FFFD and took /caf%E8."""
+    import pyarrow as pa
+
+    ledger = pa.table(
+        {
+            "url": [
+                "https://h.example.com/a/b",
+                "https://h.example.com/caf%E8",
+                "https://h.example.com/p?q=a&b=c",
+                "https://h.example.com/x?y",
+            ]
+        }
+    )
+    for asked in (
+        "https://h.example.com/a%2Fb",
+        "https://h.example.com/caf%E9",
+        "https://h.example.com/p?q=a%26b%3Dc",
+        "https://h.example.com/x%3Fy",
+    ):
+        assert not any(Selector.from_lines("urls", [asked]).matches(ledger)), asked
+    same = Selector.from_lines(
+        "urls", ["https://h.example.com/caf%e8", "https://h.example.com/%61/b"]
+    )
+    assert same.matches(ledger) == [True, True, False, False]

@@ -533,3 +533,24 @@ def test_an_error_row_whose_bytes_were_intact_still_fails_when_they_change(tmp_p
     warc.write_bytes(warc.read_bytes().replace(b"Gardens", b"Garden5", 1))
     assert audit_main(["trace", str(out), "--doc-id", row["doc_id"]]) == 1
     assert "NOTE" not in capsys.readouterr().out
+
+
+def test_a_damaged_rows_file_that_is_gone_still_fails(tmp_path, capsys):
+    from pipeline.cli import main as ccprov_main
+
+    page = article_html("Tides", ["The tide rises and falls twice a day along this coast."] * 40)
+    path = write_warc(
+        tmp_path / "d.warc",
+        [http_response(f"http://e.com/{i}", page) for i in range(2)],
+        gzip=False,
+    )
+    clipped = tmp_path / "clipped.warc"
+    clipped.write_bytes(path.read_bytes()[:-200])
+    out = tmp_path / "out"
+    assert ccprov_main(["run", "--quiet", "--input", str(clipped), "--output", str(out)]) == 0
+    rows = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
+    (broken,) = [r for r in rows if r["decision"] == "error"]
+    clipped.rename(tmp_path / "moved.warc")
+    capsys.readouterr()
+    assert audit_main(["trace", str(out), "--doc-id", broken["doc_id"]]) == 1
+    assert "NOTE" not in capsys.readouterr().out

@@ -188,6 +188,12 @@ class QueryResult:
                 read = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
                 self._reader = self._guarded(lambda: read(self.ROWS_PER_BATCH))
                 self.schema = self._reader.schema
+                twice = sorted({n for n in self.schema.names if self.schema.names.count(n) > 1})
+                if twice:
+                    raise UsageError(
+                        f"query failed: columns named twice ({', '.join(twice)}): name each "
+                        "column once (AS ...)"
+                    )
         except BaseException:
             self._con.close()
             raise
@@ -210,6 +216,9 @@ class QueryResult:
             return call()
         except duckdb.Error as exc:
             raise UsageError(self._failure(exc)) from exc
+        except (pa.ArrowException, OSError) as exc:  # DuckDB's errors met while streaming
+            # (pyarrow's reader raises them as OSError), or a CAST failing on a later row
+            raise UsageError(f"query failed: {duckdb_message(exc)}") from exc
 
     def _failure(self, exc: duckdb.Error) -> str:
         message = duckdb_message(exc)

@@ -123,6 +123,12 @@ class LedgerSQL:
         self.con = open_views(store, failed=failed)
         if "provenance" in failed:
             raise UsageError(f"report: the ledger cannot be read: {failed['provenance']}")
+        if "hosts" in failed:  # the host figures fall back to the ledger: say why
+            print(
+                f"ccprov report: hosts/ cannot be read ({failed['hosts']}): the host figures "
+                "come from the ledger",
+                file=sys.stderr,
+            )
         self.types = self._types("provenance")
         self.host_types = self._types("hosts")
 

@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -181,8 +181,27 @@ def normal_url(url: str) -> str:
         netloc += f":{port}"
     if parts.username or parts.password:
         netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    path, query = unquote(parts.path or "/"), unquote(parts.query)
+    path, query = _canonical_escapes(parts.path or "/"), _canonical_escapes(parts.query)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _canonical_escapes(part: str) -> str:
+    """Percent-escapes in one form (RFC 3986 6.2.2): UTF-8 text and unreserved characters
+    decoded (`%C3%A9` is `é`, `%41` is `A`), reserved ones kept and upper-cased (`%2F` is not
+    `/`, `%3F` not `?`), bytes that are not UTF-8 kept as they are (`%E9` is not `%E8`)."""
+
+    def canonical(run: re.Match) -> str:
+        try:
+            text = bytes.fromhex(run.group().replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return run.group().upper()
+        return "".join(c if c in _UNRESERVED or not c.isascii() else f"%{ord(c):02X}" for c in text)
+
+    return _ESCAPES.sub(canonical, part)
 
 
 def _is_ip(host: str) -> bool:

@@ -28,6 +28,18 @@ from pipeline.plan import UsageError
 from transforms import http_payload
 from transforms.writer import LEDGER_DIR, stage_of
 
+
+def _file_missing(exc: BaseException) -> bool:
+    """A file that is gone or closed to us is a change since the run, whatever the row says."""
+    chain = [exc, exc.__cause__, exc.__context__]
+    if any(isinstance(e, (FileNotFoundError, PermissionError, IsADirectoryError)) for e in chain):
+        return True
+    text = str(exc).lower()
+    return any(
+        word in text for word in ("no such file", "not found", "does not exist", "403", "404")
+    )
+
+
 # Error rows whose bytes the run found damaged: they cannot read back whole. (Other error
 # rows, a block without an HTTP status line say, were intact: a mismatch there is a change.)
 DAMAGED_BYTES = frozenset({"truncated_record", "content_length_mismatch", "corrupt_record"})
@@ -340,7 +352,8 @@ def _rows_by_normal_url(dataset, url: str) -> list[dict]:
 
     import pyarrow.dataset as ds
 
-    authority = r"://(?:[^/?#@]*@)?" + re.escape(host) + r"\.?(?::\d*)?(?:[/?#]|$)"
+    shown_host = f"[{host}]" if ":" in host else host  # IPv6 hosts are bracketed in URLs
+    authority = r"://(?:[^/?#@]*@)?" + re.escape(shown_host) + r"\.?(?::\d*)?(?:[/?#]|$)"
     naming_host = pc.match_substring_regex(ds.field("url"), pattern=authority, ignore_case=True)
     candidates = dataset.to_table(columns=["doc_id", "url"], filter=naming_host).to_pylist()
     doc_ids = [row["doc_id"] for row in candidates if normal_url(row["url"]) == wanted]
@@ -443,7 +456,7 @@ def trace_command(args) -> int:
             )
         except TraceError as exc:
             print(terminal_safe(f"  ERROR    cannot read the original record: {exc}"), file=out)
-            if row.get("drop_reason") in DAMAGED_BYTES:
+            if row.get("drop_reason") in DAMAGED_BYTES and not _file_missing(exc):
                 # The run met the same damage and recorded it: the bytes are as the ledger
                 # says. A file changed since then would fail for kept and dropped rows.
                 print(
