@@ -479,15 +479,15 @@ def test_trace_by_url_compares_urls_as_takedown_does(sample_run, capsys):
     assert row["doc_id"] in capsys.readouterr().out
 
 
-def test_a_record_the_run_found_truncated_traces_as_recorded(tmp_path, capsys):
-    """Tracing a record the ledger marks `truncated_record` always failed (exit 1), like a
-    file changed after the run; the damage is what the ledger describes."""
+def _run_on_a_clipped_warc(tmp_path, responses: int):
+    """A run on an uncompressed WARC cut 200 bytes short: (its path, the output, the
+    ledger rows, the row of the truncated record)."""
     from pipeline.cli import main as ccprov_main
 
     page = article_html("Tides", ["The tide rises and falls twice a day along this coast."] * 40)
     path = write_warc(
         tmp_path / "d.warc",
-        [http_response(f"http://e.com/{i}", page) for i in range(3)],
+        [http_response(f"http://e.com/{i}", page) for i in range(responses)],
         gzip=False,
     )
     clipped = tmp_path / "clipped.warc"
@@ -497,6 +497,13 @@ def test_a_record_the_run_found_truncated_traces_as_recorded(tmp_path, capsys):
     rows = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
     (broken,) = [r for r in rows if r["decision"] == "error"]
     assert broken["drop_reason"] == "truncated_record"
+    return path, clipped, out, rows, broken
+
+
+def test_a_record_the_run_found_truncated_traces_as_recorded(tmp_path, capsys):
+    """Tracing a record the ledger marks `truncated_record` always failed (exit 1), like a
+    file changed after the run; the damage is what the ledger describes."""
+    path, clipped, out, rows, broken = _run_on_a_clipped_warc(tmp_path, 3)
     capsys.readouterr()
     assert audit_main(["trace", str(out), "--doc-id", broken["doc_id"]]) == 0
     printed = capsys.readouterr().out
@@ -536,20 +543,7 @@ def test_an_error_row_whose_bytes_were_intact_still_fails_when_they_change(tmp_p
 
 
 def test_a_damaged_rows_file_that_is_gone_still_fails(tmp_path, capsys):
-    from pipeline.cli import main as ccprov_main
-
-    page = article_html("Tides", ["The tide rises and falls twice a day along this coast."] * 40)
-    path = write_warc(
-        tmp_path / "d.warc",
-        [http_response(f"http://e.com/{i}", page) for i in range(2)],
-        gzip=False,
-    )
-    clipped = tmp_path / "clipped.warc"
-    clipped.write_bytes(path.read_bytes()[:-200])
-    out = tmp_path / "out"
-    assert ccprov_main(["run", "--quiet", "--input", str(clipped), "--output", str(out)]) == 0
-    rows = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
-    (broken,) = [r for r in rows if r["decision"] == "error"]
+    _, clipped, out, _, broken = _run_on_a_clipped_warc(tmp_path, 2)
     clipped.rename(tmp_path / "moved.warc")
     capsys.readouterr()
     assert audit_main(["trace", str(out), "--doc-id", broken["doc_id"]]) == 1
