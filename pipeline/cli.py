@@ -20,8 +20,10 @@ from pipeline import local_worker, release_ctrl_c, worker_supervision
 from pipeline.errors import (
     UsageError,
     interrupted_by_user,
+    is_utf8,
     output_write_failure,
     quiet_stopped_run_reports,
+    shown_name,
 )
 
 
@@ -787,14 +789,11 @@ def check_utf8_arguments(argv: list[str]) -> None:
     surrogates, which Beam's options and the Parquet shards cannot hold: say so in one line
     rather than fail deep inside Beam."""
     for arg in argv:
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = os.fsencode(arg) if isinstance(arg, str) else arg
+        if not is_utf8(arg):
             raise UsageError(
-                f"argument {shown!r} is not valid UTF-8: ccprov records paths and values as "
-                "UTF-8 text; rename the file"
-            ) from None
+                f"argument {shown_name(arg)} is not valid UTF-8: ccprov records paths and "
+                "values as UTF-8 text; rename the file"
+            )
 
 
 def one_line(message) -> str:

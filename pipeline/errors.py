@@ -166,3 +166,18 @@ def terminal_safe(text: str) -> str:
     """`text` with the control characters that crawled pages put in URLs and notices written
     as escapes (`\\x1b`), so printing a ledger value cannot drive the user's terminal."""
     return _TERMINAL_CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def is_utf8(text: str) -> bool:
+    """Whether `text` can be written as UTF-8: command-line arguments and file names that
+    were not UTF-8 reach Python with lone surrogates, which Beam and Parquet cannot hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(text: str) -> str:
+    """`text` as UTF-8 can show it: bytes that were not UTF-8 escaped (`bad\\xffname.txt`)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -19,6 +19,7 @@ import zlib
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.errors import is_utf8, shown_name
 from transforms.warc_reader import starts_like_warc
 
 CRAWL_ID_RE = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
@@ -148,7 +149,7 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
             )
             paths = [p for p in found if _is_warc_name(os.path.basename(p))]
             if skipped is not None:
-                skipped += [_shown_name(p) for p in found if not _is_warc_name(os.path.basename(p))]
+                skipped += [shown_name(p) for p in found if not _is_warc_name(os.path.basename(p))]
             if not paths:
                 raise InputError(f"no .warc or .warc.gz files under {spec}")
             return paths
@@ -181,21 +182,14 @@ def _records_or_listing(spec: str, base_url: str) -> list[str]:
     return [_resolve_listed(e, spec, base_url) for e in entries]
 
 
-def _shown_name(path: str) -> str:
-    """A file name as the manifest can hold it: bytes that are not UTF-8 escaped (\\xff)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def _check_utf8_name(path: str) -> None:
     """The ledger records `warc_path` as UTF-8 text: a file whose name is not UTF-8 (found in
     a folder or by a glob) cannot be recorded, so the run stops before it starts."""
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
+    if not is_utf8(path):
         raise InputError(
-            f"input file {os.fsencode(path)!r}: its name is not valid UTF-8, which the ledger "
+            f"input file {shown_name(path)}: its name is not valid UTF-8, which the ledger "
             "cannot record; rename it"
-        ) from None
+        )
 
 
 def resolve_inputs(

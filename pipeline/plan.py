@@ -230,14 +230,19 @@ def check_output_url(output: str) -> None:
         raise UsageError(f"--output {output} {problem}")
 
 
+def _holds_an_output(folder: str) -> bool:
+    """A ccprov run's output: its manifest and a provenance folder."""
+    return os.path.isfile(os.path.join(folder, MANIFEST)) and os.path.isdir(
+        os.path.join(folder, LEDGER_DIR)
+    )
+
+
 def enclosing_output(folder: str) -> str | None:
     """The nearest folder above `folder` that holds a ccprov run's output (its manifest and a
     provenance folder), if any: the audit tools list shards recursively under it."""
     parent = os.path.dirname(folder)
     while parent and parent != folder:
-        if os.path.isfile(os.path.join(parent, MANIFEST)) and os.path.isdir(
-            os.path.join(parent, LEDGER_DIR)
-        ):
+        if _holds_an_output(parent):
             return parent
         folder, parent = parent, os.path.dirname(parent)
     return None
@@ -262,9 +267,7 @@ def enclosed_output(folder: str, depth: int = 2) -> str | None:
                     TEMP_DIR,
                 ):
                     continue
-                if os.path.isfile(os.path.join(entry.path, MANIFEST)) and os.path.isdir(
-                    os.path.join(entry.path, LEDGER_DIR)
-                ):
+                if _holds_an_output(entry.path):
                     return entry.path
                 below.append(entry.path)
         level = below

@@ -1827,7 +1827,6 @@ _NEGATED_NAME = re.compile(
     r"|available|de|la|le|licen[cs]e|lizenz|licencia|utiliza|usa|con)\s+){0,3}$",
     re.I,
 )
-# A licence said to be over: "expired", "withdrawn", "until 2020", "prior to 2021".
 # A licence said to be over: "expired", "was withdrawn", "we withdrew" (not "has not
 # expired", "cannot be revoked", "has not been withdrawn").
 _PAST_LICENCE = re.compile(
@@ -1999,13 +1998,10 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
     part = _ONLY_PART.search(outside)
     # "As with most posts on this blog, this post is licensed under": the page's own grant
     # after an opening comparison (not "Where indicated, our content is ...").
-    overruled = (
-        _AS_WITH.match(sentence) and _THIS_IS.search(sentence, part.end(), at) if part else None
-    )
-    if part and not overruled:
+    if part and not (_AS_WITH.match(sentence) and _THIS_IS.search(sentence, part.end(), at)):
         return True
-    for pattern, found in ((_CARVE_OUT, carves), (_TALKS_ABOUT, None)):
-        found = found if found is not None else list(pattern.finditer(sentence, 0, at))
+    talks = list(_TALKS_ABOUT.finditer(sentence, 0, at))
+    for pattern, found in ((_CARVE_OUT, carves), (_TALKS_ABOUT, talks)):
         if not found:
             continue
         last = found[-1]
@@ -2036,13 +2032,11 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
             return True
     # A media subject in the licence's own clause ("The source code of this site is on
     # GitHub, and all content is licensed under" is the page's).
-    clause_start = max(sentence.rfind(",", 0, at), sentence.rfind(";", 0, at), 0)
+    clause_start = _clause_start(sentence, at)
     if clause_start and _PARTICIPLE.match(sentence, clause_start + 1):
         # "The icons on this site are from Font Awesome, licensed under CC BY 4.0": the
         # participle's subject is the clause before.
-        clause_start = max(
-            sentence.rfind(",", 0, clause_start), sentence.rfind(";", 0, clause_start), 0
-        )
+        clause_start = _clause_start(sentence, clause_start)
     for start in _MEDIA_SUBJECT_START.finditer(sentence, clause_start, at):
         media = _MEDIA_WORDS.match(sentence, start.end())
         if media and _MEDIA_SUBJECT_VERB.match(sentence, media.end()):
@@ -2050,6 +2044,11 @@ def _part_only(sentence: str, at: int, previous_end: int) -> bool:
     if _ONLY_AFTER.match(sentence, at):
         return True  # "CC BY 4.0 applies only to the photos on this site"
     return _media_clause(sentence, at, previous_end)
+
+
+def _clause_start(sentence: str, end: int) -> int:
+    """Where the clause ending at `end` starts: its comma or semicolon, else 0."""
+    return max(sentence.rfind(",", 0, end), sentence.rfind(";", 0, end), 0)
 
 
 _PARTICIPLE = re.compile(
@@ -2067,18 +2066,19 @@ _INCLUDING = re.compile(
 )
 _AS_WITH = re.compile(r"\W*(?:as\s+with|as\s+for|like|unlike)\b", re.I)
 _THIS_IS = re.compile(
-    r"(?<!on\s)(?<!of\s)(?<!in\s)(?<!from\s)\b(?:this|our)\s+(?:post|article|page|blog|work|site|website|content|essay|story)\s+is\b",
+    r"(?<!on\s)(?<!of\s)(?<!in\s)(?<!from\s)\b(?:this|our)\s+(?:post|article|page|blog|work"
+    r"|site|website|content|essay|story)\s+is\b",
     re.I,
 )
 
 
 # A relative clause or a bracket between a carve-out and the licence: the licence is the
 # carved part's ("except the logo, which is CC BY", "apart from our logo (CC BY 4.0)").
-_RELATIVE_IN = re.compile(
-    r",\s*(?:which|that|who|das|die|der|welche[rs]?|qui|que|lequel|laquelle|il\s+quale"
-    r"|la\s+quale|el\s+cual|la\s+cual|o\s+qual|a\s+qual)\b|\($",
-    re.I,
+_RELATIVE_WORDS = (
+    r"(?:which|that|who|das|die|der|welche[rs]?|qui|que|lequel|laquelle|il\s+quale|la\s+quale"
+    r"|el\s+cual|la\s+cual|o\s+qual|a\s+qual)\b"
 )
+_RELATIVE_IN = re.compile(r",\s*" + _RELATIVE_WORDS + r"|\($", re.I)
 # "Except for logos, CC BY 4.0 applies to all content on this site": the grant follows the
 # licence, in the same clause.
 _GRANT_AFTER = re.compile(r"[^,;()]{0,30}?\bappl(?:y|ies)\s+to\b", re.I)
@@ -2089,11 +2089,7 @@ def _grant_after(sentence: str, at: int) -> bool:
     return grant is not None and bool(_PAGE_SUBJECT.search(sentence, grant.end()))
 
 
-_RELATIVE = re.compile(
-    r"\s*(?:which|that|who|das|die|der|welche[rs]?|qui|que|lequel|laquelle|il\s+quale|la\s+quale"
-    r"|el\s+cual|la\s+cual|o\s+qual|a\s+qual)\b",
-    re.I,
-)
+_RELATIVE = re.compile(r"\s*" + _RELATIVE_WORDS, re.I)
 
 
 def _parenthetical(sentence: str, carve, at: int) -> bool:

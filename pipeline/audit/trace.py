@@ -23,7 +23,7 @@ from typing import IO
 from urllib.parse import urlsplit
 
 from pipeline.audit.store import OutputStore, s3_object_problem
-from pipeline.errors import terminal_safe, write_stdout
+from pipeline.errors import is_utf8, terminal_safe, write_stdout
 from pipeline.plan import UsageError
 from transforms import http_payload
 from transforms.writer import LEDGER_DIR, stage_of
@@ -407,20 +407,12 @@ def format_checks(record: StoredRecord | None, checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")  # arguments that were not UTF-8 carry lone surrogates
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def trace_command(args) -> int:
     if bool(args.doc_id) == bool(args.url):
         raise UsageError("give exactly one of --doc-id and --url")
-    if args.doc_id and not (args.doc_id.isprintable() and _is_utf8(args.doc_id)):
+    if args.doc_id and not (args.doc_id.isprintable() and is_utf8(args.doc_id)):
         raise UsageError(f"--doc-id {args.doc_id!r}: no ledger row has such a value")
-    if args.url and not _is_utf8(args.url):  # a crawled URL may hold control characters
+    if args.url and not is_utf8(args.url):  # a crawled URL may hold control characters
         raise UsageError(f"--url {args.url!r}: no ledger row has such a value")
     if args.decode and not args.payload_out:
         raise UsageError("--decode applies to --payload-out: give both")
