@@ -13,6 +13,7 @@ import copy
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 
@@ -423,10 +424,8 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     from apache_beam.io.filesystems import FileSystems
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipeline.assembly import build_pipeline
     from pipeline.options import CcprovOptions
-    from pipeline.plan import check_output_url, plan_run, runner_name
-    from transforms.writer import MANIFEST, join, restore_previous_run, retire_previous_run
+    from pipeline.plan import runner_name
 
     # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
     own = _OneLineParser(add_help=False, allow_abbrev=False)
@@ -455,6 +454,24 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
         raise UsageError(" ".join(lines)[:500]) from None
     finally:
         options_log.setLevel(level)
+    try:
+        return run_checked_pipeline(p, runner, options, hard_exit_on_dead_worker)
+    finally:
+        # Beam makes a temporary folder for each Pipeline and removes it only in run(): every
+        # run refused by the checks would leave one behind in /tmp.
+        shutil.rmtree(p.local_tempdir, ignore_errors=True)
+
+
+def run_checked_pipeline(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
+    """The checks that need the built Pipeline's options, then the run and its summary."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from pipeline.assembly import build_pipeline
+    from pipeline.options import CcprovOptions
+    from pipeline.plan import check_output_url, plan_run
+    from transforms.writer import MANIFEST, join, restore_previous_run, retire_previous_run
+
+    opts = options.view_as(CcprovOptions)
     check_job_endpoint(options)
     check_output_url(opts.output)
     check_filesystems([*(opts.input or []), opts.output, *(opts.robots or [])])

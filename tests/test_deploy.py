@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -35,6 +36,13 @@ DEPLOY = ROOT / "deploy"
 BEAM_VERSION = beam.__version__
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 ARTIFACTS_FLAG = "--artifacts-dir="
+
+
+@pytest.fixture(autouse=True)
+def beam_temp_folders_in_tmp_path(tmp_path, monkeypatch):
+    """Graphs built here are never run, so Beam never removes each Pipeline's temporary
+    folder: keep them out of the machine's /tmp."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ cover; these run in-process, as each one stops before the pipeline is built.
 from __future__ import annotations
 
 import socket
+import tempfile
 
 import pytest
 from apache_beam.io.filesystems import FileSystems
@@ -16,13 +17,17 @@ from pipeline.sample import SAMPLE_WARC
 
 
 @pytest.fixture
-def ccprov(capsys):
+def ccprov(capsys, tmp_path_factory, monkeypatch):
     previous = FileSystems._pipeline_options
+    # Beam makes a temporary folder for each Pipeline: a refused run must not leave it behind.
+    temp_root = tmp_path_factory.mktemp("tempdir")
+    monkeypatch.setattr(tempfile, "tempdir", str(temp_root))
 
     def run(*args: str) -> tuple[int, list[str]]:
         code = ccprov_main(list(args))
         captured = capsys.readouterr()
         assert "Traceback" not in captured.err
+        assert not list(temp_root.glob("beam-pipeline-temp*"))
         return code, [ln for ln in captured.err.splitlines() if ln.strip()]
 
     yield run
