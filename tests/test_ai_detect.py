@@ -156,6 +156,22 @@ def test_normalisation_hides_formatting_differences():
         ("Prices may have changed since my last knowledge update.", []),
         ("as of my last knowledge update in 2021", ["as of my last knowledge update"]),
         ("The AI in this game is weak and the hope is gone; this helps nobody.", []),
+        # whole words only: "has an AI assistant" holds "as an ai assistant"
+        ("Every new phone has an AI assistant, I think, as Samsung showed.", []),
+        ("Whereas an AI model, I mean GPT, is trained as we know.", []),
+        ("私はAIアシスタントとして、お答えします。", ["aiアシスタントとして"]),
+        # people write these about others; an assistant writes them about itself
+        ("Copilot works as an AI assistant for developers.", []),
+        ("As an AI assistant, I cannot browse.", ["as an ai assistant"]),
+        ("As a large language model I do not have opinions.", ["as a large language model"]),
+        ("Als künstliche Intelligenz bezeichnet man Systeme, die lernen.", []),
+        ("Als künstliche Intelligenz habe ich keine Meinung.", ["als künstliche intelligenz"]),
+        ("Mein Wissensstand ist, dass der Laden montags zu hat.", []),
+        ("Mein Wissensstand reicht bis 2021.", ["mein wissensstand"]),
+        ("Es lo que se conoce como inteligencia artificial.", []),
+        ("Como modelo de lenguaje de IA, no tengo opiniones.", ["como modelo de lenguaje de ia"]),
+        ("Notre chatbot en tant qu'assistant IA du service client.", []),
+        ("En tant qu'IA, j'ai des limites.", ["en tant qu'ia"]),
     ],
 )
 def test_marker_phrases(text, expected):

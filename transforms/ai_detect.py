@@ -100,7 +100,7 @@ STRONG, WEAK = 0.8, 0.3
 MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     # English
     ("as an ai language model", STRONG),
-    ("as an ai model", STRONG),
+    ("as an ai model", STRONG),  # these three only before "I": _SELF_AFTER
     ("as a large language model", STRONG),
     ("as an ai assistant", STRONG),
     ("i am an ai language model", STRONG),
@@ -122,7 +122,7 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("let me know if you have any other questions", WEAK),
     ("i apologize for the confusion", WEAK),
     ("great question!", WEAK),
-    # French
+    # French (the strong phrases only before "je": _SELF_AFTER)
     ("en tant que modèle de langage", STRONG),
     ("en tant qu'ia", STRONG),
     ("en tant qu'intelligence artificielle", STRONG),
@@ -134,7 +134,7 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("j'espère que cela t'aide", WEAK),
     ("j'espère que ces conseils vous seront utiles", WEAK),
     ("excellente question!", WEAK),
-    # German
+    # German (the strong phrases only before "habe ich", "reicht", ...: _SELF_AFTER)
     ("als ki-sprachmodell", STRONG),
     ("als sprachmodell", STRONG),
     ("als künstliche intelligenz", STRONG),
@@ -146,8 +146,9 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("ich hoffe, das hilft dir weiter", WEAK),
     ("ich hoffe, diese informationen", WEAK),
     ("gute frage!", WEAK),
-    # Spanish
+    # Spanish (the strong phrases only before "no tengo", "puedo", ...: _SELF_AFTER)
     ("como modelo de lenguaje", STRONG),
+    ("como modelo de lenguaje de ia", STRONG),
     ("como inteligencia artificial", STRONG),
     ("como asistente de ia", STRONG),
     ("mi última actualización", STRONG),
@@ -169,6 +170,57 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("ご質問ありがとうございます！", WEAK),
 )
 _MARKER_STRENGTH = dict(MARKER_PHRASES)
+
+# People write these phrases too, about a product or a term ("Copilot works as an AI
+# assistant", "Als künstliche Intelligenz bezeichnet man ...", "lo que se conoce como
+# inteligencia artificial"); an assistant writes them about itself, so they count only when
+# the assistant's own first person follows (after an optional comma).
+_EN_SELF = ("i",)
+_FR_SELF = ("je", "j'")
+_DE_SELF = ("habe ich", "kann ich", "bin ich", "verfüge ich", "muss ich", "darf ich")
+_ES_SELF = ("no tengo", "no puedo", "no soy", "no estoy", "tengo", "puedo", "soy")
+_SELF_AFTER: dict[str, tuple[str, ...]] = {
+    "as an ai model": _EN_SELF,
+    "as a large language model": _EN_SELF,
+    "as an ai assistant": _EN_SELF,
+    "en tant que modèle de langage": _FR_SELF,
+    "en tant qu'ia": _FR_SELF,
+    "en tant qu'intelligence artificielle": _FR_SELF,
+    "en tant qu'assistant ia": _FR_SELF,
+    "als ki-sprachmodell": _DE_SELF,
+    "als sprachmodell": _DE_SELF,
+    "als künstliche intelligenz": _DE_SELF,
+    "als ki-assistent": _DE_SELF,
+    "mein wissensstand": ("reicht", "endet", "basiert"),
+    "como modelo de lenguaje": _ES_SELF,
+    "como modelo de lenguaje de ia": _ES_SELF,
+    "como inteligencia artificial": _ES_SELF,
+    "como asistente de ia": _ES_SELF,
+    "come modello linguistico": ("non", "posso", "sono", "ho"),
+    "como modelo de linguagem": ("não", "posso", "sou", "tenho"),
+}
+
+
+def _edge(text: str, at_start: bool) -> str:
+    """A word boundary on the side of `text` that is a word character ("has an AI assistant"
+    holds "as an ai assistant"; "it" starts with "i")."""
+    char = text[0] if at_start else text[-1]
+    if not (char.isalnum() or char == "_"):
+        return ""
+    return r"(?<!\w)" if at_start else r"(?!\w)"
+
+
+def _marker_pattern(phrase: str, spaced: bool) -> re.Pattern:
+    """`spaced`: a phrase of words; Japanese ones have no word breaks to respect."""
+    pattern = (_edge(phrase, True) if spaced else "") + re.escape(phrase)
+    after = _SELF_AFTER.get(phrase)
+    if after:
+        pattern += r",?\s*(?:" + "|".join(re.escape(w) + _edge(w, False) for w in after) + ")"
+    elif spaced:
+        pattern += _edge(phrase, False)
+    return re.compile(pattern)
+
+
 MARKER_WINDOW = 1200  # boilerplate sits at the start or the end of a page
 _WORD = re.compile(r"\w+")
 # A phrase can only be present if all its words are: a set test per phrase rules out almost
@@ -178,12 +230,17 @@ _MARKER_WORDS = {
     for phrase in _MARKER_STRENGTH
     if phrase.isascii() or " " in phrase
 }
+_MARKER_PATTERNS = {
+    phrase: _marker_pattern(phrase, phrase in _MARKER_WORDS) for phrase in _MARKER_STRENGTH
+}
 
 
 def find_markers(text: str) -> list[str]:
     """Marker phrases in the text (their canonical lower-case form), each once, in order found.
 
-    Typographic apostrophes and the space French puts before "!" are folded first. A phrase
+    Typographic apostrophes and the space French puts before "!" are folded first. Phrases of
+    words match whole words only; those in _SELF_AFTER only before the assistant's first
+    person ("as an AI assistant, I"), as people write them about others too. A phrase
     found inside a longer one at the same place ("hope this helps" in "i hope this helps") is
     reported once, as the longer phrase. Pages longer than MARKER_WINDOW are searched at their
     start and end only.
@@ -201,9 +258,8 @@ def find_markers(text: str) -> list[str]:
         needed = _MARKER_WORDS.get(phrase)
         if needed is not None and not needed <= words:
             continue
-        pos = folded.find(phrase)
-        if pos >= 0:
-            hits.append((pos, phrase))
+        if match := _MARKER_PATTERNS[phrase].search(folded):
+            hits.append((match.start(), phrase))
     hits.sort(key=lambda hit: (hit[0], -len(hit[1])))
     found: list[str] = []
     covered_until = -1
