@@ -35,6 +35,23 @@ CJK_SINGLE = [
 KATAKANA = [(0x30A1, 0x30FA), (0x30FC, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F)]
 
 
+# Sentence ends of scripts without "." (CJK, Indic dandas, Urdu, Arabic "?", Armenian,
+# Ethiopic, Myanmar, Khmer, Mongolian), per docs/filters.md.
+SCRIPT_ENDS = "。！？．｡।॥۔؟։።፧፨။។៕᠃᠉"
+OTHER_PUNCTUATION = "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»"
+
+
+def is_punctuation(ch):
+    """docs/filters.md: ASCII punctuation, datatrove's other punctuation, the script sentence
+    ends, control characters."""
+    code = ord(ch)
+    if code < 32 and ch not in "\t\n\r":
+        return True
+    if 127 <= code < 160:
+        return True
+    return (33 <= code < 127 and not ch.isalnum()) or ch in OTHER_PUNCTUATION or ch in SCRIPT_ENDS
+
+
 def in_ranges(ch, ranges):
     code = ord(ch)
     for low, high in ranges:
@@ -90,8 +107,8 @@ def tokenize(text):
         elif text[i : i + 3] == "...":
             tokens.append(("...", False))
             i += 3
-        else:
-            tokens.append((ch, False))
+        else:  # a symbol: a word unless it is punctuation
+            tokens.append((ch, not is_punctuation(ch)))
             i += 1
     return tokens
 
@@ -140,7 +157,7 @@ def sentence_count(line):
                 current = ""
                 i = j
                 continue
-        elif ch in "。！？" and (i + 1 == n or line[i + 1] not in "。！？"):
+        elif ch in SCRIPT_ENDS and (i + 1 == n or line[i + 1] not in SCRIPT_ENDS):
             j = i + 1
             while j < n and line[j] in "」』”’）":
                 j += 1

@@ -124,8 +124,12 @@ def test_rewrite_can_be_switched_off():
 
 
 def test_terminal_punctuation_rule_when_enabled():
-    text = "Ends with a stop.\nEnds without one\nEnds with dots...\n文末に句点がある。"
+    text = (
+        "Ends with a stop.\nEnds without one\nEnds with dots...\n文末に句点がある。\n"
+        "यह वाक्य पूर्ण विराम पर समाप्त होता है।\n彼は「はい」"
+    )
     _, scores, kept = run(c4(filter_no_terminal_punct=True), text)
+    # other scripts' sentence ends count in every language; 」 only in zh and ja
     assert scores["c4:no_terminal_punct_lines"] == 3
     ja = config_for_language(default_filter_config(), "ja")["c4"]
     ja_rules = {**section_with_only("c4"), "terminal_punctuation": ja["terminal_punctuation"]}
@@ -133,7 +137,9 @@ def test_terminal_punctuation_rule_when_enabled():
         {**ja_rules, "filter_no_terminal_punct": True}
     ).check_and_clean(TextUnits(text))
     assert scores["c4:no_terminal_punct_lines"] == 2
-    assert kept.text == "Ends with a stop.\n文末に句点がある。"
+    assert kept.text == (
+        "Ends with a stop.\n文末に句点がある。\nयह वाक्य पूर्ण विराम पर समाप्त होता है।\n彼は「はい」"
+    )
 
 
 def test_defaults_are_fineweb_variant_of_c4():

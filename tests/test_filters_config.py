@@ -132,6 +132,16 @@ def test_lists_replace_and_tables_merge():
             {"per_language": {"de": {"gopher_quality": {"max_avg_word_length": 2}}}},
             "'per_language.de.gopher_quality.min_avg_word_length' (3) is above",
         ),
+        # YAML reads any integer: math.isfinite raised OverflowError (a traceback)
+        ({"gopher_quality": {"max_doc_words": 10**400}}, "got 10000000000000000000... (a huge"),
+        # the second pair silently replaced the first
+        ({"gopher_repetition": {"top_n_grams": [[2, 0.1], [2, 0.9]]}}, "same n twice: [2, 2]"),
+        # tables for a code lid.176 never gives applied to nothing, silently
+        (
+            {"per_language": {"eng": {"gopher_quality": {"min_doc_words": 5}}}},
+            "'per_language.eng': unknown language code 'eng'",
+        ),
+        ({"gopher_quality": {"stop_words": {"english": ["the"]}}}, "unknown language code"),
     ],
 )
 def test_invalid_config_raises_one_line_value_error(overrides, message):

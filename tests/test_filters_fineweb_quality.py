@@ -38,9 +38,24 @@ def test_line_punctuation_share_default_is_inclusive(ending, other, stopped, rea
     assert reason_seen == (reason and f"fineweb_quality:{reason}")
 
 
-def test_chinese_stops_do_not_count_with_english_stop_chars():
-    text = lines_text(5, 0, "一句完整的话。", "")
-    assert run(fineweb(line_punct_thr=0.12), text)[0] == "fineweb_quality:line_punct_ratio"
+@pytest.mark.parametrize(
+    "line",
+    [
+        "一句完整的话。",
+        "यह वाक्य पूर्ण विराम पर समाप्त होता है।",
+        "یہ جملہ ختم ہوتا ہے۔",
+        "Սա նախադասություն է։",
+    ],
+)
+def test_other_scripts_sentence_ends_are_line_ends_by_default(line):
+    # Hindi, Urdu and Armenian pages were all dropped under `--languages all`: their lines end
+    # in । ۔ ։, which FineWeb's English stop characters lack.
+    text = lines_text(5, 0, line, "")
+    assert run(fineweb(line_punct_thr=0.12), text)[0] is None
+    english = [".", "'", '"', "!", "?"]
+    assert run(fineweb(line_punct_thr=0.12, stop_chars=english), text)[0] == (
+        "fineweb_quality:line_punct_ratio"
+    )
 
 
 def test_line_punctuation_zero_can_be_excluded():

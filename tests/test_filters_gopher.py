@@ -5,6 +5,8 @@ threshold just below, at and just above the value the text was built to have, so
 pins both the measurement and the comparison (strict or inclusive) of the rule.
 """
 
+import time
+
 import pytest
 
 from transforms.filters.config import default_filter_config, section_with_only
@@ -264,3 +266,16 @@ def test_quality_reports_the_first_failing_rule_and_measures_all():
             "bullet_lines_ratio", "ellipsis_lines_ratio", "alpha_ratio", "stop_words",
         )
     )  # fmt: skip
+
+
+def test_an_n_larger_than_the_document_costs_nothing():
+    # The n-gram ids were built order by order up to n: n = 10**12 in a filter config ran for
+    # days on an eight-word text. datatrove finds no such n-gram and moves on; so do we.
+    text = "one two three four five six seven eight"
+    filter_obj = repetition(top_n_grams=[[10**12, 0.1]], dup_n_grams=[[10**12, 0.1]])
+    started = time.process_time()
+    reason, scores = run(filter_obj, text)
+    assert time.process_time() - started < 1.0
+    assert reason is None
+    assert scores[f"gopher_repetition:top_{10**12}_gram_char_frac"] == 0
+    assert scores[f"gopher_repetition:dup_{10**12}_gram_char_frac"] == 0

@@ -20,7 +20,7 @@ PIECES = [
     "…", ".", ",", "!", "?", "#", "-", "•", "—", "(", ")", "\"", "'", "[1]", "{", "café",
     "cafe\u0301", "\u0301", "१२", "हिन्दी", "中", "文", "。", "！", "」", "東京", "コンピューター",
     "ｶﾀｶﾅ", "ー", "は", "々", "〇", "\U00020000", "\U0001d165", " ", "  ", "\t", "\n", "\n\n",
-    "\r\n", "\u2028", "\x0b", "½", "²", "_", "a",
+    "\r\n", "\u2028", "\x0b", "½", "²", "_", "a", "★", "¿", "।", "؟", "\x85", "😀",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
@@ -63,6 +63,16 @@ def test_symbols_are_dots_and_single_non_alphanumerics():
     ]  # fmt: skip
 
 
+def test_symbols_that_are_not_punctuation_are_words_as_in_datatrove():
+    # datatrove's Gopher quality counts a token as a word when it holds a character outside
+    # its punctuation set: "Rating ★ ★ ★" has 4 words there, and had 1 here.
+    words = ["★", "✓", "•", "©", "™", "€", "→", "😀", "¿", "§"]
+    punctuation = ["…", "。", "।", "؟", "「", "％", "►", "\x00", "\x85", "$", "~"]
+    assert all(map(is_word, words))
+    assert not any(map(is_word, punctuation))
+    assert TextUnits("Rating ★ ★ ★ • 5/5").words == ["Rating", "★", "★", "★", "•", "5", "5"]
+
+
 def test_c4_words_are_whitespace_words_with_cjk_apart():
     assert c4_words("  Hello, world! (v3) ") == ["Hello,", "world!", "(v3)"]
     assert c4_words("今日は晴れ。 OK, コーヒーを") == [
@@ -77,6 +87,10 @@ def test_sentences_end_at_punctuation_before_space_or_after_cjk_stops():
     assert count_sentences("Dr. Smith arrived.") == 2  # simpler than punkt: no abbreviations
     assert count_sentences("今日は晴れ。明日は雨！本当？」はい") == 4
     assert count_sentences("すごい！！") == 1  # a run of stops ends one sentence
+    # other scripts' sentence ends (C4 dropped every Hindi paragraph as one sentence)
+    assert count_sentences("यह पहला वाक्य है। यह दूसरा है।यह तीसरा है॥ चौथा") == 4
+    assert count_sentences("یہ پہلا ہے۔ کیا یہ دوسرا ہے؟ تیسرا") == 3
+    assert count_sentences("Առաջինն է։ Երկրորդը") == 2
     assert count_sentences("   ") == 0
 
 

@@ -167,6 +167,9 @@ def _check_value(name: str, kind: str, value: Any) -> None:
     if kind == THRESHOLD and _is_number(value):
         _check_range(name, value, name.rsplit(".", 1)[-1] in SHARES)
     elif kind == NGRAMS:
+        sizes = [n for n, _ in value]
+        if len(set(sizes)) < len(sizes):  # a later pair replaced an earlier one, silently
+            _fail(f"'{name}' gives a threshold for the same n twice: {sizes}")
         for n, limit in value:
             if _is_number(limit):
                 _check_range(f"{name} ({n}-grams)", limit, share=True)
@@ -193,8 +196,13 @@ SHARES = frozenset(
 
 
 def _check_range(name: str, value: float, share: bool) -> None:
-    if not math.isfinite(value) or value < 0:
-        _fail(f"'{name}' must be a finite number >= 0, got {value!r}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer of hundreds of digits, as YAML reads them
+        finite = False
+    if not finite or value < 0:
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:20]}... (a huge number)"
+        _fail(f"'{name}' must be a finite number >= 0, got {shown}")
     if share and value > 1:
         _fail(f"'{name}' is a share of the document, between 0 and 1, got {value!r}")
 
@@ -303,7 +311,11 @@ def build_filter_config(overrides: dict | None, languages: list[str] | str | Non
     validate_overrides(config)
     _check_rules_can_pass(config)
     for code in config.get("per_language", {}):
+        # A code lid.176 never gives (`eng`, a typo) would be a table that applies to nothing.
+        check_language_codes(f"filter config: 'per_language.{code}'", code)
         _check_rules_can_pass(config_for_language(config, code), f"per_language.{code}.")
+    for code in config["gopher_quality"]["stop_words"]:
+        check_language_codes(f"filter config: 'gopher_quality.stop_words.{code}'", code)
     return _normalise(config)
 
 

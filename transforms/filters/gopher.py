@@ -48,6 +48,8 @@ class NgramIndex:
 
     def grams(self, n: int) -> np.ndarray:
         """Ids of the n-grams starting at 0 .. size-n (empty when there are fewer tokens)."""
+        if self.size < n:  # before the loop: a config's n of 10**12 looped that many times
+            return np.empty(0, dtype=np.int64)
         built, ids = self._last if self._last[0] <= n else (1, self._tokens)
         while built < n:
             built += 1

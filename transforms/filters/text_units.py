@@ -10,14 +10,17 @@ model and treats languages written without spaces sensibly:
   "example.com", "3.14");
 * "..." is one token and every other non-space character is a one-character symbol token.
 
-Symbol tokens count as tokens (Gopher's symbol and alphabetic ratios divide by all tokens, as
-NLTK's tokens include punctuation) but not as words (word count and mean word length).
+All tokens count for Gopher's symbol and alphabetic ratios (they divide by all tokens, as
+NLTK's tokens include punctuation). The word count and mean word length leave out tokens made
+only of punctuation (`NOT_WORD_CHARS`), as datatrove's Gopher quality does; other symbols
+(★, •, ©, €, emoji) are words there and here.
 Thai, Lao, Khmer and Myanmar runs are not segmented (one run is one word).
 """
 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from functools import cached_property
 from itertools import chain
@@ -41,7 +44,19 @@ KATAKANA_RANGES = (  # a run is one word: katakana, ー, small and halfwidth kat
 )
 WORD_JOINERS = "-'’."
 SENTENCE_END = ".!?"
-CJK_SENTENCE_END = "。！？"
+# Sentence ends of scripts that do not use ".": CJK (full and half width), Devanagari and
+# Bengali dandas, Urdu's full stop, the Arabic question mark, Armenian, Ethiopic, Myanmar,
+# Khmer and Mongolian full stops. They end a sentence whatever follows, and count as line ends
+# for FineWeb quality (defaults.toml), as in datatrove's TERMINAL_PUNCTUATION.
+SCRIPT_SENTENCE_END = "。！？．｡।॥۔؟։።፧፨။។៕᠃᠉"
+# Characters that never make a token a word: ASCII punctuation, the other punctuation
+# datatrove's PUNCTUATION names, the sentence ends above, and control characters.
+NOT_WORD_CHARS = frozenset(
+    string.punctuation
+    + "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»"
+    + SCRIPT_SENTENCE_END
+    + "".join(map(chr, [*range(0, 9), 11, 12, *range(13, 32), *range(127, 160)]))
+)
 CLOSERS = "\"'”’)]"
 CJK_CLOSERS = "」』”’）"
 
@@ -118,7 +133,7 @@ CJK_OR_KATAKANA_RE = re.compile(_char_class(_cjk_chars | _kana_chars))
 C4_WORD_RE = re.compile(f"{_CJK}|{_KATA}++|(?:(?!{_CJK}|{_KATA})\\S)++")
 SENTENCE_BREAK_RE = re.compile(
     f"(?<=[{re.escape(SENTENCE_END)}])[{re.escape(CLOSERS)}]*\\s+"
-    f"|(?<=[{CJK_SENTENCE_END}])(?![{CJK_SENTENCE_END}])[{CJK_CLOSERS}]*"
+    f"|(?<=[{SCRIPT_SENTENCE_END}])(?![{SCRIPT_SENTENCE_END}])[{CJK_CLOSERS}]*"
 )
 # The code point sets are only needed to build the patterns: kept, they held 12 MB of every
 # worker (tracemalloc).
@@ -131,8 +146,9 @@ def split_tokens(text: str) -> list[str]:
 
 
 def is_word(token: str) -> bool:
-    """Symbols are "..." and single characters that are not letters or digits."""
-    return token.isalnum() or (len(token) > 1 and token != "...")
+    """Not "..." nor a punctuation character (tokens longer than one character other than
+    "..." start with a letter or digit)."""
+    return token not in NOT_WORD_CHARS and token != "..."
 
 
 def c4_words(line: str) -> list[str]:
@@ -146,7 +162,8 @@ def count_sentences(line: str) -> int:
     """Sentences in one line: pieces between sentence ends that contain non-space text.
 
     A sentence ends after `.`, `!` or `?` (and closing quotes or brackets) followed by
-    whitespace, or after a run of `。！？` (and closing brackets) whatever follows. Simpler than
+    whitespace, or after a run of `SCRIPT_SENTENCE_END` (。, ।, ။, ...; and closing brackets)
+    whatever follows. Simpler than
     NLTK's punkt, which C4 uses: abbreviations such as "Dr. Smith" count as two sentences.
     """
     return sum(1 for piece in SENTENCE_BREAK_RE.split(line) if piece.strip())
