@@ -276,6 +276,40 @@ def test_deduplicate_exact_and_off_modes(tmp_path):
         Deduplicate(mode="fuzzy")
 
 
+@pytest.mark.parametrize("mode", ["exact", "minhash"])
+def test_texts_without_words_are_never_duplicates(tmp_path, mode):
+    # All of them normalise to "": as one exact group, unrelated pages were "identical".
+    wordless = ["★★★ — ✓✓", "😀 😀 😀 🎉", "...", ""]
+    candidates = [
+        DedupCandidate(f"W{i}", i, text, (False, "2024-01", f"W{i}"))
+        for i, text in enumerate(wordless)
+    ]
+    words = " ".join(_text(4))
+    candidates += [
+        DedupCandidate("T", 0, words, (False, "2024-01", "T")),
+        DedupCandidate("T1", 1, words + "!", (False, "2024-02", "T1")),
+    ]
+    decisions = _by_id(run_dedup(candidates, tmp_path, mode=mode))
+    assert set(decisions) == {"T", "T1"}
+    assert decisions["T1"][:6] == ("T1", 1, "T", 2, "T", EXACT_DUPLICATE)
+
+
+def test_chinese_near_duplicates_are_found(tmp_path):
+    # A CJK clause was one "word": one changed character gave a Jaccard of 0.76, no cluster.
+    rng = random.Random(5)
+    han = [chr(code) for code in range(0x4E00, 0x4E00 + 3000)]
+    sentences = ["".join(rng.choices(han, k=20)) for _ in range(42)]
+    page = "。".join(sentences) + "。"
+    edited = page[:430] + ("的" if page[430] != "的" else "了") + page[431:]
+    candidates = [
+        DedupCandidate("Z", 0, page, (False, "2024-01", "Z")),
+        DedupCandidate("Z1", 1, edited, (False, "2024-02", "Z1")),
+    ]
+    decisions = _by_id(run_dedup(candidates, tmp_path))
+    assert decisions["Z1"][:6] == ("Z1", 1, "Z", 2, "Z", NEAR_DUPLICATE)
+    assert decisions["Z1"].minhash_jaccard_to_rep > 0.9
+
+
 def test_verification_threshold_cuts_weak_edges(tmp_path):
     # Two texts sharing their first half: LSH may pair them, a 0.99 threshold must not.
     a = _text(10, 200)

@@ -80,6 +80,13 @@ def test_normalisation():
     assert normalize_text("Arabic-Indic ٣٤ digits") == "arabic indic 00 digits"
     assert normalize_text(" ... ") == ""
     assert normalize_text("") == ""
+    # Scripts written without spaces: each character is a word (shingles: character 5-grams).
+    assert (
+        normalize_text("我们的中国。很好abc日本語テスト")
+        == "我 们 的 中 国 很 好 abc 日 本 語 テ ス ト"
+    )
+    assert normalize_text("ภาษาไทย ok") == "ภ า ษ า ไ ท ย ok"
+    assert normalize_text("日本語") == normalize_text("日 本 語")
 
 
 def test_shingles():

@@ -145,10 +145,15 @@ def test_a_model_card_that_gives_no_threshold(ccprov, tmp_path):
                 str(card),
                 fragment,
             )
-    card.write_text('{"name": "mine"}')
-    _assert_usage_error(
-        ccprov("run", "--output", out, "--ai-model", str(model)), "pass --ai-threshold"
-    )
+    for text in ('{"name": "mine"}', '{"threshold": null}'):
+        card.write_text(text)
+        _assert_usage_error(
+            ccprov("run", "--output", out, "--ai-model", str(model)), "pass --ai-threshold"
+        )
+    # A null threshold was float(None) in every worker's model load: a TypeError traceback.
+    from transforms.ai_detect import AiScorer
+
+    assert AiScorer.load(model).threshold == 0.5
 
 
 def test_a_model_without_a_card_runs_at_the_threshold_given(ccprov, tmp_path):

@@ -353,7 +353,8 @@ class AiScorer:
         model = fasttext.load_model(str(path))
         card = read_model_card(path)
         version = model_version(path)
-        return cls(model, version, float(card.get("threshold", FALLBACK_THRESHOLD)))
+        threshold = card.get("threshold")  # a card may say null: it names none
+        return cls(model, version, FALLBACK_THRESHOLD if threshold is None else float(threshold))
 
     def model_scores(self, texts: list[str]) -> list[float]:
         """Probability of the "ai" label per text, from the classifier alone."""

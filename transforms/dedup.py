@@ -189,26 +189,37 @@ class _Sign(beam.DoFn):
                 scheme=p["scheme"],
                 hashfunc=p["hashfunc"],
             )
-        exact_keys([""])  # build the character table once per worker, not in the first bundle
 
     def process(self, batch: list[DedupCandidate]) -> Iterator[tuple[Any, tuple]]:
         texts = [candidate.text or "" for candidate in batch]
         if self._hasher is None:
             for candidate, key in zip(batch, exact_keys(texts), strict=True):
-                yield key, (node_of(candidate), candidate.write_key, None, None)
+                node = node_of(candidate)
+                yield _own_key_if_wordless(key, node), (node, candidate.write_key, None, None)
             return
         signed = self._hasher.sign(texts)
         p = self._params
         bands = band_hashes(signed.signatures, p["num_bands"], p["rows_per_band"]).tolist()
         for i, candidate in enumerate(batch):
+            node = node_of(candidate)
             if signed.shingle_counts[i] == 0:
-                signature, band_keys = None, None  # no words: only exact dedup applies
+                signature, band_keys = None, None  # no words: nothing to compare
             else:
                 signature, band_keys = signed.signatures[i].tobytes(), tuple(bands[i])
             yield (
-                signed.exact_keys[i],
-                (node_of(candidate), candidate.write_key, signature, band_keys),
+                _own_key_if_wordless(signed.exact_keys[i], node),
+                (node, candidate.write_key, signature, band_keys),
             )
+
+
+_WORDLESS_KEY = exact_keys([""])[0]
+
+
+def _own_key_if_wordless(key: bytes, node: Node) -> bytes:
+    """Texts without words ("★★★ — ✓✓", emoji) all normalise to "": as one exact group the
+    ledger called unrelated pages identical. Each keeps a key of its own (never 16 bytes long,
+    so never a text's key)."""
+    return b"no words:" + node[1].encode() if key == _WORDLESS_KEY else key
 
 
 class _ResolveExactGroup(beam.DoFn):

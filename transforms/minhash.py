@@ -2,7 +2,9 @@
 
 Normalisation (FineWeb-style): lowercase; punctuation, symbols, whitespace, control characters
 and `_` become word separators; every decimal digit becomes `0`; invisible format characters
-(soft hyphen, zero-width joiners, BOM) are removed; runs of separators fold to one space.
+(soft hyphen, zero-width joiners, BOM) are removed; each character of a script written without
+spaces (Han, kana, Thai, Lao, Khmer, Myanmar) is a word of its own; runs of separators fold
+to one space.
 Shingles are word n-grams (default 5) of the normalised text; a document shorter than n
 words is one shingle of all its words; a document without words has no shingles.
 
@@ -41,7 +43,25 @@ SCHEMES = ("affine32", "legacy")
 HASHFUNCS = ("fast", "sha1")
 
 # Character classes of the normalisation table.
-_WORD, _SEPARATOR, _DIGIT, _DELETE = 0, 1, 2, 3
+_WORD, _SEPARATOR, _DIGIT, _DELETE, _SINGLE = 0, 1, 2, 3, 4
+
+# Scripts written without spaces between words: each of their characters is a word of its own,
+# so shingles there are character n-grams. As whole-clause "words", one changed character in
+# an 840-character Chinese page took its Jaccard to 0.76, and a page without punctuation was a
+# single word (any edit: 0).
+_SINGLE_RANGES = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3041, 0x30FF),  # hiragana, katakana
+    (0x31F0, 0x31FF),  # small katakana
+    (0x3400, 0x4DBF),  # CJK unified ideographs extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF66, 0xFF9F),  # halfwidth katakana
+    (0x20000, 0x323AF),  # CJK extensions B..H
+)
 
 _MASK64 = (1 << 64) - 1
 _MASK32 = (1 << 32) - 1
@@ -81,6 +101,8 @@ def _class_of(code: int) -> int:
         return _DELETE
     if category[0] in "PSZ" or category == "Cc" or char.isspace() or char == "_":
         return _SEPARATOR
+    if any(low <= code <= high for low, high in _SINGLE_RANGES):
+        return _SINGLE
     return _WORD
 
 
@@ -129,6 +151,17 @@ def _split_words(texts: Sequence[str]) -> _Words:
         doc_starts = kept_before[doc_starts]
         codepoints, classes = codepoints[kept], classes[kept]
     codepoints = np.where(classes == _DIGIT, np.uint32(ord("0")), codepoints)
+    single = classes == _SINGLE
+    if single.any():
+        # A separator before and after each such character: [" ", char, " "].
+        repeats = np.where(single, 3, 1)
+        new_index = np.concatenate(([0], np.cumsum(repeats)))
+        doc_starts = new_index[doc_starts]
+        codepoints, classes = np.repeat(codepoints, repeats), np.repeat(classes, repeats)
+        middle = new_index[:-1][single] + 1
+        around = np.concatenate((middle - 1, middle + 1))
+        classes[around], codepoints[around] = _SEPARATOR, ord(" ")
+        classes[middle] = _WORD
     in_word = np.empty(len(codepoints) + 2, dtype=np.int8)
     in_word[0] = in_word[-1] = 0
     np.not_equal(classes, _SEPARATOR, out=in_word[1:-1])
