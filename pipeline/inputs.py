@@ -144,12 +144,19 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
         return paths
     if "://" not in spec:
         if os.path.isdir(spec):
-            found = sorted(
-                os.path.join(root, name) for root, _, names in os.walk(spec) for name in names
-            )
+            found, linked_folders = [], []
+            for root, folders, names in os.walk(spec):
+                found += [os.path.join(root, name) for name in names]
+                # os.walk does not enter a linked folder (a link can loop back): say so.
+                linked = [
+                    os.path.join(root, f) for f in folders if os.path.islink(os.path.join(root, f))
+                ]
+                linked_folders += [shown_name(path) + "/" for path in linked]
+            found.sort()
             paths = [p for p in found if _is_warc_name(os.path.basename(p))]
             if skipped is not None:
                 skipped += [shown_name(p) for p in found if not _is_warc_name(os.path.basename(p))]
+                skipped += sorted(linked_folders)
             if not paths:
                 raise InputError(f"no .warc or .warc.gz files under {spec}")
             return paths

@@ -467,14 +467,23 @@ def test_files_of_an_input_folder_that_are_left_out_are_listed(ccprov, tmp_path)
     (folder / "a.warc.gz").write_bytes(open(SAMPLE_WARC, "rb").read())
     (folder / "b.warc.gz.bak").write_bytes(open(SAMPLE_WARC, "rb").read())
     (folder / "README.txt").write_text("notes\n")
+    # A linked folder is not entered (a link can loop back): it was not mentioned either.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "c.warc.gz").write_bytes(open(SAMPLE_WARC, "rb").read())
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)
     out = tmp_path / "out"
     code, lines = ccprov("run", "--input", str(folder), "--output", str(out))
     assert code == 0, lines
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["inputs"] == [str(folder / "a.warc.gz")]
-    assert manifest["skipped_inputs"] == [str(folder / "README.txt"), str(folder / "b.warc.gz.bak")]
-    assert manifest["skipped_input_count"] == 2
-    assert any("2 other file(s) in the input folders left out" in line for line in lines), lines
+    assert manifest["skipped_inputs"] == [
+        str(folder / "README.txt"),
+        str(folder / "b.warc.gz.bak"),
+        str(folder / "linked") + "/",
+    ]
+    assert manifest["skipped_input_count"] == 3
+    assert any("3 other file(s) in the input folders left out" in line for line in lines), lines
 
 
 def test_left_out_names_that_are_not_utf8_are_escaped_and_counted_once(ccprov, tmp_path):
