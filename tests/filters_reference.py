@@ -38,7 +38,7 @@ KATAKANA = [(0x30A1, 0x30FA), (0x30FC, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9
 # Sentence ends of scripts without "." (CJK, Indic dandas, Urdu, Arabic "?", Armenian,
 # Ethiopic, Myanmar, Khmer, Mongolian), per docs/filters.md.
 SCRIPT_ENDS = "。！？．｡।॥۔؟։።፧፨။។៕᠃᠉"
-OTHER_PUNCTUATION = "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»"
+OTHER_PUNCTUATION = "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»‼⁇⁈⁉‽⸮﹒﹖﹗"
 
 
 def is_punctuation(ch):

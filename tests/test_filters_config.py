@@ -142,6 +142,11 @@ def test_lists_replace_and_tables_merge():
             "'per_language.eng': unknown language code 'eng'",
         ),
         ({"gopher_quality": {"stop_words": {"english": ["the"]}}}, "unknown language code"),
+        # YAML reads `no:` (Norwegian) as false: a TypeError traceback
+        ({"per_language": {False: {"c4": {}}}}, "has the key False, not a language code"),
+        ({"gopher_quality": {"stop_words": {False: ["og"]}}}, "quote it in YAML"),
+        ({"gopher_repetition": {"ngram_separator_length": 10**400}}, "must be at most"),
+        ({"gopher_repetition": {"top_n_grams": [[10**400, 0.1]]}}, "n must be at most"),
     ],
 )
 def test_invalid_config_raises_one_line_value_error(overrides, message):
@@ -149,6 +154,11 @@ def test_invalid_config_raises_one_line_value_error(overrides, message):
         build_filter_config(overrides)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_disabled_pair_may_repeat_an_n():
+    config = build_filter_config({"gopher_repetition": {"top_n_grams": [[2, False], [2, 0.1]]}})
+    assert config["gopher_repetition"]["top_n_grams"] == [[2, False], [2, 0.1]]
 
 
 def test_bounds_that_leave_room_are_accepted():

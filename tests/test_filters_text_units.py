@@ -67,7 +67,7 @@ def test_symbols_that_are_not_punctuation_are_words_as_in_datatrove():
     # datatrove's Gopher quality counts a token as a word when it holds a character outside
     # its punctuation set: "Rating ★ ★ ★" has 4 words there, and had 1 here.
     words = ["★", "✓", "•", "©", "™", "€", "→", "😀", "¿", "§"]
-    punctuation = ["…", "。", "।", "؟", "「", "％", "►", "\x00", "\x85", "$", "~"]
+    punctuation = ["…", "。", "।", "؟", "「", "％", "►", "\x00", "\x85", "$", "~", "‼", "⁉"]
     assert all(map(is_word, words))
     assert not any(map(is_word, punctuation))
     assert TextUnits("Rating ★ ★ ★ • 5/5").words == ["Rating", "★", "★", "★", "•", "5", "5"]

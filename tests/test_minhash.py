@@ -86,6 +86,8 @@ def test_normalisation():
         == "我 们 的 中 国 很 好 abc 日 本 語 テ ス ト"
     )
     assert normalize_text("ภาษาไทย ok") == "ภ า ษ า ไ ท ย ok"
+    # ... with the combining marks that follow it; digits after one are a word of their own
+    assert normalize_text("ที่นี่ မြန်မာ 日2024年") == "ที่ นี่ မြ န် မာ 日 0000 年"
     assert normalize_text("日本語") == normalize_text("日 本 語")
 
 

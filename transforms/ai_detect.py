@@ -148,7 +148,6 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("gute frage!", WEAK),
     # Spanish (the strong phrases only before "no tengo", "puedo", ...: _SELF_AFTER)
     ("como modelo de lenguaje", STRONG),
-    ("como modelo de lenguaje de ia", STRONG),
     ("como inteligencia artificial", STRONG),
     ("como asistente de ia", STRONG),
     ("mi última actualización", STRONG),
@@ -174,11 +173,19 @@ _MARKER_STRENGTH = dict(MARKER_PHRASES)
 # People write these phrases too, about a product or a term ("Copilot works as an AI
 # assistant", "Als künstliche Intelligenz bezeichnet man ...", "lo que se conoce como
 # inteligencia artificial"); an assistant writes them about itself, so they count only when
-# the assistant's own first person follows (after an optional comma).
-_EN_SELF = ("i",)
-_FR_SELF = ("je", "j'")
-_DE_SELF = ("habe ich", "kann ich", "bin ich", "verfüge ich", "muss ich", "darf ich")
-_ES_SELF = ("no tengo", "no puedo", "no soy", "no estoy", "tengo", "puedo", "soy")
+# the assistant's own first person follows: after an optional qualifier of the model ("IA",
+# "de IA", "developed by OpenAI"), a comma or a dash, on the same line.
+_EN_SELF = ("i", "my", "me")
+_FR_SELF = ("je", "j'", "il m'est", "mon", "ma", "mes")
+_DE_SELF = (
+    "habe ich", "kann ich", "bin ich", "verfüge ich", "muss ich", "darf ich", "ist es mir",
+    "ist mir", "mein", "meine",
+)  # fmt: skip
+_ES_SELF = (
+    "no tengo", "no puedo", "no soy", "no estoy", "tengo", "puedo", "soy", "yo", "mi", "mis",
+)  # fmt: skip
+_IT_SELF = ("non", "posso", "sono", "ho", "io", "il mio", "la mia", "mi")
+_PT_SELF = ("não", "posso", "sou", "tenho", "eu", "meu", "minha")
 _SELF_AFTER: dict[str, tuple[str, ...]] = {
     "as an ai model": _EN_SELF,
     "as a large language model": _EN_SELF,
@@ -191,14 +198,19 @@ _SELF_AFTER: dict[str, tuple[str, ...]] = {
     "als sprachmodell": _DE_SELF,
     "als künstliche intelligenz": _DE_SELF,
     "als ki-assistent": _DE_SELF,
-    "mein wissensstand": ("reicht", "endet", "basiert"),
+    "mein wissensstand": ("reicht", "endet", "basiert", "ist auf", "ist begrenzt"),
     "como modelo de lenguaje": _ES_SELF,
-    "como modelo de lenguaje de ia": _ES_SELF,
     "como inteligencia artificial": _ES_SELF,
     "como asistente de ia": _ES_SELF,
-    "come modello linguistico": ("non", "posso", "sono", "ho"),
-    "como modelo de linguagem": ("não", "posso", "sou", "tenho"),
+    "come modello linguistico": _IT_SELF,
+    "como modelo de linguagem": _PT_SELF,
 }
+# Between the phrase and the first person: the model's qualifier, then a comma or a dash.
+_QUALIFIER = (
+    r"(?:[^\S\n]+(?:(?:de |di )?(?:ia|ai|ki)\b"
+    r"|(?:(?:developed|created|trained|made|built)[^\S\n]+)?(?:by|von|de|da|por|par)[^\S\n]+[\w.-]+))?"
+)
+_BEFORE_SELF = _QUALIFIER + r"[^\S\n]*(?:[,—–-][^\S\n]*)?"
 
 
 def _edge(text: str, at_start: bool) -> str:
@@ -215,7 +227,9 @@ def _marker_pattern(phrase: str, spaced: bool) -> re.Pattern:
     pattern = (_edge(phrase, True) if spaced else "") + re.escape(phrase)
     after = _SELF_AFTER.get(phrase)
     if after:
-        pattern += r",?\s*(?:" + "|".join(re.escape(w) + _edge(w, False) for w in after) + ")"
+        pattern += (
+            _BEFORE_SELF + "(?:" + "|".join(re.escape(w) + _edge(w, False) for w in after) + ")"
+        )
     elif spaced:
         pattern += _edge(phrase, False)
     return re.compile(pattern)

@@ -33,6 +33,7 @@ after the rounds and is empty when they converged.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
@@ -193,9 +194,9 @@ class _Sign(beam.DoFn):
     def process(self, batch: list[DedupCandidate]) -> Iterator[tuple[Any, tuple]]:
         texts = [candidate.text or "" for candidate in batch]
         if self._hasher is None:
-            for candidate, key in zip(batch, exact_keys(texts), strict=True):
+            for candidate, text, key in zip(batch, texts, exact_keys(texts), strict=True):
                 node = node_of(candidate)
-                yield _own_key_if_wordless(key, node), (node, candidate.write_key, None, None)
+                yield _key_of_wordless(key, text), (node, candidate.write_key, None, None)
             return
         signed = self._hasher.sign(texts)
         p = self._params
@@ -207,7 +208,7 @@ class _Sign(beam.DoFn):
             else:
                 signature, band_keys = signed.signatures[i].tobytes(), tuple(bands[i])
             yield (
-                _own_key_if_wordless(signed.exact_keys[i], node),
+                _key_of_wordless(signed.exact_keys[i], texts[i]),
                 (node, candidate.write_key, signature, band_keys),
             )
 
@@ -215,11 +216,15 @@ class _Sign(beam.DoFn):
 _WORDLESS_KEY = exact_keys([""])[0]
 
 
-def _own_key_if_wordless(key: bytes, node: Node) -> bytes:
+def _key_of_wordless(key: bytes, text: str) -> bytes:
     """Texts without words ("★★★ — ✓✓", emoji) all normalise to "": as one exact group the
-    ledger called unrelated pages identical. Each keeps a key of its own (never 16 bytes long,
-    so never a text's key)."""
-    return b"no words:" + node[1].encode() if key == _WORDLESS_KEY else key
+    ledger called unrelated pages identical. They are keyed by their own characters (spaces
+    folded) instead, so only copies of one another are exact duplicates; such a key is never
+    16 bytes long, so never a key of a text with words."""
+    if key != _WORDLESS_KEY:
+        return key
+    folded = " ".join(text.split()).encode("utf-8", "surrogatepass")
+    return b"no words:" + hashlib.blake2b(folded, digest_size=16).digest()
 
 
 class _ResolveExactGroup(beam.DoFn):

@@ -3,8 +3,8 @@
 Normalisation (FineWeb-style): lowercase; punctuation, symbols, whitespace, control characters
 and `_` become word separators; every decimal digit becomes `0`; invisible format characters
 (soft hyphen, zero-width joiners, BOM) are removed; each character of a script written without
-spaces (Han, kana, Thai, Lao, Khmer, Myanmar) is a word of its own; runs of separators fold
-to one space.
+spaces (Han, kana, Thai, Lao, Khmer, Myanmar) is a word of its own, with the combining marks
+that follow it; runs of separators fold to one space.
 Shingles are word n-grams (default 5) of the normalised text; a document shorter than n
 words is one shingle of all its words; a document without words has no shingles.
 
@@ -43,10 +43,10 @@ SCHEMES = ("affine32", "legacy")
 HASHFUNCS = ("fast", "sha1")
 
 # Character classes of the normalisation table.
-_WORD, _SEPARATOR, _DIGIT, _DELETE, _SINGLE = 0, 1, 2, 3, 4
+_WORD, _SEPARATOR, _DIGIT, _DELETE, _SINGLE, _MARK = 0, 1, 2, 3, 4, 5
 
-# Scripts written without spaces between words: each of their characters is a word of its own,
-# so shingles there are character n-grams. As whole-clause "words", one changed character in
+# Scripts written without spaces between words: each of their characters (with the combining
+# marks that follow it) is a word of its own, so shingles there are character n-grams. As whole-clause "words", one changed character in
 # an 840-character Chinese page took its Jaccard to 0.76, and a page without punctuation was a
 # single word (any edit: 0).
 _SINGLE_RANGES = (
@@ -101,6 +101,8 @@ def _class_of(code: int) -> int:
         return _DELETE
     if category[0] in "PSZ" or category == "Cc" or char.isspace() or char == "_":
         return _SEPARATOR
+    if category[0] == "M":  # stays in the word it follows (Devanagari, Thai vowel signs)
+        return _MARK
     if any(low <= code <= high for low, high in _SINGLE_RANGES):
         return _SINGLE
     return _WORD
@@ -153,15 +155,19 @@ def _split_words(texts: Sequence[str]) -> _Words:
     codepoints = np.where(classes == _DIGIT, np.uint32(ord("0")), codepoints)
     single = classes == _SINGLE
     if single.any():
-        # A separator before and after each such character: [" ", char, " "].
-        repeats = np.where(single, 3, 1)
+        # A separator before each such character, and before a letter or digit that follows
+        # one (after its marks): "日本語abc" -> " 日 本 語 abc", "ที่นี่" -> " ที่ นี่".
+        not_mark = classes != _MARK
+        last_base = np.maximum.accumulate(np.where(not_mark, np.arange(len(classes)), 0))
+        after_single = np.zeros(len(classes), dtype=bool)
+        after_single[1:] = single[last_base[:-1]] & not_mark[1:]
+        split = single | (after_single & (classes != _SEPARATOR))
+        repeats = np.where(split, 2, 1)
         new_index = np.concatenate(([0], np.cumsum(repeats)))
         doc_starts = new_index[doc_starts]
         codepoints, classes = np.repeat(codepoints, repeats), np.repeat(classes, repeats)
-        middle = new_index[:-1][single] + 1
-        around = np.concatenate((middle - 1, middle + 1))
-        classes[around], codepoints[around] = _SEPARATOR, ord(" ")
-        classes[middle] = _WORD
+        before = new_index[:-1][split]
+        classes[before], codepoints[before] = _SEPARATOR, ord(" ")
     in_word = np.empty(len(codepoints) + 2, dtype=np.int8)
     in_word[0] = in_word[-1] = 0
     np.not_equal(classes, _SEPARATOR, out=in_word[1:-1])

@@ -160,16 +160,22 @@ def _check_value(name: str, kind: str, value: Any) -> None:
         )
     elif kind == STOP_WORDS:
         ok = isinstance(value, dict) and all(_is_strings(words) for words in value.values())
+        for code in value if ok else ():
+            _check_code_key(name, code)
     else:  # DERIVED: recomputed on every build, any string accepted
         ok = isinstance(value, str)
     if not ok:
         _fail(f"'{name}' must be {kind}, got {value!r}")
     if kind == THRESHOLD and _is_number(value):
         _check_range(name, value, name.rsplit(".", 1)[-1] in SHARES)
+    elif kind == COUNT and value > MAX_COUNT:  # YAML reads any integer; floats overflow
+        _fail(f"'{name}' must be at most {MAX_COUNT:,}, got {_shown(value)}")
     elif kind == NGRAMS:
-        sizes = [n for n, _ in value]
+        sizes = [n for n, limit in value if is_enabled(limit)]
         if len(set(sizes)) < len(sizes):  # a later pair replaced an earlier one, silently
             _fail(f"'{name}' gives a threshold for the same n twice: {sizes}")
+        if any(n > MAX_COUNT for n, _ in value):
+            _fail(f"'{name}': n must be at most {MAX_COUNT:,}")
         for n, limit in value:
             if _is_number(limit):
                 _check_range(f"{name} ({n}-grams)", limit, share=True)
@@ -195,14 +201,21 @@ SHARES = frozenset(
 )
 
 
+MAX_COUNT = 10**9  # counts and n-gram sizes; far above any document's length
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}... (a huge number)"
+
+
 def _check_range(name: str, value: float, share: bool) -> None:
     try:
         finite = math.isfinite(value)
     except OverflowError:  # an integer of hundreds of digits, as YAML reads them
         finite = False
     if not finite or value < 0:
-        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:20]}... (a huge number)"
-        _fail(f"'{name}' must be a finite number >= 0, got {shown}")
+        _fail(f"'{name}' must be a finite number >= 0, got {_shown(value)}")
     if share and value > 1:
         _fail(f"'{name}' is a share of the document, between 0 and 1, got {value!r}")
 
@@ -216,6 +229,15 @@ def _check_section(prefix: str, schema: dict[str, str], values: Any) -> None:
         _check_value(f"{prefix}.{key}", schema[key], value)
 
 
+def _check_code_key(table: str, code: Any) -> None:
+    """Language codes as keys must be text: YAML reads `no:` (Norwegian) as false."""
+    if not isinstance(code, str):
+        _fail(
+            f"'{table}' has the key {code!r}, not a language code: quote it in YAML "
+            f'("no": for Norwegian, which YAML reads as false)'
+        )
+
+
 def validate_overrides(overrides: Any) -> None:
     """Raise ValueError (one line) on unknown keys or values of the wrong type."""
     if not isinstance(overrides, dict):
@@ -225,6 +247,7 @@ def validate_overrides(overrides: Any) -> None:
             if not isinstance(values, dict):
                 _fail(f"'per_language' must be a table of language codes, got {values!r}")
             for code, sections in values.items():
+                _check_code_key("per_language", code)
                 if not isinstance(sections, dict):
                     _fail(f"'per_language.{code}' must be a table, got {sections!r}")
                 for name, keys in sections.items():

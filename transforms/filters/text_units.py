@@ -50,11 +50,14 @@ SENTENCE_END = ".!?"
 # for FineWeb quality (defaults.toml), as in datatrove's TERMINAL_PUNCTUATION.
 SCRIPT_SENTENCE_END = "。！？．｡।॥۔؟։።፧፨။។៕᠃᠉"
 # Characters that never make a token a word: ASCII punctuation, the other punctuation
-# datatrove's PUNCTUATION names, the sentence ends above, and control characters.
+# datatrove's PUNCTUATION names, the sentence ends above and the Latin-script ones among its
+# TERMINAL_PUNCTUATION (‼ ⁉ ...; its other ~140 are marks of rarer scripts, words here), and
+# control characters.
 NOT_WORD_CHARS = frozenset(
     string.punctuation
     + "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»"
     + SCRIPT_SENTENCE_END
+    + "‼⁇⁈⁉‽⸮﹒﹖﹗"
     + "".join(map(chr, [*range(0, 9), 11, 12, *range(13, 32), *range(127, 160)]))
 )
 CLOSERS = "\"'”’)]"
