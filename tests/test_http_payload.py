@@ -148,3 +148,51 @@ def test_replacement_characters_the_page_really_holds_are_not_damage():
     body = ("\ufffd" * 3 + " Ü").encode() + b"\xe9"
     assert hp.utf8_despite_damage(body) == "\ufffd" * 3 + " Ü\ufffd"
     assert hp.utf8_despite_damage(b"plain ascii") == "plain ascii"
+
+
+def test_a_chunked_body_cut_inside_a_size_line_keeps_what_was_dechunked():
+    # The framing stayed in the text: "...valleys w c8 ill reopen..." reached the corpus.
+    assert hp.dechunk(b"5\r\nhello\r\n6\r\n world\r\nc") == b"hello world"
+    assert hp.dechunk(b"5\r\nhello\r\n6\r\n wor") == b"hello wor"  # cut inside data, as before
+    assert hp.dechunk(b"no newline at all") == b"no newline at all"
+
+
+def test_every_gzip_member_of_a_body_is_decoded():
+    first, second = b"<html>" + b"a" * 1500, b"b" * 2236 + b"</html>"
+    body = gzip.compress(first) + gzip.compress(second)
+    assert hp.decode_content_encoding(body, "gzip", 10_000) == first + second  # was 1,506 bytes
+    with pytest.raises(hp.PayloadTooLarge):  # the limit counts all members
+        hp.decode_content_encoding(body, "gzip", 3_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "codec"),
+    [
+        # Browsers read these labels with the Encoding Standard's supersets; Python's strict
+        # codecs lost sync on the extra characters and garbled their neighbours.
+        ("髙島屋 ㈱山田商事 ① Ⅱ", "shift_jis", "cp932"),
+        ("髙島屋 ㈱山田商事", "windows-31j", "cp932"),
+        ("똠햏뷁 " * 20, "euc-kr", "cp949"),
+        ("朱镕基 喆、堃、珺", "gb2312", "gb18030"),
+        ("“Türkçe” — ok", "iso-8859-9", "cp1254"),
+        ("“ภาษาไทย”", "tis-620", "cp874"),
+    ],
+)
+def test_legacy_labels_decode_as_browsers_do(text, label, codec):
+    body = f"<html><body>{text}</body></html>".encode(codec)
+    assert hp.decode_html(body, f"text/html; charset={label}") == (
+        f"<html><body>{text}</body></html>",
+        codec,
+    )
+
+
+def test_utf8_labelled_with_any_single_byte_charset_is_utf8():
+    # A template's windows-1251 on a UTF-8 page: mojibake, then language:low_score.
+    text = "<html><body>Город и деревня, 2024</body></html>"
+    assert hp.decode_html(text.encode(), "text/html; charset=windows-1251") == (text, "utf-8")
+    assert hp.decode_html(text.encode("cp1251"), "text/html; charset=windows-1251") == (
+        text,
+        "cp1251",
+    )
+    koi8 = "<html><body>Город</body></html>"
+    assert hp.decode_html(koi8.encode("koi8-r"), "text/html; charset=koi8-r") == (koi8, "koi8-r")

@@ -74,7 +74,9 @@ def dechunk(body: bytes) -> bytes:
     pos = 0
     try:
         while pos < len(body):
-            line_end = body.index(b"\n", pos)
+            line_end = body.find(b"\n", pos)
+            if line_end < 0:  # cut inside a size line: keep what was de-chunked so far
+                return bytes(out) if pos else body
             size_text = body[pos:line_end].split(b";")[0].strip()
             if not size_text and pos == 0:
                 # A body that starts with a blank line is not chunked, whatever the header
@@ -137,11 +139,17 @@ def _decode_one(body: bytes, coding: str, max_bytes: int) -> bytes | None:
 
 
 def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
-    decomp = zlib.decompressobj(wbits)
-    out = decomp.decompress(body, max_bytes + 1)
-    if len(out) > max_bytes or decomp.unconsumed_tail:
-        raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
-    return out
+    """Decoded `body`; gzip members after the first are decoded too (gzip's own rule, and
+    Python's gzip.decompress): servers that append to a compressed file send several."""
+    out = bytearray()
+    while True:
+        decomp = zlib.decompressobj(wbits)
+        out += decomp.decompress(body, max_bytes + 1 - len(out))
+        if len(out) > max_bytes or decomp.unconsumed_tail:
+            raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
+        body = decomp.unused_data
+        if not (decomp.eof and body[:2] == b"\x1f\x8b"):
+            return bytes(out)
 
 
 def _bounded_brotli(body: bytes, max_bytes: int) -> bytes:
@@ -259,18 +267,50 @@ _NOT_PAGE_CHARSETS = frozenset(
 )
 
 
+# WHATWG Encoding Standard labels Python does not know.
+_WHATWG_LABELS = {
+    "windows-31j": "cp932",
+    "x-sjis": "cp932",
+    "windows-949": "cp949",
+    "cseuckr": "cp949",
+    "x-gbk": "gb18030",
+    "csgb2312": "gb18030",
+    "windows-874": "cp874",
+    "x-euc-jp": "euc_jp",
+}
+# Browsers decode these labels with the superset the Encoding Standard names, so pages labelled
+# Shift_JIS hold cp932's ① ㈱ 髙, and EUC-KR pages UHC syllables (똠), without anyone seeing a
+# fault; Python's strict codecs lose sync on them and garble the characters around.
+_SUPERSETS = {
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+    "iso8859-11": "cp874",
+}
+# Single-byte legacy charsets: in these, real text almost never forms valid multi-byte UTF-8.
+_SINGLE_BYTE_PREFIXES = (
+    "latin-1", "iso8859-", "ascii", "cp125", "cp874", "koi8-", "mac-", "cp437", "cp85", "cp86",
+    "kz1048", "ptcp154",
+)  # fmt: skip
+
+
 def _lookup(name: str | None) -> str | None:
-    """The Python codec of a page's charset label; None for unknown labels and for codecs
-    that are not character sets."""
+    """The Python codec of a page's charset label, as browsers read it (`_SUPERSETS`); None
+    for unknown labels and for codecs that are not character sets."""
     if not name:
         return None
+    name = _WHATWG_LABELS.get(name.strip().lower(), name)
     try:
         info = codecs.lookup(name)
     except LookupError:
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_PAGE_CHARSETS:
         return None
-    return info.name
+    return _SUPERSETS.get(info.name, info.name)
 
 
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
@@ -303,13 +343,15 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
     for label in candidates:
         name = _lookup(label)
-        if name in ("latin-1", "iso8859-1", "ascii", "cp1252"):
-            # Pages declared as ASCII/Latin-1 are very often UTF-8 in fact; valid multi-byte
-            # UTF-8 is almost never produced by real windows-1252 text, so trust the bytes.
+        if name and name.startswith(_SINGLE_BYTE_PREFIXES):
+            # Pages declared in a single-byte charset (a template's windows-1251, Latin-1) are
+            # very often UTF-8 in fact; valid multi-byte UTF-8 is almost never produced by
+            # real single-byte text, so trust the bytes.
             if not body.isascii():
                 text = utf8_despite_damage(body)
                 if text is not None:
                     return text, "utf-8"
+        if name in ("latin-1", "iso8859-1", "ascii"):
             name = "cp1252"
         if name and not name.startswith("utf-16") and not name.startswith("utf-32"):
             try:
