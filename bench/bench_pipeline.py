@@ -551,10 +551,10 @@ def run_stages(paths: list[str], extractor: str, ipc_sample: int = 200) -> dict:
     }
 
 
-def quick_languages(docs) -> dict[str, tuple[str | None, float, int]]:
-    """doc_id -> (language, score, chars) of the resiliparse text, as the pre-check sees it
-    (in process here; the pipeline runs it in the sandbox child); (None, 0, 0) for pages
-    declaring English, which skip the check."""
+def quick_languages(docs) -> dict[str, tuple[str | None, float, int, bool]]:
+    """doc_id -> (language, score, chars, a part in English) of the resiliparse text, as the
+    pre-check sees it (in process here; the pipeline runs it in the sandbox child); (None, 0,
+    0, False) for pages declaring English, which skip the check."""
     from transforms.extraction import extract_text
     from transforms.lang_precheck import LanguagePrecheck
     from transforms.language import LanguageIdentifier
@@ -563,10 +563,12 @@ def quick_languages(docs) -> dict[str, tuple[str | None, float, int]]:
     found = {}
     for d in docs:
         if check.declares_kept_language(d.html):
-            found[d.doc_id] = (None, 0.0, 0)  # goes straight to extraction
+            found[d.doc_id] = (None, 0.0, 0, False)  # goes straight to extraction
             continue
-        result = check.check(extract_text(d.html, "resiliparse"))
-        found[d.doc_id] = (result.language, result.score, result.chars)
+        text = extract_text(d.html, "resiliparse") or ""
+        result = check.check(text)
+        kept_part = result.language not in (None, "en") and check.has_kept_part(text)
+        found[d.doc_id] = (result.language, result.score, result.chars, kept_part)
     return found
 
 
@@ -585,8 +587,11 @@ def evaluate_precheck(
     for min_score, min_chars in sorted({*PRECHECK_GRID, (DEFAULT_MIN_SCORE, DEFAULT_MIN_CHARS)}):
         skipped = {
             doc_id
-            for doc_id, (language, score, chars) in quick.items()
-            if chars >= min_chars and language not in (None, "en") and score >= min_score
+            for doc_id, (language, score, chars, kept_part) in quick.items()
+            if chars >= min_chars
+            and language not in (None, "en")
+            and score >= min_score
+            and not kept_part
         }
         lost = skipped & kept
         rows[(min_score, min_chars)] = {

@@ -8,6 +8,7 @@ from tests.pipeline_runs import SHARED_WARCS, python_output, requires_shared_war
 from transforms.extraction import ExtractTextFn
 from transforms.lang_precheck import (
     NOT_IN_LANGUAGES,
+    PARTS_CHARS,
     PRECHECK_SAMPLE_CHARS,
     LanguagePrecheck,
     PrecheckResult,
@@ -53,21 +54,40 @@ def test_kept_language_and_short_or_missing_text_go_on_to_extraction(lid):
     assert not LanguagePrecheck(["en", "fr"], lid.predict, 0.8, 100).check(FRENCH).outside
 
 
-def test_long_text_is_judged_on_its_opening_sample(lid):
-    # A French opening followed by a long English body: the pre-check decides on the opening
-    # only (cheap), and records the whole length it was given.
+def test_long_text_is_judged_on_its_opening_sample_then_read_in_parts(lid):
+    # The opening sample decides (cheap); a page it would drop is read in parts first, and
+    # one part in a kept language sends it on: resiliparse keeps reader comments that
+    # trafilatura leaves out, and an English article under German comments was dropped.
     seen = []
 
     def identify(text):
         seen.append(text)
         return lid.predict(text)
 
-    opening = (FRENCH + " ") * (PRECHECK_SAMPLE_CHARS // len(FRENCH) + 1)
-    text = opening[:PRECHECK_SAMPLE_CHARS] + (" " + ENGLISH) * 200
-    result = LanguagePrecheck(["en"], identify, min_score=0.8, min_chars=100).check(text)
-    assert seen == [text[:PRECHECK_SAMPLE_CHARS]]
+    opening = (FRENCH + "\n") * (PRECHECK_SAMPLE_CHARS // len(FRENCH) + 1)
+    text = opening[:PRECHECK_SAMPLE_CHARS] + ("\n" + ENGLISH) * 200
+    check = LanguagePrecheck(["en"], identify, min_score=0.8, min_chars=100)
+    result = check.check(text)
+    assert seen[0] == text[:PRECHECK_SAMPLE_CHARS]
     assert result.chars == len(text)
+    assert result.language == "fr" and not result.outside
+    assert all(len(part) < PARTS_CHARS for part in seen[1:])
+    seen.clear()
+    french = "\n".join([FRENCH] * 60)
+    result = check.check(french)
     assert result.outside and result.language == "fr"
+    assert sum(map(len, seen[1:])) <= PARTS_CHARS  # parts read up to PARTS_CHARS only
+
+
+def test_english_article_under_comments_in_another_language_goes_on(lid):
+    german = (
+        "Ich finde den Artikel sehr gut geschrieben, aber die Zahlen zur Bibliothek stimmen "
+        "meiner Meinung nach nicht ganz. Wir waren letzte Woche dort und es war geschlossen."
+    )
+    text = ENGLISH + "\n" + ENGLISH + "\n" + "\n".join([german] * 12)
+    check = LanguagePrecheck(["en"], lid.predict, min_score=0.8, min_chars=200)
+    assert lid.predict(text[:PRECHECK_SAMPLE_CHARS])[0] == "de"
+    assert not check.check(text).outside
 
 
 def test_unsure_prediction_goes_on_to_extraction(lid):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import select
 import signal
 import threading
 from collections import Counter
@@ -305,6 +306,43 @@ def test_extraction_child_collects_garbage_less_often_but_still_collects_cycles(
     threshold_set, startup_frozen, uncollected = json.loads(python_output(code))
     assert threshold_set and startup_frozen
     assert uncollected < 50_000 // 2  # most cycles were freed without an explicit collect
+
+
+def test_a_page_the_language_precheck_cannot_finish_is_extracted_without_it():
+    """The pre-check runs resiliparse before trafilatura: on 100k nested <div>s it never
+    returned, and a page trafilatura extracts at once was dropped as extraction_timeout."""
+    from transforms.lang_precheck import PrecheckSpec
+
+    body = "".join(
+        f"<p>The council met on day {i} to discuss the library budget.</p>" for i in range(6)
+    )
+    deep = f"<html><body><article>{body}</article>" + "<div>" * 100_000 + "x" + "</div>" * 100_000
+    spec = PrecheckSpec(("en",))
+    with ExtractionSandbox("trafilatura", timeout_s=1.0, precheck=spec) as sandbox:
+        doc = _verdict(sandbox, deep + "</body></html>")
+        assert doc.decision == KEPT and "council met on day 0" in doc.text
+        assert sandbox.restarts == 1  # the child stuck in the pre-check, replaced once
+        assert _verdict(sandbox, article(4).decode()).decision == KEPT
+
+
+def test_answers_that_arrive_together_are_all_read():
+    """With a pre-check, the child answers twice per page (let through, then the text). When
+    both were in the pipe at once, a buffered reader took both in one read, and select() on
+    the pipe then waited the whole time limit for the second, already read."""
+    from transforms.extraction import OK, PRECHECKED, _AnswerPipe, _read_answer, _write_answer
+
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "wb") as child:
+        _write_answer(child, PRECHECKED)
+        _write_answer(child, OK, "the text")
+        answers = _AnswerPipe(read_end)
+        assert answers.ready(1.0)
+        assert _read_answer(answers) == ("prechecked", "")
+        assert select.select([read_end], [], [], 0)[0] == []  # the pipe itself is empty now
+        assert answers.ready(0.0)  # ... but the second answer is waiting in the buffer
+        assert _read_answer(answers) == ("ok", "the text")
+        assert not answers.ready(0.0)
+    os.close(read_end)
 
 
 def test_resiliparse_on_deep_nesting_is_stopped_by_the_time_limit():

@@ -79,12 +79,22 @@ def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
 # --- the pipe protocol ---------------------------------------------------------------------------
 # Frames are plain bytes, not pickles: the parent must not unpickle what a process that has
 # just parsed hostile markup sends back.
-#   request: u32 length, UTF-8 HTML (length _STOP: the child exits)
+#   request: u32 length, UTF-8 HTML (length _STOP: the child exits; length
+#            _WITHOUT_PRECHECK: the next request skips the language pre-check)
 #   answer:  1 status byte, u32 length, UTF-8 text or message
-#            (SKIP: the language pre-check's verdict, see transforms/lang_precheck.py)
+#            (SKIP: the language pre-check's verdict, see transforms/lang_precheck.py;
+#            PRECHECKED, empty: the pre-check let the page through, an answer follows)
 _STOP = 0xFFFFFFFF
-OK, NO_TEXT, ERROR, MEMORY, SKIP = b"o", b"n", b"e", b"m", b"s"
-_STATUS_NAMES = {OK: "ok", NO_TEXT: "ok", ERROR: "error", MEMORY: "memory", SKIP: "skip"}
+_WITHOUT_PRECHECK = 0xFFFFFFFE
+OK, NO_TEXT, ERROR, MEMORY, SKIP, PRECHECKED = b"o", b"n", b"e", b"m", b"s", b"p"
+_STATUS_NAMES = {
+    OK: "ok",
+    NO_TEXT: "ok",
+    ERROR: "error",
+    MEMORY: "memory",
+    SKIP: "skip",
+    PRECHECKED: "prechecked",
+}
 
 
 def _read_exact(stream, size: int) -> bytes:
@@ -94,20 +104,25 @@ def _read_exact(stream, size: int) -> bytes:
     return data
 
 
-def _write_request(stream, html: str | None) -> None:
+def _write_request(stream, html: str | None, precheck: bool = True) -> None:
     if html is None:
         stream.write(struct.pack(">I", _STOP))
     else:
         data = html.encode("utf-8", "surrogatepass")
-        stream.write(struct.pack(">I", len(data)) + data)
+        prefix = b"" if precheck else struct.pack(">I", _WITHOUT_PRECHECK)
+        stream.write(prefix + struct.pack(">I", len(data)) + data)
     stream.flush()
 
 
-def _read_request(stream) -> str | None:
+def _read_request(stream) -> tuple[str | None, bool]:
+    """(HTML or None to stop, whether the pre-check may run on it)."""
     size = struct.unpack(">I", _read_exact(stream, 4))[0]
+    precheck = size != _WITHOUT_PRECHECK
+    if not precheck:
+        size = struct.unpack(">I", _read_exact(stream, 4))[0]
     if size == _STOP:
-        return None
-    return _read_exact(stream, size).decode("utf-8", "surrogatepass")
+        return None, precheck
+    return _read_exact(stream, size).decode("utf-8", "surrogatepass"), precheck
 
 
 def _write_answer(stream, status: bytes, text: str = "") -> None:
@@ -123,6 +138,30 @@ def _read_answer(stream) -> tuple[str, str | None]:
         raise EOFError(f"sandbox sent an unknown status {status!r}")
     text = _read_exact(stream, size).decode("utf-8", "surrogatepass")
     return _STATUS_NAMES[status], (None if status == NO_TEXT else text)
+
+
+class _AnswerPipe:
+    """The parent's end of the child's answers, read with os.read into its own buffer: a
+    BufferedReader can pull two frames (PRECHECKED and the answer) in one read, and select()
+    on the pipe then waits for data that is already in the buffer."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def ready(self, timeout_s: float) -> bool:
+        return bool(self.buffer) or bool(select.select([self.fd], [], [], timeout_s)[0])
+
+    def read(self, size: int) -> bytes:
+        """`size` bytes, fewer only at the end of the pipe."""
+        while len(self.buffer) < size:
+            chunk = os.read(self.fd, max(size - len(self.buffer), 1 << 16))
+            if not chunk:
+                break
+            self.buffer += chunk
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
 
 
 def _vm_bytes(field: str = "VmSize") -> int:
@@ -216,16 +255,18 @@ def sandbox_main(extractor: str, memory_mb: int = 0, precheck_arg: str | None = 
     _write_answer(out, OK, "ready")
     while True:
         try:
-            html = _read_request(inp)
+            html, precheck_this = _read_request(inp)
         except EOFError:
             return
         if html is None:
             return
         try:
-            skip = precheck_outside(html, precheck) if precheck is not None else None
-            if skip is not None:
-                _write_answer(out, SKIP, skip)
-                continue
+            if precheck is not None and precheck_this:
+                skip = precheck_outside(html, precheck)
+                if skip is not None:
+                    _write_answer(out, SKIP, skip)
+                    continue
+                _write_answer(out, PRECHECKED)  # the extractor's own time limit starts now
             text = extract_text(html, extractor)
             if text is None:
                 _write_answer(out, NO_TEXT)
@@ -275,6 +316,7 @@ class ExtractionSandbox:
         self.memory_mb = memory_mb
         self.precheck = precheck
         self._proc: subprocess.Popen | None = None
+        self._answers: _AnswerPipe | None = None
         self.restarts = 0  # children replaced after a timeout, crash or memory failure
 
     def start(self, ready_timeout_s: float = 60.0) -> None:
@@ -297,9 +339,10 @@ class ExtractionSandbox:
             # starting failed the run with "extraction sandbox did not start" and a traceback.
             start_new_session=True,
         )
+        self._answers = _AnswerPipe(self._proc.stdout.fileno())
         try:
-            ready, _, _ = select.select([self._proc.stdout], [], [], ready_timeout_s)
-            if not ready or _read_answer(self._proc.stdout) != ("ok", "ready"):
+            ready = self._answers.ready(ready_timeout_s)
+            if not ready or _read_answer(self._answers) != ("ok", "ready"):
                 raise EOFError("no ready signal")
         except (EOFError, OSError, ValueError, struct.error) as exc:
             self._kill()
@@ -341,22 +384,36 @@ class ExtractionSandbox:
         return code
 
     def extract(self, html: str) -> tuple[str, str | None]:
+        """One page. The language pre-check and the extractor each get `timeout_s`; a page
+        on which the pre-check itself times out, crashes or runs out of memory (resiliparse
+        on 100,000 nested <div>s) is extracted again without it, as it would have been
+        without a pre-check: the pre-check only ever saves work."""
+        status, text, prechecked = self._attempt(html, precheck=True)
+        if self.precheck and not prechecked and status in ("timeout", "crashed", "memory"):
+            status, text, _ = self._attempt(html, precheck=False)
+        return status, text
+
+    def _attempt(self, html: str, precheck: bool) -> tuple[str, str | None, bool]:
+        """(status, text, whether the pre-check let the page through before the answer)."""
         if self._proc is None:
             self.start()
-        proc = self._proc
+        proc, answers = self._proc, self._answers
+        prechecked = False
         try:
-            _write_request(proc.stdin, html)
-            ready, _, _ = select.select([proc.stdout], [], [], self.timeout_s)
-            if ready:
-                status, text = _read_answer(proc.stdout)
+            _write_request(proc.stdin, html, precheck)
+            while answers.ready(self.timeout_s):
+                status, text = _read_answer(answers)
+                if status == "prechecked":
+                    prechecked = True
+                    continue
                 if status == "memory":
                     self._kill()  # the child exits after a MemoryError anyway
-                return status, text
+                return status, text, prechecked
         except (EOFError, OSError, ValueError, struct.error):
             code = self._kill()
-            return "crashed", f"extractor process died (exit status {code})"
+            return "crashed", f"extractor process died (exit status {code})", prechecked
         self._kill()
-        return "timeout", f"extraction exceeded {self.timeout_s:g}s"
+        return "timeout", f"extraction exceeded {self.timeout_s:g}s", prechecked
 
     def __enter__(self):
         self.start()

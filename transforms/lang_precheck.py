@@ -5,8 +5,9 @@ trafilatura is most of ccprov's CPU time (20-50 ms a page against 2-3 ms for eve
 else), and a FineWeb-style run keeps one language out of many: without this step every
 non-English page is extracted only for the language filter to drop it. Resiliparse's
 main-content text costs about 2 ms and lid.176 on it well under 1 ms. When that text is long
-enough (`min_chars`) and lid.176 gives a language outside the kept list a score of at least
-`min_score`, the page is dropped with the language filter's own reason,
+enough (`min_chars`), lid.176 gives a language outside the kept list a score of at least
+`min_score`, and no part of the text is in a kept language (`has_kept_part`: resiliparse keeps
+reader comments that trafilatura drops), the page is dropped with the language filter's own reason,
 `language:not_in_languages`, and trafilatura never runs on it. Anything less clear goes on
 to trafilatura and the language filter as before, and so does a page whose `<html lang>`
 names a kept language (without spending the check on it). bench/bench_pipeline.py measures
@@ -17,8 +18,10 @@ pre-check text, the filter scores `language:score` and `language:precheck_chars`
 of the text it decided on), and no text hash (trafilatura never ran).
 
 The check runs inside the extraction sandbox child (transforms/extraction.py), before
-trafilatura, so the page crosses the pipe once and a page that hangs resiliparse is caught by
-the same time limit. That child never imports Beam, and neither does this module.
+trafilatura, so the page crosses the pipe once. The check and the extractor each get the time
+limit; a page on which the check times out or fails (resiliparse does not return on 100,000
+nested <div>s) is extracted again without it. That child never imports Beam, and neither does
+this module.
 """
 
 from __future__ import annotations
@@ -39,6 +42,14 @@ DEFAULT_MIN_CHARS = 200
 # characters decided as the whole text did on every page measured (docs/benchmarks.md) at
 # about a third of the cost. The language stage still reads the whole extracted text.
 PRECHECK_SAMPLE_CHARS = 2000
+# Before a page is dropped, its text is also read in parts of about PART_CHARS (whole lines),
+# up to PARTS_CHARS: resiliparse keeps what trafilatura leaves out (reader comments, asides),
+# so an English article under German comments scored `de` 0.89 as a whole and was dropped,
+# where trafilatura's text is the English article alone. One part in a kept language (score
+# at least KEPT_PART_SCORE) sends the page on to trafilatura.
+PART_CHARS = 400
+PARTS_CHARS = 8000
+KEPT_PART_SCORE = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +101,24 @@ class LanguagePrecheck:
         outside = (
             language is not None and language not in self.languages and score >= self.min_score
         )
+        if outside and self.has_kept_part(text):
+            outside = False
         return PrecheckResult(language, score, chars, outside)
+
+    def has_kept_part(self, text: str) -> bool:
+        """Whether a part of the text (see PART_CHARS) is in a kept language."""
+        part = ""
+        for line in text[:PARTS_CHARS].split("\n"):
+            part = f"{part}\n{line}" if part else line
+            if len(part) >= PART_CHARS:
+                if self._kept(part):
+                    return True
+                part = ""
+        return len(part) >= self.min_chars and self._kept(part)
+
+    def _kept(self, part: str) -> bool:
+        language, score = self.identify(part)
+        return language in self.languages and score >= KEPT_PART_SCORE
 
 
 @dataclasses.dataclass(frozen=True)
