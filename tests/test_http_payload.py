@@ -196,3 +196,21 @@ def test_utf8_labelled_with_any_single_byte_charset_is_utf8():
     )
     koi8 = "<html><body>Город</body></html>"
     assert hp.decode_html(koi8.encode("koi8-r"), "text/html; charset=koi8-r") == (koi8, "koi8-r")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_mostly_cjk_utf16_without_a_bom_is_read_by_its_header_label(encoding):
+    # Too few NULs for the NUL-pattern check: dropped as binary_content, or read as UTF-8.
+    text = (
+        "<html><body><p>"
+        + "这是一个用中文写成的网页，内容是关于天气的长文章。" * 20
+        + "</p></body></html>"
+    )
+    body = text.encode(encoding)
+    assert hp.looks_binary(body)  # without the header's word, as before
+    assert not hp.looks_binary(body, f"text/html; charset={encoding}")
+    assert hp.decode_html(body, "text/html; charset=utf-16") == (text, encoding)
+    # a UTF-8 page under a wrong UTF-16 header stays UTF-8; <meta> UTF-16 is never trusted
+    plain = "<html><body>plain café</body></html>".encode()
+    assert hp.decode_html(plain, "text/html; charset=utf-16") == (plain.decode(), "utf-8")
+    assert hp.decode_html(body, "text/html")[1] != encoding

@@ -209,15 +209,20 @@ _BINARY_SIGNATURES = (
 _SAMPLE_BYTES = 8192
 
 
-def looks_binary(body: bytes) -> bool:
+def looks_binary(body: bytes, content_type: str | None = None) -> bool:
     """A body that is not text whatever its Content-Type says: a known binary signature, or
-    too many control bytes in its first 8 KiB. UTF-16 text (NULs in every other byte) is text."""
+    too many control bytes in its first 8 KiB. UTF-16 text (NULs in every other byte, or a
+    UTF-16 label in `content_type`, see `utf16_by_label`) is text."""
     head = body[:_SAMPLE_BYTES]
     if not head:
         return False
     if head.startswith(_BINARY_SIGNATURES):
         return True
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(head):
+    if (
+        head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        or utf16_without_bom(head)
+        or utf16_by_label(content_type, head)
+    ):
         return False  # (the UTF-32 BOMs begin with the UTF-16 ones)
     if utf32_without_bom(head):
         return False
@@ -236,6 +241,24 @@ def utf16_without_bom(body: bytes) -> str | None:
     if odd_nuls >= 0.4 * pairs and even_nuls <= 0.02 * pairs:
         return "utf-16-le"
     if even_nuls >= 0.4 * pairs and odd_nuls <= 0.02 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def utf16_by_label(content_type: str | None, body: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when the HTTP header says UTF-16 and the page's markup is
+    UTF-16 in that byte order: its "<" are byte pairs "<" NUL (little endian) or NUL "<" (big
+    endian). Browsers honour a UTF-16 label in the header (not in <meta>); mostly-CJK UTF-16
+    has too few NULs for `utf16_without_bom`, and was dropped as binary_content."""
+    match = _CHARSET_RE.search(content_type or "")
+    if not match or not match.group(1).lower().replace("_", "-").startswith("utf-16"):
+        return None
+    head = body[: min(len(body), _SAMPLE_BYTES) & ~1]
+    pairs = list(zip(head[0::2], head[1::2], strict=True))
+    little, big = pairs.count((0x3C, 0)), pairs.count((0, 0x3C))
+    if little >= 2 and little >= 3 * big:  # a UTF-8 page under a wrong header has neither
+        return "utf-16-le"
+    if big >= 2 and big >= 3 * little:
         return "utf-16-be"
     return None
 
@@ -330,7 +353,7 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     ):
         if body.startswith(bom):
             return body[len(bom) :].decode(name, errors="replace"), name
-    wide = utf32_without_bom(body) or utf16_without_bom(body)
+    wide = utf32_without_bom(body) or utf16_without_bom(body) or utf16_by_label(content_type, body)
     if wide:  # no single-byte page has these NUL patterns, whatever it declares
         return body.decode(wide, errors="replace"), wide
     candidates: list[str] = []

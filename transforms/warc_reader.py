@@ -1172,7 +1172,7 @@ def _read_http_payload(doc: WarcDoc, raw: RawRecord, limits: ReadLimits) -> None
     if not http_payload.is_html(doc.content_type, body):
         doc.drop("not_html")
         return
-    if http_payload.looks_binary(body):
+    if http_payload.looks_binary(body, doc.content_type):
         doc.drop("binary_content")
         return
     doc.html, doc.charset = http_payload.decode_html(body, doc.content_type)
