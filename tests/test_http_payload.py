@@ -1,4 +1,5 @@
 import gzip
+import time
 import zlib
 
 import pytest
@@ -214,3 +215,32 @@ def test_mostly_cjk_utf16_without_a_bom_is_read_by_its_header_label(encoding):
     plain = "<html><body>plain café</body></html>".encode()
     assert hp.decode_html(plain, "text/html; charset=utf-16") == (plain.decode(), "utf-8")
     assert hp.decode_html(body, "text/html")[1] != encoding
+
+
+def test_gzip_members_stay_cheap_and_a_damaged_later_member_keeps_the_first():
+    # Each member copied the rest of the body: 262,144 empty members took 11 s in the reader.
+    many = gzip.compress(b"") * 262_144
+    started = time.process_time()
+    assert hp.decode_content_encoding(many, "gzip", 5_000_000) == b""
+    assert time.process_time() - started < 2.0
+    page = b"<html><body>decoded page</body></html>"
+    damaged = bytearray(gzip.compress(b" more"))
+    damaged[-8] ^= 0xFF  # bad CRC in the second member
+    assert hp.decode_content_encoding(gzip.compress(page) + bytes(damaged), "gzip", 10_000) == page
+
+
+def test_a_fragment_after_the_last_chunk_that_is_not_a_size_stays_malformed():
+    # A lying size line on a body stored without its framing: not a cut, keep the body.
+    body = b"10\r\n<html><body><p>Minified page text that goes on and on</p></body></html>"
+    assert hp.dechunk(body) == body
+
+
+def test_utf8_parts_do_not_turn_a_windows_1251_article_into_utf8():
+    # A UTF-8 menu include above a windows-1251 article: read as UTF-8, every Cyrillic letter
+    # of the article became U+FFFD. Outside the Latin-1 family only whole UTF-8 wins.
+    menu = ("<nav>Главная · Каталог · Доставка · Контакты · Корзина</nav>" * 4).encode()
+    article = "<article><p>Купить недорого в Москве с доставкой.</p></article>".encode("cp1251")
+    text, charset = hp.decode_html(
+        b"<html><body>" + menu + article, "text/html; charset=windows-1251"
+    )
+    assert charset == "cp1251" and "Купить недорого" in text

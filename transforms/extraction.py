@@ -4,7 +4,9 @@ Extraction is the one stage that real pages can make hang, crash or balloon (dee
 pathological markup: resiliparse does not return on 100,000 nested <div>s). It therefore runs
 in a child process owned by the DoFn, with two limits:
   - time: a per-document limit kills and restarts the child instead of stalling the worker
-    (drop reason `extraction_timeout`);
+    (drop reason `extraction_timeout`); with the language pre-check, the check and the
+    extractor each get the limit, and a page the check cannot finish is extracted again
+    without it (so a page can take twice the limit and a child restart);
   - memory: the child's address space is capped (RLIMIT_AS) at its size after start-up plus
     `memory_mb`; a page that needs more fails inside the child with MemoryError (drop reason
     `extraction_memory_limit`) instead of taking the worker down.

@@ -68,15 +68,20 @@ def parse_http_response(block: bytes) -> HttpResponse:
     return HttpResponse(status=int(match.group(1)), headers=headers, body=body)
 
 
+_CHUNK_SIZE_LINE = re.compile(rb"[0-9A-Fa-f]{1,16}(?:;[^\n]*)?\r?")
+
+
 def dechunk(body: bytes) -> bytes:
-    """Undo Transfer-Encoding: chunked; on malformed framing return the input unchanged."""
+    """Undo Transfer-Encoding: chunked; on malformed framing return the input unchanged. A
+    body cut inside its last size line keeps what was de-chunked before the cut."""
     out = bytearray()
     pos = 0
     try:
         while pos < len(body):
             line_end = body.find(b"\n", pos)
-            if line_end < 0:  # cut inside a size line: keep what was de-chunked so far
-                return bytes(out) if pos else body
+            if line_end < 0:  # the rest has no line end: a cut inside a size line?
+                cut = pos and _CHUNK_SIZE_LINE.fullmatch(body, pos)
+                return bytes(out) if cut else body
             size_text = body[pos:line_end].split(b";")[0].strip()
             if not size_text and pos == 0:
                 # A body that starts with a blank line is not chunked, whatever the header
@@ -138,18 +143,28 @@ def _decode_one(body: bytes, coding: str, max_bytes: int) -> bytes | None:
     return None
 
 
+_MAX_GZIP_MEMBERS = 64  # each member copies the rest of the body: a cap keeps it linear
+
+
 def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
     """Decoded `body`; gzip members after the first are decoded too (gzip's own rule, and
-    Python's gzip.decompress): servers that append to a compressed file send several."""
+    Python's gzip.decompress): servers that append to a compressed file send several. A
+    damaged later member, or members past _MAX_GZIP_MEMBERS, end the output there."""
     out = bytearray()
-    while True:
+    for member in range(_MAX_GZIP_MEMBERS):
         decomp = zlib.decompressobj(wbits)
-        out += decomp.decompress(body, max_bytes + 1 - len(out))
+        try:
+            out += decomp.decompress(body, max_bytes + 1 - len(out))
+        except zlib.error:
+            if member == 0:
+                raise
+            return bytes(out)
         if len(out) > max_bytes or decomp.unconsumed_tail:
             raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
         body = decomp.unused_data
         if not (decomp.eof and body[:2] == b"\x1f\x8b"):
-            return bytes(out)
+            break
+    return bytes(out)
 
 
 def _bounded_brotli(body: bytes, max_bytes: int) -> bytes:
@@ -296,10 +311,23 @@ _WHATWG_LABELS = {
     "x-sjis": "cp932",
     "windows-949": "cp949",
     "cseuckr": "cp949",
+    "ks_c_5601-1989": "cp949",
     "x-gbk": "gb18030",
     "csgb2312": "gb18030",
+    "gb_2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "csiso58gb231280": "gb18030",
+    "cn-big5": "big5hkscs",
+    "x-x-big5": "big5hkscs",
     "windows-874": "cp874",
+    "dos-874": "cp874",
     "x-euc-jp": "euc_jp",
+    "iso-8859-8-i": "iso8859-8",
+    "csiso88598i": "iso8859-8",
+    "koi8": "koi8-r",
+    "x-mac-cyrillic": "mac-cyrillic",
+    "x-mac-ukrainian": "mac-cyrillic",
+    **{f"x-cp125{digit}": f"cp125{digit}" for digit in range(9)},
 }
 # Browsers decode these labels with the superset the Encoding Standard names, so pages labelled
 # Shift_JIS hold cp932's ① ㈱ 髙, and EUC-KR pages UHC syllables (똠), without anyone seeing a
@@ -366,15 +394,18 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
     for label in candidates:
         name = _lookup(label)
-        if name and name.startswith(_SINGLE_BYTE_PREFIXES):
+        if name and name.startswith(_SINGLE_BYTE_PREFIXES) and not body.isascii():
             # Pages declared in a single-byte charset (a template's windows-1251, Latin-1) are
             # very often UTF-8 in fact; valid multi-byte UTF-8 is almost never produced by
-            # real single-byte text, so trust the bytes.
-            if not body.isascii():
-                text = utf8_despite_damage(body)
-                if text is not None:
-                    return text, "utf-8"
-        if name in ("latin-1", "iso8859-1", "ascii"):
+            # real single-byte text, so trust the bytes. Latin-1 style labels allow a few
+            # damaged bytes (a pasted windows-1252 quote costs one letter); other scripts
+            # must be whole UTF-8: there a wrong verdict would cost every letter of a page
+            # whose UTF-8 menu sits above a windows-1251 article.
+            latin = name in _LATIN_LABELS
+            text = utf8_despite_damage(body) if latin else _whole_utf8(body)
+            if text is not None:
+                return text, "utf-8"
+        if name in _LATIN_LABELS:
             name = "cp1252"
         if name and not name.startswith("utf-16") and not name.startswith("utf-32"):
             try:
@@ -389,6 +420,19 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
         return text, "utf-8"
     name = _detect(body)
     return body.decode(name, errors="replace"), name
+
+
+_LATIN_LABELS = ("latin-1", "iso8859-1", "ascii", "cp1252")
+
+
+def _whole_utf8(body: bytes) -> str | None:
+    """`body` as UTF-8 if it is valid UTF-8, allowing only a character cut at its end."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        text = decoder.decode(body, final=False)
+    except UnicodeDecodeError:
+        return None
+    return text + "\ufffd" if decoder.getstate()[0] else text
 
 
 # Valid multi-byte UTF-8 characters needed per damaged spot for a page to be read as UTF-8.
