@@ -1,4 +1,5 @@
 import gzip
+import struct
 import time
 import zlib
 
@@ -244,3 +245,31 @@ def test_utf8_parts_do_not_turn_a_windows_1251_article_into_utf8():
         b"<html><body>" + menu + article, "text/html; charset=windows-1251"
     )
     assert charset == "cp1251" and "Купить недорого" in text
+
+
+@pytest.mark.parametrize("label", ["iso-8859-15", "iso-8859-2", "windows-1250", "windows-1251"])
+def test_utf8_with_one_stray_byte_under_any_single_byte_label_is_utf8(label):
+    # Required to be whole UTF-8 outside the Latin-1 family, such pages became mojibake.
+    page = "<html><body>München, über, während; Привет, всё хорошо.</body></html>"
+    body = page.encode().replace(b"</body>", b"\x92</body>")
+    text, charset = hp.decode_html(body, f"text/html; charset={label}")
+    assert charset == "utf-8" and "München, über" in text and "Привет" in text
+
+
+def test_a_chunked_body_cut_after_a_chunks_cr_is_dechunked():
+    data = gzip.compress(b"<html><body>page</body></html>")
+    assert hp.dechunk(b"%x\r\n" % len(data) + data + b"\r") == data
+
+
+def test_many_gzip_members_all_decode_cheaply():
+    members = b"".join(gzip.compress(b"<p>line %d</p>" % i) for i in range(300))
+    decoded = hp.decode_content_encoding(members, "gzip", 100_000)
+    assert decoded.count(b"<p>") == 300 and decoded.endswith(b"<p>line 299</p>")
+
+
+def test_a_binary_under_a_utf16_label_is_still_binary():
+    # A 60x60 BMP holds "<" NUL twice in its header; only tags ("<" then a letter) count.
+    bmp = (
+        b"BM" + struct.pack("<IHHIIiiHH", 0, 0, 0, 54, 40, 60, 60, 1, 24) + bytes(range(1, 256)) * 8
+    )
+    assert hp.looks_binary(bmp, "text/html; charset=UTF-16")

@@ -68,7 +68,8 @@ def parse_http_response(block: bytes) -> HttpResponse:
     return HttpResponse(status=int(match.group(1)), headers=headers, body=body)
 
 
-_CHUNK_SIZE_LINE = re.compile(rb"[0-9A-Fa-f]{1,16}(?:;[^\n]*)?\r?")
+# What a cut can leave of a size line (or of the CRLF after a chunk's data: "\r", "").
+_CHUNK_SIZE_LINE = re.compile(rb"(?:[0-9A-Fa-f]{1,16}(?:;[^\n]*)?)?\r?")
 
 
 def dechunk(body: bytes) -> bytes:
@@ -143,26 +144,33 @@ def _decode_one(body: bytes, coding: str, max_bytes: int) -> bytes | None:
     return None
 
 
-_MAX_GZIP_MEMBERS = 64  # each member copies the rest of the body: a cap keeps it linear
+_MAX_GZIP_MEMBERS = 4096
+_ZLIB_STEP = 16384  # input fed per call: what zlib copies as unused_data at a member's end
 
 
 def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
     """Decoded `body`; gzip members after the first are decoded too (gzip's own rule, and
     Python's gzip.decompress): servers that append to a compressed file send several. A
-    damaged later member, or members past _MAX_GZIP_MEMBERS, end the output there."""
+    damaged later member, or members past _MAX_GZIP_MEMBERS, end the output there. The input
+    goes in in steps: fed whole, each member's end copied the rest of the body (262,144
+    empty members took 11 s)."""
     out = bytearray()
+    view, pos = memoryview(body), 0
     for member in range(_MAX_GZIP_MEMBERS):
         decomp = zlib.decompressobj(wbits)
         try:
-            out += decomp.decompress(body, max_bytes + 1 - len(out))
+            while not decomp.eof and pos < len(body):
+                step = view[pos : pos + _ZLIB_STEP]
+                pos += len(step)
+                out += decomp.decompress(step, max_bytes + 1 - len(out))
+                if len(out) > max_bytes or decomp.unconsumed_tail:
+                    raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
         except zlib.error:
             if member == 0:
                 raise
-            return bytes(out)
-        if len(out) > max_bytes or decomp.unconsumed_tail:
-            raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
-        body = decomp.unused_data
-        if not (decomp.eof and body[:2] == b"\x1f\x8b"):
+            break
+        pos -= len(decomp.unused_data)
+        if not (decomp.eof and body[pos : pos + 2] == b"\x1f\x8b"):
             break
     return bytes(out)
 
@@ -260,6 +268,23 @@ def utf16_without_bom(body: bytes) -> str | None:
     return None
 
 
+_TAG_START = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/!")
+
+
+def _utf16_tags(head: bytes) -> tuple[int, int]:
+    """Tag starts ("<" then a letter, "/" or "!") in `head` read as UTF-16 (little endian,
+    big endian). A binary's 16-bit 60 is "<" NUL too, but not followed by a tag's letter."""
+    little = big = 0
+    at = head.find(b"<")
+    while 0 <= at < len(head) - 3:
+        if at % 2 == 0 and head[at + 1] == 0 and head[at + 3] == 0 and head[at + 2] in _TAG_START:
+            little += 1
+        elif at % 2 == 1 and head[at - 1] == 0 and head[at + 1] == 0 and head[at + 2] in _TAG_START:
+            big += 1
+        at = head.find(b"<", at + 1)
+    return little, big
+
+
 def utf16_by_label(content_type: str | None, body: bytes) -> str | None:
     """'utf-16-le'/'utf-16-be' when the HTTP header says UTF-16 and the page's markup is
     UTF-16 in that byte order: its "<" are byte pairs "<" NUL (little endian) or NUL "<" (big
@@ -269,8 +294,7 @@ def utf16_by_label(content_type: str | None, body: bytes) -> str | None:
     if not match or not match.group(1).lower().replace("_", "-").startswith("utf-16"):
         return None
     head = body[: min(len(body), _SAMPLE_BYTES) & ~1]
-    pairs = list(zip(head[0::2], head[1::2], strict=True))
-    little, big = pairs.count((0x3C, 0)), pairs.count((0, 0x3C))
+    little, big = _utf16_tags(head)
     if little >= 2 and little >= 3 * big:  # a UTF-8 page under a wrong header has neither
         return "utf-16-le"
     if big >= 2 and big >= 3 * little:
@@ -397,12 +421,12 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
         if name and name.startswith(_SINGLE_BYTE_PREFIXES) and not body.isascii():
             # Pages declared in a single-byte charset (a template's windows-1251, Latin-1) are
             # very often UTF-8 in fact; valid multi-byte UTF-8 is almost never produced by
-            # real single-byte text, so trust the bytes. Latin-1 style labels allow a few
-            # damaged bytes (a pasted windows-1252 quote costs one letter); other scripts
-            # must be whole UTF-8: there a wrong verdict would cost every letter of a page
-            # whose UTF-8 menu sits above a windows-1251 article.
-            latin = name in _LATIN_LABELS
-            text = utf8_despite_damage(body) if latin else _whole_utf8(body)
+            # real single-byte text, so trust the bytes, also with a few damaged ones (a
+            # pasted windows-1252 quote). For Latin scripts a wrong verdict costs a few
+            # accented letters; for others every letter of a page whose UTF-8 menu sits above
+            # a windows-1251 article (dozens of damaged spots), so there at most two.
+            latin = name.startswith(_LATIN_SCRIPT_CODECS)
+            text = utf8_despite_damage(body, None if latin else _NON_LATIN_MAX_DAMAGED)
             if text is not None:
                 return text, "utf-8"
         if name in _LATIN_LABELS:
@@ -423,23 +447,22 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
 
 
 _LATIN_LABELS = ("latin-1", "iso8859-1", "ascii", "cp1252")
-
-
-def _whole_utf8(body: bytes) -> str | None:
-    """`body` as UTF-8 if it is valid UTF-8, allowing only a character cut at its end."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        text = decoder.decode(body, final=False)
-    except UnicodeDecodeError:
-        return None
-    return text + "\ufffd" if decoder.getstate()[0] else text
+# Single-byte codecs of Latin scripts (Python's names, matched as prefixes: iso8859-1 also
+# matches iso8859-10/13/14/15/16, Latin too; iso8859-11, Thai, has become cp874 by then).
+_LATIN_SCRIPT_CODECS = (
+    *_LATIN_LABELS, "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-9", "iso8859-10",
+    "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "cp1250", "cp1254", "cp1257",
+    "cp1258", "mac-roman", "mac-latin2", "mac-iceland", "mac-turkish", "cp437", "cp850",
+    "cp852", "cp858", "cp860", "cp861", "cp863", "cp865",
+)  # fmt: skip
+_NON_LATIN_MAX_DAMAGED = 2
 
 
 # Valid multi-byte UTF-8 characters needed per damaged spot for a page to be read as UTF-8.
 _UTF8_CHARS_PER_DAMAGE = 2
 
 
-def utf8_despite_damage(body: bytes) -> str | None:
+def utf8_despite_damage(body: bytes, max_damaged: int | None = None) -> str | None:
     """`body` read as UTF-8 if it is UTF-8 apart from a character cut at its end or a few
     bad bytes; else None.
 
@@ -460,6 +483,8 @@ def utf8_despite_damage(body: bytes) -> str | None:
         damaged = text.count("\ufffd") - body.count("\ufffd".encode())
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     valid_multibyte = non_ascii - damaged
+    if max_damaged is not None and damaged > max_damaged:
+        return None
     if valid_multibyte >= _UTF8_CHARS_PER_DAMAGE * damaged:
         return text
     return None
