@@ -167,7 +167,8 @@ class CcprovOptions(PipelineOptions):
             default="tag-only",
             help="tag-only: tag, drop nothing; open: keep only public-domain, permissive "
             "and copyleft text; no-optout: drop pages with an opt-out (TDM reservation, noai, a "
-            "usage preference against AI training, a robots.txt disallow for --robots-agents).",
+            "usage preference against AI training, a --robots robots.txt that disallows CCBot, GPTBot "
+            "or Google-Extended).",
         )
         _flag(
             parser,

@@ -273,3 +273,15 @@ def test_a_binary_under_a_utf16_label_is_still_binary():
         b"BM" + struct.pack("<IHHIIiiHH", 0, 0, 0, 54, 40, 60, 60, 1, 24) + bytes(range(1, 256)) * 8
     )
     assert hp.looks_binary(bmp, "text/html; charset=UTF-16")
+
+
+def test_folded_header_lines_continue_the_value():
+    # obs-fold (RFC 9112 section 5.2): the continuation was dropped, and with it "noai".
+    block = (
+        b"HTTP/1.1 200 OK\r\nX-Robots-Tag: noindex,\r\n noai\r\nContent-Usage: search=y,\r\n"
+        b"\ttrain-ai=n\r\nContent-Type: text/html\r\n\r\n<html></html>"
+    )
+    resp = hp.parse_http_response(block)
+    assert resp.header("X-Robots-Tag") == "noindex, noai"
+    assert resp.header("Content-Usage") == "search=y, train-ai=n"
+    assert resp.header("Content-Type") == "text/html"

@@ -19,6 +19,7 @@ from transforms.licensing import (
     license_mentions,
     policy_drop_reason,
 )
+from transforms.robots import combine_usage_preferences, parse_usage_preferences
 
 
 def page(body: str, head: str = "") -> str:
@@ -448,9 +449,17 @@ def test_noai_meta_and_x_robots_tag():
 
 def test_content_usage_header():
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "train-ai=n, search=y")])
-    assert sig.usage_preferences == {"train-ai": "n", "search": "y"}
+    assert sig.usage_preferences == {"train-ai": "n", "train-genai": "n", "search": "y"}
     assert sig.train_ai_opt_out is True
     assert "train_ai_opt_out" in sig.opt_out_signals()
+    for value in ("bots=n", "all=n"):  # the category holding train-ai: missed before
+        sig = detect_license_signals(page(ARTICLE), [("Content-Usage", value)])
+        assert sig.train_ai_opt_out is True and "train_ai_opt_out" in sig.opt_out_signals()
+    # a header and a robots.txt rule combine after inheritance: bots=n beats train-ai=y
+    combined = combine_usage_preferences(
+        parse_usage_preferences("bots=n"), parse_usage_preferences("train-ai=y")
+    )
+    assert combined["train-ai"] == "n"
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "train-ai=y")])
     assert sig.train_ai_opt_out is False
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "Train-AI=n")])

@@ -2,6 +2,9 @@
 AI-preference syntax, and the index of robots.txt responses read from WARC files."""
 
 import io
+import random
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,8 @@ from transforms.robots import (
     STATUS_UNREACHABLE,
     RobotsIndex,
     RobotsTxt,
+    _pattern_matches,
+    evaluate_robots,
     parse_usage_preferences,
 )
 
@@ -119,11 +124,23 @@ def test_content_usage_rules_follow_the_draft_example():
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ("train-ai=n", {"train-ai": "n"}),
-        ("train-ai=y, search=n", {"train-ai": "y", "search": "n"}),
+        # train-ai holds train-genai: a category without a statement takes its holder's
+        ("train-ai=n", {"train-ai": "n", "train-genai": "n"}),
+        ("train-ai=y, search=n", {"train-ai": "y", "train-genai": "y", "search": "n"}),
         ('train-ai=y, train-ai, search=n, search="n"', {}),  # last value wins, not tokens
-        ("train-ai;allow=n, train-ai=y", {"train-ai": "y"}),
+        ("train-ai;allow=n, train-ai=y", {"train-ai": "y", "train-genai": "y"}),
         ("train-genai=n;x=1, ai-use=y, foo=n", {"train-genai": "n", "ai-use": "y"}),
+        ("train-ai=n, train-genai=y", {"train-ai": "n", "train-genai": "y"}),
+        # bots (all, in earlier drafts) holds every other category: it was no preference
+        ("bots=n", dict.fromkeys(("bots", "train-ai", "train-genai", "ai-use", "search"), "n")),
+        (
+            "all=n, search=y",
+            {**dict.fromkeys(("bots", "train-ai", "train-genai", "ai-use"), "n"), "search": "y"},
+        ),
+        (
+            "bots=n, all=y",
+            dict.fromkeys(("bots", "train-ai", "train-genai", "ai-use", "search"), "n"),
+        ),
         ("Train-AI=n", {}),  # keys are lowercase; a failed parse means no preference
         ("train-ai=n,", {}),
         ("train-ai=maybe", {}),
@@ -309,3 +326,71 @@ def test_a_robots_warc_damaged_part_way_keeps_what_came_before(robots_warc, tmp_
     assert "is damaged after 1 robots.txt records" in caplog.text
     assert index.evaluate("https://news.example/a").status == STATUS_OK
     assert index.evaluate("https://gone.example/a").status == STATUS_NO_RECORD
+
+
+# --- review of 7 December 2026 ---------------------------------------------------------------
+
+
+def _regex_reference(pattern: str, path: str) -> bool:
+    """RFC 9309's `*` and final `$` as a regex (how they were matched before: exact, slow)."""
+    anchored = pattern.endswith("$")
+    body = pattern[:-1] if anchored else pattern
+    regex = ".*".join(re.escape(part) for part in body.split("*"))
+    return re.match(regex + (r"\Z" if anchored else ""), path, re.DOTALL) is not None
+
+
+def test_wildcards_match_as_before_in_linear_time():
+    rng = random.Random(3)
+    for _ in range(20_000):
+        pattern = "/" + "".join(rng.choice("ab/$*.") for _ in range(rng.randint(0, 7)))
+        path = "/" + "".join(rng.choice("ab/$.") for _ in range(rng.randint(0, 9)))
+        assert _pattern_matches(pattern, path) == _regex_reference(pattern, path), (pattern, path)
+    # As a regex this backtracked for 16 s on one path, for every agent and every page.
+    robots = RobotsTxt.parse("User-agent: *\nDisallow: /" + "*a" * 6 + "*b$\n")
+    started = time.process_time()
+    assert robots.evaluate("http://h/" + "a" * 100, "GPTBot").allowed
+    assert robots.evaluate("http://h/" + "a" * 100 + "b", "GPTBot").allowed is False
+    assert time.process_time() - started < 0.5
+
+
+def test_a_redirect_to_another_path_of_the_same_host_is_followed_by_its_url():
+    # Keyed by host alone, the redirect found itself again and ended as "allowed for all".
+    index = RobotsIndex()
+    index.add(
+        "https://ex.com/robots.txt",
+        200,
+        b"User-agent: GPTBot\nDisallow: /\n",
+        "2024-02-01T10:00:00Z",
+    )
+    index.add(
+        "https://ex.com/robots.txt", 302, b"", "2024-02-20T10:00:00Z", location="/robots-en.txt"
+    )
+    verdict = index.evaluate("https://ex.com/page", "2024-02-21T00:00:00Z")
+    assert verdict.status == STATUS_REDIRECT_UNRESOLVED and verdict.allowed == {}
+    index.add(
+        "https://ex.com/robots-en.txt",
+        200,
+        b"User-agent: CCBot\nDisallow: /\n",
+        "2024-02-20T10:00:01Z",
+    )
+    verdict = index.evaluate("https://ex.com/page", "2024-02-21T00:00:00Z")
+    assert verdict.status == STATUS_OK and verdict.disallowed_agents() == ["CCBot"]
+
+
+def test_other_responses_in_robots_files_are_not_the_hosts_robots_txt():
+    index = RobotsIndex()
+    index.add(
+        "https://ex.com/robots.txt",
+        200,
+        b"User-agent: GPTBot\nDisallow: /\n",
+        "2024-02-20T10:00:00Z",
+    )
+    index.add("https://ex.com/", 200, b"<html>home</html>", "2024-02-20T11:00:00Z")  # later
+    verdict = index.evaluate("https://ex.com/page", "2024-02-21T00:00:00Z")
+    assert verdict.disallowed_agents() == ["GPTBot"]
+
+
+def test_a_robots_content_usage_value_may_hold_a_semicolon():
+    robots = RobotsTxt.parse('User-agent: *\nContent-Usage: / train-ai=n;note="see policy; v2"\n')
+    index_verdict = evaluate_robots(robots, "https://ex.com/page")
+    assert index_verdict.usage_preferences["train-ai"] == "n"

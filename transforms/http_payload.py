@@ -61,6 +61,12 @@ def parse_http_response(block: bytes) -> HttpResponse:
         return HttpResponse(status=None, headers=[], body=block)
     headers: list[tuple[str, str]] = []
     for raw in lines[1:]:
+        if raw[:1] in (b" ", b"\t") and headers:
+            # obs-fold (RFC 9112 section 5.2): the line continues the previous value, and
+            # the fold is a space; dropped, "X-Robots-Tag: noindex,\r\n noai" lost its noai.
+            key, value = headers[-1]
+            headers[-1] = (key, f"{value} {raw.strip().decode('latin-1')}".strip())
+            continue
         if b":" not in raw:
             continue
         key, _, value = raw.partition(b":")

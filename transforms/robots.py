@@ -65,7 +65,12 @@ _PCT = re.compile(r"%([0-9A-Fa-f]{2})")
 
 # Categories of the current vocabulary draft plus `train-genai` from its earlier revisions: a
 # generative-model training opt-out is what matters for an LLM corpus, so both are kept.
-AI_PREF_CATEGORIES = ("train-ai", "train-genai", "ai-use", "search")
+# `bots` (automated processing; `all` in earlier revisions) holds the others, and
+# `train-ai` holds `train-genai`: a category without a statement takes its holder's (vocab
+# draft section 5), so `bots=n` says no training too.
+AI_PREF_CATEGORIES = ("bots", "train-ai", "train-genai", "ai-use", "search")
+_CATEGORY_ALIASES = {"all": "bots"}
+_HELD_BY = {"train-ai": "bots", "train-genai": "train-ai", "ai-use": "bots", "search": "bots"}
 
 
 _SF_NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,3})?")
@@ -220,10 +225,16 @@ def parse_usage_preferences(value: str | None) -> dict[str, str]:
     except (_SFError, IndexError, AttributeError):
         return {}
     prefs = {}
-    for category in AI_PREF_CATEGORIES:
-        item = parsed.get(category)
+    for key, item in parsed.items():
+        category = _CATEGORY_ALIASES.get(key, key)
+        if category not in AI_PREF_CATEGORIES or category in prefs and key != category:
+            continue  # an unknown key; or `all` where `bots` is given too
         if isinstance(item, tuple) and item[0] == "token" and item[1] in ("y", "n"):
             prefs[category] = item[1]
+    for category in AI_PREF_CATEGORIES:  # inherited preferences, holders first
+        holder = _HELD_BY.get(category)
+        if category not in prefs and holder in prefs:
+            prefs[category] = prefs[holder]
     return prefs
 
 
@@ -262,19 +273,30 @@ def _normalize_path(path: str) -> str:
     return _PCT.sub(fix_escape, "".join(out))
 
 
-@functools.lru_cache(maxsize=4096)
-def _pattern_regex(pattern: str) -> re.Pattern:
-    """`*` matches any sequence, a final `$` anchors the end; everything else is literal."""
+def _pattern_matches(pattern: str, path: str) -> bool:
+    """`*` matches any sequence, a final `$` anchors the end; everything else is literal.
+
+    Matched piece by piece with str.find, in time linear in the path for each piece: as a
+    regex, `Disallow: /*a*a*a*a*a*a*b$` backtracked for 16 s on one 100-character path (RFC
+    9309 section 3 asks crawlers to survive hostile files). Taking each middle piece at its
+    leftmost place is never wrong: a later place leaves less room for the rest.
+    """
     anchored = pattern.endswith("$")
     body = pattern[:-1] if anchored else pattern
-    regex = ".*".join(re.escape(part) for part in body.split("*"))
-    return re.compile(regex + (r"\Z" if anchored else ""), re.DOTALL)
-
-
-def _pattern_matches(pattern: str, path: str) -> bool:
-    if "*" not in pattern and not pattern.endswith("$"):
-        return path.startswith(pattern)  # the common case, without a regex
-    return _pattern_regex(pattern).match(path) is not None
+    if "*" not in body:
+        return path == body if anchored else path.startswith(body)
+    first, *middle, last = body.split("*")
+    if not path.startswith(first):
+        return False
+    at = len(first)
+    for piece in middle:
+        found = path.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    if anchored:
+        return len(path) - len(last) >= at and path.endswith(last)
+    return path.find(last, at) >= 0
 
 
 @dataclasses.dataclass
@@ -378,7 +400,8 @@ def _best_usage(rules: list[tuple[str, str]], path: str) -> str | None:
                 best_len, prefs = len(pattern), [pref]
             elif len(pattern) == best_len:
                 prefs.append(pref)
-    return "; ".join(prefs) if prefs else None
+    # One value per line: a value may hold "; " itself (an RFC 9651 string parameter).
+    return "\n".join(prefs) if prefs else None
 
 
 def _as_pattern(value: str) -> str:
@@ -420,7 +443,7 @@ class RobotsVerdict:
         if not self.content_usage:
             return {}
         return combine_usage_preferences(
-            *(parse_usage_preferences(v) for v in self.content_usage.split("; "))
+            *(parse_usage_preferences(v) for v in self.content_usage.split("\n"))
         )
 
     def disallowed_agents(self) -> list[str]:
@@ -489,7 +512,11 @@ class RobotsIndex:
     """
 
     def __init__(self) -> None:
-        self._by_authority: dict[str, list[_RobotsRecord]] = {}
+        self._by_authority: dict[str, list[_RobotsRecord]] = {}  # /robots.txt fetches
+        # Any other response of the --robots files, by URL: a redirect's target can be any path
+        # (/robots-en.txt, /robots.txt?lang=en). Keyed by host alone, a redirect to another
+        # path of the same host found the redirect again, and ended as allowed for everyone.
+        self._by_url: dict[str, list[_RobotsRecord]] = {}
         self._parsed = functools.lru_cache(maxsize=PARSED_ROBOTS_CACHED)(_parse_compressed)
 
     def __len__(self) -> int:
@@ -506,6 +533,11 @@ class RobotsIndex:
         key = _authority(robots_url)
         if key is None:
             return
+        url_key = _url_key(robots_url)
+        if url_key != key + "/robots.txt":
+            key, records_by = url_key, self._by_url
+        else:
+            records_by = self._by_authority
         if location:
             location = urljoin(robots_url, location.strip())
         record = _RobotsRecord(
@@ -515,7 +547,7 @@ class RobotsIndex:
             body_zlib=_compress(body[:MAX_ROBOTS_BYTES]) if body else b"",
             location=location,
         )
-        records = self._by_authority.setdefault(key, [])
+        records = records_by.setdefault(key, [])
         records.append(record)
         records.sort(key=lambda r: r.fetched)
 
@@ -565,8 +597,10 @@ class RobotsIndex:
                 )
         return added
 
-    def _record_at(self, key: str, when: float | None) -> _RobotsRecord | None:
-        records = self._by_authority.get(key)
+    def _record_at(
+        self, key: str, when: float | None, by: dict[str, list[_RobotsRecord]] | None = None
+    ) -> _RobotsRecord | None:
+        records = (self._by_authority if by is None else by).get(key)
         if not records:
             return None
         if when is None:
@@ -592,8 +626,7 @@ class RobotsIndex:
                 return RobotsVerdict(STATUS_NO_RECORD)
             status = record.status or 0
             if 300 <= status < 400 and record.location:
-                target = _authority(record.location)
-                record = self._record_at(target, when) if target else None
+                record = self._redirect_target(record.location, when)
                 if record is None:
                     return RobotsVerdict(STATUS_REDIRECT_UNRESOLVED)
                 continue
@@ -610,6 +643,25 @@ class RobotsIndex:
         if status >= 500:
             return RobotsVerdict(STATUS_UNREACHABLE, date, {a: False for a in AGENTS})
         return RobotsVerdict(STATUS_ERROR, date)
+
+    def _redirect_target(self, location: str, when: float | None) -> _RobotsRecord | None:
+        """The fetch of a redirect's target: another host's /robots.txt, or any URL fetched."""
+        authority = _authority(location)
+        if authority is None:
+            return None
+        url_key = _url_key(location)
+        if url_key == authority + "/robots.txt":
+            return self._record_at(authority, when)
+        return self._record_at(url_key, when, self._by_url)
+
+
+def _url_key(url: str) -> str | None:
+    """scheme://host[:port] as `_authority` gives it, then the path and query as fetched."""
+    authority = _authority(url)
+    if authority is None:
+        return None
+    parts = urlsplit(url.strip())
+    return authority + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _open_binary(path: str):
