@@ -63,7 +63,8 @@ LEDGER_FIELDS: list[pa.Field] = [
     pa.field("noimageai", pa.bool_()),
     pa.field("content_usage", pa.string()),  # raw Content-Usage header value
     pa.field("robots_content_usage", pa.string()),  # robots.txt Content-Usage rule for CCBot
-    # category (train-ai, train-genai, ai-use, search) -> y | n, header and robots.txt combined
+    # category (bots, train-ai, train-genai, ai-use, search) -> y | n after inheritance, header
+    # and robots.txt combined
     pa.field("usage_preferences", pa.map_(pa.string(), pa.string())),
     _TRAIN_AI_OPT_OUT,
     # ok | unavailable | unreachable | redirect_unresolved | no_record | error; null: no --robots

@@ -377,6 +377,23 @@ def test_a_redirect_to_another_path_of_the_same_host_is_followed_by_its_url():
     assert verdict.status == STATUS_OK and verdict.disallowed_agents() == ["CCBot"]
 
 
+@pytest.mark.parametrize(
+    "location, fetched",
+    [
+        ("/r%c3%a9.txt", "https://ex.com/r%C3%A9.txt"),
+        ("/ré.txt", "https://ex.com/r%C3%A9.txt"),
+        ("https://ex.com/x/../robots-en.txt", "https://ex.com/robots-en.txt"),
+        ("https://b.com/./robots.txt", "https://b.com/robots.txt"),
+    ],
+)
+def test_redirect_targets_are_matched_as_urls_not_as_text(location, fetched):
+    index = RobotsIndex()
+    index.add("https://ex.com/robots.txt", 301, b"", "2024-02-20T10:00:00Z", location=location)
+    index.add(fetched, 200, b"User-agent: CCBot\nDisallow: /\n", "2024-02-20T10:00:01Z")
+    verdict = index.evaluate("https://ex.com/page", "2024-02-21T00:00:00Z")
+    assert verdict.status == STATUS_OK and verdict.disallowed_agents() == ["CCBot"]
+
+
 def test_other_responses_in_robots_files_are_not_the_hosts_robots_txt():
     index = RobotsIndex()
     index.add(

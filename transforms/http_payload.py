@@ -59,18 +59,21 @@ def parse_http_response(block: bytes) -> HttpResponse:
     match = _STATUS_RE.match(lines[0]) if lines else None
     if not match:
         return HttpResponse(status=None, headers=[], body=block)
-    headers: list[tuple[str, str]] = []
+    fields: list[tuple[bytes, list[bytes]]] = []  # (name, value pieces)
     for raw in lines[1:]:
-        if raw[:1] in (b" ", b"\t") and headers:
+        if raw[:1] in (b" ", b"\t") and fields:
             # obs-fold (RFC 9112 section 5.2): the line continues the previous value, and
             # the fold is a space; dropped, "X-Robots-Tag: noindex,\r\n noai" lost its noai.
-            key, value = headers[-1]
-            headers[-1] = (key, f"{value} {raw.strip().decode('latin-1')}".strip())
+            fields[-1][1].append(raw.strip())
             continue
         if b":" not in raw:
             continue
         key, _, value = raw.partition(b":")
-        headers.append((key.strip().decode("latin-1"), value.strip().decode("latin-1")))
+        fields.append((key.strip(), [value.strip()]))
+    headers = [
+        (key.decode("latin-1"), b" ".join(piece for piece in pieces if piece).decode("latin-1"))
+        for key, pieces in fields
+    ]
     return HttpResponse(status=int(match.group(1)), headers=headers, body=body)
 
 

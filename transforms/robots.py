@@ -656,12 +656,34 @@ class RobotsIndex:
 
 
 def _url_key(url: str) -> str | None:
-    """scheme://host[:port] as `_authority` gives it, then the path and query as fetched."""
+    """scheme://host[:port] as `_authority` gives it, then the path without dot segments and
+    the query, percent-encoded one way (`_normalize_path`): a Location of `/x/../r%c3%a9.txt`
+    and a fetch of `/r%C3%A9.txt` are one URL."""
     authority = _authority(url)
     if authority is None:
         return None
     parts = urlsplit(url.strip())
-    return authority + (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = _without_dot_segments(parts.path or "/")
+    return authority + _normalize_path(path + (f"?{parts.query}" if parts.query else ""))
+
+
+def _without_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4, for an absolute path."""
+    out: list[str] = []
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if segment == ".":
+            if last:
+                out.append("")
+        elif segment == "..":
+            if len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        else:
+            out.append(segment)
+    return "/".join(out) if out and out[0] == "" else "/" + "/".join(out)
 
 
 def _open_binary(path: str):
