@@ -455,15 +455,16 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     finally:
         options_log.setLevel(level)
     try:
-        return run_checked_pipeline(p, runner, options, hard_exit_on_dead_worker)
+        return check_and_run(p, runner, options, hard_exit_on_dead_worker)
     finally:
         # Beam makes a temporary folder for each Pipeline and removes it only in run(): every
         # run refused by the checks would leave one behind in /tmp.
         shutil.rmtree(p.local_tempdir, ignore_errors=True)
 
 
-def run_checked_pipeline(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
-    """The checks that need the built Pipeline's options, then the run and its summary."""
+def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
+    """The run's checks (endpoint, output, file systems, buckets, the plan), then the run and
+    its summary: apart from `run_command`, which removes Beam's temporary folder after it."""
     from apache_beam.io.filesystems import FileSystems
 
     from pipeline.assembly import build_pipeline

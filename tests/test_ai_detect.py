@@ -497,3 +497,10 @@ def test_lone_surrogates_are_scored_not_raised(scorer):
     assert len(scores) == 3 and all(0.0 <= s.ai_score <= 1.0 for s in scores)
     # Valid text is unchanged by the replacement: same score alone or next to the others.
     assert scorer.score_documents(texts[1:2])[0] == scores[1]
+
+
+def test_every_first_person_rule_names_a_marker_phrase():
+    # A typo in a _SELF_AFTER key would silently switch off its guard.
+    from transforms.ai_detect import _SELF_AFTER, MARKER_PHRASES
+
+    assert set(_SELF_AFTER) <= {phrase for phrase, _ in MARKER_PHRASES}

@@ -277,7 +277,7 @@ def test_deduplicate_exact_and_off_modes(tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["exact", "minhash"])
-def test_texts_without_words_are_never_duplicates(tmp_path, mode):
+def test_texts_without_words_are_duplicates_only_of_their_copies(tmp_path, mode):
     # All of them normalise to "": as one exact group, unrelated pages were "identical".
     wordless = ["★★★ — ✓✓", "😀 😀 😀 🎉", "...", "★★★  —\n✓✓"]
     candidates = [

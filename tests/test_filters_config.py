@@ -192,3 +192,21 @@ def test_editing_a_bundled_list_changes_the_config(monkeypatch, tmp_path):
     (tmp_path / "domains.txt").write_text("example.net\n")
     monkeypatch.setattr(config_module, "BLOCKLIST_DIR", tmp_path)
     assert default_filter_config()["url_filter"]["bundled_lists_sha256"] != before
+
+
+def test_every_default_stop_character_list_holds_the_script_sentence_ends():
+    # count_sentences uses SCRIPT_SENTENCE_END; the rules use these lists, written out per
+    # section in defaults.toml: the copies must not drift apart.
+    from transforms.filters.text_units import SCRIPT_SENTENCE_END
+
+    config = default_filter_config()
+    sections = [config, *config["per_language"].values()]
+    lists = [
+        section[name][key]
+        for section in sections
+        for name, key in (("fineweb_quality", "stop_chars"), ("c4", "terminal_punctuation"))
+        if key in section.get(name, {})
+    ]
+    assert len(lists) == 6
+    for chars in lists:
+        assert set(SCRIPT_SENTENCE_END) <= set(chars)

@@ -57,7 +57,7 @@ def test_combining_marks_stay_in_their_word():
     assert split_tokens("\u0301a") == ["\u0301", "a"]  # a mark cannot start a word
 
 
-def test_symbols_are_dots_and_single_non_alphanumerics():
+def test_dots_and_punctuation_are_not_words():
     assert [is_word(t) for t in ["...", "#", "—", "a", "中", "ー", "1", "e.g", "x\u0301"]] == [
         False, False, False, True, True, True, True, True, True,
     ]  # fmt: skip

@@ -19,7 +19,6 @@ from transforms.licensing import (
     license_mentions,
     policy_drop_reason,
 )
-from transforms.robots import combine_usage_preferences, parse_usage_preferences
 
 
 def page(body: str, head: str = "") -> str:
@@ -455,11 +454,6 @@ def test_content_usage_header():
     for value in ("bots=n", "all=n"):  # the category holding train-ai: missed before
         sig = detect_license_signals(page(ARTICLE), [("Content-Usage", value)])
         assert sig.train_ai_opt_out is True and "train_ai_opt_out" in sig.opt_out_signals()
-    # a header and a robots.txt rule combine after inheritance: bots=n beats train-ai=y
-    combined = combine_usage_preferences(
-        parse_usage_preferences("bots=n"), parse_usage_preferences("train-ai=y")
-    )
-    assert combined["train-ai"] == "n"
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "train-ai=y")])
     assert sig.train_ai_opt_out is False
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "Train-AI=n")])

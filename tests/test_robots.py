@@ -22,6 +22,7 @@ from transforms.robots import (
     RobotsIndex,
     RobotsTxt,
     _pattern_matches,
+    combine_usage_preferences,
     evaluate_robots,
     parse_usage_preferences,
 )
@@ -411,3 +412,20 @@ def test_a_robots_content_usage_value_may_hold_a_semicolon():
     robots = RobotsTxt.parse('User-agent: *\nContent-Usage: / train-ai=n;note="see policy; v2"\n')
     index_verdict = evaluate_robots(robots, "https://ex.com/page")
     assert index_verdict.usage_preferences["train-ai"] == "n"
+    # two rules of equal length: one value per line, both read
+    robots = RobotsTxt.parse(
+        'User-agent: *\nContent-Usage: / search=y;note="a; b"\nContent-Usage: / bots=n\n'
+    )
+    verdict = evaluate_robots(robots, "https://ex.com/page")
+    assert verdict.content_usage == 'search=y;note="a; b"\nbots=n'
+    assert (
+        verdict.usage_preferences["search"] == "n" and verdict.usage_preferences["train-ai"] == "n"
+    )
+
+
+def test_statements_combine_after_inheritance():
+    # A header's bots=n and a robots.txt rule's train-ai=y: train-ai is n in the first.
+    combined = combine_usage_preferences(
+        parse_usage_preferences("bots=n"), parse_usage_preferences("train-ai=y")
+    )
+    assert combined["train-ai"] == "n"

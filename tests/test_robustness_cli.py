@@ -483,7 +483,10 @@ def test_files_of_an_input_folder_that_are_left_out_are_listed(ccprov, tmp_path)
         str(folder / "linked") + "/",
     ]
     assert manifest["skipped_input_count"] == 3
-    assert any("3 other file(s) in the input folders left out" in line for line in lines), lines
+    assert any(
+        "3 other file(s) or linked folder(s) in the input folders left out" in line
+        for line in lines
+    ), lines
 
 
 def test_left_out_names_that_are_not_utf8_are_escaped_and_counted_once(ccprov, tmp_path):

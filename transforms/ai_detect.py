@@ -100,7 +100,7 @@ STRONG, WEAK = 0.8, 0.3
 MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     # English
     ("as an ai language model", STRONG),
-    ("as an ai model", STRONG),  # these three only before "I": _SELF_AFTER
+    ("as an ai model", STRONG),  # this and the next two only before "I" (_SELF_AFTER)
     ("as a large language model", STRONG),
     ("as an ai assistant", STRONG),
     ("i am an ai language model", STRONG),
@@ -122,7 +122,7 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("let me know if you have any other questions", WEAK),
     ("i apologize for the confusion", WEAK),
     ("great question!", WEAK),
-    # French (the strong phrases only before "je": _SELF_AFTER)
+    # French (the four "en tant que" phrases only before the first person: _SELF_AFTER)
     ("en tant que modèle de langage", STRONG),
     ("en tant qu'ia", STRONG),
     ("en tant qu'intelligence artificielle", STRONG),
@@ -146,7 +146,7 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("ich hoffe, das hilft dir weiter", WEAK),
     ("ich hoffe, diese informationen", WEAK),
     ("gute frage!", WEAK),
-    # Spanish (the strong phrases only before "no tengo", "puedo", ...: _SELF_AFTER)
+    # Spanish (the three "como" phrases only before the first person: _SELF_AFTER)
     ("como modelo de lenguaje", STRONG),
     ("como inteligencia artificial", STRONG),
     ("como asistente de ia", STRONG),

@@ -2,7 +2,8 @@
 
 Stages (mode "minhash"; "exact" stops after step 2, "off" emits nothing):
 
-1. Sign: batches of candidates get the exact key of their normalised text and a MinHash
+1. Sign: batches of candidates get the exact key of their normalised text (of their own
+   characters for a text without words, `minhash._exact_keys`) and a MinHash
    signature with its band hashes (`transforms.minhash`). Signing every document costs less
    than shuffling texts: only keys and 448-byte signatures travel.
 2. Exact dedup: group by exact key; the member with the smallest priority represents the
@@ -33,7 +34,6 @@ after the rounds and is empty when they converged.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
@@ -194,9 +194,8 @@ class _Sign(beam.DoFn):
     def process(self, batch: list[DedupCandidate]) -> Iterator[tuple[Any, tuple]]:
         texts = [candidate.text or "" for candidate in batch]
         if self._hasher is None:
-            for candidate, text, key in zip(batch, texts, exact_keys(texts), strict=True):
-                node = node_of(candidate)
-                yield _key_of_wordless(key, text), (node, candidate.write_key, None, None)
+            for candidate, key in zip(batch, exact_keys(texts), strict=True):
+                yield key, (node_of(candidate), candidate.write_key, None, None)
             return
         signed = self._hasher.sign(texts)
         p = self._params
@@ -208,23 +207,9 @@ class _Sign(beam.DoFn):
             else:
                 signature, band_keys = signed.signatures[i].tobytes(), tuple(bands[i])
             yield (
-                _key_of_wordless(signed.exact_keys[i], texts[i]),
+                signed.exact_keys[i],
                 (node, candidate.write_key, signature, band_keys),
             )
-
-
-_WORDLESS_KEY = exact_keys([""])[0]
-
-
-def _key_of_wordless(key: bytes, text: str) -> bytes:
-    """Texts without words ("★★★ — ✓✓", emoji) all normalise to "": as one exact group the
-    ledger called unrelated pages identical. They are keyed by their own characters (spaces
-    folded) instead, so only copies of one another are exact duplicates; such a key is never
-    16 bytes long, so never a key of a text with words."""
-    if key != _WORDLESS_KEY:
-        return key
-    folded = " ".join(text.split()).encode("utf-8", "surrogatepass")
-    return b"no words:" + hashlib.blake2b(folded, digest_size=16).digest()
 
 
 class _ResolveExactGroup(beam.DoFn):

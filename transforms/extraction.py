@@ -81,8 +81,8 @@ def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
 # --- the pipe protocol ---------------------------------------------------------------------------
 # Frames are plain bytes, not pickles: the parent must not unpickle what a process that has
 # just parsed hostile markup sends back.
-#   request: u32 length, UTF-8 HTML (length _STOP: the child exits; length
-#            _WITHOUT_PRECHECK: the next request skips the language pre-check)
+#   request: u32 length, UTF-8 HTML (length _STOP: the child exits); a request may start
+#            with the u32 _WITHOUT_PRECHECK: no language pre-check for this page
 #   answer:  1 status byte, u32 length, UTF-8 text or message
 #            (SKIP: the language pre-check's verdict, see transforms/lang_precheck.py;
 #            PRECHECKED, empty: the pre-check let the page through, an answer follows)
@@ -106,25 +106,25 @@ def _read_exact(stream, size: int) -> bytes:
     return data
 
 
-def _write_request(stream, html: str | None, precheck: bool = True) -> None:
+def _write_request(stream, html: str | None, allow_precheck: bool = True) -> None:
     if html is None:
         stream.write(struct.pack(">I", _STOP))
     else:
         data = html.encode("utf-8", "surrogatepass")
-        prefix = b"" if precheck else struct.pack(">I", _WITHOUT_PRECHECK)
+        prefix = b"" if allow_precheck else struct.pack(">I", _WITHOUT_PRECHECK)
         stream.write(prefix + struct.pack(">I", len(data)) + data)
     stream.flush()
 
 
 def _read_request(stream) -> tuple[str | None, bool]:
-    """(HTML or None to stop, whether the pre-check may run on it)."""
+    """(HTML, or None when the child is to stop; whether the pre-check may run on it)."""
     size = struct.unpack(">I", _read_exact(stream, 4))[0]
-    precheck = size != _WITHOUT_PRECHECK
-    if not precheck:
+    allow_precheck = size != _WITHOUT_PRECHECK
+    if not allow_precheck:
         size = struct.unpack(">I", _read_exact(stream, 4))[0]
     if size == _STOP:
-        return None, precheck
-    return _read_exact(stream, size).decode("utf-8", "surrogatepass"), precheck
+        return None, False
+    return _read_exact(stream, size).decode("utf-8", "surrogatepass"), allow_precheck
 
 
 def _write_answer(stream, status: bytes, text: str = "") -> None:
@@ -240,7 +240,9 @@ def sandbox_main(extractor: str, memory_mb: int = 0, precheck_arg: str | None = 
     The protocol channel is a private copy of stdout; fd 1 itself is pointed at stderr so
     that a library printing to stdout cannot corrupt the frames. `precheck_arg`: a
     `PrecheckSpec` argument; pages it finds clearly outside the kept languages are answered
-    with SKIP and never extracted.
+    with SKIP and never extracted, the others first with an empty PRECHECKED (the parent
+    then gives the extractor its own time limit). A request the parent marks
+    _WITHOUT_PRECHECK is extracted without the check.
     """
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -257,13 +259,13 @@ def sandbox_main(extractor: str, memory_mb: int = 0, precheck_arg: str | None = 
     _write_answer(out, OK, "ready")
     while True:
         try:
-            html, precheck_this = _read_request(inp)
+            html, allow_precheck = _read_request(inp)
         except EOFError:
             return
         if html is None:
             return
         try:
-            if precheck is not None and precheck_this:
+            if precheck is not None and allow_precheck:
                 skip = precheck_outside(html, precheck)
                 if skip is not None:
                     _write_answer(out, SKIP, skip)
@@ -390,19 +392,19 @@ class ExtractionSandbox:
         on which the pre-check itself times out, crashes or runs out of memory (resiliparse
         on 100,000 nested <div>s) is extracted again without it, as it would have been
         without a pre-check: the pre-check only ever saves work."""
-        status, text, prechecked = self._attempt(html, precheck=True)
+        status, text, prechecked = self._attempt(html, allow_precheck=True)
         if self.precheck and not prechecked and status in ("timeout", "crashed", "memory"):
-            status, text, _ = self._attempt(html, precheck=False)
+            status, text, _ = self._attempt(html, allow_precheck=False)
         return status, text
 
-    def _attempt(self, html: str, precheck: bool) -> tuple[str, str | None, bool]:
+    def _attempt(self, html: str, allow_precheck: bool) -> tuple[str, str | None, bool]:
         """(status, text, whether the pre-check let the page through before the answer)."""
         if self._proc is None:
             self.start()
         proc, answers = self._proc, self._answers
         prechecked = False
         try:
-            _write_request(proc.stdin, html, precheck)
+            _write_request(proc.stdin, html, allow_precheck)
             while answers.ready(self.timeout_s):
                 status, text = _read_answer(answers)
                 if status == "prechecked":

@@ -39,6 +39,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from transforms.scripts import CJK_SINGLE_RANGES, KATAKANA_RANGES, UNSEGMENTED_RANGES
+
 SCHEMES = ("affine32", "legacy")
 HASHFUNCS = ("fast", "sha1")
 
@@ -46,22 +48,10 @@ HASHFUNCS = ("fast", "sha1")
 _WORD, _SEPARATOR, _DIGIT, _DELETE, _SINGLE, _MARK = 0, 1, 2, 3, 4, 5
 
 # Scripts written without spaces between words: each of their characters (with the combining
-# marks that follow it) is a word of its own, so shingles there are character n-grams. As whole-clause "words", one changed character in
-# an 840-character Chinese page took its Jaccard to 0.76, and a page without punctuation was a
-# single word (any edit: 0).
-_SINGLE_RANGES = (
-    (0x0E00, 0x0EFF),  # Thai, Lao
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x3005, 0x3007),  # 々 〆 〇
-    (0x3041, 0x30FF),  # hiragana, katakana
-    (0x31F0, 0x31FF),  # small katakana
-    (0x3400, 0x4DBF),  # CJK unified ideographs extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0xFF66, 0xFF9F),  # halfwidth katakana
-    (0x20000, 0x323AF),  # CJK extensions B..H
-)
+# marks that follow it) is a word of its own, so shingles there are character n-grams. As
+# whole-clause "words", one changed character in an 840-character Chinese page took its
+# Jaccard to 0.76, and a page without punctuation was a single word (any edit: 0).
+_SINGLE_RANGES = CJK_SINGLE_RANGES + KATAKANA_RANGES + UNSEGMENTED_RANGES
 
 _MASK64 = (1 << 64) - 1
 _MASK32 = (1 << 32) - 1
@@ -351,7 +341,7 @@ class SignedBatch:
 
     signatures: np.ndarray  # (n_docs, num_perm) uint32; all 0xFFFFFFFF when no shingles
     shingle_counts: np.ndarray  # (n_docs,) int64, 0 for a document without words
-    exact_keys: list[bytes]  # 16-byte blake2b of the normalised text
+    exact_keys: list[bytes]  # blake2b of the normalised text (see _exact_keys)
 
 
 class MinHasher:
@@ -411,7 +401,7 @@ class MinHasher:
         return SignedBatch(
             signatures=self.signatures_from_hashes(hashes, offsets),
             shingle_counts=np.diff(offsets),
-            exact_keys=_exact_keys(words),
+            exact_keys=_exact_keys(words, texts),
         )
 
     def _sha1_shingle_hashes(self, words: _Words) -> tuple[np.ndarray, np.ndarray]:
@@ -499,12 +489,20 @@ def _normalised_buffer(words: _Words) -> tuple[bytes, list[int], list[int]]:
     return codepoints[keep].tobytes(), begin.tolist(), end.tolist()
 
 
-def _exact_keys(words: _Words) -> list[bytes]:
-    """blake2b-128 of each document's normalised text (UTF-32-LE)."""
+def _exact_keys(words: _Words, texts: Sequence[str]) -> list[bytes]:
+    """blake2b-128 of each document's normalised text (UTF-32-LE). A text without words
+    ("★★★ — ✓✓", emoji) normalises to "": keyed by that, all of them were one exact group, and
+    the ledger called unrelated pages identical. Such a text is keyed by its own characters
+    (spaces folded) instead, 17 bytes long, so never equal to a key of a text with words."""
     buffer, begin, end = _normalised_buffer(words)
     return [
         hashlib.blake2b(buffer[4 * b : 4 * e], digest_size=16).digest()
-        for b, e in zip(begin, end, strict=True)
+        if e > b
+        else b"\x00"
+        + hashlib.blake2b(
+            " ".join(text.split()).encode("utf-8", "surrogatepass"), digest_size=16
+        ).digest()
+        for b, e, text in zip(begin, end, texts, strict=True)
     ]
 
 
@@ -518,14 +516,12 @@ def _normalised_texts(words: _Words) -> list[str]:
 
 def exact_keys(texts: Sequence[str]) -> list[bytes]:
     """Exact-duplicate keys of a batch of texts, without computing signatures."""
-    return _exact_keys(_split_words(texts))
+    return _exact_keys(_split_words(texts), texts)
 
 
 def exact_key(text: str) -> bytes:
-    """16-byte key of the normalised text (UTF-32-LE), equal for exact duplicates."""
-    return hashlib.blake2b(
-        normalize_text(text).encode("utf-32-le", "surrogatepass"), digest_size=16
-    ).digest()
+    """The key of one text (see `_exact_keys`), equal for exact duplicates."""
+    return exact_keys([text])[0]
 
 
 # --------------------------------------------------------------------------- LSH helpers

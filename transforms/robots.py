@@ -19,7 +19,7 @@ import logging
 import re
 import zlib
 from collections.abc import Iterable
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from transforms.document import crawl_epoch
 
@@ -411,7 +411,10 @@ def _as_pattern(value: str) -> str:
 def _path_of(url_or_path: str) -> str:
     if url_or_path.startswith("/"):
         return _normalize_path(url_or_path)
-    parts = urlsplit(url_or_path)
+    return _path_and_query(urlsplit(url_or_path))
+
+
+def _path_and_query(parts: SplitResult) -> str:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -504,7 +507,9 @@ PARSED_ROBOTS_CACHED = 4096
 
 
 class RobotsIndex:
-    """robots.txt responses keyed by scheme://host[:port], each host's fetches sorted by date.
+    """robots.txt fetches by scheme://host[:port], each host's sorted by date; every other
+    response of the --robots files by its URL, found only as a redirect's target. len() is
+    the number of hosts with a /robots.txt fetch.
 
     Every worker loads the whole index (bench/bench_robots.py: about 0.65 KB and 45 µs of
     loading a host); rules are parsed when a page first needs them, and only the last
@@ -530,14 +535,11 @@ class RobotsIndex:
         warc_date: str | None,
         location: str | None = None,
     ) -> None:
-        key = _authority(robots_url)
-        if key is None:
+        indexed = _index_key(robots_url)
+        if indexed is None:
             return
-        url_key = _url_key(robots_url)
-        if url_key != key + "/robots.txt":
-            key, records_by = url_key, self._by_url
-        else:
-            records_by = self._by_authority
+        key, is_robots_txt = indexed
+        records_by = self._by_authority if is_robots_txt else self._by_url
         if location:
             location = urljoin(robots_url, location.strip())
         record = _RobotsRecord(
@@ -597,10 +599,11 @@ class RobotsIndex:
                 )
         return added
 
+    @staticmethod
     def _record_at(
-        self, key: str, when: float | None, by: dict[str, list[_RobotsRecord]] | None = None
+        records_by: dict[str, list[_RobotsRecord]], key: str, when: float | None
     ) -> _RobotsRecord | None:
-        records = (self._by_authority if by is None else by).get(key)
+        records = records_by.get(key)
         if not records:
             return None
         if when is None:
@@ -616,11 +619,11 @@ class RobotsIndex:
         if key is None:
             return RobotsVerdict(STATUS_NO_RECORD)
         when = crawl_epoch(warc_date)
-        record = self._record_at(key, when)
+        record = self._record_at(self._by_authority, key, when)
         if record is None:
             # Hosts are often fetched under one scheme and redirected to the other.
             other = ("https" if key.startswith("http:") else "http") + key[key.index(":") :]
-            record = self._record_at(other, when)
+            record = self._record_at(self._by_authority, other, when)
         for _ in range(MAX_REDIRECTS + 1):
             if record is None:
                 return RobotsVerdict(STATUS_NO_RECORD)
@@ -646,25 +649,24 @@ class RobotsIndex:
 
     def _redirect_target(self, location: str, when: float | None) -> _RobotsRecord | None:
         """The fetch of a redirect's target: another host's /robots.txt, or any URL fetched."""
-        authority = _authority(location)
-        if authority is None:
+        indexed = _index_key(location)
+        if indexed is None:
             return None
-        url_key = _url_key(location)
-        if url_key == authority + "/robots.txt":
-            return self._record_at(authority, when)
-        return self._record_at(url_key, when, self._by_url)
+        key, is_robots_txt = indexed
+        return self._record_at(self._by_authority if is_robots_txt else self._by_url, key, when)
 
 
-def _url_key(url: str) -> str | None:
-    """scheme://host[:port] as `_authority` gives it, then the path without dot segments and
-    the query, percent-encoded one way (`_normalize_path`): a Location of `/x/../r%c3%a9.txt`
-    and a fetch of `/r%C3%A9.txt` are one URL."""
+def _index_key(url: str) -> tuple[str, bool] | None:
+    """(key, whether it is the host's /robots.txt): scheme://host[:port] as `_authority` gives
+    it for /robots.txt, else that followed by the path without dot segments and the query,
+    percent-encoded one way: a Location of `/x/../r%c3%a9.txt` and a fetch of `/r%C3%A9.txt`
+    are one URL."""
     authority = _authority(url)
     if authority is None:
         return None
     parts = urlsplit(url.strip())
-    path = _without_dot_segments(parts.path or "/")
-    return authority + _normalize_path(path + (f"?{parts.query}" if parts.query else ""))
+    path = _path_and_query(parts._replace(path=_without_dot_segments(parts.path or "/")))
+    return (authority, True) if path == "/robots.txt" else (authority + path, False)
 
 
 def _without_dot_segments(path: str) -> str:
@@ -683,7 +685,7 @@ def _without_dot_segments(path: str) -> str:
                 out.append("")
         else:
             out.append(segment)
-    return "/".join(out) if out and out[0] == "" else "/" + "/".join(out)
+    return "/".join(out)  # out[0] is the "" before the path's first "/"
 
 
 def _open_binary(path: str):

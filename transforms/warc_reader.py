@@ -748,19 +748,9 @@ def _read_header(reader) -> _Header | str:
     first_end = raw.index(b"\n") + 1
     if _WARC_LINE_RE.search(raw, first_end):  # a cut-off header runs into the next record's
         return "header interrupted by the next record"
-    headers: list[tuple[str, str]] = []
+    lines = raw[first_end:].decode("utf-8", "replace").split("\n")
+    headers = http_payload.header_fields(line.rstrip("\r") for line in lines)
     content_length = None
-    for text in raw[first_end:].decode("utf-8", "replace").split("\n"):
-        text = text.rstrip("\r")
-        if not text:
-            continue
-        if text[0] in " \t" and headers:  # folded continuation line
-            name, value = headers[-1]
-            headers[-1] = (name, value + " " + text.strip())
-            continue
-        name, sep, value = text.partition(":")
-        if sep:
-            headers.append((name.strip(), value.strip()))
     for name, value in headers:
         if name.lower() == "content-length":
             value = value.strip()

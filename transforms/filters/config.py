@@ -160,8 +160,9 @@ def _check_value(name: str, kind: str, value: Any) -> None:
         )
     elif kind == STOP_WORDS:
         ok = isinstance(value, dict) and all(_is_strings(words) for words in value.values())
-        for code in value if ok else ():
-            _check_code_key(name, code)
+        if ok:
+            for code in value:
+                _check_code_key(name, code)
     else:  # DERIVED: recomputed on every build, any string accepted
         ok = isinstance(value, str)
     if not ok:

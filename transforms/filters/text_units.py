@@ -25,23 +25,9 @@ import unicodedata
 from functools import cached_property
 from itertools import chain
 
-# Code point ranges (inclusive); only the letters in them count (see `_letters_in`).
-CJK_SINGLE_RANGES = (  # each character is a word of its own
-    (0x3005, 0x3005),  # 々 ideographic iteration mark
-    (0x3007, 0x3007),  # 〇 ideographic zero
-    (0x3041, 0x3096),  # hiragana
-    (0x309D, 0x309F),  # hiragana iteration marks, ゟ
-    (0x3400, 0x4DBF),  # CJK unified ideographs extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0x20000, 0x323AF),  # CJK extensions B..H and compatibility supplement
-)
-KATAKANA_RANGES = (  # a run is one word: katakana, ー, small and halfwidth katakana
-    (0x30A1, 0x30FA),
-    (0x30FC, 0x30FF),
-    (0x31F0, 0x31FF),
-    (0xFF66, 0xFF9F),
-)
+from transforms.scripts import CJK_SINGLE_RANGES, KATAKANA_RANGES
+
+# Each CJK character is a word of its own; a katakana run is one word (transforms/scripts.py).
 WORD_JOINERS = "-'’."
 SENTENCE_END = ".!?"
 # Sentence ends of scripts that do not use ".": CJK (full and half width), Devanagari and
