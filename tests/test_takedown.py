@@ -627,3 +627,18 @@ def test_percent_escapes_of_reserved_or_non_utf8_bytes_stay_distinct():
         "urls", ["https://h.example.com/caf%e8", "https://h.example.com/%61/b"]
     )
     assert same.matches(ledger) == [True, True, False, False]
+
+
+def test_takedown_and_robots_share_one_form_of_escapes():
+    """transforms.urls.canonical_escapes: takedown had its own copy with a different form."""
+    import pyarrow as pa
+
+    from transforms.robots import RobotsTxt
+
+    ledger = pa.table({"url": ["https://h.example.com/été a", "https://h.example.com/~x"]})
+    asked = Selector.from_lines(
+        "urls", ["https://h.example.com/%C3%A9t%c3%a9%20a", "https://h.example.com/%7Ex"]
+    )
+    assert asked.matches(ledger) == [True, True]
+    robots = RobotsTxt.parse("User-agent: *\nDisallow: /%C3%A9t%c3%a9%20a\n")
+    assert robots.evaluate("https://h.example.com/été a", "CCBot").allowed is False

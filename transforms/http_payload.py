@@ -9,6 +9,7 @@ not an exception.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import zlib
 from collections.abc import Iterable
@@ -402,6 +403,7 @@ _LATIN_LABELS = ("iso8859-1", "ascii", "cp1252")  # read as windows-1252, as bro
 _NON_LATIN_MAX_DAMAGED = 2  # damaged bytes a UTF-8 page under another single-byte label may have
 
 
+@functools.lru_cache(maxsize=512)  # a few labels, asked up to three times a page
 def _lookup(name: str | None) -> str | None:
     """The Python codec of a page's charset label, as browsers read it (`_SUPERSETS`); None
     for unknown labels and for codecs that are not character sets."""

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 from transforms.document import crawl_epoch
+from transforms.urls import canonical_escapes
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ _KEY_ALIASES = {
     "content-usage": "content-usage",
 }
 _PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,26 +252,6 @@ def combine_usage_preferences(*prefs: dict[str, str]) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _normalize_path(path: str) -> str:
-    """Bring a path or pattern to one canonical percent-encoding (RFC 9309 2.2.2).
-
-    Non-ASCII and unsafe characters are percent-encoded as UTF-8, escapes of unreserved
-    characters are decoded and all hex digits uppercased, so `/%7efoo`, `/~foo` compare equal.
-    """
-
-    def fix_escape(m: re.Match) -> str:
-        char = chr(int(m.group(1), 16))
-        return char if char in _UNRESERVED else "%" + m.group(1).upper()
-
-    out = []
-    for ch in path:
-        if ord(ch) < 0x21 or ord(ch) >= 0x7F:
-            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "replace")))
-        else:
-            out.append(ch)
-    return _PCT.sub(fix_escape, "".join(out))
-
-
 def _pattern_matches(pattern: str, path: str) -> bool:
     """`*` matches any sequence, a final `$` anchors the end; everything else is literal.
 
@@ -350,7 +329,7 @@ class RobotsTxt:
                     continue  # rules before any user-agent line belong to no group
                 in_rules = True
                 if value:  # an empty value is no rule (an empty Disallow allows everything)
-                    current.rules.append((key == "allow", _normalize_path(_as_pattern(value))))
+                    current.rules.append((key == "allow", canonical_escapes(_as_pattern(value))))
             elif key == "content-usage":
                 if current is None:
                     continue
@@ -359,7 +338,7 @@ class RobotsTxt:
                     value = "/ " + value  # early drafts had no path: it then covers the site
                 path, pref = (re.split(r"[ \t]+", value, maxsplit=1) + [""])[:2]
                 if pref.strip():
-                    current.usage.append((_normalize_path(path), pref.strip()))
+                    current.usage.append((canonical_escapes(path), pref.strip()))
         return cls(groups)
 
     def _groups_for(self, agent: str) -> list[_Group]:
@@ -410,7 +389,7 @@ def _as_pattern(value: str) -> str:
 
 def _path_of(url_or_path: str) -> str:
     if url_or_path.startswith("/"):
-        return _normalize_path(url_or_path)
+        return canonical_escapes(url_or_path)
     return _path_and_query(urlsplit(url_or_path))
 
 
@@ -418,7 +397,7 @@ def _path_and_query(parts: SplitResult) -> str:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return _normalize_path(path)
+    return canonical_escapes(path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 from pipeline.audit.store import OutputStore, naming_the_shard
 from pipeline.plan import UsageError
 from transforms.document import KEPT, REMOVED
+from transforms.urls import canonical_escapes
 from transforms.writer import (
     CORPUS_DIR,
     DROPPED_DIR,
@@ -164,8 +165,9 @@ def _in(value: str | None, values: frozenset[str]) -> str | None:
 
 def normal_url(url: str) -> str:
     """The URL as takedown compares it: scheme and host in lower case, no default port, no
-    fragment, "/" for an empty path, path and query percent-decoded (a rights holder's
-    `/%C3%A9t%C3%A9` is the crawler's `/été`). The rest is compared as written."""
+    fragment, "/" for an empty path, path and query with their percent-escapes in one form
+    (`transforms.urls.canonical_escapes`: a rights holder's `/%C3%A9t%C3%A9` is the crawler's
+    `/été`). The rest is compared as written."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -181,27 +183,8 @@ def normal_url(url: str) -> str:
         netloc += f":{port}"
     if parts.username or parts.password:
         netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    path, query = _canonical_escapes(parts.path or "/"), _canonical_escapes(parts.query)
+    path, query = canonical_escapes(parts.path or "/"), canonical_escapes(parts.query)
     return urlunsplit((scheme, netloc, path, query, ""))
-
-
-_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-def _canonical_escapes(part: str) -> str:
-    """Percent-escapes in one form (RFC 3986 6.2.2): UTF-8 text and unreserved characters
-    decoded (`%C3%A9` is `é`, `%41` is `A`), reserved ones kept and upper-cased (`%2F` is not
-    `/`, `%3F` not `?`), bytes that are not UTF-8 kept as they are (`%E9` is not `%E8`)."""
-
-    def canonical(run: re.Match) -> str:
-        try:
-            text = bytes.fromhex(run.group().replace("%", "")).decode("utf-8")
-        except UnicodeDecodeError:
-            return run.group().upper()
-        return "".join(c if c in _UNRESERVED or not c.isascii() else f"%{ord(c):02X}" for c in text)
-
-    return _ESCAPES.sub(canonical, part)
 
 
 def _is_ip(host: str) -> bool:
