@@ -446,6 +446,16 @@ def test_noai_meta_and_x_robots_tag():
     assert not sig.noai
 
 
+def test_noai_in_a_meta_tag_named_after_a_crawler():
+    """The meta form of X-Robots-Tag's "googlebot: noai" counts as that header form does."""
+    for name in ("googlebot", "Bingbot", "ClaudeBot"):
+        sig = detect_license_signals(page(ARTICLE, head=f'<meta name="{name}" content="noai">'), [])
+        assert sig.noai, name
+    # a meta tag not addressed to a crawler is not a directive
+    sig = detect_license_signals(page(ARTICLE, head='<meta name="keywords" content="noai">'), [])
+    assert not sig.noai
+
+
 def test_content_usage_header():
     sig = detect_license_signals(page(ARTICLE), [("Content-Usage", "train-ai=n, search=y")])
     assert sig.usage_preferences == {"train-ai": "n", "train-genai": "n", "search": "y"}

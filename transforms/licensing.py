@@ -1419,7 +1419,17 @@ _META_LICENSE_NAMES = frozenset(
 _META_COPYRIGHT_NAMES = frozenset(
     {"copyright", "dc.rights", "dcterms.rights", "dc:rights", "rights"}
 )
-_ROBOTS_META_NAMES = frozenset({"robots"} | {a.lower() for a in AGENTS if a != "*"})
+# Meta tags a site addresses to one crawler (Google and Bing document theirs): "noai" there is
+# the site's word as much as in X-Robots-Tag's "googlebot: noai", which counts for any agent.
+_NAMED_CRAWLER_METAS = (
+    "googlebot", "googlebot-news", "googlebot-image", "bingbot", "msnbot", "slurp", "yandex",
+    "baiduspider", "duckduckbot", "applebot", "applebot-extended", "facebot", "ia_archiver",
+    "chatgpt-user", "oai-searchbot", "claudebot", "anthropic-ai", "perplexitybot",
+    "bytespider", "amazonbot", "cohere-ai", "meta-externalagent", "omgilibot",
+)  # fmt: skip
+_ROBOTS_META_NAMES = frozenset(
+    {"robots", *_NAMED_CRAWLER_METAS} | {a.lower() for a in AGENTS if a != "*"}
+)
 _MEDIA_ITEMTYPES = re.compile(r"ImageObject|VideoObject|AudioObject|MediaObject|Photograph", re.I)
 
 
