@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import time
 import uuid
@@ -33,6 +34,8 @@ from transforms.writer import (
     OutputWriteError,
     foreign_files,
 )
+
+log = logging.getLogger(__name__)
 
 
 def pipeline_version() -> str:
@@ -316,7 +319,7 @@ def check_robots_files(paths: list[str]) -> None:
     run at its first page, after the reading had begun."""
     from apache_beam.io.filesystems import FileSystems
 
-    from transforms.robots import not_a_warc
+    from transforms.robots import not_a_warc, robots_fetches_at_start
 
     for path in paths:
         if path.startswith(("http://", "https://")):
@@ -331,6 +334,19 @@ def check_robots_files(paths: list[str]) -> None:
         problem = not_a_warc(path)
         if problem:
             raise UsageError(f"--robots {path}: {problem}")
+        try:
+            seen, fetches = robots_fetches_at_start(path)
+        except Exception:  # noqa: BLE001 - damage further in is the workers' to report
+            continue
+        if seen and not fetches:
+            # Its pages are used only as redirect targets, so it changes nothing: say so, as
+            # the run's own WARC files passed here by mistake would look like this.
+            log.warning(
+                "--robots %s: none of its first %d responses is a /robots.txt fetch; "
+                "its pages are not robots.txt files and only serve as redirect targets",
+                path,
+                seen,
+            )
 
 
 def check_url(url: str, flag: str) -> None:

@@ -429,3 +429,18 @@ def test_statements_combine_after_inheritance():
         parse_usage_preferences("bots=n"), parse_usage_preferences("train-ai=y")
     )
     assert combined["train-ai"] == "n"
+
+
+def test_a_robots_file_without_robots_txt_fetches_is_named_at_launch(robots_warc, caplog):
+    """The run's own WARC files given as --robots were accepted without a word, though none
+    of their pages is a robots.txt file."""
+    from pipeline.plan import check_robots_files
+
+    sample = str(Path(__file__).resolve().parents[1] / "pipeline" / "sample" / "sample.warc.gz")
+    with caplog.at_level("WARNING", logger="pipeline.plan"):
+        check_robots_files([str(robots_warc)])
+        assert caplog.text == ""
+        check_robots_files([sample])
+    assert f"--robots {sample}: none of its first 20 responses is a /robots.txt fetch" in (
+        caplog.text
+    )
