@@ -24,7 +24,7 @@ from pipeline.options import CcprovOptions
 from transforms.dedup import LSH_PARAMS
 from transforms.filters import load_filter_config
 from transforms.lang_precheck import DEFAULT_MIN_CHARS, DEFAULT_MIN_SCORE, precheck_languages
-from transforms.object_store import object_url_problem
+from transforms.object_store import glob_pattern_problem, object_url_problem
 from transforms.writer import (
     LEDGER_DIR,
     MANIFEST,
@@ -228,7 +228,9 @@ def check_output_url(output: str) -> None:
     """An object-store --output must name the prefix its user means (see object_url_problem)."""
     if "://" not in output and output.lower().startswith(("s3:", "gs:")):
         raise UsageError(f"--output {output}: an object-store URL needs '//' ({output[:3]}//...)")
-    problem = object_url_problem(output) if "://" in output else None
+    problem = glob_pattern_problem(output)
+    if problem is None and "://" in output:
+        problem = object_url_problem(output)
     if problem:
         raise UsageError(f"--output {output} {problem}")
 

@@ -217,7 +217,7 @@ def test_hostile_pages_end_with_their_reasons(robustness_run):
             assert row["drop_reason"] in page.reasons, (page.url, row["drop_reason"])
     # The page after the one that timed out was extracted by a fresh child.
     assert rows["http://hostile.example/ok-last"]["text_chars"] > 1000
-    assert rows["http://hostile.example/utf16"]["charset"] == "utf-16-le"
+    assert rows["http://hostile.example/utf16"]["charset"] == "utf-16le"
     assert rows["http://hostile.example/utf16"]["text_chars"] > 1000
     for url in ("lying-charset", "unknown-charset", "mixed-encoding"):
         assert rows[f"http://hostile.example/{url}"]["text_chars"] > 1000, url
@@ -409,3 +409,15 @@ def test_ctrl_c_at_the_terminal_does_not_reach_the_extraction_child():
         "True",
         "Still here after Ctrl-C.",
     ]
+
+
+@pytest.mark.parametrize("reference", ["&#xFFFF;", "&#65534;", "&#x1;", "&#12;", "&#X1f;"])
+@pytest.mark.parametrize("extractor", ["trafilatura", "trafilatura-fast", "resiliparse"])
+def test_a_reference_to_a_character_xml_forbids_keeps_the_page(reference, extractor):
+    """trafilatura discarded the whole page (no_extracted_text) for one `&#xFFFF;`."""
+    from tests.corrupt_warcs import article
+    from transforms.extraction import extract_text
+
+    html = article(8).decode().replace("</h1>", f"</h1><p>one {reference} two</p>", 1)
+    plain = article(8).decode().replace("</h1>", "</h1><p>one  two</p>", 1)
+    assert extract_text(html, extractor) == extract_text(plain, extractor)

@@ -506,3 +506,16 @@ def test_left_out_names_that_are_not_utf8_are_escaped_and_counted_once(ccprov, t
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["skipped_inputs"] == [f"{folder}/bad\\xffname.txt"]
     assert manifest["skipped_input_count"] == 1
+
+
+@pytest.mark.parametrize("name", ["out*", "out?", "out[1]"])
+def test_an_output_with_glob_characters_is_refused(ccprov, tmp_path, name):
+    """Beam read the output as a pattern: a run into `out*` deleted `out1`'s shards as stale,
+    and a rerun into `out[1]` failed with a traceback."""
+    neighbour = tmp_path / "out1" / "corpus"
+    neighbour.mkdir(parents=True)
+    (neighbour / "part-00001-000.parquet").write_bytes(b"PAR1")
+    output = str(tmp_path / name)
+    _assert_usage_error(ccprov("run", "--output", output), output, "glob pattern")
+    # (report, query, select and takedown read and write an output without Beam: literally)
+    assert (neighbour / "part-00001-000.parquet").exists()

@@ -31,9 +31,11 @@ from transforms.writer import (
     StreamedShard,
     WriteGroupPartsFn,
     _retried_write,
+    charset_label,
     commit_shards,
     join,
     plan_chunks,
+    shard_file_name,
 )
 
 GROUP_KEY = (3, 1)  # (file_index, record_group)
@@ -379,3 +381,36 @@ def test_text_is_written_as_string_in_pieces_that_fit_its_offsets(monkeypatch):
         10,
     ]
     assert shard.schema_arrow.field("text").type == pa.string()
+
+
+@pytest.mark.parametrize(
+    "codec, label",
+    [
+        ("iso-2022-jp", "iso-2022-jp"),
+        ("cp874", "windows-874"),
+        ("ibm866", "ibm866"),
+        ("macintosh", "macintosh"),
+        ("mac-cyrillic", "x-mac-cyrillic"),
+        ("utf-16le", "utf-16le"),
+        ("UTF-16BE", "utf-16be"),
+        ("windows-1251", "windows-1251"),
+        ("iso-8859-15", "iso-8859-15"),
+        ("euc-jp", "euc-jp"),
+        ("Shift_JIS", "shift_jis"),
+        ("us-ascii", "us-ascii"),
+    ],
+)
+def test_the_ledger_charset_is_the_label_people_query_by(codec, label):
+    """`WHERE charset = 'iso-2022-jp'` found nothing: the column held Python's iso2022-jp."""
+    import codecs
+
+    assert charset_label(codecs.lookup(codec).name) == label
+
+
+def test_chunk_names_sort_in_row_order_past_999_chunks():
+    """A shard cut into 1,005 chunks named -1000 before -101: readers that take files in
+    name order (DuckDB, pyarrow.dataset) read the rows out of WARC order."""
+    names = [shard_file_name(7, n, 1005) for n in range(1005)]
+    assert sorted(names) == names
+    assert names[0] == "part-00007-0000.parquet"
+    assert shard_file_name(7, 12, 999) == "part-00007-012.parquet"  # the usual width

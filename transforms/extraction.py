@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import re
 import select
 import struct
 import subprocess
@@ -39,8 +40,21 @@ DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_MEMORY_MB = 1024
 
 
+# Character references to code points XML forbids (C0 controls but TAB, LF and CR; U+FFFE,
+# U+FFFF): lxml's HTML parser puts them in the tree, and trafilatura, copying that text into
+# its XML output, failed and discarded the whole page (one `&#xFFFF;` in a CMS's footer). The
+# raw characters are dropped by the parser already; browsers show nothing for either.
+# (resiliparse kept them in its text: they go in every mode.)
+_XML_INVALID_REFERENCE = re.compile(
+    r"&#(?:0*(?:[1-8]|1[1-2]|1[4-9]|2[0-9]|3[01]|6553[45])(?![0-9])"
+    r"|[xX]0*(?:[1-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F]));?"
+)
+
+
 def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
     """HTML -> main text, or None when the page has no main content."""
+    if "&#" in html:
+        html = _XML_INVALID_REFERENCE.sub("", html)
     if extractor in ("trafilatura", "trafilatura-fast"):
         import trafilatura
         from trafilatura.deduplication import LRU_TEST

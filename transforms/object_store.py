@@ -96,3 +96,13 @@ def object_url_problem(url: str) -> str | None:
     if "." in segments or ".." in segments:
         return "has a '.' or '..' path segment, which object stores take literally"
     return None
+
+
+def glob_pattern_problem(path: str) -> str | None:
+    """Why `path` cannot be a run's output folder, local or remote, if it has glob characters.
+
+    Beam's FileSystems.match reads every path as a pattern (and its local delete matches
+    first), so a run into `out*` listed, and deleted as stale, the shards of `out1`."""
+    if any(c in path for c in "*?["):
+        return "has '*', '?' or '[', which Beam's file systems read as a glob pattern"
+    return None

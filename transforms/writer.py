@@ -161,17 +161,32 @@ def host_of(url: str | None) -> str | None:
         return None
 
 
+# Python codec names whose IANA / WHATWG label is not the name itself with "-" for "_".
 _IANA_OVERRIDES = {
-    "euc_jp": "euc-jp",
-    "shift_jis": "shift_jis",
-    "cp932": "windows-31j",
-    "gb2312": "gb2312",
     "latin-1": "iso-8859-1",
+    "ascii": "us-ascii",
+    "shift_jis": "shift_jis",
+    "shift_jis_2004": "shift_jis_2004",
+    "shift_jisx0213": "shift_jisx0213",
+    "cp874": "windows-874",
+    "cp932": "windows-31j",
+    "cp949": "windows-949",
+    "cp950": "windows-950",
+    "big5hkscs": "big5-hkscs",
+    "hz": "hz-gb-2312",
+    "mac-roman": "macintosh",
+    "kz1048": "kz-1048",
+    "utf-16-le": "utf-16le",
+    "utf-16-be": "utf-16be",
+    "utf-32-le": "utf-32le",
+    "utf-32-be": "utf-32be",
 }
 
 
 def charset_label(python_codec: str | None) -> str | None:
-    """Python's codec name -> the IANA label people know (cp1252 -> windows-1252)."""
+    """Python's codec name -> the IANA label people know and query by (cp1252 ->
+    windows-1252, cp866 -> ibm866, iso2022_jp -> iso-2022-jp, mac-cyrillic ->
+    x-mac-cyrillic)."""
     if not python_codec:
         return None
     name = python_codec.lower()
@@ -179,8 +194,14 @@ def charset_label(python_codec: str | None) -> str | None:
         return _IANA_OVERRIDES[name]
     if name.startswith("cp125"):
         return "windows-" + name[2:]
+    if re.fullmatch(r"cp\d{3}", name):  # the DOS code pages: IBM866, IBM437...
+        return "ibm" + name[2:]
     if name.startswith("iso8859-"):
         return "iso-8859-" + name.split("-", 1)[1]
+    if name.startswith("iso2022_"):
+        return "iso-2022-" + name[len("iso2022_") :].replace("_", "-")
+    if name.startswith("mac-"):  # the Encoding Standard's x-mac-cyrillic
+        return "x-" + name
     return name.replace("_", "-")
 
 
@@ -604,6 +625,13 @@ class StreamedShard:
         self.closed = True  # the store's handle is closed by `finish`, after the footer
 
 
+def shard_file_name(key: int, chunk_no: int, chunks: int) -> str:
+    """`part-SSSSS-CCC.parquet`; all chunks of a shard have one width, so that their names
+    sort in row order past 999 chunks (-1000 sorted before -101)."""
+    width = max(3, len(str(chunks - 1)))
+    return f"part-{key:05d}-{chunk_no:0{width}d}.parquet"
+
+
 class MergeShardsFn(beam.DoFn):
     """(shard key, [GroupPart, ...]) -> ShardInfos: the group parts of `files_per_shard`
     consecutive input files copied, one part at a time, into that shard's Parquet files, in
@@ -623,8 +651,9 @@ class MergeShardsFn(beam.DoFn):
 
     def process(self, element):
         key, parts = element
-        for chunk_no, chunk in enumerate(plan_chunks(parts, max(1, self._spec.shard_size))):
-            name = f"part-{key:05d}-{chunk_no:03d}.parquet"
+        chunks = plan_chunks(parts, max(1, self._spec.shard_size))
+        for chunk_no, chunk in enumerate(chunks):
+            name = shard_file_name(key, chunk_no, len(chunks))
             for kind in (LEDGER_DIR, CORPUS_DIR, DROPPED_DIR):
                 if kind == LEDGER_DIR or any(s.part.rows_of(kind) for s in chunk):
                     info = self._write(kind, name, chunk)
