@@ -140,12 +140,22 @@ def test_copy_exports_outside_the_output_only(sample_run, tmp_path, capsys, monk
     shutil.copytree(sample_run.root, out)
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
     monkeypatch.chdir(out)
-    for target in (f"{out}/corpus/part-00000-000.parquet", "corpus/x.parquet", str(out / "x.csv")):
+    for target in (
+        f"{out}/corpus/part-00000-000.parquet",
+        "corpus/x.parquet",
+        str(out / "x.csv"),
+        # DuckDB writes file: URLs locally: they overwrote the manifest (exit 0)
+        f"file://{out}/manifest.json",
+        f"file:{out}/corpus/part-00000-000.parquet",
+        # a folder holding the output: COPY ... (PARTITION_BY ..., OVERWRITE) emptied it first
+        str(tmp_path),
+        f"{tmp_path}/",
+    ):
         sql = f"COPY (SELECT * FROM corpus WHERE false) TO '{target}' (FORMAT parquet)"
         # EXPLAIN ANALYZE ran the COPY past the check and overwrote a shard (exit 0).
         for statement in (sql, f"EXPLAIN ANALYZE {sql}", f"explain analyse {sql}"):
             assert audit_main(["query", str(out), statement]) == 2, statement
-            assert "COPY would write into the output" in capsys.readouterr().err
+            assert "COPY would write into the output" in capsys.readouterr().err, target
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     export = tmp_path / "kept.csv"
     assert audit_main(["query", str(out), f"COPY (SELECT doc_id FROM corpus) TO '{export}'"]) == 0
@@ -283,3 +293,19 @@ def test_an_error_while_streaming_is_one_line_and_names_twice_are_refused(sample
     assert err.startswith("ccprov: error: query failed:") and err.count("\n") == 1, err
     assert audit_main(["query", str(sample_run.root), "SELECT NULL::INT AS a, 1 AS a"]) == 2
     assert "columns named twice (a)" in capsys.readouterr().err
+
+
+def test_the_dropped_view_stays_when_no_dropped_text_is_left(sharded_run, tmp_path, capsys):
+    """A takedown that removes the last saved dropped text deletes dropped/'s shards: the
+    view vanished and `FROM dropped` became a catalog error on a --keep-dropped run."""
+    out = tmp_path / "out"
+    shutil.copytree(sharded_run.root, out)
+    for shard in (out / "dropped").glob("*.parquet"):
+        shard.unlink()
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["files"]["dropped"] = []
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    rows = json.loads(
+        query_output(capsys, out, "SELECT count(*) AS n FROM dropped", "--format", "json")
+    )
+    assert rows == [{"n": 0}]

@@ -515,6 +515,13 @@ def test_report_out_inside_the_output_is_refused(sample_run, tmp_path, capsys):
     assert audit_main(["report", str(out), "--out", str(out / "report.html")]) == 0
 
 
+def test_report_out_to_a_scheme_without_a_filesystem_is_one_line(sample_run, capsys):
+    """gs:// without Beam's gcp extra was a ValueError traceback."""
+    assert audit_main(["report", str(sample_run.root), "--out", "gs://bucket/report.html"]) == 2
+    err = capsys.readouterr().err
+    assert "--out gs://bucket/report.html" in err and err.count("\n") == 1, err
+
+
 def test_host_names_with_dollar_signs_are_drawn_as_text():
     """matplotlib read `$...$` in a host name as mathtext: www.a$\\frac$.com crashed the
     report with a 92-line traceback."""

@@ -142,6 +142,14 @@ def test_where_keeps_rows_whose_condition_is_true(sharded_run, tmp_path):
     check_consistent(dest)
 
 
+def test_a_where_with_a_semicolon_inside_quotes_runs(sharded_run, tmp_path):
+    """`url NOT LIKE '%;jsessionid=%'` was refused for its ';' (ccprov query ran it)."""
+    dest = tmp_path / "selected"
+    assert select(sharded_run.root, dest, "--where", "url NOT LIKE '%;jsessionid=%'") == 0
+    new = read_all(dest, "provenance")
+    assert sum(r["decision"] == "kept" for r in new) == len(kept_rows(sharded_run.root))
+
+
 def ledger_of(rows: list[dict]) -> pa.Table:
     full = [{name: row.get(name) for name in LEDGER_SCHEMA.names} for row in rows]
     for row in full:
@@ -201,6 +209,8 @@ def test_criteria_apply_in_order_to_kept_rows_only():
         (["--where", "ai_score"], "is DOUBLE, not a condition"),
         (["--where", "nosuch > 1"], 'column "nosuch" not found'),
         (["--where", "true; drop table provenance"], "without ';'"),
+        # a condition that closes the wrapper's parenthesis and adds a UNION kept rows
+        (["--where", "false) UNION ALL SELECT range > 0 FROM range(3) --"], "own columns only"),
         (["--languages", "xx"], "unknown language code 'xx'"),
         (["--ai-threshold", "2"], "must be between 0 and 1"),
         (["--where", ""], "--where is empty"),
@@ -430,3 +440,19 @@ def test_the_funnel_shows_takedowns_and_selections_in_the_order_they_were_applie
     assert second_takedown["out"] == manifest["counts"]["kept"]
     orders = [e["order"] for e in (*manifest["takedowns"], *manifest["selections"])]
     assert orders == [1, 3, 2]  # takedowns first, then the selection: logged 1, 2, 3
+
+
+@pytest.mark.parametrize(
+    "criterion, column",
+    [
+        ({"ai_threshold": 0.5}, "ai_score"),
+        ({"host_ai_threshold": 0.5}, "host_ai_score"),
+        ({"license_policy": "open"}, "license_class"),
+    ],
+)
+def test_a_criterion_on_a_column_the_ledger_lacks_is_a_usage_error(criterion, column):
+    """A run made before the AI stage existed: `--ai-threshold` was a KeyError traceback."""
+    kept = {"doc_id": "a", "decision": "kept", "language": "en", "license_class": "permissive"}
+    ledger = ledger_of([{**kept, "ai_score": 0.1}]).drop_columns([column])
+    with pytest.raises(UsageError, match=f"has no {column} column"):
+        Selection(**criterion).reasons(ledger)

@@ -25,6 +25,7 @@ from pipeline.audit.takedown import (
     apply_takedown,
     commit_takedown,
     ledger_stats_fns,
+    normal_url,
     pending_journals,
     prepare_takedown,
     rewrite_shard,
@@ -209,6 +210,24 @@ def test_host_selector_takes_ip_addresses_whole_and_both_idna_spellings():
         selector = Selector.from_lines("hosts", [spelling])
         assert selector.matches(table) == [False, False, True, True]
         assert selector.matched_values(table)[2:] == [spelling, spelling]
+
+
+def test_a_host_listed_with_its_subdomain_counts_as_matched():
+    """`case.example.com` beside `www.case.example.com` was reported as matching no row: the
+    row was credited to the subdomain only."""
+    import pyarrow as pa
+
+    from pipeline.audit.takedown import ShardScan, unmatched_values
+
+    table = pa.table({"host": ["www.case.example.com", "93.184.216.34"]})
+    lines = ["case.example.com", "www.case.example.com", "216.34", "other.example", "bücher.de"]
+    selector = Selector.from_lines("hosts", lines)
+    scan = ShardScan("x", pa.table({}), set(), set(), set())
+    scan.values_matched = {v for v in selector.matched_values(table) if v}
+    # 216.34 is not a parent of an IP address; other.example and bücher.de match nothing
+    assert unmatched_values(selector, [scan]) == 3
+    scan.values_matched |= {"bücher.de"}
+    assert unmatched_values(selector, [scan]) == 2
 
 
 @pytest.mark.parametrize(
@@ -642,3 +661,12 @@ def test_takedown_and_robots_share_one_form_of_escapes():
     assert asked.matches(ledger) == [True, True]
     robots = RobotsTxt.parse("User-agent: *\nDisallow: /%C3%A9t%c3%a9%20a\n")
     assert robots.evaluate("https://h.example.com/été a", "CCBot").allowed is False
+
+
+def test_urls_with_an_internationalised_host_match_the_crawled_ascii_form():
+    """A takedown request copied from a browser (bücher.example) matched no ledger row:
+    crawlers write the host as xn--bcher-kva.example."""
+    assert normal_url("https://bücher.example/seite") == normal_url(
+        "https://xn--bcher-kva.example/seite"
+    )
+    assert normal_url("https://BÜCHER.example:443/seite#x") == "https://xn--bcher-kva.example/seite"

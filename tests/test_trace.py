@@ -106,6 +106,13 @@ def test_trace_by_url(sample_run, capsys):
     assert row["doc_id"] in capsys.readouterr().out
 
 
+def test_trace_by_a_url_that_does_not_parse_is_a_one_line_answer(sample_run, capsys):
+    """`--url 'http://[::1'` was a ValueError traceback (exit 1)."""
+    code = audit_main(["trace", str(sample_run.root), "--url", "http://[::1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+
+
 def test_payload_to_a_file_hashes_to_the_ledger_digest(sample_run, tmp_path, capsys):
     row = kept_row(sample_run)
     target = tmp_path / "payload.html"

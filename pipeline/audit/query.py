@@ -23,7 +23,7 @@ import pyarrow as pa
 from pipeline.audit.store import OutputStore
 from pipeline.errors import terminal_safe, write_stdout
 from pipeline.plan import UsageError
-from schemas.corpus import CORPUS_SCHEMA
+from schemas.corpus import CORPUS_SCHEMA, DROPPED_SCHEMA
 from schemas.ledger import LEDGER_SCHEMA
 from transforms.writer import CORPUS_DIR, DROPPED_DIR, HOSTS_DIR, LEDGER_DIR
 
@@ -68,6 +68,9 @@ def open_views(
         }
     )
     for view, (kind, empty_schema) in VIEWS.items():
+        if view == "dropped" and _keeps_dropped(store):
+            # A takedown can delete the last saved text: the view stays, empty.
+            empty_schema = DROPPED_SCHEMA
         try:
             _open_view(con, store, view, kind, empty_schema)
         except (duckdb.Error, pa.ArrowException, OSError) as exc:
@@ -75,6 +78,14 @@ def open_views(
                 raise
             failed[view] = duckdb_message(exc)
     return con
+
+
+def _keeps_dropped(store: OutputStore) -> bool:
+    """Whether the run saved dropped documents' text (--keep-dropped)."""
+    try:
+        return bool(store.manifest().get("config", {}).get("keep_dropped"))
+    except (UsageError, AttributeError):
+        return False
 
 
 def _open_view(con, store: OutputStore, view: str, kind: str, empty_schema) -> None:
@@ -129,9 +140,10 @@ def check_statement(con: duckdb.DuckDBPyConnection, store: OutputStore, sql: str
         )
     if kind == "COPY":
         for target in copy_targets(statements[0].query):
-            if store.contains(target):
+            if store.contains(target, or_above=True):
                 raise UsageError(
-                    f"COPY would write into the output ({target}): write the export elsewhere"
+                    f"COPY would write into the output or a folder holding it ({target}): "
+                    "write the export elsewhere"
                 )
 
 

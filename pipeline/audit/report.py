@@ -863,7 +863,11 @@ def write_report(store: OutputStore, destination: str | None = None) -> str:
     if "://" in destination:
         from apache_beam.io.filesystems import FileSystems
 
-        with FileSystems.create(destination) as handle:  # configured from the --s3_* flags
+        try:
+            handle = FileSystems.create(destination)  # configured from the --s3_* flags
+        except ValueError as exc:  # no filesystem for that scheme (gs:// without [gcp]...)
+            raise UsageError(f"--out {destination}: {str(exc).split(',')[0]}") from exc
+        with handle:
             handle.write(page)
     else:
         with open(destination, "wb") as handle:

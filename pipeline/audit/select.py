@@ -106,6 +106,19 @@ class Selection:
 
     def reasons(self, ledger: pa.Table) -> list[str | None]:
         """Per ledger row: the drop reason if it is kept and fails a criterion, else None."""
+        needed = {
+            "language": bool(self.languages and ALL_LANGUAGES not in self.languages),
+            "license_class": bool(self.license_policy and self.license_policy != "tag-only"),
+            "opt_out_signals": bool(self.license_policy and self.license_policy != "tag-only"),
+            "ai_score": self.ai_threshold is not None,
+            "host_ai_score": self.host_ai_threshold is not None,
+        }
+        missing = [c for c, used in needed.items() if used and c not in ledger.column_names]
+        if missing:
+            raise UsageError(
+                f"this output's ledger has no {', '.join(missing)} column (a run made before "
+                "that stage existed): that criterion cannot be applied"
+            )
         decisions = ledger.column("decision").to_pylist()
         reasons: list[str | None] = [None] * ledger.num_rows
         open_rows = [i for i, d in enumerate(decisions) if d == KEPT]
@@ -171,13 +184,23 @@ def check_where(where: str) -> None:
 
     if not where.strip():
         raise UsageError("--where is empty: give a condition, e.g. ai_score < 0.3")
-    if ";" in where:
-        raise UsageError("--where takes one SQL condition, without ';'")
+    data = where.encode("utf-8")  # token offsets count bytes
+    starts = [at for at, _ in duckdb.tokenize(where)] + [len(data)]
+    for (at, kind), end in zip(duckdb.tokenize(where), starts[1:], strict=True):
+        if kind.name not in ("string_const", "comment") and b";" in data[at:end]:
+            raise UsageError("--where takes one SQL condition, without ';' (outside quotes)")
     con = _connect()
     con.register(_VIEW, LEDGER_SCHEMA.empty_table().append_column(_ROW, pa.array([], pa.int64())))
+    statement = f"SELECT {_ROW} FROM {_VIEW} WHERE ({where})"  # as rows_where runs it
     try:
-        tree = con.execute("SELECT json_serialize_sql(?)", [f"SELECT 1 WHERE {where}"]).fetchone()
-        if _has_node(json.loads(tree[0]), ("SUBQUERY", "TABLE_FUNCTION")):
+        if len(con.extract_statements(statement)) != 1:
+            raise UsageError("--where takes one SQL condition")
+        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [statement]).fetchone()[0])
+        if tree.get("error") or len(tree.get("statements", [])) != 1:
+            raise UsageError(f"--where {where!r}: not one SQL condition")
+        if _has_node(tree, ("SUBQUERY", "TABLE_FUNCTION", "SET_OPERATION_NODE")) or (
+            tree["statements"][0]["node"].get("from_table", {}).get("table_name") != _VIEW
+        ):
             raise UsageError(
                 f"--where {where!r}: a condition on each row's own columns only "
                 "(no subquery or table function)"

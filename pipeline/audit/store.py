@@ -260,17 +260,30 @@ class OutputStore:
         return cls(args.output, settings)
 
     # --- paths ---------------------------------------------------------------------------
-    def contains(self, target: str) -> bool:
+    @staticmethod
+    def _local_target(target: str) -> str | None:
+        """A local path for `target` (DuckDB and Beam also take file:/path and file:///path),
+        or None for another scheme."""
+        if target.lower().startswith("file:"):
+            rest = target[len("file:") :]
+            return "/" + rest.lstrip("/") if rest.startswith("//") else rest
+        return None if "://" in target else target
+
+    def contains(self, target: str, or_above: bool = False) -> bool:
         """Whether writing `target` would write inside this output (its shards, manifest...):
-        the audit commands' own files (exports, reports, payloads) go elsewhere."""
+        the audit commands' own files (exports, reports, payloads) go elsewhere. With
+        `or_above`, also a folder that holds the output (a COPY with OVERWRITE empties it)."""
         if self.remote:
             target = target.rstrip("/")
-            return target == self.root or target.startswith(self.root + "/")
-        if "://" in target:
+            inside = target == self.root or target.startswith(self.root + "/")
+            return inside or (or_above and self.root.startswith(target + "/"))
+        local = self._local_target(target)
+        if local is None:
             return False
-        path = os.path.realpath(os.path.expanduser(target))
+        path = os.path.realpath(os.path.expanduser(local))
         root = os.path.realpath(self.root)
-        return path == root or path.startswith(root + os.sep)
+        inside = path == root or path.startswith(root + os.sep)
+        return inside or (or_above and root.startswith(path.rstrip(os.sep) + os.sep))
 
     def path(self, *parts: str) -> str:
         if self.remote:

@@ -158,6 +158,28 @@ class Selector:
                 return value
         return None
 
+    def values_covering(self, matched: set[str]) -> set[str]:
+        """The selector's values that select a row, given the `matched_values` of the rows:
+        a host value also selects the rows credited to one of its subdomains listed too
+        (case.example.com with www.case.example.com was counted as matching nothing)."""
+        if self.kind != "hosts":
+            return set(matched)
+        ascii_of = {v: _ascii_host(v) for v in self.values}
+        hits = {ascii_of[m] for m in matched}
+        return {
+            value
+            for value, host in ascii_of.items()
+            if host in hits
+            or (not _is_ip(host) and any(h.endswith("." + host) and not _is_ip(h) for h in hits))
+        }
+
+
+def _ascii_host(host: str) -> str:
+    try:
+        return host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
 
 def _in(value: str | None, values: frozenset[str]) -> str | None:
     return value if value is not None and value in values else None
@@ -177,6 +199,11 @@ def normal_url(url: str) -> str:
         return url.strip()
     scheme = parts.scheme.lower()
     netloc = parts.hostname.rstrip(".")
+    if not netloc.isascii():  # bücher.example is the xn--bcher-kva.example a crawler wrote
+        try:
+            netloc = netloc.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
     if ":" in netloc:
         netloc = f"[{netloc}]"
     if port is not None and _DEFAULT_PORTS.get(scheme) != port:
@@ -269,7 +296,7 @@ def scan_ledger(store: OutputStore, manifest: dict, selector: Selector) -> list[
 def unmatched_values(selector: Selector, scans: list[ShardScan]) -> int:
     """Selector values that select no ledger row (a typo, or a page this run never read)."""
     matched = set().union(*(s.values_matched for s in scans)) if scans else set()
-    return len(selector.values - matched)
+    return len(selector.values - selector.values_covering(matched))
 
 
 def mark_removed(ledger: pa.Table, doc_ids: set[str]) -> pa.Table:

@@ -343,7 +343,10 @@ def _rows_by_normal_url(dataset, url: str) -> list[dict]:
     from pipeline.audit.takedown import normal_url
 
     wanted = normal_url(url)
-    host = urlsplit(wanted).hostname
+    try:
+        host = urlsplit(wanted).hostname
+    except ValueError:  # not a URL ("http://[::1"): no row has it
+        return []
     if not host:
         return []
     # Only the URLs naming the host (one scan in C) are normalised, in Python; whole rows
