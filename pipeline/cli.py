@@ -55,8 +55,15 @@ class _OneLineParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _check_known_flags(argv: list[str]) -> None:
-    """Reject flags no Beam or ccprov option class knows (typos would otherwise be ignored)."""
+# Runners whose job server has options of its own (Flink's --checkpointing_interval,
+# --execution_mode_for_batch, --object_reuse...): Beam asks the job server which it knows, or
+# hands them to the uber jar, so they cannot all be known here.
+RUNNERS_WITH_OWN_OPTIONS = ("flinkrunner", "sparkrunner", "portablerunner")
+
+
+def _check_known_flags(argv: list[str], runner: str = "") -> None:
+    """Reject flags no Beam or ccprov option class knows (typos would otherwise be ignored);
+    for a job-server runner they are passed on, and named on stderr."""
     from apache_beam.options.pipeline_options import PipelineOptions
 
     parser = _OneLineParser(add_help=False, allow_abbrev=False)
@@ -75,6 +82,10 @@ def _check_known_flags(argv: list[str]) -> None:
     register(PipelineOptions)
     _, unknown = parser.parse_known_args(argv)
     flags = [u for u in unknown if u.startswith("-")]
+    if flags and runner.rsplit(".", 1)[-1].lower() in RUNNERS_WITH_OWN_OPTIONS:
+        names = ", ".join(dict.fromkeys(f.split("=")[0] for f in flags))
+        print(f"ccprov: passing {names} to {runner}'s job server", file=sys.stderr)
+        return
     if flags:
         raise UsageError(f"unknown option {flags[0].split('=')[0]}")
     if unknown:
@@ -87,9 +98,6 @@ def _check_known_flags(argv: list[str]) -> None:
         )
 
 
-LOCAL_RUNNER_NAMES = ("DirectRunner", "direct", "FnApiRunner", "BundleBasedDirectRunner")
-
-
 def make_runner(options):
     """The runner to use; DirectRunner means the offline FnApiRunner.
 
@@ -97,10 +105,10 @@ def make_runner(options):
     time; local runs go straight to the FnApiRunner (which honours --direct_num_workers and
     --direct_running_mode) so they work offline and without noisy failed downloads.
     """
-    from pipeline.plan import runner_name
+    from pipeline.plan import is_local_runner, runner_name
 
     name = runner_name(options)
-    if name in LOCAL_RUNNER_NAMES:
+    if is_local_runner(options):
         from apache_beam.options.pipeline_options import DirectOptions
 
         workers = options.view_as(DirectOptions).direct_num_workers
@@ -425,18 +433,18 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from pipeline.options import CcprovOptions
-    from pipeline.plan import runner_name
+    from pipeline.plan import is_local_runner, runner_name
 
     # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
     own = _OneLineParser(add_help=False, allow_abbrev=False)
     CcprovOptions._add_argparse_args(own)
     own.parse_known_args(argv)
-    _check_known_flags(argv)
-
     options = PipelineOptions(argv)
+    _check_known_flags(argv, runner_name(options))
+
     FileSystems.set_options(options)
     opts = options.view_as(CcprovOptions)
-    if opts.quiet or runner_name(options) in LOCAL_RUNNER_NAMES:
+    if opts.quiet or is_local_runner(options):
         # Local worker processes would print ~20 lines of Beam's start-up INFO each on the
         # user's terminal; ccprov's own progress lines say what is going on. (Before
         # make_runner, which hands the options to the workers.)
@@ -469,7 +477,7 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
 
     from pipeline.assembly import build_pipeline
     from pipeline.options import CcprovOptions
-    from pipeline.plan import check_output_url, plan_run
+    from pipeline.plan import check_output_url, check_remote_run, plan_run
     from transforms.writer import MANIFEST, join, restore_previous_run, retire_previous_run
 
     opts = options.view_as(CcprovOptions)
@@ -478,6 +486,7 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
     check_filesystems([*(opts.input or []), opts.output, *(opts.robots or [])])
     check_s3_buckets(options, [*(opts.input or []), opts.output], output=opts.output)
     plan = plan_run(options)
+    check_remote_run(options, plan)
     check_s3_buckets(options, plan.inputs)
     check_local_output(plan.output)
     run_lock = lock_local_output(plan.output)
@@ -531,8 +540,14 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
         # The run is complete: a Ctrl-C from here on would only kill the summary or Python's
         # shutdown, and the shell would report a finished run as interrupted.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with FileSystems.open(join(plan.output, MANIFEST)) as handle:
-        manifest = json.loads(handle.read())
+    try:
+        with FileSystems.open(join(plan.output, MANIFEST)) as handle:
+            manifest = json.loads(handle.read())
+    except (OSError, ValueError) as exc:  # a cluster's workers wrote where this machine
+        # cannot read (a local --output on disks of their own), or nothing at all
+        raise RunFailed(
+            f"the job ended, but {join(plan.output, MANIFEST)} cannot be read here: {one_line(exc)}"
+        ) from None
     if not opts.quiet:
         print(format_summary(manifest, plan.output))
     nothing_read = no_input_read(manifest, plan.output)
@@ -625,7 +640,8 @@ def remote_job_note(result, runner_class: str, options) -> str | None:
     from apache_beam.options.pipeline_options import PortableOptions
 
     in_process = options.view_as(PortableOptions).job_endpoint == "embed"
-    if result is None or runner_class in LOCAL_RUNNER_NAMES or in_process:
+    local = ("LocalRunner", "FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
+    if result is None or runner_class in local or in_process:
         return None  # not submitted, or run in this process: it stops with it
     job_id = _job_id_of(result)
     if runner_class == "DataflowRunner":

@@ -137,7 +137,10 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
         if not paths:
             raise InputError(f"no .warc or .warc.gz files under {spec}")
         return paths
-    if any(ch in spec for ch in _GLOB_CHARS):
+    # A file or folder named `crawl[1].warc.gz` is itself, not the pattern (which matches
+    # `crawl1.warc.gz`).
+    literal = "://" not in spec and os.path.exists(spec)
+    if any(ch in spec for ch in _GLOB_CHARS) and not literal:
         paths = _match(spec)
         if not paths:
             raise InputError(f"no input matches {spec}")

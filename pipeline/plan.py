@@ -509,3 +509,66 @@ def check_ai_model(path: str) -> None:
 
 def runner_name(options: PipelineOptions) -> str:
     return options.view_as(StandardOptions).runner or "DirectRunner"
+
+
+# Beam matches runner names without regard to case (and to a module path before them).
+LOCAL_RUNNERS = ("directrunner", "direct", "fnapirunner", "bundlebaseddirectrunner")
+
+
+def is_local_runner(options: PipelineOptions) -> bool:
+    """Whether --runner names the local runner (ccprov runs it as the offline FnApiRunner)."""
+    return runner_name(options).rsplit(".", 1)[-1].lower() in LOCAL_RUNNERS
+
+
+def workers_share_this_disk(options: PipelineOptions) -> bool:
+    """Whether the workers run on this machine: the local runner, a portable job run in this
+    process (--job_endpoint=embed), or SDK workers in this process (LOOPBACK)."""
+    from apache_beam.options.pipeline_options import PortableOptions
+
+    portable = options.view_as(PortableOptions)
+    return (
+        is_local_runner(options)
+        or portable.job_endpoint == "embed"
+        or (portable.environment_type or "").upper() == "LOOPBACK"
+    )
+
+
+def check_remote_run(options: PipelineOptions, plan: RunPlan) -> None:
+    """On Dataflow the workers read the inputs, robots files and AI model and write the
+    output on machines of their own: a local path there names a file on each worker's own
+    disk (the job reads nothing, or writes where nobody looks), so it is refused, and the
+    workers need the ccprov image. A Flink or Spark cluster may mount a shared file system
+    at the same path, so there local paths are only named in a warning."""
+    from apache_beam.options.pipeline_options import WorkerOptions
+
+    if workers_share_this_disk(options):
+        return
+    runner = runner_name(options)
+    dataflow = "dataflow" in runner.lower()
+    if dataflow and not options.view_as(WorkerOptions).sdk_container_image:
+        raise UsageError(
+            "--sdk_container_image is required: Dataflow workers must run the ccprov SDK image "
+            "(deploy/sdk/Dockerfile); the stock Beam image cannot import ccprov"
+        )
+    opts = options.view_as(CcprovOptions)
+    named = [("--output", plan.output), *(("--input", path) for path in plan.inputs)]
+    named += [("--robots", path) for path in opts.robots or []]
+    named += [("--ai-model", opts.ai_model)] if opts.ai_model else []
+    local = [(flag, path) for flag, path in named if "://" not in path]
+    if not local:
+        return
+    flag, path = local[0]
+    sample = " (without --input, the built-in sample is read)" if not opts.input else ""
+    if dataflow:
+        raise UsageError(
+            f"{flag} {path} is a local path, which Dataflow's workers cannot reach: use "
+            f"gs://, s3:// or http(s)://{sample}"
+        )
+    log.warning(
+        "%s %s%s is a local path: %s's workers must see it at that path (a shared mount)%s",
+        flag,
+        path,
+        f" and {len(local) - 1} more" if len(local) > 1 else "",
+        runner,
+        sample,
+    )

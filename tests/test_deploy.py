@@ -274,7 +274,9 @@ def test_metadata_regexes_match_what_the_options_accept():
             assert not accepts(name, "not-a-choice"), name
         elif action.type is not None:
             assert regexes[name], f"{name} is typed but metadata.json does not validate it"
-            for value in ["0", "0.5", "1", "2", "50000", "-1", "1.5", "x"]:
+            # around a day: the limit of durations (the template took 86401, the run refused it)
+            days = ["86400", "86400.0", "86400.5", "86401", "100000", "0086401", "000100"]
+            for value in ["0", "0.5", "1", "2", "50000", "-1", "1.5", "x", *days]:
                 try:
                     action.type(value)
                     parses = True
@@ -326,6 +328,7 @@ DATAFLOW_ARGS = [
     "--disk_size_gb=50",
     "--max_num_workers=20",
     "--output=gs://ccprov-test/out",
+    "--input=https://data.commoncrawl.org/crawl-data/CC-MAIN-2024-22/segments/1/warc/a.warc.gz",
     "--keep_dropped=false",
 ]
 
@@ -337,6 +340,66 @@ def test_dataflow_launch_refuses_the_stock_worker_image():
     without_image = [a for a in DATAFLOW_ARGS if not a.startswith("--sdk_container_image")]
     with pytest.raises(UsageError, match="sdk_container_image"):
         load_launcher().build(without_image)
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        "--output=out",
+        f"--input={ROOT}/pipeline/sample/sample.warc.gz",
+        f"--robots={ROOT}/pipeline/sample/sample.warc.gz",
+        f"--ai-model={ROOT}/transforms/models/ai_detector-v1.ftz",
+        None,  # no --input: the built-in sample, on the launcher's disk
+    ],
+)
+def test_dataflow_launch_refuses_local_paths(flag):
+    """Dataflow's workers cannot reach the launcher's disk: a local --output was accepted
+    (and the job wrote where nobody looks), a run without --input read the local sample."""
+    pytest.importorskip("pipeline.assembly")
+    from pipeline.plan import UsageError
+
+    if flag is None:
+        args = [a for a in DATAFLOW_ARGS if not a.startswith("--input=")]
+    else:
+        name = flag.split("=")[0]
+        args = [a for a in DATAFLOW_ARGS if not a.startswith(name + "=")] + [flag]
+    with pytest.raises(UsageError, match="is a local path, which Dataflow's workers cannot"):
+        load_launcher().build(args)
+
+
+def test_runners_are_named_in_any_case_and_cluster_flags_pass_through(capsys):
+    """`--runner=directrunner` ran Beam's SwitchingDirectRunner (Prism) instead of ccprov's
+    offline local runner, and Flink's own options were refused as unknown."""
+    from pipeline.cli import _check_known_flags
+    from pipeline.plan import UsageError, is_local_runner
+
+    for name in ("directrunner", "Direct", "apache_beam.runners.direct.DirectRunner"):
+        assert is_local_runner(PipelineOptions([f"--runner={name}"])), name
+    assert not is_local_runner(PipelineOptions(["--runner=FlinkRunner"]))
+    flags = ["--checkpointing_interval=60000", "--execution_mode_for_batch=BATCH_FORCED"]
+    _check_known_flags(flags, "FlinkRunner")
+    assert "passing --checkpointing_interval, --execution_mode_for_batch" in (
+        capsys.readouterr().err
+    )
+    with pytest.raises(UsageError, match="unknown option --checkpointing_interval"):
+        _check_known_flags(flags, "DirectRunner")
+
+
+def test_local_paths_on_a_cluster_are_named_in_a_warning(caplog):
+    """A Flink cluster may mount a shared file system at the same path: a warning, not a
+    refusal; with LOOPBACK the workers are in this process, so nothing is said."""
+    import types
+
+    from pipeline.plan import check_remote_run
+
+    plan = types.SimpleNamespace(output="/data/out", inputs=["/data/a.warc.gz"])
+    flink = ["--runner=FlinkRunner", "--job_endpoint=localhost:8099", "--input=/data/a.warc.gz"]
+    with caplog.at_level("WARNING", logger="pipeline.plan"):
+        check_remote_run(PipelineOptions(flink), plan)
+        assert "--output /data/out and 1 more is a local path" in caplog.text
+        caplog.clear()
+        check_remote_run(PipelineOptions([*flink, "--environment_type=LOOPBACK"]), plan)
+        assert caplog.text == ""
 
 
 def test_dataflow_graph_builds_without_submitting():

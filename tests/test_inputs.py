@@ -50,6 +50,19 @@ def test_skipping_every_input_is_an_error(tmp_path):
         resolve_inputs([str(tmp_path)], BASE, None, 2)
 
 
+def test_a_file_whose_name_holds_glob_characters_is_itself(tmp_path):
+    """`crawl[1].warc.gz` was read as a pattern: "no input matches" although it exists."""
+    (tmp_path / "crawl[1].warc.gz").write_bytes(b"")
+    (tmp_path / "crawl1.warc.gz").write_bytes(b"")
+    assert resolve_inputs([str(tmp_path / "crawl[1].warc.gz")], BASE) == [
+        str(tmp_path / "crawl[1].warc.gz")
+    ]
+    # a pattern that names no file is still a pattern
+    assert resolve_inputs([str(tmp_path / "crawl[0-9].warc.gz")], BASE) == [
+        str(tmp_path / "crawl1.warc.gz")
+    ]
+
+
 def test_local_file_glob_directory_and_listing(tmp_path):
     for name in ("b.warc.gz", "a.warc.gz", "c.warc"):
         (tmp_path / name).write_bytes(b"")

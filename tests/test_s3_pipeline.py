@@ -3,6 +3,7 @@ the corpus, ledger and manifest written to another, and read back with pyarrow."
 
 import hashlib
 import json
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -73,3 +74,27 @@ def test_s3_in_s3_out_round_trip(s3_server, sample_run):
     local_texts = sorted(r["text"] for r in sample_run.corpus())
     s3_texts = sorted(r["text"] for r in corpus if r["file_path"] == sample_uri)
     assert s3_texts == local_texts
+
+
+@pytest.mark.s3
+def test_filter_config_and_ai_model_read_from_s3(s3_server, tmp_path):
+    """deploy/README.md tells Dataflow users to give them as gs:// or s3:// paths, but both
+    were read as local files: "cannot read 's3:/bucket/...': No such file or directory"."""
+    from transforms.ai_detect import DEFAULT_MODEL_PATH, model_version
+
+    bucket = s3_server.create_bucket()
+    client = s3_server.client()
+    config = b"[gopher_quality]\nmin_doc_words = 7\n"
+    client.put_object(Bucket=bucket, Key="cfg/filters.toml", Body=config)
+    model = Path(DEFAULT_MODEL_PATH)
+    for local in (model, model.with_suffix(".json")):
+        client.put_object(Bucket=bucket, Key=f"models/{local.name}", Body=local.read_bytes())
+    out = tmp_path / "out"
+    args = ["run", "--output", str(out), "--quiet", *s3_server.beam_args()]
+    args += ["--filters-config", f"s3://{bucket}/cfg/filters.toml"]
+    args += ["--ai-model", f"s3://{bucket}/models/{model.name}"]
+    assert ccprov_main(args) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["filters"]["gopher_quality"]["min_doc_words"] == 7
+    versions = {r["ai_model_version"] for r in pq.read_table(out / "provenance").to_pylist()}
+    assert versions - {None} == {model_version(DEFAULT_MODEL_PATH)}

@@ -326,9 +326,38 @@ class AiScore:
     ai_markers: list[str]
 
 
+def local_model_path(path: str | Path) -> Path:
+    """`path` itself when local; a remote model (s3://, gs://, as Dataflow's workers need)
+    is fetched with its card once per process (fastText loads only local files)."""
+    text = str(path)
+    return Path(path) if "://" not in text else _fetched_model(text)
+
+
+@lru_cache(maxsize=8)
+def _fetched_model(url: str) -> Path:
+    """The model at `url` and its `.json` card copied into a new temporary folder, removed
+    when the process ends. Not kept across processes: the object may change."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
+    folder = Path(tempfile.mkdtemp(prefix="ccprov-model-"))
+    atexit.register(shutil.rmtree, folder, True)
+    card = url.rsplit(".", 1)[0] + ".json"
+    for remote, required in ((url, True), (card, False)):
+        if not required and not FileSystems.exists(remote):
+            continue
+        with FileSystems.open(remote, compression_type=CompressionTypes.UNCOMPRESSED) as src:
+            (folder / remote.rsplit("/", 1)[-1]).write_bytes(src.read())
+    return folder / url.rsplit("/", 1)[-1]
+
+
 def model_version(path: str | Path) -> str:
     """`ai-detector-<stem suffix>-<first 8 hex of the file's sha256>`, e.g. ai-detector-v1-0123abcd."""
-    path = Path(path)
+    path = local_model_path(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
     stem = path.stem.removeprefix("ai_detector").strip("-_") or "custom"
     return f"ai-detector-{stem}-{digest}"
@@ -336,7 +365,7 @@ def model_version(path: str | Path) -> str:
 
 def read_model_card(path: str | Path) -> dict:
     """The JSON written next to a model by `ccprov ai train` (threshold, metrics); {} if none."""
-    card = Path(path).with_suffix(".json")
+    card = local_model_path(path).with_suffix(".json")
     return json.loads(card.read_text("utf-8")) if card.exists() else {}
 
 
@@ -359,7 +388,7 @@ class AiScorer:
         """Load a model from disk (None: the shipped one). Never touches the network."""
         import fasttext
 
-        path = Path(path or DEFAULT_MODEL_PATH)
+        path = local_model_path(path or DEFAULT_MODEL_PATH)
         if not path.is_file():
             raise FileNotFoundError(f"AI detector model not found: {path}")
         # fastText prints a warning for every load_model; silence it by loading directly.

@@ -18,13 +18,11 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (
     PipelineOptions,
     S3Options,
-    StandardOptions,
-    WorkerOptions,
 )
 
 from pipeline.assembly import build_pipeline
 from pipeline.options import CcprovOptions
-from pipeline.plan import RunPlan, UsageError, plan_run
+from pipeline.plan import RunPlan, UsageError, check_remote_run, plan_run
 from transforms.writer import retire_previous_run
 
 TRUE_WORDS = {"true", "1", "yes", "on"}
@@ -72,21 +70,12 @@ def template_argv(argv: list[str]) -> list[str]:
     return result
 
 
-def check_workers_image(options: PipelineOptions) -> None:
-    runner = options.view_as(StandardOptions).runner or ""
-    if "Dataflow" in runner and not options.view_as(WorkerOptions).sdk_container_image:
-        raise UsageError(
-            "sdk_container_image is required: Dataflow workers must run the ccprov SDK image "
-            "(deploy/sdk/Dockerfile); the stock Beam image cannot import ccprov"
-        )
-
-
 def build(argv: list[str]) -> tuple[beam.Pipeline, RunPlan]:
     """The ccprov pipeline for these flags, built but not run."""
     options = PipelineOptions(template_argv(argv))
-    check_workers_image(options)
     FileSystems.set_options(options)
     plan = plan_run(options)
+    check_remote_run(options, plan)  # the ccprov image; no path on the launcher's disk
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, options, plan)
     return pipeline, plan

@@ -367,16 +367,28 @@ def _check_rules_can_pass(config: dict, where: str = "") -> None:
             )
 
 
+def _read_config_bytes(path: str) -> bytes:
+    """A local file, or an object (s3://, gs://) read through Beam's filesystems."""
+    if "://" not in path:
+        return Path(path).read_bytes()
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return handle.read()
+
+
 def read_config_file(path: str | Path) -> dict:
     """A TOML or YAML file as a dict; a top-level `filters` table, if any, is the filter part."""
-    path = Path(path)
+    original, path = path, Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".yaml", ".yml"):
         _fail(f"'{path}' must end in .toml, .yaml or .yml")
     try:
-        raw = path.read_bytes()
+        raw = _read_config_bytes(str(original))
     except OSError as exc:
-        raise ValueError(f"filter config: cannot read '{path}': {exc.strerror}") from exc
+        reason = exc.strerror or str(exc).splitlines()[0]
+        raise ValueError(f"filter config: cannot read '{original}': {reason}") from exc
     try:
         if suffix == ".toml":
             data = tomllib.loads(raw.decode("utf-8"))
