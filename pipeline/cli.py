@@ -477,7 +477,7 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
 
     from pipeline.assembly import build_pipeline
     from pipeline.options import CcprovOptions
-    from pipeline.plan import check_output_url, check_remote_run, plan_run
+    from pipeline.plan import check_output_url, check_remote_run, is_local_runner, plan_run
     from transforms.writer import MANIFEST, join, restore_previous_run, retire_previous_run
 
     opts = options.view_as(CcprovOptions)
@@ -501,6 +501,7 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
         deaths = worker_supervision.DEATHS
         deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)
         result = None
+        quiet_job_message_reader()
         try:
             try:
                 result = submit(p, runner)
@@ -527,6 +528,10 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
                     raise RunFailed(
                         f"{write_failure}; the run stopped and wrote no _SUCCESS"
                     ) from None
+                if result is not None and not is_local_runner(options):
+                    # A failed or cancelled Dataflow/Flink job: its logs are the service's,
+                    # and Beam's exception quotes them whole (worker stack traces).
+                    raise RunFailed(remote_job_failure(exc, type(runner).__name__)) from exc
                 death = deaths.first(wait_s=worker_supervision.DEATH_NOTICE_WAIT_S)
                 if death is None:
                     raise
@@ -554,6 +559,34 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
     if nothing_read:
         raise RunFailed(nothing_read)
     return 0
+
+
+def quiet_job_message_reader() -> None:
+    """Beam reads a portable job's messages on a thread of its own, which dies with a
+    traceback when the job service goes away; the main thread reports the failure in one
+    line (`remote_job_failure`)."""
+    import threading
+
+    previous = threading.excepthook
+    if getattr(previous, "ccprov_quiet", False):
+        return
+
+    def hook(args) -> None:
+        if args.thread is not None and args.thread.name == "wait_until_finish_read":
+            return
+        previous(args)
+
+    hook.ccprov_quiet = True  # type: ignore[attr-defined]
+    threading.excepthook = hook
+
+
+def remote_job_failure(exc: BaseException, runner_class: str, limit: int = 400) -> str:
+    """One line for a submitted job that failed: the start of what the runner said (its
+    logs hold the rest)."""
+    said = one_line(exc) or type(exc).__name__
+    if len(said) > limit:
+        said = said[:limit] + "... (the job's logs hold the rest)"
+    return f"the job failed on {runner_class}: {said}"
 
 
 def lock_local_output(output: str):

@@ -694,6 +694,50 @@ def test_ctrl_c_says_that_a_submitted_job_goes_on_and_how_to_stop_it(tmp_path):
     assert not any("Traceback" in line for line in lines), lines
 
 
+def test_a_submitted_job_that_fails_is_one_line(tmp_path):
+    """A job that failed on its runner was Beam's traceback (with the service's logs). Here
+    the job service dies under a running job."""
+    from pipeline.sample.synth import write_synthetic_warc
+    from tests.s3_fixture import free_ports
+
+    if not (ROOT / ".venv" / "bin" / "ccprov").exists():
+        pytest.skip("no .venv here (make install creates it)")
+    warc = tmp_path / "in.warc.gz"
+    write_synthetic_warc(warc, 3000, seed=3)
+    (port,) = free_ports(1)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main"]
+        + ["--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port)
+        run = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "ccprov"), "run", "--runner", "PortableRunner"]
+            + ["--job_endpoint", f"127.0.0.1:{port}", "--environment_type", "LOOPBACK"]
+            + ["--input", str(warc), "--output", str(tmp_path / "out")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines = []
+        for line in run.stderr:
+            lines.append(line.rstrip("\n"))
+            if "records processed" in line:
+                break
+        service.kill()
+        lines += run.stderr.read().splitlines()
+        assert run.wait(timeout=120) == 1, lines
+    finally:
+        service.kill()
+        service.wait()
+    # (LOOPBACK runs the SDK worker in ccprov's process: its threads log their own errors)
+    said = [line for line in lines if "ccprov: error: the job failed on PortableRunner: " in line]
+    assert len(said) == 1 and len(said[0]) < 700, lines
+    assert not any("pipeline/cli.py" in line for line in lines), lines  # no traceback of ours
+
+
 def _wait_for_port(port: int, timeout_s: float = 60.0) -> None:
     import socket
     import time
