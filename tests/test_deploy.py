@@ -645,10 +645,9 @@ def test_submit_script_finds_the_checkouts_ccprov_when_none_is_on_the_path(tmp_p
     assert line.startswith("ccprov: error: --job_endpoint 127.0.0.1:9: no job server"), line
 
 
-def test_ctrl_c_says_that_a_submitted_job_goes_on_and_how_to_stop_it(tmp_path):
-    """Ctrl-C while ccprov waits for a job it submitted to a job service (Flink's way in)
-    printed only `ccprov: interrupted`, as if the job had stopped; it goes on, and writes
-    the output. Here a real Beam job service runs the job in another process."""
+def _job_on_a_job_service(tmp_path, act) -> tuple[int, list[str], int]:
+    """(exit status, stderr lines, port) of `ccprov run` on a real Beam job service in
+    another process, after `act(run, service)` once the first progress line is out."""
     from pipeline.sample.synth import write_synthetic_warc
     from tests.s3_fixture import free_ports
 
@@ -678,12 +677,22 @@ def test_ctrl_c_says_that_a_submitted_job_goes_on_and_how_to_stop_it(tmp_path):
             lines.append(line.rstrip("\n"))
             if "records processed" in line:
                 break
-        run.send_signal(signal.SIGINT)
+        act(run, service)
         lines += run.stderr.read().splitlines()
-        assert run.wait(timeout=60) == 130, lines
+        return run.wait(timeout=120), lines, port
     finally:
         service.kill()
         service.wait()
+
+
+def test_ctrl_c_says_that_a_submitted_job_goes_on_and_how_to_stop_it(tmp_path):
+    """Ctrl-C while ccprov waits for a job it submitted to a job service (Flink's way in)
+    printed only `ccprov: interrupted`, as if the job had stopped; it goes on, and writes
+    the output. Here a real Beam job service runs the job in another process."""
+    code, lines, port = _job_on_a_job_service(
+        tmp_path, lambda run, service: run.send_signal(signal.SIGINT)
+    )
+    assert code == 130, lines
     note = next((line for line in lines if "still be running" in line), str(lines))
     assert re.fullmatch(
         rf"ccprov: the job \S+ may still be running on the job service at 127.0.0.1:{port}: "
@@ -697,41 +706,8 @@ def test_ctrl_c_says_that_a_submitted_job_goes_on_and_how_to_stop_it(tmp_path):
 def test_a_submitted_job_that_fails_is_one_line(tmp_path):
     """A job that failed on its runner was Beam's traceback (with the service's logs). Here
     the job service dies under a running job."""
-    from pipeline.sample.synth import write_synthetic_warc
-    from tests.s3_fixture import free_ports
-
-    if not (ROOT / ".venv" / "bin" / "ccprov").exists():
-        pytest.skip("no .venv here (make install creates it)")
-    warc = tmp_path / "in.warc.gz"
-    write_synthetic_warc(warc, 3000, seed=3)
-    (port,) = free_ports(1)
-    service = subprocess.Popen(
-        [sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main"]
-        + ["--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port)
-        run = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "ccprov"), "run", "--runner", "PortableRunner"]
-            + ["--job_endpoint", f"127.0.0.1:{port}", "--environment_type", "LOOPBACK"]
-            + ["--input", str(warc), "--output", str(tmp_path / "out")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        lines = []
-        for line in run.stderr:
-            lines.append(line.rstrip("\n"))
-            if "records processed" in line:
-                break
-        service.kill()
-        lines += run.stderr.read().splitlines()
-        assert run.wait(timeout=120) == 1, lines
-    finally:
-        service.kill()
-        service.wait()
+    code, lines, _ = _job_on_a_job_service(tmp_path, lambda run, service: service.kill())
+    assert code == 1, lines
     # (LOOPBACK runs the SDK worker in ccprov's process: its threads log their own errors)
     said = [line for line in lines if "ccprov: error: the job failed on PortableRunner: " in line]
     assert len(said) == 1 and len(said[0]) < 700, lines
