@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import difflib
 import json
 import logging
 import os
@@ -82,9 +83,48 @@ def _check_known_flags(argv: list[str], runner: str = "") -> None:
     register(PipelineOptions)
     _, unknown = parser.parse_known_args(argv)
     flags = [u for u in unknown if u.startswith("-")]
-    if flags and runner.rsplit(".", 1)[-1].lower() in RUNNERS_WITH_OWN_OPTIONS:
+    short = runner.rsplit(".", 1)[-1].lower()
+    if (
+        flags
+        and (short if short.endswith("runner") else short + "runner") in RUNNERS_WITH_OWN_OPTIONS
+    ):
+        # ccprov's own options stay strict: a near miss of one is a typo, not a job-server option.
+        from pipeline.options import CcprovOptions
+
+        ccprov = _OneLineParser(add_help=False, allow_abbrev=False)
+        CcprovOptions._add_argparse_args(ccprov)
+        own = [s for a in ccprov._actions for s in a.option_strings]
+        for flag in flags:
+            name = flag.split("=")[0]
+            close = difflib.get_close_matches(name, own, n=1, cutoff=0.8)
+            abbreviates = any(o.startswith(name) for o in own)
+            if close or abbreviates or "-" in name.lstrip("-"):
+                guess = close[0] if close else next((o for o in own if o.startswith(name)), "")
+                hint = f" (did you mean {guess}?)" if guess else ""
+                raise UsageError(f"unknown option {name}{hint}")
+        # A positional is passed on only as the value of the unknown flag just before it;
+        # any other (an unquoted glob's second file) is refused as for every runner.
+        pending = iter(unknown)
+        expected = next(pending, None)
+        previous = None
+        for arg in argv:
+            if arg == expected:
+                if not arg.startswith("-") and not (
+                    previous is not None and previous.startswith("-") and "=" not in previous
+                ):
+                    raise UsageError(
+                        f"unexpected argument {arg!r}: each value follows its option; one "
+                        "--input per path, or quote a glob: --input 'dir/*.warc.gz'"
+                    )
+                previous, expected = arg, next(pending, None)
+            else:
+                previous = None
         names = ", ".join(dict.fromkeys(f.split("=")[0] for f in flags))
-        print(f"ccprov: passing {names} to {runner}'s job server", file=sys.stderr)
+        # Beam asks the job server which options it has, and drops the others with a warning.
+        print(
+            f"ccprov: {names}: not a ccprov or Beam SDK option; left to {runner}'s job server",
+            file=sys.stderr,
+        )
         return
     if flags:
         raise UsageError(f"unknown option {flags[0].split('=')[0]}")
@@ -545,6 +585,10 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
         # The run is complete: a Ctrl-C from here on would only kill the summary or Python's
         # shutdown, and the shell would report a finished run as interrupted.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    staged = staged_template(options)
+    if staged:  # Dataflow only wrote the job's description: nothing ran
+        print(f"ccprov: the job was staged as a template at {staged}", file=sys.stderr)
+        return 0
     try:
         with FileSystems.open(join(plan.output, MANIFEST)) as handle:
             manifest = json.loads(handle.read())
@@ -559,6 +603,13 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
     if nothing_read:
         raise RunFailed(nothing_read)
     return 0
+
+
+def staged_template(options) -> str | None:
+    """--template_location of a Dataflow run: where the job was staged instead of run."""
+    from apache_beam.options.pipeline_options import GoogleCloudOptions
+
+    return options.view_as(GoogleCloudOptions).template_location or None
 
 
 def quiet_job_message_reader() -> None:

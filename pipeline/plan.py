@@ -14,7 +14,6 @@ import os
 import time
 import uuid
 from importlib import metadata
-from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -445,7 +444,12 @@ def has_filesystem(path: str) -> bool:
 
 def ai_config(opts: CcprovOptions) -> dict:
     """The AI stage's settings, with the model's version and tuned threshold resolved."""
-    from transforms.ai_detect import DEFAULT_MODEL_PATH, model_version, read_model_card
+    from transforms.ai_detect import (
+        DEFAULT_MODEL_PATH,
+        model_card_path,
+        model_version,
+        read_model_card,
+    )
 
     path = opts.ai_model or DEFAULT_MODEL_PATH
     try:
@@ -454,7 +458,7 @@ def ai_config(opts: CcprovOptions) -> dict:
     except OSError as exc:
         raise UsageError(f"cannot read the AI model {path}: {exc.strerror or exc}") from exc
     except ValueError as exc:  # the card is not JSON
-        card_path = Path(path).with_suffix(".json")
+        card_path = model_card_path(path)
         raise UsageError(f"the model card {card_path} is not valid JSON: {exc}") from None
     tuned = card_threshold(path, card)  # checked also with --ai-threshold: workers read it
     if opts.ai_model:
@@ -463,7 +467,7 @@ def ai_config(opts: CcprovOptions) -> dict:
     if threshold is None:
         if tuned is None:  # another model's threshold, the shipped one's, means nothing here
             raise UsageError(
-                f"--ai-model {path} has no model card ({Path(path).with_suffix('.json')}) "
+                f"--ai-model {path} has no model card ({model_card_path(path)}) "
                 "with its tuned threshold: pass --ai-threshold"
             )
         threshold = tuned
@@ -473,7 +477,9 @@ def ai_config(opts: CcprovOptions) -> dict:
 def card_threshold(path: str, card) -> float | None:
     """The tuned threshold of a model's card (None when there is no card or it names none);
     a UsageError when the card is not a JSON object or its threshold is not within [0, 1]."""
-    card_path = Path(path).with_suffix(".json")
+    from transforms.ai_detect import model_card_path
+
+    card_path = model_card_path(path)
     if not isinstance(card, dict):
         raise UsageError(f"the model card {card_path} is not a JSON object")
     threshold = card.get("threshold")
@@ -526,11 +532,20 @@ def workers_share_this_disk(options: PipelineOptions) -> bool:
     from apache_beam.options.pipeline_options import PortableOptions
 
     portable = options.view_as(PortableOptions)
+    name = runner_name(options).rsplit(".", 1)[-1].lower()
     return (
         is_local_runner(options)
+        or name in IN_PROCESS_RUNNERS
         or portable.job_endpoint == "embed"
         or (portable.environment_type or "").upper() == "LOOPBACK"
+        # Prism runs here and, without --environment_type, its workers run in this process
+        or (name in ("prism", "prismrunner") and not portable.environment_type)
     )
+
+
+# Beam's other runners whose workers run in this process (ccprov runs only DirectRunner as
+# its own local runner).
+IN_PROCESS_RUNNERS = ("switchingdirectrunner", "testdirectrunner", "interactiverunner")
 
 
 def check_remote_run(options: PipelineOptions, plan: RunPlan) -> None:
@@ -539,13 +554,21 @@ def check_remote_run(options: PipelineOptions, plan: RunPlan) -> None:
     disk (the job reads nothing, or writes where nobody looks), so it is refused, and the
     workers need the ccprov image. A Flink or Spark cluster may mount a shared file system
     at the same path, so there local paths are only named in a warning."""
-    from apache_beam.options.pipeline_options import WorkerOptions
+    from apache_beam.options.pipeline_options import SetupOptions, WorkerOptions
 
     if workers_share_this_disk(options):
         return
     runner = runner_name(options)
     dataflow = "dataflow" in runner.lower()
-    if dataflow and not options.view_as(WorkerOptions).sdk_container_image:
+    workers = options.view_as(WorkerOptions)
+    setup = options.view_as(SetupOptions)
+    # An image of the user's own making (a prebuilt one, or Beam's installing ccprov from a
+    # package or setup file at start) is theirs to vouch for.
+    own_image = workers.sdk_container_image or workers.worker_harness_container_image
+    installs_ccprov = (
+        setup.setup_file or setup.extra_packages or setup.prebuild_sdk_container_engine
+    )
+    if dataflow and not (own_image or installs_ccprov):
         raise UsageError(
             "--sdk_container_image is required: Dataflow workers must run the ccprov SDK image "
             "(deploy/sdk/Dockerfile); the stock Beam image cannot import ccprov"

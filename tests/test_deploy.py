@@ -275,7 +275,8 @@ def test_metadata_regexes_match_what_the_options_accept():
         elif action.type is not None:
             assert regexes[name], f"{name} is typed but metadata.json does not validate it"
             # around a day: the limit of durations (the template took 86401, the run refused it)
-            days = ["86400", "86400.0", "86400.5", "86401", "100000", "0086401", "000100"]
+            days = ["86000", "86399.9", "86400", "86400.0", "86400.5", "86401", "100000"]
+            days += ["0086401", "000100"]
             for value in ["0", "0.5", "1", "2", "50000", "-1", "1.5", "x", *days]:
                 try:
                     action.type(value)
@@ -376,13 +377,48 @@ def test_runners_are_named_in_any_case_and_cluster_flags_pass_through(capsys):
     for name in ("directrunner", "Direct", "apache_beam.runners.direct.DirectRunner"):
         assert is_local_runner(PipelineOptions([f"--runner={name}"])), name
     assert not is_local_runner(PipelineOptions(["--runner=FlinkRunner"]))
-    flags = ["--checkpointing_interval=60000", "--execution_mode_for_batch=BATCH_FORCED"]
-    _check_known_flags(flags, "FlinkRunner")
-    assert "passing --checkpointing_interval, --execution_mode_for_batch" in (
-        capsys.readouterr().err
-    )
+    flags = ["--checkpointing_interval=60000", "--execution_mode_for_batch", "BATCH_FORCED"]
+    for runner in ("FlinkRunner", "flink", "SparkRunner", "PortableRunner"):
+        _check_known_flags(flags, runner)
+        assert "--checkpointing_interval, --execution_mode_for_batch: not a ccprov" in (
+            capsys.readouterr().err
+        )
     with pytest.raises(UsageError, match="unknown option --checkpointing_interval"):
         _check_known_flags(flags, "DirectRunner")
+    # ccprov's own options stay strict there: a typo or an abbreviation is not passed on
+    for typo in ("--languges=en", "--ai-modle=m.ftz", "--keep", "--shard_sise=5"):
+        with pytest.raises(UsageError, match=f"unknown option {typo.split('=')[0]}"):
+            _check_known_flags([typo], "FlinkRunner")
+    # and an unquoted glob's second file is still refused, not taken as an option's value
+    with pytest.raises(UsageError, match="unexpected argument 'b.warc.gz'"):
+        _check_known_flags(["--object_reuse", "--input", "a.warc.gz", "b.warc.gz"], "flink")
+
+
+@pytest.mark.parametrize(
+    ("args", "shares"),
+    [
+        (["--runner=SwitchingDirectRunner"], True),
+        (["--runner=TestDirectRunner"], True),
+        (["--runner=PrismRunner"], True),
+        (["--runner=PrismRunner", "--environment_type=DOCKER"], False),
+        (["--runner=FlinkRunner"], False),
+        (["--runner=FlinkRunner", "--environment_type=loopback"], True),
+        (["--runner=PortableRunner", "--job_endpoint=embed"], True),
+    ],
+)
+def test_which_runs_have_their_workers_in_this_process(args, shares):
+    from pipeline.plan import workers_share_this_disk
+
+    assert workers_share_this_disk(PipelineOptions(args)) is shares
+
+
+def test_dataflow_accepts_an_image_of_the_users_making():
+    """The deprecated spelling of the image, or Beam installing ccprov into the stock image
+    from a setup file or package, is not refused as "no ccprov image"."""
+    pytest.importorskip("pipeline.assembly")
+    without_image = [a for a in DATAFLOW_ARGS if not a.startswith("--sdk_container_image")]
+    for extra in ("--worker_harness_container_image=r/ccprov:1", "--setup_file=./setup.py"):
+        load_launcher().build([*without_image, extra])
 
 
 def test_local_paths_on_a_cluster_are_named_in_a_warning(caplog):

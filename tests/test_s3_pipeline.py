@@ -77,7 +77,7 @@ def test_s3_in_s3_out_round_trip(s3_server, sample_run):
 
 
 @pytest.mark.s3
-def test_filter_config_and_ai_model_read_from_s3(s3_server, tmp_path):
+def test_filter_config_and_ai_model_read_from_s3(s3_server, tmp_path, capsys):
     """deploy/README.md tells Dataflow users to give them as gs:// or s3:// paths, but both
     were read as local files: "cannot read 's3:/bucket/...': No such file or directory"."""
     from transforms.ai_detect import DEFAULT_MODEL_PATH, model_version
@@ -98,3 +98,45 @@ def test_filter_config_and_ai_model_read_from_s3(s3_server, tmp_path):
     assert manifest["config"]["filters"]["gopher_quality"]["min_doc_words"] == 7
     versions = {r["ai_model_version"] for r in pq.read_table(out / "provenance").to_pylist()}
     assert versions - {None} == {model_version(DEFAULT_MODEL_PATH)}
+    # a bad object is named as given (the path once lost a '/': s3:/bucket/...)
+    client.put_object(Bucket=bucket, Key="cfg/bad.toml", Body=b"[gopher_quality\n")
+    bad = ["run", "--output", str(tmp_path / "out2"), *s3_server.beam_args()]
+    assert ccprov_main([*bad, "--filters-config", f"s3://{bucket}/cfg/bad.toml"]) == 2
+    assert f"cannot parse 's3://{bucket}/cfg/bad.toml'" in capsys.readouterr().err
+
+
+@pytest.mark.s3
+def test_a_remote_model_is_fetched_once_by_threads_setting_up_together(s3_server):
+    """A worker sets its DoFns up on several threads: each fetched the model into a folder of
+    its own. The card is found beside the model even with a dot in a folder name."""
+    import threading
+
+    from apache_beam.io.filesystems import FileSystems
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from transforms.ai_detect import DEFAULT_MODEL_PATH, local_model_path, model_card_path
+
+    bucket = s3_server.create_bucket()
+    client = s3_server.client()
+    model = Path(DEFAULT_MODEL_PATH)
+    client.put_object(Bucket=bucket, Key="v1.2/detector", Body=model.read_bytes())
+    client.put_object(
+        Bucket=bucket, Key="v1.2/detector.json", Body=model.with_suffix(".json").read_bytes()
+    )
+    url = f"s3://{bucket}/v1.2/detector"
+    assert model_card_path(url) == f"s3://{bucket}/v1.2/detector.json"
+    FileSystems.set_options(PipelineOptions(s3_server.beam_args()))
+    barrier, paths = threading.Barrier(8), []
+
+    def fetch():
+        barrier.wait()
+        paths.append(local_model_path(url))
+
+    threads = [threading.Thread(target=fetch) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(paths)) == 1
+    assert paths[0].read_bytes() == model.read_bytes()
+    assert paths[0].with_suffix(".json").exists()

@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Iterable
@@ -326,6 +327,15 @@ class AiScore:
     ai_markers: list[str]
 
 
+def model_card_path(path: str | Path) -> str:
+    """Where the card of the model at `path` is, as the user wrote the path (an s3:// or
+    gs:// URL keeps its '//')."""
+    head, sep, name = str(path).rpartition("/")
+    if name in ("", ".", ".."):  # a folder: no model there, and no card
+        return f"{path}.json"
+    return f"{head}{sep}{Path(name).with_suffix('.json').name}"
+
+
 def local_model_path(path: str | Path) -> Path:
     """`path` itself when local; a remote model (s3://, gs://, as Dataflow's workers need)
     is fetched with its card once per process (fastText loads only local files)."""
@@ -333,8 +343,17 @@ def local_model_path(path: str | Path) -> Path:
     return Path(path) if "://" not in text else _fetched_model(text)
 
 
-@lru_cache(maxsize=8)
+_FETCH_LOCK = threading.Lock()
+
+
 def _fetched_model(url: str) -> Path:
+    """One fetch per process, even when several harness threads set up at once."""
+    with _FETCH_LOCK:
+        return _fetch_model(url)
+
+
+@lru_cache(maxsize=8)
+def _fetch_model(url: str) -> Path:
     """The model at `url` and its `.json` card copied into a new temporary folder, removed
     when the process ends. Not kept across processes: the object may change."""
     import atexit
@@ -346,12 +365,15 @@ def _fetched_model(url: str) -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix="ccprov-model-"))
     atexit.register(shutil.rmtree, folder, True)
-    card = url.rsplit(".", 1)[0] + ".json"
-    for remote, required in ((url, True), (card, False)):
-        if not required and not FileSystems.exists(remote):
-            continue
-        with FileSystems.open(remote, compression_type=CompressionTypes.UNCOMPRESSED) as src:
-            (folder / remote.rsplit("/", 1)[-1]).write_bytes(src.read())
+    card = model_card_path(url)
+    try:
+        for remote, required in ((url, True), (card, False)):
+            if not required and not FileSystems.exists(remote):
+                continue
+            with FileSystems.open(remote, compression_type=CompressionTypes.UNCOMPRESSED) as src:
+                (folder / remote.rsplit("/", 1)[-1]).write_bytes(src.read())
+    except ValueError as exc:  # Beam: no file system for the scheme (gs:// without [gcp])
+        raise OSError(str(exc).splitlines()[0]) from None
     return folder / url.rsplit("/", 1)[-1]
 
 

@@ -383,7 +383,7 @@ def read_config_file(path: str | Path) -> dict:
     original, path = path, Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".yaml", ".yml"):
-        _fail(f"'{path}' must end in .toml, .yaml or .yml")
+        _fail(f"'{original}' must end in .toml, .yaml or .yml")
     try:
         raw = _read_config_bytes(str(original))
     except OSError as exc:
@@ -398,7 +398,7 @@ def read_config_file(path: str | Path) -> dict:
             data = yaml.safe_load(raw) or {}
     except Exception as exc:  # TOMLDecodeError, YAMLError, UnicodeDecodeError
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"filter config: cannot parse '{path}': {first_line}") from exc
+        raise ValueError(f"filter config: cannot parse '{original}': {first_line}") from exc
     if isinstance(data, dict) and isinstance(data.get("filters"), dict):
         data = data["filters"]
     return data
