@@ -227,7 +227,8 @@ def check_output_url(output: str) -> None:
     """An object-store --output must name the prefix its user means (see object_url_problem)."""
     if "://" not in output and output.lower().startswith(("s3:", "gs:")):
         raise UsageError(f"--output {output}: an object-store URL needs '//' ({output[:3]}//...)")
-    problem = glob_pattern_problem(output)
+    # The folder a local run writes is the absolute path: a relative `out` in run[1] is one.
+    problem = glob_pattern_problem(output if "://" in output else os.path.abspath(output))
     if problem is None and "://" in output:
         problem = object_url_problem(output)
     if problem:
@@ -339,7 +340,9 @@ def check_robots_files(paths: list[str]) -> None:
             seen, fetches = robots_fetches_at_start(path)
         except Exception:  # noqa: BLE001 - damage further in is the workers' to report
             continue
-        if seen and not fetches:
+        if not seen:
+            log.warning("--robots %s: no response record at its start: no robots.txt", path)
+        elif not fetches:
             # Its pages are used only as redirect targets, so it changes nothing: say so, as
             # the run's own WARC files passed here by mistake would look like this.
             log.warning(

@@ -147,6 +147,7 @@ def test_copy_exports_outside_the_output_only(sample_run, tmp_path, capsys, monk
         # DuckDB writes file: URLs locally: they overwrote the manifest (exit 0)
         f"file://{out}/manifest.json",
         f"file:{out}/corpus/part-00000-000.parquet",
+        f"file://localhost{out}/manifest.json",
         # a folder holding the output: COPY ... (PARTITION_BY ..., OVERWRITE) emptied it first
         str(tmp_path),
         f"{tmp_path}/",

@@ -444,3 +444,22 @@ def test_a_robots_file_without_robots_txt_fetches_is_named_at_launch(robots_warc
     assert f"--robots {sample}: none of its first 20 responses is a /robots.txt fetch" in (
         caplog.text
     )
+
+
+def test_a_robots_file_without_responses_is_named_and_read_only_at_its_start(tmp_path, caplog):
+    """A WET-like file (conversion records only) was read to its end at launch, silently."""
+    from pipeline.plan import check_robots_files
+    from transforms.robots import robots_fetches_at_start
+
+    path = tmp_path / "text.warc.gz"
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for i in range(2000):
+            record = writer.create_warc_record(
+                f"https://x.example/{i}", "conversion", payload=io.BytesIO(b"some text")
+            )
+            writer.write_record(record)
+    assert robots_fetches_at_start(str(path)) == (0, 0)
+    with caplog.at_level("WARNING", logger="pipeline.plan"):
+        check_robots_files([str(path)])
+    assert "no response record at its start" in caplog.text

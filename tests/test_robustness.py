@@ -411,7 +411,9 @@ def test_ctrl_c_at_the_terminal_does_not_reach_the_extraction_child():
     ]
 
 
-@pytest.mark.parametrize("reference", ["&#xFFFF;", "&#65534;", "&#x1;", "&#12;", "&#X1f;"])
+@pytest.mark.parametrize(
+    "reference", ["&#xFFFF;", "&#65534;", "&#x1;", "&#12;", "&#X1f;", "&&#1;#xFFFF;"]
+)
 @pytest.mark.parametrize("extractor", ["trafilatura", "trafilatura-fast", "resiliparse"])
 def test_a_reference_to_a_character_xml_forbids_keeps_the_page(reference, extractor):
     """trafilatura discarded the whole page (no_extracted_text) for one `&#xFFFF;`."""

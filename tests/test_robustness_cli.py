@@ -517,5 +517,12 @@ def test_an_output_with_glob_characters_is_refused(ccprov, tmp_path, name):
     (neighbour / "part-00001-000.parquet").write_bytes(b"PAR1")
     output = str(tmp_path / name)
     _assert_usage_error(ccprov("run", "--output", output), output, "glob pattern")
+    # a relative output inside such a folder is one too: its absolute path is the pattern
+    inside = tmp_path / name.replace("*", "star").replace("?", "q") / "sub"
+    if "[" in name:
+        inside.mkdir(parents=True)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.chdir(inside)
+            _assert_usage_error(ccprov("run", "--output", "out"), "glob pattern")
     # (report, query, select and takedown read and write an output without Beam: literally)
     assert (neighbour / "part-00001-000.parquet").exists()

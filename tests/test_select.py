@@ -143,9 +143,11 @@ def test_where_keeps_rows_whose_condition_is_true(sharded_run, tmp_path):
 
 
 def test_a_where_with_a_semicolon_inside_quotes_runs(sharded_run, tmp_path):
-    """`url NOT LIKE '%;jsessionid=%'` was refused for its ';' (ccprov query ran it)."""
+    """`url NOT LIKE '%;jsessionid=%'` was refused for its ';' (ccprov query ran it); a
+    trailing comment swallowed the wrapper's parenthesis."""
     dest = tmp_path / "selected"
-    assert select(sharded_run.root, dest, "--where", "url NOT LIKE '%;jsessionid=%'") == 0
+    where = "url NOT LIKE '%;jsessionid=%' -- session ids (a ')' in a comment is text)"
+    assert select(sharded_run.root, dest, "--where", where) == 0
     new = read_all(dest, "provenance")
     assert sum(r["decision"] == "kept" for r in new) == len(kept_rows(sharded_run.root))
 
@@ -210,7 +212,9 @@ def test_criteria_apply_in_order_to_kept_rows_only():
         (["--where", "nosuch > 1"], 'column "nosuch" not found'),
         (["--where", "true; drop table provenance"], "without ';'"),
         # a condition that closes the wrapper's parenthesis and adds a UNION kept rows
-        (["--where", "false) UNION ALL SELECT range > 0 FROM range(3) --"], "own columns only"),
+        (["--where", "false) UNION ALL SELECT range > 0 FROM range(3) --"], "without its '('"),
+        (["--where", "true) LIMIT 1 --"], "a ')' without its '('"),
+        (["--where", "true) QUALIFY (row_number() OVER () <= 2) --"], "without its '('"),
         (["--languages", "xx"], "unknown language code 'xx'"),
         (["--ai-threshold", "2"], "must be between 0 and 1"),
         (["--where", ""], "--where is empty"),

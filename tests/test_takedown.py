@@ -670,3 +670,9 @@ def test_urls_with_an_internationalised_host_match_the_crawled_ascii_form():
         "https://xn--bcher-kva.example/seite"
     )
     assert normal_url("https://BÜCHER.example:443/seite#x") == "https://xn--bcher-kva.example/seite"
+    # IDNA 2008 as browsers and registries: faß.de is xn--fa-hia.de, not fass.de (IDNA 2003)
+    assert normal_url("http://faß.de/straße") == normal_url("http://xn--fa-hia.de/straße")
+    assert normal_url("http://faß.de/") != normal_url("http://fass.de/")
+    selector = Selector.from_lines("hosts", ["faß.de"])
+    table = pa.table({"host": ["fass.de", "xn--fa-hia.de", "www.faß.de"]})
+    assert selector.matches(table) == [False, True, True]

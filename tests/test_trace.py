@@ -486,6 +486,28 @@ def test_trace_by_url_compares_urls_as_takedown_does(sample_run, capsys):
     assert row["doc_id"] in capsys.readouterr().out
 
 
+def test_trace_by_url_finds_a_host_in_either_idna_spelling(tmp_path, capsys):
+    """A ledger URL naming its host in Unicode (as some crawlers write it) was not found
+    once trace compared hosts in their ASCII form."""
+    from pipeline.cli import main as ccprov_main
+
+    body = article_html("Katalog", ["Bücher über die Küste und das Meer. " * 30])
+    warc = write_warc(
+        tmp_path / "idn.warc.gz", [http_response("http://bücher.example/katalog", body)]
+    )
+    out = tmp_path / "out"
+    assert ccprov_main(["run", "--quiet", "--input", str(warc), "--output", str(out)]) == 0
+    (row,) = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
+    for spelled in (
+        "HTTP://bücher.example/katalog",
+        "http://bücher.example:80/katalog#x",
+        "http://xn--bcher-kva.example/katalog",
+    ):
+        capsys.readouterr()
+        assert audit_main(["trace", str(out), "--url", spelled]) == 0, spelled
+        assert row["doc_id"] in capsys.readouterr().out
+
+
 def _run_on_a_clipped_warc(tmp_path, responses: int):
     """A run on an uncompressed WARC cut 200 bytes short: (its path, the output, the
     ledger rows, the row of the truncated record)."""

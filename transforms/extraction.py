@@ -53,8 +53,13 @@ _XML_INVALID_REFERENCE = re.compile(
 
 def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
     """HTML -> main text, or None when the page has no main content."""
-    if "&#" in html:
-        html = _XML_INVALID_REFERENCE.sub("", html)
+    for _ in range(3):  # again: `&&#1;#xFFFF;` is `&#xFFFF;` once `&#1;` is gone (a few
+        # times only: a page nesting them a million deep would cost a pass each)
+        if "&#" not in html:
+            break
+        html, removed = _XML_INVALID_REFERENCE.subn("", html)
+        if not removed:
+            break
     if extractor in ("trafilatura", "trafilatura-fast"):
         import trafilatura
         from trafilatura.deduplication import LRU_TEST

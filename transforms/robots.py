@@ -694,20 +694,19 @@ def not_a_warc(path: str) -> str | None:
     return None
 
 
-def robots_fetches_at_start(path: str, responses: int = 20) -> tuple[int, int]:
+def robots_fetches_at_start(path: str, responses: int = 20, records: int = 500) -> tuple[int, int]:
     """(responses read, how many were /robots.txt fetches) among the first `responses`
-    responses of a --robots file: a crawl's robots.txt WARC holds nothing else, so none at all
-    says the file is something else (the run's own input WARCs, say)."""
+    responses, within the first `records` records, of a --robots file: a crawl's robots.txt
+    WARC holds nothing else, so none at all says the file is something else (the run's own
+    WARC files, or a WET file, say). Never more than `records` records are read."""
     seen = fetches = 0
     with _open_binary(path) as stream:
-        for record in _quiet_records(stream):
-            if record.rec_type != "response":
-                continue
-            url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            indexed = _index_key(url)
-            seen += 1
-            fetches += bool(indexed and indexed[1])
-            if seen >= responses:
+        for number, record in enumerate(_quiet_records(stream), 1):
+            if record.rec_type == "response":
+                indexed = _index_key(record.rec_headers.get_header("WARC-Target-URI") or "")
+                seen += 1
+                fetches += bool(indexed and indexed[1])
+            if seen >= responses or number >= records:
                 break
     return seen, fetches
 

@@ -171,10 +171,10 @@ _IANA_OVERRIDES = {
     "cp874": "windows-874",
     "cp932": "windows-31j",
     "cp949": "windows-949",
-    "cp950": "windows-950",
     "big5hkscs": "big5-hkscs",
     "hz": "hz-gb-2312",
     "mac-roman": "macintosh",
+    "mac-cyrillic": "x-mac-cyrillic",  # the Encoding Standard's name; other mac-* have none
     "kz1048": "kz-1048",
     "utf-16-le": "utf-16le",
     "utf-16-be": "utf-16be",
@@ -183,10 +183,17 @@ _IANA_OVERRIDES = {
 }
 
 
+_IBM_REGISTERED = frozenset(
+    f"cp{n}" for n in (37, 273, 424, 437, 500, 775, 850, 852, 855, 857, 860, 861, 862, 863,
+                       864, 865, 866, 869, 1026)
+)  # fmt: skip
+
+
 def charset_label(python_codec: str | None) -> str | None:
-    """Python's codec name -> the IANA label people know and query by (cp1252 ->
+    """Python's codec name -> the IANA or WHATWG label people know and query by (cp1252 ->
     windows-1252, cp866 -> ibm866, iso2022_jp -> iso-2022-jp, mac-cyrillic ->
-    x-mac-cyrillic)."""
+    x-mac-cyrillic); a codec neither names keeps Python's name (cp737, mac-greek), which
+    Python reads back."""
     if not python_codec:
         return None
     name = python_codec.lower()
@@ -194,14 +201,12 @@ def charset_label(python_codec: str | None) -> str | None:
         return _IANA_OVERRIDES[name]
     if name.startswith("cp125"):
         return "windows-" + name[2:]
-    if re.fullmatch(r"cp\d{3}", name):  # the DOS code pages: IBM866, IBM437...
+    if name in _IBM_REGISTERED:  # the DOS and EBCDIC code pages IANA registers: IBM866...
         return "ibm" + name[2:]
     if name.startswith("iso8859-"):
         return "iso-8859-" + name.split("-", 1)[1]
     if name.startswith("iso2022_"):
         return "iso-2022-" + name[len("iso2022_") :].replace("_", "-")
-    if name.startswith("mac-"):  # the Encoding Standard's x-mac-cyrillic
-        return "x-" + name
     return name.replace("_", "-")
 
 

@@ -866,7 +866,7 @@ def write_report(store: OutputStore, destination: str | None = None) -> str:
         try:
             handle = FileSystems.create(destination)  # configured from the --s3_* flags
         except ValueError as exc:  # no filesystem for that scheme (gs:// without [gcp]...)
-            raise UsageError(f"--out {destination}: {str(exc).split(',')[0]}") from exc
+            raise UsageError(f"--out {destination}: {str(exc).splitlines()[0]}") from exc
         with handle:
             handle.write(page)
     else:

@@ -186,12 +186,18 @@ def check_where(where: str) -> None:
         raise UsageError("--where is empty: give a condition, e.g. ai_score < 0.3")
     data = where.encode("utf-8")  # token offsets count bytes
     starts = [at for at, _ in duckdb.tokenize(where)] + [len(data)]
+    depth = 0
     for (at, kind), end in zip(duckdb.tokenize(where), starts[1:], strict=True):
         if kind.name not in ("string_const", "comment") and b";" in data[at:end]:
             raise UsageError("--where takes one SQL condition, without ';' (outside quotes)")
+        if kind.name == "operator":
+            for char in data[at:end].decode("utf-8", "replace"):
+                depth += {"(": 1, ")": -1}.get(char, 0)
+                if depth < 0:  # `true) LIMIT 1 --` closed the wrapper's parenthesis
+                    raise UsageError(f"--where {where!r}: a ')' without its '('")
     con = _connect()
     con.register(_VIEW, LEDGER_SCHEMA.empty_table().append_column(_ROW, pa.array([], pa.int64())))
-    statement = f"SELECT {_ROW} FROM {_VIEW} WHERE ({where})"  # as rows_where runs it
+    statement = f"SELECT {_ROW} FROM {_VIEW} WHERE ({where}\n)"  # as rows_where runs it
     try:
         if len(con.extract_statements(statement)) != 1:
             raise UsageError("--where takes one SQL condition")
@@ -206,8 +212,10 @@ def check_where(where: str) -> None:
                 "(no subquery or table function)"
             )
         # Binding it in a WHERE clause also refuses aggregates and window functions.
-        con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where})").fetchall()
-        result_type = con.execute(f"DESCRIBE SELECT ({where}) AS condition FROM {_VIEW}").fetchall()
+        con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where}\n)").fetchall()
+        result_type = con.execute(
+            f"DESCRIBE SELECT ({where}\n) AS condition FROM {_VIEW}"
+        ).fetchall()
     except duckdb.Error as exc:
         raise UsageError(f"--where {where!r}: {duckdb_message(exc)}") from exc
     if result_type[0][1] != "BOOLEAN":
@@ -234,7 +242,7 @@ def rows_where(ledger: pa.Table, where: str) -> set[int]:
     con = _connect()
     con.register(_VIEW, ledger.append_column(_ROW, pa.array(range(ledger.num_rows), pa.int64())))
     try:
-        rows = con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where})").fetchall()
+        rows = con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where}\n)").fetchall()
     except duckdb.Error as exc:  # a value the condition cannot take (a failed CAST...)
         raise UsageError(f"--where {where!r} failed on the data: {duckdb_message(exc)}") from exc
     return {row[0] for row in rows}

@@ -266,6 +266,8 @@ class OutputStore:
         or None for another scheme."""
         if target.lower().startswith("file:"):
             rest = target[len("file:") :]
+            if rest.lower().startswith("//localhost/"):  # DuckDB: file://localhost/path
+                rest = rest[len("//localhost") :]
             return "/" + rest.lstrip("/") if rest.startswith("//") else rest
         return None if "://" in target else target
 

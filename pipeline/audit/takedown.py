@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import idna
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -135,15 +136,7 @@ class Selector:
         spellings = {}
         for host in self.values:
             spellings[host] = host
-            try:
-                other = (
-                    host.encode("ascii").decode("idna")
-                    if host.isascii()
-                    else host.encode("idna").decode("ascii")
-                )
-            except UnicodeError:
-                continue
-            spellings.setdefault(other, host)
+            spellings.setdefault(unicode_host(host) if host.isascii() else ascii_host(host), host)
         return spellings
 
     def _host_value(self, host: str) -> str | None:
@@ -164,7 +157,7 @@ class Selector:
         (case.example.com with www.case.example.com was counted as matching nothing)."""
         if self.kind != "hosts":
             return set(matched)
-        ascii_of = {v: _ascii_host(v) for v in self.values}
+        ascii_of = {v: ascii_host(v) for v in self.values}
         hits = {ascii_of[m] for m in matched}
         return {
             value
@@ -174,10 +167,25 @@ class Selector:
         }
 
 
-def _ascii_host(host: str) -> str:
+def ascii_host(host: str) -> str:
+    """The host's A-label form as browsers and registries write it (UTS 46, IDNA 2008:
+    faß.de is xn--fa-hia.de, not Python's IDNA 2003 fass.de, another domain); a host that
+    is not a valid IDN stays as written."""
+    if host.isascii():
+        return host
     try:
-        return host if host.isascii() else host.encode("idna").decode("ascii")
-    except UnicodeError:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return host
+
+
+def unicode_host(host: str) -> str:
+    """The host's U-label form (xn--bcher-kva.example -> bücher.example), or as written."""
+    if "xn--" not in host.lower():
+        return host
+    try:
+        return idna.decode(host)
+    except (idna.IDNAError, UnicodeError):
         return host
 
 
@@ -200,10 +208,7 @@ def normal_url(url: str) -> str:
     scheme = parts.scheme.lower()
     netloc = parts.hostname.rstrip(".")
     if not netloc.isascii():  # bücher.example is the xn--bcher-kva.example a crawler wrote
-        try:
-            netloc = netloc.encode("idna").decode("ascii")
-        except UnicodeError:
-            pass
+        netloc = ascii_host(netloc)
     if ":" in netloc:
         netloc = f"[{netloc}]"
     if port is not None and _DEFAULT_PORTS.get(scheme) != port:

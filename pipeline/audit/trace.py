@@ -340,7 +340,7 @@ def _rows_by_normal_url(dataset, url: str) -> list[dict]:
     default port, a fragment): a takedown request's URL found pages that trace did not."""
     import pyarrow.compute as pc
 
-    from pipeline.audit.takedown import normal_url
+    from pipeline.audit.takedown import normal_url, unicode_host
 
     wanted = normal_url(url)
     try:
@@ -356,7 +356,9 @@ def _rows_by_normal_url(dataset, url: str) -> list[dict]:
     import pyarrow.dataset as ds
 
     shown_host = f"[{host}]" if ":" in host else host  # IPv6 hosts are bracketed in URLs
-    authority = r"://(?:[^/?#@]*@)?" + re.escape(shown_host) + r"\.?(?::\d*)?(?:[/?#]|$)"
+    # a ledger URL may name the host as written (bücher.example)
+    spellings = list(dict.fromkeys(re.escape(h) for h in (shown_host, unicode_host(host))))
+    authority = r"://(?:[^/?#@]*@)?(?:" + "|".join(spellings) + r")\.?(?::\d*)?(?:[/?#]|$)"
     naming_host = pc.match_substring_regex(ds.field("url"), pattern=authority, ignore_case=True)
     candidates = dataset.to_table(columns=["doc_id", "url"], filter=naming_host).to_pylist()
     doc_ids = [row["doc_id"] for row in candidates if normal_url(row["url"]) == wanted]
