@@ -268,6 +268,21 @@ def test_finishing_deletes_the_temporary_parts(tmp_path):
     ]
 
 
+def test_a_commit_run_again_after_it_went_through_is_done(tmp_path):
+    """A runner retries a step whose worker died after the commit: the renames found their
+    sources gone and failed the job, with the shards in place and no manifest."""
+    spec, infos = write_group(tmp_path, tagged_group(10, seed=1), shard_size=4)
+    commit_shards(spec, infos)
+    out = Path(spec.output) / LEDGER_DIR
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    commit_shards(spec, infos)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    # but a shard that is neither to be moved nor in place is lost: that is an error
+    (out / "part-00003-001.parquet").unlink()
+    with pytest.raises(OutputWriteError, match="1 shard\\(s\\) to commit are gone"):
+        commit_shards(spec, infos)
+
+
 class RereadableGroup:
     """A group read from runner state: every pass decodes fresh documents, one at a time."""
 

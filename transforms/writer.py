@@ -1002,21 +1002,32 @@ def _failure_reason(exc: BaseException) -> str:
 
 def _rename_all(sources: list[str], targets: list[str]) -> None:
     """One batch rename; after a transient failure, retry the pairs not yet moved (on object
-    stores a rename is copy + delete, and part of the batch may have gone through)."""
+    stores a rename is copy + delete, and part of the batch may have gone through). A pair
+    whose source is gone and whose target is there was moved by an earlier attempt of this
+    step (a runner retries a step whose worker died after the commit): it is done."""
     try:
         FileSystems.rename(sources, targets)
+        return
     except Exception as exc:
-        if not is_transient(exc):
+        if not is_transient(exc) and not any(
+            not FileSystems.exists(s) and FileSystems.exists(t)
+            for s, t in zip(sources, targets, strict=True)
+        ):
             raise
 
-        def rename_pending() -> None:
-            pending = [
-                (s, t) for s, t in zip(sources, targets, strict=True) if FileSystems.exists(s)
-            ]
-            if pending:
-                FileSystems.rename([s for s, _ in pending], [t for _, t in pending])
+    def rename_pending() -> None:
+        pending, lost = [], []
+        for source, target in zip(sources, targets, strict=True):
+            if FileSystems.exists(source):
+                pending.append((source, target))
+            elif not FileSystems.exists(target):
+                lost.append(source)
+        if lost:
+            raise OutputWriteError(f"{len(lost)} shard(s) to commit are gone, e.g. {lost[0]}")
+        if pending:
+            FileSystems.rename([s for s, _ in pending], [t for _, t in pending])
 
-        retry_transient(rename_pending, "rename shards")
+    retry_transient(rename_pending, "rename shards")
 
 
 def delete_tree(path: str) -> None:
