@@ -586,7 +586,8 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
         # shutdown, and the shell would report a finished run as interrupted.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     staged = staged_template(options)
-    if staged:  # Dataflow only wrote the job's description: nothing ran
+    if staged:  # Dataflow only wrote the job's description: nothing ran, nothing was written
+        restore_previous_run(plan.output, previous_markers)
         print(f"ccprov: the job was staged as a template at {staged}", file=sys.stderr)
         return 0
     try:
@@ -609,6 +610,10 @@ def staged_template(options) -> str | None:
     """--template_location of a Dataflow run: where the job was staged instead of run."""
     from apache_beam.options.pipeline_options import GoogleCloudOptions
 
+    from pipeline.plan import runner_name
+
+    if "dataflow" not in runner_name(options).lower():  # other runners ignore the option
+        return None
     return options.view_as(GoogleCloudOptions).template_location or None
 
 

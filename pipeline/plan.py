@@ -568,9 +568,9 @@ def check_remote_run(options: PipelineOptions, plan: RunPlan) -> None:
     # An image of the user's own making (a prebuilt one, or Beam's installing ccprov from a
     # package or setup file at start) is theirs to vouch for.
     own_image = workers.sdk_container_image or workers.worker_harness_container_image
-    installs_ccprov = (
-        setup.setup_file or setup.extra_packages or setup.prebuild_sdk_container_engine
-    )
+    # (--prebuild_sdk_container_engine only bakes these into an image: alone, it is the
+    # stock image again)
+    installs_ccprov = setup.setup_file or setup.extra_packages or setup.requirements_file
     if dataflow and not (own_image or installs_ccprov):
         raise UsageError(
             "--sdk_container_image is required: Dataflow workers must run the ccprov SDK image "

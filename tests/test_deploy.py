@@ -417,8 +417,27 @@ def test_dataflow_accepts_an_image_of_the_users_making():
     from a setup file or package, is not refused as "no ccprov image"."""
     pytest.importorskip("pipeline.assembly")
     without_image = [a for a in DATAFLOW_ARGS if not a.startswith("--sdk_container_image")]
-    for extra in ("--worker_harness_container_image=r/ccprov:1", "--setup_file=./setup.py"):
+    for extra in (
+        "--worker_harness_container_image=r/ccprov:1",
+        "--setup_file=./setup.py",
+        "--requirements_file=requirements.txt",
+    ):
         load_launcher().build([*without_image, extra])
+    # prebuilding alone only rebuilds the stock image
+    from pipeline.plan import UsageError
+
+    with pytest.raises(UsageError, match="sdk_container_image is required"):
+        load_launcher().build([*without_image, "--prebuild_sdk_container_engine=cloud_build"])
+
+
+def test_only_a_dataflow_run_is_staged_as_a_template():
+    """With the local runner the run happens: it was reported as "staged" (exit 0, no
+    summary) because --template_location was given."""
+    from pipeline.cli import staged_template
+
+    assert staged_template(PipelineOptions(["--template_location=/t.json"])) is None
+    dataflow = ["--runner=DataflowRunner", "--template_location=gs://b/t.json"]
+    assert staged_template(PipelineOptions(dataflow)) == "gs://b/t.json"
 
 
 def test_local_paths_on_a_cluster_are_named_in_a_warning(caplog):

@@ -676,3 +676,9 @@ def test_urls_with_an_internationalised_host_match_the_crawled_ascii_form():
     selector = Selector.from_lines("hosts", ["faß.de"])
     table = pa.table({"host": ["fass.de", "xn--fa-hia.de", "www.faß.de"]})
     assert selector.matches(table) == [False, True, True]
+    # browsers write these too (no IDNA 2008 label rules): emoji, an underscore label
+    assert normal_url("http://💩.la/page") == "http://xn--ls8h.la/page"
+    for host, crawled in (("i❤.ws", "xn--i-7iq.ws"), ("bücher.my_host.example", None)):
+        crawled = crawled or "xn--bcher-kva.my_host.example"
+        assert Selector.from_lines("hosts", [host]).matches(pa.table({"host": [crawled]})) == [True]
+        assert Selector.from_lines("hosts", [crawled]).matches(pa.table({"host": [host]})) == [True]

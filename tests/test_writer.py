@@ -413,6 +413,8 @@ def test_text_is_written_as_string_in_pieces_that_fit_its_offsets(monkeypatch):
         ("euc-jp", "euc-jp"),
         ("Shift_JIS", "shift_jis"),
         ("us-ascii", "us-ascii"),
+        ("cp037", "ibm037"),
+        ("cp737", "cp737"),  # no IANA or WHATWG name: Python's, which Python reads back
     ],
 )
 def test_the_ledger_charset_is_the_label_people_query_by(codec, label):

@@ -168,25 +168,40 @@ class Selector:
 
 
 def ascii_host(host: str) -> str:
-    """The host's A-label form as browsers and registries write it (UTS 46, IDNA 2008:
-    faß.de is xn--fa-hia.de, not Python's IDNA 2003 fass.de, another domain); a host that
-    is not a valid IDN stays as written."""
+    """The host's A-label form as browsers write it (the WHATWG URL Standard: UTS 46
+    mapping, non-transitional, so faß.de is xn--fa-hia.de, not Python's IDNA 2003 fass.de;
+    label by label, without IDNA 2008's label rules, so 💩.la is xn--ls8h.la and an
+    underscore or '--' elsewhere in the host changes nothing); as written when unmappable."""
     if host.isascii():
         return host
     try:
-        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+        return ".".join(
+            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+            for label in mapped.split(".")
+        )
     except (idna.IDNAError, UnicodeError):
         return host
 
 
 def unicode_host(host: str) -> str:
-    """The host's U-label form (xn--bcher-kva.example -> bücher.example), or as written."""
+    """The host's U-label form (xn--bcher-kva.example -> bücher.example), label by label
+    (xn--ls8h.la -> 💩.la), or as written."""
     if "xn--" not in host.lower():
         return host
-    try:
-        return idna.decode(host)
-    except (idna.IDNAError, UnicodeError):
-        return host
+    labels = []
+    for label in host.split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                decoded = label[4:].lower().encode("ascii").decode("punycode")
+            except UnicodeError:
+                return host
+            # only a true A-label: xn--abc- decodes to abc, which is another host
+            if decoded.isascii() or decoded.encode("punycode").decode() != label[4:].lower():
+                return host
+            label = decoded
+        labels.append(label)
+    return ".".join(labels)
 
 
 def _in(value: str | None, values: frozenset[str]) -> str | None:
