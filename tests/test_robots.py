@@ -250,6 +250,10 @@ def test_index_evaluates_robots_as_of_the_crawl(robots_warc):
     lost = index.evaluate("https://lost.example/page", "2024-05-18T00:00:00Z")
     assert lost.status == STATUS_REDIRECT_UNRESOLVED and lost.allowed == {}
     assert index.evaluate("https://other.example/", None).status == STATUS_NO_RECORD
+    # a robots.txt fetched in a later crawl does not speak for an earlier page
+    assert index.evaluate("https://news.example/a", "2024-04-09T00:00:00Z").status == STATUS_OK
+    months_before = index.evaluate("https://news.example/a", "2024-03-01T00:00:00Z")
+    assert months_before.status == STATUS_NO_RECORD and months_before.allowed == {}
 
 
 def test_tag_fn_reports_robots_and_policy_drops_on_it(robots_warc):

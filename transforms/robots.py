@@ -480,6 +480,10 @@ def _authority(url: str) -> str | None:
     return f"{scheme}://{host.lower()}{suffix}"
 
 
+# A robots.txt fetched after a page stands for it only within this time: a crawl fetches a
+# host's robots.txt while it crawls the host (Common Crawl's crawls last about two weeks).
+LATER_FETCH_MAX_S = 31 * 24 * 3600
+
 # Parsed robots.txt kept per worker (about 5 KB each): the hosts a page stream brings back
 # soon. Unbounded, the parses grew with the hosts a worker had seen, i.e. with its input.
 PARSED_ROBOTS_CACHED = 4096
@@ -588,9 +592,13 @@ class RobotsIndex:
         if when is None:
             return records[-1]
         # The fetch in effect when the page was crawled: the latest one not after it, else the
-        # earliest (robots.txt fetched just after the page within the same crawl).
+        # earliest (robots.txt fetched just after the page within the same crawl), but not one
+        # from a later crawl: a site's later robots.txt does not speak for pages crawled before
+        # (the AI-preferences attachment draft: preferences do not apply retroactively).
         before = [r for r in records if r.fetched <= when]
-        return before[-1] if before else records[0]
+        if before:
+            return before[-1]
+        return records[0] if records[0].fetched - when <= LATER_FETCH_MAX_S else None
 
     def evaluate(self, url: str | None, warc_date: str | None = None) -> RobotsVerdict:
         """The verdict of the robots.txt in effect for `url` at `warc_date` (its crawl time)."""
