@@ -206,6 +206,8 @@ def test_host_selector_takes_ip_addresses_whole_and_both_idna_spellings():
         {"host": ["93.184.216.34", "216.34", "bücher.example", "xn--bcher-kva.example"]}
     )
     assert Selector.from_lines("hosts", ["216.34"]).matches(table) == [False, True, False, False]
+    ip = Selector.from_lines("hosts", ["192.168.0.1"])
+    assert ip.matches(pa.table({"host": ["10.192.168.0.1", "192.168.0.1"]})) == [False, True]
     for spelling in ("bücher.example", "xn--bcher-kva.example"):
         selector = Selector.from_lines("hosts", [spelling])
         assert selector.matches(table) == [False, False, True, True]
@@ -676,6 +678,16 @@ def test_urls_with_an_internationalised_host_match_the_crawled_ascii_form():
     selector = Selector.from_lines("hosts", ["faß.de"])
     table = pa.table({"host": ["fass.de", "xn--fa-hia.de", "www.faß.de"]})
     assert selector.matches(table) == [False, True, True]
+    # the ledger keeps the host as the URL had it: any spelling of it is the same host
+    selector = Selector.from_lines("hosts", ["xn--r8jz45g.xn--zckzah"])
+    table = pa.table({"host": ["例え.テスト", "www.例え。テスト", "xn--r8jz45g.xn--zckzah"]})
+    assert selector.matches(table) == [True, True, True]
+    nfd = Selector.from_lines("hosts", ["bu\u0308cher.example。"])  # and a trailing 。
+    assert nfd.matches(pa.table({"host": ["bücher.example", "xn--bcher-kva.example"]})) == [
+        True,
+        True,
+    ]
+    assert normal_url("http://bücher.example。/a") == "http://xn--bcher-kva.example/a"
     # browsers write these too (no IDNA 2008 label rules): emoji, an underscore label
     assert normal_url("http://💩.la/page") == "http://xn--ls8h.la/page"
     for host, crawled in (("i❤.ws", "xn--i-7iq.ws"), ("bücher.my_host.example", None)):

@@ -492,20 +492,28 @@ def test_trace_by_url_finds_a_host_in_either_idna_spelling(tmp_path, capsys):
     from pipeline.cli import main as ccprov_main
 
     body = article_html("Katalog", ["Bücher über die Küste und das Meer. " * 30])
+    other = article_html("Kaart", ["Een andere pagina over de kust en de zee. " * 30])
     warc = write_warc(
-        tmp_path / "idn.warc.gz", [http_response("http://bücher.example/katalog", body)]
+        tmp_path / "idn.warc.gz",
+        [
+            http_response("http://bücher.example/katalog", body),
+            http_response("http://例え。テスト/p", other),  # an ideographic full stop
+        ],
     )
     out = tmp_path / "out"
     assert ccprov_main(["run", "--quiet", "--input", str(warc), "--output", str(out)]) == 0
-    (row,) = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
-    for spelled in (
-        "HTTP://bücher.example/katalog",
-        "http://bücher.example:80/katalog#x",
-        "http://xn--bcher-kva.example/katalog",
+    rows = pq.read_table(next((out / "provenance").glob("*.parquet"))).to_pylist()
+    doc_of = {row["url"]: row["doc_id"] for row in rows}
+    for spelled, crawled in (
+        ("HTTP://bücher.example/katalog", "http://bücher.example/katalog"),
+        ("http://bücher.example:80/katalog#x", "http://bücher.example/katalog"),
+        ("http://xn--bcher-kva.example/katalog", "http://bücher.example/katalog"),
+        ("http://xn--r8jz45g.xn--zckzah/p", "http://例え。テスト/p"),
+        ("http://例え.テスト/p", "http://例え。テスト/p"),
     ):
         capsys.readouterr()
         assert audit_main(["trace", str(out), "--url", spelled]) == 0, spelled
-        assert row["doc_id"] in capsys.readouterr().out
+        assert doc_of[crawled] in capsys.readouterr().out
 
 
 def _run_on_a_clipped_warc(tmp_path, responses: int):

@@ -283,6 +283,21 @@ def test_a_commit_run_again_after_it_went_through_is_done(tmp_path):
         commit_shards(spec, infos)
 
 
+def test_a_lost_shard_is_not_taken_for_a_previous_runs_shard_of_its_name(tmp_path):
+    """This run's temporary shard gone, the previous run's shard of the same name in place:
+    the commit succeeded, and the manifest described bytes that were not there."""
+    spec, old_infos = write_group(tmp_path, tagged_group(10, seed=1), shard_size=3)
+    commit_shards(spec, old_infos)
+    spec, new_infos = write_group(tmp_path, tagged_group(10, seed=2), shard_size=4)
+    lost = Path(join(spec.temp_root, LEDGER_DIR, "part-00003-001.parquet"))
+    assert (Path(spec.output) / LEDGER_DIR / lost.name).stat().st_size != next(
+        i.bytes for i in new_infos if i.kind == LEDGER_DIR and i.name == lost.name
+    )
+    lost.unlink()
+    with pytest.raises(OutputWriteError, match="shard\\(s\\) to commit are gone"):
+        commit_shards(spec, new_infos)
+
+
 class RereadableGroup:
     """A group read from runner state: every pass decodes fresh documents, one at a time."""
 

@@ -1000,27 +1000,43 @@ def _failure_reason(exc: BaseException) -> str:
     return reason or type(exc).__name__
 
 
-def _rename_all(sources: list[str], targets: list[str]) -> None:
-    """One batch rename; after a transient failure, retry the pairs not yet moved (on object
-    stores a rename is copy + delete, and part of the batch may have gone through). A pair
-    whose source is gone and whose target is there was moved by an earlier attempt of this
-    step (a runner retries a step whose worker died after the commit): it is done."""
+def _rename_all(
+    sources: list[str], targets: list[str], shards: list[ShardInfo] | None = None
+) -> None:
+    """One batch rename; after a failure, retry the pairs not yet moved (on object stores a
+    rename is copy + delete, and part of the batch may have gone through). A pair whose
+    source is gone and whose target has this run's shard's size (when `shards` gives it) was
+    moved by an earlier attempt of this step (a runner retries a step whose worker died after
+    the commit): it is done. A target of another size left by a previous run under the same
+    name is not: that shard is lost. (Sizes, not hashes: a retried commit would otherwise
+    read back every shard of the run; a previous run's shard of the same name and size is, in
+    practice, the same inputs written the same way.)"""
+    expected = shards or [None] * len(sources)
+
+    def moved(target: str, info: ShardInfo | None) -> bool:
+        if not FileSystems.exists(target):
+            return False
+        if info is None:
+            return True
+        (metadata,) = FileSystems.match([target])[0].metadata_list
+        return metadata.size_in_bytes == info.bytes
+
     try:
         FileSystems.rename(sources, targets)
         return
     except Exception as exc:
         if not is_transient(exc) and not any(
-            not FileSystems.exists(s) and FileSystems.exists(t)
-            for s, t in zip(sources, targets, strict=True)
+            not FileSystems.exists(s) and moved(t, i)
+            for s, t, i in zip(sources, targets, expected, strict=True)
         ):
             raise
 
     def rename_pending() -> None:
         pending, lost = [], []
-        for source, target in zip(sources, targets, strict=True):
+        for source, target, info in zip(sources, targets, expected, strict=True):
             if FileSystems.exists(source):
                 pending.append((source, target))
-            elif not FileSystems.exists(target):
+            elif not moved(target, info):
                 lost.append(source)
         if lost:
             raise OutputWriteError(f"{len(lost)} shard(s) to commit are gone, e.g. {lost[0]}")
@@ -1043,6 +1059,7 @@ def delete_tree(path: str) -> None:
 def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
     """Rename temporary shards into place and delete shards a previous run left behind."""
     keep = {(s.kind, s.name) for s in shards if s.name}
+    info_of = {(s.kind, s.name): s for s in shards if s.name}
     for kind in OUTPUT_DIRS:
         for path in _existing(join(spec.output, kind)):
             name = path.rstrip("/").rsplit("/", 1)[-1]
@@ -1057,7 +1074,7 @@ def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
             for kind in {k for k, _ in keep}:
                 if not FileSystems.exists(join(spec.output, kind)):
                     FileSystems.mkdirs(join(spec.output, kind))
-        _rename_all(sources, targets)
+        _rename_all(sources, targets, [info_of[key] for key in sorted(keep)])
     # All of _temporary: this run's parts, and what runs cut short before it left there (a
     # takedown or selection pending on the shards just replaced is void with them).
     delete_tree(join(spec.output, TEMP_DIR))

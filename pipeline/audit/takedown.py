@@ -136,17 +136,22 @@ class Selector:
         spellings = {}
         for host in self.values:
             spellings[host] = host
-            spellings.setdefault(unicode_host(host) if host.isascii() else ascii_host(host), host)
+            # compared in A-label form: the ledger's host is mapped too (_host_value)
+            spellings.setdefault(ascii_host(host).rstrip("."), host)
         return spellings
 
     def _host_value(self, host: str) -> str | None:
-        host = host.rstrip(".")
+        # the ledger keeps the host as the URL had it (例え。テスト, ｂücher, NFD, mixed forms)
+        host = ascii_host(host.rstrip(".")).rstrip(".")
         spellings = self._host_spellings
         if _is_ip(host):
             return spellings.get(host)  # 93.184.216.34 is not a subdomain of 216.34
         labels = host.split(".")
         for i in range(len(labels)):
-            value = spellings.get(".".join(labels[i:]))
+            suffix = ".".join(labels[i:])
+            if i and _is_ip(suffix):
+                continue  # an IP address has no subdomains (10.192.168.0.1 is no host of it)
+            value = spellings.get(suffix)
             if value is not None:
                 return value
         return None
@@ -157,7 +162,7 @@ class Selector:
         (case.example.com with www.case.example.com was counted as matching nothing)."""
         if self.kind != "hosts":
             return set(matched)
-        ascii_of = {v: ascii_host(v) for v in self.values}
+        ascii_of = {v: ascii_host(v).rstrip(".") for v in self.values}
         hits = {ascii_of[m] for m in matched}
         return {
             value
@@ -223,7 +228,7 @@ def normal_url(url: str) -> str:
     scheme = parts.scheme.lower()
     netloc = parts.hostname.rstrip(".")
     if not netloc.isascii():  # bücher.example is the xn--bcher-kva.example a crawler wrote
-        netloc = ascii_host(netloc)
+        netloc = ascii_host(netloc).rstrip(".")  # a trailing 。 is a trailing dot too
     if ":" in netloc:
         netloc = f"[{netloc}]"
     if port is not None and _DEFAULT_PORTS.get(scheme) != port:

@@ -359,6 +359,9 @@ def _rows_by_normal_url(dataset, url: str) -> list[dict]:
     # a ledger URL may name the host as written (bücher.example)
     spellings = list(dict.fromkeys(re.escape(h) for h in (shown_host, unicode_host(host))))
     authority = r"://(?:[^/?#@]*@)?(?:" + "|".join(spellings) + r")\.?(?::\d*)?(?:[/?#]|$)"
+    # any other Unicode spelling (例え。テスト, ｂücher, NFD, xn--/Unicode mixed, ｅｘａｍｐｌｅ.com
+    # for example.com): every URL whose authority is not all ASCII is a candidate too
+    authority = f"(?:{authority})|://[^/?#]*[^\\x00-\\x7f]"
     naming_host = pc.match_substring_regex(ds.field("url"), pattern=authority, ignore_case=True)
     candidates = dataset.to_table(columns=["doc_id", "url"], filter=naming_host).to_pylist()
     doc_ids = [row["doc_id"] for row in candidates if normal_url(row["url"]) == wanted]
