@@ -110,6 +110,21 @@ def test_bad_records_are_data_errors(tmp_path, rows, message):
         load_examples(tmp_path)
 
 
+def test_lines_that_are_not_objects_and_cut_gzip_are_data_errors(tmp_path):
+    """A JSON line `5` was a TypeError, a truncated .jsonl.gz an EOFError: tracebacks."""
+    import gzip
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "int.jsonl").write_text('{"text": "x", "label": "ai"}\n5\n')
+    with pytest.raises(DataError, match="int.jsonl:2: not a JSON object"):
+        load_examples(tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    whole = gzip.compress(b'{"text": "x", "label": "ai"}\n' * 2000)
+    (tmp_path / "b" / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DataError, match="cut.jsonl.gz: after line"):
+        load_examples(tmp_path / "b")
+
+
 def test_seeded_split_without_subfolders_is_stable_and_stratified(tmp_path):
     write_jsonl(tmp_path / "d.jsonl", [{"text": f"doc {i}", "label": i % 2} for i in range(40)])
     train_a, valid_a = load_train_valid(tmp_path)

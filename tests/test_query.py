@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -310,3 +311,25 @@ def test_the_dropped_view_stays_when_no_dropped_text_is_left(sharded_run, tmp_pa
         query_output(capsys, out, "SELECT count(*) AS n FROM dropped", "--format", "json")
     )
     assert rows == [{"n": 0}]
+
+
+def test_shards_with_other_columns_are_still_read_by_name(sharded_run, tmp_path, capsys):
+    """The views read shards without union_by_name when all have one schema (its cost was
+    per shard and per query); a shard without a column (rewritten by another tool, say) is
+    still read, its rows NULL there."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "out"
+    shutil.copytree(sharded_run.root, out)
+    shard = sorted((out / "provenance").glob("*.parquet"))[1]
+    table = pq.read_table(shard)
+    pq.write_table(table.drop_columns(["error_detail"]), shard)
+    manifest = json.loads((out / "manifest.json").read_text())
+    for entry in manifest["files"]["provenance"]:
+        if entry["path"].endswith(shard.name):
+            entry["bytes"] = shard.stat().st_size
+            entry["sha256"] = hashlib.sha256(shard.read_bytes()).hexdigest()
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    sql = "SELECT count(*) AS n, count(error_detail) AS details FROM provenance"
+    rows = json.loads(query_output(capsys, out, sql, "--format", "json"))
+    assert rows[0]["n"] == sharded_run.manifest["counts"]["ledger_rows"]

@@ -545,3 +545,16 @@ def test_takedown_table_shows_values_that_matched_nothing(sample_run, tmp_path):
     assert "values matching nothing" in table and "already removed" in table
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
     assert cells[2:6] == ["2", "1", "1", "1"], cells  # values, matched, removed, unmatched
+
+
+def test_the_files_section_lists_a_few_hundred_shards_per_kind():
+    """A crawl's output has a shard per input file: 20,000 rows of sha256s made a 7 MB page."""
+    from pipeline.audit.report import MAX_LISTED_SHARDS, files_section
+
+    entries = [
+        {"path": f"provenance/part-{i:05d}-000.parquet", "rows": 3, "bytes": 10, "sha256": "ab"}
+        for i in range(MAX_LISTED_SHARDS + 50)
+    ]
+    html = files_section({"files": {"provenance": entries}})
+    assert html.count("part-") == MAX_LISTED_SHARDS
+    assert "and 50 more: manifest.json lists every shard" in html

@@ -15,6 +15,7 @@ import itertools
 import json
 import random
 import tempfile
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -91,13 +92,20 @@ def _records(path: Path) -> Iterable[dict]:
         yield from pq.read_table(path).to_pylist()
         return
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}:{line_no}: not JSON ({exc.msg})") from None
+    line_no = 0
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for line_no, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        record = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise DataError(f"{path}:{line_no}: not JSON ({exc.msg})") from None
+                    if not isinstance(record, dict):
+                        raise DataError(f"{path}:{line_no}: not a JSON object")
+                    yield record
+    except (EOFError, zlib.error) as exc:  # a truncated or damaged .gz
+        raise DataError(f"{path}: after line {line_no}: {exc}") from None
 
 
 def load_examples(path: str | Path) -> list[Example]:

@@ -743,6 +743,9 @@ def selections_section(manifest: dict) -> str:
     )
 
 
+MAX_LISTED_SHARDS = 200  # per kind, in the Files section
+
+
 def files_section(manifest: dict) -> str:
     files = manifest.get("files", {})
     rows, details = [], []
@@ -751,12 +754,20 @@ def files_section(manifest: dict) -> str:
             (kind, len(entries), sum(e["rows"] for e in entries), sum(e["bytes"] for e in entries))
         )
         if entries:
+            # A crawl's output has a shard per input file: 20,000 rows made a 7 MB page.
+            shown = entries[:MAX_LISTED_SHARDS]
+            more = len(entries) - len(shown)
             details.append(
                 f"<details><summary>{esc(kind)} shards</summary>"
                 + table_html(
                     ["path", "rows", "bytes", "sha256"],
-                    [(e["path"], e["rows"], e["bytes"], e["sha256"]) for e in entries],
+                    [(e["path"], e["rows"], e["bytes"], e["sha256"]) for e in shown],
                     numeric=[1, 2],
+                )
+                + (
+                    f'<p class="note">and {more:,} more: manifest.json lists every shard</p>'
+                    if more
+                    else ""
                 )
                 + "</details>"
             )

@@ -1,4 +1,7 @@
-"""Main texts of the built-in sample pages, written for this project.
+"""Main texts of the built-in sample pages, written for this project with a language model:
+the AI detector rightly scores every one of them high (14 of 14 above the threshold in `make
+demo`); the sample's ground truth marks as `ai_generated` only the page built to show it
+(an assistant's phrases left in its text).
 
 Each article is plain text: paragraphs separated by blank lines, a line starting with "## " is a
 sub-heading. `generate.py` wraps them in site templates (navigation, sidebars, footers) so that

@@ -69,7 +69,9 @@ EXPECT_KEYS = {
     "tdm_reservation": "a TDMRep reservation applies",
     "tdm_policy": "the TDMRep policy URL",
     "noai": "a noai robots directive applies",
-    "ai_generated": "the text is machine-written (tag only by default: still kept)",
+    "ai_generated": "the page is built as machine-written content: an assistant's phrases "
+    "left in it (tag only by default: still kept). Every article of the sample was written "
+    "with a language model, so the detector scores them all high; only this page says so",
     "ai_markers": "assistant boilerplate phrases present in the text",
     "exact_duplicate_of": "URL of the cluster representative with identical text",
     "near_duplicate_of": "URL of the cluster representative with near-identical text",
