@@ -558,3 +558,14 @@ def test_the_files_section_lists_a_few_hundred_shards_per_kind():
     html = files_section({"files": {"provenance": entries}})
     assert html.count("part-") == MAX_LISTED_SHARDS
     assert "and 50 more: manifest.json lists every shard" in html
+
+
+def test_the_note_on_empty_signals_names_signals_only(sample_run):
+    """It listed license, copyright_holder, license_error... as signals "not looked for"."""
+    page = parse_page(build_report(OutputStore(str(sample_run.root))))
+    note = page.sections["licensing"]
+    empty = note.split("Empty in every row", 1)[1] if "Empty in every row" in note else ""
+    for not_a_signal in ("copyright_holder", "license_error", "usage_preferences"):
+        assert not_a_signal not in empty, empty
+    # (and one marked document is one document: "1 documents contain" before)
+    assert "1 document contains assistant marker phrases" in page.sections["ai"]

@@ -7,6 +7,7 @@ charts render the same on a server, in a worker or in a test. Text stays text in
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
@@ -211,7 +212,7 @@ def share_bar_html(parts: Sequence[tuple[str, int]], total: int) -> str:
         label = f"{name}: {count:,} ({width:.0f}%)"
         cells.append(
             f'<span style="width:{width:.2f}%;background:{color_for(name, index)}" '
-            f'title="{label}"></span>'
+            f'title="{html.escape(label)}"></span>'
         )
     return f'<span class="mix">{"".join(cells)}</span>'
 

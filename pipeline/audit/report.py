@@ -291,7 +291,10 @@ def _signal_counts(sql: LedgerSQL, not_evaluated: list[str]) -> list[tuple[str, 
         kind = sql.types[name]
         col = quote_ident(name)
         if not sql.rows(f"SELECT count({col}) FROM provenance")[0][0]:
-            not_evaluated.append(name)  # the stage did not look for this signal in this run
+            if name in SIGNAL_COLUMNS or name.startswith(SIGNAL_PREFIXES):
+                # the stage did not look for this signal in this run (licence, holder and
+                # the like are not signals: an empty one says nothing about opt-outs)
+                not_evaluated.append(name)
             continue
         allows = name.startswith("robots_allow")  # a robots verdict: the signal is a disallow
         if kind == "BOOLEAN":
@@ -461,7 +464,8 @@ def ai_section(sql: LedgerSQL, manifest: dict) -> str:
         body += figure(svg, f"Distribution of ai_score over {AI_BINS} bins.")
     if sql.has("ai_markers") and sql.types["ai_markers"].endswith("[]"):
         marked = sql.rows("SELECT count(*) FROM provenance WHERE len(ai_markers) > 0")[0][0]
-        body += f"<p>{num(marked)} documents contain assistant marker phrases.</p>"
+        noun = "document contains" if marked == 1 else "documents contain"
+        body += f"<p>{num(marked)} {noun} assistant marker phrases.</p>"
     hosts, source = _host_ai_rows(sql)
     body += "<h3>Hosts with the highest AI score</h3>"
     if hosts:
