@@ -121,7 +121,8 @@ def run_ai(args: argparse.Namespace) -> int:
         if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
             return _fail(prog, "--threshold must be within [0, 1]")
         if args.model is not None and not Path(args.model).is_file():
-            return _fail(prog, f"model file not found: {args.model}")
+            where = " (ccprov ai reads local files; ccprov run also takes s3:// and gs://)"
+            return _fail(prog, f"model file not found: {args.model}{where * ('://' in args.model)}")
         report = evaluate_detector(args.model, args.data, args.threshold)
         print(json.dumps(report, indent=2, sort_keys=True) if args.json else format_report(report))
         return 0

@@ -83,11 +83,9 @@ def _check_known_flags(argv: list[str], runner: str = "") -> None:
     register(PipelineOptions)
     _, unknown = parser.parse_known_args(argv)
     flags = [u for u in unknown if u.startswith("-")]
-    short = runner.rsplit(".", 1)[-1].lower()
-    if (
-        flags
-        and (short if short.endswith("runner") else short + "runner") in RUNNERS_WITH_OWN_OPTIONS
-    ):
+    from pipeline.plan import runner_key
+
+    if flags and runner_key(runner) in RUNNERS_WITH_OWN_OPTIONS:
         # ccprov's own options stay strict: a near miss of one is a typo, not a job-server option.
         from pipeline.options import CcprovOptions
 

@@ -520,13 +520,22 @@ def runner_name(options: PipelineOptions) -> str:
     return options.view_as(StandardOptions).runner or "DirectRunner"
 
 
-# Beam matches runner names without regard to case (and to a module path before them).
-LOCAL_RUNNERS = ("directrunner", "direct", "fnapirunner", "bundlebaseddirectrunner")
+def runner_key(name: str) -> str:
+    """A --runner value as Beam's create_runner reads it: without its module path, in lower
+    case, with "runner" added (`direct`, `Direct` and `DirectRunner` are one runner)."""
+    key = name.rsplit(".", 1)[-1].lower()
+    return key if key.endswith("runner") else key + "runner"
+
+
+LOCAL_RUNNERS = ("directrunner", "fnapirunner", "bundlebaseddirectrunner")
+# Beam's other runners whose workers run in this process (ccprov runs only the local runners
+# above itself, as its offline FnApiRunner).
+IN_PROCESS_RUNNERS = ("switchingdirectrunner", "testdirectrunner", "interactiverunner")
 
 
 def is_local_runner(options: PipelineOptions) -> bool:
     """Whether --runner names the local runner (ccprov runs it as the offline FnApiRunner)."""
-    return runner_name(options).rsplit(".", 1)[-1].lower() in LOCAL_RUNNERS
+    return runner_key(runner_name(options)) in LOCAL_RUNNERS
 
 
 def workers_share_this_disk(options: PipelineOptions) -> bool:
@@ -535,20 +544,15 @@ def workers_share_this_disk(options: PipelineOptions) -> bool:
     from apache_beam.options.pipeline_options import PortableOptions
 
     portable = options.view_as(PortableOptions)
-    name = runner_name(options).rsplit(".", 1)[-1].lower()
+    key = runner_key(runner_name(options))
     return (
-        is_local_runner(options)
-        or name in IN_PROCESS_RUNNERS
+        key in LOCAL_RUNNERS
+        or key in IN_PROCESS_RUNNERS
         or portable.job_endpoint == "embed"
         or (portable.environment_type or "").upper() == "LOOPBACK"
         # Prism runs here and, without --environment_type, its workers run in this process
-        or (name in ("prism", "prismrunner") and not portable.environment_type)
+        or (key == "prismrunner" and not portable.environment_type)
     )
-
-
-# Beam's other runners whose workers run in this process (ccprov runs only DirectRunner as
-# its own local runner).
-IN_PROCESS_RUNNERS = ("switchingdirectrunner", "testdirectrunner", "interactiverunner")
 
 
 def check_remote_run(options: PipelineOptions, plan: RunPlan) -> None:
@@ -586,9 +590,10 @@ def check_remote_run(options: PipelineOptions, plan: RunPlan) -> None:
     flag, path = local[0]
     sample = " (without --input, the built-in sample is read)" if not opts.input else ""
     if dataflow:
+        schemes = "gs:// or s3://" if flag == "--output" else "gs://, s3:// or http(s)://"
         raise UsageError(
             f"{flag} {path} is a local path, which Dataflow's workers cannot reach: use "
-            f"gs://, s3:// or http(s)://{sample}"
+            f"{schemes}{sample}"
         )
     log.warning(
         "%s %s%s is a local path: %s's workers must see it at that path (a shared mount)%s",

@@ -239,6 +239,13 @@ def test_bad_arguments_are_one_line_errors(argv, capsys, tmp_path, monkeypatch):
     assert len(err) == 1 and "error:" in err[0] and "Traceback" not in err[0]
 
 
+def test_a_remote_model_for_ai_eval_is_named_as_local_only(tmp_path, capsys):
+    """`ccprov run --ai-model s3://...` works; `ai eval` said only "model file not found"."""
+    write_jsonl(tmp_path / "d.jsonl", [{"text": "a b c", "label": "ai"}])
+    assert ai_main(["eval", "--data", str(tmp_path), "--model", "s3://b/m.ftz"]) == 2
+    assert "ccprov ai reads local files" in capsys.readouterr().err
+
+
 def test_unlabelled_data_is_a_one_line_error(tmp_path, capsys):
     write_jsonl(tmp_path / "only_ai.jsonl", [{"text": "a b c", "label": "ai"}] * 3)
     assert (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
 import signal
 import subprocess
@@ -256,7 +257,9 @@ def test_metadata_declares_every_ccprov_option_and_only_real_beam_options():
     assert "sdk_container_image" in extras
     for param in metadata()["parameters"]:
         assert param["label"].strip() and param["helpText"].strip(), param["name"]
-        assert param.get("isOptional") is (param["name"] != "sdk_container_image"), param["name"]
+        # what Dataflow's launch refuses without: the image, and where to read and write
+        required = {"sdk_container_image", "input", "output"}
+        assert param.get("isOptional") is (param["name"] not in required), param["name"]
 
 
 def test_metadata_regexes_match_what_the_options_accept():
@@ -711,11 +714,13 @@ def _job_on_a_job_service(tmp_path, act) -> tuple[int, list[str], int]:
     warc = tmp_path / "in.warc.gz"
     write_synthetic_warc(warc, 3000, seed=3)
     (port,) = free_ports(1)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # Beam's staging files stay in the test's
     service = subprocess.Popen(
         [sys.executable, "-m", "apache_beam.runners.portability.local_job_service_main"]
         + ["--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         _wait_for_port(port)
@@ -726,6 +731,7 @@ def _job_on_a_job_service(tmp_path, act) -> tuple[int, list[str], int]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
         lines = []
         for line in run.stderr:  # the first progress line: the job is running

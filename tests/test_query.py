@@ -330,6 +330,10 @@ def test_shards_with_other_columns_are_still_read_by_name(sharded_run, tmp_path,
             entry["bytes"] = shard.stat().st_size
             entry["sha256"] = hashlib.sha256(shard.read_bytes()).hexdigest()
     (out / "manifest.json").write_text(json.dumps(manifest))
+    others = [pq.read_table(p) for p in (out / "provenance").glob("*.parquet") if p != shard]
     sql = "SELECT count(*) AS n, count(error_detail) AS details FROM provenance"
     rows = json.loads(query_output(capsys, out, sql, "--format", "json"))
     assert rows[0]["n"] == sharded_run.manifest["counts"]["ledger_rows"]
+    assert rows[0]["details"] == sum(
+        t.num_rows - t.column("error_detail").null_count for t in others
+    )

@@ -243,6 +243,10 @@ def test_a_host_listed_with_its_subdomain_counts_as_matched():
         # ... in either IDNA spelling, and made suffixes by its wildcard rules
         ("xn--h1ahn.xn--p1acf", "a public suffix"),
         ("мир.рус", "a public suffix"),
+        # ... and in any spelling that maps to one (full-width, ideographic dots, ℂ𝕆𝕄)
+        ("ｃｏｍ", "a public suffix"),
+        ("ＣＯ．ＵＫ", "a public suffix"),
+        ("ℂ𝕆𝕄", "a public suffix"),
         ("us-west-1.compute.amazonaws.com", "a public suffix"),
         ("westeurope.azurecontainer.io", "a public suffix"),
         ("example.org:443", "not a host name"),

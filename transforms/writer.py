@@ -1000,24 +1000,20 @@ def _failure_reason(exc: BaseException) -> str:
     return reason or type(exc).__name__
 
 
-def _rename_all(
-    sources: list[str], targets: list[str], shards: list[ShardInfo] | None = None
-) -> None:
+def _rename_all(sources: list[str], targets: list[str], shards: list[ShardInfo]) -> None:
     """One batch rename; after a failure, retry the pairs not yet moved (on object stores a
     rename is copy + delete, and part of the batch may have gone through). A pair whose
-    source is gone and whose target has this run's shard's size (when `shards` gives it) was
+    source is gone and whose target has the size of this run's shard (`shards`) was
     moved by an earlier attempt of this step (a runner retries a step whose worker died after
     the commit): it is done. A target of another size left by a previous run under the same
     name is not: that shard is lost. (Sizes, not hashes: a retried commit would otherwise
     read back every shard of the run; a previous run's shard of the same name and size is, in
     practice, the same inputs written the same way.)"""
-    expected = shards or [None] * len(sources)
+    expected = shards
 
-    def moved(target: str, info: ShardInfo | None) -> bool:
+    def moved(target: str, info: ShardInfo) -> bool:
         if not FileSystems.exists(target):
             return False
-        if info is None:
-            return True
         (metadata,) = FileSystems.match([target])[0].metadata_list
         return metadata.size_in_bytes == info.bytes
 

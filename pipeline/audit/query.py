@@ -112,7 +112,8 @@ def _one_column_set(con: duckdb.DuckDBPyConnection, files: str) -> bool:
     union_by_name, and refuses a shard that lacks one)."""
     sets = con.execute(
         "SELECT count(DISTINCT columns) FROM (SELECT file_name, "
-        "string_agg(name || ':' || coalesce(type, ''), ',' ORDER BY name) AS columns "
+        "string_agg(name || ':' || coalesce(type, '') || ':' || coalesce(logical_type, ''), "
+        "',' ORDER BY name) AS columns "
         f"FROM parquet_schema([{files}]) GROUP BY file_name)"
     ).fetchone()[0]
     return sets <= 1

@@ -185,9 +185,10 @@ def check_where(where: str) -> None:
     if not where.strip():
         raise UsageError("--where is empty: give a condition, e.g. ai_score < 0.3")
     data = where.encode("utf-8")  # token offsets count bytes
-    starts = [at for at, _ in duckdb.tokenize(where)] + [len(data)]
+    tokens = duckdb.tokenize(where)
+    starts = [at for at, _ in tokens] + [len(data)]
     depth = 0
-    for (at, kind), end in zip(duckdb.tokenize(where), starts[1:], strict=True):
+    for (at, kind), end in zip(tokens, starts[1:], strict=True):
         if kind.name not in ("string_const", "comment") and b";" in data[at:end]:
             raise UsageError("--where takes one SQL condition, without ';' (outside quotes)")
         if kind.name == "operator":
@@ -197,7 +198,7 @@ def check_where(where: str) -> None:
                     raise UsageError(f"--where {where!r}: a ')' without its '('")
     con = _connect()
     con.register(_VIEW, LEDGER_SCHEMA.empty_table().append_column(_ROW, pa.array([], pa.int64())))
-    statement = f"SELECT {_ROW} FROM {_VIEW} WHERE ({where}\n)"  # as rows_where runs it
+    statement = _rows_where_sql(where)  # as rows_where runs it
     try:
         if len(con.extract_statements(statement)) != 1:
             raise UsageError("--where takes one SQL condition")
@@ -212,7 +213,7 @@ def check_where(where: str) -> None:
                 "(no subquery or table function)"
             )
         # Binding it in a WHERE clause also refuses aggregates and window functions.
-        con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where}\n)").fetchall()
+        con.execute(statement).fetchall()
         result_type = con.execute(
             f"DESCRIBE SELECT ({where}\n) AS condition FROM {_VIEW}"
         ).fetchall()
@@ -235,6 +236,11 @@ def _has_node(tree, kinds: tuple[str, ...]) -> bool:
     return False
 
 
+def _rows_where_sql(where: str) -> str:
+    """The statement `rows_where` runs (the newline ends a trailing `--` comment)."""
+    return f"SELECT {_ROW} FROM {_VIEW} WHERE ({where}\n)"
+
+
 def rows_where(ledger: pa.Table, where: str) -> set[int]:
     """Row numbers of `ledger` for which the condition is true (NULL counts as false)."""
     import duckdb
@@ -242,7 +248,7 @@ def rows_where(ledger: pa.Table, where: str) -> set[int]:
     con = _connect()
     con.register(_VIEW, ledger.append_column(_ROW, pa.array(range(ledger.num_rows), pa.int64())))
     try:
-        rows = con.execute(f"SELECT {_ROW} FROM {_VIEW} WHERE ({where}\n)").fetchall()
+        rows = con.execute(_rows_where_sql(where)).fetchall()
     except duckdb.Error as exc:  # a value the condition cannot take (a failed CAST...)
         raise UsageError(f"--where {where!r} failed on the data: {duckdb_message(exc)}") from exc
     return {row[0] for row in rows}

@@ -91,8 +91,9 @@ class Selector:
             if not line or line.startswith("#"):
                 continue
             if kind == "hosts":
+                # checked as it will be matched: ｃｏｍ and ＣＯ．ＵＫ are com and co.uk
                 line = line.lower().rstrip(".")
-                problem = _host_problem(line)
+                problem = _host_problem(ascii_host(line).rstrip(".").lower())
                 if problem:
                     raise UsageError(f"{source}:{number}: {problem}: {line[:80]}")
             elif kind == "sha256":
