@@ -521,8 +521,9 @@ def runner_name(options: PipelineOptions) -> str:
 
 
 def runner_key(name: str) -> str:
-    """A --runner value as Beam's create_runner reads it: without its module path, in lower
-    case, with "runner" added (`direct`, `Direct` and `DirectRunner` are one runner)."""
+    """A --runner value as ccprov compares it: the class name (a module path before it is
+    dropped), in lower case, with "runner" added as Beam's create_runner adds it (`direct`,
+    `Direct` and `DirectRunner` are one runner)."""
     key = name.rsplit(".", 1)[-1].lower()
     return key if key.endswith("runner") else key + "runner"
 
@@ -590,7 +591,9 @@ def check_remote_run(options: PipelineOptions, plan: RunPlan) -> None:
     flag, path = local[0]
     sample = " (without --input, the built-in sample is read)" if not opts.input else ""
     if dataflow:
-        schemes = "gs:// or s3://" if flag == "--output" else "gs://, s3:// or http(s)://"
+        # (an output and the AI model go through Beam's file systems, which have no http)
+        writes = flag in ("--output", "--ai-model")
+        schemes = "gs:// or s3://" if writes else "gs://, s3:// or http(s)://"
         raise UsageError(
             f"{flag} {path} is a local path, which Dataflow's workers cannot reach: use "
             f"{schemes}{sample}"

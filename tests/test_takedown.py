@@ -247,6 +247,7 @@ def test_a_host_listed_with_its_subdomain_counts_as_matched():
         ("ｃｏｍ", "a public suffix"),
         ("ＣＯ．ＵＫ", "a public suffix"),
         ("ℂ𝕆𝕄", "a public suffix"),
+        ("。", "no host name"),
         ("us-west-1.compute.amazonaws.com", "a public suffix"),
         ("westeurope.azurecontainer.io", "a public suffix"),
         ("example.org:443", "not a host name"),

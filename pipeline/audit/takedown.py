@@ -93,7 +93,8 @@ class Selector:
             if kind == "hosts":
                 # checked as it will be matched: ｃｏｍ and ＣＯ．ＵＫ are com and co.uk
                 line = line.lower().rstrip(".")
-                problem = _host_problem(ascii_host(line).rstrip(".").lower())
+                mapped = ascii_host(line).rstrip(".").lower()
+                problem = _host_problem(mapped) if mapped else "no host name (dots only)"
                 if problem:
                     raise UsageError(f"{source}:{number}: {problem}: {line[:80]}")
             elif kind == "sha256":
