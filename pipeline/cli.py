@@ -62,6 +62,15 @@ class _OneLineParser(argparse.ArgumentParser):
 RUNNERS_WITH_OWN_OPTIONS = ("flinkrunner", "sparkrunner", "portablerunner")
 
 
+def _ccprov_parser() -> _OneLineParser:
+    """ccprov's own options alone, strictly: a bad value or an unknown one is one line."""
+    from pipeline.options import CcprovOptions
+
+    parser = _OneLineParser(add_help=False, allow_abbrev=False)
+    CcprovOptions._add_argparse_args(parser)
+    return parser
+
+
 def _check_known_flags(argv: list[str], runner: str = "") -> None:
     """Reject flags no Beam or ccprov option class knows (typos would otherwise be ignored);
     for a job-server runner they are passed on, and named on stderr."""
@@ -87,11 +96,7 @@ def _check_known_flags(argv: list[str], runner: str = "") -> None:
 
     if flags and runner_key(runner) in RUNNERS_WITH_OWN_OPTIONS:
         # ccprov's own options stay strict: a near miss of one is a typo, not a job-server option.
-        from pipeline.options import CcprovOptions
-
-        ccprov = _OneLineParser(add_help=False, allow_abbrev=False)
-        CcprovOptions._add_argparse_args(ccprov)
-        own = [s for a in ccprov._actions for s in a.option_strings]
+        own = [s for a in _ccprov_parser()._actions for s in a.option_strings]
         for flag in flags:
             name = flag.split("=")[0]
             close = difflib.get_close_matches(name, own, n=1, cutoff=0.8)
@@ -474,9 +479,7 @@ def run_command(argv: list[str], hard_exit_on_dead_worker: bool = False) -> int:
     from pipeline.plan import is_local_runner, runner_name
 
     # ccprov's own flags are parsed strictly first, so a bad value is a one-line error.
-    own = _OneLineParser(add_help=False, allow_abbrev=False)
-    CcprovOptions._add_argparse_args(own)
-    own.parse_known_args(argv)
+    _ccprov_parser().parse_known_args(argv)
     options = PipelineOptions(argv)
     _check_known_flags(argv, runner_name(options))
 
@@ -608,9 +611,9 @@ def staged_template(options) -> str | None:
     """--template_location of a Dataflow run: where the job was staged instead of run."""
     from apache_beam.options.pipeline_options import GoogleCloudOptions
 
-    from pipeline.plan import runner_name
+    from pipeline.plan import is_dataflow_run
 
-    if "dataflow" not in runner_name(options).lower():  # other runners ignore the option
+    if not is_dataflow_run(options):  # other runners ignore the option
         return None
     return options.view_as(GoogleCloudOptions).template_location or None
 
@@ -726,9 +729,12 @@ def remote_job_note(result, runner_class: str, options) -> str | None:
     run (whose job ends with the process)."""
     from apache_beam.options.pipeline_options import PortableOptions
 
+    from pipeline.plan import IN_PROCESS_RUNNERS, LOCAL_RUNNERS, runner_key
+
     in_process = options.view_as(PortableOptions).job_endpoint == "embed"
-    local = ("LocalRunner", "FnApiRunner", "DirectRunner", "SwitchingDirectRunner")
-    if result is None or runner_class in local or in_process:
+    # (LocalRunner: ccprov's own FnApiRunner class)
+    local = (*LOCAL_RUNNERS, *IN_PROCESS_RUNNERS, "localrunner")
+    if result is None or runner_key(runner_class) in local or in_process:
         return None  # not submitted, or run in this process: it stops with it
     job_id = _job_id_of(result)
     if runner_class == "DataflowRunner":

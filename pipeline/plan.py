@@ -321,7 +321,7 @@ def check_robots_files(paths: list[str]) -> None:
     run at its first page, after the reading had begun."""
     from apache_beam.io.filesystems import FileSystems
 
-    from transforms.robots import not_a_warc, robots_fetches_at_start
+    from transforms.robots import UnreadableWarc, robots_fetches_at_start
 
     for path in paths:
         if path.startswith(("http://", "https://")):
@@ -333,11 +333,10 @@ def check_robots_files(paths: list[str]) -> None:
                 raise UsageError(f"--robots {path}: {str(exc).splitlines()[0][:200]}") from None
             if not found:
                 raise UsageError(f"--robots {path}: no such file")
-        problem = not_a_warc(path)
-        if problem:
-            raise UsageError(f"--robots {path}: {problem}")
-        try:
+        try:  # one read of the file's start: that it is a WARC, and what it holds
             seen, fetches = robots_fetches_at_start(path)
+        except UnreadableWarc as exc:
+            raise UsageError(f"--robots {path}: {exc}") from None
         except Exception:  # noqa: BLE001 - damage further in is the workers' to report
             continue
         if not seen:
@@ -534,6 +533,10 @@ LOCAL_RUNNERS = ("directrunner", "fnapirunner", "bundlebaseddirectrunner")
 IN_PROCESS_RUNNERS = ("switchingdirectrunner", "testdirectrunner", "interactiverunner")
 
 
+def is_dataflow_run(options: PipelineOptions) -> bool:
+    return runner_key(runner_name(options)) in ("dataflowrunner", "testdataflowrunner")
+
+
 def is_local_runner(options: PipelineOptions) -> bool:
     """Whether --runner names the local runner (ccprov runs it as the offline FnApiRunner)."""
     return runner_key(runner_name(options)) in LOCAL_RUNNERS
@@ -567,7 +570,7 @@ def check_remote_run(options: PipelineOptions, plan: RunPlan) -> None:
     if workers_share_this_disk(options):
         return
     runner = runner_name(options)
-    dataflow = "dataflow" in runner.lower()
+    dataflow = is_dataflow_run(options)
     workers = options.view_as(WorkerOptions)
     setup = options.view_as(SetupOptions)
     # An image of the user's own making (a prebuilt one, or Beam's installing ccprov from a

@@ -340,13 +340,13 @@ def local_model_path(path: str | Path) -> Path:
     """`path` itself when local; a remote model (s3://, gs://, as Dataflow's workers need)
     is fetched with its card once per process (fastText loads only local files)."""
     text = str(path)
-    return Path(path) if "://" not in text else _fetched_model(text)
+    return Path(path) if "://" not in text else _fetch_model_once(text)
 
 
 _FETCH_LOCK = threading.Lock()
 
 
-def _fetched_model(url: str) -> Path:
+def _fetch_model_once(url: str) -> Path:
     """One fetch per process, even when several harness threads set up at once."""
     with _FETCH_LOCK:
         return _fetch_model(url)
@@ -387,7 +387,7 @@ def model_version(path: str | Path) -> str:
 
 def read_model_card(path: str | Path) -> dict:
     """The JSON written next to a model by `ccprov ai train` (threshold, metrics); {} if none."""
-    card = local_model_path(path).with_suffix(".json")
+    card = Path(model_card_path(local_model_path(path)))
     return json.loads(card.read_text("utf-8")) if card.exists() else {}
 
 

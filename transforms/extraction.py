@@ -43,7 +43,7 @@ DEFAULT_MEMORY_MB = 1024
 # Character references to code points XML forbids (C0 controls but TAB, LF and CR; U+FFFE,
 # U+FFFF): lxml's HTML parser puts them in the tree, and trafilatura, copying that text into
 # its XML output, failed and discarded the whole page (one `&#xFFFF;` in a CMS's footer). The
-# raw characters are dropped by the parser already; browsers show nothing for either.
+# raw characters are dropped by the parser already; browsers show nothing or a placeholder.
 # (resiliparse kept them in its text: they go in every mode.)
 _XML_INVALID_REFERENCE = re.compile(
     r"&#(?:0*(?:[1-8]|1[1-2]|1[4-9]|2[0-9]|3[01]|6553[45])(?![0-9])"

@@ -686,36 +686,41 @@ def _open_binary(path: str):
     return open_input(path)
 
 
-def not_a_warc(path: str) -> str | None:
-    """Why `path` cannot be a robots.txt WARC (its first record does not read), or None."""
+class UnreadableWarc(ValueError):
+    """A --robots file whose first record does not read."""
 
-    try:
-        with _open_binary(path) as stream:
-            records = _quiet_records(stream)
-            next(iter(records), None)
-    except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib.error, OSError...
-        # warcio quotes the first line of what it read: binary noise in a one-line message.
-        detail = (str(exc).splitlines() or [""])[0].split(", first line")[0][:150]
-        if not (detail.isascii() and detail.isprintable()):
-            detail = ""
-        return f"not a readable WARC file ({type(exc).__name__}{': ' + detail if detail else ''})"
-    return None
+
+def _unreadable(exc: Exception) -> UnreadableWarc:
+    # warcio quotes the first line of what it read: binary noise in a one-line message.
+    detail = (str(exc).splitlines() or [""])[0].split(", first line")[0][:150]
+    if not (detail.isascii() and detail.isprintable()):
+        detail = ""
+    return UnreadableWarc(
+        f"not a readable WARC file ({type(exc).__name__}{': ' + detail if detail else ''})"
+    )
 
 
 def robots_fetches_at_start(path: str, responses: int = 20, records: int = 500) -> tuple[int, int]:
     """(responses read, how many were /robots.txt fetches) among the first `responses`
     responses, within the first `records` records, of a --robots file: a crawl's robots.txt
     WARC holds nothing else, so none at all says the file is something else (the run's own
-    WARC files, or a WET file, say). Never more than `records` records are read."""
-    seen = fetches = 0
-    with _open_binary(path) as stream:
-        for number, record in enumerate(_quiet_records(stream), 1):
-            if record.rec_type == "response":
-                indexed = _index_key(record.rec_headers.get_header("WARC-Target-URI") or "")
-                seen += 1
-                fetches += bool(indexed and indexed[1])
-            if seen >= responses or number >= records:
-                break
+    WARC files, or a WET file, say). Never more than `records` records are read. Raises
+    UnreadableWarc when the file does not open or its first record does not read; damage
+    further in raises what the reader raised."""
+    seen = fetches = number = 0
+    try:
+        with _open_binary(path) as stream:
+            for number, record in enumerate(_quiet_records(stream), 1):
+                if record.rec_type == "response":
+                    indexed = _index_key(record.rec_headers.get_header("WARC-Target-URI") or "")
+                    seen += 1
+                    fetches += bool(indexed and indexed[1])
+                if seen >= responses or number >= records:
+                    break
+    except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib.error, OSError...
+        if number == 0:
+            raise _unreadable(exc) from None
+        raise
     return seen, fetches
 
 

@@ -1009,7 +1009,6 @@ def _rename_all(sources: list[str], targets: list[str], shards: list[ShardInfo])
     name is not: that shard is lost. (Sizes, not hashes: a retried commit would otherwise
     read back every shard of the run; a previous run's shard of the same name and size is, in
     practice, the same inputs written the same way.)"""
-    expected = shards
 
     def moved(target: str, info: ShardInfo) -> bool:
         if not FileSystems.exists(target):
@@ -1023,13 +1022,13 @@ def _rename_all(sources: list[str], targets: list[str], shards: list[ShardInfo])
     except Exception as exc:
         if not is_transient(exc) and not any(
             not FileSystems.exists(s) and moved(t, i)
-            for s, t, i in zip(sources, targets, expected, strict=True)
+            for s, t, i in zip(sources, targets, shards, strict=True)
         ):
             raise
 
     def rename_pending() -> None:
         pending, lost = [], []
-        for source, target, info in zip(sources, targets, expected, strict=True):
+        for source, target, info in zip(sources, targets, shards, strict=True):
             if FileSystems.exists(source):
                 pending.append((source, target))
             elif not moved(target, info):
@@ -1054,8 +1053,7 @@ def delete_tree(path: str) -> None:
 
 def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
     """Rename temporary shards into place and delete shards a previous run left behind."""
-    keep = {(s.kind, s.name) for s in shards if s.name}
-    info_of = {(s.kind, s.name): s for s in shards if s.name}
+    keep = {(s.kind, s.name): s for s in shards if s.name}
     for kind in OUTPUT_DIRS:
         for path in _existing(join(spec.output, kind)):
             name = path.rstrip("/").rsplit("/", 1)[-1]
@@ -1070,7 +1068,7 @@ def commit_shards(spec: OutputSpec, shards: list[ShardInfo]) -> None:
             for kind in {k for k, _ in keep}:
                 if not FileSystems.exists(join(spec.output, kind)):
                     FileSystems.mkdirs(join(spec.output, kind))
-        _rename_all(sources, targets, [info_of[key] for key in sorted(keep)])
+        _rename_all(sources, targets, [keep[key] for key in sorted(keep)])
     # All of _temporary: this run's parts, and what runs cut short before it left there (a
     # takedown or selection pending on the shards just replaced is void with them).
     delete_tree(join(spec.output, TEMP_DIR))

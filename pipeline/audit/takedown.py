@@ -191,26 +191,6 @@ def ascii_host(host: str) -> str:
         return host
 
 
-def unicode_host(host: str) -> str:
-    """The host's U-label form (xn--bcher-kva.example -> bücher.example), label by label
-    (xn--ls8h.la -> 💩.la), or as written."""
-    if "xn--" not in host.lower():
-        return host
-    labels = []
-    for label in host.split("."):
-        if label.lower().startswith("xn--"):
-            try:
-                decoded = label[4:].lower().encode("ascii").decode("punycode")
-            except UnicodeError:
-                return host
-            # only a true A-label: xn--abc- decodes to abc, which is another host
-            if decoded.isascii() or decoded.encode("punycode").decode() != label[4:].lower():
-                return host
-            label = decoded
-        labels.append(label)
-    return ".".join(labels)
-
-
 def _in(value: str | None, values: frozenset[str]) -> str | None:
     return value if value is not None and value in values else None
 

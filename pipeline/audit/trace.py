@@ -340,7 +340,7 @@ def _rows_by_normal_url(dataset, url: str) -> list[dict]:
     default port, a fragment): a takedown request's URL found pages that trace did not."""
     import pyarrow.compute as pc
 
-    from pipeline.audit.takedown import normal_url, unicode_host
+    from pipeline.audit.takedown import normal_url
 
     wanted = normal_url(url)
     try:
@@ -356,11 +356,10 @@ def _rows_by_normal_url(dataset, url: str) -> list[dict]:
     import pyarrow.dataset as ds
 
     shown_host = f"[{host}]" if ":" in host else host  # IPv6 hosts are bracketed in URLs
-    # a ledger URL may name the host as written (bücher.example)
-    spellings = list(dict.fromkeys(re.escape(h) for h in (shown_host, unicode_host(host))))
-    authority = r"://(?:[^/?#@]*@)?(?:" + "|".join(spellings) + r")\.?(?::\d*)?(?:[/?#]|$)"
-    # any other Unicode spelling (例え。テスト, ｂücher, NFD, xn--/Unicode mixed, ｅｘａｍｐｌｅ.com
-    # for example.com): every URL whose authority is not all ASCII is a candidate too
+    authority = r"://(?:[^/?#@]*@)?" + re.escape(shown_host) + r"\.?(?::\d*)?(?:[/?#]|$)"
+    # A ledger URL may name its host in a Unicode spelling (bücher.example, 例え。テスト,
+    # ｅｘａｍｐｌｅ.com for example.com): every URL whose authority is not all ASCII is a
+    # candidate too, and normal_url decides.
     authority = f"(?:{authority})|://[^/?#]*[^\\x00-\\x7f]"
     naming_host = pc.match_substring_regex(ds.field("url"), pattern=authority, ignore_case=True)
     candidates = dataset.to_table(columns=["doc_id", "url"], filter=naming_host).to_pylist()
