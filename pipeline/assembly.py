@@ -22,7 +22,7 @@ from pipeline.plan import RunPlan, plan_run
 from schemas.ai import HOSTS_SCHEMA
 from transforms import ai_detect, dedup, filters, licensing
 from transforms.batching import UnbatchDocs, batch_docs, for_each_doc
-from transforms.document import WarcDoc, crawl_epoch
+from transforms.document import WarcDoc, crawl_epoch, record_tie_key
 from transforms.extraction import ExtractTextFn
 from transforms.finishing import FinishDocFn
 from transforms.lang_precheck import PrecheckSpec
@@ -122,10 +122,11 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
 
 
 def dedup_candidate(doc: WarcDoc) -> dedup.DedupCandidate:
-    """Representative preference: open licence without opt-out, then earliest crawl, then id."""
+    """Representative preference: open licence without opt-out, then earliest crawl, then
+    `record_tie_key`."""
     open_and_allowed = licensing.is_open_and_not_opted_out(doc.attributes.get("license", {}))
     # In time, not as text: "…T05:00:00-0700" is after "…T10:00:00Z". No date sorts last.
-    priority = (0 if open_and_allowed else 1, crawl_epoch(doc.warc_date), doc.doc_id)
+    priority = (0 if open_and_allowed else 1, crawl_epoch(doc.warc_date), record_tie_key(doc))
     return dedup.DedupCandidate(doc.doc_id, doc.write_key, doc.text, priority)
 
 

@@ -482,3 +482,36 @@ def test_a_chain_of_near_duplicates_is_one_cluster(tmp_path):
     decisions = run_dedup(_sentence_chain(2000, seed=6), tmp_path)
     assert len(decisions) == 2000
     assert len({d.dedup_cluster for d in decisions}) == 1
+
+
+def test_signing_batches_hold_a_bounded_number_of_characters(tmp_path, monkeypatch):
+    """A signing batch holds its candidates' texts. Bounded by count alone it held 512 texts
+    of any length; counted in units of WEIGHT_CHARS characters, long texts make short
+    batches, and a text longer than a whole batch is signed alone."""
+    from transforms import dedup
+
+    assert [dedup.candidate_weight(DedupCandidate("d", 0, "x" * n, ())) for n in (0, 16_383)] == [
+        1,
+        1,
+    ]
+    assert dedup.candidate_weight(DedupCandidate("d", 0, "x" * 16_384, ())) == 2
+    log = tmp_path / "batches.txt"
+    signed_by = dedup._Sign.process
+
+    def recording(self, batch):
+        with open(log, "a") as f:
+            f.write(f"{len(batch)} {sum(len(c.text) for c in batch)}\n")
+        yield from signed_by(self, batch)
+
+    monkeypatch.setattr(dedup._Sign, "process", recording)
+    words = [f"w{i}" for i in range(9000)]
+    texts = [" ".join(random.Random(i).sample(words, 6000)) for i in range(150)]  # ~36k chars
+    texts += [texts[0], "long " * 400_000]  # an exact copy, and 2 MB in one text
+    candidates = [DedupCandidate(f"d{i}", 0, t, (i,)) for i, t in enumerate(texts)]
+    decisions = _by_id(run_dedup(candidates, tmp_path, mode="exact", batch_size=40))
+    assert set(decisions) == {"d0", "d150"} and decisions["d150"].drop_reason == EXACT_DUPLICATE
+    batches = [tuple(map(int, line.split())) for line in log.read_text().split("\n") if line]
+    assert sum(n for n, _ in batches) == len(texts)
+    for n, chars in batches:
+        assert n == 1 or chars <= 40 * dedup.WEIGHT_CHARS
+    assert any(n == 1 and chars == 2_000_000 for n, chars in batches)

@@ -282,3 +282,24 @@ def test_slices_with_files_per_shard_start_at_shard_boundaries(tmp_path, capsys)
 
     assert (names(first), names(second)) == (["part-00000-000.parquet"], ["part-00001-000.parquet"])
     assert len(first.ledger()) == 2 * len(second.ledger()) == 2 * count_responses(inputs[2])
+
+
+def test_the_copy_kept_does_not_depend_on_where_the_files_are(tmp_path):
+    """Three copies of the sample tie on licence and crawl time. doc_id hashes each file's
+    path, so as the tie-break it kept another copy when the same files were read from
+    another folder; the kept copies are now the same wherever the files are."""
+
+    def kept_and_drops(folder: Path) -> set[tuple]:
+        folder.mkdir()
+        _, args = sample_copies(folder)
+        run = run_pipeline(folder / "out", *args, "--extractor", "resiliparse")
+        assert run.exit_code == 0
+        return {
+            (r["warc_filename"], r["warc_offset"], r["decision"], r["drop_reason"])
+            for r in run.ledger()
+        }
+
+    first = kept_and_drops(tmp_path / "crawl")
+    assert any(reason == "exact_duplicate" for *_, reason in first)
+    for name in ("moved", "elsewhere-2", "x"):
+        assert kept_and_drops(tmp_path / name) == first

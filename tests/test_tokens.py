@@ -26,9 +26,13 @@ def test_known_gpt2_ids_and_counts():
     assert encoding.encode("<|endoftext|>", allowed_special="all") == [50256]
     assert count_tokens("Hello world") == 2
     assert count_tokens("") == 0
-    # Special-token text in a page is ordinary text, never the special id.
-    assert count_tokens("<|endoftext|>") > 1
-    texts = ["Hello world", "日本語のテキスト", "x" * 1000]
+    # FineWeb's count (datatrove, with the `tokenizers` GPT-2 tokenizer) matches the special
+    # token in text: one token, not the 7 of its characters read as ordinary text.
+    assert count_tokens("<|endoftext|>") == 1
+    assert count_tokens("a <|endoftext|> b") == 4
+    assert count_tokens("<|endoftext|>" * 100) == 100
+    assert count_tokens("<|endoftext |>") == 7  # not the token: ordinary text
+    texts = ["Hello world", "日本語のテキスト", "x" * 1000, "x<|endoftext|>y"]
     assert count_tokens_batch(texts) == [count_tokens(t) for t in texts]
 
 

@@ -69,6 +69,16 @@ class DedupCandidate(NamedTuple):
     priority: tuple
 
 
+# A signing batch holds its candidates' texts: counted in units of this many characters
+# (at least one a candidate), it holds at most batch_size units, so a batch of long texts
+# is shorter instead of 512 texts of any length. Ordinary pages count 1.
+WEIGHT_CHARS = 16_384
+
+
+def candidate_weight(candidate: DedupCandidate) -> int:
+    return 1 + len(candidate.text) // WEIGHT_CHARS
+
+
 class DedupDecision(NamedTuple):
     """The verdict for one member of a duplicate cluster (size >= 2)."""
 
@@ -621,7 +631,12 @@ class Deduplicate(beam.PTransform):
             return candidates | "NoDecisions" >> beam.FlatMap(lambda _: ())
         exact = (
             candidates
-            | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=self._batch_size)
+            | "Batch"
+            >> beam.BatchElements(
+                min_batch_size=16,
+                max_batch_size=self._batch_size,
+                element_size_fn=candidate_weight,
+            )
             | "Sign" >> beam.ParDo(_Sign(self._mode, self._params))
             | "GroupExact" >> beam.GroupByKey()
             | "ResolveExact"

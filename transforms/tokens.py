@@ -56,9 +56,12 @@ def gpt2_encoding():
 
 
 def count_tokens(text: str) -> int:
-    """Number of GPT-2 tokens in `text` (special-token strings count as ordinary text)."""
-    return len(gpt2_encoding().encode_ordinary(text))
+    """Number of GPT-2 tokens in `text`. `<|endoftext|>` in the text is one token, as
+    FineWeb counts it (datatrove encodes with the `tokenizers` GPT-2 tokenizer, which matches
+    its special token in text)."""
+    return len(gpt2_encoding().encode(text, allowed_special="all"))
 
 
 def count_tokens_batch(texts: list[str]) -> list[int]:
-    return [len(ids) for ids in gpt2_encoding().encode_ordinary_batch(texts, num_threads=1)]
+    encoded = gpt2_encoding().encode_batch(texts, num_threads=1, allowed_special="all")
+    return [len(ids) for ids in encoded]
