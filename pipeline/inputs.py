@@ -7,12 +7,12 @@ shard names.
 
 from __future__ import annotations
 
-import gzip
 import http.client
-import io
 import os
 import posixpath
 import re
+import stat
+import urllib.parse
 import urllib.request
 import zlib
 
@@ -53,27 +53,84 @@ def _open(location: str):
     return FileSystems.open(location, compression_type=CompressionTypes.UNCOMPRESSED)
 
 
+# A listing is read whole, here: this caps it, gzipped and unzipped (a crawl's warc.paths.gz
+# is about 1 MB, 14 MB unzipped), so /dev/zero or a huge file given as --input is refused
+# instead of filling the memory.
+MAX_LISTING_BYTES = 64 * 1024 * 1024
+
+
+class ListingError(ValueError):
+    """The data is not a listing of paths; the message says why."""
+
+
 def _read_bytes(location: str) -> bytes:
     with _open(location) as handle:
-        return handle.read()
+        return _read_capped(handle, b"")
+
+
+def _read_capped(handle, head: bytes) -> bytes:
+    data = head + handle.read(max(0, MAX_LISTING_BYTES + 1 - len(head)))
+    if len(data) > MAX_LISTING_BYTES:
+        raise _too_long()
+    return data
+
+
+def _too_long() -> ListingError:
+    cap = MAX_LISTING_BYTES
+    return ListingError(
+        f"a listing of paths is at most {f'{cap >> 20} MiB' if cap >> 20 else f'{cap} bytes'}"
+    )
 
 
 # How much of a file whose name does not say WARC is read to tell records from a listing.
 _SNIFF_BYTES = 64 * 1024
 
 
+def _gunzip_capped(data: bytes) -> bytes:
+    """Every gzip member of `data`, unzipped to at most MAX_LISTING_BYTES."""
+    out = bytearray()
+    while data:
+        unzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += unzip.decompress(data, MAX_LISTING_BYTES + 1 - len(out))
+        except zlib.error as exc:
+            raise ListingError(f"broken gzip data ({exc})") from exc
+        if len(out) > MAX_LISTING_BYTES or unzip.unconsumed_tail:
+            raise _too_long()
+        if not unzip.eof:
+            raise ListingError("its gzip data is cut short")
+        data = unzip.unused_data.lstrip(b"\x00")  # padding between members is allowed
+    return bytes(out)
+
+
 def parse_listing(data: bytes) -> list[str]:
-    """Lines of a listing file (gzipped or not); blank lines and # comments are skipped."""
+    """Lines of a listing file (gzipped or not); blank lines and # comments are skipped.
+    Raises ListingError for data that is not one (NUL bytes, an HTML page, over the cap)."""
     if data[:2] == b"\x1f\x8b":
-        data = gzip.GzipFile(fileobj=io.BytesIO(data)).read()
-    lines = data.decode("utf-8-sig").splitlines()  # -sig: a BOM is not part of line 1
-    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        data = _gunzip_capped(data)
+    try:
+        text = data.decode("utf-8-sig")  # -sig: a BOM is not part of line 1
+    except UnicodeDecodeError as exc:
+        raise ListingError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    if "\x00" in text:  # a path cannot hold one: binary data (a tar file, say)
+        raise ListingError("it holds NUL bytes")
+    lines = [ln.strip() for ln in text.splitlines()]
+    entries = [ln for ln in lines if ln and not ln.startswith("#")]
+    if any(entry.startswith("<") for entry in entries):  # a web page, e.g. a folder index
+        raise ListingError("it looks like an HTML page, not one path or URL per line")
+    return entries
 
 
 def _resolve_listed(entry: str, listing_location: str, base_url: str) -> str:
     """Listing entries may be absolute (paths, URLs) or relative like Common Crawl's."""
     # Normalised, so `./a.warc.gz`, `a.warc.gz` and `/d//a.warc.gz` are one warc_path each
     # time (doc_ids depend on it, and inputs are read once per path).
+    if entry.lower().startswith("file:"):
+        # Workers read local paths, not file: URLs (Beam has no file:// file system).
+        parts = urllib.parse.urlsplit(entry)
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+            raise InputError(f"listed entry {entry}: only file:///path URLs name a local file")
+        return os.path.normpath(urllib.request.url2pathname(parts.path))
     if entry.startswith(_URL_SCHEMES + _REMOTE_SCHEMES):
         return entry
     if os.path.isabs(entry):
@@ -85,7 +142,23 @@ def _resolve_listed(entry: str, listing_location: str, base_url: str) -> str:
         host, _, key = rest.partition("/")
         joined = posixpath.normpath(posixpath.join("/" + posixpath.dirname(key), entry))
         return f"{scheme}://{host}{joined}"
+    if not _is_regular_file(listing_location):
+        # A pipe (`--input <(...)`, /dev/stdin): its folder is /dev/fd; entries are relative
+        # to where the run was started.
+        return os.path.abspath(entry)
     return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(listing_location)), entry))
+
+
+def _is_regular_file(path: str) -> bool:
+    """A file the workers can open again and read the same bytes from: not a pipe, a device
+    or a name for the run's own descriptors (/dev/stdin, /dev/fd/N, /proc/self/fd/N)."""
+    for name in (os.path.abspath(path), os.path.realpath(path)):
+        if name.startswith(("/dev/", "/proc/")):  # /dev/stdin leads to the file it reads
+            return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def resolve_crawl_id(crawl_id: str, base_url: str) -> list[str]:
@@ -113,8 +186,18 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
     """The input files `spec` names; files of a folder whose names are not .warc/.warc.gz are
     appended to `skipped` (they are left out, and the manifest says which)."""
     if CRAWL_ID_RE.match(spec):
+        if os.path.lexists(spec):
+            raise InputError(
+                f"--input {spec} is both a crawl id and a file or folder here: write "
+                f"./{spec} for the local one, or run elsewhere for the crawl"
+            )
         return resolve_crawl_id(spec, base_url)
-    if _CRAWL_ID_LIKE.match(spec) and "/" not in spec and "." not in spec:
+    if (
+        _CRAWL_ID_LIKE.match(spec)
+        and "/" not in spec
+        and "." not in spec
+        and not os.path.lexists(spec)
+    ):
         crawl_listing_url(spec, base_url)  # raises with the expected format
     if not spec.strip():
         raise InputError("--input is empty")
@@ -148,7 +231,12 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
     if "://" not in spec:
         if os.path.isdir(spec):
             found, linked_folders = [], []
-            for root, folders, names in os.walk(spec):
+
+            def unlisted(error: OSError) -> None:
+                # A subfolder it cannot list would otherwise be left out without a word.
+                raise InputError(f"cannot list {error.filename}: {error.strerror}")
+
+            for root, folders, names in os.walk(spec, onerror=unlisted):
                 found += [os.path.join(root, name) for name in names]
                 # os.walk does not enter a linked folder (a link can loop back): say so.
                 linked = [
@@ -180,16 +268,38 @@ def _records_or_listing(spec: str, base_url: str) -> list[str]:
     try:
         with _open(spec) as handle:
             head = handle.read(_SNIFF_BYTES)
-            if starts_like_warc(head):
-                return [spec]
-            data = head + handle.read()
+            records = starts_like_warc(head)
+            data = b"" if records else _read_capped(handle, head)
+    except ListingError as exc:
+        raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc
     except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError is an OSError
         raise InputError(f"cannot read {spec}: {exc}".split("\n")[0]) from exc
+    if records:
+        if "://" not in spec and not _is_regular_file(spec):
+            # The workers open their inputs again: a pipe would give them the bytes after
+            # these, and /dev/stdin their own standard input.
+            raise InputError(
+                f"--input {spec} is a pipe or device holding WARC records, which cannot be "
+                "read twice: save it to a file and give that"
+            )
+        return [spec]
     try:
         entries = parse_listing(data)
-    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
+    except ListingError as exc:
         raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc
     return [_resolve_listed(e, spec, base_url) for e in entries]
+
+
+def _file_identity(path: str):
+    """One key per file: a local file reached through a link (a linked file or folder, a
+    hard link) is read once, under the first name it was given by."""
+    if "://" not in path:
+        try:
+            info = os.stat(path)
+            return (info.st_dev, info.st_ino)
+        except OSError:  # a listed file that is not there: the reader says so, by its path
+            pass
+    return path
 
 
 def _check_utf8_name(path: str) -> None:
@@ -211,14 +321,19 @@ def resolve_inputs(
 ) -> list[str]:
     """All inputs, in the order given (globs and directories sorted), without repeats; the
     first `skip_files` left out, then at most `max_files` (a slice of a crawl's listing)."""
-    seen: set[str] = set()
+    seen: set = set()
     paths: list[str] = []
+    names: set[str] = set()
     for spec in specs:
         for path in resolve_one(spec, base_url, skipped):
             _check_utf8_name(path)
-            if path not in seen:
-                seen.add(path)
+            key = _file_identity(path)
+            if key not in seen:
+                seen.add(key)
                 paths.append(path)
+            elif skipped is not None and path not in names:
+                skipped.append(shown_name(path))  # another name (a link) of a file read
+            names.add(path)
             if max_files is not None and len(paths) >= skip_files + max_files:
                 return paths[skip_files:]
     if not paths:

@@ -145,13 +145,6 @@ def plan_run(options: PipelineOptions) -> RunPlan:
             f"--skip-files {opts.skip_files} is not a multiple of --files-per-shard "
             f"{opts.files_per_shard}: slices must start at a shard boundary"
         )
-    try:
-        skipped: list[str] = []
-        inputs = resolve_inputs(
-            specs, opts.cc_base_url, opts.max_files, opts.skip_files, skipped=skipped
-        )
-    except InputError as exc:
-        raise UsageError(str(exc)) from exc
     if not opts.output.strip():
         raise UsageError("--output is empty: name the folder or prefix to write to")
     for flag, value in (
@@ -162,6 +155,18 @@ def plan_run(options: PipelineOptions) -> RunPlan:
             # An empty value was taken for no value: the defaults ran, without a word.
             raise UsageError(f"{flag} is empty: give a file, or leave the option out")
     check_output_url(opts.output)
+    # Checked before the inputs are resolved: a crawl id downloads its listing.
+    try:
+        filters = load_filter_config(opts.filters_config, languages=parse_languages(opts.languages))
+    except (ValueError, OSError) as exc:
+        raise UsageError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
+    try:
+        skipped: list[str] = []
+        inputs = resolve_inputs(
+            specs, opts.cc_base_url, opts.max_files, opts.skip_files, skipped=skipped
+        )
+    except InputError as exc:
+        raise UsageError(str(exc)) from exc
     output = opts.output.rstrip("/") if "://" in opts.output else os.path.abspath(opts.output)
     if "://" not in output:
         for spec in specs:
@@ -195,10 +200,6 @@ def plan_run(options: PipelineOptions) -> RunPlan:
     check_robots_files(opts.robots or [])
     if not opts.overwrite_takedowns:
         check_no_takedowns(output)
-    try:
-        filters = load_filter_config(opts.filters_config, languages=parse_languages(opts.languages))
-    except (ValueError, OSError) as exc:
-        raise UsageError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
     config = effective_config(opts, filters)
     digest = config_hash(config)
     version = pipeline_version()
@@ -211,6 +212,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         files_per_shard=opts.files_per_shard,
         keep_dropped=opts.keep_dropped,
     )
+    read = set(inputs)
     return RunPlan(
         inputs=inputs,
         output=output,
@@ -219,7 +221,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         spec=spec,
         started_at=time.time(),
         first_file_index=opts.skip_files,
-        skipped_inputs=[p for p in dict.fromkeys(skipped) if p not in set(inputs)],
+        skipped_inputs=[p for p in dict.fromkeys(skipped) if p not in read],
     )
 
 
@@ -291,8 +293,8 @@ def check_no_takedowns(output: str) -> None:
     try:  # a takedown whose commit was cut short: its journal is all that says so
         pending = FileSystems.match([f"{root}/{TEMP_DIR}/{TXN_PREFIX}*/{JOURNAL}"])[0]
         unfinished = bool(pending.metadata_list)
-    except Exception:  # noqa: BLE001 - no such folder
-        unfinished = False
+    except Exception as exc:  # noqa: BLE001 - a missing folder matches nothing; this is not that
+        raise _takedown_check_failed(output, exc) from None
     if unfinished:
         raise UsageError(
             f"{output} has an unfinished takedown: finish it with `ccprov takedown {output} "
@@ -304,8 +306,10 @@ def check_no_takedowns(output: str) -> None:
             return
         with FileSystems.open(path) as handle:
             manifest = json.loads(handle.read())
-    except (OSError, ValueError):  # unreadable: not an output a takedown went through
+    except ValueError:  # not JSON: not a manifest a takedown wrote
         return
+    except OSError as exc:  # e.g. a refused or failed request: the answer is unknown
+        raise _takedown_check_failed(output, exc) from None
     takedowns = manifest.get("takedowns") if isinstance(manifest, dict) else None
     if takedowns:
         removed = sum(int(entry.get("removed", 0)) for entry in takedowns)
@@ -314,6 +318,14 @@ def check_no_takedowns(output: str) -> None:
             "a new run would put them back. Write to a new output and apply the takedowns "
             "there again, or pass --overwrite-takedowns"
         )
+
+
+def _takedown_check_failed(output: str, exc: Exception) -> UsageError:
+    # Taken for "no takedown", a failed read would let the run put removed documents back.
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return UsageError(
+        f"cannot check {output} for takedowns ({detail}); retry, or pass --overwrite-takedowns"
+    )
 
 
 def check_robots_files(paths: list[str]) -> None:

@@ -272,3 +272,35 @@ def test_a_second_ctrl_c_while_the_first_is_reported_still_exits_130():
     assert done.returncode == 130, done.stderr[-2000:]
     assert done.stderr.splitlines()[-1] == "ccprov: interrupted"
     assert "Traceback" not in done.stderr
+
+
+def test_cheap_checks_come_before_a_crawl_listing_is_fetched(tmp_path):
+    """A bad --filters-config or an empty --output was found after the crawl's listing had
+    been downloaded. The listing's server here refuses connections: had it been asked, the
+    error would name it."""
+    base = "http://127.0.0.1:9/"
+    for args, message in (
+        (["--filters-config", str(tmp_path / "absent.toml")], "absent.toml"),
+        (["--output", ""], "--output is empty"),
+        (["--output", "s3:bucket/x"], "needs '//'"),
+    ):
+        argv = ["run", "--input", "CC-MAIN-2024-22", "--cc-base-url", base]
+        if "--output" not in args:
+            argv += ["--output", str(tmp_path / "out")]
+        result = ccprov(*argv, *args)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr and "listing" not in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_output_whose_takedowns_cannot_be_checked_is_refused(tmp_path):
+    """A manifest that could not be read was taken for "no takedowns", so a failed read (a
+    refused request on S3, say) let a run put removed documents back."""
+    out = tmp_path / "out"
+    (out / "manifest.json").mkdir(parents=True)  # opening it fails with an OSError
+    result = ccprov("run", "--output", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"ccprov: error: cannot check {out} for takedowns ([Errno 21] Is a directory: "
+        f"'{out}/manifest.json'); retry, or pass --overwrite-takedowns"
+    ]

@@ -250,3 +250,155 @@ def test_a_listing_that_cannot_be_decoded_is_a_one_line_error(tmp_path, data, me
 def test_a_malformed_url_is_a_one_line_error():
     with pytest.raises(InputError, match=r"^cannot read http://\[::1: Invalid IPv6 URL$"):
         resolve_inputs(["http://[::1"], BASE)
+
+
+def _through_fifo(tmp_path, data: bytes, spec_of=str, **kwargs):
+    """resolve_inputs on a FIFO fed `data` by a writer thread: its result or its error."""
+    import os
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result: dict = {}
+
+    def resolve():
+        try:
+            result["paths"] = resolve_inputs([spec_of(fifo)], BASE, **kwargs)
+        except InputError as exc:
+            result["error"] = str(exc)
+
+    reader = threading.Thread(target=resolve, daemon=True)
+    reader.start()
+    try:
+        with open(fifo, "wb") as pipe:
+            pipe.write(data)
+    except BrokenPipeError:  # the reader stopped reading: it had seen enough
+        pass
+    reader.join(timeout=30)
+    return result
+
+
+def test_a_warc_in_a_pipe_is_refused_not_read_twice(tmp_path):
+    """`--input <(cat crawl.warc.gz)`: the first 64 KiB went to telling a WARC from a
+    listing, the workers then read the rest; the sample's 22 responses became 2, exit 0."""
+    from pipeline.sample import SAMPLE_WARC
+
+    result = _through_fifo(tmp_path, open(SAMPLE_WARC, "rb").read())
+    assert "paths" not in result
+    assert result["error"].startswith(f"--input {tmp_path / 'fifo'} is a pipe or device")
+    assert "save it to a file" in result["error"]
+
+
+def test_relative_entries_of_a_piped_listing_are_relative_to_the_working_folder(
+    tmp_path, monkeypatch
+):
+    """A pipe's folder is /dev/fd: its relative entries became /dev/fd/in/a.warc.gz."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = _through_fifo(tmp_path, b"in/a.warc.gz\n./b.warc.gz\n")
+    assert result["paths"] == [str(work / "in" / "a.warc.gz"), str(work / "b.warc.gz")]
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"ok.warc.gz\n\x00bad\n", "NUL bytes"),
+        (b"<!DOCTYPE HTML>\n<html><li><a href='a.warc.gz'>a</a></li>\n", "HTML page"),
+        (gzip.compress(b"a.warc.gz\n")[:-12], "cut short"),
+        (b"\xff\xfe a.warc.gz\n", "not UTF-8"),
+    ],
+)
+def test_what_is_not_a_listing_is_refused_in_one_line(tmp_path, data, why):
+    """A tar file or a text with a NUL ended in a traceback (`embedded null byte`); a web
+    server's folder index became 20 inputs named after its HTML lines."""
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(data)
+    with pytest.raises(InputError, match=f"neither a WARC file nor a listing of paths: .*{why}"):
+        resolve_inputs([str(listing)], BASE)
+
+
+def test_a_listing_is_read_up_to_a_size_cap(tmp_path, monkeypatch):
+    """/dev/zero as --input was read until the memory ran out (a MemoryError traceback)."""
+    monkeypatch.setattr(inputs_module, "MAX_LISTING_BYTES", 1000)
+    for name, data in (
+        ("big.txt", b"a.warc.gz\n" * 101),
+        ("bomb.txt.gz", gzip.compress(b"a.warc.gz\n" * 101)),
+    ):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(InputError, match="at most 1000 bytes$"):
+            resolve_inputs([str(tmp_path / name)], BASE)
+    (tmp_path / "two.txt").write_bytes(gzip.compress(b"a.warc.gz\n") + gzip.compress(b"b.warc\n"))
+    assert resolve_inputs([str(tmp_path / "two.txt")], BASE) == [
+        str(tmp_path / "a.warc.gz"),
+        str(tmp_path / "b.warc"),
+    ]
+    with pytest.raises(InputError, match="^--input /dev/zero is a pipe or device|at most"):
+        resolve_inputs(["/dev/zero"], BASE)
+
+
+def test_a_file_reached_through_links_is_read_once(tmp_path):
+    """Inputs were told apart by their path strings: a linked file, a linked folder or a
+    hard link read the same records twice (600 ledger rows for 300 responses)."""
+    import os
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.warc.gz").write_bytes(b"x")
+    (data / "b.warc.gz").write_bytes(b"y")
+    os.symlink(data / "a.warc.gz", tmp_path / "link.warc.gz")
+    os.link(data / "b.warc.gz", tmp_path / "hard.warc.gz")
+    os.symlink(data, tmp_path / "linked-folder")
+    skipped: list[str] = []
+    specs = [str(data), str(tmp_path / "link.warc.gz"), str(tmp_path / "hard.warc.gz")]
+    specs.append(str(tmp_path / "linked-folder" / "a.warc.gz"))
+    paths = resolve_inputs(specs, BASE, skipped=skipped)
+    assert paths == [str(data / "a.warc.gz"), str(data / "b.warc.gz")]
+    assert skipped == [str(tmp_path / n) for n in ("link.warc.gz", "hard.warc.gz")] + [
+        str(tmp_path / "linked-folder" / "a.warc.gz")
+    ]
+
+
+def test_a_subfolder_that_cannot_be_listed_is_an_error_not_left_out(tmp_path, monkeypatch):
+    import os
+
+    (tmp_path / "a.warc.gz").write_bytes(b"x")
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "b.warc.gz").write_bytes(b"y")
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    with pytest.raises(InputError, match="^cannot list .*/locked: Permission denied$"):
+        resolve_inputs([str(tmp_path)], BASE)
+
+
+def test_a_local_folder_named_like_a_crawl_id_is_not_taken_for_the_crawl(tmp_path, monkeypatch):
+    """A folder CC-MAIN-2024-22 here was fetched as the crawl's listing from the network."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "CC-MAIN-2024-22").mkdir()
+    (tmp_path / "CC-MAIN-2024-22" / "a.warc.gz").write_bytes(b"x")
+    with pytest.raises(InputError, match="both a crawl id and a file or folder here: write ./CC"):
+        resolve_inputs(["CC-MAIN-2024-22"], "http://127.0.0.1:9/")
+    expected = [str(tmp_path / "CC-MAIN-2024-22" / "a.warc.gz")]
+    assert resolve_inputs(["./CC-MAIN-2024-22"], "http://127.0.0.1:9/") == expected
+    (tmp_path / "CC-MAINfoo").write_bytes(b"b.warc.gz\n")  # an existing file is itself
+    assert resolve_inputs(["CC-MAINfoo"], BASE) == [str(tmp_path / "b.warc.gz")]
+
+
+def test_file_urls_in_a_listing_are_local_paths(tmp_path):
+    """Workers cannot read file:// URLs (Beam has no such file system): a listed one was an
+    unreadable_file at run time."""
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"file://{tmp_path}/a.warc.gz\nfile://localhost{tmp_path}/b%20c.warc.gz\n")
+    assert resolve_inputs([str(listing)], BASE) == [
+        str(tmp_path / "a.warc.gz"),
+        str(tmp_path / "b c.warc.gz"),
+    ]
+    listing.write_text("file://server/share/a.warc.gz\n")
+    with pytest.raises(InputError, match="only file:///path URLs name a local file"):
+        resolve_inputs([str(listing)], BASE)
