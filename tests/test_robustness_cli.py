@@ -107,11 +107,16 @@ def test_model_and_robots_files_that_are_not_what_they_claim(ccprov, tmp_path):
 
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(bytes(range(256)) * 4)
+    words = tmp_path / "notes.txt"
+    words.write_text("These are my notes on robots\nand more of them\n")
     out = str(tmp_path / "out")
     for args, fragments in (
         (["--ai-model", str(garbage)], ("is not a fastText model", "wrong file format")),
         (["--ai-model", bundled_lid_model_path()], ("has no __label__ai label",)),
         (["--robots", str(garbage)], ("not a readable WARC file (ArchiveLoadFailed",)),
+        # warcio reads a first line of five words as an ARC header: a text file passed, and
+        # every page was robots no_record.
+        (["--robots", str(words)], ("not a WARC file: its first record is not a WARC record",)),
     ):
         _assert_usage_error(ccprov("run", "--output", out, *args), *fragments)
 

@@ -711,12 +711,18 @@ def robots_fetches_at_start(path: str, responses: int = 20, records: int = 500) 
     try:
         with _open_binary(path) as stream:
             for number, record in enumerate(_quiet_records(stream), 1):
+                if number == 1 and record.format != "warc":
+                    # warcio takes any first line of five words for an ARC header: a text
+                    # file (a README) would pass as a robots WARC holding no robots.txt.
+                    raise UnreadableWarc("not a WARC file: its first record is not a WARC record")
                 if record.rec_type == "response":
                     indexed = _index_key(record.rec_headers.get_header("WARC-Target-URI") or "")
                     seen += 1
                     fetches += bool(indexed and indexed[1])
                 if seen >= responses or number >= records:
                     break
+    except UnreadableWarc:
+        raise
     except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib.error, OSError...
         if number == 0:
             raise _unreadable(exc) from None
