@@ -621,7 +621,7 @@ def build_pages() -> list[Page]:
             expect={
                 **ENGLISH_KEPT,
                 "noai": True,
-                "tdm_reservation": False,
+                "tdm_reservation": None,  # no TDMRep statement: null, not "not reserved"
                 "text_contains": ["Freestanding tents"],
             },
         ),
