@@ -467,3 +467,21 @@ def test_a_robots_file_without_responses_is_named_and_read_only_at_its_start(tmp
     with caplog.at_level("WARNING", logger="pipeline.plan"):
         check_robots_files([str(path)])
     assert "no response record at its start" in caplog.text
+
+
+def test_robots_files_give_the_same_verdicts_in_any_order(tmp_path):
+    """Two fetches of one robots.txt at the same second, in two --robots files: the one
+    added last stood, so the order of --robots changed verdicts, while config_hash records
+    the files sorted (one hash for both runs)."""
+    date = "2024-05-10T00:00:00Z"
+    url = "https://news.example/robots.txt"
+    write_robots_warc(
+        tmp_path / "b.warc.gz", [(url, 200, b"User-agent: CCBot\nDisallow: /\n", date, [])]
+    )
+    write_robots_warc(tmp_path / "a.warc.gz", [(url, 200, b"User-agent: *\nAllow: /\n", date, [])])
+    files = [str(tmp_path / "a.warc.gz"), str(tmp_path / "b.warc.gz")]
+    verdicts = {
+        RobotsIndex.from_warc_paths(order).evaluate("https://news.example/x", date).allowed["CCBot"]
+        for order in (files, files[::-1])
+    }
+    assert len(verdicts) == 1

@@ -538,8 +538,10 @@ class RobotsIndex:
 
     @classmethod
     def from_warc_paths(cls, paths: Iterable[str]) -> RobotsIndex:
+        """In sorted order: records fetched at the same second keep the order they were added
+        in, and the run's config_hash records the files as a sorted list."""
         index = cls()
-        for path in paths:
+        for path in sorted(paths):
             index.add_warc(path)
         return index
 
