@@ -92,15 +92,16 @@ class RunPlan:
     # Position of inputs[0] in the whole input list (--skip-files): input i is file number
     # first_file_index + i, which names its shards, so slices of a crawl never share a name.
     first_file_index: int = 0
-    # Files in the input folders left out because their names are not .warc/.warc.gz (a
-    # renamed file, a README): said in the manifest and the summary, not silently dropped.
+    # Files left out: in the input folders, names that are not .warc/.warc.gz (a renamed
+    # file, a README) and linked folders; anywhere, a second name (a link) of a file read.
+    # Said in the manifest and the summary, not silently dropped.
     skipped_inputs: list[str] = dataclasses.field(default_factory=list)
 
     def describe_inputs(self) -> str:
         """`3 input file(s)`, and which of the whole list for a slice (--skip-files)."""
         count = f"{len(self.inputs)} input file(s)"
         if self.skipped_inputs:
-            count += f" ({len(self.skipped_inputs)} other file(s) or linked folder(s) in the input folders left out)"
+            count += f" ({len(self.skipped_inputs)} other file(s), linked folder(s) or second name(s) of a file left out)"
         if not self.first_file_index:
             return count
         last = self.first_file_index + len(self.inputs) - 1
@@ -198,6 +199,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
             "its corpus/, provenance/, dropped/ and hosts/ folders; choose another output"
         )
     check_robots_files(opts.robots or [])
+    warn_if_replacing_other_inputs(output, inputs, opts.skip_files)
     if not opts.overwrite_takedowns:
         check_no_takedowns(output)
     config = effective_config(opts, filters)
@@ -318,6 +320,29 @@ def check_no_takedowns(output: str) -> None:
             "a new run would put them back. Write to a new output and apply the takedowns "
             "there again, or pass --overwrite-takedowns"
         )
+
+
+def warn_if_replacing_other_inputs(output: str, inputs: list[str], first_file_index: int) -> None:
+    """A run replaces its output's shards. Into the output of another slice of a crawl
+    (--skip-files) or of other files, that deletes that run's corpus: say so at launch."""
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        with FileSystems.open(f"{output.rstrip('/')}/{MANIFEST}") as handle:
+            previous = json.loads(handle.read())
+        before = (previous["inputs"], previous.get("first_file_index", 0))
+    except Exception:  # noqa: BLE001 - no earlier run, or one this cannot read: nothing to say
+        return
+    if before == (inputs, first_file_index):
+        return
+    was_inputs, was_first = before
+    which = f"{len(was_inputs)} input file(s)" + (f" from number {was_first}" if was_first else "")
+    log.warning(
+        "%s holds the output of a run over other inputs (%s); this run replaces it. "
+        "Slices of a crawl go to outputs of their own",
+        output,
+        which,
+    )
 
 
 def _takedown_check_failed(output: str, exc: Exception) -> UsageError:

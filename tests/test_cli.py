@@ -304,3 +304,30 @@ def test_an_output_whose_takedowns_cannot_be_checked_is_refused(tmp_path):
         f"ccprov: error: cannot check {out} for takedowns ([Errno 21] Is a directory: "
         f"'{out}/manifest.json'); retry, or pass --overwrite-takedowns"
     ]
+
+
+def test_a_run_into_the_output_of_other_inputs_says_it_replaces_it(tmp_path, caplog):
+    """A second slice of a crawl run into the first slice's output deleted its shards
+    without a word."""
+    import json
+    import logging
+
+    from pipeline.plan import warn_if_replacing_other_inputs
+
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"inputs": ["/c/f0.warc.gz", "/c/f1.warc.gz"], "first_file_index": 0})
+    )
+    with caplog.at_level(logging.WARNING, logger="pipeline.plan"):
+        warn_if_replacing_other_inputs(str(tmp_path), ["/c/f0.warc.gz", "/c/f1.warc.gz"], 0)
+        assert not _plan_warnings(caplog)  # a rerun over the same files
+        warn_if_replacing_other_inputs(str(tmp_path / "new"), ["/c/f2.warc.gz"], 2)
+        assert not _plan_warnings(caplog)  # no earlier run
+        warn_if_replacing_other_inputs(str(tmp_path), ["/c/f2.warc.gz"], 2)
+    assert _plan_warnings(caplog) == [
+        f"{tmp_path} holds the output of a run over other inputs (2 input file(s)); this run "
+        "replaces it. Slices of a crawl go to outputs of their own"
+    ]
+
+
+def _plan_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "pipeline.plan"]
