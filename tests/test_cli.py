@@ -331,3 +331,15 @@ def test_a_run_into_the_output_of_other_inputs_says_it_replaces_it(tmp_path, cap
 
 def _plan_warnings(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "pipeline.plan"]
+
+
+def test_inputs_whose_doc_ids_would_collide_are_refused(monkeypatch):
+    """Dedup joins documents by doc_id, whose file part is 48 bits of sha1(path): two inputs
+    sharing it would have been mixed up. Forced here by a key that ignores the folder."""
+    from pipeline import plan
+    from transforms import document
+
+    monkeypatch.setattr(document, "file_key", lambda path: path.rsplit("/", 1)[-1])
+    plan.check_distinct_file_keys(["/a/x.warc.gz", "/b/y.warc.gz"])
+    with pytest.raises(plan.UsageError, match="^inputs /a/x.warc.gz and /b/x.warc.gz would share"):
+        plan.check_distinct_file_keys(["/a/x.warc.gz", "/b/y.warc.gz", "/b/x.warc.gz"])
