@@ -24,7 +24,9 @@ worker to exit; a Ctrl-C during the first wait ended the loop, the other workers
 told to stop, and `ccprov run` waited for them for ever at exit (after printing that the run
 had finished). In one-process runs the Ctrl-C cut a DoFn's teardown short instead, and Beam
 logged it as a 50-line error. Every worker is now told to stop before any is waited for, and
-a Ctrl-C while they stop is raised once they have; a second one is raised at once.
+a Ctrl-C while they stop is raised once they have; a second one is raised at once. When
+the run is closing because of a Ctrl-C, the next one is that second one (it used to be
+deferred as a first, so leaving a stop that hung took a third).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
+
+from pipeline.errors import interrupted_by_user
 
 HARD_EXIT_AFTER_S = 30.0
 # A broken connection can be seen before the worker's exit status is read.
@@ -201,8 +205,10 @@ def death_from(failure: Exception | None, worker_id: str) -> WorkerDeath:
 
 
 @contextlib.contextmanager
-def ctrl_c_deferred():
+def ctrl_c_deferred(interrupt_under_way: bool = False):
     """A Ctrl-C inside the block is raised when the block ends, a second one at once.
+    With `interrupt_under_way` (the block cleans up after a Ctrl-C) the next one is that
+    second one: the user has already pressed once.
 
     Only the main thread can set signal handlers, and only a default Ctrl-C is deferred
     (an ignored one stays ignored)."""
@@ -215,7 +221,7 @@ def ctrl_c_deferred():
     pressed: list[int] = []
 
     def defer(signum, frame):
-        if pressed:
+        if pressed or interrupt_under_way:
             raise KeyboardInterrupt  # pressed again: the user wants out now
         pressed.append(signum)
 
@@ -240,7 +246,9 @@ def install_orderly_close() -> None:
 
     @functools.wraps(original)
     def close_all(self):
-        with ctrl_c_deferred():
+        # Beam calls this in a `finally`: what is propagating is why the run is closing.
+        closing_because_of = sys.exc_info()[1]
+        with ctrl_c_deferred(interrupt_under_way=interrupted_by_user(closing_because_of)):
             for handlers in list(self._cached_handlers.values()):
                 for handler in handlers:
                     tell_to_stop = getattr(handler, "tell_to_stop", None)

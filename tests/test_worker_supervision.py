@@ -110,6 +110,75 @@ def test_only_consequences_of_a_death_are_silenced(monkeypatch):
     assert seen[-1] == "beam_control_read" and len(seen) == 3
 
 
+class _Manager:
+    """What Beam's `close_all` needs of its WorkerHandlerManager."""
+
+    def __init__(self, *handlers):
+        self._cached_handlers = {"environment": list(handlers)}
+        self._workers_by_id = {}
+        self._grpc_server = None
+
+
+class _CtrlCWhileStopping:
+    """A worker handler whose stop takes a while, and the user presses Ctrl-C during it."""
+
+    def __init__(self, stop_s: float):
+        self.stop_s = stop_s
+        self.stopped = False
+
+    def close(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(self.stop_s)
+        self.stopped = True
+
+
+def _close_after(failure: BaseException | None, manager: _Manager) -> None:
+    """Beam's run_stages: `close_all` in a `finally`, with `failure` propagating (or none)."""
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    worker_supervision.install_orderly_close()
+    try:
+        if failure is not None:
+            raise failure
+    finally:
+        worker_handlers.WorkerHandlerManager.close_all(manager)
+
+
+def _interrupt_in_a_stage() -> RuntimeError:
+    """Beam's single-process runner re-raises a Ctrl-C in a stage as a RuntimeError."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as exc:
+        error = RuntimeError("KeyboardInterrupt [while running 'Extract']")
+        error.__cause__ = exc
+        return error
+
+
+@pytest.mark.parametrize(
+    "first", [KeyboardInterrupt(), _interrupt_in_a_stage()], ids=["ctrl-c", "ctrl-c-in-a-stage"]
+)
+def test_ctrl_c_while_an_interrupted_run_closes_is_raised_at_once(first):
+    """The Ctrl-C that stopped the run was the first: the one pressed while its workers stop
+    is the second, raised at once (it was deferred as if it were the first, so it took a
+    third to get out of a stop that hung)."""
+    handler = _CtrlCWhileStopping(stop_s=3.0)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        _close_after(first, _Manager(handler))
+    assert not handler.stopped
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    "failure", [None, RuntimeError("a bundle failed")], ids=["end-of-run", "failed-run"]
+)
+def test_first_ctrl_c_while_workers_stop_waits_for_them(failure):
+    handler = _CtrlCWhileStopping(stop_s=0.3)
+    with pytest.raises(KeyboardInterrupt):
+        _close_after(failure, _Manager(handler))
+    assert handler.stopped  # every worker stopped before the Ctrl-C was raised
+
+
 # ------------------------------------------------------------------ whole runs
 
 
