@@ -16,7 +16,10 @@ instead of waiting. `ccprov run` then reports the death in one line and exits wi
 
 If the runner does not stop within `HARD_EXIT_AFTER_S` of the death (a Beam whose internals
 have changed, a send blocked on a full queue), a command-line run prints the same line and
-exits anyway: a failed run must never wait forever. Library callers (tests) get no hard exit.
+exits anyway: a failed run must never wait forever. The same holds for any other failure
+once the workers are being stopped: a worker whose bundle failed can hang in its own exit
+(gRPC's channel clean-up), and Beam waits for each worker to exit without a time limit.
+Library callers (tests) get no hard exit.
 
 Stopping the workers at the end of a run, or of an interrupted one (`install_orderly_close`),
 is not cut short by Ctrl-C. Beam stops its workers one at a time, each stop waiting for its
@@ -165,14 +168,26 @@ class WorkerDeaths:
             self._recorded.set()
             hard_exit = self._hard_exit
         if hard_exit is not None:
-            grace = HARD_EXIT_AFTER_S if grace_s is None else grace_s
-            threading.Thread(
-                target=self._exit_unless_over, args=(hard_exit, death, grace), daemon=True
-            ).start()
+            self._arm_hard_exit(hard_exit, death.message(), grace_s)
 
-    def _exit_unless_over(self, hard_exit, death: WorkerDeath, grace_s: float) -> None:
+    def closing_after_failure(self, failure: BaseException) -> None:
+        """The run failed and its workers are being stopped: a command-line run ends within
+        HARD_EXIT_AFTER_S even if one of them never exits (module docstring)."""
+        with self._lock:
+            hard_exit = self._hard_exit
+        if hard_exit is not None:
+            self._arm_hard_exit(hard_exit, failure_message(failure))
+
+    def _arm_hard_exit(self, hard_exit, message: str, grace_s: float | None = None) -> None:
+        grace = HARD_EXIT_AFTER_S if grace_s is None else grace_s
+        threading.Thread(
+            target=self._exit_unless_over, args=(hard_exit, message, grace), daemon=True
+        ).start()
+
+    def _exit_unless_over(self, hard_exit, message: str, grace_s: float) -> None:
         if not self._run_over.wait(grace_s):
-            hard_exit(death.message())
+            death = self.first()  # a death says more than the failure it caused
+            hard_exit(death.message() if death is not None else message)
 
     def worker_started(self) -> None:
         with self._lock:
@@ -195,6 +210,18 @@ def exit_process(message: str) -> None:
     """The command line's hard exit: the line, then status 1 without waiting for threads."""
     print(f"ccprov: error: {message}", file=sys.stderr, flush=True)
     os._exit(1)
+
+
+def failure_message(failure: BaseException, limit: int = 300) -> str:
+    """The hard exit's line for a run that failed other than by a worker's death: the
+    failure's first line (Beam's quote whole tracebacks), then what happened."""
+    lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    error = type(failure).__name__ + (f": {first[:limit]}" if first else "")
+    return (
+        f"the run failed ({error}) and its local worker processes did not stop within "
+        f"{HARD_EXIT_AFTER_S:.0f} s; the run stopped and wrote no _SUCCESS"
+    )
 
 
 def death_from(failure: Exception | None, worker_id: str) -> WorkerDeath:
@@ -248,7 +275,10 @@ def install_orderly_close() -> None:
     def close_all(self):
         # Beam calls this in a `finally`: what is propagating is why the run is closing.
         closing_because_of = sys.exc_info()[1]
-        with ctrl_c_deferred(interrupt_under_way=interrupted_by_user(closing_because_of)):
+        interrupt_under_way = interrupted_by_user(closing_because_of)
+        if closing_because_of is not None and not interrupt_under_way:
+            DEATHS.closing_after_failure(closing_because_of)
+        with ctrl_c_deferred(interrupt_under_way=interrupt_under_way):
             for handlers in list(self._cached_handlers.values()):
                 for handler in handlers:
                     tell_to_stop = getattr(handler, "tell_to_stop", None)

@@ -179,6 +179,45 @@ def test_first_ctrl_c_while_workers_stop_waits_for_them(failure):
     assert handler.stopped  # every worker stopped before the Ctrl-C was raised
 
 
+def test_a_failed_run_does_not_wait_for_ever_for_a_worker_that_never_exits(monkeypatch):
+    """A worker whose bundle failed can hang in its own exit, and Beam waits for each worker
+    without a time limit: the command line now ends such a run after HARD_EXIT_AFTER_S."""
+    monkeypatch.setattr(worker_supervision, "HARD_EXIT_AFTER_S", 0.3)
+    exits: list[str] = []
+    released = threading.Event()
+
+    class NeverStops:
+        def close(self):
+            released.wait(3.0)
+
+    def hard_exit(message: str) -> None:
+        exits.append(message)
+        released.set()
+
+    deaths = worker_supervision.DEATHS
+    deaths.start_run(hard_exit=hard_exit)
+    started = time.monotonic()
+    try:
+        with pytest.raises(RuntimeError):
+            failure = RuntimeError("a bundle failed\nTraceback (most recent call last): ...")
+            _close_after(failure, _Manager(NeverStops()))
+    finally:
+        deaths.end_run()
+    assert time.monotonic() - started < 2.0
+    assert len(exits) == 1, exits
+    assert exits[0].startswith("the run failed (RuntimeError: a bundle failed) and its local")
+    assert "wrote no _SUCCESS" in exits[0] and "\n" not in exits[0]
+
+    deaths.start_run(hard_exit=hard_exit)  # a run whose workers stop in time: no exit
+    try:
+        with pytest.raises(RuntimeError):
+            _close_after(RuntimeError("a bundle failed"), _Manager())
+    finally:
+        deaths.end_run()
+    time.sleep(0.5)
+    assert len(exits) == 1
+
+
 # ------------------------------------------------------------------ whole runs
 
 
