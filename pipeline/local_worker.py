@@ -39,7 +39,12 @@ settings below. Dataflow and Flink do not use this module.
    message (memray, docs/benchmarks.md). The runner process makes the same setting and
    sends its own inputs to workers in ~2 MB pieces (pipeline/cli.py).
 7. The worker dies with its parent, the runner (Linux): a worker left behind by a runner that
-   is gone would wait for it for ever (pipeline/worker_supervision.py).
+   is gone would wait for it for ever (pipeline/worker_supervision.py). It asks the kernel
+   first thing, before Beam is imported, and then checks that its parent is still the
+   runner whose pid the worker command carries (`CCPROV_RUNNER_PID`): a runner that died
+   before the request leaves the worker with another parent, which the kernel would never
+   signal for. (Comparing with the parent read at start-up, after the imports, missed a
+   runner that died while the worker imported.)
 8. Ctrl-C is the runner's to handle. The terminal sends SIGINT to every process of the run,
    and each worker printed a KeyboardInterrupt traceback (or, still starting, "Fatal Python
    error") above `ccprov: interrupted`. The worker command ignores SIGINT before Python
@@ -164,15 +169,22 @@ def quiet_startup(environment: dict[str, str]) -> None:
 
 
 _PR_SET_PDEATHSIG = 1  # prctl option number, from linux/prctl.h
-# The parent as this module first saw it: a worker whose parent is already gone by the time
-# it asks to die with it would otherwise never be told.
-_PARENT_AT_START = os.getppid()
+# Set by the worker command (`command_line`) to the pid of the runner that starts it.
+RUNNER_PID_VARIABLE = "CCPROV_RUNNER_PID"
 
 
-def die_with_parent() -> bool:
+def runner_pid(environment: dict[str, str]) -> int | None:
+    try:
+        return int(environment[RUNNER_PID_VARIABLE])
+    except (KeyError, ValueError):
+        return None
+
+
+def die_with_parent(runner: int | None = None) -> bool:
     """Have the kernel kill this process when its parent exits (setting 7); False where
     prctl is not available (not Linux). To the kernel the parent is the thread that started
-    the process: Beam's `run_worker` thread, which waits for the worker until it exits."""
+    the process: Beam's `run_worker` thread, which waits for the worker until it exits.
+    With `runner`, a parent other than that pid means the runner is already gone: exit."""
     import ctypes
     import signal
 
@@ -184,22 +196,26 @@ def die_with_parent() -> bool:
         return False
     if prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         return False
-    if os.getppid() != _PARENT_AT_START:
-        os._exit(1)  # the parent died before the request: the kernel will not signal
+    if runner is not None and os.getppid() != runner:
+        os._exit(1)  # the runner died before the request: the kernel will not signal
     return True
 
 
 def command_line() -> str:
     """The worker command for the FnApiRunner's SubprocessSDKEnvironment, which runs it with
     `sh -c`: the shell ignores SIGINT and then becomes the worker (setting 8), so the worker
-    ignores Ctrl-C from its first instruction on and its parent is the runner."""
-    return f"trap '' INT; exec {shlex.quote(sys.executable)} -m pipeline.local_worker"
+    ignores Ctrl-C from its first instruction on and its parent is the runner, this process,
+    whose pid it is given (setting 7)."""
+    python = shlex.quote(sys.executable)
+    return (
+        f"trap '' INT; {RUNNER_PID_VARIABLE}={os.getpid()} exec {python} -m pipeline.local_worker"
+    )
 
 
 def prepare_process() -> None:
-    """Settings 1, 2, 5, 6 and 7 of the module docstring, before Beam's worker starts
-    (setting 4 is made by importing this package, setting 8 by `command_line`)."""
-    die_with_parent()
+    """Settings 1, 2, 5 and 6 of the module docstring, before Beam's worker starts
+    (setting 4 is made by importing this package, 7 before Beam is imported, 8 by
+    `command_line`)."""
     fix_mmap_threshold()
     bound_data_queues()
     flush_outputs_at()
@@ -207,6 +223,7 @@ def prepare_process() -> None:
 
 
 if __name__ == "__main__":
+    die_with_parent(runner_pid(os.environ))  # before the imports, which take a while
     quiet_startup(dict(os.environ))
     prepare_process()
     from apache_beam.runners.worker import sdk_worker_main

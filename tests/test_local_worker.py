@@ -4,6 +4,7 @@ memory settings it applies (docs/benchmarks.md, Memory)."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import pytest
@@ -27,8 +28,10 @@ def test_multi_process_runs_start_ccprov_worker_module():
     runner._default_environment = SubprocessSDKEnvironment.from_command_string(stock)
     assert runner._default_environment.command_string == local_worker.command_line()
     assert local_worker.command_line().endswith(" -m pipeline.local_worker")
-    # The shell becomes the worker (exec), with Ctrl-C ignored from the start.
-    assert local_worker.command_line().startswith("trap '' INT; exec ")
+    # The shell becomes the worker (exec), with Ctrl-C ignored from the start, and told
+    # which process is its runner (it must die with it).
+    runner_pid = f"CCPROV_RUNNER_PID={os.getpid()}"
+    assert local_worker.command_line().startswith(f"trap '' INT; {runner_pid} exec ")
     # Other environments (in-process runs, a user's own command) are left alone.
     runner._default_environment = EmbeddedPythonEnvironment.default()
     assert isinstance(runner._default_environment, EmbeddedPythonEnvironment)

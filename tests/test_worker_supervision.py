@@ -520,6 +520,46 @@ def test_a_worker_dies_with_its_parent(tmp_path):
             os.kill(worker, signal.SIGKILL)
 
 
+# Loaded at start-up: says so on stderr if the worker gets as far as importing Beam.
+REPORT_BEAM_IMPORT = r"""
+import sys
+
+class ReportBeamImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == "apache_beam":
+            sys.stderr.write("importing apache_beam\\n")
+        return None
+
+sys.meta_path.insert(0, ReportBeamImport())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_worker_whose_runner_died_before_it_asked_to_die_with_it_exits_at_once(tmp_path):
+    """A runner that dies while its worker starts leaves the worker with another parent
+    (init), which the kernel never signals for: the worker compared its parent with the one
+    it read after its imports (init again) and lived on. It now asks first, before Beam is
+    imported, and compares with the runner's pid given in its command."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a runner that is no more: this worker's parent is another process
+    (tmp_path / "sitecustomize.py").write_text(REPORT_BEAM_IMPORT)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)]),
+        "CCPROV_RUNNER_PID": str(gone.pid),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.local_worker"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "importing apache_beam" not in done.stderr, done.stderr[-2000:]
+
+
 def _running(pid: int) -> bool:
     """Alive and not a zombie waiting to be reaped."""
     try:
