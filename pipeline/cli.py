@@ -157,6 +157,12 @@ def make_runner(options):
         workers = options.view_as(DirectOptions).direct_num_workers
         if workers is not None and workers < 0:
             raise UsageError(f"--direct_num_workers must be >= 0 (0: one per CPU), got {workers}")
+        most = max_local_workers()
+        if workers is not None and workers > most:
+            raise UsageError(
+                f"--direct_num_workers must be at most {most} on this machine (4 per CPU, "
+                f"at least 16; each worker holds 100 MB or more), got {workers}"
+            )
         from apache_beam.portability.api import beam_provision_api_pb2
         from apache_beam.runners.portability.fn_api_runner import fn_runner
         from apache_beam.runners.portability.portable_runner import JobServiceHandle
@@ -178,6 +184,14 @@ def make_runner(options):
         return create_runner(name)
     except (ValueError, ImportError) as exc:
         raise UsageError(f"unknown runner {name!r}: {str(exc).splitlines()[0]}") from exc
+
+
+def max_local_workers() -> int:
+    """The most local workers a run may ask for. Each is a process of 100-600 MB started one
+    after another, so 100,000 of them tied up the machine for hours before failing; more
+    than a few per CPU only add memory (the extraction they run is CPU-bound). At least 16,
+    so that a machine or container with few CPUs can still try a wider run."""
+    return max(16, 4 * (os.cpu_count() or 1))
 
 
 def local_runner_class():

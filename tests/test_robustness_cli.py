@@ -91,6 +91,8 @@ def test_input_inside_output_folder(ccprov, tmp_path):
         (["--input", "/nonexistent/dir/*.warc.gz"], "no input matches"),
         (["--input", "CC-MAIN-2024-99x"], "unknown crawl id format"),
         (["--direct_num_workers", "-3"], "--direct_num_workers must be >= 0"),
+        # Each worker is a process of 100 MB or more, started one after another.
+        (["--direct_num_workers", "100000"], "--direct_num_workers must be at most"),
         (["--robots", "/nonexistent/robots.warc.gz"], "--robots /nonexistent/robots.warc.gz"),
         # A code lid.176 never answers would drop every document as `language`.
         (["--languages", "en,eng"], "--languages: unknown language code 'eng'"),
