@@ -65,6 +65,7 @@ _BEAM_EXIT_MESSAGE = re.compile(r"exited with return code (-?\d+)")
 class WorkerDeath:
     worker_id: str
     return_code: int | None  # None: the status could not be read
+    error: str | None = None  # why the worker could not be run or watched, in one line
 
     @property
     def signal_number(self) -> int | None:
@@ -80,9 +81,9 @@ class WorkerDeath:
         """Why the worker stopped, in words."""
         signum = self.signal_number
         if signum is None:
-            return (
-                "stopped" if self.return_code is None else f"exited with status {self.return_code}"
-            )
+            if self.return_code is not None:
+                return f"exited with status {self.return_code}"
+            return f"failed ({self.error})" if self.error else "stopped"
         try:
             name = signal.Signals(signum).name
         except ValueError:
@@ -91,11 +92,12 @@ class WorkerDeath:
         return f"was killed by {name}{hint}"
 
     def message(self) -> str:
-        advice = (
-            "; free memory or lower --direct_num_workers, then rerun"
-            if self.signal_number == signal.SIGKILL
-            else "; its own error, if any, is printed above"
-        )
+        if self.signal_number == signal.SIGKILL:
+            advice = "; free memory or lower --direct_num_workers, then rerun"
+        elif self.error:
+            advice = ""  # the error is in the line
+        else:
+            advice = "; its own error, if any, is printed above"
         return (
             f"local worker process {self.worker_id} {self.describe()} before the run "
             f"finished; the run stopped and wrote no _SUCCESS{advice}"
@@ -228,7 +230,12 @@ def death_from(failure: Exception | None, worker_id: str) -> WorkerDeath:
     if failure is None:  # status 0 while the run still needed the worker
         return WorkerDeath(worker_id, 0)
     found = _BEAM_EXIT_MESSAGE.search(str(failure))
-    return WorkerDeath(worker_id, int(found.group(1)) if found else None)
+    if found:
+        return WorkerDeath(worker_id, int(found.group(1)))
+    # Not Beam's exit status: the worker could not be started or watched (an OSError from
+    # starting it or its logging server), so its error is the only account of it.
+    error = " ".join(f"{type(failure).__name__}: {failure}".split())[:300]
+    return WorkerDeath(worker_id, None, error)
 
 
 @contextlib.contextmanager
@@ -334,7 +341,9 @@ def _supervised_handler_class(base: type) -> type:
             failure = None
             try:
                 self.worker.run()
-            except RuntimeError as exc:  # Beam's "Worker subprocess exited with return code N"
+            except Exception as exc:  # noqa: BLE001 - any end of the worker is a death
+                # Beam's "Worker subprocess exited with return code N", or an OSError from
+                # starting it: either way the runner must not wait for it.
                 failure = exc
             if self._closing:
                 return  # the runner stopped it: the end of a run, or of a failed one

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,37 @@ def test_exit_status_is_read_from_beams_error():
     assert death_from(failure, "w").return_code == 137
     assert death_from(RuntimeError("something else"), "w").return_code is None
     assert death_from(None, "w").return_code == 0
+
+
+def test_a_worker_that_cannot_be_started_is_a_death():
+    """An OSError from starting the worker (Popen, its logging server) ended the watching
+    thread without a word, and the runner waited for ever for a worker that never came."""
+
+    class Base:  # what the handler uses of Beam's handler, set by hand below
+        pass
+
+    class CannotStart:
+        def run(self):
+            raise OSError(24, "Too many open files")
+
+    aborted: list[BaseException] = []
+    handler = worker_supervision._supervised_handler_class(Base)()
+    handler.worker, handler.worker_id = CannotStart(), "worker_3"
+    handler.control_conn = types.SimpleNamespace(abort=aborted.append)
+    handler.data_conn = types.SimpleNamespace(_closed=False)
+    deaths = worker_supervision.DEATHS
+    deaths.start_run()
+    try:
+        handler._run_and_watch()
+        death = deaths.first()
+    finally:
+        deaths.end_run()
+    assert death is not None and death.return_code is None
+    assert death.message() == (
+        "local worker process worker_3 failed (OSError: [Errno 24] Too many open files) "
+        "before the run finished; the run stopped and wrote no _SUCCESS"
+    )
+    assert len(aborted) == 1 and handler.data_conn._closed
 
 
 def test_hard_exit_comes_only_when_the_run_does_not_stop():
