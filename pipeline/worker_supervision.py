@@ -69,13 +69,12 @@ class WorkerDeath:
 
     @property
     def signal_number(self) -> int | None:
-        """The signal that killed the worker, if one did. Python's subprocess reports a
-        signal N as -N, a shell between the runner and the worker (a user's own worker
-        command) as 128+N."""
+        """The signal that killed the worker, if one did: Python's subprocess reports a
+        signal N as -N. The worker command execs the worker (`local_worker.command_line`), so
+        no shell is left to turn a signal into status 128+N, and a status above 128 is the
+        worker's own (a worker's exit(130) was reported as killed by SIGINT)."""
         code = self.return_code
-        if code is None:
-            return None
-        return -code if code < 0 else code - 128 if code > 128 else None
+        return -code if code is not None and code < 0 else None
 
     def describe(self) -> str:
         """Why the worker stopped, in words."""
