@@ -428,6 +428,31 @@ def test_progress_is_silent_within_the_interval():
     assert stream.getvalue() == ""
 
 
+def test_progress_rate_is_measured_up_to_the_last_record(monkeypatch):
+    """The last line comes at teardown, after the worker sat idle: its rate counted the idle
+    time (1,985 records at 319/s, then 2,000 at 237/s)."""
+    import io
+
+    from transforms import progress
+    from transforms.document import WarcDoc
+
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    stream = io.StringIO()
+    fn = progress.ProgressFn(interval_s=2.0, stream=stream)
+    fn.setup()
+    for i in range(990):
+        clock[0] = (i + 1) / 100  # 100 records a second for 9.9 s; a line every 2 s
+        list(fn.process(WarcDoc(doc_id=str(i), warc_path="x", file_index=0, warc_offset=i)))
+    fn.finish_bundle()
+    clock[0] = 60.0  # idle until the run ends
+    fn.teardown()
+    lines = stream.getvalue().splitlines()
+    assert lines[-2].startswith("ccprov: 800 records processed"), lines
+    assert lines[-1].startswith("ccprov: 990 records processed"), lines
+    assert lines[-1].endswith(", 100/s"), lines
+
+
 def test_progress_in_a_beam_pipeline_reports_on_stderr(capfd):
     import apache_beam as beam
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
