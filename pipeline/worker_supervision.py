@@ -215,7 +215,7 @@ def exit_process(message: str) -> None:
 
 def failure_message(failure: BaseException, limit: int = 300) -> str:
     """The hard exit's line for a run that failed other than by a worker's death: the
-    failure's first line (Beam's quote whole tracebacks), then what happened."""
+    failure's first line (Beam's errors quote whole tracebacks), then what happened."""
     lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
     first = lines[0] if lines else ""
     error = type(failure).__name__ + (f": {first[:limit]}" if first else "")
