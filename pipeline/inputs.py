@@ -8,6 +8,7 @@ shard names.
 from __future__ import annotations
 
 import http.client
+import logging
 import os
 import posixpath
 import re
@@ -22,6 +23,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.errors import is_utf8, shown_name
 from transforms.warc_reader import starts_like_warc
 
+log = logging.getLogger(__name__)
 CRAWL_ID_RE = re.compile(r"^CC-MAIN-\d{4}-\d{2}$")
 _CRAWL_ID_LIKE = re.compile(r"^CC-MAIN", re.I)
 _WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -121,7 +123,9 @@ def parse_listing(data: bytes) -> list[str]:
     return entries
 
 
-def _resolve_listed(entry: str, listing_location: str, base_url: str) -> str:
+def _resolve_listed(
+    entry: str, listing_location: str, base_url: str, local_folder: str | None = None
+) -> str:
     """Listing entries may be absolute (paths, URLs) or relative like Common Crawl's."""
     # Normalised, so `./a.warc.gz`, `a.warc.gz` and `/d//a.warc.gz` are one warc_path each
     # time (doc_ids depend on it, and inputs are read once per path).
@@ -142,19 +146,30 @@ def _resolve_listed(entry: str, listing_location: str, base_url: str) -> str:
         host, _, key = rest.partition("/")
         joined = posixpath.normpath(posixpath.join("/" + posixpath.dirname(key), entry))
         return f"{scheme}://{host}{joined}"
-    if not _is_regular_file(listing_location):
-        # A pipe (`--input <(...)`, /dev/stdin): its folder is /dev/fd; entries are relative
-        # to where the run was started.
-        return os.path.abspath(entry)
-    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(listing_location)), entry))
+    folder = local_folder or listing_folder(listing_location)
+    return os.path.normpath(os.path.join(folder, entry))
+
+
+def listing_folder(listing_location: str) -> str:
+    """What a local listing's relative entries are relative to: its folder, or, for a name
+    of this process's descriptors (`--input <(...)`, /dev/stdin, whose folder is /dev/fd),
+    the folder the run was started in."""
+    if names_own_descriptor(listing_location):
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(listing_location))
+
+
+_OWN_DESCRIPTOR = re.compile(r"^/(?:dev/(?:stdin|fd/\d+)|proc/(?:self|thread-self|\d+)/fd/\d+)$")
+
+
+def names_own_descriptor(path: str) -> bool:
+    """/dev/stdin, /dev/fd/N, /proc/self/fd/N: a worker process opening it opens its own."""
+    return bool(_OWN_DESCRIPTOR.match(os.path.abspath(path)))
 
 
 def _is_regular_file(path: str) -> bool:
-    """A file the workers can open again and read the same bytes from: not a pipe, a device
-    or a name for the run's own descriptors (/dev/stdin, /dev/fd/N, /proc/self/fd/N)."""
-    for name in (os.path.abspath(path), os.path.realpath(path)):
-        if name.startswith(("/dev/", "/proc/")):  # /dev/stdin leads to the file it reads
-            return False
+    """A file the workers can open again and read the same bytes from: not a pipe or a
+    device (/dev/shm's files are regular)."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
@@ -186,7 +201,9 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
     """The input files `spec` names; files of a folder whose names are not .warc/.warc.gz are
     appended to `skipped` (they are left out, and the manifest says which)."""
     if CRAWL_ID_RE.match(spec):
-        if os.path.lexists(spec):
+        # A folder of that name holding a ccprov output (`--output CC-MAIN-2024-22`) is not
+        # an input: the name is the crawl's.
+        if os.path.lexists(spec) and not os.path.isfile(os.path.join(spec, "manifest.json")):
             raise InputError(
                 f"--input {spec} is both a crawl id and a file or folder here: write "
                 f"./{spec} for the local one, or run elsewhere for the crawl"
@@ -230,11 +247,17 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
         return paths
     if "://" not in spec:
         if os.path.isdir(spec):
-            found, linked_folders = [], []
+            found, folders_left_out = [], []
 
             def unlisted(error: OSError) -> None:
-                # A subfolder it cannot list would otherwise be left out without a word.
-                raise InputError(f"cannot list {error.filename}: {error.strerror}")
+                # os.walk leaves out a subfolder it cannot list (a root-only lost+found on a
+                # mounted disk) without a word: say so, and list it with the files left out.
+                if os.path.abspath(error.filename) == spec:
+                    raise InputError(f"cannot list {spec}: {error.strerror}")
+                log.warning(
+                    "cannot list %s (%s): its files are left out", error.filename, error.strerror
+                )
+                folders_left_out.append(shown_name(error.filename) + "/")
 
             for root, folders, names in os.walk(spec, onerror=unlisted):
                 found += [os.path.join(root, name) for name in names]
@@ -242,12 +265,12 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
                 linked = [
                     os.path.join(root, f) for f in folders if os.path.islink(os.path.join(root, f))
                 ]
-                linked_folders += [shown_name(path) + "/" for path in linked]
+                folders_left_out += [shown_name(path) + "/" for path in linked]
             found.sort()
             paths = [p for p in found if _is_warc_name(os.path.basename(p))]
             if skipped is not None:
                 skipped += [shown_name(p) for p in found if not _is_warc_name(os.path.basename(p))]
-                skipped += sorted(linked_folders)
+                skipped += sorted(folders_left_out)
             if not paths:
                 raise InputError(f"no .warc or .warc.gz files under {spec}")
             return paths
@@ -275,9 +298,14 @@ def _records_or_listing(spec: str, base_url: str) -> list[str]:
     except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError is an OSError
         raise InputError(f"cannot read {spec}: {exc}".split("\n")[0]) from exc
     if records:
+        # The workers open their inputs again: a pipe would give them the bytes after these,
+        # and /dev/stdin their own standard input.
+        if "://" not in spec and names_own_descriptor(spec):
+            raise InputError(
+                f"--input {spec} names this process's own input, which the workers cannot "
+                "open: give the WARC file's path"
+            )
         if "://" not in spec and not _is_regular_file(spec):
-            # The workers open their inputs again: a pipe would give them the bytes after
-            # these, and /dev/stdin their own standard input.
             raise InputError(
                 f"--input {spec} is a pipe or device holding WARC records, which cannot be "
                 "read twice: save it to a file and give that"
@@ -287,7 +315,8 @@ def _records_or_listing(spec: str, base_url: str) -> list[str]:
         entries = parse_listing(data)
     except ListingError as exc:
         raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc
-    return [_resolve_listed(e, spec, base_url) for e in entries]
+    folder = None if "://" in spec else listing_folder(spec)  # once, not per entry
+    return [_resolve_listed(e, spec, base_url, folder) for e in entries]
 
 
 def _file_identity(path: str):

@@ -200,9 +200,9 @@ def plan_run(options: PipelineOptions) -> RunPlan:
             "its corpus/, provenance/, dropped/ and hosts/ folders; choose another output"
         )
     check_robots_files(opts.robots or [])
-    warn_if_replacing_other_inputs(output, inputs, opts.skip_files)
     if not opts.overwrite_takedowns:
         check_no_takedowns(output)
+    warn_if_replacing_other_inputs(output, inputs, opts.skip_files)
     config = effective_config(opts, filters)
     digest = config_hash(config)
     version = pipeline_version()

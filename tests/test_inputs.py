@@ -1,4 +1,6 @@
 import gzip
+import logging
+from pathlib import Path
 
 import pytest
 
@@ -292,12 +294,50 @@ def test_a_warc_in_a_pipe_is_refused_not_read_twice(tmp_path):
 def test_relative_entries_of_a_piped_listing_are_relative_to_the_working_folder(
     tmp_path, monkeypatch
 ):
-    """A pipe's folder is /dev/fd: its relative entries became /dev/fd/in/a.warc.gz."""
+    """`--input <(...)` names /dev/fd/N, whose folder is /dev/fd: its relative entries became
+    /dev/fd/in/a.warc.gz. A named pipe's entries stay relative to its own folder."""
+    import os
+
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    result = _through_fifo(tmp_path, b"in/a.warc.gz\n./b.warc.gz\n")
-    assert result["paths"] == [str(work / "in" / "a.warc.gz"), str(work / "b.warc.gz")]
+
+    read_end, write_end = os.pipe()  # what bash's <(...) gives, as /dev/fd/N
+    os.write(write_end, b"in/a.warc.gz\n./b.warc.gz\n")
+    os.close(write_end)
+    try:
+        paths = resolve_inputs([f"/dev/fd/{read_end}"], BASE)
+    finally:
+        os.close(read_end)
+    assert paths == [str(work / "in" / "a.warc.gz"), str(work / "b.warc.gz")]
+    result = _through_fifo(tmp_path, b"in/a.warc.gz\n")
+    assert result["paths"] == [str(tmp_path / "in" / "a.warc.gz")]
+
+
+def test_a_warc_given_by_a_descriptor_name_is_refused_but_not_a_regular_file_in_dev(tmp_path):
+    """`--input /dev/stdin < crawl.warc.gz`: a worker process opening /dev/stdin opens its
+    own standard input. A regular file under /dev/shm is a file like any other."""
+    import os
+    import shutil
+
+    from pipeline.sample import SAMPLE_WARC
+
+    fd = os.open(SAMPLE_WARC, os.O_RDONLY)
+    try:
+        with pytest.raises(InputError, match=f"^--input /dev/fd/{fd} names this process's own"):
+            resolve_inputs([f"/dev/fd/{fd}"], BASE)
+    finally:
+        os.close(fd)
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        shm = f"/dev/shm/ccprov-test-{os.getpid()}"
+        os.makedirs(shm)
+        try:
+            shutil.copy(SAMPLE_WARC, f"{shm}/crawl")  # a WARC under another name
+            (Path(shm) / "list.txt").write_text("a.warc.gz\n")
+            assert resolve_inputs([f"{shm}/crawl"], BASE) == [f"{shm}/crawl"]
+            assert resolve_inputs([f"{shm}/list.txt"], BASE) == [f"{shm}/a.warc.gz"]
+        finally:
+            shutil.rmtree(shm)
 
 
 @pytest.mark.parametrize(
@@ -359,7 +399,11 @@ def test_a_file_reached_through_links_is_read_once(tmp_path):
     ]
 
 
-def test_a_subfolder_that_cannot_be_listed_is_an_error_not_left_out(tmp_path, monkeypatch):
+def test_a_subfolder_that_cannot_be_listed_is_named_not_left_out_silently(
+    tmp_path, monkeypatch, caplog
+):
+    """os.walk left out a subfolder it could not list without a word; the folder given
+    itself is an error."""
     import os
 
     (tmp_path / "a.warc.gz").write_bytes(b"x")
@@ -373,8 +417,17 @@ def test_a_subfolder_that_cannot_be_listed_is_an_error_not_left_out(tmp_path, mo
         return scandir(path)
 
     monkeypatch.setattr(os, "scandir", refusing)
+    skipped: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="pipeline.inputs"):
+        assert resolve_inputs([str(tmp_path)], BASE, skipped=skipped) == [
+            str(tmp_path / "a.warc.gz")
+        ]
+    assert skipped == [f"{tmp_path}/locked/"]
+    assert [r.getMessage() for r in caplog.records if r.name == "pipeline.inputs"] == [
+        f"cannot list {tmp_path}/locked (Permission denied): its files are left out"
+    ]
     with pytest.raises(InputError, match="^cannot list .*/locked: Permission denied$"):
-        resolve_inputs([str(tmp_path)], BASE)
+        resolve_inputs([str(tmp_path / "locked")], BASE)
 
 
 def test_a_local_folder_named_like_a_crawl_id_is_not_taken_for_the_crawl(tmp_path, monkeypatch):
@@ -386,6 +439,9 @@ def test_a_local_folder_named_like_a_crawl_id_is_not_taken_for_the_crawl(tmp_pat
         resolve_inputs(["CC-MAIN-2024-22"], "http://127.0.0.1:9/")
     expected = [str(tmp_path / "CC-MAIN-2024-22" / "a.warc.gz")]
     assert resolve_inputs(["./CC-MAIN-2024-22"], "http://127.0.0.1:9/") == expected
+    (tmp_path / "CC-MAIN-2024-22" / "manifest.json").write_text("{}")  # a ccprov output
+    with pytest.raises(InputError, match="cannot read the WARC listing of CC-MAIN-2024-22"):
+        resolve_inputs(["CC-MAIN-2024-22"], "http://127.0.0.1:9/")  # the crawl, as before
     (tmp_path / "CC-MAINfoo").write_bytes(b"b.warc.gz\n")  # an existing file is itself
     assert resolve_inputs(["CC-MAINfoo"], BASE) == [str(tmp_path / "b.warc.gz")]
 

@@ -121,11 +121,12 @@ class WarcDoc:
 def record_tie_key(doc: WarcDoc) -> int:
     """A number for the record itself (URL, WARC-Record-ID, file name, offset), not for where
     its file is stored: doc_id hashes the file's path, so as a tie-break it would change the
-    copy kept when the files move or are read through s3:// instead of https://. 64 bits:
+    copy kept when the files move or are read through s3:// instead of https://. 63 bits:
     every node of the duplicate graph carries it through the shuffles."""
     fields = (doc.url, doc.warc_record_id, doc.warc_filename, str(doc.warc_offset))
     data = "\x00".join(field or "" for field in fields).encode("utf-8", "surrogateescape")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
+    # 63 bits: Beam's coders write a number below 2**63 as a varint and pickle larger ones.
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") >> 1
 
 
 def crawl_epoch(warc_date: str | None) -> float | None:
