@@ -20,9 +20,11 @@ import sys
 
 from pipeline import local_worker, release_ctrl_c, worker_supervision
 from pipeline.errors import (
+    OUT_OF_MEMORY_MESSAGE,
     UsageError,
     interrupted_by_user,
     is_utf8,
+    out_of_memory,
     output_write_failure,
     quiet_stopped_run_reports,
     shown_name,
@@ -583,6 +585,8 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
                     raise RunFailed(
                         f"{write_failure}; the run stopped and wrote no _SUCCESS"
                     ) from None
+                if is_local_runner(options) and out_of_memory(exc):
+                    raise RunFailed(OUT_OF_MEMORY_MESSAGE) from None
                 if result is not None and not is_local_runner(options):
                     # A failed or cancelled Dataflow/Flink job: its logs are the service's,
                     # and Beam's exception quotes them whole (worker stack traces).

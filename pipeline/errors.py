@@ -1,9 +1,9 @@
 """Errors meant for the user, in a module that imports nothing heavy: the command line
 catches them before Beam is imported, so even Ctrl-C during start-up is one line.
 
-Two ways a run stops that are reported in one line rather than as Beam's tracebacks:
-Ctrl-C, and an output that cannot be written (`transforms.writer.OutputWriteError`: a full
-disk, a read-only folder, a store refusing). Beam logs either, raised inside a stage, as an
+Three ways a run stops that are reported in one line rather than as Beam's tracebacks:
+Ctrl-C, an output that cannot be written (`transforms.writer.OutputWriteError`: a full
+disk, a read-only folder, a store refusing), and a process out of memory (`out_of_memory`). Beam logs either, raised inside a stage, as an
 error with its traceback (in the worker, and again in the runner for worker processes);
 `quiet_stopped_run_reports` keeps those logs out, `StderrWithoutWriteFailureTracebacks` the
 traceback a worker prints itself, and the command line prints its line.
@@ -52,6 +52,25 @@ def interrupted_by_user(exc: BaseException | None) -> bool:
     return any(isinstance(e, KeyboardInterrupt) for e in exception_chain(exc))
 
 
+# A process of the run out of memory without being killed: Python's MemoryError, or a thread
+# it could not start (the stack of a new thread is memory too), raised here or quoted in the
+# text of a worker's error.
+_OUT_OF_MEMORY_TEXT = re.compile(r"\bMemoryError\b|can't start new thread")
+
+
+def out_of_memory(exc: BaseException | None) -> bool:
+    return any(
+        isinstance(e, MemoryError) or _OUT_OF_MEMORY_TEXT.search(str(e))
+        for e in exception_chain(exc)
+    )
+
+
+OUT_OF_MEMORY_MESSAGE = (
+    "a process of the run ran out of memory; free memory or lower --direct_num_workers, "
+    "then rerun; the run stopped and wrote no _SUCCESS"
+)
+
+
 def output_write_failure(exc: BaseException | None) -> str | None:
     """The one-line message of the OutputWriteError behind `exc`, raised in this process or
     in a worker process (then known only from the text of Beam's error)."""
@@ -71,10 +90,16 @@ class QuietStoppedRunReports(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if exc is not None and (interrupted_by_user(exc) or output_write_failure(exc)):
+        if exc is not None and (
+            interrupted_by_user(exc) or output_write_failure(exc) or out_of_memory(exc)
+        ):
             return False
         message = record.getMessage()
-        return "OutputWriteError: " not in message and not _STOPPED_BUNDLE.search(message)
+        return not (
+            "OutputWriteError: " in message
+            or _STOPPED_BUNDLE.search(message)
+            or _OUT_OF_MEMORY_TEXT.search(message)
+        )
 
 
 class QuietS3UploadErrors(logging.Filter):
@@ -102,8 +127,8 @@ def quiet_stopped_run_reports() -> None:
 
 
 class StderrWithoutWriteFailureTracebacks:
-    """A worker process's stderr, minus the tracebacks of OutputWriteErrors (and of a bundle
-    cut short by the end of an interrupted run).
+    """A worker process's stderr, minus the tracebacks of OutputWriteErrors, of a bundle cut
+    short by the end of an interrupted run and of a process out of memory.
 
     Beam's worker prints a failed instruction's traceback to stderr itself (`print`, not
     logging) before it reports the failure to the runner, which ccprov turns into one line.
@@ -116,7 +141,9 @@ class StderrWithoutWriteFailureTracebacks:
 
     def write(self, text: str) -> int:
         if text.startswith("Traceback (most recent call last)") and (
-            "OutputWriteError: " in text or _STOPPED_BUNDLE.search(text)
+            "OutputWriteError: " in text
+            or _STOPPED_BUNDLE.search(text)
+            or _OUT_OF_MEMORY_TEXT.search(text)
         ):
             self._dropped_traceback = True
             return len(text)

@@ -76,6 +76,8 @@ def test_only_reports_of_stopped_runs_are_dropped():
     assert not quiet.filter(
         _record("Original traceback is\n%s", None, f"OutputWriteError: {failure}")
     )
+    assert not quiet.filter(_record("Original traceback is\n%s", None, "...\nMemoryError\n"))
+    assert not quiet.filter(_record("x", _reraised_by_beam(MemoryError())))
     # Anything else is still logged: a bug in a stage, and plain errors.
     assert quiet.filter(
         _record("boom [while running 'Tag']", _reraised_by_beam(ValueError("boom")))
@@ -133,3 +135,37 @@ def test_a_bundle_cut_short_by_an_interrupted_run_is_not_reported():
     print(STOPPED_BUNDLE_TRACEBACK, file=stderr)
     print("progress", file=stderr)
     assert sink.getvalue() == "progress\n"
+
+
+def test_out_of_memory_is_recognised_here_and_in_a_workers_text():
+    from pipeline.errors import out_of_memory
+
+    assert out_of_memory(MemoryError())
+    assert out_of_memory(_reraised_by_beam(MemoryError()))
+    assert out_of_memory(RuntimeError("Traceback ...\nRuntimeError: can't start new thread"))
+    assert not out_of_memory(_reraised_by_beam(ValueError("a bug")))
+    assert not out_of_memory(ValueError("MemoryErrors.txt"))  # a word, not the error
+    assert not out_of_memory(None)
+    sink = io.StringIO()
+    print(
+        "Traceback (most recent call last):\n  ...\nMemoryError",
+        file=StderrWithoutWriteFailureTracebacks(sink),
+    )
+    assert sink.getvalue() == ""
+
+
+def test_a_run_out_of_memory_ends_in_one_line(tmp_path, monkeypatch, capsys):
+    """A worker out of memory but not killed (a MemoryError, or a thread it could not start)
+    ended in 130 lines of Beam's tracebacks."""
+    from pipeline import cli
+    from transforms import finishing
+
+    def no_memory(text):
+        raise MemoryError()
+
+    monkeypatch.setattr(finishing, "count_tokens", no_memory)
+    code = cli.main(["run", "--output", str(tmp_path / "out"), "--quiet"])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 1
+    assert err == [f"ccprov: error: {cli.OUT_OF_MEMORY_MESSAGE}"]
+    assert not (tmp_path / "out" / "_SUCCESS").exists()
