@@ -163,7 +163,7 @@ def make_runner(options):
         if workers is not None and workers > most:
             raise UsageError(
                 f"--direct_num_workers must be at most {most} on this machine (4 per CPU, "
-                f"at least 16; each worker holds 100 MB or more), got {workers}"
+                f"at least 16: the work is CPU-bound, and each worker adds memory), got {workers}"
             )
         from apache_beam.portability.api import beam_provision_api_pb2
         from apache_beam.runners.portability.fn_api_runner import fn_runner

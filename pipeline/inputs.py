@@ -254,10 +254,10 @@ def resolve_one(spec: str, base_url: str, skipped: list[str] | None = None) -> l
                 # mounted disk) without a word: say so, and list it with the files left out.
                 if os.path.abspath(error.filename) == spec:
                     raise InputError(f"cannot list {spec}: {error.strerror}")
-                log.warning(
-                    "cannot list %s (%s): its files are left out", error.filename, error.strerror
-                )
-                folders_left_out.append(shown_name(error.filename) + "/")
+                shown = shown_name(error.filename)
+                one_line = " ".join(shown.splitlines())  # a name may hold a line break
+                log.warning("cannot list %s (%s): its files are left out", one_line, error.strerror)
+                folders_left_out.append(shown + "/")
 
             for root, folders, names in os.walk(spec, onerror=unlisted):
                 found += [os.path.join(root, name) for name in names]

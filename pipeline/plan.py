@@ -101,7 +101,7 @@ class RunPlan:
         """`3 input file(s)`, and which of the whole list for a slice (--skip-files)."""
         count = f"{len(self.inputs)} input file(s)"
         if self.skipped_inputs:
-            count += f" ({len(self.skipped_inputs)} other file(s), linked folder(s) or second name(s) of a file left out)"
+            count += f" ({len(self.skipped_inputs)} other file(s), folder(s) or second name(s) of a file left out)"
         if not self.first_file_index:
             return count
         last = self.first_file_index + len(self.inputs) - 1

@@ -491,8 +491,7 @@ def test_files_of_an_input_folder_that_are_left_out_are_listed(ccprov, tmp_path)
     ]
     assert manifest["skipped_input_count"] == 3
     assert any(
-        "3 other file(s), linked folder(s) or second name(s) of a file left out" in line
-        for line in lines
+        "3 other file(s), folder(s) or second name(s) of a file left out" in line for line in lines
     ), lines
 
 

@@ -601,3 +601,27 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_the_hard_exit_line_names_the_error_a_worker_quoted():
+    """A worker's failure reaches the runner as a RuntimeError whose text is the worker's
+    traceback: its first line, all the hard-exit line showed, was "Traceback (most recent
+    call last):"."""
+    from pipeline.worker_supervision import failure_message
+
+    worker_text = (
+        "Traceback (most recent call last):\n"
+        '  File "apache_beam/runners/common.py", line 1512, in process\n'
+        "    raise ValueError('injected failure')\n"
+        "ValueError: injected failure\n\n"
+        "During handling of the above exception, another exception occurred:\n\n"
+        "Traceback (most recent call last):\n"
+        '  File "sdk_worker.py", line 310, in _execute\n'
+        "RuntimeError: ValueError: injected failure [while running 'Progress']\n"
+    )
+    assert failure_message(RuntimeError(worker_text)).startswith(
+        "the run failed (ValueError: injected failure) and its local worker processes"
+    )
+    assert failure_message(ValueError("a bug\nmore")).startswith(
+        "the run failed (ValueError: a bug)"
+    )
