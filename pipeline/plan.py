@@ -200,7 +200,7 @@ def plan_run(options: PipelineOptions) -> RunPlan:
             "its corpus/, provenance/, dropped/ and hosts/ folders; choose another output"
         )
     check_robots_files(opts.robots or [])
-    if not opts.overwrite_takedowns:
+    if not opts.overwrite_takedowns and has_filesystem(output):  # as for foreign files
         check_no_takedowns(output)
     warn_if_replacing_other_inputs(output, inputs, opts.skip_files)
     config = effective_config(opts, filters)
