@@ -3,8 +3,8 @@ catches them before Beam is imported, so even Ctrl-C during start-up is one line
 
 Three ways a run stops that are reported in one line rather than as Beam's tracebacks:
 Ctrl-C, an output that cannot be written (`transforms.writer.OutputWriteError`: a full
-disk, a read-only folder, a store refusing), and a process out of memory (`out_of_memory`). Beam logs either, raised inside a stage, as an
-error with its traceback (in the worker, and again in the runner for worker processes);
+disk, a read-only folder, a store refusing), and a process out of memory (`out_of_memory`).
+Beam logs each, raised inside a stage, as an error with its traceback (in the worker, and again in the runner for worker processes);
 `quiet_stopped_run_reports` keeps those logs out, `StderrWithoutWriteFailureTracebacks` the
 traceback a worker prints itself, and the command line prints its line.
 """
@@ -52,22 +52,74 @@ def interrupted_by_user(exc: BaseException | None) -> bool:
     return any(isinstance(e, KeyboardInterrupt) for e in exception_chain(exc))
 
 
-# A process of the run out of memory without being killed: Python's MemoryError, or a thread
-# it could not start (the stack of a new thread is memory too), raised here or quoted in the
-# text of a worker's error.
-_OUT_OF_MEMORY_TEXT = re.compile(r"\bMemoryError\b|can't start new thread")
+_TRACEBACK_HEADER = "Traceback (most recent call last):"
+
+
+def quoted_errors(text: str) -> list[str]:
+    """The exception line of every traceback quoted in `text` (a worker's failure reaches
+    the runner as text): the first unindented line after each header, whatever the
+    exception's name. A log relayed from a worker escapes its line breaks; they are undone."""
+    if _TRACEBACK_HEADER not in text:
+        return []
+    if text.split(_TRACEBACK_HEADER, 1)[1].startswith("\\n"):  # relayed: line breaks escaped
+        text = text.replace("\\n", "\n")
+    found = []
+    for block in text.split(_TRACEBACK_HEADER)[1:]:
+        for line in block.split("\n")[1:]:
+            if line.strip() and not line[0].isspace():
+                found.append(line.strip())
+                break
+    return found
+
+
+def final_error(exc: BaseException) -> str:
+    """The error a failure comes down to, in one line: for a worker's quoted tracebacks the
+    last exception line that is not Beam's wrapping of another (`[while running ...]`), which
+    is the error the failing code raised last; else the exception's first line."""
+    quoted = final_quoted_error(str(exc))
+    if quoted:
+        return quoted
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if _STEP_SUFFIX.search(text):  # Beam's wrapping: `<the error's own line> [while running 'X']`
+        return _STEP_SUFFIX.sub("", text)
+    return type(exc).__name__ + (f": {text}" if text else "")
+
+
+def final_quoted_error(text: str) -> str | None:
+    quoted = quoted_errors(text)
+    if not quoted:
+        return None
+    own = [line for line in quoted if "[while running" not in line]
+    return _STEP_SUFFIX.sub("", (own or quoted)[-1])
+
+
+# A process of the run out of memory (or threads) without being killed: Python's
+# MemoryError, or a thread it could not start, as the error a failure comes down to.
+_OUT_OF_MEMORY_ERROR = re.compile(
+    r"^(?:[\w.]+\.)?MemoryError\b|^RuntimeError: can't start new thread"
+)
 
 
 def out_of_memory(exc: BaseException | None) -> bool:
-    return any(
-        isinstance(e, MemoryError) or _OUT_OF_MEMORY_TEXT.search(str(e))
-        for e in exception_chain(exc)
-    )
+    """Whether the run failed for want of memory: the exception raised, or the one Beam
+    raised it from, not one merely handled on the way (`__context__`)."""
+    while exc is not None:
+        if isinstance(exc, MemoryError) or _OUT_OF_MEMORY_ERROR.search(final_error(exc)):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def quotes_out_of_memory(text: str) -> bool:
+    """The same decision for a failure known only as text (a worker's log or stderr)."""
+    quoted = final_quoted_error(text)
+    return bool(quoted and _OUT_OF_MEMORY_ERROR.search(quoted))
 
 
 OUT_OF_MEMORY_MESSAGE = (
-    "a process of the run ran out of memory; free memory or lower --direct_num_workers, "
-    "then rerun; the run stopped and wrote no _SUCCESS"
+    "a process of the run ran out of memory (or of threads); free memory or lower "
+    "--direct_num_workers, then rerun; the run stopped and wrote no _SUCCESS"
 )
 
 
@@ -98,7 +150,7 @@ class QuietStoppedRunReports(logging.Filter):
         return not (
             "OutputWriteError: " in message
             or _STOPPED_BUNDLE.search(message)
-            or _OUT_OF_MEMORY_TEXT.search(message)
+            or quotes_out_of_memory(message)
         )
 
 
@@ -143,7 +195,7 @@ class StderrWithoutWriteFailureTracebacks:
         if text.startswith("Traceback (most recent call last)") and (
             "OutputWriteError: " in text
             or _STOPPED_BUNDLE.search(text)
-            or _OUT_OF_MEMORY_TEXT.search(text)
+            or quotes_out_of_memory(text)
         ):
             self._dropped_traceback = True
             return len(text)

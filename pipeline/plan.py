@@ -308,11 +308,14 @@ def check_no_takedowns(output: str) -> None:
         if not FileSystems.exists(path):
             return
         with FileSystems.open(path) as handle:
-            manifest = json.loads(handle.read())
+            data = handle.read()
+    except Exception as exc:  # noqa: BLE001 - a refused or failed request (Beam's S3 client
+        # raises its own S3ClientError, not an OSError): the answer is unknown
+        raise _takedown_check_failed(output, exc) from None
+    try:
+        manifest = json.loads(data)
     except ValueError:  # not JSON: not a manifest a takedown wrote
         return
-    except OSError as exc:  # e.g. a refused or failed request: the answer is unknown
-        raise _takedown_check_failed(output, exc) from None
     takedowns = manifest.get("takedowns") if isinstance(manifest, dict) else None
     if takedowns:
         removed = sum(int(entry.get("removed", 0)) for entry in takedowns)

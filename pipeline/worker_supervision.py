@@ -44,7 +44,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
-from pipeline.errors import interrupted_by_user
+from pipeline.errors import final_error, interrupted_by_user
 
 HARD_EXIT_AFTER_S = 30.0
 # A broken connection can be seen before the worker's exit status is read.
@@ -214,36 +214,14 @@ def exit_process(message: str) -> None:
 
 
 def failure_message(failure: BaseException, limit: int = 300) -> str:
-    """The hard exit's line for a run that failed other than by a worker's death: the
-    failure's first line (Beam's errors quote whole tracebacks), then what happened."""
-    quoted = first_quoted_error(str(failure))
-    if quoted:  # a worker's failure: Beam's RuntimeError quotes the worker's traceback
-        error = quoted[:limit]
-    else:
-        lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
-        first = lines[0] if lines else ""
-        error = type(failure).__name__ + (f": {first[:limit]}" if first else "")
+    """The hard exit's line for a run that failed other than by a worker's death: the error
+    it comes down to (`final_error`: Beam's errors quote whole tracebacks), then what
+    happened."""
+    error = final_error(failure)[:limit]
     return (
         f"the run failed ({error}) and its local worker processes did not stop within "
         f"{HARD_EXIT_AFTER_S:.0f} s; the run stopped and wrote no _SUCCESS"
     )
-
-
-# An exception's own line in a traceback: its (dotted) name at the start of a line, then its
-# message; the step Beam appends (` [while running 'X']`) is left out.
-_QUOTED_ERROR = re.compile(
-    r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*?)(?: \[while running '[^']*'\])*$",
-    re.M,
-)
-
-
-def first_quoted_error(text: str) -> str | None:
-    """The first exception line of the traceback quoted in `text` (the cause: Beam's own
-    wrapping comes after it), or None when the text quotes no traceback."""
-    if not text.lstrip().startswith("Traceback (most recent call last)"):
-        return None
-    found = _QUOTED_ERROR.search(text)
-    return found.group(1).strip() if found else None
 
 
 def death_from(failure: Exception | None, worker_id: str) -> WorkerDeath:

@@ -343,3 +343,25 @@ def test_inputs_whose_doc_ids_would_collide_are_refused(monkeypatch):
     plan.check_distinct_file_keys(["/a/x.warc.gz", "/b/y.warc.gz"])
     with pytest.raises(plan.UsageError, match="^inputs /a/x.warc.gz and /b/x.warc.gz would share"):
         plan.check_distinct_file_keys(["/a/x.warc.gz", "/b/y.warc.gz", "/b/x.warc.gz"])
+
+
+def test_a_failed_read_of_the_manifest_of_any_kind_refuses_the_run(tmp_path, monkeypatch):
+    """Beam's S3 client raises its own S3ClientError (not an OSError) when the open or the
+    read fails after the existence check: it escaped as a traceback."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from pipeline import plan
+
+    class S3ClientError(Exception):
+        pass
+
+    (tmp_path / "manifest.json").write_text("{}")
+
+    def refused(path, *args, **kwargs):
+        raise S3ClientError("Access Denied 403")
+
+    monkeypatch.setattr(FileSystems, "open", refused)
+    with pytest.raises(
+        plan.UsageError, match=r"cannot check .* for takedowns \(Access Denied 403\)"
+    ):
+        plan.check_no_takedowns(str(tmp_path))

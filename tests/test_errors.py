@@ -76,7 +76,8 @@ def test_only_reports_of_stopped_runs_are_dropped():
     assert not quiet.filter(
         _record("Original traceback is\n%s", None, f"OutputWriteError: {failure}")
     )
-    assert not quiet.filter(_record("Original traceback is\n%s", None, "...\nMemoryError\n"))
+    quoted = 'Traceback (most recent call last):\n  File "x", line 1, in f\nMemoryError\n'
+    assert not quiet.filter(_record("Original traceback is\n%s", None, quoted))
     assert not quiet.filter(_record("x", _reraised_by_beam(MemoryError())))
     # Anything else is still logged: a bug in a stage, and plain errors.
     assert quiet.filter(
@@ -142,9 +143,33 @@ def test_out_of_memory_is_recognised_here_and_in_a_workers_text():
 
     assert out_of_memory(MemoryError())
     assert out_of_memory(_reraised_by_beam(MemoryError()))
-    assert out_of_memory(RuntimeError("Traceback ...\nRuntimeError: can't start new thread"))
+    thread = 'Traceback (most recent call last):\n  File "t", line 1\nRuntimeError: can\'t start new thread'
+    assert out_of_memory(RuntimeError(thread))
+    assert out_of_memory(RuntimeError("can't start new thread"))
     assert not out_of_memory(_reraised_by_beam(ValueError("a bug")))
-    assert not out_of_memory(ValueError("MemoryErrors.txt"))  # a word, not the error
+    assert not out_of_memory(ValueError("MemoryErrors.txt"))
+    # An error whose message quotes page text that names the error is not one.
+    quoting = ValueError("cannot count tokens of 'How I fixed a MemoryError in pandas'")
+    assert not out_of_memory(quoting) and not out_of_memory(_reraised_by_beam(quoting))
+
+    # Nor is an error raised while handling a MemoryError (its __context__).
+    def fallback():
+        try:
+            raise MemoryError("first try too big")
+        except MemoryError:
+            raise ValueError("fallback failed") from None
+
+    assert not out_of_memory(_raised(fallback))
+    worker = (
+        'Traceback (most recent call last):\n  File "x", line 1\nMemoryError: first try\n\n'
+        "During handling of the above exception, another exception occurred:\n\n"
+        'Traceback (most recent call last):\n  File "y", line 2\nValueError: fallback\n\n'
+        "During handling of the above exception, another exception occurred:\n\n"
+        'Traceback (most recent call last):\n  File "z", line 3\n'
+        "RuntimeError: ValueError: fallback [while running 'Finish']\n"
+    )
+    assert not out_of_memory(RuntimeError(worker))
+    assert out_of_memory(RuntimeError(worker.replace("ValueError: fallback", "MemoryError")))
     assert not out_of_memory(None)
     sink = io.StringIO()
     print(

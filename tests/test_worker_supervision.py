@@ -625,3 +625,15 @@ def test_the_hard_exit_line_names_the_error_a_worker_quoted():
     assert failure_message(ValueError("a bug\nmore")).startswith(
         "the run failed (ValueError: a bug)"
     )
+    # Any exception's name, and the error raised last, not one handled on the way.
+    for raised in ("pyarrow.lib.ArrowInvalid: Could not convert 'x'", "sitecustomize.Oops: custom"):
+        text = worker_text.replace("ValueError: injected failure", raised)
+        assert failure_message(RuntimeError(text)).startswith(f"the run failed ({raised})")
+    handled = (
+        "Traceback (most recent call last):\n  File \"a\", line 1\nKeyError: 'lang'\n\n"
+        "During handling of the above exception, another exception occurred:\n\n"
+        + worker_text.replace("injected failure", "no language for this page")
+    )
+    assert failure_message(RuntimeError(handled)).startswith(
+        "the run failed (ValueError: no language for this page)"
+    )
