@@ -29,7 +29,6 @@ STOPPED_RUN_LOGGERS = (
 # How an OutputWriteError looks in text (a worker's traceback relayed to the runner), with
 # the step Beam appends to a stage's exception.
 _WRITE_FAILURE_TEXT = re.compile(r"OutputWriteError: (.+?)(?: \[while running '[^']*'\])*$", re.M)
-_STEP_SUFFIX = re.compile(r"(?: \[while running '[^']*'\])+$")
 # A local worker told to stop (Ctrl-C) while a bundle was in flight: its bundle processors are
 # gone when the bundle ends, and Beam's worker prints and logs that KeyError as an error.
 _STOPPED_BUNDLE = re.compile(
@@ -53,61 +52,96 @@ def interrupted_by_user(exc: BaseException | None) -> bool:
 
 
 _TRACEBACK_HEADER = "Traceback (most recent call last):"
+# Unindented lines of a traceback text that are not an exception's line: chain separators
+# and the marker Beam puts where it cuts a long traceback.
+_NOT_AN_ERROR_LINE = ("During handling of ", "The above exception ", "... [traceback truncated]")
+_STEP = " [while running '"
+
+
+def without_steps(text: str) -> str:
+    """`text` without the ` [while running 'X']` annotations Beam appends (a loop from the
+    end, not a regular expression, which was quadratic on long crafted lines)."""
+    while text.endswith("']"):
+        at = text.rfind(_STEP)
+        if at < 0 or "'" in text[at + len(_STEP) : -2]:
+            break
+        text = text[:at]
+    return text
 
 
 def quoted_errors(text: str) -> list[str]:
     """The exception line of every traceback quoted in `text` (a worker's failure reaches
-    the runner as text): the first unindented line after each header, whatever the
-    exception's name. A log relayed from a worker escapes its line breaks; they are undone."""
+    the runner as text): the first unindented line after each header that is not a chain
+    separator, whatever the exception's name. A log relayed from a worker escapes its text
+    (protobuf text format); that is undone."""
     if _TRACEBACK_HEADER not in text:
         return []
-    if text.split(_TRACEBACK_HEADER, 1)[1].startswith("\\n"):  # relayed: line breaks escaped
-        text = text.replace("\\n", "\n")
+    if text.split(_TRACEBACK_HEADER, 1)[1].startswith("\\n"):  # relayed: escaped
+        text = re.sub(r"\\(.)", lambda m: "\n" if m[1] == "n" else m[1], text)
     found = []
     for block in text.split(_TRACEBACK_HEADER)[1:]:
         for line in block.split("\n")[1:]:
             if line.strip() and not line[0].isspace():
-                found.append(line.strip())
+                if not line.startswith(_NOT_AN_ERROR_LINE):
+                    found.append(line.strip())
                 break
     return found
 
 
+def final_quoted_error(text: str) -> str | None:
+    """The last exception line quoted in `text` that is not Beam's wrapping of another
+    (`... [while running 'X']`): the error the failing code raised last."""
+    quoted = quoted_errors(text)
+    if not quoted:
+        return None
+    own = [line for line in quoted if not line.endswith("']") or _STEP not in line]
+    return without_steps((own or quoted)[-1])
+
+
+def _stage_error(exc: BaseException) -> BaseException:
+    """The error a stage raised, under Beam's wrapping of it: Beam raises the wrapping (the
+    same type with the step in its message, or a RuntimeError) while handling the error, and
+    marks it `_tagged_with_step`."""
+    seen = set()
+    while getattr(exc, "_tagged_with_step", False) and exc.__context__ is not None:
+        if id(exc) in seen:
+            break
+        seen.add(id(exc))
+        exc = exc.__context__
+    return exc
+
+
 def final_error(exc: BaseException) -> str:
     """The error a failure comes down to, in one line: for a worker's quoted tracebacks the
-    last exception line that is not Beam's wrapping of another (`[while running ...]`), which
-    is the error the failing code raised last; else the exception's first line."""
+    last one raised (`final_quoted_error`); else the stage's own error under Beam's wrapping,
+    by its type and first line."""
+    exc = _stage_error(exc)
     quoted = final_quoted_error(str(exc))
     if quoted:
         return quoted
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    text = lines[0] if lines else ""
-    if _STEP_SUFFIX.search(text):  # Beam's wrapping: `<the error's own line> [while running 'X']`
-        return _STEP_SUFFIX.sub("", text)
+    text = without_steps(lines[0]) if lines else ""
     return type(exc).__name__ + (f": {text}" if text else "")
 
 
-def final_quoted_error(text: str) -> str | None:
-    quoted = quoted_errors(text)
-    if not quoted:
-        return None
-    own = [line for line in quoted if "[while running" not in line]
-    return _STEP_SUFFIX.sub("", (own or quoted)[-1])
-
-
-# A process of the run out of memory (or threads) without being killed: Python's
-# MemoryError, or a thread it could not start, as the error a failure comes down to.
+# A process of the run out of memory (or threads) without being killed: MemoryError or a
+# subclass (numpy's _ArrayMemoryError, pyarrow's ArrowMemoryError), or a thread it could
+# not start, as the error a failure comes down to.
 _OUT_OF_MEMORY_ERROR = re.compile(
-    r"^(?:[\w.]+\.)?MemoryError\b|^RuntimeError: can't start new thread"
+    r"^(?:[\w.]+\.)?\w*MemoryError\b|^RuntimeError: can't start new thread"
 )
 
 
 def out_of_memory(exc: BaseException | None) -> bool:
-    """Whether the run failed for want of memory: the exception raised, or the one Beam
-    raised it from, not one merely handled on the way (`__context__`)."""
-    while exc is not None:
-        if isinstance(exc, MemoryError) or _OUT_OF_MEMORY_ERROR.search(final_error(exc)):
+    """Whether the run failed for want of memory: the error raised (under Beam's wrapping)
+    or the one it was raised from, not one merely handled on the way."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        stage = _stage_error(exc)
+        if isinstance(stage, MemoryError) or _OUT_OF_MEMORY_ERROR.search(final_error(stage)):
             return True
-        exc = exc.__cause__
+        exc = stage.__cause__
     return False
 
 
@@ -130,7 +164,7 @@ def output_write_failure(exc: BaseException | None) -> str | None:
 
     for e in exception_chain(exc):
         if isinstance(e, OutputWriteError):
-            return _STEP_SUFFIX.sub("", str(e))
+            return without_steps(str(e))
         found = _WRITE_FAILURE_TEXT.search(str(e))
         if found:
             return found.group(1)
@@ -138,7 +172,8 @@ def output_write_failure(exc: BaseException | None) -> str | None:
 
 
 class QuietStoppedRunReports(logging.Filter):
-    """Drops Beam's reports of a Ctrl-C or an unwritable output (module docstring)."""
+    """Drops Beam's reports of a Ctrl-C, an unwritable output or a process out of memory
+    (module docstring)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None

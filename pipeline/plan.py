@@ -309,6 +309,8 @@ def check_no_takedowns(output: str) -> None:
             return
         with FileSystems.open(path) as handle:
             data = handle.read()
+    except MemoryError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a refused or failed request (Beam's S3 client
         # raises its own S3ClientError, not an OSError): the answer is unknown
         raise _takedown_check_failed(output, exc) from None
@@ -366,7 +368,8 @@ def warn_if_replacing_other_inputs(output: str, inputs: list[str], first_file_in
 
 def _takedown_check_failed(output: str, exc: Exception) -> UsageError:
     # Taken for "no takedown", a failed read would let the run put removed documents back.
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    detail = lines[0] if lines else type(exc).__name__
     return UsageError(
         f"cannot check {output} for takedowns ({detail}); retry, or pass --overwrite-takedowns"
     )

@@ -23,15 +23,25 @@ def _raised(make):
     raise AssertionError("nothing raised")
 
 
-def _reraised_by_beam(inner: BaseException) -> RuntimeError:
-    """What Beam does with a stage's exception it cannot rebuild: a RuntimeError raised
-    while handling it, its message ending in the step."""
+def _reraised_by_beam(inner: BaseException) -> BaseException:
+    """What Beam 2.77 does with a stage's exception (`DoFnRunner._reraise_augmented`): the
+    same type with the step appended to its message, or, when that cannot be built, a
+    RuntimeError naming it; marked `_tagged_with_step` and raised while handling it."""
+    import traceback
 
     def stage():
         try:
             raise inner
-        except BaseException as exc:
-            raise RuntimeError(f"{type(exc).__name__}: {exc} [while running 'X']") from None
+        except BaseException as exn:
+            annotation = " [while running 'X']"
+            try:
+                wrapped = type(exn)(exn.args[0] + annotation, *exn.args[1:])
+                wrapped._tagged_with_step = True
+            except Exception:  # noqa: BLE001 - Beam's bare except
+                line = traceback.format_exception_only(type(exn), exn)[-1].strip()
+                wrapped = RuntimeError(line + annotation)
+                wrapped._tagged_with_step = True
+            raise wrapped  # noqa: B904 - as Beam does: the original is its __context__
 
     return _raised(stage)
 
@@ -146,6 +156,20 @@ def test_out_of_memory_is_recognised_here_and_in_a_workers_text():
     thread = 'Traceback (most recent call last):\n  File "t", line 1\nRuntimeError: can\'t start new thread'
     assert out_of_memory(RuntimeError(thread))
     assert out_of_memory(RuntimeError("can't start new thread"))
+    # One-process runs: Beam rebuilds the error with the step in its message.
+    assert out_of_memory(_reraised_by_beam(RuntimeError("can't start new thread")))
+    import numpy as np
+
+    too_big = _raised(lambda: np.empty((10**8, 10**8)))  # numpy's _ArrayMemoryError
+    assert out_of_memory(_reraised_by_beam(too_big))
+    assert out_of_memory(
+        RuntimeError(
+            thread.replace(
+                "RuntimeError: can't start new thread",
+                "numpy._core._exceptions._ArrayMemoryError: Unable to allocate",
+            )
+        )
+    )
     assert not out_of_memory(_reraised_by_beam(ValueError("a bug")))
     assert not out_of_memory(ValueError("MemoryErrors.txt"))
     # An error whose message quotes page text that names the error is not one.
@@ -194,3 +218,38 @@ def test_a_run_out_of_memory_ends_in_one_line(tmp_path, monkeypatch, capsys):
     assert code == 1
     assert err == [f"ccprov: error: {cli.OUT_OF_MEMORY_MESSAGE}"]
     assert not (tmp_path / "out" / "_SUCCESS").exists()
+
+
+def test_the_error_parser_on_odd_texts():
+    """Texts a review built: a cycle of causes (it looped for ever), a long crafted line (the
+    step-stripping regular expression was quadratic), chain separators and Beam's truncation
+    marker taken for errors, and a relayed log whose quote was escaped."""
+    import time
+
+    from pipeline.errors import (
+        final_quoted_error,
+        out_of_memory,
+        quotes_out_of_memory,
+        without_steps,
+    )
+
+    first = ValueError("first")
+    second = ValueError("second")
+    first.__cause__, second.__cause__ = second, first
+    assert not out_of_memory(first)
+    crafted = " [while running 'a']" * 16_000 + " x"
+    started = time.process_time()
+    assert without_steps(crafted) == crafted
+    assert without_steps("KeyError: 'x' [while running 'A'] [while running 'B']") == "KeyError: 'x'"
+    assert time.process_time() - started < 0.5
+    cut = (
+        'Traceback (most recent call last):\n  File "a", line 1\n'
+        '... [traceback truncated] ...\n  File "b", line 2\nMemoryError\n'
+    )
+    assert final_quoted_error(cut) is None and not quotes_out_of_memory(cut)
+    relayed = (
+        'Worker: message: "Error. Original traceback is\\nTraceback (most recent call last):'
+        '\\n  File \\"x\\", line 1\\n    \\"\\\\n\\".join(parts)\\nRuntimeError: can\\\'t start new '
+        'thread\\n"'
+    )
+    assert final_quoted_error(relayed) == "RuntimeError: can't start new thread"
