@@ -927,6 +927,12 @@ def main(argv: list[str] | None = None) -> int:
         return interrupted()
     except BrokenPipeError:
         return reader_gone()
+    except MemoryError:  # in this process, before or after the run's own handling
+        print(f"ccprov: error: {MEMORY_EXHAUSTED_MESSAGE}", file=sys.stderr)
+        return 1
+
+
+MEMORY_EXHAUSTED_MESSAGE = "ccprov ran out of memory; free memory, then rerun"
 
 
 def check_utf8_arguments(argv: list[str]) -> None:

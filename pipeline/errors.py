@@ -56,34 +56,37 @@ _TRACEBACK_HEADER = "Traceback (most recent call last):"
 # and the marker Beam puts where it cuts a long traceback.
 _NOT_AN_ERROR_LINE = ("During handling of ", "The above exception ", "... [traceback truncated]")
 _STEP = " [while running '"
+_UNESCAPED = {"n": "\n", "t": "\t", "r": "\r"}
 
 
 def without_steps(text: str) -> str:
-    """`text` without the ` [while running 'X']` annotations Beam appends (a loop from the
-    end, not a regular expression, which was quadratic on long crafted lines)."""
-    while text.endswith("']"):
-        at = text.rfind(_STEP)
-        if at < 0 or "'" in text[at + len(_STEP) : -2]:
+    """`text` without the ` [while running 'X']` annotations Beam appends. Linear: the end
+    moves back by index (a regular expression, and then slicing each time, were quadratic
+    on long crafted lines)."""
+    end = len(text)
+    while text.endswith("']", 0, end):
+        at = text.rfind(_STEP, 0, end)
+        if at < 0 or text.find("'", at + len(_STEP), end - 2) >= 0:
             break
-        text = text[:at]
-    return text
+        end = at
+    return text[:end]
 
 
 def quoted_errors(text: str) -> list[str]:
     """The exception line of every traceback quoted in `text` (a worker's failure reaches
-    the runner as text): the first unindented line after each header that is not a chain
-    separator, whatever the exception's name. A log relayed from a worker escapes its text
-    (protobuf text format); that is undone."""
+    the runner as text): the first unindented line after each header that is neither a
+    chain separator nor the marker where Beam cut the traceback, whatever the exception's
+    name. A log relayed from a worker escapes its text (protobuf text format); line breaks,
+    tabs and quotes are undone, which is all the decision needs."""
     if _TRACEBACK_HEADER not in text:
         return []
     if text.split(_TRACEBACK_HEADER, 1)[1].startswith("\\n"):  # relayed: escaped
-        text = re.sub(r"\\(.)", lambda m: "\n" if m[1] == "n" else m[1], text)
+        text = re.sub(r"\\(.)", lambda m: _UNESCAPED.get(m[1], m[1]), text)
     found = []
     for block in text.split(_TRACEBACK_HEADER)[1:]:
         for line in block.split("\n")[1:]:
-            if line.strip() and not line[0].isspace():
-                if not line.startswith(_NOT_AN_ERROR_LINE):
-                    found.append(line.strip())
+            if line.strip() and not line[0].isspace() and not line.startswith(_NOT_AN_ERROR_LINE):
+                found.append(line.strip())
                 break
     return found
 
@@ -98,12 +101,29 @@ def final_quoted_error(text: str) -> str | None:
     return without_steps((own or quoted)[-1])
 
 
+def _tagged_by_beam(exc: BaseException) -> bool:
+    # Read as Beam sets it, an instance attribute: an exception's own __getattr__ or a
+    # strange value must not make a logging filter raise.
+    try:
+        return vars(exc).get("_tagged_with_step") is True
+    except TypeError:  # no __dict__
+        return False
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a __str__ that raises: the type is all there is
+        return ""
+    return text if isinstance(text, str) else ""
+
+
 def _stage_error(exc: BaseException) -> BaseException:
     """The error a stage raised, under Beam's wrapping of it: Beam raises the wrapping (the
     same type with the step in its message, or a RuntimeError) while handling the error, and
     marks it `_tagged_with_step`."""
     seen = set()
-    while getattr(exc, "_tagged_with_step", False) and exc.__context__ is not None:
+    while _tagged_by_beam(exc) and exc.__context__ is not None:
         if id(exc) in seen:
             break
         seen.add(id(exc))
@@ -116,17 +136,17 @@ def final_error(exc: BaseException) -> str:
     last one raised (`final_quoted_error`); else the stage's own error under Beam's wrapping,
     by its type and first line."""
     exc = _stage_error(exc)
-    quoted = final_quoted_error(str(exc))
+    quoted = final_quoted_error(_text(exc))
     if quoted:
         return quoted
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    lines = [line.strip() for line in _text(exc).splitlines() if line.strip()]
     text = without_steps(lines[0]) if lines else ""
     return type(exc).__name__ + (f": {text}" if text else "")
 
 
-# A process of the run out of memory (or threads) without being killed: MemoryError or a
-# subclass (numpy's _ArrayMemoryError, pyarrow's ArrowMemoryError), or a thread it could
-# not start, as the error a failure comes down to.
+# A process of the run out of memory (or threads) without being killed: a MemoryError, or
+# in worker text any class whose name ends so (numpy's _ArrayMemoryError, pyarrow's
+# ArrowMemoryError), or a thread it could not start, as the error a failure comes down to.
 _OUT_OF_MEMORY_ERROR = re.compile(
     r"^(?:[\w.]+\.)?\w*MemoryError\b|^RuntimeError: can't start new thread"
 )

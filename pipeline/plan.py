@@ -296,6 +296,8 @@ def check_no_takedowns(output: str) -> None:
     try:  # a takedown whose commit was cut short: its journal is all that says so
         pending = FileSystems.match([f"{root}/{TEMP_DIR}/{TXN_PREFIX}*/{JOURNAL}"])[0]
         unfinished = bool(pending.metadata_list)
+    except MemoryError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a missing folder matches nothing; this is not that
         raise _takedown_check_failed(output, exc) from None
     if unfinished:

@@ -227,6 +227,7 @@ def test_the_error_parser_on_odd_texts():
     import time
 
     from pipeline.errors import (
+        final_error,
         final_quoted_error,
         out_of_memory,
         quotes_out_of_memory,
@@ -246,10 +247,42 @@ def test_the_error_parser_on_odd_texts():
         'Traceback (most recent call last):\n  File "a", line 1\n'
         '... [traceback truncated] ...\n  File "b", line 2\nMemoryError\n'
     )
-    assert final_quoted_error(cut) is None and not quotes_out_of_memory(cut)
+    assert final_quoted_error(cut) == "MemoryError" and quotes_out_of_memory(cut)
+    long_steps = "MemoryError" + " [while running 'a']" * 200_000  # 4 MB
+    started = time.process_time()
+    assert without_steps(long_steps) == "MemoryError"
+    assert quotes_out_of_memory(f'Traceback (most recent call last):\n  File "x"\n{long_steps}')
+    assert time.process_time() - started < 1.0
+
+    class Strange(Exception):
+        def __getattr__(self, name):
+            raise RuntimeError("no attributes here")
+
+        def __str__(self):
+            raise RuntimeError("no text either")
+
+    assert not out_of_memory(Strange()) and final_error(Strange()) == "Strange"
     relayed = (
         'Worker: message: "Error. Original traceback is\\nTraceback (most recent call last):'
         '\\n  File \\"x\\", line 1\\n    \\"\\\\n\\".join(parts)\\nRuntimeError: can\\\'t start new '
         'thread\\n"'
     )
     assert final_quoted_error(relayed) == "RuntimeError: can't start new thread"
+
+
+def test_a_memory_error_in_the_launcher_is_one_line(tmp_path, monkeypatch, capsys):
+    """Reading the output's manifest before the run ran out of memory: a raw traceback."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from pipeline import cli
+
+    cli.main(["run", "--output", str(tmp_path / "out"), "--quiet"])  # an output to rerun into
+    capsys.readouterr()
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(FileSystems, "open", exhausted)
+    code = cli.main(["run", "--output", str(tmp_path / "out"), "--quiet"])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 1 and err == [f"ccprov: error: {cli.MEMORY_EXHAUSTED_MESSAGE}"]
