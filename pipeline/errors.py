@@ -4,7 +4,8 @@ catches them before Beam is imported, so even Ctrl-C during start-up is one line
 Three ways a run stops that are reported in one line rather than as Beam's tracebacks:
 Ctrl-C, an output that cannot be written (`transforms.writer.OutputWriteError`: a full
 disk, a read-only folder, a store refusing), and a process out of memory (`out_of_memory`).
-Beam logs each, raised inside a stage, as an error with its traceback (in the worker, and again in the runner for worker processes);
+Beam logs each, raised inside a stage, as an error with its traceback (in the worker, and
+again in the runner for worker processes);
 `quiet_stopped_run_reports` keeps those logs out, `StderrWithoutWriteFailureTracebacks` the
 traceback a worker prints itself, and the command line prints its line.
 """
@@ -26,9 +27,9 @@ STOPPED_RUN_LOGGERS = (
     "apache_beam.runners.worker.sdk_worker",
     "apache_beam.runners.portability.local_job_service",
 )
-# How an OutputWriteError looks in text (a worker's traceback relayed to the runner), with
-# the step Beam appends to a stage's exception.
-_WRITE_FAILURE_TEXT = re.compile(r"OutputWriteError: (.+?)(?: \[while running '[^']*'\])*$", re.M)
+# How an OutputWriteError looks in text (a worker's traceback relayed to the runner); the
+# step Beam appends to a stage's exception is removed by `without_steps`.
+_WRITE_FAILURE_TEXT = re.compile(r"OutputWriteError: (.+)$", re.M)
 # A local worker told to stop (Ctrl-C) while a bundle was in flight: its bundle processors are
 # gone when the bundle ends, and Beam's worker prints and logs that KeyError as an error.
 _STOPPED_BUNDLE = re.compile(
@@ -187,7 +188,7 @@ def output_write_failure(exc: BaseException | None) -> str | None:
             return without_steps(str(e))
         found = _WRITE_FAILURE_TEXT.search(str(e))
         if found:
-            return found.group(1)
+            return without_steps(found.group(1))
     return None
 
 
@@ -247,7 +248,7 @@ class StderrWithoutWriteFailureTracebacks:
         self._dropped_traceback = False
 
     def write(self, text: str) -> int:
-        if text.startswith("Traceback (most recent call last)") and (
+        if text.startswith(_TRACEBACK_HEADER) and (
             "OutputWriteError: " in text
             or _STOPPED_BUNDLE.search(text)
             or quotes_out_of_memory(text)

@@ -292,7 +292,7 @@ def _records_or_listing(spec: str, base_url: str) -> list[str]:
         with _open(spec) as handle:
             head = handle.read(_SNIFF_BYTES)
             records = starts_like_warc(head)
-            data = b"" if records else _read_capped(handle, head)
+            entries = [] if records else parse_listing(_read_capped(handle, head))
     except ListingError as exc:
         raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc
     except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError is an OSError
@@ -311,10 +311,6 @@ def _records_or_listing(spec: str, base_url: str) -> list[str]:
                 "read twice: save it to a file and give that"
             )
         return [spec]
-    try:
-        entries = parse_listing(data)
-    except ListingError as exc:
-        raise InputError(f"{spec} is neither a WARC file nor a listing of paths: {exc}") from exc
     folder = None if "://" in spec else listing_folder(spec)  # once, not per entry
     return [_resolve_listed(e, spec, base_url, folder) for e in entries]
 

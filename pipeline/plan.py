@@ -6,6 +6,7 @@ as `UsageError` with a one-line message (the CLI prints it and exits with code 2
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -200,9 +201,14 @@ def plan_run(options: PipelineOptions) -> RunPlan:
             "its corpus/, provenance/, dropped/ and hosts/ folders; choose another output"
         )
     check_robots_files(opts.robots or [])
-    if not opts.overwrite_takedowns and has_filesystem(output):  # as for foreign files
-        check_no_takedowns(output)
-    warn_if_replacing_other_inputs(output, inputs, opts.skip_files)
+    previous = None  # the manifest of the run this one replaces, read once
+    if has_filesystem(output):  # as for foreign files
+        if not opts.overwrite_takedowns:
+            previous = check_no_takedowns(output)
+        else:
+            with contextlib.suppress(Exception):  # nothing to check: only the warning needs it
+                previous = output_manifest(output)
+    warn_if_replacing_other_inputs(output, previous, inputs, opts.skip_files)
     config = effective_config(opts, filters)
     digest = config_hash(config)
     version = pipeline_version()
@@ -284,10 +290,27 @@ def enclosed_output(folder: str, depth: int = 2) -> str | None:
     return None
 
 
-def check_no_takedowns(output: str) -> None:
+def output_manifest(output: str) -> dict | None:
+    """The manifest a previous run left in OUTPUT; None when there is none or it is not a
+    JSON object. A failed read raises what the file system raised."""
+    from apache_beam.io.filesystems import FileSystems
+
+    path = f"{output.rstrip('/')}/{MANIFEST}"
+    if not FileSystems.exists(path):
+        return None
+    with FileSystems.open(path) as handle:
+        data = handle.read()
+    try:
+        manifest = json.loads(data)
+    except ValueError:  # not JSON: not a manifest a run wrote
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def check_no_takedowns(output: str) -> dict | None:
     """A run replaces what OUTPUT holds. Where takedowns were applied that would put the
     removed documents back (the manifest keeps a hash of each list, not the list), so it
-    needs --overwrite-takedowns."""
+    needs --overwrite-takedowns. Returns the output's manifest (`output_manifest`)."""
     from apache_beam.io.filesystems import FileSystems
 
     from pipeline.audit.takedown import JOURNAL, TXN_PREFIX  # it imports this module
@@ -305,22 +328,14 @@ def check_no_takedowns(output: str) -> None:
             f"{output} has an unfinished takedown: finish it with `ccprov takedown {output} "
             "--resume` (a new run would discard it), or pass --overwrite-takedowns"
         )
-    path = f"{root}/{MANIFEST}"
     try:
-        if not FileSystems.exists(path):
-            return
-        with FileSystems.open(path) as handle:
-            data = handle.read()
+        manifest = output_manifest(output)
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - a refused or failed request (Beam's S3 client
         # raises its own S3ClientError, not an OSError): the answer is unknown
         raise _takedown_check_failed(output, exc) from None
-    try:
-        manifest = json.loads(data)
-    except ValueError:  # not JSON: not a manifest a takedown wrote
-        return
-    takedowns = manifest.get("takedowns") if isinstance(manifest, dict) else None
+    takedowns = manifest.get("takedowns") if manifest else None
     if takedowns:
         removed = sum(int(entry.get("removed", 0)) for entry in takedowns)
         raise UsageError(
@@ -328,6 +343,7 @@ def check_no_takedowns(output: str) -> None:
             "a new run would put them back. Write to a new output and apply the takedowns "
             "there again, or pass --overwrite-takedowns"
         )
+    return manifest
 
 
 def check_distinct_file_keys(inputs: list[str]) -> None:
@@ -345,17 +361,15 @@ def check_distinct_file_keys(inputs: list[str]) -> None:
             )
 
 
-def warn_if_replacing_other_inputs(output: str, inputs: list[str], first_file_index: int) -> None:
+def warn_if_replacing_other_inputs(
+    output: str, previous: dict | None, inputs: list[str], first_file_index: int
+) -> None:
     """A run replaces its output's shards. Into the output of another slice of a crawl
-    (--skip-files) or of other files, that deletes that run's corpus: say so at launch."""
-    from apache_beam.io.filesystems import FileSystems
-
-    try:
-        with FileSystems.open(f"{output.rstrip('/')}/{MANIFEST}") as handle:
-            previous = json.loads(handle.read())
-        before = (previous["inputs"], previous.get("first_file_index", 0))
-    except Exception:  # noqa: BLE001 - no earlier run, or one this cannot read: nothing to say
-        return
+    (--skip-files) or of other files, that deletes that run's corpus: say so at launch.
+    `previous`: the output's manifest (`output_manifest`), None when there is none."""
+    if not previous or not isinstance(previous.get("inputs"), list):
+        return  # no earlier run, or not one this can read: nothing to say
+    before = (previous["inputs"], previous.get("first_file_index", 0))
     if before == (inputs, first_file_index):
         return
     was_inputs, was_first = before

@@ -312,17 +312,20 @@ def test_a_run_into_the_output_of_other_inputs_says_it_replaces_it(tmp_path, cap
     import json
     import logging
 
-    from pipeline.plan import warn_if_replacing_other_inputs
+    from pipeline.plan import output_manifest, warn_if_replacing_other_inputs
+
+    def warn(output, inputs, first):
+        warn_if_replacing_other_inputs(output, output_manifest(output), inputs, first)
 
     (tmp_path / "manifest.json").write_text(
         json.dumps({"inputs": ["/c/f0.warc.gz", "/c/f1.warc.gz"], "first_file_index": 0})
     )
     with caplog.at_level(logging.WARNING, logger="pipeline.plan"):
-        warn_if_replacing_other_inputs(str(tmp_path), ["/c/f0.warc.gz", "/c/f1.warc.gz"], 0)
+        warn(str(tmp_path), ["/c/f0.warc.gz", "/c/f1.warc.gz"], 0)
         assert not _plan_warnings(caplog)  # a rerun over the same files
-        warn_if_replacing_other_inputs(str(tmp_path / "new"), ["/c/f2.warc.gz"], 2)
+        warn(str(tmp_path / "new"), ["/c/f2.warc.gz"], 2)
         assert not _plan_warnings(caplog)  # no earlier run
-        warn_if_replacing_other_inputs(str(tmp_path), ["/c/f2.warc.gz"], 2)
+        warn(str(tmp_path), ["/c/f2.warc.gz"], 2)
     assert _plan_warnings(caplog) == [
         f"{tmp_path} holds the output of a run over other inputs (2 input file(s)); this run "
         "replaces it. Slices of a crawl go to outputs of their own"
