@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import apache_beam as beam
 import pytest
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
@@ -179,6 +181,8 @@ def test_the_batched_steps_of_the_pipeline_carry_doc_batches(tmp_path):
     warc.write_bytes(b"")  # only planned, never read
     options = PipelineOptions(["--input", str(warc), "--output", str(tmp_path / "out")])
     pipeline = beam.Pipeline(options=options)
+    # Beam removes a Pipeline's temporary folder only in run(); this one is never run.
+    shutil.rmtree(pipeline.local_tempdir)
     build_pipeline(pipeline, options)
     proto = pipeline.to_runner_api()
     batched = {"BatchDocs", "UrlFilter", "TagLicense", "ExtractText", "Finish"}

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -667,6 +668,8 @@ def test_submit_script_flags_build_a_flink_graph_for_the_worker_pool(fake_tools,
     try:
         plan = plan_run(options)
         pipeline = beam.Pipeline(options=options)
+        # Beam removes a Pipeline's temporary folder only in run(); this one is never run.
+        shutil.rmtree(pipeline.local_tempdir)
         build_pipeline(pipeline, options, plan)
     finally:
         FileSystems.set_options(previous)
