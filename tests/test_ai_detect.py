@@ -186,6 +186,38 @@ def test_normalisation_hides_formatting_differences():
         ("It is sold as an AI model by the company and my boss likes it.", []),
         ("Notre chatbot en tant qu'assistant IA du service client.", []),
         ("En tant qu'IA, j'ai des limites.", ["en tant qu'ia"]),
+        # a page quoting an assistant, or naming its button, is not the assistant
+        ('The bot replied: "As an AI language model, I cannot help."', []),
+        ("Sites left «\u00a0as an AI language model\u00a0» in their product pages", []),
+        ('Press the "Regenerate response" button.', []),
+        ("It's 'as an AI language model' all the way down.", []),
+        ('He said "no". As an AI language model, I cannot.', ["as an ai language model"]),
+        # "non" and "não" are negations, not a first person
+        ("Il sistema è usato come modello linguistico non supervisionato.", []),
+        ("O BERT funciona como modelo de linguagem não supervisionado.", []),
+        # after a product's name the phrase says what the product is
+        ("Our company uses Claude as an AI assistant, my team loves it.", []),
+        ("Usamos BERT como modelo de lenguaje, mi equipo lo usa.", []),
+        ("Wir nutzen BERT als Sprachmodell, meine Kollegen auch.", []),
+        ("I'm sorry, but as an AI assistant, I can't do that.", ["as an ai assistant"]),
+        ("However, as an AI model, I cannot.", ["as an ai model"]),
+        # a knowledge update is dated; a blog's or a plugin's is not the assistant's
+        ("Mein Wissensstand ist begrenzt, was Autos betrifft.", []),
+        ("Mi última actualización del blog fue en 2019.", []),
+        ("La version 2.3 est ma dernière mise à jour du plugin.", []),
+        ("En mi última actualización del blog hablé de gatos.", []),
+        ("Hasta mi última actualización en 2021, no había datos.", ["mi última actualización"]),
+        ("Según mi última actualización de conocimientos, no.", ["mi última actualización"]),
+        ("À ma dernière mise à jour en septembre 2021, oui.", ["ma dernière mise à jour"]),
+        ("Selon ma dernière mise à jour des connaissances, non.", ["ma dernière mise à jour"]),
+        # short forms, spacing and invisible characters
+        ("As an AI, I do not have feelings.", ["as an ai"]),
+        ("As a language model, I cannot browse.", ["as a language model"]),
+        ("Como IA, no tengo opiniones.", ["como ia"]),
+        ("Als KI kann ich das nicht beurteilen.", ["als ki"]),
+        ("Certainly!  Here's the plan.", ["certainly! here's"]),
+        ("As an AI\u200b language model, I cannot.", ["as an ai language model"]),
+        ("Als KI\u2011Sprachmodell habe ich keine Meinung.", ["als ki-sprachmodell"]),
     ],
 )
 def test_marker_phrases(text, expected):
@@ -231,6 +263,13 @@ def test_crawl_before_chatgpt(warc_date, expected):
         ("http://localhost:8000/", "localhost"),
         ("mailto:someone@example.com", None),
         (None, None),
+        # shared hosting: each user's site is a host of its own (the list's private part)
+        ("https://alice.github.io/post", "alice.github.io"),
+        ("https://www.bob.blogspot.com/2019/01/x.html", "bob.blogspot.com"),
+        ("https://x.netlify.app/", "x.netlify.app"),
+        # ... as far as the list knows them: wordpress.com is not in it
+        ("https://carol.wordpress.com/", "wordpress.com"),
+        ("https://github.io/", "github.io"),
     ],
 )
 def test_host_key_is_the_registered_domain(url, host):
@@ -501,6 +540,7 @@ def test_lone_surrogates_are_scored_not_raised(scorer):
 
 def test_every_first_person_rule_names_a_marker_phrase():
     # A typo in a _SELF_AFTER key would silently switch off its guard.
-    from transforms.ai_detect import _SELF_AFTER, MARKER_PHRASES
+    from transforms.ai_detect import _AFTER, _LEAD, _SELF_AFTER, MARKER_PHRASES
 
-    assert set(_SELF_AFTER) <= {phrase for phrase, _ in MARKER_PHRASES}
+    phrases = {phrase for phrase, _ in MARKER_PHRASES}
+    assert set(_SELF_AFTER) | set(_AFTER) | set(_LEAD) <= phrases

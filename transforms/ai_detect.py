@@ -101,9 +101,11 @@ STRONG, WEAK = 0.8, 0.3
 MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     # English
     ("as an ai language model", STRONG),
-    ("as an ai model", STRONG),  # this and the next two only before "I" (_SELF_AFTER)
+    ("as an ai model", STRONG),  # this and the next four only before "I" (_SELF_AFTER)
     ("as a large language model", STRONG),
+    ("as a language model", STRONG),
     ("as an ai assistant", STRONG),
+    ("as an ai", STRONG),
     ("i am an ai language model", STRONG),
     ("as of my last knowledge update", STRONG),
     ("as of my knowledge cutoff", STRONG),
@@ -128,7 +130,7 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("en tant qu'ia", STRONG),
     ("en tant qu'intelligence artificielle", STRONG),
     ("en tant qu'assistant ia", STRONG),
-    ("ma dernière mise à jour", STRONG),
+    ("ma dernière mise à jour", STRONG),  # only as the knowledge's date (_LEAD, _AFTER)
     ("bien sûr! voici", WEAK),
     ("certainement! voici", WEAK),
     ("j'espère que cela vous aide", WEAK),
@@ -140,18 +142,20 @@ MARKER_PHRASES: tuple[tuple[str, float], ...] = (
     ("als sprachmodell", STRONG),
     ("als künstliche intelligenz", STRONG),
     ("als ki-assistent", STRONG),
-    ("mein wissensstand", STRONG),
+    ("als ki", STRONG),
+    ("mein wissensstand", STRONG),  # only with a date (_AFTER)
     ("gerne! hier ist", WEAK),
     ("natürlich! hier ist", WEAK),
     ("ich hoffe, das hilft", WEAK),
     ("ich hoffe, das hilft dir weiter", WEAK),
     ("ich hoffe, diese informationen", WEAK),
     ("gute frage!", WEAK),
-    # Spanish (the three "como" phrases only before the first person: _SELF_AFTER)
+    # Spanish (the four "como" phrases only before the first person: _SELF_AFTER)
     ("como modelo de lenguaje", STRONG),
     ("como inteligencia artificial", STRONG),
     ("como asistente de ia", STRONG),
-    ("mi última actualización", STRONG),
+    ("como ia", STRONG),
+    ("mi última actualización", STRONG),  # only as the knowledge's date (_LEAD, _AFTER)
     ("¡claro! aquí tienes", WEAK),
     ("¡por supuesto! aquí tienes", WEAK),
     ("espero que esto te ayude", WEAK),
@@ -185,12 +189,20 @@ _DE_SELF = (
 _ES_SELF = (
     "no tengo", "no puedo", "no soy", "no estoy", "tengo", "puedo", "soy", "yo", "mi", "mis",
 )  # fmt: skip
-_IT_SELF = ("non", "posso", "sono", "ho", "io", "il mio", "la mia", "mi")
-_PT_SELF = ("não", "posso", "sou", "tenho", "eu", "meu", "minha")
+# "non" and "não" alone are negations, not a person ("modello linguistico non supervisionato")
+_IT_SELF = (
+    "non ho", "non posso", "non sono", "non mi", "posso", "sono", "ho", "io", "il mio",
+    "la mia", "mi",
+)  # fmt: skip
+_PT_SELF = (
+    "não tenho", "não posso", "não sou", "não me", "posso", "sou", "tenho", "eu", "meu", "minha",
+)  # fmt: skip
 _SELF_AFTER: dict[str, tuple[str, ...]] = {
     "as an ai model": _EN_SELF,
     "as a large language model": _EN_SELF,
+    "as a language model": _EN_SELF,
     "as an ai assistant": _EN_SELF,
+    "as an ai": _EN_SELF,
     "en tant que modèle de langage": _FR_SELF,
     "en tant qu'ia": _FR_SELF,
     "en tant qu'intelligence artificielle": _FR_SELF,
@@ -199,10 +211,11 @@ _SELF_AFTER: dict[str, tuple[str, ...]] = {
     "als sprachmodell": _DE_SELF,
     "als künstliche intelligenz": _DE_SELF,
     "als ki-assistent": _DE_SELF,
-    "mein wissensstand": ("reicht", "endet", "basiert", "ist auf", "ist begrenzt"),
+    "als ki": _DE_SELF,
     "como modelo de lenguaje": _ES_SELF,
     "como inteligencia artificial": _ES_SELF,
     "como asistente de ia": _ES_SELF,
+    "como ia": _ES_SELF,
     "come modello linguistico": _IT_SELF,
     "como modelo de linguagem": _PT_SELF,
 }
@@ -212,6 +225,64 @@ _QUALIFIER = (
     r"|(?:(?:developed|created|trained|made|built)[^\S\n]+)?(?:by|von|de|da|por|par)[^\S\n]+[\w.-]+))?"
 )
 _BEFORE_SELF = _QUALIFIER + r"[^\S\n]*(?:[,—–-][^\S\n]*)?"
+
+# An assistant dates its knowledge ("Mein Wissensstand reicht bis 2021", "Hasta mi última
+# actualización en 2023"); people write these words about a blog or a plugin ("Mi última
+# actualización del blog", "ma dernière mise à jour du plugin"), so they count only after the
+# assistant's preposition (_LEAD) and not before another thing they belong to (_AFTER).
+_KNOWLEDGE = r"(?:conocimientos?|datos|informaci[oó]n|connaissances?|données|informations?)"
+_NOT_OF_A_THING = (
+    r"(?![^\S\n]+(?:del|de l'|de las|de los|de la|de mis|de mi|du|des|de mes|de mon|de ma)"
+    r"(?:\b|(?<='))(?![^\S\n]*" + _KNOWLEDGE + r"))"
+)
+_AFTER: dict[str, str] = {
+    "mein wissensstand": (
+        r"[^\S\n]+(?:reicht|endet|basiert|ist auf|ist begrenzt)\b[^\n.!?]{0,60}?\b(?:19|20)\d\d\b"
+    ),
+    "mi última actualización": _NOT_OF_A_THING,
+    "ma dernière mise à jour": _NOT_OF_A_THING,
+}
+_LEAD: dict[str, tuple[str, ...]] = {
+    "mi última actualización": ("hasta", "según", "desde", "a partir de", "a la fecha de", "en"),
+    "ma dernière mise à jour": ("à", "selon", "depuis", "lors de", "jusqu'à", "dès"),
+}
+# The phrases of _SELF_AFTER open the assistant's clause ("However, as an AI, I ..."); after
+# another word they describe a product ("Our team uses Claude as an AI assistant, my ...").
+_CONNECTIVES = frozenset(
+    "but and so yet however though although because since while well unfortunately sadly "
+    "mais et donc cependant toutefois car or puisque malheureusement "
+    "aber und doch jedoch denn da weil leider "
+    "pero y sin embargo aunque porque lamentablemente "
+    "ma e però perché purtroppo mas porém infelizmente".split()
+)
+_CLAUSE_PUNCTUATION = frozenset(".!?:;,()[]—–-\"“”„«»‹›'‘…・。、！？：")
+_DOUBLE_QUOTES = frozenset('"“”„‟«»「」『』')
+
+
+def _opens_clause(text: str, start: int) -> bool:
+    """Whether `start` is where a clause begins: a line's start, after punctuation, or after a
+    connective ("but as an AI, I")."""
+    before = text[max(0, start - 40) : start].rstrip(" \t")
+    if not before or before[-1] == "\n" or before[-1] in _CLAUSE_PUNCTUATION:
+        return True
+    words = _WORD.findall(before)
+    return bool(words) and (words[-1] in _CONNECTIVES or " ".join(words[-2:]) == "sin embargo")
+
+
+def _led_by(text: str, start: int, leads: tuple[str, ...]) -> bool:
+    before = text[max(0, start - 20) : start]
+    return any(re.search(r"(?<!\w)" + re.escape(lead) + r"[^\S\n]+$", before) for lead in leads)
+
+
+def _quoted(text: str, start: int) -> bool:
+    """Whether `start` is inside quotation marks on its line: a page quoting an assistant
+    ('The bot replied: "As an AI language model, I ..."', 'the "Regenerate response" button')
+    is not the assistant. Single quotes count only right before the phrase (apostrophes)."""
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    if sum(line.count(q) for q in _DOUBLE_QUOTES) % 2:
+        return True
+    line = line.rstrip(" \t")
+    return line[-1:] in ("'", "‘") and (len(line) == 1 or not line[-2].isalnum())
 
 
 def _edge(text: str, at_start: bool) -> str:
@@ -232,7 +303,7 @@ def _marker_pattern(phrase: str, spaced: bool) -> re.Pattern:
             _BEFORE_SELF + "(?:" + "|".join(re.escape(w) + _edge(w, False) for w in after) + ")"
         )
     elif spaced:
-        pattern += _edge(phrase, False)
+        pattern += _edge(phrase, False) + _AFTER.get(phrase, "")
     return re.compile(pattern)
 
 
@@ -250,6 +321,18 @@ _MARKER_PATTERNS = {
 }
 
 
+# Typographic apostrophes, invisible characters and non-breaking hyphens (NFKC keeps them)
+_MARKER_FOLD = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad"),
+    }
+)
+_SPACES = re.compile(r"[^\S\n]+")  # runs of spaces inside a line; line breaks still part
+
+
 def find_markers(text: str) -> list[str]:
     """Marker phrases in the text (their canonical lower-case form), each once, in order found.
 
@@ -263,8 +346,8 @@ def find_markers(text: str) -> list[str]:
     if len(text) > MARKER_WINDOW:
         text = text[: MARKER_WINDOW // 2] + "\n" + text[-MARKER_WINDOW // 2 :]
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
-    folded = text.lower()
+        text = unicodedata.normalize("NFKC", text).translate(_MARKER_FOLD)
+    folded = _SPACES.sub(" ", text.lower())
     if " !" in folded or " ?" in folded:
         folded = folded.replace(" !", "!").replace(" ?", "?")
     words = set(_WORD.findall(folded))
@@ -273,8 +356,16 @@ def find_markers(text: str) -> list[str]:
         needed = _MARKER_WORDS.get(phrase)
         if needed is not None and not needed <= words:
             continue
-        if match := _MARKER_PATTERNS[phrase].search(folded):
-            hits.append((match.start(), phrase))
+        for match in _MARKER_PATTERNS[phrase].finditer(folded):
+            start = match.start()
+            if _quoted(folded, start):
+                continue
+            if phrase in _SELF_AFTER and not _opens_clause(folded, start):
+                continue
+            if phrase in _LEAD and not _led_by(folded, start, _LEAD[phrase]):
+                continue
+            hits.append((start, phrase))
+            break
     hits.sort(key=lambda hit: (hit[0], -len(hit[1])))
     found: list[str] = []
     covered_until = -1
@@ -549,7 +640,8 @@ def host_of(url: str | None, extractor) -> str | None:
     `localhost` and other names without a public suffix; None without a hostname.
 
     The registered domain is used rather than the full hostname because sites that mass-produce
-    text spread it over many subdomains.
+    text spread it over many subdomains. The public-suffix list's private part counts too:
+    alice.github.io and bob.blogspot.com are two people's sites, not one host.
     """
     if not url:
         return None
@@ -559,7 +651,7 @@ def host_of(url: str | None, extractor) -> str | None:
         return None
     if not hostname:
         return None
-    parts = extractor(hostname)
+    parts = extractor(hostname, include_psl_private_domains=True)
     if hasattr(parts, "top_domain_under_public_suffix"):  # tldextract >= 5.3
         domain = parts.top_domain_under_public_suffix
     else:
