@@ -59,6 +59,25 @@ def test_is_html_by_type_and_by_sniffing():
 
 
 @pytest.mark.parametrize(
+    ("content_type", "body", "expected"),
+    [
+        # a byte order mark or an XML declaration before the markup (were not_html)
+        (None, b"\xef\xbb\xbf<!DOCTYPE html><html><body>x", True),
+        (None, b'<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="x"><body>', True),
+        (None, b'<?xml version="1.0"?><rss version="2.0">', False),
+        # Content-Type values as servers send them (were not_html)
+        ('"text/html"', b"", True),
+        ("text/html, text/html", b"", True),
+        ("image/png, text/html; charset=utf-8", b"", True),  # the last valid type, as browsers
+        ("text/html, image/png", b"<html>", False),
+        ("text", b"<html><body>", True),  # not a media type: as if none were declared
+    ],
+)
+def test_html_as_servers_label_and_start_it(content_type, body, expected):
+    assert hp.is_html(content_type, body) is expected
+
+
+@pytest.mark.parametrize(
     "body,content_type,expected_text,expected_charset",
     [
         ("café".encode("cp1252"), "text/html; charset=iso-8859-1", "café", "cp1252"),

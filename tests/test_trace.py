@@ -19,9 +19,11 @@ import pytest
 
 from pipeline.audit import main as audit_main
 from pipeline.audit.trace import (
+    StoredRecord,
     TraceError,
     compute_digest,
     decoded_payload,
+    member_index_of,
     read_record,
     verify_record,
 )
@@ -306,6 +308,55 @@ def test_compute_digest_follows_the_declared_encoding():
     assert compute_digest(data, "nosuchalgo:xyz") is None
 
 
+def stored(block: bytes, payload_digest: str, record_type: str = "response", url: str = "u"):
+    headers = [("WARC-Type", record_type), ("WARC-Record-ID", "<urn:x:1>"),
+               ("WARC-Target-URI", url), ("WARC-Payload-Digest", payload_digest)]  # fmt: skip
+    return StoredRecord("f.warc", 0, len(block), headers, block)
+
+
+def checks_of(record: StoredRecord, url: str = "u") -> dict[str, str]:
+    row = {"warc_record_id": "<urn:x:1>", "url": url,
+           "payload_digest": record.header("WARC-Payload-Digest")}  # fmt: skip
+    return {c.name: c.status for c in verify_record(row, record)}
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        "sha256:" + base64.b64encode(hashlib.sha256(b"body").digest()).decode(),
+        "sha256:" + base64.b64encode(hashlib.sha256(b"body").digest()).decode().rstrip("="),
+        "sha3-256:" + base64.b32encode(hashlib.sha3_256(b"body").digest()).decode(),
+        "SHA-1:" + hashlib.sha1(b"body").hexdigest(),
+    ],
+)
+def test_digests_in_other_encodings_and_algorithms_are_checked(declared):
+    """Correct base64 digests were reported as MISMATCH and sha3-256 as unknown."""
+    record = stored(b"HTTP/1.1 200 OK\r\n\r\nbody", declared)
+    assert checks_of(record)["payload digest"] == "ok"
+    wrong = stored(b"HTTP/1.1 200 OK\r\n\r\nBODY", declared)
+    assert checks_of(wrong)["payload digest"] == "MISMATCH"
+
+
+def test_a_capitalised_record_type_still_has_its_payload_found():
+    record = stored(b"HTTP/1.1 200 OK\r\n\r\nbody", "sha1:" + sha1_base32(b"body")[5:],
+                    record_type="Response")  # fmt: skip
+    assert record.payload() == b"body"
+    assert checks_of(record)["payload digest"] == "ok"
+
+
+def test_a_block_without_a_status_line_has_its_payload_digest_skipped():
+    """The run reads such a block as bad_http_response; trace cannot find its payload either."""
+    record = stored(b"http/1.1 200 OK\r\n\r\nbody", "sha1:" + sha1_base32(b"body")[5:])
+    assert checks_of(record)["payload digest"] == "skipped"
+
+
+def test_a_uri_with_spaces_matches_warcios_escaped_reading():
+    record = stored(b"HTTP/1.1 200 OK\r\n\r\nbody", "sha1:" + sha1_base32(b"body")[5:],
+                    url="http://e.example/a%20b")  # fmt: skip
+    assert checks_of(record, url="http://e.example/a b")["WARC-Target-URI"] == "ok"
+    assert checks_of(record, url="http://e.example/a c")["WARC-Target-URI"] == "MISMATCH"
+
+
 # --- http(s) and s3 ------------------------------------------------------------------------------
 def test_records_read_back_over_http_range_requests(sample_run, http_server):
     base = http_server(Path(SAMPLE_WARC).parent)
@@ -419,28 +470,86 @@ def test_real_warc_records_read_back(shared_run):
     assert truncated == sum(1 for r in rows if r["drop_reason"] == "truncated_record") > 0
 
 
-def test_records_inside_fixed_size_gzip_members_are_traced(tmp_path):
+@pytest.mark.parametrize("member_size", [1000, 700])
+def test_records_inside_fixed_size_gzip_members_are_traced(tmp_path, member_size):
     """Records that do not start at a member start share their chain's offset (doc_id `.N`,
-    no length); warcio cannot frame them, so trace looks them up by record id."""
+    no length); warcio cannot frame them, so trace frames them as the run did. With 700-byte
+    members the first response's id lies in the first member but its block does not: warcio
+    found the id there and trace checked a cut record (MISMATCH on an unchanged file)."""
     from tests.corrupt_warcs import article, gz, http_block, warc_record
 
-    raw = b"".join(
+    raw = warc_record("warcinfo", None, b"software: fixed-size\r\n") + b"".join(
         warc_record("response", f"http://fx.example/{i}", http_block(article(i, 4)))
         for i in range(3)
     )
     path = tmp_path / "fixed.warc.gz"
-    path.write_bytes(b"".join(gz(raw[i : i + 1000]) for i in range(0, len(raw), 1000)))
+    path.write_bytes(
+        b"".join(gz(raw[i : i + member_size]) for i in range(0, len(raw), member_size))
+    )
     docs, _ = read_warc_file(str(path), 0)
     assert [d.doc_id.rsplit("-", 1)[-1] for d in docs] == [
-        "000000000000",
         "000000000000.1",
         "000000000000.2",
+        "000000000000.3",
     ]
     for doc in docs:
         row = {"warc_record_id": doc.warc_record_id, "url": doc.url, "payload_digest": None}
-        record = read_record(str(path), doc.warc_offset, doc.warc_length, doc.warc_record_id)
+        record = read_record(
+            str(path), doc.warc_offset, doc.warc_length, doc.warc_record_id,
+            member_index_of(doc.doc_id),
+        )  # fmt: skip
         assert record.header("WARC-Record-ID") == doc.warc_record_id
         assert_verified(row, record)
+        assert record.block.endswith(b"</html>")
+
+
+@pytest.mark.parametrize("record_ids", ["same", "none"])
+def test_records_sharing_a_member_are_picked_by_place_not_by_id(tmp_path, record_ids):
+    """Two responses in one member with one id, or none: trace took the first for both."""
+    from tests.corrupt_warcs import article, gz, http_block, warc_header
+
+    def record(i: int) -> bytes:
+        block = http_block(article(i, 2))
+        header = warc_header("response", f"http://pair.example/{i}", len(block),
+                             record_id="<urn:uuid:same>")  # fmt: skip
+        if record_ids == "none":
+            header = header.replace(b"WARC-Record-ID: <urn:uuid:same>\r\n", b"")
+        return header + block + b"\r\n\r\n"
+
+    path = tmp_path / "pair.warc.gz"
+    path.write_bytes(gz(record(0) + record(1)))
+    docs, _ = read_warc_file(str(path), 0)
+    assert [d.url for d in docs] == ["http://pair.example/0", "http://pair.example/1"]
+    for doc in docs:
+        record = read_record(
+            str(path), doc.warc_offset, doc.warc_length, doc.warc_record_id,
+            member_index_of(doc.doc_id),
+        )  # fmt: skip
+        assert record.header("WARC-Target-URI") == doc.url
+
+
+def test_a_record_far_into_one_gzip_member_is_traced(tmp_path):
+    """A whole file gzipped as one member: trace gave up after 10,000 records and checked
+    the first record instead (a Common Crawl-style file has three records a page)."""
+    from tests.corrupt_warcs import gz, http_block, warc_record
+
+    count = 10_005
+    body = b"".join(
+        warc_record("response", f"http://big.example/{i}", http_block(b"x", "200 OK", None))
+        for i in range(count)
+    )
+    path = tmp_path / "one-member.warc.gz"
+    path.write_bytes(gz(body))
+    record = read_record(str(path), 0, None, None, member_index=count - 2)
+    assert record.header("WARC-Target-URI") == f"http://big.example/{count - 2}"
+    with pytest.raises(TraceError, match="no record 10005 in the gzip member"):
+        read_record(str(path), 0, None, None, member_index=count)
+
+
+def test_member_index_is_read_from_the_doc_id():
+    assert member_index_of("7e17392110e9-000000000000.12") == 12
+    assert member_index_of("7e17392110e9-000000001234") == 0
+    assert member_index_of(None) == 0
 
 
 def test_payload_out_inside_the_output_is_refused(sample_run, tmp_path, capsys):

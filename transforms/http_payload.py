@@ -205,13 +205,23 @@ def _bounded_brotli(body: bytes, max_bytes: int) -> bytes:
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
-_SNIFF_RE = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+# A UTF-8 byte order mark and an XML declaration (XHTML) may come first.
+_SNIFF_RE = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.*?-->\s*)*"
+    rb"<(?:!doctype\s+html|html|head|body)\b",
+    re.I | re.S,
+)
 
 
 def mime_type(content_type: str | None) -> str | None:
+    """The media type of a Content-Type value, as servers write it: `text/html; charset=x`,
+    `"text/html"` (quoted), or a repeated header joined by commas, where the last valid type
+    wins as in browsers (WHATWG Fetch, "extract a MIME type")."""
     if not content_type:
         return None
-    return content_type.split(";", 1)[0].strip().lower() or None
+    types = (part.split(";", 1)[0].strip().strip("\"'").strip().lower()
+             for part in reversed(content_type.split(",")))  # fmt: skip
+    return next((t for t in types if "/" in t and "*" not in t), None)
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:

@@ -45,7 +45,6 @@ def _file_missing(exc: BaseException) -> bool:
 DAMAGED_BYTES = frozenset({"truncated_record", "content_length_mismatch", "corrupt_record"})
 
 # When the ledger has no length (a record that broke off), read at most this much.
-MAX_RECORDS_AFTER_OFFSET = 10_000
 MAX_UNKNOWN_LENGTH = 64 * 1024 * 1024
 HTTP_TIMEOUT_S = 60
 
@@ -72,7 +71,7 @@ class StoredRecord:
         return self.header("WARC-Type")
 
     def http(self) -> http_payload.HttpResponse | None:
-        if self.record_type in ("response", "request"):
+        if (self.record_type or "").strip().lower() in ("response", "request"):  # "Response" too
             response = http_payload.parse_http_response(self.block)
             if response.status is not None:
                 return response
@@ -126,77 +125,86 @@ def _open_at(warc_path: str, offset: int, length: int | None) -> IO[bytes]:
     return handle
 
 
+def member_index_of(doc_id: str | None) -> int:
+    """N of a doc_id ending in `.N`: the record is the (N+1)-th of the gzip member, or chain of
+    members, at its offset (writers that put several records in one member)."""
+    _, dot, index = (doc_id or "").rpartition(".")
+    return int(index) if dot and index.isdigit() else 0
+
+
 def read_record(
-    warc_path: str, offset: int, length: int | None, record_id: str | None = None
+    warc_path: str,
+    offset: int,
+    length: int | None,
+    record_id: str | None = None,
+    member_index: int = 0,
 ) -> StoredRecord:
     """The WARC record at `offset` of `warc_path` (`length` bytes when known).
 
-    Some writers put several records in one gzip member; the ledger then points at the
-    member, and the record is picked from it by `record_id`.
+    Without a length the record shares its gzip member, or a chain of members cut at a fixed
+    size, with others: it is framed by ccprov's own reader as the run framed it, and picked by
+    its place in the member (`member_index`, doc_id's `.N`), which holds when record ids are
+    missing or repeated. With a length the bytes are one record, framed by warcio.
     """
+    if length is None:
+        return _record_in_member(warc_path, offset, member_index)
     from warcio.archiveiterator import ArchiveIterator
 
     handle = _open_at(warc_path, offset, length)
     try:
-        if length is not None:
-            raw = handle.read(length)
-            if len(raw) < length:
-                raise TraceError(
-                    f"{warc_path} ends {length - len(raw)} bytes before the record does "
-                    f"(read {len(raw)} of {length} bytes at offset {offset})"
-                )
-            _check_gzip_members(raw, warc_path, offset)
-            stream: IO[bytes] = io.BytesIO(raw)
-        else:
-            stream = handle
-        found: StoredRecord | None = None
-        try:
-            records = ArchiveIterator(stream, no_record_parse=True, check_digests=False)
-            for number, record in enumerate(records):
-                headers = [(k, v) for k, v in record.rec_headers.headers]
-                block = record.raw_stream.read(MAX_UNKNOWN_LENGTH)
-                candidate = StoredRecord(warc_path, offset, length or -1, headers, block)
-                if found is None or candidate.header("WARC-Record-ID") == record_id:
-                    found = candidate
-                if record_id and found.header("WARC-Record-ID") == record_id:
-                    break
-                # Without a length the ledger's offset is the member (or chain of members)
-                # the record is in, after others (doc_id `.N`): look on, within bounds.
-                if length is None and (not record_id or number >= MAX_RECORDS_AFTER_OFFSET):
-                    break
-        except Exception as exc:  # noqa: BLE001 - not WARC, broken gzip member
-            if found is None:
-                raise TraceError(
-                    f"no readable WARC record at offset {offset} of {warc_path}: "
-                    f"{type(exc).__name__}: {str(exc)[:200]}"
-                ) from exc
-        if found is None:
-            raise TraceError(f"no WARC record at offset {offset} of {warc_path}")
-        if length is None and record_id and found.header("WARC-Record-ID") != record_id:
-            return _find_in_member_chain(warc_path, offset, record_id) or found
-        return found
+        raw = handle.read(length)
     finally:
         handle.close()
+    if len(raw) < length:
+        raise TraceError(
+            f"{warc_path} ends {length - len(raw)} bytes before the record does "
+            f"(read {len(raw)} of {length} bytes at offset {offset})"
+        )
+    _check_gzip_members(raw, warc_path, offset)
+    found: StoredRecord | None = None
+    try:
+        for record in ArchiveIterator(io.BytesIO(raw), no_record_parse=True, check_digests=False):
+            headers = [(k, v) for k, v in record.rec_headers.headers]
+            block = record.raw_stream.read(MAX_UNKNOWN_LENGTH)
+            candidate = StoredRecord(warc_path, offset, length, headers, block)
+            if found is None or candidate.header("WARC-Record-ID") == record_id:
+                found = candidate
+            if record_id and found.header("WARC-Record-ID") == record_id:
+                break
+    except Exception as exc:  # noqa: BLE001 - not WARC, broken gzip member
+        if found is None:
+            raise TraceError(
+                f"no readable WARC record at offset {offset} of {warc_path}: "
+                f"{type(exc).__name__}: {str(exc)[:200]}"
+            ) from exc
+    if found is None:
+        raise TraceError(f"no WARC record at offset {offset} of {warc_path}")
+    return found
 
 
-def _find_in_member_chain(warc_path: str, offset: int, record_id: str) -> StoredRecord | None:
-    """A record that does not start where a gzip member does (writers that cut members at
-    a fixed size): warcio cannot frame it, ccprov's reader can, so it looks for the record
-    id from the member at `offset` on."""
+def _record_in_member(warc_path: str, offset: int, member_index: int) -> StoredRecord:
+    """The `member_index`-th record of the member (or member chain) at `offset`, framed by
+    ccprov's reader: warcio cannot frame a record that does not start where a member does."""
     from transforms.warc_reader import RawRecord, iter_raw_records
 
     handle = _open_at(warc_path, offset, None)
     try:
-        for number, item in enumerate(iter_raw_records(handle, MAX_UNKNOWN_LENGTH)):
-            if number >= MAX_RECORDS_AFTER_OFFSET:
-                return None
-            if isinstance(item, RawRecord) and item.header("WARC-Record-ID") == record_id:
+        for item in iter_raw_records(handle, MAX_UNKNOWN_LENGTH):
+            if item.offset > 0:
+                break  # past the member the ledger points at
+            if isinstance(item, RawRecord) and item.member_index == member_index:
                 return StoredRecord(warc_path, offset, -1, item.headers, item.block)
-    except Exception:  # noqa: BLE001 - not found is what the caller reports
-        return None
+    except Exception as exc:  # noqa: BLE001 - not WARC, unreadable: said as such
+        raise TraceError(
+            f"no readable WARC record at offset {offset} of {warc_path}: "
+            f"{type(exc).__name__}: {str(exc)[:200]}"
+        ) from exc
     finally:
         handle.close()
-    return None
+    raise TraceError(
+        f"no record {member_index} in the gzip member (or plain stretch) at offset {offset} "
+        f"of {warc_path}"
+    )
 
 
 def _check_gzip_members(raw: bytes, warc_path: str, offset: int) -> None:
@@ -222,26 +230,62 @@ def _check_gzip_members(raw: bytes, warc_path: str, offset: int) -> None:
 
 
 # --- checking them ------------------------------------------------------------------------------
+def _hash(algorithm: str, data: bytes) -> bytes | None:
+    """`data`'s digest by a WARC algorithm label ("sha1", "SHA-256", "sha3-256"), or None."""
+    label = algorithm.strip().lower()
+    for name in (label, label.replace("-", "_"), label.replace("-", "")):
+        try:
+            return hashlib.new(name, data).digest()
+        except ValueError:
+            continue
+    return None
+
+
+def _decodings(value: str, size: int) -> dict[str, bytes]:
+    """The readings of a declared digest value that have the digest's size, by encoding:
+    base32 (WARC's custom), hex, or base64 (some writers)."""
+    value = value.strip()
+    readings: dict[str, bytes] = {}
+    if len(value) == 2 * size:
+        try:
+            readings["hex"] = bytes.fromhex(value)
+        except ValueError:
+            pass
+    for encoding, decode, block in (
+        ("base32", lambda v: base64.b32decode(v.upper()), 8),
+        ("base64", base64.b64decode, 4),
+        ("base64url", base64.urlsafe_b64decode, 4),
+    ):
+        padded = value.rstrip("=") + "=" * (-len(value.rstrip("=")) % block)
+        try:
+            decoded = decode(padded)
+        except (binascii.Error, ValueError):
+            continue
+        if len(decoded) == size:
+            readings.setdefault(encoding, decoded)
+    return readings
+
+
 def compute_digest(payload: bytes, declared: str) -> str | None:
     """`payload`'s digest in the algorithm and encoding of `declared` ("sha1:BASE32...")."""
     algorithm, _, value = declared.partition(":")
-    name = algorithm.strip().lower().replace("-", "")
-    try:
-        digest = hashlib.new(name, payload).digest()
-    except ValueError:
+    digest = _hash(algorithm, payload)
+    if digest is None:
         return None
-    value = value.strip()
-    is_hex = len(value) == 2 * len(digest) and all(c in "0123456789abcdefABCDEF" for c in value)
-    encoded = binascii.hexlify(digest).decode() if is_hex else base64.b32encode(digest).decode()
+    readings = _decodings(value, len(digest))
+    if "hex" in readings:
+        encoded = digest.hex()
+    elif "base32" not in readings and "base64" in readings:
+        encoded = base64.b64encode(digest).decode()
+    else:
+        encoded = base64.b32encode(digest).decode()
     return f"{algorithm}:{encoded}"
 
 
-def _same_digest(a: str, b: str) -> bool:
-    def norm(d: str) -> str:
-        algorithm, _, value = d.partition(":")
-        return algorithm.strip().lower().replace("-", "") + ":" + value.strip().upper().rstrip("=")
-
-    return norm(a) == norm(b)
+def _digest_matches(data: bytes, declared: str) -> bool:
+    algorithm, _, value = declared.partition(":")
+    digest = _hash(algorithm, data)
+    return digest is not None and digest in _decodings(value, len(digest)).values()
 
 
 def _clean_uri(uri: str | None) -> str | None:
@@ -265,7 +309,7 @@ def _digest_check(name: str, declared: str, candidates: list[tuple[str, bytes]])
     if computed is None:
         return Check(name, "skipped", f"unknown algorithm in {declared!r}")
     for label, data in candidates:
-        if _same_digest(compute_digest(data, declared), declared):
+        if _digest_matches(data, declared):
             where = f"{len(data)} bytes" if label == first_label else f"the {label}"
             return Check(name, "ok", f"{declared} over {where}")
     return Check(
@@ -275,11 +319,20 @@ def _digest_check(name: str, declared: str, candidates: list[tuple[str, bytes]])
     )
 
 
+def _compare_uri(ledger_url: str | None, record_uri: str | None) -> Check:
+    check = _compare("WARC-Target-URI", ledger_url, record_uri)
+    if check.failed and ledger_url and ledger_url.replace(" ", "%20") == record_uri:
+        # warcio escapes the spaces of an invalid URI (or a folded header line); the run
+        # keeps the header's value as written
+        return Check(check.name, "ok", f"{ledger_url} (warcio reads it as {record_uri})")
+    return check
+
+
 def verify_record(row: dict, record: StoredRecord) -> list[Check]:
     """Is `record` the one the ledger row describes, with its payload intact?"""
     checks = [
         _compare("WARC-Record-ID", row.get("warc_record_id"), record.header("WARC-Record-ID")),
-        _compare("WARC-Target-URI", row.get("url"), _clean_uri(record.header("WARC-Target-URI"))),
+        _compare_uri(row.get("url"), _clean_uri(record.header("WARC-Target-URI"))),
         _compare(
             "WARC-Payload-Digest header",
             row.get("payload_digest"),
@@ -300,8 +353,19 @@ def verify_record(row: dict, record: StoredRecord) -> list[Check]:
         candidates.append(("de-chunked payload", http_payload.dechunk(payload)))
     # Some writers (Nutch's WARC/0.18, as in ClueWeb09) put the block digest here.
     candidates.append(("whole block (this writer's convention)", record.block))
-    checks.append(_digest_check("payload digest", declared, candidates))
+    check = _digest_check("payload digest", declared, candidates)
+    if check.failed and response is None and (record.record_type or "").lower() == "response":
+        # Without a status line the payload cannot be told from the HTTP headers (the run
+        # read the block as bad_http_response): nothing to hash it by.
+        check = Check(
+            check.name, "skipped", "no HTTP status line: the payload cannot be found in the block"
+        )
+    checks.append(check)
     return checks
+
+
+# The checks that say which record the bytes are; the rest say whether they are intact.
+IDENTITY_CHECKS = frozenset({"WARC-Record-ID", "WARC-Target-URI", "WARC-Payload-Digest header"})
 
 
 def decoded_payload(record: StoredRecord) -> bytes:
@@ -451,7 +515,11 @@ def trace_command(args) -> int:
                 if s3_problems[row["warc_path"]]:
                     raise TraceError(s3_problems[row["warc_path"]])
             record = read_record(
-                row["warc_path"], row["warc_offset"], row.get("warc_length"), row["warc_record_id"]
+                row["warc_path"],
+                row["warc_offset"],
+                row.get("warc_length"),
+                row["warc_record_id"],
+                member_index_of(row["doc_id"]),
             )
         except TraceError as exc:
             print(terminal_safe(f"  ERROR    cannot read the original record: {exc}"), file=out)
@@ -477,11 +545,15 @@ def trace_command(args) -> int:
             continue
         if any(c.failed for c in checks):
             failed = True
-            print(
-                "trace: MISMATCH: the bytes at this location are not the record the ledger "
-                "describes",
-                file=out,
-            )
+            if any(c.failed for c in checks if c.name in IDENTITY_CHECKS):
+                verdict = "the bytes at this location are not the record the ledger describes"
+            else:
+                verdict = (
+                    "this is the record the ledger describes, but its bytes do not hash to the "
+                    "digest it declares: changed since, or written with a wrong digest (the "
+                    "run does not check digests)"
+                )
+            print(f"trace: MISMATCH: {verdict}", file=out)
             continue
         if args.payload_out:
             data = decoded_payload(record) if args.decode else record.payload()
