@@ -243,6 +243,7 @@ def test_markers_raise_the_score_by_strength():
         ("2022-11-29T23:00:00-0800", False),  # 30 November 07:00 in UTC
         ("2022-11-30T01:00:00+0200", True),  # 29 November 23:00 in UTC
         ("2024-05", False),
+        ("0000-01-01T00:00:00Z", None),  # a placeholder, not a date (the corpus date is null)
         ("2016-10", True),
         (None, None),
         ("yesterday", None),

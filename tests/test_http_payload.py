@@ -323,3 +323,13 @@ def test_folded_header_lines_continue_the_value():
     assert resp.header("X-Robots-Tag") == "noindex, noai"
     assert resp.header("Content-Usage") == "search=y, train-ai=n"
     assert resp.header("Content-Type") == "text/html"
+
+
+def test_an_interim_response_before_the_final_one_is_skipped():
+    """'100 Continue' recorded before '200 OK': the page was lost as http_status 100."""
+    block = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>x"
+    response = hp.parse_http_response(block)
+    assert (response.status, response.header("Content-Type"), response.body) == (
+        200, "text/html", b"<p>x",
+    )  # fmt: skip
+    assert hp.parse_http_response(b"HTTP/1.1 100 Continue\r\n\r\n").status == 100

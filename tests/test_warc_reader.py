@@ -53,6 +53,38 @@ def test_drop_reasons_at_read_time(tmp_path):
     assert summary.errors == []
 
 
+def raw_response(url: str, block: bytes, content_length: str | None = None) -> bytes:
+    length = str(len(block)) if content_length is None else content_length
+    header = (
+        f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:x:{url}>\r\n"
+        f"WARC-Target-URI: {url}\r\nContent-Length: {length}\r\n\r\n"
+    )
+    return header.encode() + block + b"\r\n\r\n"
+
+
+HTML_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+
+
+def test_a_partial_response_is_not_a_page_and_an_interim_one_is_skipped(tmp_path):
+    path = tmp_path / "p.warc"
+    path.write_bytes(
+        raw_response("http://e.com/part", HTML_HEAD.replace(b"200 OK", b"206 Partial") + ARTICLE)
+        + raw_response("http://e.com/cont", b"HTTP/1.1 100 Continue\r\n\r\n" + HTML_HEAD + ARTICLE)
+    )
+    docs, _ = read_warc_file(str(path), 0)
+    assert [(d.http_status, d.drop_reason) for d in docs] == [(206, "http_status"), (200, None)]
+
+
+def test_a_content_length_in_other_digits_is_not_a_length(tmp_path):
+    """ "٣٤٥" passed str.isdigit and int() read it as 345."""
+    block = HTML_HEAD + ARTICLE
+    arabic = "".join(chr(0x0660 + int(c)) for c in str(len(block)))
+    path = tmp_path / "digits.warc"
+    path.write_bytes(raw_response("http://e.com/", block, content_length=arabic))
+    docs, _ = read_warc_file(str(path), 0)
+    assert [d.decision for d in docs] == [ERROR]
+
+
 def test_content_encoding_and_bomb(tmp_path):
     bomb = gzip.compress(b" " * 20_000_000)
     path = write_warc(

@@ -402,7 +402,7 @@ def crawl_before_chatgpt(warc_date: str | None) -> bool | None:
     if not match:
         return None
     year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
-    if not (1 <= month <= 12 and 1 <= day <= 31):
+    if not (1 <= month <= 12 and 1 <= day <= 31) or year < 1991:  # no web before 1991
         return None
     release = CHATGPT_RELEASE
     return (year, month, day) < (release.year, release.month, release.day)

@@ -42,7 +42,7 @@ class HttpResponse:
 _STATUS_RE = re.compile(rb"^HTTP/\d(?:\.\d)?\s+(\d{3})")
 
 
-def parse_http_response(block: bytes) -> HttpResponse:
+def parse_http_response(block: bytes, interim_left: int = 4) -> HttpResponse:
     """Split a WARC response block into status, headers and body.
 
     Tolerates bare-LF line endings and missing reason phrases (both occur in real crawls).
@@ -61,8 +61,12 @@ def parse_http_response(block: bytes) -> HttpResponse:
     match = _STATUS_RE.match(lines[0]) if lines else None
     if not match:
         return HttpResponse(status=None, headers=[], body=block)
+    status = int(match.group(1))
+    if 100 <= status < 200 and _STATUS_RE.match(body) and interim_left > 0:
+        # An interim response ("100 Continue") recorded before the final one
+        return parse_http_response(body, interim_left - 1)
     headers = header_fields(line.decode("latin-1") for line in lines[1:])
-    return HttpResponse(status=int(match.group(1)), headers=headers, body=body)
+    return HttpResponse(status=status, headers=headers, body=body)
 
 
 def header_fields(lines: Iterable[str]) -> list[tuple[str, str]]:

@@ -754,7 +754,8 @@ def _read_header(reader) -> _Header | str:
     for name, value in headers:
         if name.lower() == "content-length":
             value = value.strip()
-            content_length = int(value) if value.isdigit() else None
+            # ASCII digits only: str.isdigit also takes "٣٤٥", which no writer means
+            content_length = int(value) if value.isascii() and value.isdigit() else None
             break
     version = raw[:first_end].decode("ascii", "replace").strip()
     return _Header(version, headers, content_length, len(raw))
@@ -1143,8 +1144,8 @@ def _read_http_payload(doc: WarcDoc, raw: RawRecord, limits: ReadLimits) -> None
     if declared > cap:
         doc.drop("html_too_large")
         return
-    if not 200 <= response.status < 300:
-        doc.drop("http_status")
+    if not 200 <= response.status < 300 or response.status == 206:
+        doc.drop("http_status")  # 206: a part of the page, not the page
         return
     body = response.body
     if "chunked" in (response.header("Transfer-Encoding") or "").lower():
