@@ -6,8 +6,9 @@ table (docs/ai-detector-datasheet.md).
 Every HTML response of each file is read with the pipeline's reader, its text extracted with
 the pipeline's `extract_text` (trafilatura, FineWeb's settings) and scored with the shipped
 model; no filter is applied, so pages the pipeline would drop (language, quality) are scored
-too. Prints per file: pages scored, pages at or above the model's threshold, the median, the
-share below 0.25, and each flagged page with its score.
+too. Prints per file: pages scored, pages above the model's threshold (`ai_score >
+threshold`, as the pipeline flags), the median, the share below 0.25, and each flagged page
+with its score.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def main() -> int:
             continue
         pages = page_texts(path)
         scores = [s.ai_score for s in scorer.score_documents([text for _, text in pages])]
-        flagged = [(u, s) for (u, _), s in zip(pages, scores, strict=True) if s >= scorer.threshold]
+        flagged = [(u, s) for (u, _), s in zip(pages, scores, strict=True) if s > scorer.threshold]
         low = sum(1 for s in scores if s < 0.25)
         median = statistics.median(scores) if scores else float("nan")
         print(

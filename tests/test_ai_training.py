@@ -134,6 +134,20 @@ def test_seeded_split_without_subfolders_is_stable_and_stratified(tmp_path):
     assert sum(e.label for e in valid_a) == 3 and len(valid_a) == 6  # 15 % of each class
 
 
+def test_seeded_split_keeps_a_group_on_one_side(tmp_path):
+    """Neighbouring chunks of one page share a `group`; a random split put them on both sides."""
+    rows = [{"text": f"doc {i}", "label": "human", "group": f"page{i // 5}"} for i in range(100)]
+    rows += [{"text": f"gen {i}", "label": "ai", "group": f"gen{i}"} for i in range(40)]
+    rows += [{"text": f"loose {i}", "label": "human"} for i in range(10)]  # no group: its own
+    write_jsonl(tmp_path / "d.jsonl", rows)
+    train, valid = load_train_valid(tmp_path)
+    groups = [{e.meta.get("group") for e in side} - {None} for side in (train, valid)]
+    assert not groups[0] & groups[1]
+    assert len(train) + len(valid) == 150
+    assert 15 <= sum(1 - e.label for e in valid) <= 21 and sum(e.label for e in valid) == 6
+    assert [e.text for e in load_train_valid(tmp_path)[1]] == [e.text for e in valid]
+
+
 # ---------------------------------------------------------------- train + eval round trip
 
 
@@ -237,6 +251,16 @@ def test_bad_arguments_are_one_line_errors(argv, capsys, tmp_path, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     err = [line for line in err if "apitools" not in line]  # Beam's import-time warning
     assert len(err) == 1 and "error:" in err[0] and "Traceback" not in err[0]
+
+
+def test_eval_refuses_a_folder_that_holds_the_splits(tmp_path, capsys):
+    """`eval --data data/ai_corpus` read the pools and train/valid/test: every text twice."""
+    for name in ("train", "valid", "test"):
+        (tmp_path / name).mkdir()
+        write_jsonl(tmp_path / name / "d.jsonl", [{"text": "a b c", "label": "ai"}])
+    assert ai_main(["eval", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"--data {tmp_path / 'test'}" in err[0]
 
 
 def test_a_remote_model_for_ai_eval_is_named_as_local_only(tmp_path, capsys):

@@ -2,7 +2,8 @@
 
 Data: labelled JSONL (optionally .gz) or Parquet files with a `text` column and a `label`
 column holding "ai"/"human" or 1/0. A folder with `train/` and `valid/` subfolders is split
-that way; any other folder or file is split 85/15 with a fixed seed. Training tunes fastText's
+that way; any other folder or file is split 85/15 with a fixed seed, keeping records of one
+`group` together. Training tunes fastText's
 hyper-parameters on the validation split (ROC AUC), retrains the best configuration, quantises
 it and writes MODEL plus a JSON model card next to it (version, F1-optimal threshold, metrics).
 """
@@ -16,6 +17,7 @@ import json
 import random
 import tempfile
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from transforms.ai_detect import (
 
 SEED = 20221130
 VALID_SHARE = 0.15
+SPLITS = ("train", "valid", "test")
 DATA_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz", ".parquet")
 
 # Searched in this order; the first configuration wins ties, so cheaper settings come first.
@@ -123,12 +126,31 @@ def load_examples(path: str | Path) -> list[Example]:
     return examples
 
 
+def split_folders(path: Path) -> list[str]:
+    """The split subfolders (train/, valid/, test/) that `path` holds."""
+    return [name for name in SPLITS if (path / name).is_dir()]
+
+
+def check_eval_data(path: str | Path) -> None:
+    """Refuse a corpus folder that holds its splits: evaluating it would read the training
+    data (and, in data/ai_corpus, the pools the splits were cut from, every text twice)."""
+    splits = split_folders(Path(path))
+    if splits:
+        hint = f"{Path(path) / 'test'}" if "test" in splits else f"one of {', '.join(splits)}"
+        raise DataError(
+            f"{path} holds the splits {'/, '.join(splits)}/: pass the held-out one, e.g. --data {hint}"
+        )
+
+
 def load_train_valid(path: str | Path, seed: int = SEED) -> tuple[list[Example], list[Example]]:
-    """train/ + valid/ subfolders when present, else a seeded stratified split."""
+    """train/ + valid/ subfolders when present, else a seeded split stratified by label, by
+    `group` when the records have one (neighbouring chunks of one page stay together)."""
     path = Path(path)
     if (path / "train").is_dir() and (path / "valid").is_dir():
         return load_examples(path / "train"), load_examples(path / "valid")
     examples = load_examples(path)
+    if any(e.meta.get("group") is not None for e in examples):
+        return split_by_group(examples, seed)
     rng = random.Random(seed)
     train, valid = [], []
     for label in (0, 1):
@@ -137,6 +159,36 @@ def load_train_valid(path: str | Path, seed: int = SEED) -> tuple[list[Example],
         cut = max(1, round(len(subset) * VALID_SHARE)) if len(subset) > 1 else 0
         valid.extend(subset[:cut])
         train.extend(subset[cut:])
+    return train, valid
+
+
+def split_by_group(
+    examples: Sequence[Example], seed: int = SEED
+) -> tuple[list[Example], list[Example]]:
+    """Whole groups, drawn at random per label, go to valid until it holds VALID_SHARE of that
+    label's examples. A record without a group is a group of its own; a group holding both
+    labels goes where its first label sends it."""
+    keys = [
+        ("group", str(e.meta["group"])) if e.meta.get("group") is not None else ("record", i)
+        for i, e in enumerate(examples)
+    ]
+    rng = random.Random(seed)
+    valid_keys: set = set()
+    placed: set = set()
+    for label in (0, 1):
+        sizes = Counter(k for k, e in zip(keys, examples, strict=True) if e.label == label)
+        target = max(1, round(sum(sizes.values()) * VALID_SHARE)) if sum(sizes.values()) > 1 else 0
+        groups = sorted(set(sizes) - placed)
+        rng.shuffle(groups)
+        taken = 0
+        for group in groups:
+            if taken >= target:
+                break
+            valid_keys.add(group)
+            taken += sizes[group]
+        placed.update(groups)
+    valid = [e for k, e in zip(keys, examples, strict=True) if k in valid_keys]
+    train = [e for k, e in zip(keys, examples, strict=True) if k not in valid_keys]
     return train, valid
 
 
@@ -241,6 +293,24 @@ def _train(train_file: Path, params: dict, seed: int):
     return fasttext.train_supervised(input=str(train_file), seed=seed, **FIXED_PARAMS, **params)
 
 
+def card_params(card: dict) -> dict:
+    """The searched hyper-parameters of a model card (what `_train` takes besides the fixed
+    ones), so that a model can be refitted exactly as shipped."""
+    skip = {*FIXED_PARAMS, "seed", "quantized"}
+    return {k: v for k, v in card["hyperparameters"].items() if k not in skip}
+
+
+def fit_model(examples: Sequence[Example], params: dict, seed: int = SEED, quantize: bool = True):
+    """One fastText model trained (and quantised) as `train_detector` trains the winner."""
+    with tempfile.TemporaryDirectory(prefix="ccprov-ai-") as tmp:
+        train_file = Path(tmp) / "train.txt"
+        _write_fasttext_file(examples, train_file)
+        model = _train(train_file, params, seed)
+        if quantize:
+            model.quantize(input=str(train_file), **QUANTIZE_PARAMS, thread=1, verbose=0)
+    return model
+
+
 def train_detector(
     data: str | Path,
     out: str | Path,
@@ -320,6 +390,7 @@ def evaluate_detector(
     Scores are the model's alone (`ai_model_score`) and, separately, the final `ai_score` with
     marker phrases. Subsets are reported when the records carry `lang` or `cliche_free`.
     """
+    check_eval_data(data)
     scorer = AiScorer.load(model)
     examples = load_examples(data)
     check_both_labels(examples, "evaluation data")
