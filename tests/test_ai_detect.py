@@ -131,6 +131,22 @@ def test_normalisation_hides_formatting_differences():
     assert "\n" not in normalize_text("a\nb\r\nc")
 
 
+def test_typographic_quotes_score_as_plain_ones(scorer):
+    # WordPress and word processors turn ' and " into these when a page is published; the
+    # model once read ’ as a sign of human writing (the machine-written corpus had none).
+    plain = "It's the \"best\" tool, isn't it? Don't miss 'Turbo' or « Super » 5'10\" tall."
+    curly = "It’s the “best” tool, isn‘t it? Don’t miss ‚Turbo‛ or «\u00a0Super\u00a0» 5′10″ tall."
+    assert normalize_text(curly) == normalize_text(plain.replace("« Super »", '"Super"'))
+    assert normalize_text("„Gut“ ‹x› ʼn") == normalize_text("\"Gut\" 'x' 'n")
+    texts = [
+        "Honestly, it's the best tool I've used and I don't regret buying it. You'll love it.",
+        "Elle m'a dit qu'il n'y avait « rien » à faire, et c'est vrai.",
+    ]
+    typeset = [t.replace("'", "\u2019").replace("« ", "«\u202f") for t in texts]
+    assert scorer.model_scores(typeset) == scorer.model_scores(texts)
+    assert normalize_text("「引用」") == "「 引 用 」"  # Japanese brackets are not folded
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -73,21 +73,33 @@ def _token_table() -> dict[int, str]:
 
 _TOKEN_TABLE = _token_table()
 
+# Typographic quotes say who typeset a page, not who wrote it: WordPress, word processors and
+# French or German locales turn ' and " into these, so text published that way must read the
+# same as the plain text (the corpus's machine-written side has none of ’ ” ‘ ‚).
+# Primes are in the list because the same software writes 5'10" as 5′10″. CJK brackets
+# (「」『』) stay: they are the language's own punctuation, not a substitute for an ASCII quote.
+_QUOTE_TABLE = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u02bc\u2039\u203a", "'")
+    | dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb", '"')
+)
+
 
 def normalize_text(text: str, max_chars: int = MAX_SCORED_CHARS) -> str:
     """The one view of a text that the model sees, in training and in the pipeline alike.
 
     It removes what differs between sources for reasons unrelated to who wrote the text:
     line wrapping, list bullets and Markdown symbols, letter case, digits (prices, versions),
-    and it separates punctuation and CJK characters into tokens so that fastText's
-    whitespace tokenizer sees words in every language.
+    typographic quotes (’ ‘ “ ” „ « » ′ ″ become ' and "), and it separates punctuation and
+    CJK characters into tokens so that fastText's whitespace tokenizer sees words in every
+    language.
     """
     text = text[:max_chars]
     if not text.isascii():  # NFKC leaves ASCII unchanged; skipping it is much faster
         # Lone surrogates (from a decoder's surrogateescape, or JSON's "\ud800") cannot go to
         # fastText as UTF-8: they become "?".
         text = text.encode("utf-8", "replace").decode("utf-8")
-        text = unicodedata.normalize("NFKC", text)
+        # Before NFKC, which would turn ″ into two ′ rather than one ".
+        text = unicodedata.normalize("NFKC", text.translate(_QUOTE_TABLE))
     text = _LIST_MARKER.sub(" ", text)
     text = _MARKUP.sub(" ", text.lower())
     return " ".join(text.translate(_TOKEN_TABLE).split())
