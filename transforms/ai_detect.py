@@ -264,7 +264,7 @@ _CONNECTIVES = frozenset(
     "but and so yet however though although because since while well unfortunately sadly "
     "mais et donc cependant toutefois car or puisque malheureusement "
     "aber und doch jedoch denn da weil leider "
-    "pero y sin embargo aunque porque lamentablemente "
+    "pero y aunque porque lamentablemente "
     "ma e però perché purtroppo mas porém infelizmente".split()
 )
 _CLAUSE_PUNCTUATION = frozenset(".!?:;,()[]—–-\"“”„«»‹›'‘…・。、！？：")
@@ -348,9 +348,11 @@ _SPACES = re.compile(r"[^\S\n]+")  # runs of spaces inside a line; line breaks s
 def find_markers(text: str) -> list[str]:
     """Marker phrases in the text (their canonical lower-case form), each once, in order found.
 
-    Typographic apostrophes and the space French puts before "!" are folded first. Phrases of
-    words match whole words only; those in _SELF_AFTER only before the assistant's first
-    person ("as an AI assistant, I"), as people write them about others too. A phrase
+    Typographic apostrophes, runs of spaces, invisible characters and the space French puts
+    before "!" are folded first. Phrases of words match whole words only; those in _SELF_AFTER
+    only where a clause opens and before the assistant's first person ("However, as an AI
+    assistant, I"), as people write them about others too; dated knowledge updates only as
+    _LEAD and _AFTER allow. A phrase inside quotation marks on its line is a quotation. A phrase
     found inside a longer one at the same place ("hope this helps" in "i hope this helps") is
     reported once, as the longer phrase. Pages longer than MARKER_WINDOW are searched at their
     start and end only.
