@@ -306,6 +306,7 @@ def test_compute_digest_follows_the_declared_encoding():
     hex_declared = "sha256:" + "0" * 64
     assert compute_digest(data, hex_declared) == "sha256:" + hashlib.sha256(data).hexdigest()
     assert compute_digest(data, "nosuchalgo:xyz") is None
+    assert compute_digest(data, "shake-128:xyz") is None  # no fixed size: raised TypeError
 
 
 def stored(block: bytes, payload_digest: str, record_type: str = "response", url: str = "u"):

@@ -236,7 +236,7 @@ def _hash(algorithm: str, data: bytes) -> bytes | None:
     for name in (label, label.replace("-", "_"), label.replace("-", "")):
         try:
             return hashlib.new(name, data).digest()
-        except ValueError:
+        except (ValueError, TypeError):  # unknown, or of no fixed size (shake_128)
             continue
     return None
 
