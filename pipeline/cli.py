@@ -436,14 +436,19 @@ def check_filesystems(paths: list[str]) -> None:
             continue  # local paths; http(s) is read by ccprov itself
         if not has_filesystem(path):
             scheme = path.split("://", 1)[0]
-            hint = " (pip install 'apache-beam[gcp]')" if scheme == "gs" else ""
+            hint = (
+                " (.venv/bin/pip install -c deploy/constraints.txt -e '.[gcp]', as the README says)"
+                if scheme == "gs"
+                else ""
+            )
             raise UsageError(f"{path}: no filesystem for {scheme}:// here{hint}")
 
 
 def check_s3_buckets(options, paths: list[str], output: str | None = None) -> None:
-    """Fail fast, before any work, when an s3:// bucket of --input or --output is missing or
-    refuses the given credentials, or `output` refuses writes (otherwise the run would fail
-    at its first write, its work lost)."""
+    """Fail fast, before any work, when an s3:// bucket of `paths` (the run's inputs, output
+    and the files it reads at launch) is missing or refuses the given credentials, or
+    `output` refuses writes (otherwise the run would fail at its first write, its work lost;
+    a file read at launch would be retried by Beam for minutes, printing tracebacks)."""
     buckets = sorted({p[5:].split("/", 1)[0] for p in paths if p.startswith("s3://")})
     if "" in buckets:
         raise UsageError("an s3:// path names no bucket: give s3://BUCKET/...")
@@ -540,8 +545,9 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
     opts = options.view_as(CcprovOptions)
     check_job_endpoint(options)
     check_output_url(opts.output)
-    check_filesystems([*(opts.input or []), opts.output, *(opts.robots or [])])
-    check_s3_buckets(options, [*(opts.input or []), opts.output], output=opts.output)
+    launch_files = [p for p in (opts.filters_config, opts.ai_model, *(opts.robots or [])) if p]
+    check_filesystems([*(opts.input or []), opts.output, *launch_files])
+    check_s3_buckets(options, [*(opts.input or []), opts.output, *launch_files], output=opts.output)
     plan = plan_run(options)
     check_remote_run(options, plan)
     check_s3_buckets(options, plan.inputs)

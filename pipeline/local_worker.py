@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import sys
 
@@ -150,11 +151,30 @@ def _not_expected(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith(_EXPECTED_WARNINGS)
 
 
+# Beam's worker logs its options at INFO ("Pipeline_options: {...}"), S3 secret included.
+_SECRET_OPTION = re.compile(
+    r"""(['"]?(?:s3_secret_access_key|s3_session_token)['"]?\s*[:=]\s*)"""
+    r"""('[^']*'|"[^"]*"|[^\s,}]+)"""
+)
+
+
+def without_secrets(record: logging.LogRecord) -> bool:
+    """Mask the S3 secret and session token in a log record (always kept)."""
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a record that cannot format: left to logging
+        return True
+    if "s3_secret_access_key" in message or "s3_session_token" in message:
+        record.msg, record.args = _SECRET_OPTION.sub(r"\1'***'", message), None
+    return True
+
+
 def quiet_startup(environment: dict[str, str]) -> None:
-    """Drop the expected start-up warnings; with a harness log level above INFO (--quiet),
-    also the INFO lines Beam logs before it applies that level."""
+    """Drop the expected start-up warnings and mask secrets; with a harness log level above
+    INFO (--quiet), also the INFO lines Beam logs before it applies that level."""
     for name in ("", _WORKER_MAIN, "apache_beam.options.pipeline_options"):
         logging.getLogger(name).addFilter(_not_expected)
+        logging.getLogger(name).addFilter(without_secrets)
     quiet_stopped_run_reports()  # reported by the runner in one line (pipeline/errors.py)
     sys.stderr = StderrWithoutWriteFailureTracebacks(sys.stderr)
     from apache_beam.runners.worker import sdk_worker_main

@@ -157,3 +157,15 @@ def test_contains_keeps_to_the_outputs_own_prefix():
     store = OutputStore("s3://bucket/run")
     assert store.contains("s3://bucket/run/report.html") and store.contains("s3://bucket/run/")
     assert not store.contains("s3://bucket/run-2/report.html")
+
+
+def test_a_gs_output_is_given_up_on_within_seconds_not_minutes():
+    """pyarrow retries GCS for 15 minutes by default: query, report, select and takedown on a
+    gs:// output nobody can reach printed nothing until killed."""
+    import datetime
+
+    from pipeline.audit.store import GCS_RETRY_SECONDS, OutputStore
+
+    (settings,) = OutputStore("gs://bucket/out").arrow_fs.__reduce__()[1]
+    assert settings["retry_time_limit"] == datetime.timedelta(seconds=GCS_RETRY_SECONDS)
+    assert GCS_RETRY_SECONDS <= 60

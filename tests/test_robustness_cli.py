@@ -198,7 +198,7 @@ def test_schemes_without_a_filesystem_here(ccprov, tmp_path):
     out = str(tmp_path / "out")
     for args in (["--input", "gs://bucket/x.warc.gz"], ["--output", "gs://bucket/out"]):
         argv = ["run", "--output", out, *args] if args[0] == "--input" else ["run", *args]
-        _assert_usage_error(ccprov(*argv), "no filesystem for gs:// here", "apache-beam[gcp]")
+        _assert_usage_error(ccprov(*argv), "no filesystem for gs:// here", "-e '.[gcp]'")
 
 
 @pytest.mark.parametrize(

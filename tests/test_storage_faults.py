@@ -272,6 +272,31 @@ def test_unreachable_endpoint_fails_fast_with_one_line(capsys):
     assert "cannot reach S3" in lines[0]
 
 
+@pytest.mark.s3
+@pytest.mark.parametrize("flag", ["--filters-config", "--robots", "--ai-model"])
+def test_a_file_read_at_launch_on_an_unreachable_s3_fails_fast_with_one_line(
+    capsys, tmp_path, flag
+):
+    """Beam retried these for minutes, printing tracebacks; --input had the one-line check."""
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, lines = run_cli(
+        capsys,
+        "run",
+        flag,
+        "s3://some-bucket/launch/file",
+        "--output",
+        str(tmp_path / "out"),
+        f"--s3_endpoint_url=http://127.0.0.1:{port}",
+        "--s3_access_key_id=x",
+        "--s3_secret_access_key=y",
+        "--s3_region_name=us-east-1",
+    )
+    assert code == 2 and len(lines) == 1, lines
+    assert "cannot reach S3" in lines[0]
+
+
 # --- http(s) inputs: dropped connections and refusals ----------------------------------------------
 class _FlakyWarcServer(ThreadingHTTPServer):
     """Serves one file with Range support; the first requests fail in the ways networks do."""

@@ -240,6 +240,9 @@ def naming_the_shard(kind: str, name: str):
         raise pa.ArrowInvalid(f"{kind}/{name}: {str(exc).splitlines()[0][:200]}") from exc
 
 
+GCS_RETRY_SECONDS = 20
+
+
 class OutputStore:
     """OUTPUT of one run: its manifest, its shards, and file operations relative to it."""
 
@@ -308,8 +311,17 @@ class OutputStore:
                 self._arrow_fs = fs.LocalFileSystem()
             elif self.root.startswith("s3://"):
                 self._arrow_fs = self.s3.arrow_filesystem()
+            elif self.root.startswith("gs://"):
+                import datetime
+
+                from pyarrow import fs
+
+                # pyarrow retries a GCS request for 15 minutes by default: a bucket out of
+                # reach (no credentials, no network) looked like a hang.
+                self._arrow_fs = fs.GcsFileSystem(
+                    retry_time_limit=datetime.timedelta(seconds=GCS_RETRY_SECONDS)
+                )
             else:
-                # gs:// and friends: let pyarrow pick (it knows gs://) from the URI itself.
                 from pyarrow import fs
 
                 self._arrow_fs, _ = fs.FileSystem.from_uri(self.root)
