@@ -40,6 +40,7 @@ MEASURE = """
 import json, sys, time
 import pipeline  # noqa: F401 - a worker's allocator settings
 from transforms.robots import RobotsIndex
+import transforms.warc_reader  # noqa: F401 - loaded in every worker, as the index reads with it
 
 def anon_mb():
     with open("/proc/self/status") as status:

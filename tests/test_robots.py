@@ -318,7 +318,8 @@ def test_parsed_rules_kept_are_bounded(tmp_path, monkeypatch):
 
 
 def test_a_robots_warc_damaged_part_way_keeps_what_came_before(robots_warc, tmp_path, caplog):
-    """A corrupt gzip member stops the file with a warning, not the run with a traceback."""
+    """A corrupt gzip member is skipped with a warning, not the run stopped with a traceback;
+    the records after it are read."""
     data = robots_warc.read_bytes()
     second_member = data.index(b"\x1f\x8b", 1)
     damaged = tmp_path / "damaged.warc.gz"
@@ -327,10 +328,40 @@ def test_a_robots_warc_damaged_part_way_keeps_what_came_before(robots_warc, tmp_
     damaged.write_bytes(data[:body_at] + b"\xff" * 64 + data[body_at + 64 :])
     index = RobotsIndex()
     with caplog.at_level("WARNING", logger="transforms.robots"):
-        assert index.add_warc(str(damaged)) == 1
-    assert "is damaged after 1 robots.txt records" in caplog.text
-    assert index.evaluate("https://news.example/a").status == STATUS_OK
-    assert index.evaluate("https://gone.example/a").status == STATUS_NO_RECORD
+        assert index.add_warc(str(damaged)) == 6
+    assert f"damaged.warc.gz is damaged: corrupt_gzip at byte {second_member}" in caplog.text
+    # news.example's re-fetch (Allow: /) was the damaged record: its first fetch stands
+    late = index.evaluate("https://news.example/a", "2024-05-30T00:00:00Z")
+    assert late.status == STATUS_OK and late.fetch_date == "2024-05-10T00:00:00Z"
+    assert index.evaluate("https://gone.example/a").status == STATUS_UNAVAILABLE
+
+
+def _robots_members(records: list[tuple[str, bytes]]) -> bytes:
+    from tests.corrupt_warcs import gz, warc_record
+
+    return b"".join(
+        gz(warc_record("response", url, b"HTTP/1.1 200 OK\r\n\r\n" + rules))
+        for url, rules in records
+    )
+
+
+@pytest.mark.parametrize("cut_into_last_member", [20, 60, 200])
+def test_a_robots_warc_cut_short_is_warned_about_wherever_the_cut_falls(
+    tmp_path, caplog, cut_into_last_member
+):
+    """warcio read a file cut inside its last member as a whole file: no warning, and a
+    robots.txt cut inside its rules was used with the rules it had left."""
+    rules = b"User-agent: GPTBot\n" + b"Disallow: /private/\n" * 40 + b"Disallow: /\n"
+    first = _robots_members([("https://a.example/robots.txt", rules)])
+    data = first + _robots_members([("https://b.example/robots.txt", rules)])
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[: len(first) + cut_into_last_member])
+    index = RobotsIndex()
+    with caplog.at_level("WARNING", logger="transforms.robots"):
+        assert index.add_warc(str(cut)) == 1
+    assert "cut.warc.gz is damaged" in caplog.text
+    assert index.evaluate("https://a.example/x").allowed["GPTBot"] is False
+    assert index.evaluate("https://b.example/x").status == STATUS_NO_RECORD
 
 
 # --- review of 7 December 2026 ---------------------------------------------------------------

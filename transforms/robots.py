@@ -32,6 +32,9 @@ AGENTS = ("CCBot", "GPTBot", "Google-Extended", "*")
 
 # RFC 9309 2.5: crawlers must parse at least 500 KiB; beyond that we stop reading.
 MAX_ROBOTS_BYTES = 500 * 1024
+# A record's block as the reader keeps it: the rules' first MAX_ROBOTS_BYTES, compressed or
+# not, plus the HTTP headers.
+_ROBOTS_BLOCK_CAP = 4 * MAX_ROBOTS_BYTES
 MAX_REDIRECTS = 5  # RFC 9309 2.3.1.2
 
 # Status of the robots.txt used for a URL (the `robots_status` column).
@@ -548,41 +551,66 @@ class RobotsIndex:
     def add_warc(self, path: str) -> int:
         """Add every robots.txt response of one WARC file (local path or any Beam filesystem).
 
-        A file that breaks off or holds a corrupt gzip member keeps what was read before the
-        damage: its remaining hosts get `no_record`, and a warning says so. One damaged
-        robots file must not stop a run that it only annotates."""
+        The file is framed by the pipeline's own reader, so damage is seen wherever it falls:
+        a record cut short is left out (its partial rules would read as fewer disallows), a
+        damaged stretch is skipped and reading goes on after it, and a warning names the
+        file. Hosts whose robots.txt was lost get `no_record`. One damaged robots file must
+        not stop a run that it only annotates."""
+        from transforms.warc_reader import RawRecord, iter_raw_records
 
-        added = 0
-        with _open_binary(path) as stream:
-            records = _quiet_records(stream)
-            try:
-                for record in records:
-                    if record.rec_type != "response" or record.http_headers is None:
+        added = lost = 0
+        problems: list[str] = []
+        try:
+            with _open_binary(path) as stream:
+                for item in iter_raw_records(stream, _ROBOTS_BLOCK_CAP):
+                    if not isinstance(item, RawRecord):
+                        problems.append(f"{item.kind} at byte {item.offset}")
                         continue
-                    url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                    try:
-                        status = int(record.http_headers.get_statuscode())
-                    except (TypeError, ValueError):
-                        status = None
-                    body = record.content_stream().read(MAX_ROBOTS_BYTES)
-                    self.add(
-                        url,
-                        status,
-                        body,
-                        record.rec_headers.get_header("WARC-Date"),
-                        location=record.http_headers.get_header("Location"),
-                    )
-                    added += 1
-            except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib.error, EOFError...
-                log.warning(
-                    "--robots %s is damaged after %d robots.txt records (%s: %s); the rest of "
-                    "the file is not used",
-                    path,
-                    added,
-                    type(exc).__name__,
-                    str(exc).splitlines()[0][:200] if str(exc) else "",
-                )
+                    if item.rec_type != "response":
+                        continue
+                    if item.problem:
+                        lost += 1
+                        problems.append(f"{item.problem} at byte {item.offset}")
+                        continue
+                    added += self._add_record(item)
+        except Exception as exc:  # noqa: BLE001 - the stream itself failed (after retries)
+            first = str(exc).splitlines()[0][:200] if str(exc) else ""
+            problems.append(f"unreadable from there ({type(exc).__name__}: {first})")
+        if problems:
+            log.warning(
+                "--robots %s is damaged: %s; %d robots.txt records used, %d cut short left out",
+                path,
+                ", ".join(problems[:3])
+                + (f" and {len(problems) - 3} more" if problems[3:] else ""),
+                added,
+                lost,
+            )
         return added
+
+    def _add_record(self, record) -> int:
+        """Index one whole robots.txt response record; 1 if it was one, else 0."""
+        from transforms import http_payload
+
+        response = http_payload.parse_http_response(record.block)
+        if response.status is None:
+            return 0
+        body = response.body
+        if "chunked" in (response.header("Transfer-Encoding") or "").lower():
+            body = http_payload.dechunk(body)
+        try:
+            body = http_payload.decode_content_encoding(
+                body, response.header("Content-Encoding"), MAX_ROBOTS_BYTES
+            )
+        except http_payload.PayloadTooLarge:
+            pass  # the rules are read up to MAX_ROBOTS_BYTES, as crawlers read them
+        self.add(
+            record.header("WARC-Target-URI") or "",
+            response.status,
+            body[:MAX_ROBOTS_BYTES],
+            record.header("WARC-Date"),
+            location=response.header("Location"),
+        )
+        return 1
 
     @staticmethod
     def _record_at(
