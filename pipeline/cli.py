@@ -844,8 +844,8 @@ def format_summary(manifest: dict, output: str) -> str:
     skipped = manifest.get("skipped_input_count") or 0
     if skipped:
         lines.append(
-            f"left out:       {skipped} file(s) in the input folders not named .warc or "
-            ".warc.gz (manifest.json: skipped_inputs)"
+            f"left out:       {skipped} file(s), folder(s) or second name(s) of a file "
+            "(manifest.json: skipped_inputs)"
         )
     lines.append(f"output:         {output} (manifest.json, _SUCCESS)")
     return "\n".join(lines)

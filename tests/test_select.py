@@ -446,6 +446,19 @@ def test_the_funnel_shows_takedowns_and_selections_in_the_order_they_were_applie
     assert orders == [1, 3, 2]  # takedowns first, then the selection: logged 1, 2, 3
 
 
+def test_after_a_selection_alone_the_funnel_ends_with_it(sharded_run, tmp_path):
+    """A run's funnel ends with a takedown row removing 0; after a selection that row stood
+    after it, as if a takedown had been applied since."""
+    dest = tmp_path / "selected"
+    assert select(sharded_run.root, dest, "--license-policy", "no-optout") == 0
+    stages = [s["stage"] for s in check_consistent(dest)["funnel"]]
+    assert stages[-2:] == ["dedup", "selection"]
+    run_stages = [
+        s["stage"] for s in json.loads((sharded_run.root / "manifest.json").read_text())["funnel"]
+    ]
+    assert run_stages[-2:] == ["dedup", "takedown"]
+
+
 @pytest.mark.parametrize(
     "criterion, column",
     [

@@ -838,8 +838,10 @@ def funnel(
     if events is None or any(logged[s] != by_stage.get(s, 0) for s in AUDIT_STAGES):
         # No log, an older one, or one edited by hand: one row per kind, from the totals.
         events = [(s, by_stage.get(s, 0)) for s in AUDIT_STAGES if by_stage.get(s, 0)]
-    if not any(kind == "takedown" for kind, _ in events):
-        events = [*events, ("takedown", 0)]  # shown in every funnel
+    if not events:
+        # A run's funnel ends with a takedown row (none yet) so that every funnel has one;
+        # after a selection, a row placed after it would read as a takedown applied since.
+        events = [("takedown", 0)]
     rows, remaining = [], responses
     for stage, removed in _funnel_steps(by_stage, events):
         if stage == "other" and not removed:  # only when a reason fits no stage
