@@ -315,8 +315,8 @@ def stored(block: bytes, payload_digest: str, record_type: str = "response", url
     return StoredRecord("f.warc", 0, len(block), headers, block)
 
 
-def checks_of(record: StoredRecord, url: str = "u") -> dict[str, str]:
-    row = {"warc_record_id": "<urn:x:1>", "url": url,
+def checks_of(record: StoredRecord, url: str = "u", drop_reason=None) -> dict[str, str]:
+    row = {"warc_record_id": "<urn:x:1>", "url": url, "drop_reason": drop_reason,
            "payload_digest": record.header("WARC-Payload-Digest")}  # fmt: skip
     return {c.name: c.status for c in verify_record(row, record)}
 
@@ -345,10 +345,21 @@ def test_a_capitalised_record_type_still_has_its_payload_found():
     assert checks_of(record)["payload digest"] == "ok"
 
 
-def test_a_block_without_a_status_line_has_its_payload_digest_skipped():
-    """The run reads such a block as bad_http_response; trace cannot find its payload either."""
+def test_a_block_without_a_status_line_has_its_payload_digest_skipped_if_the_run_said_so():
+    """The run read such a block as bad_http_response; trace cannot find its payload either.
+    A row the run read whole had a status line: a block without one now has changed."""
     record = stored(b"http/1.1 200 OK\r\n\r\nbody", "sha1:" + sha1_base32(b"body")[5:])
-    assert checks_of(record)["payload digest"] == "skipped"
+    assert checks_of(record, drop_reason="bad_http_response")["payload digest"] == "skipped"
+    assert checks_of(record)["payload digest"] == "MISMATCH"
+
+
+def test_a_payload_after_an_interim_response_is_digested_as_writers_digest_it():
+    """warcio digests everything after the first head; the run reads the final response."""
+    after_first = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>x"
+    block = b"HTTP/1.1 100 Continue\r\n\r\n" + after_first
+    record = stored(block, "sha1:" + sha1_base32(after_first)[5:])
+    assert record.payload() == b"<p>x"
+    assert checks_of(record)["payload digest"] == "ok"
 
 
 def test_a_uri_with_spaces_matches_warcios_escaped_reading():
@@ -695,3 +706,21 @@ def test_a_damaged_rows_file_that_is_gone_still_fails(tmp_path, capsys):
     capsys.readouterr()
     assert audit_main(["trace", str(out), "--doc-id", broken["doc_id"]]) == 1
     assert "NOTE" not in capsys.readouterr().out
+
+
+def test_a_shared_member_cut_after_the_run_is_not_read_as_whole(tmp_path):
+    """A record of a member cut short came back with an empty block, which trace took for a
+    block without a status line and passed (exit 0)."""
+    from tests.corrupt_warcs import article, gz, http_block, warc_record
+
+    raw = b"".join(
+        warc_record("response", f"http://cut.example/{i}", http_block(article(i, 2)))
+        for i in range(3)
+    )
+    path = tmp_path / "shared.warc.gz"
+    path.write_bytes(gz(raw))
+    docs, _ = read_warc_file(str(path), 0)
+    assert len(docs) == 3 and docs[0].warc_length is None
+    path.write_bytes(path.read_bytes()[:240])
+    with pytest.raises(TraceError, match="is damaged"):
+        read_record(str(path), 0, None, docs[0].warc_record_id, member_index_of(docs[0].doc_id))

@@ -1107,7 +1107,7 @@ def doc_from_record(
         warc_date=raw.header("WARC-Date"),
         warc_filename=raw.header("WARC-Filename") or warc_path.rsplit("/", 1)[-1],
         payload_digest=raw.header("WARC-Payload-Digest"),
-        url=_clean_uri(raw.header("WARC-Target-URI")),
+        url=clean_uri(raw.header("WARC-Target-URI")),
         dump=dump,
         warc_truncated=raw.header("WARC-Truncated"),
     )
@@ -1174,7 +1174,7 @@ def _dump_from_warcinfo(raw: RawRecord) -> str | None:
     return match.group(0) if match else None
 
 
-def _clean_uri(uri: str | None) -> str | None:
+def clean_uri(uri: str | None) -> str | None:
     # WARC/1.0 writers sometimes wrap the URI in <>; WARC/1.1 forbids it.
     if uri and uri.startswith("<") and uri.endswith(">"):
         return uri[1:-1]
