@@ -71,6 +71,7 @@ def test_is_html_by_type_and_by_sniffing():
         ("image/png, text/html; charset=utf-8", b"", True),  # the last valid type, as browsers
         ("text/html, image/png", b"<html>", False),
         ("text", b"<html><body>", True),  # not a media type: as if none were declared
+        ('multipart/x-mixed-replace;boundary="a,b/c"', b"<html>", False),
     ],
 )
 def test_html_as_servers_label_and_start_it(content_type, body, expected):
@@ -333,3 +334,17 @@ def test_an_interim_response_before_the_final_one_is_skipped():
         200, "text/html", b"<p>x",
     )  # fmt: skip
     assert hp.parse_http_response(b"HTTP/1.1 100 Continue\r\n\r\n").status == 100
+
+
+def test_a_status_of_four_digits_is_no_status():
+    assert hp.parse_http_response(b"HTTP/1.1 2000 OK\r\n\r\nx").status is None
+    assert hp.parse_http_response(b"HTTP/1.1 200\r\n\r\nx").status == 200
+
+
+def test_sniffing_a_run_of_comments_takes_linear_time():
+    """One regular expression backtracked exponentially: 40 comments never finished."""
+    started = time.process_time()
+    assert not hp.is_html("text/plain", b"<!--a-->" * 40 + b"plain text")
+    assert hp.is_html(None, b"<!--a-->" * 200 + b"<html><body>")
+    assert not hp.is_html(None, b"<!-- never closed <html>")
+    assert time.process_time() - started < 0.5

@@ -329,7 +329,8 @@ def test_a_robots_warc_damaged_part_way_keeps_what_came_before(robots_warc, tmp_
     index = RobotsIndex()
     with caplog.at_level("WARNING", logger="transforms.robots"):
         assert index.add_warc(str(damaged)) == 6
-    assert f"damaged.warc.gz is damaged: corrupt_gzip at byte {second_member}" in caplog.text
+    assert "damaged.warc.gz: 6 robots.txt records used; left out: " in caplog.text
+    assert f"corrupt_gzip at byte {second_member}" in caplog.text
     # news.example's re-fetch (Allow: /) was the damaged record: its first fetch stands
     late = index.evaluate("https://news.example/a", "2024-05-30T00:00:00Z")
     assert late.status == STATUS_OK and late.fetch_date == "2024-05-10T00:00:00Z"
@@ -359,7 +360,7 @@ def test_a_robots_warc_cut_short_is_warned_about_wherever_the_cut_falls(
     index = RobotsIndex()
     with caplog.at_level("WARNING", logger="transforms.robots"):
         assert index.add_warc(str(cut)) == 1
-    assert "cut.warc.gz is damaged" in caplog.text
+    assert "cut.warc.gz: 1 robots.txt records used; left out: " in caplog.text
     assert index.evaluate("https://a.example/x").allowed["GPTBot"] is False
     assert index.evaluate("https://b.example/x").status == STATUS_NO_RECORD
 
@@ -516,3 +517,43 @@ def test_robots_files_give_the_same_verdicts_in_any_order(tmp_path):
         for order in (files, files[::-1])
     }
     assert len(verdicts) == 1
+
+
+def _robots_record(url: str, http_block: bytes) -> bytes:
+    from tests.corrupt_warcs import gz, warc_record
+
+    return gz(warc_record("response", url, http_block))
+
+
+def test_robots_records_as_odd_writers_and_servers_make_them(tmp_path, caplog):
+    """Review of the reader switch: wget's <URI> lost every record, a gzipped robots.txt
+    decoding past 500 KiB was read as its compressed bytes (everything allowed), and
+    responses without a status line went without a word."""
+    import gzip as gzip_module
+
+    disallow = b"User-agent: GPTBot\nDisallow: /\n"
+    big = gzip_module.compress(disallow + b"# " + b"x" * 100 + b"\n" * 1 + b"# c\n" * 200_000)
+    data = (
+        _robots_record("<https://wget.example/robots.txt>",
+                       b"HTTP/1.1 200 OK\r\n\r\n" + disallow)
+        + _robots_record("https://big.example/robots.txt",
+                         b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n" + big)
+        + _robots_record("https://lower.example/robots.txt",
+                         b"http/1.1 200 OK\r\n\r\n" + disallow)
+        + _robots_record("https://bogus.example/robots.txt",
+                         b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\n\r\n"
+                         + bytes(range(256)) * 4)
+    )  # fmt: skip
+    path = tmp_path / "odd.warc.gz"
+    path.write_bytes(data)
+    index = RobotsIndex()
+    with caplog.at_level("WARNING", logger="transforms.robots"):
+        assert index.add_warc(str(path)) == 2
+    assert index.evaluate("https://wget.example/a").allowed["GPTBot"] is False
+    assert index.evaluate("https://big.example/a").allowed["GPTBot"] is False
+    for host in ("lower", "bogus"):
+        assert index.evaluate(f"https://{host}.example/a").status == STATUS_NO_RECORD
+    assert "odd.warc.gz: 2 robots.txt records used; left out: " in caplog.text
+    assert (
+        "no HTTP status line" in caplog.text and "not text (Content-Encoding: zstd)" in caplog.text
+    )

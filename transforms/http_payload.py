@@ -39,7 +39,7 @@ class HttpResponse:
         return None
 
 
-_STATUS_RE = re.compile(rb"^HTTP/\d(?:\.\d)?\s+(\d{3})")
+_STATUS_RE = re.compile(rb"^HTTP/\d(?:\.\d)?\s+(\d{3})(?!\d)")  # "2000" is no status
 
 
 def parse_http_response(block: bytes, interim_left: int = 4) -> HttpResponse:
@@ -209,12 +209,37 @@ def _bounded_brotli(body: bytes, max_bytes: int) -> bytes:
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
-# A UTF-8 byte order mark and an XML declaration (XHTML) may come first.
-_SNIFF_RE = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]{0,200}>\s*)?(?:<!--.*?-->\s*)*"
-    rb"<(?:!doctype\s+html|html|head|body)\b",
-    re.I | re.S,
-)
+# What an HTML document starts with, once a UTF-8 byte order mark, an XML declaration
+# (XHTML) and comments are skipped (by `_sniffs_as_html`: as one regular expression, a run of
+# comments backtracked exponentially, 40 comments for ever).
+_XML_DECLARATION = re.compile(rb"<\?xml[^>]{0,200}>")
+_HTML_START = re.compile(rb"<(?:!doctype\s+html|html|head|body)\b", re.I)
+
+
+def _sniffs_as_html(head: bytes) -> bool:
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if declaration := _XML_DECLARATION.match(head):
+        head = head[declaration.end() :].lstrip()
+    while head.startswith(b"<!--"):
+        end = head.find(b"-->", 4)
+        if end < 0:
+            return False
+        head = head[end + 3 :].lstrip()
+    return bool(_HTML_START.match(head))
+
+
+def _split_outside_quotes(value: str) -> list[str]:
+    """`value` split at its commas that are not inside double quotes (boundary="a,b")."""
+    if '"' not in value:
+        return value.split(",")
+    parts, start, quoted = [], 0, False
+    for at, char in enumerate(value):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            parts.append(value[start:at])
+            start = at + 1
+    return [*parts, value[start:]]
 
 
 def mime_type(content_type: str | None) -> str | None:
@@ -223,8 +248,9 @@ def mime_type(content_type: str | None) -> str | None:
     wins as in browsers (WHATWG Fetch, "extract a MIME type")."""
     if not content_type:
         return None
+    parts = _split_outside_quotes(content_type)
     types = (part.split(";", 1)[0].strip().strip("\"'").strip().lower()
-             for part in reversed(content_type.split(",")))  # fmt: skip
+             for part in reversed(parts))  # fmt: skip
     return next((t for t in types if "/" in t and "*" not in t), None)
 
 
@@ -234,7 +260,7 @@ def is_html(content_type: str | None, body: bytes) -> bool:
     if mime in _HTML_TYPES:
         return True
     if mime in (None, "text/plain", "application/octet-stream", "unknown/unknown"):
-        return bool(_SNIFF_RE.match(body[:2048]))
+        return _sniffs_as_html(body[:2048])
     return False
 
 

@@ -32,9 +32,10 @@ AGENTS = ("CCBot", "GPTBot", "Google-Extended", "*")
 
 # RFC 9309 2.5: crawlers must parse at least 500 KiB; beyond that we stop reading.
 MAX_ROBOTS_BYTES = 500 * 1024
-# A record's block as the reader keeps it: the rules' first MAX_ROBOTS_BYTES, compressed or
-# not, plus the HTTP headers.
-_ROBOTS_BLOCK_CAP = 4 * MAX_ROBOTS_BYTES
+# A record's block as the reader keeps it, and the most a body may decode to: the first
+# MAX_ROBOTS_BYTES of its rules are read, as crawlers read them.
+_ROBOTS_BLOCK_CAP = 8 * MAX_ROBOTS_BYTES
+_ROBOTS_DECODED_CAP = 32 * MAX_ROBOTS_BYTES
 MAX_REDIRECTS = 5  # RFC 9309 2.3.1.2
 
 # Status of the robots.txt used for a URL (the `robots_status` column).
@@ -553,64 +554,70 @@ class RobotsIndex:
 
         The file is framed by the pipeline's own reader, so damage is seen wherever it falls:
         a record cut short is left out (its partial rules would read as fewer disallows), a
-        damaged stretch is skipped and reading goes on after it, and a warning names the
-        file. Hosts whose robots.txt was lost get `no_record`. One damaged robots file must
-        not stop a run that it only annotates."""
+        damaged stretch is skipped and reading goes on after it. A response whose rules
+        cannot be read (no HTTP status line, a body that does not decode) is left out too.
+        One warning per file says what was left out; those hosts get `no_record`. One damaged
+        robots file must not stop a run that it only annotates."""
         from transforms.warc_reader import RawRecord, iter_raw_records
 
-        added = lost = 0
+        added = 0
         problems: list[str] = []
         try:
             with _open_binary(path) as stream:
                 for item in iter_raw_records(stream, _ROBOTS_BLOCK_CAP):
                     if not isinstance(item, RawRecord):
                         problems.append(f"{item.kind} at byte {item.offset}")
+                    elif item.rec_type != "response":
                         continue
-                    if item.rec_type != "response":
-                        continue
-                    if item.problem:
-                        lost += 1
-                        problems.append(f"{item.problem} at byte {item.offset}")
-                        continue
-                    added += self._add_record(item)
+                    elif item.problem:
+                        problems.append(
+                            f"a record cut short ({item.problem}) at byte {item.offset}"
+                        )
+                    elif problem := self._add_record(item):
+                        problems.append(f"a response with {problem} at byte {item.offset}")
+                    else:
+                        added += 1
         except Exception as exc:  # noqa: BLE001 - the stream itself failed (after retries)
             first = str(exc).splitlines()[0][:200] if str(exc) else ""
             problems.append(f"unreadable from there ({type(exc).__name__}: {first})")
         if problems:
             log.warning(
-                "--robots %s is damaged: %s; %d robots.txt records used, %d cut short left out",
+                "--robots %s: %d robots.txt records used; left out: %s",
                 path,
+                added,
                 ", ".join(problems[:3])
                 + (f" and {len(problems) - 3} more" if problems[3:] else ""),
-                added,
-                lost,
             )
         return added
 
-    def _add_record(self, record) -> int:
-        """Index one whole robots.txt response record; 1 if it was one, else 0."""
+    def _add_record(self, record) -> str | None:
+        """Index one whole robots.txt response record; what is wrong with it, or None."""
         from transforms import http_payload
+        from transforms.warc_reader import clean_uri
 
         response = http_payload.parse_http_response(record.block)
         if response.status is None:
-            return 0
+            return "no HTTP status line"
         body = response.body
         if "chunked" in (response.header("Transfer-Encoding") or "").lower():
             body = http_payload.dechunk(body)
+        encoding = response.header("Content-Encoding")
         try:
-            body = http_payload.decode_content_encoding(
-                body, response.header("Content-Encoding"), MAX_ROBOTS_BYTES
-            )
+            body = http_payload.decode_content_encoding(body, encoding, _ROBOTS_DECODED_CAP)
         except http_payload.PayloadTooLarge:
-            pass  # the rules are read up to MAX_ROBOTS_BYTES, as crawlers read them
+            return f"rules over {_ROBOTS_DECODED_CAP:,} bytes once decoded"
+        if http_payload.looks_binary(body[:MAX_ROBOTS_BYTES]):
+            # a coding that did not decode (or binary served as robots.txt): read as rules, it
+            # would be no rules at all, so everything allowed
+            return f"a body that is not text (Content-Encoding: {encoding or 'none'})"
         self.add(
-            record.header("WARC-Target-URI") or "",
+            clean_uri(record.header("WARC-Target-URI")) or "",
             response.status,
-            body[:MAX_ROBOTS_BYTES],
+            body[:MAX_ROBOTS_BYTES],  # crawlers read the first 500 KiB (RFC 9309)
             record.header("WARC-Date"),
             location=response.header("Location"),
         )
-        return 1
+        return None
 
     @staticmethod
     def _record_at(
