@@ -555,5 +555,6 @@ def test_robots_records_as_odd_writers_and_servers_make_them(tmp_path, caplog):
         assert index.evaluate(f"https://{host}.example/a").status == STATUS_NO_RECORD
     assert "odd.warc.gz: 2 robots.txt records used; left out: " in caplog.text
     assert (
-        "no HTTP status line" in caplog.text and "not text (Content-Encoding: zstd)" in caplog.text
+        "no HTTP status line" in caplog.text
+        and "does not decode (Content-Encoding: zstd)" in caplog.text
     )

@@ -606,10 +606,11 @@ class RobotsIndex:
             body = http_payload.decode_content_encoding(body, encoding, _ROBOTS_DECODED_CAP)
         except http_payload.PayloadTooLarge:
             return f"rules over {_ROBOTS_DECODED_CAP:,} bytes once decoded"
-        if http_payload.looks_binary(body[:MAX_ROBOTS_BYTES]):
-            # a coding that did not decode (or binary served as robots.txt): read as rules, it
-            # would be no rules at all, so everything allowed
-            return f"a body that is not text (Content-Encoding: {encoding or 'none'})"
+        if encoding and http_payload.looks_binary(body[:MAX_ROBOTS_BYTES]):
+            # a content coding that did not decode: read as rules, its bytes would be no rules
+            # at all, everything allowed. (A plain binary body is what the site served: as
+            # crawlers read it, it holds no rules.)
+            return f"a body that does not decode (Content-Encoding: {encoding})"
         self.add(
             clean_uri(record.header("WARC-Target-URI")) or "",
             response.status,
