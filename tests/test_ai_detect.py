@@ -234,6 +234,25 @@ def test_typographic_quotes_score_as_plain_ones(scorer):
         ("Certainly!  Here's the plan.", ["certainly! here's"]),
         ("As an AI\u200b language model, I cannot.", ["as an ai language model"]),
         ("Als KI\u2011Sprachmodell habe ich keine Meinung.", ["als ki-sprachmodell"]),
+        # review of those rules: clauses open after "that" and symbols, not in "as well as"
+        ("Please note that as an AI model, I cannot browse.", ["as an ai model"]),
+        ("Ten en cuenta que como modelo de lenguaje, no tengo.", ["como modelo de lenguaje"]),
+        ("• As an AI model, I cannot.", ["as an ai model"]),
+        ("**Disclaimer** As an AI model, I cannot.", ["as an ai model"]),
+        ("We played a friend as well as an AI, my kids love it.", []),
+        ("Fine-tuned as a classifier as well as a language model, my tests show.", []),
+        # German "als" is also "when"; the assistant's verb comes first
+        ("Als KI meine Texte zu schreiben begann, war ich skeptisch.", []),
+        # inch marks are not quotation marks
+        ("He is 6'2\" tall. As an AI language model, I cannot.", ["as an ai language model"]),
+        # the knowledge's date, in more of the assistant's words; a blog's update is not it
+        ("Hasta la fecha de mi última actualización en 2021, no.", ["mi última actualización"]),
+        ("D'après ma dernière mise à jour, non.", ["ma dernière mise à jour"]),
+        ("Desde mi última actualización, he añadido fotos.", []),
+        ("Depuis ma dernière mise à jour, j'ai ajouté des photos.", []),
+        ("En mi última actualización de WordPress hubo un error.", []),
+        ("Come modello linguistico, non dispongo di dati.", ["come modello linguistico"]),
+        ("Como modelo de linguagem, não consigo.", ["como modelo de linguagem"]),
     ],
 )
 def test_marker_phrases(text, expected):

@@ -194,20 +194,23 @@ _MARKER_STRENGTH = dict(MARKER_PHRASES)
 # "de IA", "developed by OpenAI"), a comma or a dash, on the same line.
 _EN_SELF = ("i", "my", "me")
 _FR_SELF = ("je", "j'", "il m'est", "mon", "ma", "mes")
+# Verb first, as German puts it after a fronted phrase ("Als KI kann ich"); "Als KI meine
+# Texte zu schreiben begann" is "when", not an assistant.
 _DE_SELF = (
     "habe ich", "kann ich", "bin ich", "verfüge ich", "muss ich", "darf ich", "ist es mir",
-    "ist mir", "mein", "meine",
+    "ist mir",
 )  # fmt: skip
 _ES_SELF = (
     "no tengo", "no puedo", "no soy", "no estoy", "tengo", "puedo", "soy", "yo", "mi", "mis",
 )  # fmt: skip
 # "non" and "não" alone are negations, not a person ("modello linguistico non supervisionato")
 _IT_SELF = (
-    "non ho", "non posso", "non sono", "non mi", "posso", "sono", "ho", "io", "il mio",
-    "la mia", "mi",
+    "non ho", "non posso", "non sono", "non mi", "non dispongo", "non è possibile per me",
+    "posso", "sono", "ho", "io", "il mio", "la mia", "mi",
 )  # fmt: skip
 _PT_SELF = (
-    "não tenho", "não posso", "não sou", "não me", "posso", "sou", "tenho", "eu", "meu", "minha",
+    "não tenho", "não posso", "não sou", "não me", "não consigo", "não possuo", "posso", "sou",
+    "tenho", "eu", "meu", "minha",
 )  # fmt: skip
 _SELF_AFTER: dict[str, tuple[str, ...]] = {
     "as an ai model": _EN_SELF,
@@ -244,8 +247,8 @@ _BEFORE_SELF = _QUALIFIER + r"[^\S\n]*(?:[,—–-][^\S\n]*)?"
 # assistant's preposition (_LEAD) and not before another thing they belong to (_AFTER).
 _KNOWLEDGE = r"(?:conocimientos?|datos|informaci[oó]n|connaissances?|données|informations?)"
 _NOT_OF_A_THING = (
-    r"(?![^\S\n]+(?:del|de l'|de las|de los|de la|de mis|de mi|du|des|de mes|de mon|de ma)"
-    r"(?:\b|(?<='))(?![^\S\n]*" + _KNOWLEDGE + r"))"
+    r"(?![^\S\n]*(?:del|de|du|des|d')(?:\b|(?<='))"
+    r"(?![^\S\n]*(?:(?:mis|mes|los|las|la|les|l')[^\S\n]*)?" + _KNOWLEDGE + r"))"
 )
 _AFTER: dict[str, str] = {
     "mein wissensstand": (
@@ -254,28 +257,30 @@ _AFTER: dict[str, str] = {
     "mi última actualización": _NOT_OF_A_THING,
     "ma dernière mise à jour": _NOT_OF_A_THING,
 }
+# ("Desde mi última actualización, he añadido ..." and "Depuis ma dernière mise à jour, j'ai
+# ajouté ..." are a blog's.)
 _LEAD: dict[str, tuple[str, ...]] = {
-    "mi última actualización": ("hasta", "según", "desde", "a partir de", "a la fecha de", "en"),
-    "ma dernière mise à jour": ("à", "selon", "depuis", "lors de", "jusqu'à", "dès"),
+    "mi última actualización": ("hasta", "según", "fecha de", "momento de", "datos de"),
+    "ma dernière mise à jour": ("à", "selon", "jusqu'à", "d'après", "date de"),
 }
 # The phrases of _SELF_AFTER open the assistant's clause ("However, as an AI, I ..."); after
 # another word they describe a product ("Our team uses Claude as an AI assistant, my ...").
+# ("as well as an AI, my kids" is a comparison: "well" is not one.)
 _CONNECTIVES = frozenset(
-    "but and so yet however though although because since while well unfortunately sadly "
-    "mais et donc cependant toutefois car or puisque malheureusement "
-    "aber und doch jedoch denn da weil leider "
+    "but and so yet however though although because since while that unfortunately sadly "
+    "mais et donc cependant toutefois car or puisque que malheureusement "
+    "aber und doch jedoch denn da weil dass leider "
     "pero y aunque porque lamentablemente "
-    "ma e però perché purtroppo mas porém infelizmente".split()
+    "ma e però perché che purtroppo mas porém infelizmente".split()
 )
-_CLAUSE_PUNCTUATION = frozenset(".!?:;,()[]—–-\"“”„«»‹›'‘…・。、！？：")
 _DOUBLE_QUOTES = frozenset('"“”„‟«»「」『』')
 
 
 def _opens_clause(text: str, start: int) -> bool:
-    """Whether `start` is where a clause begins: a line's start, after punctuation, or after a
-    connective ("but as an AI, I")."""
+    """Whether `start` is where a clause begins: a line's start, after punctuation or a
+    symbol (a bullet, "**Note**"), or after a connective ("but as an AI, I")."""
     before = text[max(0, start - 40) : start].rstrip(" \t")
-    if not before or before[-1] == "\n" or before[-1] in _CLAUSE_PUNCTUATION:
+    if not before or not before[-1].isalnum():
         return True
     words = _WORD.findall(before)
     return bool(words) and (words[-1] in _CONNECTIVES or " ".join(words[-2:]) == "sin embargo")
@@ -286,12 +291,17 @@ def _led_by(text: str, start: int, leads: tuple[str, ...]) -> bool:
     return any(re.search(r"(?<!\w)" + re.escape(lead) + r"[^\S\n]+$", before) for lead in leads)
 
 
+_INCH_MARK = re.compile(r'(?<=\d)"')
+
+
 def _quoted(text: str, start: int) -> bool:
     """Whether `start` is inside quotation marks on its line: a page quoting an assistant
     ('The bot replied: "As an AI language model, I ..."', 'the "Regenerate response" button')
     is not the assistant. Single quotes count only right before the phrase (apostrophes)."""
     line = text[text.rfind("\n", 0, start) + 1 : start]
-    if sum(line.count(q) for q in _DOUBLE_QUOTES) % 2:
+    marks = sum(line.count(q) for q in _DOUBLE_QUOTES)
+    marks -= len(_INCH_MARK.findall(line))  # 6'2", 12" pizzas: not quotation marks
+    if marks % 2:
         return True
     line = line.rstrip(" \t")
     return line[-1:] in ("'", "‘") and (len(line) == 1 or not line[-2].isalnum())
