@@ -152,21 +152,45 @@ def _not_expected(record: logging.LogRecord) -> bool:
 
 
 # Beam's worker logs its options at INFO ("Pipeline_options: {...}"), S3 secret included.
+_SECRET_NAMES = ("s3_secret_access_key", "s3_session_token")
 _SECRET_OPTION = re.compile(
-    r"""(['"]?(?:s3_secret_access_key|s3_session_token)['"]?\s*[:=]\s*)"""
-    r"""('[^']*'|"[^"]*"|[^\s,}]+)"""
+    r"""((?:s3_secret_access_key|s3_session_token)['"]?(?:\s*[:=,]\s*|\s+)['"]?)"""
+    r"""([^\s'",}\]]+)""",
+    re.IGNORECASE,
 )
 
 
-def without_secrets(record: logging.LogRecord) -> bool:
-    """Mask the S3 secret and session token in a log record (always kept)."""
+def without_secrets(record: logging.LogRecord, values: tuple[str, ...] = ()) -> bool:
+    """Mask the S3 secret and session token in a log record (always kept): the values
+    following their option names in any spelling, and the values themselves (`values`)."""
     try:
         message = record.getMessage()
     except Exception:  # noqa: BLE001 - a record that cannot format: left to logging
         return True
-    if "s3_secret_access_key" in message or "s3_session_token" in message:
-        record.msg, record.args = _SECRET_OPTION.sub(r"\1'***'", message), None
+    masked = message
+    for value in values:  # as written, and as repr() writes it inside a logged dict
+        masked = masked.replace(value, "***").replace(repr(value)[1:-1], "***")
+    if any(name in masked.lower() for name in _SECRET_NAMES):
+        masked = _SECRET_OPTION.sub(r"\1***", masked)
+    if masked != message:
+        record.msg, record.args = masked, None
     return True
+
+
+def mask_secrets_in_logs(options: dict) -> None:
+    """Every log record of this process, whatever logger or handler it goes to, is created
+    with the secrets masked (a filter on a logger misses its children's records)."""
+    values = tuple(
+        str(options[name]) for name in _SECRET_NAMES if len(str(options.get(name) or "")) >= 4
+    )
+    make_record = logging.getLogRecordFactory()
+
+    def masked_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        without_secrets(record, values)
+        return record
+
+    logging.setLogRecordFactory(masked_record)
 
 
 def quiet_startup(environment: dict[str, str]) -> None:
@@ -174,13 +198,16 @@ def quiet_startup(environment: dict[str, str]) -> None:
     INFO (--quiet), also the INFO lines Beam logs before it applies that level."""
     for name in ("", _WORKER_MAIN, "apache_beam.options.pipeline_options"):
         logging.getLogger(name).addFilter(_not_expected)
-        logging.getLogger(name).addFilter(without_secrets)
     quiet_stopped_run_reports()  # reported by the runner in one line (pipeline/errors.py)
     sys.stderr = StderrWithoutWriteFailureTracebacks(sys.stderr)
     from apache_beam.runners.worker import sdk_worker_main
 
     try:
         options = sdk_worker_main._load_pipeline_options(environment.get("PIPELINE_OPTIONS"))
+    except Exception:  # noqa: BLE001 - a Beam without this helper: mask the names at least
+        options = {}
+    mask_secrets_in_logs(options or {})
+    try:
         level = sdk_worker_main._get_log_level_from_options_dict(options)
     except Exception:  # noqa: BLE001 - a Beam without these helpers: keep its defaults
         return

@@ -123,7 +123,16 @@ def test_secrets_are_masked_in_any_log_record():
         ("Pipeline_options: %s", ({"s3_secret_access_key": "abc", "runner": "x"},)),
         ("Pipeline_options: %s", ({"s3_session_token": "abc"},)),
         ("argv --s3_secret_access_key=abc --x", None),
+        ("argv --s3_secret_access_key abc --x", None),
+        ("argv %s", (["--s3_secret_access_key", "abc"],)),
+        ("S3_SECRET_ACCESS_KEY=abc", None),
     ]:
         record = logging.LogRecord("w", logging.INFO, __file__, 1, msg, args, None)
         assert without_secrets(record) is True
-        assert "abc" not in record.getMessage() and "***" in record.getMessage()
+        assert "abc" not in record.getMessage() and "***" in record.getMessage(), msg
+    # a value that the name-based rule cuts short is masked by its own value
+    record = logging.LogRecord(
+        "w", logging.INFO, __file__, 1, "%s", ({"s3_secret_access_key": "ab'c\"d"},), None
+    )
+    without_secrets(record, ("ab'c\"d",))
+    assert 'c"d' not in record.getMessage()
