@@ -148,6 +148,24 @@ def test_seeded_split_keeps_a_group_on_one_side(tmp_path):
     assert [e.text for e in load_train_valid(tmp_path)[1]] == [e.text for e in valid]
 
 
+def test_one_large_group_does_not_take_a_labels_whole_valid_side():
+    """The first group drawn went to valid whatever its size."""
+    from transforms.ai_training import Example, split_by_group
+
+    def ex(i, label, group):
+        return Example(f"t{i}", label, {"group": group})
+
+    examples = [ex(i, 0, "huge") for i in range(80)]
+    examples += [ex(100 + i, 0, f"small{i}") for i in range(20)]
+    examples += [ex(200 + i, 1, f"ai{i}") for i in range(40)]
+    for seed in range(20):
+        train, valid = split_by_group(examples, seed)
+        humans = [e for e in valid if e.label == 0]
+        assert 1 <= len(humans) <= 15, (seed, len(humans))
+        assert any(e.label == 0 for e in train) and any(e.label == 1 for e in train)
+        assert 1 <= sum(e.label for e in valid) <= 6
+
+
 # ---------------------------------------------------------------- train + eval round trip
 
 

@@ -165,9 +165,11 @@ def load_train_valid(path: str | Path, seed: int = SEED) -> tuple[list[Example],
 def split_by_group(
     examples: Sequence[Example], seed: int = SEED
 ) -> tuple[list[Example], list[Example]]:
-    """Whole groups, drawn at random per label, go to valid until it holds VALID_SHARE of that
-    label's examples. A record without a group is a group of its own; a group holding both
-    labels goes where its first label sends it."""
+    """Whole groups, drawn at random per label, go to valid while they fit in VALID_SHARE of
+    that label's examples (a group too large to fit is passed over, so one large group cannot
+    take a label's whole valid side); when none fits, the smallest goes, if another is left
+    for training. A record without a group is a group of its own; a group holding both labels
+    goes where its first label sends it, and counts for both."""
     keys = [
         ("group", str(e.meta["group"])) if e.meta.get("group") is not None else ("record", i)
         for i, e in enumerate(examples)
@@ -178,14 +180,16 @@ def split_by_group(
     for label in (0, 1):
         sizes = Counter(k for k, e in zip(keys, examples, strict=True) if e.label == label)
         target = max(1, round(sum(sizes.values()) * VALID_SHARE)) if sum(sizes.values()) > 1 else 0
+        taken = sum(n for group, n in sizes.items() if group in valid_keys)
         groups = sorted(set(sizes) - placed)
         rng.shuffle(groups)
-        taken = 0
         for group in groups:
-            if taken >= target:
-                break
-            valid_keys.add(group)
-            taken += sizes[group]
+            if taken + sizes[group] <= target:
+                valid_keys.add(group)
+                taken += sizes[group]
+        if not taken and target and len(sizes) > 1 and groups:
+            smallest = min(groups, key=lambda group: sizes[group])
+            valid_keys.add(smallest)
         placed.update(groups)
     valid = [e for k, e in zip(keys, examples, strict=True) if k in valid_keys]
     train = [e for k, e in zip(keys, examples, strict=True) if k not in valid_keys]
