@@ -1,6 +1,7 @@
 """robots.txt (RFC 9309) evaluation for CCBot, GPTBot, Google-Extended and `*`, the IETF
 AI-preference syntax, and the index of robots.txt responses read from WARC files."""
 
+import gzip
 import io
 import random
 import re
@@ -14,6 +15,7 @@ from warcio.warcwriter import WARCWriter
 from transforms.document import WarcDoc
 from transforms.licensing import LicensePolicyFn, LicenseTagFn
 from transforms.robots import (
+    STATUS_ERROR,
     STATUS_NO_RECORD,
     STATUS_OK,
     STATUS_REDIRECT_UNRESOLVED,
@@ -329,7 +331,7 @@ def test_a_robots_warc_damaged_part_way_keeps_what_came_before(robots_warc, tmp_
     index = RobotsIndex()
     with caplog.at_level("WARNING", logger="transforms.robots"):
         assert index.add_warc(str(damaged)) == 6
-    assert "damaged.warc.gz: 6 robots.txt records used; left out: " in caplog.text
+    assert "damaged.warc.gz: 6 robots.txt responses indexed; unreadable: " in caplog.text
     assert f"corrupt_gzip at byte {second_member}" in caplog.text
     # news.example's re-fetch (Allow: /) was the damaged record: its first fetch stands
     late = index.evaluate("https://news.example/a", "2024-05-30T00:00:00Z")
@@ -359,10 +361,13 @@ def test_a_robots_warc_cut_short_is_warned_about_wherever_the_cut_falls(
     cut.write_bytes(data[: len(first) + cut_into_last_member])
     index = RobotsIndex()
     with caplog.at_level("WARNING", logger="transforms.robots"):
-        assert index.add_warc(str(cut)) == 1
-    assert "cut.warc.gz: 1 robots.txt records used; left out: " in caplog.text
+        indexed = index.add_warc(str(cut))
+    assert f"cut.warc.gz: {indexed} robots.txt responses indexed; unreadable: " in caplog.text
     assert index.evaluate("https://a.example/x").allowed["GPTBot"] is False
-    assert index.evaluate("https://b.example/x").status == STATUS_NO_RECORD
+    # cut in its header: no record; cut after it: a fetch whose verdict is unknown
+    assert (indexed, index.evaluate("https://b.example/x").status) in (
+        (1, STATUS_NO_RECORD), (2, STATUS_ERROR),
+    )  # fmt: skip
 
 
 # --- review of 7 December 2026 ---------------------------------------------------------------
@@ -548,13 +553,76 @@ def test_robots_records_as_odd_writers_and_servers_make_them(tmp_path, caplog):
     path.write_bytes(data)
     index = RobotsIndex()
     with caplog.at_level("WARNING", logger="transforms.robots"):
-        assert index.add_warc(str(path)) == 2
-    assert index.evaluate("https://wget.example/a").allowed["GPTBot"] is False
-    assert index.evaluate("https://big.example/a").allowed["GPTBot"] is False
-    for host in ("lower", "bogus"):
-        assert index.evaluate(f"https://{host}.example/a").status == STATUS_NO_RECORD
-    assert "odd.warc.gz: 2 robots.txt records used; left out: " in caplog.text
-    assert (
-        "no HTTP status line" in caplog.text
-        and "does not decode (Content-Encoding: zstd)" in caplog.text
+        assert index.add_warc(str(path)) == 4
+    for host in ("wget", "big", "lower"):  # lower: "http/1.1 200", read as warcio read it
+        assert index.evaluate(f"https://{host}.example/a").allowed["GPTBot"] is False, host
+    assert index.evaluate("https://bogus.example/a").status == STATUS_ERROR
+    assert "odd.warc.gz: 4 robots.txt responses indexed; unreadable: " in caplog.text
+    assert "does not decode (Content-Encoding: zstd)" in caplog.text
+
+
+def _index_of(tmp_path, *records: bytes) -> RobotsIndex:
+    path = tmp_path / "r.warc.gz"
+    path.write_bytes(b"".join(records))
+    index = RobotsIndex()
+    index.add_warc(str(path))
+    return index
+
+
+_DISALLOW_GPTBOT = b"User-agent: GPTBot\nDisallow: /\n"
+
+
+def _bad_crc(data: bytes) -> bytes:
+    return data[:-8] + bytes(4) + data[-4:]
+
+
+@pytest.mark.parametrize(
+    "head, body",
+    [
+        # a robots.txt decoding past 16 MiB: its first 500 KiB are read, as crawlers read them
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip",
+         gzip.compress(_DISALLOW_GPTBOT + b"# padding\n" * 2_000_000)),
+        # whole data, bad gzip trailer: the rules decoded before it
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip", _bad_crc(gzip.compress(_DISALLOW_GPTBOT))),
+        # status lines crawlers wrote that HTTP's grammar does not allow, read as warcio did
+        (b"http/1.1 200 OK", _DISALLOW_GPTBOT),
+        (b"HTTP 200 OK", _DISALLOW_GPTBOT),
+        (b"ICY 200 OK", _DISALLOW_GPTBOT),
+        (b"HTTP/1.1 0200 OK", _DISALLOW_GPTBOT),
+        (b"\r\nHTTP/1.1 200 OK", _DISALLOW_GPTBOT),
+        # labelled gzip, sent plain
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip", _DISALLOW_GPTBOT),
+    ],
+)  # fmt: skip
+def test_rules_are_read_from_responses_as_crawlers_send_them(tmp_path, head, body):
+    """Second review of the reader switch: each of these lost GPTBot's opt-out."""
+    index = _index_of(
+        tmp_path, _robots_record("https://r.example/robots.txt", head + b"\r\n\r\n" + body)
     )
+    verdict = index.evaluate("https://r.example/page")
+    assert verdict.status == STATUS_OK and verdict.allowed["GPTBot"] is False
+
+
+def test_an_unreadable_newer_fetch_does_not_let_an_older_one_speak(tmp_path):
+    """A fetch left out let the host's older, more permissive robots.txt decide."""
+    from tests.corrupt_warcs import gz
+
+    def record(date: str, block: bytes) -> bytes:
+        header = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:x:{date}>\r\n"
+                  f"WARC-Target-URI: https://r.example/robots.txt\r\nWARC-Date: {date}\r\n"
+                  f"Content-Length: {len(block)}\r\n\r\n").encode()  # fmt: skip
+        return gz(header + block + b"\r\n\r\n")
+
+    index = _index_of(
+        tmp_path,
+        record("2024-04-01T00:00:00Z", b"HTTP/1.1 200 OK\r\n\r\nUser-agent: *\nAllow: /\n"),
+        record("2024-05-01T00:00:00Z",
+               b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\n\r\n" + bytes(range(256)) * 8),
+        record("2024-05-02T00:00:00Z",
+               b"HTTP/1.1 503 Busy\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b\x08broken"),
+    )  # fmt: skip
+    assert index.evaluate("https://r.example/a", "2024-04-15T00:00:00Z").status == STATUS_OK
+    assert index.evaluate("https://r.example/a", "2024-05-01T12:00:00Z").status == STATUS_ERROR
+    # a 503's body is never read: its broken coding does not matter
+    late = index.evaluate("https://r.example/a", "2024-05-03T00:00:00Z")
+    assert late.status == STATUS_UNREACHABLE and late.allowed["GPTBot"] is False

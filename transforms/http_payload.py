@@ -142,22 +142,45 @@ def decode_content_encoding(body: bytes, encoding: str | None, max_bytes: int) -
     return body
 
 
-def _decode_one(body: bytes, coding: str, max_bytes: int) -> bytes | None:
-    """One content coding undone, or None when it is unknown or the data is broken."""
+def decoded_prefix(body: bytes, encoding: str | None, max_bytes: int) -> bytes | None:
+    """The first `max_bytes` of `body` with its content codings undone, as a reader of a
+    prefix gets it (a crawler reads the first 500 KiB of a robots.txt): a body that decodes
+    past the limit is cut there, and one whose data breaks part-way (a bad gzip trailer)
+    keeps what decoded before. None when a coding is unknown or nothing decodes."""
+    codings = [c.strip().lower() for c in (encoding or "").split(",")]
+    codings = [c for c in codings if c not in ("", "identity", "none")]
+    if len(codings) > 3:
+        return None
+    for coding in reversed(codings):
+        decoded = _decode_one(body, coding, max_bytes, prefix=True)
+        if decoded is None:
+            return None
+        body = decoded
+    return body[:max_bytes]
+
+
+def _decode_one(body: bytes, coding: str, max_bytes: int, prefix: bool = False) -> bytes | None:
+    """One content coding undone, or None when it is unknown or the data is broken. With
+    `prefix`, the first `max_bytes` of the output, and what decoded before a break."""
     if coding in ("gzip", "x-gzip", "deflate"):
         wbits = 47 if coding != "deflate" else zlib.MAX_WBITS  # 47: auto-detect gzip/zlib header
         try:
-            return _bounded_zlib(body, wbits, max_bytes)
+            return _bounded_zlib(body, wbits, max_bytes, prefix)
         except zlib.error:
             if coding == "deflate":  # raw deflate without zlib header, as some servers send
                 try:
-                    return _bounded_zlib(body, -zlib.MAX_WBITS, max_bytes)
+                    return _bounded_zlib(body, -zlib.MAX_WBITS, max_bytes, prefix)
+                except zlib.error:
+                    pass
+            if prefix:  # whole data, bad trailer (CRC, size): the data without its check
+                try:
+                    return zlib.decompressobj(wbits).decompress(body[:-8], max_bytes) or None
                 except zlib.error:
                     return None
             return None
     if coding == "br" and brotli is not None:
         try:
-            return _bounded_brotli(body, max_bytes)
+            return _bounded_brotli(body, max_bytes, prefix)
         except (brotli.error, TypeError):  # TypeError: a brotli without output limits
             return None
     return None
@@ -167,12 +190,12 @@ _MAX_GZIP_MEMBERS = 4096
 _ZLIB_STEP = 16384  # input fed per call: what zlib copies as unused_data at a member's end
 
 
-def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
+def _bounded_zlib(body: bytes, wbits: int, max_bytes: int, prefix: bool = False) -> bytes:
     """Decoded `body`; gzip members after the first are decoded too (gzip's own rule, and
     Python's gzip.decompress): servers that append to a compressed file send several. A
     damaged later member, or members past _MAX_GZIP_MEMBERS, end the output there. The input
     goes in in steps: fed whole, each member's end copied the rest of the body (262,144
-    empty members took 11 s)."""
+    empty members took 11 s). `prefix`: see `decoded_prefix`."""
     out = bytearray()
     view, pos = memoryview(body), 0
     for member in range(_MAX_GZIP_MEMBERS):
@@ -183,9 +206,11 @@ def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
                 pos += len(step)
                 out += decomp.decompress(step, max_bytes + 1 - len(out))
                 if len(out) > max_bytes or decomp.unconsumed_tail:
+                    if prefix:
+                        return bytes(out[:max_bytes])
                     raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
         except zlib.error:
-            if member == 0:
+            if member == 0 and not (prefix and out):
                 raise
             break
         pos -= len(decomp.unused_data)
@@ -194,16 +219,23 @@ def _bounded_zlib(body: bytes, wbits: int, max_bytes: int) -> bytes:
     return bytes(out)
 
 
-def _bounded_brotli(body: bytes, max_bytes: int) -> bytes:
+def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
     # output_buffer_limit stops each call after about that much output (brotli >= 1.2).
     decomp = brotli.Decompressor()
     out = bytearray(decomp.process(body, output_buffer_limit=max_bytes + 1))
     while len(out) <= max_bytes and not decomp.is_finished():
-        more = decomp.process(b"", output_buffer_limit=max_bytes + 1 - len(out))
+        try:
+            more = decomp.process(b"", output_buffer_limit=max_bytes + 1 - len(out))
+        except brotli.error:
+            if prefix and out:
+                break  # what decoded before the break
+            raise
         if not more:
             break
         out += more
     if len(out) > max_bytes:
+        if prefix:
+            return bytes(out[:max_bytes])
         raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
     return bytes(out)
 

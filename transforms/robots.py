@@ -32,10 +32,12 @@ AGENTS = ("CCBot", "GPTBot", "Google-Extended", "*")
 
 # RFC 9309 2.5: crawlers must parse at least 500 KiB; beyond that we stop reading.
 MAX_ROBOTS_BYTES = 500 * 1024
-# A record's block as the reader keeps it, and the most a body may decode to: the first
-# MAX_ROBOTS_BYTES of its rules are read, as crawlers read them.
+# A record's block as the reader keeps it: the rules' first MAX_ROBOTS_BYTES are read, as
+# crawlers read them, and compressed they take no more than this.
 _ROBOTS_BLOCK_CAP = 8 * MAX_ROBOTS_BYTES
-_ROBOTS_DECODED_CAP = 32 * MAX_ROBOTS_BYTES
+# Status lines crawlers' records hold that HTTP's grammar does not ("http/1.1 200",
+# "HTTP 200", "ICY 200", "HTTP/1.1 0200"): read as warcio read them.
+_LENIENT_STATUS = re.compile(rb"^[ \t\r\n]*[A-Za-z]+(?:/[^\s]*)?[ \t]+0*(\d{3})(?![\d])")
 MAX_REDIRECTS = 5  # RFC 9309 2.3.1.2
 
 # Status of the robots.txt used for a URL (the `robots_status` column).
@@ -552,12 +554,13 @@ class RobotsIndex:
     def add_warc(self, path: str) -> int:
         """Add every robots.txt response of one WARC file (local path or any Beam filesystem).
 
-        The file is framed by the pipeline's own reader, so damage is seen wherever it falls:
-        a record cut short is left out (its partial rules would read as fewer disallows), a
-        damaged stretch is skipped and reading goes on after it. A response whose rules
-        cannot be read (no HTTP status line, a body that does not decode) is left out too.
-        One warning per file says what was left out; those hosts get `no_record`. One damaged
-        robots file must not stop a run that it only annotates."""
+        The file is framed by the pipeline's own reader, so damage is seen wherever it falls,
+        and a damaged stretch is skipped with reading going on after it. A response whose
+        rules cannot be read (cut short, no status line, a content coding that does not
+        decode) is indexed as a fetch with an unknown verdict (`error`): left out, an older
+        fetch of the host, perhaps more permissive, would speak for it. One warning per file
+        says what could not be read. One damaged robots file must not stop a run that it only
+        annotates."""
         from transforms.warc_reader import RawRecord, iter_raw_records
 
         added = 0
@@ -567,22 +570,18 @@ class RobotsIndex:
                 for item in iter_raw_records(stream, _ROBOTS_BLOCK_CAP):
                     if not isinstance(item, RawRecord):
                         problems.append(f"{item.kind} at byte {item.offset}")
-                    elif item.rec_type != "response":
                         continue
-                    elif item.problem:
-                        problems.append(
-                            f"a record cut short ({item.problem}) at byte {item.offset}"
-                        )
-                    elif problem := self._add_record(item):
+                    if item.rec_type != "response":
+                        continue
+                    added += 1
+                    if problem := self._add_record(item):
                         problems.append(f"a response with {problem} at byte {item.offset}")
-                    else:
-                        added += 1
         except Exception as exc:  # noqa: BLE001 - the stream itself failed (after retries)
             first = str(exc).splitlines()[0][:200] if str(exc) else ""
             problems.append(f"unreadable from there ({type(exc).__name__}: {first})")
         if problems:
             log.warning(
-                "--robots %s: %d robots.txt records used; left out: %s",
+                "--robots %s: %d robots.txt responses indexed; unreadable: %s",
                 path,
                 added,
                 ", ".join(problems[:3])
@@ -591,33 +590,35 @@ class RobotsIndex:
         return added
 
     def _add_record(self, record) -> str | None:
-        """Index one whole robots.txt response record; what is wrong with it, or None."""
+        """Index one robots.txt response record; what made its rules unreadable, or None."""
         from transforms import http_payload
         from transforms.warc_reader import clean_uri
 
-        response = http_payload.parse_http_response(record.block)
+        url = clean_uri(record.header("WARC-Target-URI")) or ""
+        date = record.header("WARC-Date")
+        if record.problem:
+            self.add(url, None, None, date)
+            return f"its record cut short ({record.problem})"
+        response = _lenient_http_response(record.block)
         if response.status is None:
+            self.add(url, None, None, date)
             return "no HTTP status line"
+        location = response.header("Location")
+        if not 200 <= response.status < 300:
+            self.add(url, response.status, None, date, location=location)  # no rules to read
+            return None
         body = response.body
         if "chunked" in (response.header("Transfer-Encoding") or "").lower():
             body = http_payload.dechunk(body)
         encoding = response.header("Content-Encoding")
-        try:
-            body = http_payload.decode_content_encoding(body, encoding, _ROBOTS_DECODED_CAP)
-        except http_payload.PayloadTooLarge:
-            return f"rules over {_ROBOTS_DECODED_CAP:,} bytes once decoded"
-        if encoding and http_payload.looks_binary(body[:MAX_ROBOTS_BYTES]):
-            # a content coding that did not decode: read as rules, its bytes would be no rules
-            # at all, everything allowed. (A plain binary body is what the site served: as
-            # crawlers read it, it holds no rules.)
-            return f"a body that does not decode (Content-Encoding: {encoding})"
-        self.add(
-            clean_uri(record.header("WARC-Target-URI")) or "",
-            response.status,
-            body[:MAX_ROBOTS_BYTES],  # crawlers read the first 500 KiB (RFC 9309)
-            record.header("WARC-Date"),
-            location=response.header("Location"),
-        )
+        rules = http_payload.decoded_prefix(body, encoding, MAX_ROBOTS_BYTES)
+        if rules is None and not http_payload.looks_binary(body[:MAX_ROBOTS_BYTES]):
+            rules = body[:MAX_ROBOTS_BYTES]  # labelled with a coding it was not sent in
+        if rules is None:
+            # read as rules, its bytes would be no rules at all: everything allowed
+            self.add(url, None, None, date)
+            return f"a content coding that does not decode (Content-Encoding: {encoding})"
+        self.add(url, response.status, rules, date, location=location)
         return None
 
     @staticmethod
@@ -766,6 +767,21 @@ def robots_fetches_at_start(path: str, responses: int = 20, records: int = 500) 
             raise _unreadable(exc) from None
         raise
     return seen, fetches
+
+
+def _lenient_http_response(block: bytes):
+    """The block's HTTP response, with the status lines of `_LENIENT_STATUS` read too."""
+    from transforms import http_payload
+
+    response = http_payload.parse_http_response(block)
+    if response.status is None and (match := _LENIENT_STATUS.match(block)):
+        rest = block[match.end() :]
+        line_end = rest.find(b"\n")
+        if line_end > 0 and rest[line_end - 1 : line_end] == b"\r":
+            line_end -= 1  # keep the line's own ending: the head ends at a blank line
+        normal = b"HTTP/1.1 " + match.group(1) + (rest[line_end:] if line_end >= 0 else b"")
+        response = http_payload.parse_http_response(normal)
+    return response
 
 
 def _quiet_records(stream):
