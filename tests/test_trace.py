@@ -724,3 +724,17 @@ def test_a_shared_member_cut_after_the_run_is_not_read_as_whole(tmp_path):
     path.write_bytes(path.read_bytes()[:240])
     with pytest.raises(TraceError, match="is damaged"):
         read_record(str(path), 0, None, docs[0].warc_record_id, member_index_of(docs[0].doc_id))
+
+
+def test_an_edited_http_head_is_a_change():
+    """Second review: a status line edited to 100 made the body (itself an HTTP response)
+    the payload; a bad_http_response row given a status line traced ok."""
+    inner = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\nEVIL"
+    record = stored(b"HTTP/1.1 100 OK\r\nContent-Type: text/plain\r\n\r\n" + inner,
+                    "sha1:" + sha1_base32(inner)[5:])  # fmt: skip
+    row = {"warc_record_id": "<urn:x:1>", "url": "u", "http_status": 200,
+           "content_type": "text/plain", "payload_digest": record.header("WARC-Payload-Digest")}  # fmt: skip
+    assert {c.name: c.status for c in verify_record(row, record)}["Content-Type"] == "MISMATCH"
+    fixed = stored(b"HTTP/1.1 200 OK\r\n\r\nbody", "sha1:" + sha1_base32(b"body")[5:])
+    checks = checks_of(fixed, drop_reason="bad_http_response")
+    assert checks["HTTP status"] == "MISMATCH"

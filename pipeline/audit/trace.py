@@ -328,11 +328,31 @@ def _compare_uri(ledger_url: str | None, record_uri: str | None) -> Check:
     return check
 
 
+def _compare_head(name: str, row: dict, column: str, value) -> Check:
+    """A field of the HTTP head against the ledger, where the run recorded it (rows dropped
+    before the head was read have none)."""
+    recorded = row.get(column)
+    if recorded is not None:
+        return _compare(name, recorded, value)
+    if column == "http_status" and row.get("drop_reason") == BAD_HTTP_RESPONSE and value:
+        return Check(name, "MISMATCH", f"the run found no status line, the record has {value}")
+    return Check(name, "skipped", "not recorded by the run")
+
+
 def verify_record(row: dict, record: StoredRecord) -> list[Check]:
     """Is `record` the one the ledger row describes, with its payload intact?"""
+    response = record.http()
     checks = [
         _compare("WARC-Record-ID", row.get("warc_record_id"), record.header("WARC-Record-ID")),
         _compare_uri(row.get("url"), clean_uri(record.header("WARC-Target-URI"))),
+        # the HTTP head the run read: an edited status line or type is a change
+        _compare_head("HTTP status", row, "http_status", response.status if response else None),
+        _compare_head(
+            "Content-Type",
+            row,
+            "content_type",
+            response.header("Content-Type") if response else None,
+        ),
         _compare(
             "WARC-Payload-Digest header",
             row.get("payload_digest"),
@@ -348,7 +368,6 @@ def verify_record(row: dict, record: StoredRecord) -> list[Check]:
         return checks
     payload = record.payload()
     candidates = [("payload", payload)]
-    response = record.http()
     if response is not None and "chunked" in (response.header("Transfer-Encoding") or "").lower():
         candidates.append(("de-chunked payload", http_payload.dechunk(payload)))
     if response is not None:
@@ -372,7 +391,10 @@ def verify_record(row: dict, record: StoredRecord) -> list[Check]:
 
 
 # The checks that say which record the bytes are; the rest say whether they are intact.
-IDENTITY_CHECKS = frozenset({"WARC-Record-ID", "WARC-Target-URI", "WARC-Payload-Digest header"})
+IDENTITY_CHECKS = frozenset(
+    {"WARC-Record-ID", "WARC-Target-URI", "WARC-Payload-Digest header", "HTTP status",
+     "Content-Type"}
+)  # fmt: skip
 
 
 def decoded_payload(record: StoredRecord) -> bytes:
@@ -552,7 +574,8 @@ def trace_command(args) -> int:
             continue
         if any(c.failed for c in checks):
             failed = True
-            if not all(c.status == "ok" for c in checks if c.name in IDENTITY_CHECKS):
+            identity = [c for c in checks if c.name in IDENTITY_CHECKS]
+            if any(c.failed for c in identity) or not any(c.status == "ok" for c in identity):
                 verdict = "the bytes at this location are not the record the ledger describes"
             else:
                 verdict = (
