@@ -253,6 +253,20 @@ def test_typographic_quotes_score_as_plain_ones(scorer):
         ("En mi última actualización de WordPress hubo un error.", []),
         ("Come modello linguistico, non dispongo di dati.", ["come modello linguistico"]),
         ("Como modelo de linguagem, não consigo.", ["como modelo de linguagem"]),
+        # second review: a symbol inside a sentence, or a connective without the comma,
+        # does not open the assistant's clause
+        ("We use ChatGPT® as an AI assistant, my team loves it.", []),
+        ("I tried Claude 🤖 as an AI assistant, my kids liked it.", []),
+        ("It's strange that as an AI model my dog ignores me.", []),
+        ("🤖 As an AI model, I cannot.", ["as an ai model"]),
+        # a quotation must close after the phrase; a title closed before it does not hide it
+        ('"Windows 11" is great. As an AI, I don\'t use computers.', ["as an ai"]),
+        ('12" pizzas. He wrote "As an AI language model, I can\'t" in it.', []),
+        # dated knowledge updates after a lead people use too; "de" before a date
+        ("Lors de ma dernière mise à jour en 2023, non.", ["ma dernière mise à jour"]),
+        ("Lors de ma dernière mise à jour, j'ai ajouté des photos.", []),
+        ("Hasta mi última actualización de septiembre de 2021, no.", ["mi última actualización"]),
+        ("Selon ma dernière mise à jour d'octobre 2023, non.", ["ma dernière mise à jour"]),
     ],
 )
 def test_marker_phrases(text, expected):

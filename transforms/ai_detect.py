@@ -246,9 +246,17 @@ _BEFORE_SELF = _QUALIFIER + r"[^\S\n]*(?:[,—–-][^\S\n]*)?"
 # actualización del blog", "ma dernière mise à jour du plugin"), so they count only after the
 # assistant's preposition (_LEAD) and not before another thing they belong to (_AFTER).
 _KNOWLEDGE = r"(?:conocimientos?|datos|informaci[oó]n|connaissances?|données|informations?)"
+_WHEN = (
+    r"(?:(?:19|20)\d\d|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre"
+    r"|octubre|noviembre|diciembre|janvier|février|mars|avril|mai|juin|juillet|août|septembre"
+    r"|octobre|novembre|décembre)\b"
+)
+# "de" before another thing ("del blog", "du plugin") is that thing's update; before the
+# knowledge or a date ("de conocimientos", "de septiembre de 2021", "d'octobre 2023") it is
+# the assistant's.
 _NOT_OF_A_THING = (
     r"(?![^\S\n]*(?:del|de|du|des|d')(?:\b|(?<='))"
-    r"(?![^\S\n]*(?:(?:mis|mes|los|las|la|les|l')[^\S\n]*)?" + _KNOWLEDGE + r"))"
+    r"(?![^\S\n]*(?:(?:mis|mes|los|las|la|les|l')[^\S\n]*)?(?:" + _KNOWLEDGE + "|" + _WHEN + r")))"
 )
 _AFTER: dict[str, str] = {
     "mein wissensstand": (
@@ -263,6 +271,12 @@ _LEAD: dict[str, tuple[str, ...]] = {
     "mi última actualización": ("hasta", "según", "fecha de", "momento de", "datos de"),
     "ma dernière mise à jour": ("à", "selon", "jusqu'à", "d'après", "date de"),
 }
+# Leads that people use too ("En mi última actualización, añadí ..."): only with a date.
+_DATED_LEAD: dict[str, tuple[str, ...]] = {
+    "mi última actualización": ("en", "desde", "a partir de"),
+    "ma dernière mise à jour": ("lors de", "depuis", "dès"),
+}
+_DATE_SOON = re.compile(r"[^\n.!?]{0,40}?\b" + _WHEN)
 # The phrases of _SELF_AFTER open the assistant's clause ("However, as an AI, I ..."); after
 # another word they describe a product ("Our team uses Claude as an AI assistant, my ...").
 # ("as well as an AI, my kids" is a comparison: "well" is not one.)
@@ -276,19 +290,35 @@ _CONNECTIVES = frozenset(
 _DOUBLE_QUOTES = frozenset('"“”„‟«»「」『』')
 
 
-def _opens_clause(text: str, start: int) -> bool:
-    """Whether `start` is where a clause begins: a line's start, after punctuation or a
-    symbol (a bullet, "**Note**"), or after a connective ("but as an AI, I")."""
-    before = text[max(0, start - 40) : start].rstrip(" \t")
-    if not before or not before[-1].isalnum():
-        return True
-    words = _WORD.findall(before)
-    return bool(words) and (words[-1] in _CONNECTIVES or " ".join(words[-2:]) == "sin embargo")
+_CLAUSE_MARKS = frozenset(".!?:;,()[]—–-\"“”„«»‹›'‘…・。、！？：*_>•·#|")
+OPENS, AFTER_CONNECTIVE = 1, 2
 
 
-def _led_by(text: str, start: int, leads: tuple[str, ...]) -> bool:
+def _opens_clause(text: str, start: int) -> int:
+    """Whether `start` is where a clause begins: OPENS at a line's start, after punctuation,
+    a bullet or Markdown ("**Note** As an AI"), or with only symbols before it on its line
+    (an emoji); AFTER_CONNECTIVE after one ("but as an AI, I"); else 0 ("uses ChatGPT® as
+    an AI assistant")."""
+    line = text[text.rfind("\n", 0, start) + 1 : start].rstrip(" \t")
+    if not line or line[-1] in _CLAUSE_MARKS or not any(c.isalnum() for c in line):
+        return OPENS
+    words = _WORD.findall(line[-40:])
+    if words and (words[-1] in _CONNECTIVES or " ".join(words[-2:]) == "sin embargo"):
+        return AFTER_CONNECTIVE
+    return 0
+
+
+def _led_by(text: str, start: int, phrase: str) -> bool:
+    """Whether a knowledge-update phrase at `start` follows the assistant's lead word, or a
+    lead people use too with a date soon after it."""
     before = text[max(0, start - 20) : start]
-    return any(re.search(r"(?<!\w)" + re.escape(lead) + r"[^\S\n]+$", before) for lead in leads)
+
+    def after(leads: tuple[str, ...]) -> bool:
+        return any(re.search(r"(?<!\w)" + re.escape(w) + r"[^\S\n]+$", before) for w in leads)
+
+    if after(_LEAD[phrase]):
+        return True
+    return after(_DATED_LEAD[phrase]) and bool(_DATE_SOON.match(text, start + len(phrase)))
 
 
 _INCH_MARK = re.compile(r'(?<=\d)"')
@@ -297,11 +327,14 @@ _INCH_MARK = re.compile(r'(?<=\d)"')
 def _quoted(text: str, start: int) -> bool:
     """Whether `start` is inside quotation marks on its line: a page quoting an assistant
     ('The bot replied: "As an AI language model, I ..."', 'the "Regenerate response" button')
-    is not the assistant. Single quotes count only right before the phrase (apostrophes)."""
+    is not the assistant. A quotation opened before the phrase must close after it on the
+    line ("Windows 11" ended before it). Single quotes count only right before the phrase."""
+    line_end = text.find("\n", start)
     line = text[text.rfind("\n", 0, start) + 1 : start]
+    rest = text[start : line_end if line_end >= 0 else len(text)]
     marks = sum(line.count(q) for q in _DOUBLE_QUOTES)
     marks -= len(_INCH_MARK.findall(line))  # 6'2", 12" pizzas: not quotation marks
-    if marks % 2:
+    if marks % 2 and any(q in rest for q in _DOUBLE_QUOTES):
         return True
     line = line.rstrip(" \t")
     return line[-1:] in ("'", "‘") and (len(line) == 1 or not line[-2].isalnum())
@@ -384,9 +417,16 @@ def find_markers(text: str) -> list[str]:
             start = match.start()
             if _quoted(folded, start):
                 continue
-            if phrase in _SELF_AFTER and not _opens_clause(folded, start):
-                continue
-            if phrase in _LEAD and not _led_by(folded, start, _LEAD[phrase]):
+            if phrase in _SELF_AFTER:
+                clause = _opens_clause(folded, start)
+                # after a connective, only the assistant's comma or dash ("that as an AI
+                # model, I"; "strange that as an AI model my dog" is not)
+                if not clause or (
+                    clause == AFTER_CONNECTIVE
+                    and not re.search(r"[,—–-]", match.group(0)[len(phrase) :])
+                ):
+                    continue
+            if phrase in _LEAD and not _led_by(folded, start, phrase):
                 continue
             hits.append((start, phrase))
             break
