@@ -58,6 +58,7 @@ import os
 import re
 import shlex
 import sys
+from urllib.parse import quote, quote_plus
 
 from pipeline.errors import StderrWithoutWriteFailureTracebacks, quiet_stopped_run_reports
 
@@ -154,26 +155,36 @@ def _not_expected(record: logging.LogRecord) -> bool:
 # Beam's worker logs its options at INFO ("Pipeline_options: {...}"), S3 secret included.
 _SECRET_NAMES = ("s3_secret_access_key", "s3_session_token")
 _SECRET_OPTION = re.compile(
-    r"""((?:s3_secret_access_key|s3_session_token)['"]?(?:\s*[:=,]\s*|\s+)['"]?)"""
-    r"""([^\s'",}\]]+)""",
+    r"""((?:s3[-_]secret[-_]access[-_]key|s3[-_]session[-_]token)['"]?(?:\s*[:=,]\s*|\s+))"""
+    r"""('[^'\n]*'|"[^"\n]*"|[^\s'",}\]]+)""",
     re.IGNORECASE,
 )
+_SHORTEST_MASKED_VALUE = 8  # shorter values ("test") would mask ordinary words everywhere
+
+
+def _masked(text: str, values: tuple[str, ...]) -> str:
+    for value in values:  # as written, as repr() writes it, and URL-encoded
+        for form in {value, repr(value)[1:-1], quote(value, safe=""), quote_plus(value)}:
+            text = text.replace(form, "***")
+    if "s3" in text.lower():
+        text = _SECRET_OPTION.sub(r"\1'***'", text)
+    return text
 
 
 def without_secrets(record: logging.LogRecord, values: tuple[str, ...] = ()) -> bool:
     """Mask the S3 secret and session token in a log record (always kept): the values
-    following their option names in any spelling, and the values themselves (`values`)."""
+    following their option names in any spelling, the values themselves (`values`), and
+    the traceback the record carries. A record whose arguments do not format keeps its
+    text and arguments, masked, as its message."""
     try:
         message = record.getMessage()
-    except Exception:  # noqa: BLE001 - a record that cannot format: left to logging
-        return True
-    masked = message
-    for value in values:  # as written, and as repr() writes it inside a logged dict
-        masked = masked.replace(value, "***").replace(repr(value)[1:-1], "***")
-    if any(name in masked.lower() for name in _SECRET_NAMES):
-        masked = _SECRET_OPTION.sub(r"\1***", masked)
-    if masked != message:
+    except Exception:  # noqa: BLE001 - logging would print the arguments as they are
+        message = f"{record.msg} {record.args!r}"
+    masked = _masked(message, values)
+    if masked != message or record.args:
         record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _masked(logging.Formatter().formatException(record.exc_info), values)
     return True
 
 
@@ -181,7 +192,9 @@ def mask_secrets_in_logs(options: dict) -> None:
     """Every log record of this process, whatever logger or handler it goes to, is created
     with the secrets masked (a filter on a logger misses its children's records)."""
     values = tuple(
-        str(options[name]) for name in _SECRET_NAMES if len(str(options.get(name) or "")) >= 4
+        str(options[name])
+        for name in _SECRET_NAMES
+        if len(str(options.get(name) or "")) >= _SHORTEST_MASKED_VALUE
     )
     make_record = logging.getLogRecordFactory()
 

@@ -130,6 +130,25 @@ def test_secrets_are_masked_in_any_log_record():
         record = logging.LogRecord("w", logging.INFO, __file__, 1, msg, args, None)
         assert without_secrets(record) is True
         assert "abc" not in record.getMessage() and "***" in record.getMessage(), msg
+    secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY"
+    for msg, args in [
+        ("%s", ({"s3_secret_access_key": "a value with space"},)),
+        ("argv --s3-secret-access-key VALUE123", None),
+        ("GET https://store/?secret=%s", (secret.replace("/", "%2F").replace("+", "%2B"),)),
+        ("%s %s", ({"s3_secret_access_key": secret},)),  # arguments that do not format
+    ]:
+        record = logging.LogRecord("w", logging.INFO, __file__, 1, msg, args, None)
+        without_secrets(record, (secret,))
+        text = record.getMessage()
+        assert "value with" not in text and "VALUE123" not in text and "wJalr" not in text, text
+    try:
+        raise ValueError(f"refused {secret}")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("w", logging.ERROR, __file__, 1, "x", None, sys.exc_info())
+    without_secrets(record, (secret,))
+    assert "wJalr" not in logging.Formatter().format(record)
     # a value that the name-based rule cuts short is masked by its own value
     record = logging.LogRecord(
         "w", logging.INFO, __file__, 1, "%s", ({"s3_secret_access_key": "ab'c\"d"},), None
