@@ -318,3 +318,37 @@ def test_a_seed_fasttext_cannot_take_is_one_line(seed, tmp_path, capsys):
     assert ai_main([*argv, "--quick", "--seed", seed]) == 2
     err = capsys.readouterr().err
     assert "--seed must be within [0, 2147483647]" in err and err.count("\n") == 1
+
+
+def test_groups_holding_both_labels_leave_each_side_both_labels():
+    """Second review: valid came out with no AI example ([(0,0),(0,1),(0,3),(0,2),(1,0),
+    (1,2),(0,0)] as (label, group)): every AI group had gone to train with a human group."""
+    import itertools
+    import random as rnd
+
+    from transforms.ai_training import Example, split_by_group
+
+    case = [(0, 0), (0, 1), (0, 3), (0, 2), (1, 0), (1, 2), (0, 0)]
+    examples = [Example(f"t{i}", label, {"group": g}) for i, (label, g) in enumerate(case)]
+    train, valid = split_by_group(examples)
+    assert {e.label for e in train} == {e.label for e in valid} == {0, 1}
+    rng = rnd.Random(5)
+    for _ in range(2000):
+        n = rng.randint(4, 12)
+        data = [(rng.randint(0, 1), rng.randint(0, 4)) for _ in range(n)]
+        examples = [Example(f"t{i}", lab, {"group": g}) for i, (lab, g) in enumerate(data)]
+        train, valid = split_by_group(examples, rng.randint(0, 99))
+        assert sorted(e.text for e in itertools.chain(train, valid)) == sorted(
+            e.text for e in examples
+        )
+        groups = {g for _, g in data}
+        possible = any(
+            {lab for lab, g in data if g in side}
+            == {0, 1}
+            == {lab for lab, g in data if g not in side}
+            for r in range(1, len(groups))
+            for side in itertools.combinations(groups, r)
+        )
+        if possible:
+            assert {e.label for e in train} == {0, 1}, data
+            assert {e.label for e in valid} == {0, 1}, data

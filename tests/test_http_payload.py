@@ -72,6 +72,8 @@ def test_is_html_by_type_and_by_sniffing():
         ("text/html, image/png", b"<html>", False),
         ("text", b"<html><body>", True),  # not a media type: as if none were declared
         ('multipart/x-mixed-replace;boundary="a,b/c"', b"<html>", False),
+        ('text/html",', b"", True),  # a stray quote opens nothing
+        ('";,text/html', b"", True),
     ],
 )
 def test_html_as_servers_label_and_start_it(content_type, body, expected):

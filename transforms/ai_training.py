@@ -191,9 +191,33 @@ def split_by_group(
             smallest = min(groups, key=lambda group: sizes[group])
             valid_keys.add(smallest)
         placed.update(groups)
+    _give_each_side_both_labels(keys, examples, valid_keys)
     valid = [e for k, e in zip(keys, examples, strict=True) if k in valid_keys]
     train = [e for k, e in zip(keys, examples, strict=True) if k not in valid_keys]
     return train, valid
+
+
+def _give_each_side_both_labels(keys: list, examples: Sequence[Example], valid_keys: set) -> None:
+    """Groups holding both labels can leave a side without one (every AI group already sent
+    to train with a human group): move the smallest group that has it, where the other side
+    keeps the label."""
+    labels_of: dict = {}
+    size_of: Counter = Counter(keys)
+    for key, example in zip(keys, examples, strict=True):
+        labels_of.setdefault(key, set()).add(example.label)
+    for label in (0, 1):
+        for to_valid in (True, False):
+            side = {k for k in labels_of if (k in valid_keys) == to_valid}
+            other = set(labels_of) - side
+            if any(label in labels_of[k] for k in side):
+                continue
+            donors = sorted(
+                (k for k in other if label in labels_of[k]), key=lambda k: (size_of[k], str(k))
+            )
+            for donor in donors:
+                if any(label in labels_of[k] for k in other - {donor}):
+                    (valid_keys.add if to_valid else valid_keys.discard)(donor)
+                    break
 
 
 def check_both_labels(examples: Sequence[Example], what: str) -> None:

@@ -262,7 +262,7 @@ def _sniffs_as_html(head: bytes) -> bool:
 
 def _split_outside_quotes(value: str) -> list[str]:
     """`value` split at its commas that are not inside double quotes (boundary="a,b")."""
-    if '"' not in value:
+    if '"' not in value or value.count('"') % 2:  # none, or a stray one that opens nothing
         return value.split(",")
     parts, start, quoted = [], 0, False
     for at, char in enumerate(value):
