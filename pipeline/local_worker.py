@@ -177,14 +177,17 @@ def without_secrets(record: logging.LogRecord, values: tuple[str, ...] = ()) -> 
     the traceback the record carries. A record whose arguments do not format keeps its
     text and arguments, masked, as its message."""
     try:
-        message = record.getMessage()
-    except Exception:  # noqa: BLE001 - logging would print the arguments as they are
-        message = f"{record.msg} {record.args!r}"
-    masked = _masked(message, values)
-    if masked != message or record.args:
-        record.msg, record.args = masked, None
-    if record.exc_info and not record.exc_text:
-        record.exc_text = _masked(logging.Formatter().formatException(record.exc_info), values)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - logging would print the arguments as they are
+            message = f"{record.msg} {record.args!r}"
+        masked = _masked(message, values)
+        if masked != message or record.args:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _masked(logging.Formatter().formatException(record.exc_info), values)
+    except Exception:  # noqa: BLE001 - a log call must not raise; nor may the record leak
+        record.msg, record.args = "(a log message that could not be formatted)", None
     return True
 
 

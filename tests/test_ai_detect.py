@@ -262,9 +262,13 @@ def test_typographic_quotes_score_as_plain_ones(scorer):
         # a quotation must close after the phrase; a title closed before it does not hide it
         ('"Windows 11" is great. As an AI, I don\'t use computers.', ["as an ai"]),
         ('12" pizzas. He wrote "As an AI language model, I can\'t" in it.', []),
-        # dated knowledge updates after a lead people use too; "de" before a date
-        ("Lors de ma dernière mise à jour en 2023, non.", ["ma dernière mise à jour"]),
+        # leads people use for their own blog's updates, dated or not; "de" before a date
         ("Lors de ma dernière mise à jour, j'ai ajouté des photos.", []),
+        ("Desde mi última actualización en enero, he añadido nuevas fotos.", []),
+        ("Depuis ma dernière mise à jour en janvier, j'ai ajouté trois recettes.", []),
+        # a quotation closing on the next line; a hyphen is not the assistant's dash
+        ('The bot replied: "As an AI language model, I cannot\nhelp with that."', []),
+        ("and as an AI developed by co-op I must say", []),
         ("Hasta mi última actualización de septiembre de 2021, no.", ["mi última actualización"]),
         ("Selon ma dernière mise à jour d'octobre 2023, non.", ["ma dernière mise à jour"]),
     ],

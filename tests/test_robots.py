@@ -6,6 +6,7 @@ import io
 import random
 import re
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -331,7 +332,7 @@ def test_a_robots_warc_damaged_part_way_keeps_what_came_before(robots_warc, tmp_
     index = RobotsIndex()
     with caplog.at_level("WARNING", logger="transforms.robots"):
         assert index.add_warc(str(damaged)) == 6
-    assert "damaged.warc.gz: 6 robots.txt responses indexed; unreadable: " in caplog.text
+    assert "damaged.warc.gz: 6 responses read; unreadable: " in caplog.text
     assert f"corrupt_gzip at byte {second_member}" in caplog.text
     # news.example's re-fetch (Allow: /) was the damaged record: its first fetch stands
     late = index.evaluate("https://news.example/a", "2024-05-30T00:00:00Z")
@@ -362,7 +363,7 @@ def test_a_robots_warc_cut_short_is_warned_about_wherever_the_cut_falls(
     index = RobotsIndex()
     with caplog.at_level("WARNING", logger="transforms.robots"):
         indexed = index.add_warc(str(cut))
-    assert f"cut.warc.gz: {indexed} robots.txt responses indexed; unreadable: " in caplog.text
+    assert f"cut.warc.gz: {indexed} responses read; unreadable: " in caplog.text
     assert index.evaluate("https://a.example/x").allowed["GPTBot"] is False
     # cut in its header: no record; cut after it: a fetch whose verdict is unknown
     assert (indexed, index.evaluate("https://b.example/x").status) in (
@@ -557,7 +558,7 @@ def test_robots_records_as_odd_writers_and_servers_make_them(tmp_path, caplog):
     for host in ("wget", "big", "lower"):  # lower: "http/1.1 200", read as warcio read it
         assert index.evaluate(f"https://{host}.example/a").allowed["GPTBot"] is False, host
     assert index.evaluate("https://bogus.example/a").status == STATUS_ERROR
-    assert "odd.warc.gz: 4 robots.txt responses indexed; unreadable: " in caplog.text
+    assert "odd.warc.gz: 4 responses read; unreadable: " in caplog.text
     assert "does not decode (Content-Encoding: zstd)" in caplog.text
 
 
@@ -626,3 +627,28 @@ def test_an_unreadable_newer_fetch_does_not_let_an_older_one_speak(tmp_path):
     # a 503's body is never read: its broken coding does not matter
     late = index.evaluate("https://r.example/a", "2024-05-03T00:00:00Z")
     assert late.status == STATUS_UNREACHABLE and late.allowed["GPTBot"] is False
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # a head ending at a line of spaces, or at "\r\n" after LF lines (warcio reads both)
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n \r\n" + _DISALLOW_GPTBOT,
+        b"HTTP/1.1 200 OK\nContent-Type: text/plain\n\r\n" + _DISALLOW_GPTBOT,
+        # plain rules labelled br: brotli waits for more input and gave no rules at all
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\nSitemap: https://r.example/s.xml\n"
+        + _DISALLOW_GPTBOT,
+        # a bad Adler-32 (zlib trailer: 4 bytes): 8 were cut, and "Disallow: /" with them
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n\r\n"
+        + zlib.compress(_DISALLOW_GPTBOT)[:-1] + b"\x00",
+        # a bad gzip CRC past the first 16 KiB of input: the last step's data was lost
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n"
+        + _bad_crc(gzip.compress(random.Random(1).randbytes(30_000).hex().encode() + b"\n"
+                                 + _DISALLOW_GPTBOT)),
+    ],
+)  # fmt: skip
+def test_rules_survive_odd_heads_and_broken_codings(tmp_path, block):
+    """Third review: each of these lost GPTBot's opt-out."""
+    index = _index_of(tmp_path, _robots_record("https://r.example/robots.txt", block))
+    verdict = index.evaluate("https://r.example/page")
+    assert verdict.status == STATUS_OK and verdict.allowed["GPTBot"] is False

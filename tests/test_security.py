@@ -149,6 +149,17 @@ def test_secrets_are_masked_in_any_log_record():
         record = logging.LogRecord("w", logging.ERROR, __file__, 1, "x", None, sys.exc_info())
     without_secrets(record, (secret,))
     assert "wJalr" not in logging.Formatter().format(record)
+
+    class Unprintable:
+        def __repr__(self):
+            raise RuntimeError("no")
+
+        __str__ = __repr__
+
+    for msg, args in [("value %d", (Unprintable(),)), (Unprintable(), None)]:
+        record = logging.LogRecord("w", logging.INFO, __file__, 1, msg, args, None)
+        assert without_secrets(record, (secret,)) is True  # a log call must not raise
+        assert isinstance(record.getMessage(), str)
     # a value that the name-based rule cuts short is masked by its own value
     record = logging.LogRecord(
         "w", logging.INFO, __file__, 1, "%s", ({"s3_secret_access_key": "ab'c\"d"},), None

@@ -271,12 +271,8 @@ _LEAD: dict[str, tuple[str, ...]] = {
     "mi última actualización": ("hasta", "según", "fecha de", "momento de", "datos de"),
     "ma dernière mise à jour": ("à", "selon", "jusqu'à", "d'après", "date de"),
 }
-# Leads that people use too ("En mi última actualización, añadí ..."): only with a date.
-_DATED_LEAD: dict[str, tuple[str, ...]] = {
-    "mi última actualización": ("en", "desde", "a partir de"),
-    "ma dernière mise à jour": ("lors de", "depuis", "dès"),
-}
-_DATE_SOON = re.compile(r"[^\n.!?]{0,40}?\b" + _WHEN)
+# Not "en", "desde", "lors de", "depuis", "dès": people date their own blog's updates with
+# them too ("Desde mi última actualización en enero, he añadido ...").
 # The phrases of _SELF_AFTER open the assistant's clause ("However, as an AI, I ..."); after
 # another word they describe a product ("Our team uses Claude as an AI assistant, my ...").
 # ("as well as an AI, my kids" is a comparison: "well" is not one.)
@@ -290,6 +286,7 @@ _CONNECTIVES = frozenset(
 _DOUBLE_QUOTES = frozenset('"“”„‟«»「」『』')
 
 
+_ASSISTANTS_PAUSE = re.compile(r",|—|–|\s-\s")  # not the hyphen of "co-op"
 _CLAUSE_MARKS = frozenset(".!?:;,()[]—–-\"“”„«»‹›'‘…・。、！？：*_>•·#|")
 OPENS, AFTER_CONNECTIVE = 1, 2
 
@@ -309,16 +306,9 @@ def _opens_clause(text: str, start: int) -> int:
 
 
 def _led_by(text: str, start: int, phrase: str) -> bool:
-    """Whether a knowledge-update phrase at `start` follows the assistant's lead word, or a
-    lead people use too with a date soon after it."""
+    """Whether a knowledge-update phrase at `start` follows the assistant's lead word."""
     before = text[max(0, start - 20) : start]
-
-    def after(leads: tuple[str, ...]) -> bool:
-        return any(re.search(r"(?<!\w)" + re.escape(w) + r"[^\S\n]+$", before) for w in leads)
-
-    if after(_LEAD[phrase]):
-        return True
-    return after(_DATED_LEAD[phrase]) and bool(_DATE_SOON.match(text, start + len(phrase)))
+    return any(re.search(r"(?<!\w)" + re.escape(w) + r"[^\S\n]+$", before) for w in _LEAD[phrase])
 
 
 _INCH_MARK = re.compile(r'(?<=\d)"')
@@ -329,9 +319,9 @@ def _quoted(text: str, start: int) -> bool:
     ('The bot replied: "As an AI language model, I ..."', 'the "Regenerate response" button')
     is not the assistant. A quotation opened before the phrase must close after it on the
     line ("Windows 11" ended before it). Single quotes count only right before the phrase."""
-    line_end = text.find("\n", start)
+    paragraph_end = text.find("\n\n", start)  # a quotation may close on the next line
     line = text[text.rfind("\n", 0, start) + 1 : start]
-    rest = text[start : line_end if line_end >= 0 else len(text)]
+    rest = text[start : paragraph_end if paragraph_end >= 0 else len(text)]
     marks = sum(line.count(q) for q in _DOUBLE_QUOTES)
     marks -= len(_INCH_MARK.findall(line))  # 6'2", 12" pizzas: not quotation marks
     if marks % 2 and any(q in rest for q in _DOUBLE_QUOTES):
@@ -423,7 +413,7 @@ def find_markers(text: str) -> list[str]:
                 # model, I"; "strange that as an AI model my dog" is not)
                 if not clause or (
                     clause == AFTER_CONNECTIVE
-                    and not re.search(r"[,—–-]", match.group(0)[len(phrase) :])
+                    and not _ASSISTANTS_PAUSE.search(match.group(0)[len(phrase) :])
                 ):
                     continue
             if phrase in _LEAD and not _led_by(folded, start, phrase):

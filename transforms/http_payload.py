@@ -151,8 +151,10 @@ def decoded_prefix(body: bytes, encoding: str | None, max_bytes: int) -> bytes |
     codings = [c for c in codings if c not in ("", "identity", "none")]
     if len(codings) > 3:
         return None
-    for coding in reversed(codings):
-        decoded = _decode_one(body, coding, max_bytes, prefix=True)
+    for step, coding in enumerate(reversed(codings), 1):
+        # an inner coding's output is the outer one's input: cut only the last
+        cap = max_bytes if step == len(codings) else 64 * max_bytes
+        decoded = _decode_one(body, coding, cap, prefix=True)
         if decoded is None:
             return None
         body = decoded
@@ -172,11 +174,6 @@ def _decode_one(body: bytes, coding: str, max_bytes: int, prefix: bool = False) 
                     return _bounded_zlib(body, -zlib.MAX_WBITS, max_bytes, prefix)
                 except zlib.error:
                     pass
-            if prefix:  # whole data, bad trailer (CRC, size): the data without its check
-                try:
-                    return zlib.decompressobj(wbits).decompress(body[:-8], max_bytes) or None
-                except zlib.error:
-                    return None
             return None
     if coding == "br" and brotli is not None:
         try:
@@ -210,6 +207,8 @@ def _bounded_zlib(body: bytes, wbits: int, max_bytes: int, prefix: bool = False)
                         return bytes(out[:max_bytes])
                     raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
         except zlib.error:
+            if member == 0 and prefix and (salvaged := _without_check(body, wbits, max_bytes)):
+                return salvaged
             if member == 0 and not (prefix and out):
                 raise
             break
@@ -217,6 +216,18 @@ def _bounded_zlib(body: bytes, wbits: int, max_bytes: int, prefix: bool = False)
         if not (decomp.eof and body[pos : pos + 2] == b"\x1f\x8b"):
             break
     return bytes(out)
+
+
+def _without_check(body: bytes, wbits: int, max_bytes: int) -> bytes:
+    """The data of a gzip or zlib stream whose trailer check (CRC and size, or Adler-32)
+    fails, decoded without its trailer; b"" when that fails too. (One member only.)"""
+    if wbits < 0:
+        return b""  # raw deflate has no trailer: the data itself is broken
+    trailer = 8 if body[:2] == b"\x1f\x8b" else 4
+    try:
+        return zlib.decompressobj(wbits).decompress(body[:-trailer], max_bytes)
+    except zlib.error:
+        return b""
 
 
 def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
@@ -237,6 +248,9 @@ def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
         if prefix:
             return bytes(out[:max_bytes])
         raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
+    if not out and body and not decomp.is_finished():
+        # nothing out, waiting for more input: not a brotli stream (a plain body labelled br)
+        raise brotli.error("no brotli data")
     return bytes(out)
 
 

@@ -581,7 +581,7 @@ class RobotsIndex:
             problems.append(f"unreadable from there ({type(exc).__name__}: {first})")
         if problems:
             log.warning(
-                "--robots %s: %d robots.txt responses indexed; unreadable: %s",
+                "--robots %s: %d responses read; unreadable: %s",
                 path,
                 added,
                 ", ".join(problems[:3])
@@ -769,10 +769,24 @@ def robots_fetches_at_start(path: str, responses: int = 20, records: int = 500) 
     return seen, fetches
 
 
+def _head_ends_at_a_blank_line(block: bytes) -> bytes:
+    """`block` with its HTTP head ending at the first line that is blank once stripped, as
+    warcio reads it ("\\r\\n \\r\\n", or "\\n\\r\\n" after LF lines): HTTP's own split would
+    go on into the rules and read the first group as headers."""
+    pos = 0
+    while (end := block.find(b"\n", pos)) >= 0:
+        if pos and not block[pos:end].strip():
+            head = block[:pos].rstrip(b"\r\n")
+            return head + b"\r\n\r\n" + block[end + 1 :]
+        pos = end + 1
+    return block
+
+
 def _lenient_http_response(block: bytes):
     """The block's HTTP response, with the status lines of `_LENIENT_STATUS` read too."""
     from transforms import http_payload
 
+    block = _head_ends_at_a_blank_line(block)
     response = http_payload.parse_http_response(block)
     if response.status is None and (match := _LENIENT_STATUS.match(block)):
         rest = block[match.end() :]
