@@ -266,8 +266,17 @@ def test_typographic_quotes_score_as_plain_ones(scorer):
         ("Lors de ma dernière mise à jour, j'ai ajouté des photos.", []),
         ("Desde mi última actualización en enero, he añadido nuevas fotos.", []),
         ("Depuis ma dernière mise à jour en janvier, j'ai ajouté trois recettes.", []),
-        # a quotation closing on the next line; a hyphen is not the assistant's dash
-        ('The bot replied: "As an AI language model, I cannot\nhelp with that."', []),
+        # a quotation is read on its line (a paragraph of extracted text): one closing on the
+        # next is not seen, and a stray quote does not hide the lines after it
+        (
+            'The bot replied: "As an AI language model, I cannot\nhelp.", it said',
+            ["as an ai language model"],
+        ),
+        (
+            '"Sure. As an AI language model, I cannot browse.\nUsers said "great".',
+            ["as an ai language model"],
+        ),
+        # a hyphen is not the assistant's dash
         ("and as an AI developed by co-op I must say", []),
         ("Hasta mi última actualización de septiembre de 2021, no.", ["mi última actualización"]),
         ("Selon ma dernière mise à jour d'octobre 2023, non.", ["ma dernière mise à jour"]),

@@ -583,8 +583,6 @@ def _bad_crc(data: bytes) -> bytes:
         # a robots.txt decoding past 16 MiB: its first 500 KiB are read, as crawlers read them
         (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip",
          gzip.compress(_DISALLOW_GPTBOT + b"# padding\n" * 2_000_000)),
-        # whole data, bad gzip trailer: the rules decoded before it
-        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip", _bad_crc(gzip.compress(_DISALLOW_GPTBOT))),
         # status lines crawlers wrote that HTTP's grammar does not allow, read as warcio did
         (b"http/1.1 200 OK", _DISALLOW_GPTBOT),
         (b"HTTP 200 OK", _DISALLOW_GPTBOT),
@@ -638,13 +636,6 @@ def test_an_unreadable_newer_fetch_does_not_let_an_older_one_speak(tmp_path):
         # plain rules labelled br: brotli waits for more input and gave no rules at all
         b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\nSitemap: https://r.example/s.xml\n"
         + _DISALLOW_GPTBOT,
-        # a bad Adler-32 (zlib trailer: 4 bytes): 8 were cut, and "Disallow: /" with them
-        b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n\r\n"
-        + zlib.compress(_DISALLOW_GPTBOT)[:-1] + b"\x00",
-        # a bad gzip CRC past the first 16 KiB of input: the last step's data was lost
-        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n"
-        + _bad_crc(gzip.compress(random.Random(1).randbytes(30_000).hex().encode() + b"\n"
-                                 + _DISALLOW_GPTBOT)),
     ],
 )  # fmt: skip
 def test_rules_survive_odd_heads_and_broken_codings(tmp_path, block):
@@ -652,3 +643,24 @@ def test_rules_survive_odd_heads_and_broken_codings(tmp_path, block):
     index = _index_of(tmp_path, _robots_record("https://r.example/robots.txt", block))
     verdict = index.evaluate("https://r.example/page")
     assert verdict.status == STATUS_OK and verdict.allowed["GPTBot"] is False
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"Content-Encoding: gzip\r\n\r\n" + _bad_crc(gzip.compress(_DISALLOW_GPTBOT)),
+        b"Content-Encoding: deflate\r\n\r\n" + zlib.compress(_DISALLOW_GPTBOT)[:-1] + b"\x00",
+        b"Content-Encoding: gzip\r\n\r\n"
+        + _bad_crc(gzip.compress(random.Random(1).randbytes(30_000).hex().encode() + b"\n"
+                                 + _DISALLOW_GPTBOT)),
+        # a bit flipped in the data: its check fails too ("eser-agent" would allow GPTBot)
+        b"Content-Encoding: gzip\r\n\r\n"
+        + (lambda z: z[:10] + bytes([z[10] ^ 0x40]) + z[11:])(gzip.compress(_DISALLOW_GPTBOT)),
+    ],
+)  # fmt: skip
+def test_compressed_rules_that_fail_their_check_have_unknown_verdicts(tmp_path, body):
+    """Reviews went back and forth on salvaging the data of a stream whose check fails: it
+    may be broken anywhere, and a wrong guess reads an opt-out away. Verdicts are unknown."""
+    block = b"HTTP/1.1 200 OK\r\n" + body
+    index = _index_of(tmp_path, _robots_record("https://r.example/robots.txt", block))
+    assert index.evaluate("https://r.example/page").status == STATUS_ERROR

@@ -319,9 +319,11 @@ def _quoted(text: str, start: int) -> bool:
     ('The bot replied: "As an AI language model, I ..."', 'the "Regenerate response" button')
     is not the assistant. A quotation opened before the phrase must close after it on the
     line ("Windows 11" ended before it). Single quotes count only right before the phrase."""
-    paragraph_end = text.find("\n\n", start)  # a quotation may close on the next line
+    # On its line: extracted text has a line per paragraph, and a stray quote looking
+    # further would hide the rest of the page.
+    line_end = text.find("\n", start)
     line = text[text.rfind("\n", 0, start) + 1 : start]
-    rest = text[start : paragraph_end if paragraph_end >= 0 else len(text)]
+    rest = _INCH_MARK.sub("", text[start : line_end if line_end >= 0 else len(text)])
     marks = sum(line.count(q) for q in _DOUBLE_QUOTES)
     marks -= len(_INCH_MARK.findall(line))  # 6'2", 12" pizzas: not quotation marks
     if marks % 2 and any(q in rest for q in _DOUBLE_QUOTES):

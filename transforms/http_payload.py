@@ -145,8 +145,8 @@ def decode_content_encoding(body: bytes, encoding: str | None, max_bytes: int) -
 def decoded_prefix(body: bytes, encoding: str | None, max_bytes: int) -> bytes | None:
     """The first `max_bytes` of `body` with its content codings undone, as a reader of a
     prefix gets it (a crawler reads the first 500 KiB of a robots.txt): a body that decodes
-    past the limit is cut there, and one whose data breaks part-way (a bad gzip trailer)
-    keeps what decoded before. None when a coding is unknown or nothing decodes."""
+    past the limit is cut there, and one cut short gives what it holds. None when a coding
+    is unknown or its data is broken (a failed check included)."""
     codings = [c.strip().lower() for c in (encoding or "").split(",")]
     codings = [c for c in codings if c not in ("", "identity", "none")]
     if len(codings) > 3:
@@ -207,27 +207,15 @@ def _bounded_zlib(body: bytes, wbits: int, max_bytes: int, prefix: bool = False)
                         return bytes(out[:max_bytes])
                     raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
         except zlib.error:
-            if member == 0 and prefix and (salvaged := _without_check(body, wbits, max_bytes)):
-                return salvaged
-            if member == 0 and not (prefix and out):
+            # Also with `prefix`: a stream that fails its check may be broken anywhere, and
+            # a guess at its data could read a robots.txt's "Disallow" away.
+            if member == 0:
                 raise
             break
         pos -= len(decomp.unused_data)
         if not (decomp.eof and body[pos : pos + 2] == b"\x1f\x8b"):
             break
     return bytes(out)
-
-
-def _without_check(body: bytes, wbits: int, max_bytes: int) -> bytes:
-    """The data of a gzip or zlib stream whose trailer check (CRC and size, or Adler-32)
-    fails, decoded without its trailer; b"" when that fails too. (One member only.)"""
-    if wbits < 0:
-        return b""  # raw deflate has no trailer: the data itself is broken
-    trailer = 8 if body[:2] == b"\x1f\x8b" else 4
-    try:
-        return zlib.decompressobj(wbits).decompress(body[:-trailer], max_bytes)
-    except zlib.error:
-        return b""
 
 
 def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
