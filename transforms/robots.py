@@ -556,8 +556,8 @@ class RobotsIndex:
 
         The file is framed by the pipeline's own reader, so damage is seen wherever it falls,
         and a damaged stretch is skipped with reading going on after it. A response whose
-        rules cannot be read (cut short, no status line, a content coding that does not
-        decode) is indexed as a fetch with an unknown verdict (`error`): left out, an older
+        rules cannot be read (cut short, no status line, compressed data that does not
+        decode or fails its check) is indexed as a fetch with an unknown verdict (`error`): left out, an older
         fetch of the host, perhaps more permissive, would speak for it. One warning per file
         says what could not be read. One damaged robots file must not stop a run that it only
         annotates."""
@@ -617,7 +617,7 @@ class RobotsIndex:
         if rules is None:
             # read as rules, its bytes would be no rules at all: everything allowed
             self.add(url, None, None, date)
-            return f"a content coding that does not decode (Content-Encoding: {encoding})"
+            return f"compressed data that does not decode (Content-Encoding: {encoding})"
         self.add(url, response.status, rules, date, location=location)
         return None
 
