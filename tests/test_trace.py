@@ -722,8 +722,13 @@ def test_a_shared_member_cut_after_the_run_is_not_read_as_whole(tmp_path):
     docs, _ = read_warc_file(str(path), 0)
     assert len(docs) == 3 and docs[0].warc_length is None
     path.write_bytes(path.read_bytes()[:240])
-    with pytest.raises(TraceError, match="is damaged"):
+    with pytest.raises(TraceError, match="is damaged") as raised:
         read_record(str(path), 0, None, docs[0].warc_record_id, member_index_of(docs[0].doc_id))
+    assert "no readable WARC record" not in str(raised.value)  # said once, not wrapped
+    # a member overwritten since: the damage found there is named, not only "no record 0"
+    path.write_bytes(b"\x1f\x8b\x08\x00" + b"\xff" * 400)
+    with pytest.raises(TraceError, match=r"no record 0 in the gzip member .* at offset 0 .*: \w+"):
+        read_record(str(path), 0, None, None, 0)
 
 
 def test_an_edited_http_head_is_a_change():

@@ -189,17 +189,22 @@ def _record_in_member(warc_path: str, offset: int, member_index: int) -> StoredR
     from transforms.warc_reader import RawRecord, iter_raw_records
 
     handle = _open_at(warc_path, offset, None)
+    damage = ""
     try:
         for item in iter_raw_records(handle, MAX_UNKNOWN_LENGTH):
             if item.offset > 0:
                 break  # past the member the ledger points at
-            if isinstance(item, RawRecord) and item.member_index == member_index:
+            if not isinstance(item, RawRecord):
+                damage = damage or f": {item.kind} ({item.message})"
+            elif item.member_index == member_index:
                 if item.problem:  # cut short or broken: not the bytes the run read whole
                     raise TraceError(
                         f"the record at offset {offset} of {warc_path} is damaged "
                         f"({item.problem}: {item.detail})"
                     )
                 return StoredRecord(warc_path, offset, -1, item.headers, item.block)
+    except TraceError:
+        raise
     except Exception as exc:  # noqa: BLE001 - not WARC, unreadable: said as such
         raise TraceError(
             f"no readable WARC record at offset {offset} of {warc_path}: "
@@ -209,7 +214,7 @@ def _record_in_member(warc_path: str, offset: int, member_index: int) -> StoredR
         handle.close()
     raise TraceError(
         f"no record {member_index} in the gzip member (or plain stretch) at offset {offset} "
-        f"of {warc_path}"
+        f"of {warc_path}{damage[:300]}"
     )
 
 
