@@ -253,11 +253,15 @@ def test_wrong_credentials_fail_fast_with_one_line(s3_server, capsys):
     assert wrong not in lines[0]
 
 
-@pytest.mark.s3
-def test_unreachable_endpoint_fails_fast_with_one_line(capsys):
+def unused_port() -> int:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return sock.getsockname()[1]
+
+
+@pytest.mark.s3
+def test_unreachable_endpoint_fails_fast_with_one_line(capsys):
+    port = unused_port()
     code, lines = run_cli(
         capsys,
         "run",
@@ -278,9 +282,7 @@ def test_a_file_read_at_launch_on_an_unreachable_s3_fails_fast_with_one_line(
     capsys, tmp_path, flag
 ):
     """Beam retried these for minutes, printing tracebacks; --input had the one-line check."""
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = unused_port()
     code, lines = run_cli(
         capsys,
         "run",

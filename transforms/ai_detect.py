@@ -323,10 +323,10 @@ def _quoted(text: str, start: int) -> bool:
     # further would hide the rest of the page.
     line_end = text.find("\n", start)
     line = text[text.rfind("\n", 0, start) + 1 : start]
-    rest = _INCH_MARK.sub("", text[start : line_end if line_end >= 0 else len(text)])
-    marks = sum(line.count(q) for q in _DOUBLE_QUOTES)
-    marks -= len(_INCH_MARK.findall(line))  # 6'2", 12" pizzas: not quotation marks
-    if marks % 2 and any(q in rest for q in _DOUBLE_QUOTES):
+    rest = text[start : line_end if line_end >= 0 else len(text)]
+    # 6'2", 12" pizzas: inch marks are not quotation marks
+    before, after = _INCH_MARK.sub("", line), _INCH_MARK.sub("", rest)
+    if sum(before.count(q) for q in _DOUBLE_QUOTES) % 2 and any(q in after for q in _DOUBLE_QUOTES):
         return True
     line = line.rstrip(" \t")
     return line[-1:] in ("'", "‘") and (len(line) == 1 or not line[-2].isalnum())

@@ -146,7 +146,7 @@ def load_train_valid(path: str | Path, seed: int = SEED) -> tuple[list[Example],
     """train/ + valid/ subfolders when present, else a seeded split stratified by label, by
     `group` when the records have one (neighbouring chunks of one page stay together)."""
     path = Path(path)
-    if (path / "train").is_dir() and (path / "valid").is_dir():
+    if {"train", "valid"} <= set(split_folders(path)):
         return load_examples(path / "train"), load_examples(path / "valid")
     examples = load_examples(path)
     if any(e.meta.get("group") is not None for e in examples):
@@ -333,9 +333,14 @@ def fit_model(examples: Sequence[Example], params: dict, seed: int = SEED, quant
     with tempfile.TemporaryDirectory(prefix="ccprov-ai-") as tmp:
         train_file = Path(tmp) / "train.txt"
         _write_fasttext_file(examples, train_file)
-        model = _train(train_file, params, seed)
-        if quantize:
-            model.quantize(input=str(train_file), **QUANTIZE_PARAMS, thread=1, verbose=0)
+        return _fit(train_file, params, seed, quantize)
+
+
+def _fit(train_file: Path, params: dict, seed: int, quantize: bool):
+    """The shipped kind of model: trained, then quantised unless told not to."""
+    model = _train(train_file, params, seed)
+    if quantize:
+        model.quantize(input=str(train_file), **QUANTIZE_PARAMS, thread=1, verbose=0)
     return model
 
 
@@ -373,9 +378,7 @@ def train_detector(
         if not results:
             raise DataError("every configuration failed to train")
         best_auc, best_params = max(results, key=lambda r: r[0])  # max keeps the first of ties
-        model = _train(train_file, best_params, seed)
-        if quantize:
-            model.quantize(input=str(train_file), **QUANTIZE_PARAMS, thread=1, verbose=0)
+        model = _fit(train_file, best_params, seed, quantize)
         out.parent.mkdir(parents=True, exist_ok=True)
         model.save_model(str(out))
     scorer = AiScorer(model, model_version(out))

@@ -38,6 +38,14 @@ class HttpResponse:
                 return value
         return None
 
+    @property
+    def chunked(self) -> bool:
+        return "chunked" in (self.header("Transfer-Encoding") or "").lower()
+
+    def dechunked_body(self) -> bytes:
+        """The body with Transfer-Encoding: chunked undone (content codings stay)."""
+        return dechunk(self.body) if self.chunked else self.body
+
 
 _STATUS_RE = re.compile(rb"^HTTP/\d(?:\.\d)?\s+(\d{3})(?!\d)")  # "2000" is no status
 
@@ -163,7 +171,7 @@ def decoded_prefix(body: bytes, encoding: str | None, max_bytes: int) -> bytes |
 
 def _decode_one(body: bytes, coding: str, max_bytes: int, prefix: bool = False) -> bytes | None:
     """One content coding undone, or None when it is unknown or the data is broken. With
-    `prefix`, the first `max_bytes` of the output, and what decoded before a break."""
+    `prefix`, output past `max_bytes` is cut there instead of raising PayloadTooLarge."""
     if coding in ("gzip", "x-gzip", "deflate"):
         wbits = 47 if coding != "deflate" else zlib.MAX_WBITS  # 47: auto-detect gzip/zlib header
         try:
@@ -223,12 +231,7 @@ def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
     decomp = brotli.Decompressor()
     out = bytearray(decomp.process(body, output_buffer_limit=max_bytes + 1))
     while len(out) <= max_bytes and not decomp.is_finished():
-        try:
-            more = decomp.process(b"", output_buffer_limit=max_bytes + 1 - len(out))
-        except brotli.error:
-            if prefix and out:
-                break  # what decoded before the break
-            raise
+        more = decomp.process(b"", output_buffer_limit=max_bytes + 1 - len(out))
         if not more:
             break
         out += more

@@ -607,9 +607,7 @@ class RobotsIndex:
         if not 200 <= response.status < 300:
             self.add(url, response.status, None, date, location=location)  # no rules to read
             return None
-        body = response.body
-        if "chunked" in (response.header("Transfer-Encoding") or "").lower():
-            body = http_payload.dechunk(body)
+        body = response.dechunked_body()
         encoding = response.header("Content-Encoding")
         rules = http_payload.decoded_prefix(body, encoding, MAX_ROBOTS_BYTES)
         if rules is None and not http_payload.looks_binary(body[:MAX_ROBOTS_BYTES]):

@@ -1147,9 +1147,7 @@ def _read_http_payload(doc: WarcDoc, raw: RawRecord, limits: ReadLimits) -> None
     if not 200 <= response.status < 300 or response.status == 206:
         doc.drop("http_status")  # 206: a part of the page, not the page
         return
-    body = response.body
-    if "chunked" in (response.header("Transfer-Encoding") or "").lower():
-        body = http_payload.dechunk(body)
+    body = response.dechunked_body()
     try:
         body = http_payload.decode_content_encoding(
             body, response.header("Content-Encoding"), limits.max_html_bytes

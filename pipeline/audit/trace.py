@@ -373,8 +373,8 @@ def verify_record(row: dict, record: StoredRecord) -> list[Check]:
         return checks
     payload = record.payload()
     candidates = [("payload", payload)]
-    if response is not None and "chunked" in (response.header("Transfer-Encoding") or "").lower():
-        candidates.append(("de-chunked payload", http_payload.dechunk(payload)))
+    if response is not None and response.chunked:
+        candidates.append(("de-chunked payload", response.dechunked_body()))
     if response is not None:
         # After an interim "100 Continue" the run reads the final response; writers (warcio)
         # digest everything after the first header block.
@@ -407,9 +407,7 @@ def decoded_payload(record: StoredRecord) -> bytes:
     response = record.http()
     if response is None:
         return record.block
-    body = response.body
-    if "chunked" in (response.header("Transfer-Encoding") or "").lower():
-        body = http_payload.dechunk(body)
+    body = response.dechunked_body()
     try:
         return http_payload.decode_content_encoding(
             body, response.header("Content-Encoding"), MAX_UNKNOWN_LENGTH
