@@ -350,3 +350,58 @@ def test_sniffing_a_run_of_comments_takes_linear_time():
     assert hp.is_html(None, b"<!--a-->" * 200 + b"<html><body>")
     assert not hp.is_html(None, b"<!-- never closed <html>")
     assert time.process_time() - started < 0.5
+
+
+def test_zstd_bodies_are_decoded_frame_after_frame():
+    """zstd is a content coding browsers send and accept (RFC 8878); it was `binary_content`."""
+    import zstandard
+
+    page = b"<html><body>" + b"<p>zstd text</p>" * 500 + b"</body></html>"
+    assert hp.decode_content_encoding(zstandard.compress(page), "zstd", 100_000) == page
+    two = zstandard.compress(page) + zstandard.compress(b"<p>more</p>")
+    assert hp.decode_content_encoding(two, "zstd", 100_000) == page + b"<p>more</p>"
+    assert hp.decode_content_encoding(gzip.compress(zstandard.compress(page)), "zstd, gzip",
+                                      100_000) == page  # fmt: skip
+    # cut short after some blocks: the blocks it holds, as a gzip stream cut short gives
+    long_page = random.Random(1).randbytes(400_000).hex().encode()
+    cut = zstandard.compress(long_page)[:-1000]
+    decoded = hp.decode_content_encoding(cut, "zstd", 10_000_000)
+    assert 0 < len(decoded) < len(long_page) and long_page.startswith(decoded)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body>plain, labelled zstd</body></html>",
+        b"(\xb5/\xfd",  # the magic number alone: a frame cut inside its header
+        b"(\xb5/\xfd\x04\x58" + bytes(8),  # nothing out of a frame cut inside its first block
+    ],
+)
+def test_zstd_that_does_not_decode_leaves_the_body_as_stored(body):
+    assert hp.decode_content_encoding(body, "zstd", 100_000) == body
+    assert hp.decoded_prefix(body, "zstd", 100_000) is None
+
+
+def test_zstd_with_a_failed_checksum_is_not_read():
+    import zstandard
+
+    frame = zstandard.ZstdCompressor(write_checksum=True).compress(b"User-agent: *\nDisallow: /\n")
+    broken = frame[:-1] + bytes([frame[-1] ^ 1])
+    assert hp.decode_content_encoding(broken, "zstd", 100_000) == broken
+    assert hp.decoded_prefix(broken, "zstd", 100_000) is None
+
+
+def test_zstd_bombs_stop_at_the_limit_and_large_windows_are_refused():
+    import zstandard
+
+    bomb = zstandard.compress(b"\0" * 50_000_000)
+    assert len(bomb) < 5_000
+    with pytest.raises(hp.PayloadTooLarge):
+        hp.decode_content_encoding(bomb, "zstd", 1_000_000)
+    assert hp.decoded_prefix(bomb, "zstd", 1_000) == b"\0" * 1_000
+    # a frame asking for a 128 MiB window, past RFC 9659's 8 MiB: refused, not allocated
+    params = zstandard.ZstdCompressionParameters(window_log=27, write_content_size=False)
+    wide = zstandard.ZstdCompressor(compression_params=params).compressobj()
+    frame = wide.compress(b"x" * 100) + wide.flush()
+    assert zstandard.get_frame_parameters(frame).window_size == 1 << 27
+    assert hp.decode_content_encoding(frame, "zstd", 1_000_000) == frame

@@ -10,6 +10,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+import zstandard
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -591,6 +592,8 @@ def _bad_crc(data: bytes) -> bytes:
         (b"\r\nHTTP/1.1 200 OK", _DISALLOW_GPTBOT),
         # labelled gzip, sent plain
         (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip", _DISALLOW_GPTBOT),
+        # zstd, a coding browsers accept: read as rules, not `error`
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: zstd", zstandard.compress(_DISALLOW_GPTBOT)),
     ],
 )  # fmt: skip
 def test_rules_are_read_from_responses_as_crawlers_send_them(tmp_path, head, body):

@@ -1,6 +1,7 @@
 import gzip
 
 import pytest
+import zstandard
 
 from tests.warc_builder import article_html, http_response, write_warc
 from transforms.document import ERROR, KEPT
@@ -94,11 +95,23 @@ def test_content_encoding_and_bomb(tmp_path):
                 "http://e.com/gz", gzip.compress(ARTICLE), headers=[("Content-Encoding", "gzip")]
             ),
             http_response("http://e.com/bomb", bomb, headers=[("Content-Encoding", "gzip")]),
+            http_response(
+                "http://e.com/zstd",
+                zstandard.compress(ARTICLE),
+                headers=[("Content-Encoding", "zstd")],
+            ),
+            http_response(
+                "http://e.com/zstd-bomb",
+                zstandard.compress(b" " * 20_000_000),
+                headers=[("Content-Encoding", "zstd")],
+            ),
         ],
     )
     docs, _ = read_warc_file(str(path), 0, ReadLimits(max_html_bytes=1_000_000))
     assert docs[0].alive and "tide" in docs[0].html
     assert docs[1].drop_reason == "html_too_large"
+    assert docs[2].alive and docs[2].html == docs[0].html  # was binary_content
+    assert docs[3].drop_reason == "html_too_large"
 
 
 def test_truncated_file_yields_error_row(tmp_path):

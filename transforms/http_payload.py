@@ -15,6 +15,8 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import zstandard
+
 try:  # brotli ships with urllib3's optional deps; pages served with `br` are rare in WARCs
     import brotli
 except ImportError:  # pragma: no cover - optional
@@ -131,7 +133,7 @@ def dechunk(body: bytes) -> bytes:
 
 
 def decode_content_encoding(body: bytes, encoding: str | None, max_bytes: int) -> bytes:
-    """Decompress gzip/deflate/br bodies without ever holding more than `max_bytes` of output.
+    """Decompress gzip/deflate/br/zstd bodies without ever holding more than `max_bytes` of output.
 
     Raises PayloadTooLarge when the decoded body would exceed the limit (a compression bomb is
     detected after producing at most max_bytes + 1 bytes per step). Stacked codings
@@ -188,6 +190,11 @@ def _decode_one(body: bytes, coding: str, max_bytes: int, prefix: bool = False) 
             return _bounded_brotli(body, max_bytes, prefix)
         except (brotli.error, TypeError):  # TypeError: a brotli without output limits
             return None
+    if coding == "zstd":
+        try:
+            return _bounded_zstd(body, max_bytes, prefix)
+        except zstandard.ZstdError:
+            return None
     return None
 
 
@@ -235,14 +242,43 @@ def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
         if not more:
             break
         out += more
+    if not out and body and not decomp.is_finished():
+        # nothing out, waiting for more input: not a brotli stream (a plain body labelled br)
+        raise brotli.error("no brotli data")
+    return _within_limit(out, max_bytes, prefix)
+
+
+def _within_limit(out: bytearray, max_bytes: int, prefix: bool) -> bytes:
+    """A decoder's output, which may hold one byte past `max_bytes`: cut there for a
+    `prefix` reader, else refused."""
     if len(out) > max_bytes:
         if prefix:
             return bytes(out[:max_bytes])
         raise PayloadTooLarge(f"decoded body exceeds {max_bytes} bytes")
-    if not out and body and not decomp.is_finished():
-        # nothing out, waiting for more input: not a brotli stream (a plain body labelled br)
-        raise brotli.error("no brotli data")
     return bytes(out)
+
+
+# RFC 9659: the `zstd` content coding's window is at most 8 MiB, so a decoder may refuse more
+# (a frame asking for a 2 GiB window would make the decoder allocate it).
+_ZSTD_MAX_WINDOW = 8 * 1024 * 1024
+_ZSTD_READ = 1 << 20  # output per read: the buffer zstandard allocates for it
+
+
+def _bounded_zstd(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
+    """Decoded `body`, every frame of it (a server may send several). A stream cut short gives
+    the blocks it holds, as gzip's does; a failed check or data that is not zstd raise."""
+    decompressor = zstandard.ZstdDecompressor(max_window_size=_ZSTD_MAX_WINDOW)
+    reader = decompressor.stream_reader(body, read_across_frames=True)
+    out = bytearray()
+    while len(out) <= max_bytes:
+        chunk = reader.read(min(_ZSTD_READ, max_bytes + 1 - len(out)))
+        if not chunk:
+            break
+        out += chunk
+    if not out and body:
+        # a frame cut inside its first block gives nothing: no page to read in it
+        raise zstandard.ZstdError("no zstd data")
+    return _within_limit(out, max_bytes, prefix)
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml")
