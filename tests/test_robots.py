@@ -508,6 +508,35 @@ def test_a_robots_file_without_responses_is_named_and_read_only_at_its_start(tmp
     assert "no response record at its start" in caplog.text
 
 
+def test_the_launch_check_reads_a_robots_file_as_the_workers_do(tmp_path, caplog):
+    """The launch check framed --robots files with warcio while the index used ccprov's
+    reader: a file with a damaged first record was refused though the workers read its
+    robots.txt fetches."""
+    from pipeline.errors import UsageError
+    from pipeline.plan import check_robots_files
+    from transforms.robots import robots_fetches_at_start
+
+    fetch = b"HTTP/1.1 200 OK\r\n\r\n" + _DISALLOW_GPTBOT
+    damaged_first = tmp_path / "damaged-first.warc.gz"
+    damaged_first.write_bytes(
+        b"\x1f\x8b\x08\x00junk, not a member"
+        + _robots_record("https://a.example/robots.txt", fetch)
+        + _robots_record("<https://b.example/robots.txt>", fetch)
+    )
+    assert robots_fetches_at_start(str(damaged_first)) == (2, 2)
+    with caplog.at_level("WARNING", logger="pipeline.plan"):
+        check_robots_files([str(damaged_first)])
+    assert caplog.text == ""
+    index = RobotsIndex.from_warc_paths([str(damaged_first)])
+    for host in ("a", "b"):
+        assert index.evaluate(f"https://{host}.example/x").allowed["GPTBot"] is False
+
+    arc = tmp_path / "old.arc"
+    arc.write_bytes(b"filedesc://old.arc 0.0.0.0 20240101000000 text/plain 69\n1 0 x\n")
+    with pytest.raises(UsageError, match="ARC file \\(filedesc://\\): only WARC is supported"):
+        check_robots_files([str(arc)])
+
+
 def test_robots_files_give_the_same_verdicts_in_any_order(tmp_path):
     """Two fetches of one robots.txt at the same second, in two --robots files: the one
     added last stood, so the order of --robots changed verdicts, while config_hash records

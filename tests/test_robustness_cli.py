@@ -115,10 +115,13 @@ def test_model_and_robots_files_that_are_not_what_they_claim(ccprov, tmp_path):
     for args, fragments in (
         (["--ai-model", str(garbage)], ("is not a fastText model", "wrong file format")),
         (["--ai-model", bundled_lid_model_path()], ("has no __label__ai label",)),
-        (["--robots", str(garbage)], ("not a readable WARC file (ArchiveLoadFailed",)),
-        # warcio reads a first line of five words as an ARC header: a text file passed, and
+        (["--robots", str(garbage)], ("not a WARC file: no WARC record found; file starts",)),
+        # warcio read a first line of five words as an ARC header: a text file passed, and
         # every page was robots no_record.
-        (["--robots", str(words)], ("not a WARC file: its first record is not a WARC record",)),
+        (
+            ["--robots", str(words)],
+            ("not a WARC file: no WARC record found; file starts with b'These are my notes",),
+        ),
     ):
         _assert_usage_error(ccprov("run", "--output", out, *args), *fragments)
 

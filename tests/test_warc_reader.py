@@ -514,3 +514,12 @@ def test_a_damaged_member_of_a_block_split_file_is_reported_not_read_through(tmp
     at = sum(len(m) for m in members[:damaged])
     assert [(e["kind"], e["offset"]) for e in summary.errors] == [("corrupt_gzip", at)]
     assert summary.errors[0]["message"].endswith(f"[{path.stat().st_size - at} bytes]")
+
+
+def test_a_gzip_file_without_warc_records_is_named_by_what_it_holds(tmp_path):
+    """Its compressed bytes were quoted: "file starts with b'\\x1f\\x8b\\x08...'"."""
+    path = tmp_path / "notes.warc.gz"
+    path.write_bytes(gzip.compress(b"hello world\nsecond line\n"))
+    docs, summary = read_warc_file(str(path), 0)
+    assert docs == [] and summary.errors[0]["kind"] == "not_warc"
+    assert "file is gzip of b'hello world\\nsecond line\\n'" in summary.errors[0]["message"]

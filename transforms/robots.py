@@ -713,7 +713,7 @@ def _without_dot_segments(path: str) -> str:
 
 
 def _open_binary(path: str):
-    """Raw bytes of a file: warcio needs the gzip members as they are, so no decompression.
+    """Raw bytes of a file: the reader frames the gzip members itself, so no decompression.
     Remote files (http(s) and Beam's filesystems) are read as the inputs are, resuming after
     a dropped connection: a crawl's robots.txt WARC files are hundreds of MB."""
     if "://" not in path:
@@ -728,7 +728,6 @@ class UnreadableWarc(ValueError):
 
 
 def _unreadable(exc: Exception) -> UnreadableWarc:
-    # warcio quotes the first line of what it read: binary noise in a one-line message.
     detail = (str(exc).splitlines() or [""])[0].split(", first line")[0][:150]
     if not (detail.isascii() and detail.isprintable()):
         detail = ""
@@ -741,26 +740,29 @@ def robots_fetches_at_start(path: str, responses: int = 20, records: int = 500) 
     """(responses read, how many were /robots.txt fetches) among the first `responses`
     responses, within the first `records` records, of a --robots file: a crawl's robots.txt
     WARC holds nothing else, so none at all says the file is something else (the run's own
-    WARC files, or a WET file, say). Never more than `records` records are read. Raises
-    UnreadableWarc when the file does not open or its first record does not read; damage
-    further in raises what the reader raised."""
+    WARC files, or a WET file, say). Framed by the reader `add_warc` uses, so the launch and
+    the workers read the file alike; damaged stretches count as records and are skipped, as
+    there. Raises UnreadableWarc when the file does not open or holds no WARC record where
+    one must start; a stream failing further in raises what it raised."""
+    from transforms.warc_reader import NOT_WARC, RawRecord, clean_uri, iter_raw_records
+
     seen = fetches = number = 0
     try:
         with _open_binary(path) as stream:
-            for number, record in enumerate(_quiet_records(stream), 1):
-                if number == 1 and record.format != "warc":
-                    # warcio takes any first line of five words for an ARC header: a text
-                    # file (a README) would pass as a robots WARC holding no robots.txt.
-                    raise UnreadableWarc("not a WARC file: its first record is not a WARC record")
-                if record.rec_type == "response":
-                    indexed = _index_key(record.rec_headers.get_header("WARC-Target-URI") or "")
+            for item in iter_raw_records(stream, _ROBOTS_BLOCK_CAP):
+                number += 1
+                if not isinstance(item, RawRecord):
+                    if item.kind == NOT_WARC:  # a text file, an ARC file, noise
+                        raise UnreadableWarc(f"not a WARC file: {item.message}")
+                elif item.rec_type == "response":
+                    indexed = _index_key(clean_uri(item.header("WARC-Target-URI")) or "")
                     seen += 1
                     fetches += bool(indexed and indexed[1])
                 if seen >= responses or number >= records:
                     break
     except UnreadableWarc:
         raise
-    except Exception as exc:  # noqa: BLE001 - ArchiveLoadFailed, zlib.error, OSError...
+    except Exception as exc:  # noqa: BLE001 - OSError, the stream failing for good...
         if number == 0:
             raise _unreadable(exc) from None
         raise
@@ -794,12 +796,3 @@ def _lenient_http_response(block: bytes):
         normal = b"HTTP/1.1 " + match.group(1) + (rest[line_end:] if line_end >= 0 else b"")
         response = http_payload.parse_http_response(normal)
     return response
-
-
-def _quiet_records(stream):
-    """warcio's record iterator without its multi-line stderr dump per misplaced record."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    records = ArchiveIterator(stream)
-    records.INC_RECORD = ""
-    return records

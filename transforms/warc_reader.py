@@ -889,7 +889,14 @@ def _not_warc_message(source: _ByteSource, searched: int) -> str:
     if head.startswith(b"filedesc://") or inflated.lstrip(_BLANK).startswith(b"filedesc://"):
         return "ARC file (filedesc://): only WARC is supported"
     where = " in the first 1 MiB" if searched >= _MAX_LEADING_GARBAGE else ""
-    return f"no WARC record found{where}; file starts with {head[:24]!r}"
+    start = f"file starts with {head[:24]!r}"
+    if head.startswith(GZIP_MAGIC):  # its own bytes say nothing: what they inflate to does
+        try:
+            inflated_start = zlib.decompressobj(31).decompress(source.peek(_IN_CHUNK), 24)
+            start = f"file is gzip of {inflated_start!r}"
+        except zlib.error:
+            pass
+    return f"no WARC record found{where}; {start}"
 
 
 def _next_gzip_record(source: _ByteSource, start: int, limit: int | None = None) -> int | None:
