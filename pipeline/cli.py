@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import copy
 import difflib
+import functools
 import json
 import logging
 import os
@@ -562,7 +563,10 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
             )
         build_pipeline(p, options, plan)
         deaths = worker_supervision.DEATHS
-        deaths.start_run(worker_supervision.exit_process if hard_exit_on_dead_worker else None)
+        hard_exit = None
+        if hard_exit_on_dead_worker:  # leaves no Beam temporary folder behind it either
+            hard_exit = functools.partial(worker_supervision.exit_process, p.local_tempdir)
+        deaths.start_run(hard_exit)
         result = None
         quiet_job_message_reader()
         try:

@@ -39,6 +39,7 @@ import functools
 import logging
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -207,9 +208,12 @@ class WorkerDeaths:
 DEATHS = WorkerDeaths()
 
 
-def exit_process(message: str) -> None:
-    """The command line's hard exit: the line, then status 1 without waiting for threads."""
+def exit_process(temp_folder: str | None, message: str) -> None:
+    """The command line's hard exit: the line, then status 1 without waiting for threads.
+    `temp_folder` (Beam's for the run, which only its own unwinding would remove) goes first."""
     print(f"ccprov: error: {message}", file=sys.stderr, flush=True)
+    if temp_folder:
+        shutil.rmtree(temp_folder, ignore_errors=True)
     os._exit(1)
 
 

@@ -476,10 +476,10 @@ def _sigint_as_a_terminal_leaves_it() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
 
-def _run_module(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def _run_module(tmp_path: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess:
     """`python -m ARGS` with tmp_path's modules importable, in a session of its own where
     SIGINT is neither ignored nor blocked (as a terminal leaves it)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)]), **env_vars}
     return subprocess.run(
         [sys.executable, "-m", *args],
         cwd=REPO,
@@ -637,3 +637,33 @@ def test_the_hard_exit_line_names_the_error_a_worker_quoted():
     assert failure_message(RuntimeError(handled)).startswith(
         "the run failed (ValueError: no language for this page)"
     )
+
+
+HARD_EXIT_IN_A_RUN = r"""
+import sys, time
+import pipeline.cli as cli
+from pipeline import worker_supervision
+
+worker_supervision.HARD_EXIT_AFTER_S = 0.5
+
+def submit(pipeline, runner):  # a failed run whose workers never stop
+    worker_supervision.DEATHS.closing_after_failure(RuntimeError("injected failure"))
+    time.sleep(60)
+
+cli.submit = submit
+sys.argv[1:] = ["run", "--output", sys.argv[1], "--quiet"]
+sys.exit(cli.main())  # from the command line: the hard exit is armed
+"""
+
+
+def test_the_hard_exit_leaves_no_beam_temporary_folder(tmp_path):
+    """The hard exit skipped Beam's own clean-up: each such run left a beam-pipeline-temp*
+    folder in /tmp."""
+    (tmp_path / "hard_exit_run.py").write_text(HARD_EXIT_IN_A_RUN)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    done = _run_module(tmp_path, "hard_exit_run", str(tmp_path / "out"), TMPDIR=str(temp))
+    assert done.returncode == 1, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("ccprov: error: the run failed (RuntimeError: injected failure)")
+    assert not list(temp.glob("beam-pipeline-temp*"))
