@@ -405,3 +405,38 @@ def test_zstd_bombs_stop_at_the_limit_and_large_windows_are_refused():
     frame = wide.compress(b"x" * 100) + wide.flush()
     assert zstandard.get_frame_parameters(frame).window_size == 1 << 27
     assert hp.decode_content_encoding(frame, "zstd", 1_000_000) == frame
+
+
+@pytest.mark.parametrize(
+    ("content_type", "charset"),
+    [
+        ("text/html; charset=utf-8", "utf-8"),
+        # two Content-Type lines, joined: the last type's charset, as browsers read it
+        ("text/html; charset=utf-8, text/html; charset=windows-1251", "windows-1251"),
+        ("text/html; charset=windows-1251, text/html", "windows-1251"),  # same type, none
+        ("text/plain; charset=windows-1251, text/html", None),  # another type: its own
+        ("charset=utf-8", "utf-8"),  # no type at all: the label as written
+        (None, None),
+    ],
+)
+def test_the_charset_of_a_repeated_content_type_is_the_last_types(content_type, charset):
+    assert hp._header_charset(content_type) == charset
+
+
+def test_a_page_with_two_content_type_lines_is_read_by_the_last(tmp_path):
+    """The first line won: a page a browser reads as windows-1251 was read as UTF-8 text with
+    a replacement character for every Cyrillic letter."""
+    from tests.warc_builder import http_response, write_warc
+    from transforms.warc_reader import read_warc_file
+
+    body = "<html><body><p>Привет, мир</p></body></html>".encode("cp1251")
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Type", "text/html; charset=windows-1251"),
+    ]
+    path = write_warc(
+        tmp_path / "two.warc.gz", [http_response("http://e.com/", body, headers=headers)]
+    )
+    docs, _ = read_warc_file(str(path), 0)
+    assert docs[0].content_type == "text/html; charset=utf-8, text/html; charset=windows-1251"
+    assert "Привет, мир" in docs[0].html and docs[0].charset == "cp1251"

@@ -743,3 +743,23 @@ def test_an_edited_http_head_is_a_change():
     fixed = stored(b"HTTP/1.1 200 OK\r\n\r\nbody", "sha1:" + sha1_base32(b"body")[5:])
     checks = checks_of(fixed, drop_reason="bad_http_response")
     assert checks["HTTP status"] == "MISMATCH"
+
+
+def test_a_repeated_content_type_is_compared_as_the_run_recorded_it(tmp_path):
+    """The run records every Content-Type line joined; runs before 7 December 2026 recorded
+    the first line alone, which trace still accepts, while any other value is a change."""
+    headers = [("Content-Type", "text/html"), ("Content-Type", "text/html; charset=utf-8")]
+    warc = write_warc(
+        tmp_path / "two.warc.gz",
+        [http_response("https://example.org/two", article_html("T", ["x"]), headers=headers)],
+    )
+    doc, row, record = read_single_record(warc)
+    assert doc.content_type == "text/html, text/html; charset=utf-8"
+
+    def content_type_check(recorded: str) -> str:
+        checks = {c.name: c for c in verify_record({**row, "content_type": recorded}, record)}
+        return checks["Content-Type"].status
+
+    assert content_type_check(doc.content_type) == "ok"
+    assert content_type_check("text/html") == "ok"  # an older run's ledger
+    assert content_type_check("text/html; charset=utf-8") == "MISMATCH"

@@ -40,6 +40,13 @@ class HttpResponse:
                 return value
         return None
 
+    def combined_header(self, name: str) -> str | None:
+        """Every field line of `name` joined by ", ", as HTTP combines repeated fields (RFC
+        9110 5.3) and browsers read a repeated Content-Type: two lines, the last type wins."""
+        lname = name.lower()
+        values = [value for key, value in self.headers if key.lower() == lname]
+        return ", ".join(values) if values else None
+
     @property
     def chunked(self) -> bool:
         return "chunked" in (self.header("Transfer-Encoding") or "").lower()
@@ -319,12 +326,18 @@ def mime_type(content_type: str | None) -> str | None:
     """The media type of a Content-Type value, as servers write it: `text/html; charset=x`,
     `"text/html"` (quoted), or a repeated header joined by commas, where the last valid type
     wins as in browsers (WHATWG Fetch, "extract a MIME type")."""
-    if not content_type:
-        return None
-    parts = _split_outside_quotes(content_type)
-    types = (part.split(";", 1)[0].strip().strip("\"'").strip().lower()
-             for part in reversed(parts))  # fmt: skip
-    return next((t for t in types if "/" in t and "*" not in t), None)
+    types = [mime for mime, _ in _media_types(content_type)]
+    return types[-1] if types else None
+
+
+def _media_types(content_type: str | None) -> list[tuple[str, str]]:
+    """(media type, its whole part) for each valid type of a Content-Type value, in order."""
+    found = []
+    for part in _split_outside_quotes(content_type or ""):
+        mime = part.split(";", 1)[0].strip().strip("\"'").strip().lower()
+        if "/" in mime and "*" not in mime:
+            found.append((mime, part))
+    return found
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:
@@ -414,9 +427,21 @@ def _utf16_tags(head: bytes) -> tuple[int, int]:
 
 
 def _header_charset(content_type: str | None) -> str | None:
-    """The charset label of a Content-Type header, as written."""
-    match = _CHARSET_RE.search(content_type or "")
-    return match.group(1) if match else None
+    """The charset label of a Content-Type header, as written. Of several types (a repeated
+    header), the last one's, or an earlier one's of the same type when the last names none
+    (WHATWG Fetch, "extract a MIME type"); a value without a valid type gives its first."""
+    types = _media_types(content_type)
+    if not types:
+        match = _CHARSET_RE.search(content_type or "")
+        return match.group(1) if match else None
+    essence = charset = None
+    for mime, part in types:
+        match = _CHARSET_RE.search(part)
+        if mime != essence:
+            essence, charset = mime, match.group(1) if match else None
+        elif match:
+            charset = match.group(1)
+    return charset
 
 
 def utf16_by_label(content_type: str | None, body: bytes) -> str | None:

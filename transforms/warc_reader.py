@@ -1144,7 +1144,7 @@ def _read_http_payload(doc: WarcDoc, raw: RawRecord, limits: ReadLimits) -> None
     response = http_payload.parse_http_response(raw.block)
     doc.http_status = response.status
     doc.http_headers = response.headers
-    doc.content_type = response.header("Content-Type")
+    doc.content_type = response.combined_header("Content-Type")
     if response.status is None:
         doc.fail(BAD_HTTP_RESPONSE, "no HTTP status line in response block")
         return
