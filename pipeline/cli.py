@@ -59,6 +59,39 @@ class _OneLineParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+_GIVEN = "_ccprov_options_given"  # on the namespace while it is parsed
+
+
+class _StoreOnce(argparse._StoreAction):
+    """An option that takes a value, refused when given twice: argparse keeps the last one
+    without a word, so `takedown --urls a.txt --urls b.txt` removed b.txt's pages only."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if option_string is not None:
+            given = namespace.__dict__.setdefault(_GIVEN, set())
+            if self.dest in given:
+                raise argparse.ArgumentError(
+                    self, "given twice; it takes one value, and the second would replace the first"
+                )
+            given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
+class _StrictParser(_OneLineParser):
+    """ccprov's own commands and options: one line on error, and no option given twice.
+    (Beam's options keep Beam's rule, the last one wins: runners and templates rely on it.)"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, rest = super().parse_known_args(args, namespace)
+        parsed.__dict__.pop(_GIVEN, None)
+        return parsed, rest
+
+
 # Runners whose job server has options of its own (Flink's --checkpointing_interval,
 # --execution_mode_for_batch, --object_reuse...): Beam asks the job server which it knows, or
 # hands them to the uber jar, so they cannot all be known here.
@@ -69,7 +102,7 @@ def _ccprov_parser() -> _OneLineParser:
     """ccprov's own options alone, strictly: a bad value or an unknown one is one line."""
     from pipeline.options import CcprovOptions
 
-    parser = _OneLineParser(add_help=False, allow_abbrev=False)
+    parser = _StrictParser(add_help=False, allow_abbrev=False)
     CcprovOptions._add_argparse_args(parser)
     return parser
 
@@ -841,10 +874,8 @@ def format_summary(manifest: dict, output: str) -> str:
             f"  out {step['out']:>7}"
         )
     files = manifest["files"]
-    lines.append(
-        "shards written: "
-        + ", ".join(f"{kind} {len(files[kind])}" for kind in files if files[kind])
-    )
+    written = ", ".join(f"{kind} {len(files[kind])}" for kind in files if files[kind])
+    lines.append(f"shards written: {written or 'none (no response records)'}")
     skipped = manifest.get("skipped_input_count") or 0
     if skipped:
         lines.append(
@@ -877,7 +908,7 @@ def version_line() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(prog="ccprov", description="Training-data provenance pipeline.")
+    parser = _StrictParser(prog="ccprov", description="Training-data provenance pipeline.")
     parser.add_argument("--version", action=_PrintVersion, help="print versions and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the pipeline (ccprov run --help for options)", add_help=False)

@@ -454,6 +454,8 @@ def parse_languages(value: str | None) -> list[str] | None:
         raise UsageError("--languages needs at least one language code or 'all'")
     if len(langs) != len(parts):
         raise UsageError(f"--languages {value!r}: an empty language code (write en,fr)")
+    if "all" in langs and len(langs) > 1:  # `select` read en,all as every language
+        raise UsageError(f"--languages {value!r}: 'all' cannot be combined with other languages")
     return langs
 
 

@@ -147,6 +147,19 @@ def test_the_summary_tells_file_errors_from_record_errors(sample_run):
     assert "errors:         2 (+ 3 file errors, listed in manifest.json)" in lines
 
 
+def test_the_summary_of_a_run_without_responses_says_no_shard_was_written(sample_run):
+    """It printed "shards written: " and nothing after it."""
+    from pipeline.cli import format_summary
+
+    manifest = {**sample_run.manifest, "files": {kind: [] for kind in sample_run.manifest["files"]}}
+    lines = format_summary(manifest, "out").splitlines()
+    assert "shards written: none (no response records)" in lines
+    assert (
+        "shards written: corpus 1, provenance 1, hosts 1"
+        in format_summary(sample_run.manifest, "out").splitlines()
+    )
+
+
 @pytest.mark.parametrize("finished", [True, False])
 def test_ctrl_c_after_success_says_the_output_is_complete(tmp_path, capsys, monkeypatch, finished):
     """Ctrl-C can reach the runner while Beam tears down, after _SUCCESS: the run is done,

@@ -87,7 +87,6 @@ def test_input_inside_output_folder(ccprov, tmp_path):
         (["--extract-timeout", "1e12"], "must be between 0 and 86400 seconds"),
         (["--io-retry-seconds", "nan"], "must be between 0 and 86400 seconds"),
         (["--ai-threshold", "nan"], "must be between 0 and 1"),
-        (["--output", ""], "--output is empty"),
         (["--input", "/nonexistent/dir/*.warc.gz"], "no input matches"),
         (["--input", "CC-MAIN-2024-99x"], "unknown crawl id format"),
         (["--direct_num_workers", "-3"], "--direct_num_workers must be >= 0"),
@@ -101,6 +100,36 @@ def test_input_inside_output_folder(ccprov, tmp_path):
 )
 def test_bad_values(ccprov, tmp_path, args, fragment):
     _assert_usage_error(ccprov("run", "--output", str(tmp_path / "out"), *args), fragment)
+
+
+def test_an_empty_output_is_refused(ccprov):
+    _assert_usage_error(ccprov("run", "--output", ""), "--output is empty")
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        # argparse kept the last value without a word: the first list stayed in the corpus
+        (["takedown", "OUT", "--urls", "a.txt", "--urls", "b.txt"], "--urls"),
+        (["select", "OUT", "--output", "DEST", "--where", "a < 1", "--where", "b > 0"], "--where"),
+        (["run", "--output", "OUT", "--languages", "fr", "--languages=en"], "--languages"),
+        (["run", "--output", "OUT", "--max-files", "1", "--max_files", "2"],
+         "--max-files/--max_files"),  # one option, two spellings
+        (["query", "OUT", "SELECT 1", "--format", "csv", "--format", "json"], "--format"),
+    ],
+)  # fmt: skip
+def test_an_option_given_twice_is_refused(ccprov, tmp_path, args, option):
+    args = [str(tmp_path / a) if a in ("OUT", "DEST") else a for a in args]
+    _assert_usage_error(ccprov(*args), f"argument {option}: given twice; it takes one value")
+
+
+def test_options_that_take_several_values_still_do(ccprov, tmp_path):
+    """--input and --robots append: given twice, both count."""
+    code, lines = ccprov(
+        "run", "--output", str(tmp_path / "out"), "--input", str(SAMPLE_WARC),
+        "--input", str(SAMPLE_WARC), "--max-files", "0",
+    )  # fmt: skip
+    assert code == 2 and "given twice" not in lines[0] and "--max-files" in lines[0]
 
 
 def test_model_and_robots_files_that_are_not_what_they_claim(ccprov, tmp_path):

@@ -218,7 +218,12 @@ def test_criteria_apply_in_order_to_kept_rows_only():
         (["--languages", "xx"], "unknown language code 'xx'"),
         (["--ai-threshold", "2"], "must be between 0 and 1"),
         (["--where", ""], "--where is empty"),
-        (["--languages", "en", "--output", ""], "--output is empty"),
+        (["--languages", "en,all"], "'all' cannot be combined with other languages"),
+        # another answer at each run: the manifest's criterion would not say what was kept
+        (["--where", "random() < 0.5"], "random() gives another answer at each run"),
+        (["--where", "uuid() IS NOT NULL"], "uuid() gives another answer"),
+        (["--where", "now() - INTERVAL 1 DAY < now()"], "now() gives another answer"),
+        (["--where", "current_date > DATE '2020-01-01'"], "current_date gives another answer"),
         (["--languages", "all"], "give at least one criterion"),  # keeps everything
         # Selects nothing: refused by name, not taken and then refused as no criterion.
         (["--license-policy", "tag-only"], "invalid choice: 'tag-only'"),
@@ -238,6 +243,11 @@ def test_bad_criteria_are_one_line_errors(sharded_run, tmp_path, capsys, flags, 
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not dest.exists()
+
+
+def test_an_empty_destination_is_refused(sharded_run, capsys):
+    assert audit_main(["select", str(sharded_run.root), "--output", "", "--languages", "en"]) == 2
+    assert "--output is empty" in capsys.readouterr().err
 
 
 def test_destinations_that_would_lose_data_are_refused(sharded_run, tmp_path, capsys):

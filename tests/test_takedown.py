@@ -260,6 +260,16 @@ def test_host_lines_that_would_select_too_much_or_nothing_are_refused(line, prob
         Selector.from_lines("hosts", ["# request", line], source="hosts.txt")
 
 
+@pytest.mark.parametrize("line", ["example.org", "not a url", "ftp://example.org/file", "/path"])
+def test_url_lines_that_could_match_nothing_are_refused(line):
+    """They were counted as unmatched: a host list given as --urls removed nothing, exit 0."""
+    with pytest.raises(UsageError, match="urls.txt:2: not an http\\(s\\) URL"):
+        Selector.from_lines("urls", ["# request", line], source="urls.txt")
+    assert Selector.from_lines("urls", ["HTTPS://Example.org/a"]).values == {
+        "https://example.org/a"
+    }
+
+
 def test_a_site_under_a_private_suffix_is_a_host_that_can_be_taken_down():
     import pyarrow as pa
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import time
 import weakref
@@ -446,3 +447,28 @@ def test_chunk_names_sort_in_row_order_past_999_chunks():
     assert sorted(names) == names
     assert names[0] == "part-00007-0000.parquet"
     assert shard_file_name(7, 12, 999) == "part-00007-012.parquet"  # the usual width
+
+
+def test_the_manifest_does_not_depend_on_the_order_shards_arrive_in():
+    """Two workers finish shards in either order: the counts' keys came out in arrival
+    order, so one run's manifest.json differed from another's of the same input."""
+    from transforms.writer import ShardInfo, build_manifest
+
+    def ledger_shard(index: int, reason: str) -> ShardInfo:
+        stats = {"ledger_rows": 1, "filter_drops": {reason: 1}, "score_sum": 0.1 * (index + 1)}
+        return ShardInfo("provenance", f"part-0000{index}-000.parquet", 1, "h", 1, stats)
+
+    shards = [ledger_shard(0, "c4:lines"), ledger_shard(1, "gopher_quality:words"),
+              ledger_shard(2, "c4:curly")]  # fmt: skip
+    spec = OutputSpec(output="/x", run_id="r", pipeline_version="v", config_hash="c")
+    manifests = [
+        build_manifest(spec, {}, order, [], 0.0)
+        for order in (shards, shards[::-1], shards[1:] + shards[:1])
+    ]
+    for manifest in manifests:
+        manifest.pop("finished_at")
+    dumped = {json.dumps(m) for m in manifests}
+    assert len(dumped) == 1
+    assert list(manifests[0]["stats"]["filter_drops"]) == [
+        "c4:lines", "gopher_quality:words", "c4:curly"
+    ]  # fmt: skip

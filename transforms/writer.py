@@ -877,7 +877,9 @@ def build_manifest(
         responses += summary.responses
         file_errors.extend(summary.errors)
     ledger_stats: dict = {}
-    for shard in shards:
+    # In shard order, not arrival order: the counts' keys (and any float sums) come out the
+    # same for every run of the same input (1 or 2 workers).
+    for shard in sorted(shards, key=lambda s: (s.kind, s.name)):
         if shard.kind == LEDGER_DIR:
             add_counts(ledger_stats, shard.stats)
     decisions = ledger_stats.pop("decisions", {})

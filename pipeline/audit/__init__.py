@@ -179,12 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     from pipeline import release_ctrl_c
-    from pipeline.cli import _OneLineParser, _setup_logging, interrupted, one_line, reader_gone
+    from pipeline.cli import _setup_logging, _StrictParser, interrupted, one_line, reader_gone
 
     _setup_logging()  # before anything imports Beam
     from pipeline.plan import UsageError
 
-    parser = _OneLineParser(prog="ccprov", description="Audit a finished ccprov run.")
+    parser = _StrictParser(prog="ccprov", description="Audit a finished ccprov run.")
     add_audit_parsers(parser.add_subparsers(dest="command", required=True))
     try:
         release_ctrl_c()

@@ -212,6 +212,18 @@ def check_where(where: str) -> None:
                 f"--where {where!r}: a condition on each row's own columns only "
                 "(no subquery or table function)"
             )
+        volatile = {
+            name
+            for (name,) in con.execute(
+                "SELECT DISTINCT function_name FROM duckdb_functions() WHERE stability = 'VOLATILE'"
+            ).fetchall()
+        }
+        unrepeatable = _unrepeatable_call(tree, volatile | _TIME_OF_QUERY)
+        if unrepeatable:
+            raise UsageError(
+                f"--where {where!r}: {unrepeatable} gives another answer at each run, so the "
+                "criterion recorded in the manifest would not say what was selected"
+            )
         # Binding it in a WHERE clause also refuses aggregates and window functions.
         con.execute(statement).fetchall()
         result_type = con.execute(
@@ -223,6 +235,34 @@ def check_where(where: str) -> None:
         raise UsageError(
             f"--where {where!r} is {result_type[0][1]}, not a condition (e.g. ai_score < 0.3)"
         )
+
+
+# The time or state of the query: DuckDB marks them consistent within one query only, as it
+# does `+` and `year` (for their time-zone forms), so they are named here.
+_TIME_OF_QUERY = frozenset(
+    "now today current_date current_time current_timestamp current_localtime "
+    "current_localtimestamp localtime localtimestamp get_current_time get_current_timestamp "
+    "transaction_timestamp getvariable current_setting txid_current".split()
+)
+
+
+def _unrepeatable_call(tree, unrepeatable: set[str]) -> str | None:
+    """The first function of the condition whose answer is not the row's alone: a volatile
+    one (random(), uuid()) or the time of the query (now(), or current_date, which parses
+    as a column name)."""
+    if isinstance(tree, dict):
+        name = str(tree.get("function_name")).lower()
+        if tree.get("class") == "FUNCTION" and name in unrepeatable:
+            return f"{tree['function_name']}()"
+        names = tree.get("column_names") if tree.get("class") == "COLUMN_REF" else None
+        if names and len(names) == 1 and str(names[0]).lower() in _TIME_OF_QUERY:
+            return names[0]
+        children = tree.values()
+    elif isinstance(tree, list):
+        children = tree
+    else:
+        return None
+    return next((found for c in children if (found := _unrepeatable_call(c, unrepeatable))), None)
 
 
 def _has_node(tree, kinds: tuple[str, ...]) -> bool:

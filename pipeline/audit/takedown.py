@@ -102,6 +102,13 @@ class Selector:
                 if not _SHA256_RE.match(line):
                     raise UsageError(f"{source}:{number}: not a SHA-256 hex digest: {line[:80]}")
             elif kind == "urls":
+                # Only http(s) pages are ever kept: any other line (a host list given as
+                # --urls by mistake) would match nothing, and the takedown remove nothing.
+                if not line.lower().startswith(("http://", "https://")):
+                    raise UsageError(
+                        f"{source}:{number}: not an http(s) URL (--hosts takes host names): "
+                        f"{line[:80]}"
+                    )
                 line = normal_url(line)
             values.add(line)
         if not values:
