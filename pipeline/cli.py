@@ -597,8 +597,13 @@ def check_and_run(p, runner, options, hard_exit_on_dead_worker: bool) -> int:
         build_pipeline(p, options, plan)
         deaths = worker_supervision.DEATHS
         hard_exit = None
-        if hard_exit_on_dead_worker:  # leaves no Beam temporary folder behind it either
-            hard_exit = functools.partial(worker_supervision.exit_process, p.local_tempdir)
+        if hard_exit_on_dead_worker:  # leaves no temporary folder behind it either
+            from transforms.ai_detect import fetched_model_folders
+
+            hard_exit = functools.partial(
+                worker_supervision.exit_process,
+                lambda: [p.local_tempdir, *fetched_model_folders()],
+            )
         deaths.start_run(hard_exit)
         result = None
         quiet_job_message_reader()

@@ -208,12 +208,25 @@ class WorkerDeaths:
 DEATHS = WorkerDeaths()
 
 
-def exit_process(temp_folder: str | None, message: str) -> None:
+# How long the hard exit waits for its temporary folders to go (a hung TMPDIR must not make
+# the exit that is there to never wait for ever wait).
+REMOVE_FOLDERS_WITHIN_S = 5.0
+
+
+def exit_process(temp_folders, message: str) -> None:
     """The command line's hard exit: the line, then status 1 without waiting for threads.
-    `temp_folder` (Beam's for the run, which only its own unwinding would remove) goes first."""
+    `temp_folders()` names the folders only the process's own unwinding would remove (Beam's
+    for the run, a fetched --ai-model's, which atexit removes): they go first, for at most
+    REMOVE_FOLDERS_WITHIN_S."""
     print(f"ccprov: error: {message}", file=sys.stderr, flush=True)
-    if temp_folder:
-        shutil.rmtree(temp_folder, ignore_errors=True)
+
+    def remove() -> None:
+        for folder in temp_folders():
+            shutil.rmtree(folder, ignore_errors=True)
+
+    remover = threading.Thread(target=remove, daemon=True)
+    remover.start()
+    remover.join(REMOVE_FOLDERS_WITHIN_S)
     os._exit(1)
 
 

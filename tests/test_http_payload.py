@@ -362,6 +362,9 @@ def test_zstd_bodies_are_decoded_frame_after_frame():
     assert hp.decode_content_encoding(two, "zstd", 100_000) == page + b"<p>more</p>"
     assert hp.decode_content_encoding(gzip.compress(zstandard.compress(page)), "zstd, gzip",
                                       100_000) == page  # fmt: skip
+    # an empty body, compressed: nothing, as an empty gzip body gives (was "does not decode")
+    assert hp.decode_content_encoding(zstandard.compress(b""), "zstd", 100_000) == b""
+    assert hp.decoded_prefix(zstandard.compress(b""), "zstd", 100_000) == b""
     # cut short after some blocks: the blocks it holds, as a gzip stream cut short gives
     long_page = random.Random(1).randbytes(400_000).hex().encode()
     cut = zstandard.compress(long_page)[:-1000]

@@ -696,3 +696,69 @@ def test_compressed_rules_that_fail_their_check_have_unknown_verdicts(tmp_path, 
     block = b"HTTP/1.1 200 OK\r\n" + body
     index = _index_of(tmp_path, _robots_record("https://r.example/robots.txt", block))
     assert index.evaluate("https://r.example/page").status == STATUS_ERROR
+
+
+def test_the_launch_check_reads_only_the_start_of_a_damaged_file(tmp_path, monkeypatch):
+    """After damage the reader scans on to the next record: in a file damaged near its start
+    the launch check read the whole file (a 110 MB file twice)."""
+    import transforms.robots as robots_module
+    from tests.corrupt_warcs import gz
+
+    fetch = b"HTTP/1.1 200 OK\r\n\r\n" + _DISALLOW_GPTBOT
+    path = tmp_path / "damaged.warc.gz"
+    noise = random.Random(3).randbytes(2_000_000)
+    path.write_bytes(_robots_record("https://a.example/robots.txt", fetch) + gz(noise) * 2)
+    opened = robots_module._open_binary
+    read = []
+
+    class Counting:
+        def __init__(self, stream):
+            self._stream = stream
+
+        def read(self, size=-1):
+            data = self._stream.read(size)
+            read.append(len(data))
+            return data
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._stream.close()
+
+    monkeypatch.setattr(robots_module, "_open_binary", lambda p: Counting(opened(p)))
+    monkeypatch.setattr(robots_module, "LAUNCH_CHECK_BYTES", 256 * 1024)
+    assert robots_module.robots_fetches_at_start(str(path)) == (1, 1)
+    assert sum(read) <= 256 * 1024 < path.stat().st_size
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        # "WARC/1.0" inside a text: taken for a record start, and nothing read as one
+        (b"We write WARC/1.0\nrecords.\n" * 100, "nothing in it reads as a record"),
+        (gzip.compress(b"WARC/1.0\r\nWARC-Type: response\r\n" + b"x" * 100)[:40],
+         "nothing in it reads as a record"),  # cut inside its first record
+        (gzip.compress(b"\n\n") + gzip.compress(b"plain notes\n"),
+         "not a WARC file: no WARC record found; file is gzip of b'plain notes\\n'"),
+    ],
+)  # fmt: skip
+def test_files_of_which_nothing_reads_are_refused_at_launch(tmp_path, content, message):
+    from pipeline.errors import UsageError
+    from pipeline.plan import check_robots_files
+
+    path = tmp_path / "notes.warc.gz"
+    path.write_bytes(content)
+    with pytest.raises(UsageError) as refused:
+        check_robots_files([str(path)])
+    assert message in str(refused.value)
+
+
+def test_an_empty_robots_file_is_named_not_refused(tmp_path, caplog):
+    from pipeline.plan import check_robots_files
+
+    path = tmp_path / "empty.warc.gz"
+    path.write_bytes(b"")
+    with caplog.at_level("WARNING", logger="pipeline.plan"):
+        check_robots_files([str(path)])
+    assert "no response record at its start" in caplog.text

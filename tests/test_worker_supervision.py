@@ -651,14 +651,17 @@ def submit(pipeline, runner):  # a failed run whose workers never stop
     time.sleep(60)
 
 cli.submit = submit
+# a fetched --ai-model's folder, which only atexit (skipped by the hard exit) removed
+from transforms.ai_detect import DEFAULT_MODEL_PATH, _fetch_model_once
+_fetch_model_once(str(DEFAULT_MODEL_PATH))
 sys.argv[1:] = ["run", "--output", sys.argv[1], "--quiet"]
 sys.exit(cli.main())  # from the command line: the hard exit is armed
 """
 
 
 def test_the_hard_exit_leaves_no_beam_temporary_folder(tmp_path):
-    """The hard exit skipped Beam's own clean-up: each such run left a beam-pipeline-temp*
-    folder in /tmp."""
+    """The hard exit skipped Beam's own clean-up and atexit: each such run left a
+    beam-pipeline-temp* folder in /tmp, and a ccprov-model-* one with a remote --ai-model."""
     (tmp_path / "hard_exit_run.py").write_text(HARD_EXIT_IN_A_RUN)
     temp = tmp_path / "tmp"
     temp.mkdir()
@@ -667,3 +670,21 @@ def test_the_hard_exit_leaves_no_beam_temporary_folder(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert lines[-1].startswith("ccprov: error: the run failed (RuntimeError: injected failure)")
     assert not list(temp.glob("beam-pipeline-temp*"))
+    assert not list(temp.glob("ccprov-model-*"))
+
+
+def test_the_hard_exit_does_not_wait_for_ever_on_its_folders():
+    """Removing the folders on a hung TMPDIR must not hold up the exit that is there so that
+    nothing waits for ever."""
+    script = (
+        "import time\n"
+        "from pipeline import worker_supervision as ws\n"
+        "ws.REMOVE_FOLDERS_WITHIN_S = 0.5\n"
+        "ws.exit_process(lambda: time.sleep(60) or [], 'a worker died')\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and time.monotonic() - started < 30
+    assert done.stderr.strip().endswith("ccprov: error: a worker died")

@@ -499,6 +499,15 @@ def _fetch_model_once(url: str) -> Path:
         return _fetch_model(url)
 
 
+_FETCHED_FOLDERS: list[Path] = []
+
+
+def fetched_model_folders() -> list[Path]:
+    """The temporary folders of the models this process fetched: atexit removes them, and a
+    process ending without it (the command line's hard exit) removes them itself."""
+    return list(_FETCHED_FOLDERS)
+
+
 @lru_cache(maxsize=8)
 def _fetch_model(url: str) -> Path:
     """The model at `url` and its `.json` card copied into a new temporary folder, removed
@@ -512,6 +521,7 @@ def _fetch_model(url: str) -> Path:
 
     folder = Path(tempfile.mkdtemp(prefix="ccprov-model-"))
     atexit.register(shutil.rmtree, folder, True)
+    _FETCHED_FOLDERS.append(folder)
     card = model_card_path(url)
     try:
         for remote, required in ((url, True), (card, False)):

@@ -255,6 +255,14 @@ def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
     return _within_limit(out, max_bytes, prefix)
 
 
+def _declares_no_content(body: bytes) -> bool:
+    """A zstd frame whose header says it holds nothing (an empty robots.txt, compressed)."""
+    try:
+        return zstandard.get_frame_parameters(body).content_size == 0
+    except zstandard.ZstdError:
+        return False
+
+
 def _within_limit(out: bytearray, max_bytes: int, prefix: bool) -> bytes:
     """A decoder's output, which may hold one byte past `max_bytes`: cut there for a
     `prefix` reader, else refused."""
@@ -282,7 +290,7 @@ def _bounded_zstd(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
         if not chunk:
             break
         out += chunk
-    if not out and body:
+    if not out and body and not _declares_no_content(body):
         # a frame cut inside its first block gives nothing: no page to read in it
         raise zstandard.ZstdError("no zstd data")
     return _within_limit(out, max_bytes, prefix)

@@ -736,28 +736,59 @@ def _unreadable(exc: Exception) -> UnreadableWarc:
     )
 
 
+# What the launch check reads of a --robots file at most: after a damaged stretch the reader
+# scans on to the next record, which in a damaged file can be its end (110 MB read twice).
+LAUNCH_CHECK_BYTES = 16 * 1024 * 1024
+
+
+class _FirstBytes:
+    """The first `limit` bytes of a stream, then its end."""
+
+    def __init__(self, stream, limit: int):
+        self._stream, self._left = stream, limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        want = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._stream.read(want)
+        self._left -= len(data)
+        return data
+
+    def seekable(self) -> bool:
+        return False
+
+
 def robots_fetches_at_start(path: str, responses: int = 20, records: int = 500) -> tuple[int, int]:
     """(responses read, how many were /robots.txt fetches) among the first `responses`
-    responses, within the first `records` records, of a --robots file: a crawl's robots.txt
-    WARC holds nothing else, so none at all says the file is something else (the run's own
-    WARC files, or a WET file, say). Framed by the reader `add_warc` uses, so the launch and
-    the workers read the file alike; damaged stretches count as records and are skipped, as
-    there. Raises UnreadableWarc when the file does not open or holds no WARC record where
-    one must start; a stream failing further in raises what it raised."""
-    from transforms.warc_reader import NOT_WARC, RawRecord, clean_uri, iter_raw_records
+    responses, within the first `records` records and LAUNCH_CHECK_BYTES bytes, of a --robots
+    file: a crawl's robots.txt WARC holds nothing else, so none at all says the file is
+    something else (the run's own WARC files, or a WET file, say). Framed by the reader
+    `add_warc` uses, so the launch and the workers read the file alike; damaged stretches
+    count as records and are skipped, as there. Raises UnreadableWarc when the file does not
+    open, holds no WARC record where one must start, or none of what was read is a record
+    (an empty file is only named, by the caller). A stream failing further in raises what
+    it raised."""
+    from transforms.warc_reader import EMPTY_FILE, NOT_WARC, RawRecord, clean_uri, iter_raw_records
 
-    seen = fetches = number = 0
+    seen = fetches = number = readable = 0
+    damage = None
     try:
         with _open_binary(path) as stream:
-            for item in iter_raw_records(stream, _ROBOTS_BLOCK_CAP):
+            start = _FirstBytes(stream, LAUNCH_CHECK_BYTES)
+            for item in iter_raw_records(start, _ROBOTS_BLOCK_CAP):
                 number += 1
                 if not isinstance(item, RawRecord):
                     if item.kind == NOT_WARC:  # a text file, an ARC file, noise
                         raise UnreadableWarc(f"not a WARC file: {item.message}")
-                elif item.rec_type == "response":
-                    indexed = _index_key(clean_uri(item.header("WARC-Target-URI")) or "")
-                    seen += 1
-                    fetches += bool(indexed and indexed[1])
+                    if item.kind != EMPTY_FILE:
+                        damage = damage or item
+                else:
+                    readable += 1
+                    if item.rec_type == "response":
+                        indexed = _index_key(clean_uri(item.header("WARC-Target-URI")) or "")
+                        seen += 1
+                        fetches += bool(indexed and indexed[1])
                 if seen >= responses or number >= records:
                     break
     except UnreadableWarc:
@@ -766,6 +797,11 @@ def robots_fetches_at_start(path: str, responses: int = 20, records: int = 500) 
         if number == 0:
             raise _unreadable(exc) from None
         raise
+    if damage is not None and not readable:
+        # a text naming "WARC/1.0" somewhere, a file cut inside its first record
+        raise UnreadableWarc(
+            f"not a readable WARC file: nothing in it reads as a record (first: {damage.message})"
+        )
     return seen, fetches
 
 

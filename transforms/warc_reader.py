@@ -890,12 +890,8 @@ def _not_warc_message(source: _ByteSource, searched: int) -> str:
         return "ARC file (filedesc://): only WARC is supported"
     where = " in the first 1 MiB" if searched >= _MAX_LEADING_GARBAGE else ""
     start = f"file starts with {head[:24]!r}"
-    if head.startswith(GZIP_MAGIC):  # its own bytes say nothing: what they inflate to does
-        try:
-            inflated_start = zlib.decompressobj(31).decompress(source.peek(_IN_CHUNK), 24)
-            start = f"file is gzip of {inflated_start!r}"
-        except zlib.error:
-            pass
+    if inflated.strip(_BLANK):  # gzip: its own bytes say nothing, what they inflate to does
+        start = f"file is gzip of {inflated.lstrip(_BLANK)[:24]!r}"
     return f"no WARC record found{where}; {start}"
 
 

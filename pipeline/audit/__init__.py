@@ -116,7 +116,7 @@ def add_audit_parsers(subparsers) -> None:
     trace.add_argument(
         "--decode",
         action="store_true",
-        help="with --payload-out: undo chunked transfer and gzip/deflate/br content encoding",
+        help="with --payload-out: undo chunked transfer and gzip/deflate/br/zstd content encoding",
     )
     add_storage_arguments(trace)
     trace.set_defaults(handler=_trace)
