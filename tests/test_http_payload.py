@@ -74,6 +74,10 @@ def test_is_html_by_type_and_by_sniffing():
         ('multipart/x-mixed-replace;boundary="a,b/c"', b"<html>", False),
         ('text/html",', b"", True),  # a stray quote opens nothing
         ('";,text/html', b"", True),
+        # a second line that is no type (a missing ";", an empty subtype) changes nothing
+        ("text/html; charset=windows-1251, text/html charset=utf-8", b"", True),
+        ("text/html; charset=windows-1251, text/", b"", True),
+        ("text/html, /", b"", True),
     ],
 )
 def test_html_as_servers_label_and_start_it(content_type, body, expected):
@@ -364,7 +368,12 @@ def test_zstd_bodies_are_decoded_frame_after_frame():
                                       100_000) == page  # fmt: skip
     # an empty body, compressed: nothing, as an empty gzip body gives (was "does not decode")
     assert hp.decode_content_encoding(zstandard.compress(b""), "zstd", 100_000) == b""
-    assert hp.decoded_prefix(zstandard.compress(b""), "zstd", 100_000) == b""
+    empty = zstandard.ZstdCompressor(write_checksum=True).compress(b"")
+    assert hp.decoded_prefix(empty, "zstd", 100_000) == b""
+    # but not an empty frame before one cut short: robots.txt rules read as none at all
+    rules = zstandard.compress(b"User-agent: *\nDisallow: /\n" + b"# pad\n" * 500)
+    cut = zstandard.compress(b"") + rules[: len(rules) // 2]
+    assert hp.decoded_prefix(cut, "zstd", 100_000) is None
     # cut short after some blocks: the blocks it holds, as a gzip stream cut short gives
     long_page = random.Random(1).randbytes(400_000).hex().encode()
     cut = zstandard.compress(long_page)[:-1000]
@@ -418,6 +427,11 @@ def test_zstd_bombs_stop_at_the_limit_and_large_windows_are_refused():
         ("text/html; charset=utf-8, text/html; charset=windows-1251", "windows-1251"),
         ("text/html; charset=windows-1251, text/html", "windows-1251"),  # same type, none
         ("text/plain; charset=windows-1251, text/html", None),  # another type: its own
+        # three lines: the charset taken with the type, not the middle line's (WHATWG Fetch)
+        ("text/html; charset=koi8-r, text/html; charset=windows-1251, text/html", "koi8-r"),
+        # lines that are no type are passed over, as browsers pass over them
+        ("text/html; charset=windows-1251, text/html charset=utf-8", "windows-1251"),
+        ("text/html; charset=windows-1251, text/", "windows-1251"),
         ("charset=utf-8", "utf-8"),  # no type at all: the label as written
         (None, None),
     ],

@@ -224,6 +224,7 @@ def test_criteria_apply_in_order_to_kept_rows_only():
         (["--where", "uuid() IS NOT NULL"], "uuid() gives another answer"),
         (["--where", "now() - INTERVAL 1 DAY < now()"], "now() gives another answer"),
         (["--where", "current_date > DATE '2020-01-01'"], "current_date gives another answer"),
+        (["--where", "age(CAST(warc_date AS TIMESTAMP)) < INTERVAL 3 YEAR"], "age() gives"),
         (["--languages", "all"], "give at least one criterion"),  # keeps everything
         # Selects nothing: refused by name, not taken and then refused as no criterion.
         (["--license-policy", "tag-only"], "invalid choice: 'tag-only'"),

@@ -256,11 +256,15 @@ def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
 
 
 def _declares_no_content(body: bytes) -> bool:
-    """A zstd frame whose header says it holds nothing (an empty robots.txt, compressed)."""
+    """`body` is one whole zstd frame that says it holds nothing (an empty robots.txt,
+    compressed): its header, one empty block (3 bytes) and its checksum, nothing after.
+    (An empty frame before a frame cut short gave an empty robots.txt: everything allowed.)"""
     try:
-        return zstandard.get_frame_parameters(body).content_size == 0
+        params = zstandard.get_frame_parameters(body)
+        whole = zstandard.frame_header_size(body) + 3 + (4 if params.has_checksum else 0)
     except zstandard.ZstdError:
         return False
+    return params.content_size == 0 and len(body) == whole
 
 
 def _within_limit(out: bytearray, max_bytes: int, prefix: bool) -> bytes:
@@ -338,12 +342,18 @@ def mime_type(content_type: str | None) -> str | None:
     return types[-1] if types else None
 
 
+# type "/" subtype, each an HTTP token (RFC 9110 5.6.2), as WHATWG's "parse a MIME type"
+# requires: `text/`, `/` and `text/html charset=utf-8` (no ";") are no type, and browsers
+# pass over them. ("*" is a token character, but no page's type.)
+_MEDIA_TYPE = re.compile(r"[!#$%&'+.^_`|~0-9a-z-]+/[!#$%&'+.^_`|~0-9a-z-]+")
+
+
 def _media_types(content_type: str | None) -> list[tuple[str, str]]:
     """(media type, its whole part) for each valid type of a Content-Type value, in order."""
     found = []
     for part in _split_outside_quotes(content_type or ""):
         mime = part.split(";", 1)[0].strip().strip("\"'").strip().lower()
-        if "/" in mime and "*" not in mime:
+        if _MEDIA_TYPE.fullmatch(mime):
             found.append((mime, part))
     return found
 
@@ -442,14 +452,17 @@ def _header_charset(content_type: str | None) -> str | None:
     if not types:
         match = _CHARSET_RE.search(content_type or "")
         return match.group(1) if match else None
-    essence = charset = None
+    # Fetch's steps: `charset` is taken when the type changes; each line's own charset
+    # stands, and a line without one gets the one taken with its type.
+    essence = charset = own = None
     for mime, part in types:
         match = _CHARSET_RE.search(part)
+        own = match.group(1) if match else None
         if mime != essence:
-            essence, charset = mime, match.group(1) if match else None
-        elif match:
-            charset = match.group(1)
-    return charset
+            essence, charset = mime, own
+        elif own is None:
+            own = charset
+    return own
 
 
 def utf16_by_label(content_type: str | None, body: bytes) -> str | None:

@@ -252,7 +252,9 @@ def _unrepeatable_call(tree, unrepeatable: set[str]) -> str | None:
     as a column name)."""
     if isinstance(tree, dict):
         name = str(tree.get("function_name")).lower()
-        if tree.get("class") == "FUNCTION" and name in unrepeatable:
+        if tree.get("class") == "FUNCTION" and (
+            name in unrepeatable or (name == "age" and len(tree.get("arguments") or []) == 1)
+        ):  # age(ts) is current_date - ts
             return f"{tree['function_name']}()"
         names = tree.get("column_names") if tree.get("class") == "COLUMN_REF" else None
         if names and len(names) == 1 and str(names[0]).lower() in _TIME_OF_QUERY:

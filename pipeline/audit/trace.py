@@ -345,14 +345,18 @@ def _compare_head(name: str, row: dict, column: str, value) -> Check:
 
 
 def _compare_content_type(row: dict, response) -> Check:
-    """Content-Type as the run recorded it: every line of a repeated header, joined (runs
-    before 7 December 2026 recorded the first line alone, which is accepted too)."""
+    """Content-Type as the run recorded it: every line of a repeated header, joined. Runs
+    before 7 December 2026 recorded the first line alone; that is still a MISMATCH (a line
+    added after the run looks the same), with the reason named."""
     combined = response.combined_header("Content-Type") if response else None
     check = _compare_head("Content-Type", row, "content_type", combined)
     first = response.header("Content-Type") if response else None
     if check.failed and first is not None and row.get("content_type") == first:
         return Check(
-            "Content-Type", "ok", f"{first} (the first of its lines, as older runs read it)"
+            "Content-Type",
+            "MISMATCH",
+            f"{check.detail}: the ledger has its first line only, as runs before 7 December "
+            "2026 recorded it; for a later run a line was added",
         )
     return check
 
