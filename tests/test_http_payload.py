@@ -370,6 +370,10 @@ def test_zstd_bodies_are_decoded_frame_after_frame():
     assert hp.decode_content_encoding(zstandard.compress(b""), "zstd", 100_000) == b""
     empty = zstandard.ZstdCompressor(write_checksum=True).compress(b"")
     assert hp.decoded_prefix(empty, "zstd", 100_000) == b""
+    # several empty frames, and skippable frames, are empty too
+    skippable = b"\x50\x2a\x4d\x18" + (5).to_bytes(4, "little") + b"hello"
+    for body in (empty * 3, zstandard.compress(b"") + skippable, skippable + empty):
+        assert hp.decoded_prefix(body, "zstd", 100_000) == b""
     # but not an empty frame before one cut short: robots.txt rules read as none at all
     rules = zstandard.compress(b"User-agent: *\nDisallow: /\n" + b"# pad\n" * 500)
     cut = zstandard.compress(b"") + rules[: len(rules) // 2]
@@ -427,12 +431,15 @@ def test_zstd_bombs_stop_at_the_limit_and_large_windows_are_refused():
         ("text/html; charset=utf-8, text/html; charset=windows-1251", "windows-1251"),
         ("text/html; charset=windows-1251, text/html", "windows-1251"),  # same type, none
         ("text/plain; charset=windows-1251, text/html", None),  # another type: its own
-        # three lines: the charset taken with the type, not the middle line's (WHATWG Fetch)
-        ("text/html; charset=koi8-r, text/html; charset=windows-1251, text/html", "koi8-r"),
+        # three lines: the last charset given with the type (Chromium; Fetch keeps koi8-r)
+        ("text/html; charset=koi8-r, text/html; charset=windows-1251, text/html", "windows-1251"),
         # lines that are no type are passed over, as browsers pass over them
         ("text/html; charset=windows-1251, text/html charset=utf-8", "windows-1251"),
         ("text/html; charset=windows-1251, text/", "windows-1251"),
-        ("charset=utf-8", "utf-8"),  # no type at all: the label as written
+        # no valid type at all: no charset, as browsers take none (the page's <meta> decides)
+        ("charset=utf-8", None),
+        ("text/html charset=koi8-r", None),
+        ("text/; charset=koi8-r", None),
         (None, None),
     ],
 )
@@ -457,3 +464,11 @@ def test_a_page_with_two_content_type_lines_is_read_by_the_last(tmp_path):
     docs, _ = read_warc_file(str(path), 0)
     assert docs[0].content_type == "text/html; charset=utf-8, text/html; charset=windows-1251"
     assert "Привет, мир" in docs[0].html and docs[0].charset == "cp1251"
+
+
+def test_a_header_without_a_valid_type_gives_no_charset_and_the_meta_decides():
+    """`text/html charset=koi8-r` (no ";") is no type: its charset garbled a windows-1251
+    page that browsers read by its <meta>."""
+    body = '<html><head><meta charset="windows-1251"></head><body>Привет, мир</body></html>'
+    text, charset = hp.decode_html(body.encode("cp1251"), "text/html charset=koi8-r")
+    assert "Привет, мир" in text and charset == "cp1251"

@@ -256,15 +256,25 @@ def _bounded_brotli(body: bytes, max_bytes: int, prefix: bool = False) -> bytes:
 
 
 def _declares_no_content(body: bytes) -> bool:
-    """`body` is one whole zstd frame that says it holds nothing (an empty robots.txt,
-    compressed): its header, one empty block (3 bytes) and its checksum, nothing after.
-    (An empty frame before a frame cut short gave an empty robots.txt: everything allowed.)"""
-    try:
-        params = zstandard.get_frame_parameters(body)
-        whole = zstandard.frame_header_size(body) + 3 + (4 if params.has_checksum else 0)
-    except zstandard.ZstdError:
-        return False
-    return params.content_size == 0 and len(body) == whole
+    """`body` is whole zstd frames that say they hold nothing (an empty robots.txt,
+    compressed), and skippable frames: each empty frame its header, one empty block (3
+    bytes) and its checksum. (An empty frame before one cut short read as an empty
+    robots.txt: everything allowed.)"""
+    pos = 0
+    while pos < len(body):
+        head = body[pos : pos + 8]
+        if head[1:4] == b"\x2a\x4d\x18" and 0x50 <= head[0] <= 0x5F and len(head) == 8:
+            pos += 8 + int.from_bytes(head[4:8], "little")  # a skippable frame
+            continue
+        try:
+            params = zstandard.get_frame_parameters(body[pos : pos + 18])
+            size = zstandard.frame_header_size(body[pos : pos + 18])
+        except zstandard.ZstdError:
+            return False
+        if params.content_size != 0:
+            return False
+        pos += size + 3 + (4 if params.has_checksum else 0)
+    return pos == len(body)
 
 
 def _within_limit(out: bytearray, max_bytes: int, prefix: bool) -> bytes:
@@ -445,24 +455,19 @@ def _utf16_tags(head: bytes) -> tuple[int, int]:
 
 
 def _header_charset(content_type: str | None) -> str | None:
-    """The charset label of a Content-Type header, as written. Of several types (a repeated
-    header), the last one's, or an earlier one's of the same type when the last names none
-    (WHATWG Fetch, "extract a MIME type"); a value without a valid type gives its first."""
-    types = _media_types(content_type)
-    if not types:
-        match = _CHARSET_RE.search(content_type or "")
-        return match.group(1) if match else None
-    # Fetch's steps: `charset` is taken when the type changes; each line's own charset
-    # stands, and a line without one gets the one taken with its type.
-    essence = charset = own = None
-    for mime, part in types:
+    """The charset label of a Content-Type header, as written: the one given with its last
+    valid type, or on an earlier line of the same type when the last gives none (a repeated
+    header, joined; Chromium's rule: WHATWG Fetch keeps the first of such a run). A value
+    without a valid type (`charset=utf-8`, `text/html charset=x`) gives none, as browsers
+    take none from it."""
+    charset = essence = None
+    for mime, part in _media_types(content_type):
         match = _CHARSET_RE.search(part)
-        own = match.group(1) if match else None
         if mime != essence:
-            essence, charset = mime, own
-        elif own is None:
-            own = charset
-    return own
+            essence, charset = mime, match.group(1) if match else None
+        elif match:
+            charset = match.group(1)
+    return charset
 
 
 def utf16_by_label(content_type: str | None, body: bytes) -> str | None:
