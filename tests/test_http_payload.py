@@ -472,3 +472,23 @@ def test_a_header_without_a_valid_type_gives_no_charset_and_the_meta_decides():
     body = '<html><head><meta charset="windows-1251"></head><body>Привет, мир</body></html>'
     text, charset = hp.decode_html(body.encode("cp1251"), "text/html charset=koi8-r")
     assert "Привет, мир" in text and charset == "cp1251"
+
+
+@pytest.mark.parametrize(
+    ("codec", "text"),
+    [
+        ("euc-kr", "안녕하세요, 세계. 한국어 페이지입니다."),
+        ("iso-8859-2", "Zażółć gęślą jaźń, łódź."),
+        ("windows-1257", "Labas rytas, Lietuva: ąčęėįšųūž."),
+        ("iso-8859-15", "Prix: 20 € par mois."),
+    ],
+)
+@pytest.mark.parametrize("header", ["charset={label}", "text/html charset={label}"])
+def test_a_label_in_a_header_without_a_valid_type_still_reads_a_page_without_meta(
+    codec, text, header
+):
+    """Taking no charset from such a header (as browsers take none) left these pages to
+    detection, which read EUC-KR as UTF-8 and Polish as windows-1252."""
+    body = f"<html><body><p>{text}</p></body></html>".encode(codec)
+    decoded, _ = hp.decode_html(body, header.format(label=codec))
+    assert text in decoded

@@ -454,12 +454,21 @@ def _utf16_tags(head: bytes) -> tuple[int, int]:
     return little, big
 
 
+def _stray_charset(content_type: str | None) -> str | None:
+    """The first charset label written in a Content-Type value without a valid type
+    (`charset=euc-kr`, `text/html charset=x`): browsers take none from it and detect, but
+    without a <meta> the label the server meant reads the page better than detection does."""
+    if _media_types(content_type):
+        return None
+    match = _CHARSET_RE.search(content_type or "")
+    return match.group(1) if match else None
+
+
 def _header_charset(content_type: str | None) -> str | None:
     """The charset label of a Content-Type header, as written: the one given with its last
     valid type, or on an earlier line of the same type when the last gives none (a repeated
     header, joined; Chromium's rule: WHATWG Fetch keeps the first of such a run). A value
-    without a valid type (`charset=utf-8`, `text/html charset=x`) gives none, as browsers
-    take none from it."""
+    without a valid type gives none here (see `_stray_charset`)."""
     charset = essence = None
     for mime, part in _media_types(content_type):
         match = _CHARSET_RE.search(part)
@@ -475,7 +484,8 @@ def utf16_by_label(content_type: str | None, body: bytes) -> str | None:
     UTF-16 in that byte order: its "<" are byte pairs "<" NUL (little endian) or NUL "<" (big
     endian). Browsers honour a UTF-16 label in the header (not in <meta>); mostly-CJK UTF-16
     has too few NULs for `utf16_without_bom`, and was dropped as binary_content."""
-    if not (_lookup(_header_charset(content_type)) or "").startswith("utf-16"):
+    label = _header_charset(content_type) or _stray_charset(content_type)
+    if not (_lookup(label) or "").startswith("utf-16"):
         return None
     little, big = _utf16_tags(body[:_SAMPLE_BYTES])
     if little >= 2 and little >= 3 * big:  # a UTF-8 page under a wrong header has neither
@@ -586,7 +596,8 @@ def _lookup(name: str | None) -> str | None:
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Bytes -> (text, charset used). Order: BOM; UTF-32 or UTF-16 by their NULs, or UTF-16
     by the HTTP header's label when the markup agrees (`utf16_by_label`); the HTTP header's
-    label, then <meta>'s, each read as browsers read it (`_lookup`), where a single-byte
+    label, then <meta>'s, then a label in a header without a valid type (`_stray_charset`),
+    each read as browsers read it (`_lookup`), where a single-byte
     label yields to bytes that are UTF-8 (`utf8_despite_damage`); UTF-8 (also when cut inside
     a character or slightly damaged); detection.
 
@@ -612,6 +623,9 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     meta = _META_CHARSET_RE.search(body[:4096])
     if meta:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
+    stray = _stray_charset(content_type)  # after <meta>, before detection
+    if stray:
+        candidates.append(stray)
     for label in candidates:
         name = _lookup(label)
         if name and name.startswith(_SINGLE_BYTE_PREFIXES) and not body.isascii():
