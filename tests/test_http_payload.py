@@ -492,3 +492,24 @@ def test_a_label_in_a_header_without_a_valid_type_still_reads_a_page_without_met
     body = f"<html><body><p>{text}</p></body></html>".encode(codec)
     decoded, _ = hp.decode_html(body, header.format(label=codec))
     assert text in decoded
+
+
+@pytest.mark.parametrize(
+    ("body", "header", "expected"),
+    [
+        # a stray Chinese label read UTF-8 pages as gb18030 mojibake
+        ("<p>안녕하세요, 세계</p>".encode(), "charset=gb2312", "안녕하세요, 세계"),
+        ("<p>Café crème brûlée</p>".encode(), "text/html charset=gbk", "Café crème brûlée"),
+        # a UTF-8 page with three damaged bytes stays UTF-8, not windows-1251 mojibake
+        ("<p>Привет, мир</p>".encode() + b"\x92\x93\x94", "charset=windows-1251", "Привет, мир"),
+        # a stray utf-8 label on a windows-1252 page: not read as damaged UTF-8
+        ("<p>Café crème</p>".encode("cp1252"), "charset=utf-8", "Café crème"),
+        # an ASCII page under a label browsers do not know stays ASCII
+        (b"<p>Plain text page</p>", "charset=ibm037", "Plain text page"),
+    ],
+)
+def test_a_stray_header_label_never_beats_utf8(body, header, expected):
+    """The type-less header's label is read after the UTF-8 check and only where it reads
+    every byte (review of the first version, which put it before UTF-8)."""
+    text, _ = hp.decode_html(b"<html><body>" + body + b"</body></html>", header)
+    assert expected in text

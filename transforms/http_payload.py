@@ -596,10 +596,10 @@ def _lookup(name: str | None) -> str | None:
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Bytes -> (text, charset used). Order: BOM; UTF-32 or UTF-16 by their NULs, or UTF-16
     by the HTTP header's label when the markup agrees (`utf16_by_label`); the HTTP header's
-    label, then <meta>'s, then a label in a header without a valid type (`_stray_charset`),
-    each read as browsers read it (`_lookup`), where a single-byte
+    label, then <meta>'s, each read as browsers read it (`_lookup`), where a single-byte
     label yields to bytes that are UTF-8 (`utf8_despite_damage`); UTF-8 (also when cut inside
-    a character or slightly damaged); detection.
+    a character or slightly damaged); a label in a header without a valid type
+    (`_stray_charset`) where it reads every byte; detection.
 
     Never raises: undecodable bytes become U+FFFD. Latin-1 style labels are read as
     windows-1252, as browsers do (WHATWG Encoding Standard).
@@ -623,9 +623,6 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     meta = _META_CHARSET_RE.search(body[:4096])
     if meta:
         candidates.append(meta.group(1).decode("ascii", "ignore"))
-    stray = _stray_charset(content_type)  # after <meta>, before detection
-    if stray:
-        candidates.append(stray)
     for label in candidates:
         name = _lookup(label)
         if name and name.startswith(_SINGLE_BYTE_PREFIXES) and not body.isascii():
@@ -652,6 +649,16 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     text = utf8_despite_damage(body)
     if text is not None:
         return text, "utf-8"
+    # A label in a header without a valid type, which browsers do not read: after UTF-8 and
+    # only where it reads every byte (a stray gb2312 read UTF-8 pages as mojibake), but before
+    # detection, which reads EUC-KR as UTF-8 damage and Polish as windows-1252.
+    stray = _lookup(_stray_charset(content_type))
+    if stray and not stray.startswith(("utf-", "utf_")):
+        stray = "cp1252" if stray in _LATIN_LABELS else stray
+        try:
+            return body.decode(stray), stray
+        except UnicodeDecodeError:
+            pass
     name = _detect(body)
     return body.decode(name, errors="replace"), name
 
