@@ -513,3 +513,25 @@ def test_a_stray_header_label_never_beats_utf8(body, header, expected):
     every byte (review of the first version, which put it before UTF-8)."""
     text, _ = hp.decode_html(b"<html><body>" + body + b"</body></html>", header)
     assert expected in text
+
+
+_KO = "대한민국은 동아시아의 한반도 남부에 위치한 민주공화국이다. 수도는 서울특별시이며, 공용어는 한국어이다."
+_ZH = "中华人民共和国位于亚洲东部，太平洋西岸，是世界上人口最多的国家之一。"
+_TW = "臺灣位於東亞，是一個島嶼，首都為臺北市。"
+
+
+@pytest.mark.parametrize(
+    ("body", "label", "text"),
+    [
+        (("<html><body><p>" + _KO * 2).encode("euc_kr")[:-1], "charset=euc-kr", _KO),
+        (("<html><body><p>" + _KO * 2).encode("euc_kr")[:-1], "text/html charset=euc-kr", _KO),
+        (b"<html><body><p>" + (_ZH * 5).encode("gbk") + b"\xff</p>", "charset=gbk", _ZH),
+        (b"<html><body><p>" + (_TW * 5).encode("big5") + b"\xff</p>", "charset=big5", _TW),
+        (("<html><body><p>" + _KO[:-1] * 2).encode("euc_kr")[:-1], "charset=euc-kr", _KO[:20]),
+    ],
+)
+def test_a_stray_label_still_reads_a_slightly_damaged_page(body, label, text):
+    """Read only where it decoded every byte, the label lost pages cut inside their last
+    character, or with one stray byte, to detection (EUC-KR as UTF-8 damage)."""
+    decoded, _ = hp.decode_html(body, label)
+    assert text in decoded and decoded.count("\ufffd") <= 1

@@ -599,7 +599,7 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     label, then <meta>'s, each read as browsers read it (`_lookup`), where a single-byte
     label yields to bytes that are UTF-8 (`utf8_despite_damage`); UTF-8 (also when cut inside
     a character or slightly damaged); a label in a header without a valid type
-    (`_stray_charset`) where it reads every byte; detection.
+    (`_stray_charset`) where it reads the page with little damage; detection.
 
     Never raises: undecodable bytes become U+FFFD. Latin-1 style labels are read as
     windows-1252, as browsers do (WHATWG Encoding Standard).
@@ -649,16 +649,16 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     text = utf8_despite_damage(body)
     if text is not None:
         return text, "utf-8"
-    # A label in a header without a valid type, which browsers do not read: after UTF-8 and
-    # only where it reads every byte (a stray gb2312 read UTF-8 pages as mojibake), but before
-    # detection, which reads EUC-KR as UTF-8 damage and Polish as windows-1252.
+    # A label in a header without a valid type, which browsers do not read: after UTF-8 (a
+    # stray gb2312 read UTF-8 pages as mojibake) and with the damage a declared label may
+    # have (a page cut inside its last character), but before detection, which reads
+    # EUC-KR as UTF-8 damage and Polish as windows-1252.
     stray = _lookup(_stray_charset(content_type))
     if stray and not stray.startswith(("utf-", "utf_")):
         stray = "cp1252" if stray in _LATIN_LABELS else stray
-        try:
-            return body.decode(stray), stray
-        except UnicodeDecodeError:
-            pass
+        text = body.decode(stray, errors="replace")
+        if text.count("\ufffd") <= max(8, len(text) // 1000):
+            return text, stray
     name = _detect(body)
     return body.decode(name, errors="replace"), name
 
