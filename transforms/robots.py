@@ -728,7 +728,8 @@ class UnreadableWarc(ValueError):
 
 
 def _unreadable(exc: Exception) -> UnreadableWarc:
-    detail = (str(exc).splitlines() or [""])[0].split(", first line")[0][:150]
+    """The launch check's line for a file whose stream failed before its first record."""
+    detail = (str(exc).splitlines() or [""])[0][:150]
     if not (detail.isascii() and detail.isprintable()):
         detail = ""
     return UnreadableWarc(
