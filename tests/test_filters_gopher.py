@@ -5,7 +5,9 @@ threshold just below, at and just above the value the text was built to have, so
 pins both the measurement and the comparison (strict or inclusive) of the rule.
 """
 
+import random
 import time
+from collections import Counter
 
 import pytest
 
@@ -13,6 +15,7 @@ from transforms.filters.config import default_filter_config, section_with_only
 from transforms.filters.gopher import (
     GopherQualityFilter,
     GopherRepetitionFilter,
+    NgramIndex,
     duplicated_ngram_chars,
 )
 from transforms.filters.text_units import TextUnits
@@ -137,6 +140,42 @@ def test_duplicated_ngrams_of_all_sizes_in_one_scan():
     # 5: positions 7 (a..e) and 15 (a..e); 6: 7 (a..f); 7: 7 (a..g); 8: none repeat.
     assert result == {5: 10, 6: 6, 7: 7, 8: 0}
     assert duplicated_ngram_chars(tokens[:4], [5]) == {5: 0}
+
+
+def _top_chars_by_tuples(tokens, n, separator):
+    """The top n-gram rule counted over tuples of strings (what NgramIndex's ids stand for)."""
+    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    if not grams:
+        return 0
+    gram, count = Counter(grams).most_common(1)[0]  # ties: the first seen
+    return (sum(map(len, gram)) + separator * (n - 1)) * count
+
+
+def _duplicated_chars_by_tuples(tokens, n):
+    """datatrove's scan over tuples: a repeat adds its characters and jumps past itself."""
+    seen, chars, i = set(), 0, 0
+    while i <= len(tokens) - n:
+        gram = tuple(tokens[i : i + n])
+        if gram in seen:
+            chars += sum(map(len, gram))
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return chars
+
+
+def test_ngram_index_matches_counting_tuples_of_strings():
+    # Few distinct tokens make long repeats; some n-grams repeat only in their prefix (the
+    # index ranks only positions whose shorter n-gram repeats and numbers the rest apart).
+    rng = random.Random(5)
+    for _ in range(3000):
+        alphabet = [chr(97 + j) * rng.randint(1, 3) for j in range(rng.randint(1, 6))]
+        tokens = [rng.choice(alphabet) for _ in range(rng.randint(0, 50))]
+        index = NgramIndex(tokens)
+        for n in (2, 3, 4, 5, 7, 10, 3, 1):  # increasing, then back to a shorter order
+            assert index.top_chars(n, 1) == _top_chars_by_tuples(tokens, n, 1)
+            assert index.duplicated_chars(n) == _duplicated_chars_by_tuples(tokens, n), tokens
 
 
 def test_repetition_defaults_are_fineweb_thresholds():

@@ -30,21 +30,24 @@ class NgramIndex:
     duplicated n-gram rules: equal ids mean equal token tuples, so counting and comparing
     integers (NumPy) gives exactly what counting tuples of strings would, much faster.
 
-    The n-gram ids come from the (n-1)-gram ids: id(n-gram at i) is the rank of the pair
-    (id of the (n-1)-gram at i, id of token i+n-1). Only the token ids and the last order
+    The n-gram ids come from the (n-1)-gram ids: the n-gram at i is the pair (id of the
+    (n-1)-gram at i, id of token i+n-1), ranked among the pairs whose (n-1)-gram repeats.
+    Only the token ids and the last order
     asked for are kept: the rules ask for n in increasing order, and all ten orders of a
     5M-token flood ("!!!!...") held 400 MB.
     """
 
     def __init__(self, tokens: list[str]):
-        first_seen: dict[str, int] = {}
-        ids = [first_seen.setdefault(token, len(first_seen)) for token in tokens]
+        # Ids in order of first appearance, in two C-level passes (a Python loop over the
+        # tokens cost as much as the rest of the index).
+        first_seen = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
         self.size = len(tokens)
         self._vocabulary = max(len(first_seen), 1)
-        self._tokens = np.array(ids, dtype=np.int64)
+        self._tokens = np.fromiter(map(first_seen.__getitem__, tokens), np.int64, self.size)
         self._last = (1, self._tokens)  # (n, ids of the n-grams)
         # ends[i] = characters of tokens[:i]
-        self.ends = np.concatenate(([0], np.cumsum([len(t) for t in tokens], dtype=np.int64)))
+        lengths = np.fromiter(map(len, tokens), np.int64, self.size)
+        self.ends = np.concatenate(([0], np.cumsum(lengths)))
 
     def grams(self, n: int) -> np.ndarray:
         """Ids of the n-grams starting at 0 .. size-n (empty when there are fewer tokens)."""
@@ -53,14 +56,32 @@ class NgramIndex:
         built, ids = self._last if self._last[0] <= n else (1, self._tokens)
         while built < n:
             built += 1
-            if self.size < built:
-                ids = np.empty(0, dtype=np.int64)
-            else:
-                pairs = ids[: self.size - built + 1] * self._vocabulary
-                pairs += self._tokens[built - 1 :]
-                ids = np.unique(pairs, return_inverse=True)[1].reshape(-1)
-                del pairs
+            ids = self._extend(ids, built)
         self._last = (n, ids)
+        return ids
+
+    def _extend(self, shorter: np.ndarray, n: int) -> np.ndarray:
+        """Ids of the n-grams from those of the (n-1)-grams (`shorter`).
+
+        An n-gram can repeat only where its (n-1)-gram prefix starts another n-gram too, so
+        only those positions are ranked (sorting all of them was most of the filter's time); every other n-gram
+        occurs once and gets an id of its own after theirs.
+        """
+        positions = self.size - n + 1
+        prefixes = shorter[:positions]
+        repeats = np.bincount(prefixes)[prefixes] > 1
+        ids = np.empty(positions, dtype=np.int64)
+        at = np.flatnonzero(repeats)
+        ranked = 0
+        if len(at):
+            pairs = prefixes[at] * self._vocabulary
+            pairs += self._tokens[at + (n - 1)]
+            ranks = np.unique(pairs, return_inverse=True)[1].reshape(-1)
+            ids[at] = ranks
+            ranked = int(ranks.max()) + 1
+            del pairs, ranks
+        singles = np.flatnonzero(~repeats)
+        ids[singles] = np.arange(ranked, ranked + len(singles), dtype=np.int64)
         return ids
 
     def top_chars(self, n: int, separator_length: int) -> int:
