@@ -62,7 +62,9 @@ LEDGER_FIELDS: list[pa.Field] = [
     _NOAI,
     pa.field("noimageai", pa.bool_()),
     pa.field("content_usage", pa.string()),  # raw Content-Usage header value
-    pa.field("robots_content_usage", pa.string()),  # robots.txt Content-Usage rule for CCBot
+    pa.field(
+        "robots_content_usage", pa.string()
+    ),  # robots.txt Content-Usage (or Content-Signal) rule for CCBot
     # category (bots, train-ai, train-genai, ai-use, search) -> y | n after inheritance, header
     # and robots.txt combined
     pa.field("usage_preferences", pa.map_(pa.string(), pa.string())),

@@ -220,6 +220,16 @@ def test_versionless_statement_agrees_with_versioned_link():
             "unter gleichen Bedingungen 3.0 Deutschland Lizenz.",
             "CC-BY-SA-3.0-DE",
         ),
+        (  # ports after the version in English, as the CC chooser of the time wrote them
+            "This blog is licensed under a Creative Commons Attribution-NonCommercial-NoDerivs "
+            "2.5 India License.",
+            "CC-BY-NC-ND-2.5-IN",
+        ),
+        (
+            "This work is licensed under a Creative Commons Attribution-ShareAlike 2.0 UK: "
+            "England &amp; Wales License.",
+            "CC-BY-SA-2.0-UK",
+        ),
         (
             "Der Text ist unter der Lizenz „Creative-Commons Namensnennung – Nicht kommerziell“ "
             "verfügbar.",
@@ -1796,3 +1806,94 @@ def test_badges_are_judged_by_where_they_stand():
     )
     for footer in (opening, closing):
         assert page_licence(footer) == ("CC-BY-4.0", "permissive"), footer
+
+
+# --- review of 7 December: the CC chooser's CC0/PDM wording, questions, chooser notices ----
+
+
+@pytest.mark.parametrize(
+    "licence_url, expected",
+    [
+        ("https://creativecommons.org/publicdomain/zero/1.0/?ref=chooser-v1", "CC0-1.0"),
+        ("https://creativecommons.org/publicdomain/mark/1.0/?ref=chooser-v1", "CC-PDM-1.0"),
+    ],
+)
+def test_the_cc_choosers_is_marked_with_is_the_pages_own(licence_url, expected):
+    # chooser.creativecommons.org's HTML for CC0 and the Public Domain Mark: "is marked with"
+    # was read as "(only the posts) marked with", a part's licence.
+    footer = (
+        '<p xmlns:cc="http://creativecommons.org/ns#" xmlns:dct="http://purl.org/dc/terms/">'
+        '<a property="dct:title" rel="cc:attributionURL" href="https://a.example">My Blog</a> '
+        'by <a rel="cc:attributionURL dct:creator" property="cc:attributionName" '
+        'href="https://a.example/me">Jane Doe</a> is marked with '
+        f'<a href="{licence_url}" target="_blank" rel="license noopener noreferrer" '
+        'style="display:inline-block;">CC0 1.0<img style="height:22px!important;" '
+        'src="https://mirrors.creativecommons.org/presskit/icons/zero.svg?ref=chooser-v1" '
+        'alt=""></a></p>'
+    )
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [])
+    assert (sig.license, sig.license_class) == (expected, "public_domain")
+    # a part marked with a licence is still a part's
+    part = "Posts marked with CC BY 4.0 may be reused; this site is © 2024 Jane Doe."
+    assert page_licence(part)[0] is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Is this article licensed under CC BY 4.0?",
+        "Great post! Is this article available under a Creative Commons Attribution-ShareAlike "
+        "4.0 license? I would like to translate it.",
+        "Can I republish this article under CC BY-SA 4.0? No, please ask us first.",
+        "Would you consider publishing this article under CC BY-SA 4.0?",
+        'Can I republish this post under <a href="https://creativecommons.org/licenses/by-sa/'
+        '4.0/">CC BY-SA 4.0</a>?',
+    ],
+)
+def test_a_question_grants_no_licence(sentence):
+    sig = detect_license_signals(page(ARTICLE + f"<p>{sentence}</p>"), [])
+    assert sig.license is None and sig.license_class == "unknown"
+    # the answer after it still grants
+    answer = f"<p>{sentence} Yes: this article is licensed under CC BY 4.0.</p>"
+    assert detect_license_signals(page(ARTICLE + answer), []).license == "CC-BY-4.0"
+
+
+def test_the_cc_choosers_notice_names_the_holder_alone():
+    footer = (
+        '<p><a href="https://a.example">My Blog</a> © 2024 by <a href="https://a.example/me">'
+        'Jane Doe</a> is licensed under <a href="https://creativecommons.org/licenses/by-sa/4.0/'
+        '?ref=chooser-v1" rel="license noopener noreferrer">CC BY-SA 4.0</a></p>'
+    )
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [])
+    assert (sig.copyright_holder, sig.copyright_years) == ("Jane Doe", [2024])
+    assert sig.copyright_notice == "© 2024 by Jane Doe"
+    assert sig.license == "CC-BY-SA-4.0"
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "All my comments on this site are licensed under CC BY 4.0.",
+        'My own blog is licensed under <a rel="license" '
+        'href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>.',
+    ],
+)
+def test_a_readers_comment_does_not_license_the_page(comment):
+    # WordPress's comment markup: the commenter's licence had become the page's.
+    comments = (
+        '<div id="comments" class="comments-area"><ol class="comment-list"><li class="comment">'
+        f'<div class="comment-content"><p>{comment}</p></div></li></ol></div>'
+    )
+    sig = detect_license_signals(page(ARTICLE + comments), [])
+    assert (sig.license, sig.license_class) == (None, "unknown")
+    assert {e["scope"] for e in sig.to_attributes()["license_evidence"]} == {"embedded"}
+    # the site's own footer still licenses the page, and a state class on <body> or the
+    # article ("comments-open") is no comment
+    footer = "<footer>This blog is licensed under CC BY-SA 4.0.</footer>"
+    sig = detect_license_signals(page(ARTICLE + comments + footer), [])
+    assert sig.license == "CC-BY-SA-4.0"
+    open_article = (
+        '<body class="single-post comments-open"><article class="post comments-open">'
+        "<p>Text.</p><p>This article is licensed under CC BY 4.0.</p></article></body>"
+    )
+    assert detect_license_signals(open_article, []).license == "CC-BY-4.0"

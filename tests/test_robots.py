@@ -762,3 +762,20 @@ def test_an_empty_robots_file_is_named_not_refused(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="pipeline.plan"):
         check_robots_files([str(path)])
     assert "no response record at its start" in caplog.text
+
+
+def test_content_signals_are_read_as_usage_preferences():
+    # Cloudflare's managed robots.txt (Content Signals Policy): `ai-train=no` was not read.
+    robots = RobotsTxt.parse(
+        "# As a condition of accessing this website, you agree to abide by the following\n"
+        "User-Agent: *\nContent-Signal: search=yes,ai-train=no\nAllow: /\n"
+    )
+    verdict = evaluate_robots(robots, "https://example.com/post/1")
+    assert verdict.content_usage == "search=y, train-ai=n"
+    assert verdict.usage_preferences["train-ai"] == "n"
+    assert (
+        RobotsTxt.parse("User-Agent: *\nContent-Signal: ai-input=no, foo=bar\n")
+        .evaluate("/x", "CCBot")
+        .content_usage
+        == "ai-use=n"
+    )

@@ -370,6 +370,35 @@ _PORT_NAMES = {
     "nederland": "NL",
     "united states": "US",
     "england and wales": "UK",
+    "england & wales": "UK",
+    "uk: england and wales": "UK",
+    "uk: england & wales": "UK",
+    "uk: scotland": "SCOTLAND",
+    "india": "IN",
+    "new zealand": "NZ",
+    "ireland": "IE",
+    "south africa": "ZA",
+    "singapore": "SG",
+    "hong kong": "HK",
+    "taiwan": "TW",
+    "china mainland": "CN",
+    "korea": "KR",
+    "philippines": "PH",
+    "malaysia": "MY",
+    "israel": "IL",
+    "greece": "GR",
+    "czech republic": "CZ",
+    "romania": "RO",
+    "serbia": "RS",
+    "croatia": "HR",
+    "sweden": "SE",
+    "norway": "NO",
+    "finland": "FI",
+    "denmark": "DK",
+    "belgium": "BE",
+    "luxembourg": "LU",
+    "peru": "PE",
+    "colombia": "CO",
     "scotland": "SCOTLAND",
     "brazil": "BR",
     "brasil": "BR",
@@ -671,6 +700,16 @@ _CONTAINER_TAGS = frozenset(
     {"figure", "figcaption", "picture", "video", "audio", "blockquote", "q", "pre", "code"}
 )
 _MEDIA_CLASS = re.compile(r"caption|photo|image|img|gallery|thumb|figure|video|embed", re.I)
+# Readers' comments (WordPress's #comments, .comment-list, .comment-content; Blogger's
+# .comment-body; .user-comment): "all my comments are licensed under CC BY" is the
+# commenter's, not the page's.
+# Only such names: a state class such as "comments-open" on <article> or a wrapper would
+# take every licence of the page with it.
+_COMMENT_CLASS = re.compile(
+    r"(?<![\w-])(?:(?:user|reader)-)?(?:comments?|commentlist"
+    r"|comments?-(?:list|area|body|content|text|section|thread|container|wrapper|item)s?)(?![\w-])",
+    re.I,
+)
 _FOOTER_CLASS = re.compile(r"footer|copyright|licen[cs]e|legal|colophon|site-?info", re.I)
 _BLOCK_TAGS = frozenset(
     "p li div td th dd dt dl footer section article aside header nav figcaption caption "
@@ -705,7 +744,14 @@ def _block_of(el):
 
 
 def _in_container(el) -> bool:
-    return any(_tag(a) in _CONTAINER_TAGS for a in _ancestors(el))
+    """Inside quoted, media or code content, or a readers' comment: not the page's own."""
+    for anc in _ancestors(el):
+        tag = _tag(anc)
+        if tag in _CONTAINER_TAGS:
+            return True
+        if tag not in ("body", "html") and _COMMENT_CLASS.search(_class_id(anc)):
+            return True
+    return False
 
 
 def _in_footer(el) -> bool:
@@ -947,7 +993,7 @@ _HOLDER_STOP = re.compile(
     r"\||•|·|©|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b)|"
     + _ARR.pattern
     + r"|\b(?:some\s+rights|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
-    r"|theme\b|licen[cs]ed|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
+    r"|theme\b|(?:(?:is|are)\s+)?(?:licen[cs]ed|marked\s+with|dedicated\s+to)\b|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
     r"|site\s+by|website\s+by|proudly|company\s+(?:no|number|reg)|registered\s+(?:in|office"
     r"|number|no)|vat\s+(?:no|number|reg))",
     re.I,
@@ -1616,6 +1662,8 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
         start, end = bt.span.get(a, (0, 0))
         _, sentence = bt.sentence(start, end)
         scope = _context_scope(a, block, sentence, rel_license)
+        if scope == PAGE and _is_question(sentence):
+            scope = EMBEDDED  # "Can I republish this post under <a>CC BY-SA 4.0</a>?"
         if scope == PAGE:
             # The sentence rules for parts apply to a linked name as to a written one, and
             # to rel="license" (CC's chooser adds it to text that sites then edit):
@@ -1909,8 +1957,15 @@ def _denied(sentence: str, offset: int) -> bool:
     return False
 
 
+def _is_question(sentence: str) -> bool:
+    """ "Is this article licensed under CC BY 4.0?" asks, it does not grant."""
+    return sentence.rstrip(" \"'”’»)").endswith(("?", "？"))
+
+
 def _statements_in(sentence: str, el, block, found: _Collector) -> None:
     if not (_LICENSING_CONTEXT.search(sentence) or _IN_PUBLIC_DOMAIN.search(sentence)):
+        return
+    if _is_question(sentence):
         return
     page_subject = _PAGE_SUBJECT.search(sentence) is not None
     mentions = license_mentions(sentence, allow_public_domain=page_subject)
@@ -1950,7 +2005,9 @@ _ONLY_PART = re.compile(
     r"|\b(?:portions?|parts)\s+of\s+(?:this|our|the)\s+(?:web\s?site|site|blog|content)\b"
     r"|\ba\s+few\s+of\b|\bguest\s+posts?\b"
     r"|\bnot\s+all\s+(?:of\s+)?(?:the\s+|our\s+)?(?:content|material|articles|posts|texts?)\b|(?<!except\s)(?<!unless\s)\bwhere\s+indicated\b"
-    r"|(?<!unless\s)\bmarked\s+(?:as|with)\b"
+    # "Posts marked with CC BY" names a part; the CC chooser's "My Blog by Jane is marked
+    # with CC0 1.0" (its CC0 and Public Domain Mark wording) marks the work itself.
+    r"|(?<!unless\s)(?<!\bis\s)\bmarked\s+(?:as|with)\b"
     r"|\bseule?s?\s+les\b|\bnur\s+die\b|\bs[óo]lo\s+(?:las|los)\b|\beinige\s+(?!rechte)"
     r"|\bcertaine?s\s+(?!droits)|\balgun(?:os|as)\s+(?!derechos)",
     re.I,

@@ -60,7 +60,27 @@ _KEY_ALIASES = {
     "disalow": "disallow",
     "disallaw": "disallow",
     "content-usage": "content-usage",
+    "content-signal": "content-signal",
 }
+# Cloudflare's Content Signals (robots.txt `Content-Signal: search=yes, ai-train=no`, put in
+# the managed robots.txt of millions of sites since September 2025;
+# draft-romm-aipref-contentsignals): read as the AI-preference categories they name.
+_CONTENT_SIGNAL_KEYS = {"ai-train": "train-ai", "ai-input": "ai-use", "search": "search"}
+_CONTENT_SIGNAL_VALUES = {"yes": "y", "no": "n"}
+
+
+def content_signal_as_usage(value: str) -> str:
+    """`search=yes, ai-train=no` -> `search=y, train-ai=n` (unknown keys and values left out)."""
+    out = []
+    for part in value.split(","):
+        key, _, val = part.partition("=")
+        key = _CONTENT_SIGNAL_KEYS.get(key.strip().lower())
+        val = _CONTENT_SIGNAL_VALUES.get(val.strip().lower())
+        if key and val:
+            out.append(f"{key}={val}")
+    return ", ".join(out)
+
+
 _PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
 
 
@@ -336,10 +356,12 @@ class RobotsTxt:
                 in_rules = True
                 if value:  # an empty value is no rule (an empty Disallow allows everything)
                     current.rules.append((key == "allow", canonical_escapes(_as_pattern(value))))
-            elif key == "content-usage":
+            elif key in ("content-usage", "content-signal"):
                 if current is None:
                     continue
                 in_rules = True
+                if key == "content-signal":  # no path: the group's whole site
+                    value = "/ " + content_signal_as_usage(value)
                 if not value.startswith("/"):
                     value = "/ " + value  # early drafts had no path: it then covers the site
                 path, pref = (re.split(r"[ \t]+", value, maxsplit=1) + [""])[:2]
