@@ -122,11 +122,21 @@ def build_pipeline(p: beam.Pipeline, options: PipelineOptions, plan: RunPlan | N
 
 
 def dedup_candidate(doc: WarcDoc) -> dedup.DedupCandidate:
-    """Representative preference: open licence without opt-out, then earliest crawl, then
-    `record_tie_key`."""
-    open_and_allowed = licensing.is_open_and_not_opted_out(doc.attributes.get("license", {}))
+    """Representative preference: no opt-out signal, then an open licence, then earliest
+    crawl, then `record_tie_key`. An open page without opt-out wins; a cluster without one
+    still keeps a copy without opt-out when it has one (the opt-out had counted only with an
+    open licence, so unlicensed clusters kept an earliest copy marked `noai` over a clean
+    later one, and a `no-optout` selection then lost the text)."""
+    attributes = doc.attributes.get("license") or {}
+    opted_out = bool(attributes.get("opt_out_signals"))
+    open_class = attributes.get("license_class") in licensing.OPEN_CLASSES
     # In time, not as text: "…T05:00:00-0700" is after "…T10:00:00Z". No date sorts last.
-    priority = (0 if open_and_allowed else 1, crawl_epoch(doc.warc_date), record_tie_key(doc))
+    priority = (
+        1 if opted_out else 0,
+        0 if open_class else 1,
+        crawl_epoch(doc.warc_date),
+        record_tie_key(doc),
+    )
     return dedup.DedupCandidate(doc.doc_id, doc.write_key, doc.text, priority)
 
 

@@ -387,6 +387,34 @@ def test_the_earliest_crawl_is_decided_in_time_not_by_the_date_text():
     assert [d.doc_id for d in ordered] == ["b", "a", "c", "d"]
 
 
+def test_a_copy_without_opt_out_represents_a_cluster_without_open_pages():
+    """Neither copy is open-licensed; the earlier one carries noai. Keeping it lost the text
+    for anyone who respects opt-outs (`ccprov select --license-policy no-optout`), although
+    the later copy had none."""
+    from pipeline.assembly import dedup_candidate
+    from transforms.dedup import rank
+    from transforms.document import WarcDoc
+
+    def doc(doc_id, date, license_class, signals):
+        d = WarcDoc(doc_id, "x.warc.gz", 0, 0, warc_date=date, text="the same page")
+        d.attributes["license"] = {"license_class": license_class, "opt_out_signals": signals}
+        return d
+
+    docs = [
+        doc("early-noai", "2024-05-01T00:00:00Z", "unknown", ["noai"]),
+        doc("early-open-noai", "2024-05-01T00:00:01Z", "permissive", ["noai"]),
+        doc("late-clean", "2024-05-02T00:00:00Z", "unknown", []),
+        doc("latest-open-clean", "2024-05-03T00:00:00Z", "permissive", []),
+    ]
+    ordered = sorted(docs, key=lambda d: rank(dedup_candidate(d).priority))
+    assert [d.doc_id for d in ordered] == [
+        "latest-open-clean",
+        "late-clean",
+        "early-open-noai",
+        "early-noai",
+    ]
+
+
 # --------------------------------------------------------------------------- relinking
 
 
