@@ -1380,8 +1380,10 @@ def _parse(html: str):
     data = html.replace("\x00", "").encode("utf-8", "replace")
     # libxml2's HTML parser as lxml.html uses it, but with plain etree elements: lxml.html's
     # per-element Python class lookup was about a tenth of the tagging time, and nothing
-    # here needs HtmlElement's methods.
-    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, huge_tree=True)
+    # here needs HtmlElement's methods. Nor is an id table needed (no XPath id()).
+    parser = etree.HTMLParser(
+        encoding="utf-8", remove_comments=False, huge_tree=True, collect_ids=False
+    )
     try:
         root = etree.fromstring(data, parser=parser)
     except (etree.ParserError, ValueError):
