@@ -1897,3 +1897,79 @@ def test_a_readers_comment_does_not_license_the_page(comment):
         "<p>Text.</p><p>This article is licensed under CC BY 4.0.</p></article></body>"
     )
     assert detect_license_signals(open_article, []).license == "CC-BY-4.0"
+
+
+# --- review of the 7 December fixes: questions, "is marked with", comment containers, ports --
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        # the sentence split leaves a '?' after the grant: no question was asked
+        '<span>Text licensed under <a rel="license" href="https://creativecommons.org/licenses/'
+        'by/4.0/">CC BY 4.0</a></span> <span>Questions? <a href="/c">Contact us</a></span>',
+        'All content on this site is licensed under CC BY 4.0 <a href="/faq">Questions?</a>',
+        'This work is licensed under <a rel="license" href="https://creativecommons.org/licenses/'
+        'by/4.0/">CC BY 4.0</a> (<a href="/l">what\'s this?</a>)',
+        "This blog, which is licensed under CC BY 4.0, has moved: why not follow us?",
+    ],
+)
+def test_a_question_mark_after_a_grant_is_no_question(footer):
+    assert page_licence(footer) == ("CC-BY-4.0", "permissive")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Hi Jane, is this post licensed under CC BY 4.0?",
+        "Q: Can I republish this article under CC BY 4.0?",
+        "Ist dieser Artikel unter CC BY 4.0 lizenziert?",
+        "¿Está este artículo bajo licencia CC BY 4.0?",
+    ],
+)
+def test_questions_in_other_forms_grant_nothing(sentence):
+    assert page_licence(sentence)[0] is None
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Only content that is marked with CC BY 4.0 may be reused.",
+        "Material on this site which is marked with CC BY 4.0 may be reused.",
+        "Where a page is marked with CC BY 4.0, you may reuse it.",
+        "If an article is marked with CC BY 4.0 you may reuse it.",
+    ],
+)
+def test_is_marked_with_in_a_relative_or_conditional_clause_is_a_part(footer):
+    assert page_licence(footer)[0] is None
+
+
+def test_a_site_footer_swallowed_by_an_unclosed_comments_div_is_the_pages():
+    comments = (
+        '<div id="comments" class="comments-area"><ol class="comment-list"><li class="comment">'
+        '<article class="comment-body"><footer class="comment-meta">Jane, 2024</footer>'
+        '<div class="comment-content"><p>My blog is licensed under CC BY-NC 4.0.</p></div>'
+        "</article></li></ol>"  # no </div>: the parser puts the site footer inside #comments
+    )
+    footer = '<footer id="colophon">This blog is licensed under CC BY-SA 4.0.</footer>'
+    sig = detect_license_signals(page(ARTICLE + comments + footer), [], URL_)
+    assert (sig.license, sig.license_class) == ("CC-BY-SA-4.0", "copyleft")
+    # the commenter's licence stays embedded
+    assert ("embedded", "CC-BY-NC-4.0") in {
+        (e["scope"], e["license"]) for e in sig.to_attributes()["license_evidence"]
+    }
+
+
+def test_a_possessive_after_the_version_names_no_port():
+    footer = "This work is licensed under a Creative Commons Attribution 3.0 India's best license."
+    assert page_licence(footer)[0] == "CC-BY-3.0"
+
+
+def test_a_cjk_footer_ending_in_a_question_mark_still_grants():
+    # "。" does not end a sentence here, so the footer's "有问题请联系我们？" ends the licence's;
+    # only a sentence that opens like a Western question is one.
+    footer = (
+        '<footer><p>本站内容采用 <a rel="license" href="https://creativecommons.org/licenses/'
+        'by/4.0/">CC BY 4.0</a> 许可。有问题请联系我们？</p></footer>'
+    )
+    assert detect_license_signals(page(ARTICLE + footer), []).license == "CC-BY-4.0"

@@ -415,7 +415,9 @@ _PORT_NAMES = {
     "igo": "IGO",
 }
 _PORT_AFTER_VERSION = re.compile(
-    r"\s*(" + "|".join(sorted(map(re.escape, _PORT_NAMES), key=len, reverse=True)) + r")\b", re.I
+    r"\s*(" + "|".join(sorted(map(re.escape, _PORT_NAMES), key=len, reverse=True)) + r")\b"
+    r"(?!['’]\w)",  # "3.0 India's best blog" names no port
+    re.I,
 )
 _GFDL = re.compile(
     r"GNU\s+Free\s+Documentation\s+Licen[cs]e|\bGFDL\b|\bGNU\s+FDL\b"
@@ -745,12 +747,23 @@ def _block_of(el):
 
 def _in_container(el) -> bool:
     """Inside quoted, media or code content, or a readers' comment: not the page's own."""
+    in_site_footer = False
     for anc in _ancestors(el):
         tag = _tag(anc)
         if tag in _CONTAINER_TAGS:
             return True
-        if tag not in ("body", "html") and _COMMENT_CLASS.search(_class_id(anc)):
+        if in_site_footer or tag in ("body", "html"):
+            continue
+        class_id = _class_id(anc)
+        if _COMMENT_CLASS.search(class_id):
             return True
+        # A site footer below a comment container is there by broken nesting (one missing
+        # </div> in the comments puts the rest of the page inside them); a comment's own
+        # <footer class="comment-meta"> names the comment.
+        if (tag == "footer" or (anc.get("role") or "").lower() == "contentinfo") and (
+            "comment" not in class_id.lower()
+        ):
+            in_site_footer = True
     return False
 
 
@@ -1959,9 +1972,31 @@ def _denied(sentence: str, offset: int) -> bool:
     return False
 
 
+# A question opens with its verb or question word ("Is this article licensed under CC BY?",
+# "Can I republish ...?", "Hi Jane, would you ...?", "Q: May I ...?", "¿Está ...?"). A '?'
+# alone is not enough: the sentence split leaves a footer's "Licensed under CC BY 4.0
+# Questions?" or "... CC BY 4.0 (what's this?)" ending in one.
+_QUESTION_AUX = (
+    r"is|are|was|were|isn't|aren't|can|could|may|might|must|do|does|did|will|would|should|shall"
+    r"|has|have|ist|sind|darf|dürfen|kann|können|est-ce|puis-je|peut-on|peut-il|mag|mogen|kan"
+    r"|posso|pode|podemos|puedo|puede"
+)
+_QUESTION_OPENING = re.compile(
+    r"[\s\"'“‘«„(\[*•·-]*(?:(?:q|question|frage)\s*:\s*)?"
+    rf"(?:¿|(?:{_QUESTION_AUX}|why|what|which|how|where|who|when|gibt|warum|was|wie|wo|wer"
+    r"|welche[rsnm]?|pourquoi|quel(?:le)?s?|comment|où|waarom|wat|hoe|welke|qual|perché)\b"
+    # "Hi Jane, is this ...?", "Great post, can I ...?" (not "This blog, which is ...")
+    rf"|[^\s,.!?;:]+(?:\s+[^\s,.!?;:]+){{0,3}},\s*(?:{_QUESTION_AUX})\b)",
+    re.I,
+)
+
+
 def _is_question(sentence: str) -> bool:
     """ "Is this article licensed under CC BY 4.0?" asks, it does not grant."""
-    return sentence.rstrip(" \"'”’»)").endswith(("?", "？"))
+    # Western openings only: a CJK sentence is not split at "。", so a footer's "本站内容采用
+    # CC BY 4.0 许可。有问题？" ends in a question mark and still grants.
+    stripped = sentence.rstrip(" \"'”’»")
+    return stripped.endswith(("?", "？")) and _QUESTION_OPENING.match(sentence) is not None
 
 
 def _statements_in(sentence: str, el, block, found: _Collector) -> None:
@@ -2010,6 +2045,9 @@ _ONLY_PART = re.compile(
     # "Posts marked with CC BY" names a part; the CC chooser's "My Blog by Jane is marked
     # with CC0 1.0" (its CC0 and Public Domain Mark wording) marks the work itself.
     r"|(?<!unless\s)(?<!\bis\s)\bmarked\s+(?:as|with)\b"
+    # ... but not "content that is marked with CC BY", "where a page is marked with CC BY"
+    r"|(?<!except\s)(?<!unless\s)\b(?:that|which|where|whenever|if)\s(?:[^.;]{0,60}?\s)?"
+    r"is\s+marked\s+(?:as|with)\b"
     r"|\bseule?s?\s+les\b|\bnur\s+die\b|\bs[óo]lo\s+(?:las|los)\b|\beinige\s+(?!rechte)"
     r"|\bcertaine?s\s+(?!droits)|\balgun(?:os|as)\s+(?!derechos)",
     re.I,

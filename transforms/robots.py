@@ -64,7 +64,7 @@ _KEY_ALIASES = {
 }
 # Cloudflare's Content Signals (robots.txt `Content-Signal: search=yes, ai-train=no`, put in
 # the managed robots.txt of millions of sites since September 2025;
-# draft-romm-aipref-contentsignals): read as the AI-preference categories they name.
+# contentsignals.org): read as the AI-preference categories they name.
 _CONTENT_SIGNAL_KEYS = {"ai-train": "train-ai", "ai-input": "ai-use", "search": "search"}
 _CONTENT_SIGNAL_VALUES = {"yes": "y", "no": "n"}
 

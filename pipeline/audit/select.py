@@ -17,8 +17,9 @@ DEST is a complete output in SOURCE's layout, readable by every reader and audit
 
 Only kept documents can be deselected: a dropped document's text is not in the corpus, so a
 selection can only tighten. A near-duplicate whose representative is deselected stays
-dropped (its text is not in the corpus either); the representative was chosen as the
-open-licensed, not-opted-out, earliest-crawled member of its cluster.
+dropped (its text is not in the corpus either); the representative was chosen as a member
+without opt-out signal if any, then open-licensed, then earliest-crawled
+(`pipeline/assembly.py:dedup_candidate`).
 Shards are streamed a row group at a time; shards where nothing changes are copied whole.
 """
 
