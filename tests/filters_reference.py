@@ -38,7 +38,7 @@ KATAKANA = [(0x30A1, 0x30FA), (0x30FC, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9
 # Sentence ends of scripts without "." (CJK, Indic dandas, Urdu, Arabic "?", Armenian,
 # Ethiopic, Myanmar, Khmer, Mongolian), per docs/filters.md.
 SCRIPT_ENDS = "。！？．｡।॥۔؟։።፧፨။។៕᠃᠉"
-OTHER_PUNCTUATION = "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»‼⁇⁈⁉‽⸮﹒﹖﹗"
+OTHER_PUNCTUATION = "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»１‼⁇⁈⁉‽⸮﹒﹖﹗"
 
 
 def is_punctuation(ch):
@@ -73,7 +73,8 @@ def starts_word(ch):
 
 
 def continues_word(ch):
-    return starts_word(ch) or unicodedata.category(ch).startswith("M")
+    category = unicodedata.category(ch)
+    return starts_word(ch) or category.startswith("M") or category == "Cf"
 
 
 def tokenize(text):
@@ -102,7 +103,8 @@ def tokenize(text):
                 j += 2
                 while j < n and continues_word(text[j]):
                     j += 1
-            tokens.append((text[i:j], True))
+            # datatrove's punctuation holds one digit, the full-width "１": alone, not a word
+            tokens.append((text[i:j], not (j == i + 1 and is_punctuation(ch))))
             i = j
         elif text[i : i + 3] == "...":
             tokens.append(("...", False))

@@ -21,6 +21,7 @@ PIECES = [
     "cafe\u0301", "\u0301", "१२", "हिन्दी", "中", "文", "。", "！", "」", "東京", "コンピューター",
     "ｶﾀｶﾅ", "ー", "は", "々", "〇", "\U00020000", "\U0001d165", " ", "  ", "\t", "\n", "\n\n",
     "\r\n", "\u2028", "\x0b", "½", "²", "_", "a", "★", "¿", "।", "؟", "\x85", "😀",
+    "\u200c", "\u00ad", "\u200b", "\ufeff", "\u200d", "１",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
@@ -133,3 +134,21 @@ def test_line_splitting_helpers_match_the_reference(text):
     for line in text.splitlines():
         assert c4_words(line) == ref.line_words_c4(line)
         assert count_sentences(line) == ref.sentence_count(line)
+
+
+def test_format_characters_stay_in_their_word_as_in_datatrove():
+    # ZWNJ (Persian), soft hyphen, ZWSP, LRM, BOM, word joiner: invisible, not word breaks.
+    # spaCy and NLTK keep them inside the token; split off, each was a one-character "word"
+    # without a letter (a Persian page fell to avg_word_length, a soft-hyphenated one to
+    # alpha_ratio).
+    for joiner in "\u200c\u00ad\u200b\u200e\ufeff\u2060":
+        assert split_tokens(f"می{joiner}خواهم infor{joiner}mation") == [
+            f"می{joiner}خواهم", f"infor{joiner}mation",
+        ]  # fmt: skip
+    # Between symbols they are symbols, as in spaCy (an emoji ZWJ sequence).
+    assert split_tokens("👨\u200d👩") == ["👨", "\u200d", "👩"]
+
+
+def test_fullwidth_one_is_punctuation_as_in_datatrove():
+    # datatrove's PUNCTUATION holds "１" (U+FF11): alone, it is not a word there.
+    assert TextUnits("１ １２ ok").words == ["１２", "ok"]

@@ -5,9 +5,9 @@ model and treats languages written without spaces sensibly:
 
 * a Han ideograph (Chinese characters, Japanese kanji) or a hiragana letter is one word;
 * a run of katakana letters (Japanese loanwords, e.g. コンピューター) is one word;
-* any other letter or digit starts a word that continues over letters, digits and combining
-  marks; `-`, `'`, `’` or `.` between two such runs joins them ("well-known", "don't",
-  "example.com", "3.14");
+* any other letter or digit starts a word that continues over letters, digits, combining
+  marks and invisible format characters (ZWNJ, soft hyphen, ZWSP, ...); `-`, `'`, `’` or `.`
+  between two such runs joins them ("well-known", "don't", "example.com", "3.14");
 * "..." is one token and every other non-space character is a one-character symbol token.
 
 All tokens count for Gopher's symbol and alphabetic ratios (they divide by all tokens, as
@@ -41,7 +41,7 @@ SCRIPT_SENTENCE_END = "。！？．｡।॥۔؟։።፧፨။។៕᠃᠉"
 # control characters.
 NOT_WORD_CHARS = frozenset(
     string.punctuation
-    + "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»"
+    + "—”％〈、━【「」，】；“《„’∶´．（–？！：～«〉》）。…►»１"
     + SCRIPT_SENTENCE_END
     + "‼⁇⁈⁉‽⸮﹒﹖﹗"
     + "".join(map(chr, [*range(0, 9), 11, 12, *range(13, 32), *range(127, 160)]))
@@ -55,7 +55,9 @@ _SCANNED_RANGES = ((0, 0x323AF), (0xE0000, 0xE01EF))
 
 
 def _scan() -> tuple[list[int], list[int], list[int]]:
-    """Code points that are alphanumeric, alphabetic, and combining marks."""
+    """Code points that are alphanumeric, alphabetic, and those that continue a word without
+    starting one: combining marks and format characters (Cf: ZWNJ, soft hyphen, ZWSP, LRM,
+    BOM, ...), which spaCy and NLTK keep inside the token they sit in."""
     alnum, alpha, marks = [], [], []
     for lo, hi in _SCANNED_RANGES:
         for cp in range(lo, hi + 1):
@@ -64,7 +66,7 @@ def _scan() -> tuple[list[int], list[int], list[int]]:
                 alnum.append(cp)
                 if ch.isalpha():
                     alpha.append(cp)
-            elif unicodedata.category(ch)[0] == "M":
+            elif unicodedata.category(ch)[0] == "M" or unicodedata.category(ch) == "Cf":
                 marks.append(cp)
     return alnum, alpha, marks
 
