@@ -758,11 +758,13 @@ def _in_container(el) -> bool:
         if _COMMENT_CLASS.search(class_id):
             return True
         # A site footer below a comment container is there by broken nesting (one missing
-        # </div> in the comments puts the rest of the page inside them); a comment's own
-        # <footer class="comment-meta"> names the comment.
-        if (tag == "footer" or (anc.get("role") or "").lower() == "contentinfo") and (
-            "comment" not in class_id.lower()
-        ):
+        # </div> in the comments puts the rest of the page inside them). It must say it is
+        # the site's (role=contentinfo, id="colophon", class="site-footer"): a comment's own
+        # <footer>, <footer class="meta"> or <footer class="comment-meta"> is the comment's.
+        if (
+            (anc.get("role") or "").lower() == "contentinfo"
+            or (tag == "footer" and _FOOTER_CLASS.search(class_id))
+        ) and "comment" not in class_id.lower():
             in_site_footer = True
     return False
 
@@ -1677,8 +1679,6 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
         start, end = bt.span.get(a, (0, 0))
         _, sentence = bt.sentence(start, end)
         scope = _context_scope(a, block, sentence, rel_license)
-        if scope == PAGE and _is_question(sentence):
-            scope = EMBEDDED  # "Can I republish this post under <a>CC BY-SA 4.0</a>?"
         if scope == PAGE:
             # The sentence rules for parts apply to a linked name as to a written one, and
             # to rel="license" (CC's chooser adds it to text that sites then edit):
@@ -1689,7 +1689,7 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
                 # is (CC's chooser: badge, then "This work is licensed under ...").
                 first = _FIRST_CLAUSE_END.search(sentence)
                 at = first.start() if first else len(sentence)
-            if at > 0 and _part_only(sentence, at, 0):
+            if at > 0 and _part_only(sentence, at, 0) and not _cc_chooser_mark(a, block):
                 scope = EMBEDDED
         software = license_id.upper().startswith(_SOFTWARE_IDS)
         if scope == PAGE and software and not (rel_license or _PAGE_SUBJECT.search(sentence)):
@@ -1972,37 +1972,8 @@ def _denied(sentence: str, offset: int) -> bool:
     return False
 
 
-# A question opens with its verb or question word ("Is this article licensed under CC BY?",
-# "Can I republish ...?", "Hi Jane, would you ...?", "Q: May I ...?", "¿Está ...?"). A '?'
-# alone is not enough: the sentence split leaves a footer's "Licensed under CC BY 4.0
-# Questions?" or "... CC BY 4.0 (what's this?)" ending in one.
-_QUESTION_AUX = (
-    r"is|are|was|were|isn't|aren't|can|could|may|might|must|do|does|did|will|would|should|shall"
-    r"|has|have|ist|sind|darf|dürfen|kann|können|est-ce|puis-je|peut-on|peut-il|mag|mogen|kan"
-    r"|posso|pode|podemos|puedo|puede"
-)
-_QUESTION_OPENING = re.compile(
-    r"[\s\"'“‘«„(\[*•·-]*(?:(?:q|question|frage)\s*:\s*)?"
-    rf"(?:¿|(?:{_QUESTION_AUX}|why|what|which|how|where|who|when|gibt|warum|was|wie|wo|wer"
-    r"|welche[rsnm]?|pourquoi|quel(?:le)?s?|comment|où|waarom|wat|hoe|welke|qual|perché)\b"
-    # "Hi Jane, is this ...?", "Great post, can I ...?" (not "This blog, which is ...")
-    rf"|[^\s,.!?;:]+(?:\s+[^\s,.!?;:]+){{0,3}},\s*(?:{_QUESTION_AUX})\b)",
-    re.I,
-)
-
-
-def _is_question(sentence: str) -> bool:
-    """ "Is this article licensed under CC BY 4.0?" asks, it does not grant."""
-    # Western openings only: a CJK sentence is not split at "。", so a footer's "本站内容采用
-    # CC BY 4.0 许可。有问题？" ends in a question mark and still grants.
-    stripped = sentence.rstrip(" \"'”’»")
-    return stripped.endswith(("?", "？")) and _QUESTION_OPENING.match(sentence) is not None
-
-
 def _statements_in(sentence: str, el, block, found: _Collector) -> None:
     if not (_LICENSING_CONTEXT.search(sentence) or _IN_PUBLIC_DOMAIN.search(sentence)):
-        return
-    if _is_question(sentence):
         return
     page_subject = _PAGE_SUBJECT.search(sentence) is not None
     mentions = license_mentions(sentence, allow_public_domain=page_subject)
@@ -2042,12 +2013,7 @@ _ONLY_PART = re.compile(
     r"|\b(?:portions?|parts)\s+of\s+(?:this|our|the)\s+(?:web\s?site|site|blog|content)\b"
     r"|\ba\s+few\s+of\b|\bguest\s+posts?\b"
     r"|\bnot\s+all\s+(?:of\s+)?(?:the\s+|our\s+)?(?:content|material|articles|posts|texts?)\b|(?<!except\s)(?<!unless\s)\bwhere\s+indicated\b"
-    # "Posts marked with CC BY" names a part; the CC chooser's "My Blog by Jane is marked
-    # with CC0 1.0" (its CC0 and Public Domain Mark wording) marks the work itself.
-    r"|(?<!unless\s)(?<!\bis\s)\bmarked\s+(?:as|with)\b"
-    # ... but not "content that is marked with CC BY", "where a page is marked with CC BY"
-    r"|(?<!except\s)(?<!unless\s)\b(?:that|which|where|whenever|if)\s(?:[^.;]{0,60}?\s)?"
-    r"is\s+marked\s+(?:as|with)\b"
+    r"|(?<!unless\s)\bmarked\s+(?:as|with)\b"
     r"|\bseule?s?\s+les\b|\bnur\s+die\b|\bs[óo]lo\s+(?:las|los)\b|\beinige\s+(?!rechte)"
     r"|\bcertaine?s\s+(?!droits)|\balgun(?:os|as)\s+(?!derechos)",
     re.I,
@@ -2090,6 +2056,19 @@ _MEDIA_SUBJECT_VERB = re.compile(
     re.I,
 )
 _CLAUSE_BREAK = re.compile(r"[,;]|\s[—–]\s")
+
+
+def _cc_chooser_mark(a, block) -> bool:
+    """A rel="license" link in the CC chooser's markup (`<p xmlns:cc=...>`, the work's title
+    and creator as `cc:attributionURL` links): its "My Blog by Jane is marked with CC0 1.0",
+    the chooser's wording for CC0 and the Public Domain Mark, is the work's own, although
+    "posts marked with CC BY" names a part."""
+    if "license" not in (a.get("rel") or "").lower().split():
+        return False
+    for el in (block, block.getparent()):
+        if el is not None and el.get("xmlns:cc") and el.get("xmlns:dct"):
+            return True
+    return any("cc:attributionurl" in (link.get("rel") or "").lower() for link in block.iter("a"))
 
 
 def _part_only(sentence: str, at: int, previous_end: int) -> bool:
