@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.pipeline_runs import SHARED_WARCS, python_output, requires_shared_warcs
-from transforms.extraction import ExtractTextFn
+from transforms.extraction import ExtractTextFn, extract_text, precheck_outside
 from transforms.lang_precheck import (
     NOT_IN_LANGUAGES,
     PART_CHARS,
@@ -90,6 +90,70 @@ def test_english_article_under_comments_in_another_language_goes_on(lid):
     check = LanguagePrecheck(["en"], lid.predict, min_score=0.8, min_chars=200)
     assert lid.predict(text[:PRECHECK_SAMPLE_CHARS])[0] == "de"
     assert not check.check(text).outside
+
+
+GERMAN_SUMMARY = (
+    "Die Stadt hat gestern Abend ihren Bericht zur Sanierung der Stadtteilbibliothek "
+    "vorgestellt. Die Arbeiten beginnen im Frühjahr und dauern etwa achtzehn Monate; in dieser "
+    "Zeit können Leser Bücher in einem Ausweichraum im Rathaus ausleihen."
+)
+ENGLISH_ARTICLE = [
+    "Researchers at the university have published a detailed study of how small rivers respond "
+    "to prolonged drought, showing that the loss of shallow pools affects fish populations far "
+    "more than the drop in total water volume.",
+    "The team monitored twenty-three streams over six summers, recording temperature, oxygen "
+    "levels and the number of juvenile trout in each section. They found that pools deeper than "
+    "forty centimetres acted as refuges, and that streams which kept even a handful of them "
+    "recovered within a year.",
+    "According to the lead author, the findings suggest that restoration projects should focus "
+    "on preserving those deeper sections rather than on raising the overall flow, which is often "
+    "impossible during a dry season anyway.",
+    "Local anglers have welcomed the report. Many of them had noticed that certain stretches of "
+    "water held fish when everything around them seemed empty, but there had been little data "
+    "to support what they saw.",
+    "The study also warns that sediment from nearby construction sites can fill the pools within "
+    "a few months, and it recommends stricter controls on runoff during building work close to "
+    "small watercourses.",
+]
+
+
+def tabbed_page(open_tag: str, close_tag: str) -> str:
+    """A German page (lang="de", a short visible German summary) whose English article sits in
+    an element resiliparse's main content skips and trafilatura extracts."""
+    article = "".join(f"<p>{p}</p>" for p in ENGLISH_ARTICLE)
+    return (
+        '<!doctype html><html lang="de"><head><title>Studie</title></head><body>'
+        '<div class="container"><div class="content"><h1>Kleine Flüsse und Dürre</h1>'
+        f'<p>{GERMAN_SUMMARY}</p><div role="tablist"><button>Deutsch</button>'
+        f"<button>English</button></div>{open_tag}<h2>Small rivers and drought</h2>{article}"
+        f"{close_tag}</div></div></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "open_tag, close_tag",
+    [
+        ('<div role="tabpanel" hidden>', "</div>"),
+        ('<div aria-expanded="false">', "</div>"),
+        ("<template>", "</template>"),
+    ],
+    ids=["hidden", "aria-expanded", "template"],
+)
+def test_english_article_hidden_from_resiliparse_goes_on(lid, open_tag, close_tag):
+    # trafilatura extracts the hidden English article (and the run keeps it); resiliparse's
+    # main content is the German summary alone: the pre-check dropped the page as `de`.
+    html = tabbed_page(open_tag, close_tag)
+    extracted = extract_text(html, "trafilatura")
+    assert extracted and lid.predict(extracted)[0] == "en"
+    main = extract_text(html, "resiliparse")
+    assert len(main) >= 200 and lid.predict(main)[0] == "de"
+    assert precheck_outside(html, PrecheckSpec(("en",)).build(lid.predict)) is None
+    # The German page itself is still dropped, and so is one whose hidden part is German too.
+    assert precheck_outside(html, PrecheckSpec(("fr",)).build(lid.predict)) is not None
+    german = tabbed_page(open_tag, close_tag).replace(
+        "".join(f"<p>{p}</p>" for p in ENGLISH_ARTICLE), f"<p>{GERMAN_SUMMARY}</p>" * 5
+    )
+    assert precheck_outside(german, PrecheckSpec(("en",)).build(lid.predict)) is not None
 
 
 def test_unsure_prediction_goes_on_to_extraction(lid):

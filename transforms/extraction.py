@@ -51,8 +51,7 @@ _XML_INVALID_REFERENCE = re.compile(
 )
 
 
-def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
-    """HTML -> main text, or None when the page has no main content."""
+def _drop_xml_invalid_references(html: str) -> str:
     for _ in range(3):  # again: `&&#1;#xFFFF;` is `&#xFFFF;` once `&#1;` is gone (a few
         # times only: a page nesting them a million deep would cost a pass each)
         if "&#" not in html:
@@ -60,6 +59,16 @@ def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
         html, removed = _XML_INVALID_REFERENCE.subn("", html)
         if not removed:
             break
+    return html
+
+
+# resiliparse's settings in every mode (and for the language pre-check's texts).
+_RESILIPARSE_OPTIONS = dict(alt_texts=False, links=False, form_fields=False, noscript=False)
+
+
+def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
+    """HTML -> main text, or None when the page has no main content."""
+    html = _drop_xml_invalid_references(html)
     if extractor in ("trafilatura", "trafilatura-fast"):
         import trafilatura
         from trafilatura.deduplication import LRU_TEST
@@ -86,9 +95,7 @@ def extract_text(html: str, extractor: str = "trafilatura") -> str | None:
     elif extractor == "resiliparse":
         from resiliparse.extract.html2text import extract_plain_text
 
-        text = extract_plain_text(
-            html, main_content=True, alt_texts=False, links=False, form_fields=False, noscript=False
-        )
+        text = extract_plain_text(html, main_content=True, **_RESILIPARSE_OPTIONS)
     else:
         raise ValueError(f"unknown extractor {extractor!r}; choose one of {', '.join(EXTRACTORS)}")
     if text is None:
@@ -239,13 +246,61 @@ def _hit_memory_cap(limit: int | None, extra_mb: int) -> bool:
     return headroom < max(extra_mb * 1024 * 1024 // 10, 2 * 1024 * 1024)
 
 
+_TEMPLATE_START = re.compile(r"<template\b", re.I)
+_TEMPLATE_END = re.compile(r"</template\s*>", re.I)
+
+
+def _templates(html: str, max_chars: int = 100_000):
+    """The markup inside the page's `<template>` elements (lxml, and so trafilatura, reads it
+    as ordinary content; resiliparse never does), up to `max_chars` of it. Linear in the page:
+    each start tag's end is looked for before the next start tag only."""
+    if not _TEMPLATE_START.search(html):
+        return
+    chunks = _TEMPLATE_START.split(html)[1:]
+    for chunk in chunks:
+        end = _TEMPLATE_END.search(chunk)
+        inner = chunk[chunk.find(">") + 1 : end.start() if end else len(chunk)]
+        if inner.strip():
+            yield inner[:max_chars]
+            max_chars -= len(inner)
+            if max_chars <= 0:
+                return
+
+
+def precheck_texts(html: str):
+    """(resiliparse's main text, as `extract_text(html, "resiliparse")` gives it; a function
+    giving the text resiliparse leaves out of it). The second is what trafilatura may still
+    extract: resiliparse's main content skips `hidden`, collapsed and `aria-expanded="false"`
+    elements (tab panels, "read more" boxes) and never reads `<template>`, trafilatura keeps
+    them; an English article in a hidden tab under a German summary was dropped. It is only
+    computed for a page the main text would drop, from the same parse (about 0.5 ms)."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    html = _drop_xml_invalid_references(html)
+    tree = HTMLTree.parse(html)
+    text = extract_plain_text(tree, main_content=True, **_RESILIPARSE_OPTIONS).strip() or None
+
+    def left_out() -> str:
+        seen = set((text or "").split("\n"))
+        full = extract_plain_text(tree, main_content=False, **_RESILIPARSE_OPTIONS)
+        lines = [line for line in full.split("\n") if line.strip() and line not in seen]
+        for inner in _templates(html):
+            lines += extract_plain_text(inner, main_content=False, **_RESILIPARSE_OPTIONS).split(
+                "\n"
+            )
+        return "\n".join(lines)
+
+    return text, left_out
+
+
 def precheck_outside(html: str, precheck) -> str | None:
     """The pre-check's payload when the page is clearly in a language not kept, else None
     (also when resiliparse fails on it: trafilatura then gets its chance)."""
     if precheck.declares_kept_language(html):
         return None
     try:
-        result = precheck.check(extract_text(html, "resiliparse"))
+        result = precheck.check(*precheck_texts(html))
     except MemoryError:
         raise
     except Exception:  # noqa: BLE001 - the page goes on to the extractor

@@ -7,7 +7,9 @@ non-English page is extracted only for the language filter to drop it. Resilipar
 main-content text costs about 2 ms and lid.176 on it well under 1 ms. When that text is long
 enough (`min_chars`), lid.176 gives a language outside the kept list a score of at least
 `min_score`, and no part of the text is in a kept language (`has_kept_part`: resiliparse keeps
-reader comments that trafilatura drops), the page is dropped with the language filter's own reason,
+reader comments that trafilatura drops), nor any part of the text resiliparse's main content
+leaves out (trafilatura extracts hidden tab panels, collapsed boxes and `<template>`s that
+resiliparse skips), the page is dropped with the language filter's own reason,
 `language:not_in_languages`, and trafilatura never runs on it. Anything less clear goes on
 to trafilatura and the language filter as before, and so does a page whose `<html lang>`
 names a kept language (without spending the check on it). bench/bench_pipeline.py measures
@@ -46,7 +48,10 @@ PRECHECK_SAMPLE_CHARS = 2000
 # up to PARTS_CHARS: resiliparse keeps what trafilatura leaves out (reader comments, asides),
 # so an English article under German comments scored `de` 0.89 as a whole and was dropped,
 # where trafilatura's text is the English article alone. One part in a kept language (score
-# at least KEPT_PART_SCORE) sends the page on to trafilatura.
+# at least KEPT_PART_SCORE) sends the page on to trafilatura. So does one part of the text
+# resiliparse's main content leaves out (hidden or collapsed elements, <template>, menus;
+# read the same way, up to PARTS_CHARS): trafilatura extracts hidden tab panels, and an
+# English article in one under a short German summary was dropped.
 PART_CHARS = 400
 PARTS_CHARS = 8000
 KEPT_PART_SCORE = 0.5
@@ -92,7 +97,11 @@ class LanguagePrecheck:
         match = _HTML_LANG.search(html, 0, _LANG_SCAN_CHARS)
         return match is not None and match.group(1).lower() in self.languages
 
-    def check(self, text: str | None) -> PrecheckResult:
+    def check(
+        self, text: str | None, left_out: Callable[[], str | None] | None = None
+    ) -> PrecheckResult:
+        """`left_out`: gives the page's text outside `text` (what resiliparse's main content
+        skips but trafilatura may extract); read in parts as `text` is before a drop."""
         text = text or ""
         chars = len(text)
         if chars < self.min_chars:
@@ -102,6 +111,8 @@ class LanguagePrecheck:
             language is not None and language not in self.languages and score >= self.min_score
         )
         if outside and self.has_kept_part(text):
+            outside = False
+        if outside and left_out is not None and self.has_kept_part(left_out() or ""):
             outside = False
         return PrecheckResult(language, score, chars, outside)
 
