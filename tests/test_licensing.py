@@ -1959,3 +1959,22 @@ def test_a_cjk_footer_ending_in_a_question_mark_still_grants():
         'by/4.0/">CC BY 4.0</a> 许可。有问题请联系我们？</p></footer>'
     )
     assert detect_license_signals(page(ARTICLE + footer), []).license == "CC-BY-4.0"
+
+
+@pytest.mark.parametrize(
+    "notice, holder, years",
+    [
+        # WordPress's usual notice: the year after the holder and a comma
+        (
+            "© Jane Doe and Example Blog, 2024. Unauthorized use and/or duplication of this "
+            "material without express and written permission is strictly prohibited.",
+            "Jane Doe and Example Blog",
+            [2024],
+        ),
+        ("Copyright © Jane Doe, 2020-2024. All rights reserved.", "Jane Doe", [2020, 2024]),
+        ("© Example Ltd, 2024 edition of the guide.", "Example Ltd", []),  # no sentence end
+    ],
+)
+def test_years_after_the_holder_and_a_comma(notice, holder, years):
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{notice}</p></footer>"), [])
+    assert (sig.copyright_holder, sig.copyright_years) == (holder, years)

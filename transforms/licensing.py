@@ -1024,6 +1024,10 @@ _SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?\s*$")
+# ", 2024" right after a holder's name, ending the notice's sentence.
+_YEARS_AFTER_COMMA = re.compile(
+    r",\s*(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?(?=\s*(?:[.;|·•]|$|all\s+rights\b))", re.I
+)
 _ABBREV_BEFORE_DOT = re.compile(
     r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Corp|LP|LLP|LLC|Pty|Jr|Sr|St|Dr|Mr|Mrs|Ms|Prof|S\.A|e\.V|Bros))$"
 )
@@ -1066,8 +1070,11 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
                 break
         years = list(dict.fromkeys(years))
     else:
-        # "© The Guardian 2024": the holder may come first.
-        segment = text[pos : _holder_end(text, pos)]
+        # "© The Guardian 2024": the holder may come first, also before a comma ("© Jane Doe
+        # and Example Blog, 2024. Unauthorized use ...", WordPress's usual notice).
+        segment_end = _holder_end(text, pos)
+        after = _YEARS_AFTER_COMMA.match(text, segment_end)
+        segment = text[pos : after.end() if after else segment_end]
         trailing = _TRAILING_YEARS.search(segment)
         if trailing:
             holder_before = segment[: trailing.start()]
