@@ -213,16 +213,20 @@ def test_ledger_stats_counts_the_funnel(chain):
     rows = shard_rows(chain, pages)
     rows.append(("error", "extract:timeout", None))
     rows.append(("dropped", "dedup:near_duplicate", rows[0][2]))  # passed all filters, then deduped
+    # the language pre-check's drop, before extraction: counted apart as well
+    precheck = {"url_filter:domain": 0.0, "language:score": 0.97, "language:precheck_chars": 812.0}
+    rows.append(("dropped", "language:not_in_languages", precheck))
     stats = ledger_stats(ledger_shard(rows))
     assert stats["filter_drops"] == {
         "url_filter:domain": 1,
-        "language:not_in_languages": 1,
+        "language:not_in_languages": 2,
         "c4:lorem_ipsum": 1,
         "gopher_quality:word_count": 1,
     }
+    assert stats["language_precheck_drops"] == 1
     assert stats["filter_funnel"] == {
-        "url_filter": {"entered": 6, "dropped": 1},
-        "language": {"entered": 5, "dropped": 1},
+        "url_filter": {"entered": 7, "dropped": 1},
+        "language": {"entered": 6, "dropped": 2},
         "gopher_repetition": {"entered": 4, "dropped": 0},
         "gopher_quality": {"entered": 4, "dropped": 1},
         "c4": {"entered": 3, "dropped": 1},

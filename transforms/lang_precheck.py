@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable
 from transforms.document import WarcDoc
 
 NOT_IN_LANGUAGES = "language:not_in_languages"
+# The filter score that marks a drop as the pre-check's (the manifest counts them).
+PRECHECK_CHARS_SCORE = "language:precheck_chars"
 # The primary subtag of <html lang="...">, looked for near the start of the page only.
 _HTML_LANG = re.compile(r"<html\b[^>]{0,500}?\blang\s*=\s*[\"']?([a-zA-Z]{2,3})\b", re.I)
 _LANG_SCAN_CHARS = 4096
@@ -177,5 +179,5 @@ def apply_precheck(doc: WarcDoc, result: PrecheckResult) -> None:
     """Drop `doc` as the language filter would, recording what the pre-check measured."""
     doc.language, doc.language_score = result.language, result.score
     doc.filter_scores["language:score"] = result.score
-    doc.filter_scores["language:precheck_chars"] = float(result.chars)
+    doc.filter_scores[PRECHECK_CHARS_SCORE] = float(result.chars)
     doc.drop(NOT_IN_LANGUAGES)
