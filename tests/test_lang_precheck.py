@@ -239,3 +239,31 @@ def test_real_pages_japanese_skipped_english_extracted(timeout_s):
         assert doc.filter_scores["language:precheck_chars"] >= 200
         assert doc.html is None and doc.text is None
     assert all(d.alive and d.text and d.language is None for d in en_out)
+
+
+def test_left_out_text_parses_a_bounded_number_of_templates(monkeypatch):
+    # One resiliparse parse per <template>: 100,000 tiny ones on a foreign page cost 1.6 s of
+    # pre-check (0.1 s before). Only the first PARTS_CHARS of the text are ever read.
+    import resiliparse.extract.html2text as html2text
+
+    from transforms.extraction import _MAX_TEMPLATES, precheck_texts
+
+    calls = []
+    real = html2text.extract_plain_text
+
+    def counting(html, *args, **kwargs):
+        calls.append(1)
+        return real(html, *args, **kwargs)
+
+    monkeypatch.setattr(html2text, "extract_plain_text", counting)
+    html = f"<html><body><p>{GERMAN_SUMMARY}</p>{'<template>a</template>' * 5000}</body></html>"
+    text, left_out = precheck_texts(html)
+    calls.clear()
+    left_out()
+    assert len(calls) <= 1 + _MAX_TEMPLATES
+    # and none once the page's own left-out text fills what is read
+    nav = "<nav>" + "<a href=/>Startseite und Kontakt</a><br>" * 600 + "</nav>"
+    left_out = precheck_texts(html.replace("<body>", f"<body>{nav}"))[1]
+    calls.clear()
+    left_out()
+    assert len(calls) == 1

@@ -1844,6 +1844,61 @@ def test_the_cc_choosers_is_marked_with_is_the_pages_own(licence_url, expected):
     assert page_licence(edited)[0] is None
 
 
+_CHOOSER_CC0 = "https://creativecommons.org/publicdomain/zero/1.0/?ref=chooser-v1"
+_CHOOSER_BY = "https://creativecommons.org/licenses/by/4.0/?ref=chooser-v1"
+
+
+def _chooser_link(url: str, name: str) -> str:
+    return (
+        f'<a href="{url}" target="_blank" rel="license noopener noreferrer" '
+        f'style="display:inline-block;">{name}<img style="height:22px!important;" '
+        'src="https://mirrors.creativecommons.org/presskit/icons/cc.svg?ref=chooser-v1" alt=""></a>'
+    )
+
+
+def test_the_choosers_notice_without_title_or_creator_is_the_pages_own():
+    # chooser-v1's HTML when no title or creator is given declares xmlns:cc alone (thousands
+    # of READMEs and sites carry it): "This work is marked with CC0 1.0" is the work's own.
+    footer = (
+        '<p xmlns:cc="http://creativecommons.org/ns#" >This work is marked with '
+        f"{_chooser_link(_CHOOSER_CC0, 'CC0 1.0 Universal')}</p>"
+    )
+    assert page_licence(footer) == ("CC0-1.0", "public_domain")
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        # a link within the first 20 characters of its sentence was never held to the part
+        # rules (its position in the sentence was not found)
+        f'<p>Posts marked with <a rel="license" href="{_CHOOSER_BY}">CC BY 4.0</a> may be '
+        "reused.</p>",
+        # namespaces on a wrapper or <body> are not the chooser's markup
+        '<div xmlns:cc="http://creativecommons.org/ns#" xmlns:dct="http://purl.org/dc/terms/">'
+        f'<p>Posts marked with <a rel="license" href="{_CHOOSER_BY}">CC BY 4.0</a> may be '
+        "reused.</p></div>",
+        # in the chooser's markup only "is marked with" is the work's own: an edited notice
+        # that carves out the text or names guest posts still names a part
+        '<p xmlns:cc="http://creativecommons.org/ns#" xmlns:dct="http://purl.org/dc/terms/">'
+        'Except for the text, <a property="dct:title" rel="cc:attributionURL" '
+        'href="https://a.example">My Blog</a> by Jane is licensed under '
+        f"{_chooser_link(_CHOOSER_BY, 'CC BY 4.0')}</p>",
+        '<p xmlns:cc="http://creativecommons.org/ns#" xmlns:dct="http://purl.org/dc/terms/">'
+        'Guest posts on <a property="dct:title" rel="cc:attributionURL" '
+        f'href="https://a.example">My Blog</a> are licensed under '
+        f"{_chooser_link(_CHOOSER_BY, 'CC BY 4.0')}</p>",
+    ],
+    ids=["short-subject", "wrapper-namespaces", "edited-except-text", "edited-guest-posts"],
+)
+def test_a_parts_licence_link_near_chooser_markup_is_a_parts(footer):
+    assert page_licence(footer)[0] is None
+    body = page(ARTICLE + f"<footer>{footer}</footer>").replace(
+        "<body>",
+        '<body xmlns:cc="http://creativecommons.org/ns#" xmlns:dct="http://purl.org/dc/terms/">',
+    )
+    assert detect_license_signals(body, []).license is None
+
+
 def test_a_comments_own_footer_keeps_its_licence_in_the_comment():
     # The HTML standard's own comment markup: <footer> inside the comment's <article>.
     for footer in ("<footer>", '<footer class="meta">'):

@@ -1696,8 +1696,14 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
                 # is (CC's chooser: badge, then "This work is licensed under ...").
                 first = _FIRST_CLAUSE_END.search(sentence)
                 at = first.start() if first else len(sentence)
-            if at > 0 and _part_only(sentence, at, 0) and not _cc_chooser_mark(a, block):
-                scope = EMBEDDED
+            if at > 0 and _part_only(sentence, at, 0):
+                # In the CC chooser's markup "is marked with" is the work's own; any other
+                # part wording there (an edited "Except for the text, ...") still names a part.
+                if not (
+                    _cc_chooser_mark(a, block)
+                    and not _part_only(_MARKED_WITH.sub(_blank, sentence), at, 0)
+                ):
+                    scope = EMBEDDED
         software = license_id.upper().startswith(_SOFTWARE_IDS)
         if scope == PAGE and software and not (rel_license or _PAGE_SUBJECT.search(sentence)):
             # "Powered by WordPress (GPLv2)", a download page's "License: MIT": the software's
@@ -1716,7 +1722,10 @@ def _offset_in_sentence(text: str, start: int, sentence: str) -> int:
     """Where the element starting at `start` of a block's `text` falls in `sentence` (the
     stripped slice of `text` that `_BlockText.sentence` returned), by position: a link whose
     text is empty (a badge) or occurs earlier ("here" in "Where") is still placed."""
-    left = text.rfind(sentence[:20], max(0, start - 400), start + 1) if sentence else -1
+    key = sentence[:20]
+    # The sentence's start is at or before the element: a key that runs past `start` (a link
+    # within the first 20 characters, "Posts marked with <a>CC BY</a>") must still be found.
+    left = text.rfind(key, max(0, start - 400), start + len(key)) if sentence else -1
     if left < 0:
         return -1
     return start - left
@@ -2065,16 +2074,28 @@ _MEDIA_SUBJECT_VERB = re.compile(
 _CLAUSE_BREAK = re.compile(r"[,;]|\s[—–]\s")
 
 
+_MARKED_WITH = re.compile(r"\bmarked\s+(?:as|with)\b", re.I)
+
+
+def _blank(match: re.Match) -> str:
+    return " " * len(match.group(0))
+
+
 def _cc_chooser_mark(a, block) -> bool:
-    """A rel="license" link in the CC chooser's markup (`<p xmlns:cc=...>`, the work's title
-    and creator as `cc:attributionURL` links): its "My Blog by Jane is marked with CC0 1.0",
-    the chooser's wording for CC0 and the Public Domain Mark, is the work's own, although
-    "posts marked with CC BY" names a part."""
+    """A rel="license" link in the CC chooser's markup: inside an element declaring
+    `xmlns:cc` (the chooser's `<p xmlns:cc=...>`; with no title or creator it declares no
+    `xmlns:dct`: "This work is marked with CC0 1.0") up to the link's block, or in a block
+    with the work's title or creator as a `cc:attributionURL` link. There, "My Blog by Jane is
+    marked with CC0 1.0", the chooser's wording for CC0 and the Public Domain Mark, is the
+    work's own, although "posts marked with CC BY" names a part. Namespaces on a wrapper,
+    `<body>` or `<html>` are not the chooser's."""
     if "license" not in (a.get("rel") or "").lower().split():
         return False
-    for el in (block, block.getparent()):
-        if el is not None and el.get("xmlns:cc") and el.get("xmlns:dct"):
+    for el in _ancestors(a):
+        if el.get("xmlns:cc"):
             return True
+        if el is block:
+            break
     return any("cc:attributionurl" in (link.get("rel") or "").lower() for link in block.iter("a"))
 
 
