@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.pipeline_runs import SHARED_WARCS, python_output, requires_shared_warcs
+from transforms.document import WarcDoc
 from transforms.extraction import ExtractTextFn, extract_text, precheck_outside
 from transforms.lang_precheck import (
     NOT_IN_LANGUAGES,
@@ -267,3 +268,19 @@ def test_left_out_text_parses_a_bounded_number_of_templates(monkeypatch):
     calls.clear()
     left_out()
     assert len(calls) == 1
+
+
+def test_in_process_a_precheck_out_of_memory_sends_the_page_to_the_extractor(monkeypatch):
+    # With --extract-timeout 0 there is no sandbox to retry in: the MemoryError failed the
+    # whole bundle.
+    from transforms import extraction
+
+    def out_of_memory(html, precheck):
+        raise MemoryError
+
+    monkeypatch.setattr(extraction, "precheck_outside", out_of_memory)
+    doc = WarcDoc(
+        "d", "f.warc.gz", 0, 0, html="<html><body><p>Hello there, world.</p></body></html>"
+    )
+    (out,) = extract_all([doc], 0.0)
+    assert out.alive and out.text and "Hello there" in out.text

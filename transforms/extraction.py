@@ -548,7 +548,10 @@ class ExtractTextFn(beam.DoFn):
             return
         started = time.perf_counter()
         if self._sandbox is None:
-            skip = precheck_outside(doc.html, self._precheck) if self._precheck else None
+            try:
+                skip = precheck_outside(doc.html, self._precheck) if self._precheck else None
+            except MemoryError:
+                skip = None  # the page goes on to the extractor, as the sandbox retries it
             try:
                 if skip is not None:
                     status, payload = "skip", skip
