@@ -2033,3 +2033,35 @@ def test_a_cjk_footer_ending_in_a_question_mark_still_grants():
 def test_years_after_the_holder_and_a_comma(notice, holder, years):
     sig = detect_license_signals(page(ARTICLE + f"<footer><p>{notice}</p></footer>"), [])
     assert (sig.copyright_holder, sig.copyright_years) == (holder, years)
+
+
+@pytest.mark.parametrize(
+    "title", ["Guest Posts", "Selected Articles", "A Few of My Favourite Things"]
+)
+@pytest.mark.parametrize(
+    "url, verb, expected",
+    [(_CHOOSER_CC0, "is marked with", "CC0-1.0"), (_CHOOSER_BY, "is licensed under", "CC-BY-4.0")],
+)
+def test_the_choosers_title_is_the_works_name_not_a_part(title, url, verb, expected):
+    # The work's title (dct:title) and creator are filled in by the site: their words are
+    # a name, not part wording ("Guest Posts by Jane is marked with CC0 1.0").
+    footer = (
+        '<p xmlns:cc="http://creativecommons.org/ns#" xmlns:dct="http://purl.org/dc/terms/">'
+        f'<a property="dct:title" rel="cc:attributionURL" href="https://a.example">{title}</a> by '
+        '<a rel="cc:attributionURL dct:creator" property="cc:attributionName" '
+        f'href="https://j.example">Jane Doe</a> {verb} {_chooser_link(url, "the licence")}</p>'
+    )
+    assert page_licence(footer)[0] == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This material is protected under the Indian Copyright Act, 1957. Do not copy.",
+        "Copyright Notice, 2024 | Privacy",
+    ],
+)
+def test_years_after_a_comma_need_the_symbol(sentence):
+    # Without ©, the word is prose: no notice with holder "Act" or "Notice".
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{sentence}</p></footer>"), [])
+    assert sig.copyright_notice is None and sig.copyright_years == []

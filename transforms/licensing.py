@@ -1071,9 +1071,10 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         years = list(dict.fromkeys(years))
     else:
         # "© The Guardian 2024": the holder may come first, also before a comma ("© Jane Doe
-        # and Example Blog, 2024. Unauthorized use ...", WordPress's usual notice).
+        # and Example Blog, 2024. Unauthorized use ...", WordPress's usual notice) when the
+        # notice has its symbol: the bare word is prose there ("the Copyright Act, 1957").
         segment_end = _holder_end(text, pos)
-        after = _YEARS_AFTER_COMMA.match(text, segment_end)
+        after = _YEARS_AFTER_COMMA.match(text, segment_end) if has_symbol else None
         segment = text[pos : after.end() if after else segment_end]
         trailing = _TRAILING_YEARS.search(segment)
         if trailing:
@@ -1684,7 +1685,7 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
         block = _block_of(a)
         bt = page.block_text(block)
         start, end = bt.span.get(a, (0, 0))
-        _, sentence = bt.sentence(start, end)
+        left, sentence = bt.sentence(start, end)
         scope = _context_scope(a, block, sentence, rel_license)
         if scope == PAGE:
             # The sentence rules for parts apply to a linked name as to a written one, and
@@ -1701,7 +1702,11 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
                 # part wording there (an edited "Except for the text, ...") still names a part.
                 if not (
                     _cc_chooser_mark(a, block)
-                    and not _part_only(_MARKED_WITH.sub(_blank, sentence), at, 0)
+                    and not _part_only(
+                        _chooser_filled_in(sentence, bt.text.find(sentence, left), block, bt),
+                        at,
+                        0,
+                    )
                 ):
                     scope = EMBEDDED
         software = license_id.upper().startswith(_SOFTWARE_IDS)
@@ -2079,6 +2084,24 @@ _MARKED_WITH = re.compile(r"\bmarked\s+(?:as|with)\b", re.I)
 
 def _blank(match: re.Match) -> str:
     return " " * len(match.group(0))
+
+
+def _chooser_filled_in(sentence: str, sentence_at: int, block, bt) -> str:
+    """`sentence` (at `sentence_at` of the block's text) with what the CC chooser writes or
+    fills in blanked: "marked with" / "marked as", and the work's title and creator (its
+    `dct:title`, `cc:attributionName` and `cc:attributionURL` elements), which name the work,
+    not a part of it: "Guest Posts by Jane is marked with CC0 1.0" is the work's own."""
+    chars = list(_MARKED_WITH.sub(_blank, sentence))
+    for el in block.iter():
+        if not isinstance(el.tag, str):
+            continue
+        prop = (el.get("property") or "").lower().split()
+        rel = (el.get("rel") or "").lower().split()
+        if "dct:title" in prop or "cc:attributionname" in prop or "cc:attributionurl" in rel:
+            el_start, el_end = bt.span.get(el, (0, 0))
+            for i in range(max(el_start - sentence_at, 0), min(el_end - sentence_at, len(chars))):
+                chars[i] = " "
+    return "".join(chars)
 
 
 def _cc_chooser_mark(a, block) -> bool:
