@@ -22,6 +22,7 @@ from pipeline.audit import main as audit_main
 from pipeline.audit.store import OutputStore
 from pipeline.audit.takedown import (
     Selector,
+    _add_changes,
     apply_takedown,
     commit_takedown,
     ledger_stats_fns,
@@ -709,3 +710,22 @@ def test_urls_with_an_internationalised_host_match_the_crawled_ascii_form():
         crawled = crawled or "xn--bcher-kva.my_host.example"
         assert Selector.from_lines("hosts", [host]).matches(pa.table({"host": [crawled]})) == [True]
         assert Selector.from_lines("hosts", [crawled]).matches(pa.table({"host": [host]})) == [True]
+
+
+def test_a_takedown_adds_no_statistic_an_older_manifest_lacks(output, tmp_path):
+    # A manifest written before `stats.filters.language_precheck_drops` existed: the
+    # takedown's change to it is 0, and it must not appear as a count of 0.
+    manifest_path = output / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert "language_precheck_drops" in manifest["stats"]["filters"]
+    del manifest["stats"]["filters"]["language_precheck_drops"]
+    manifest_path.write_text(json.dumps(manifest))
+    urls = write_lines(tmp_path / "urls.txt", [t["url"] for t in pick_kept(output, 1)])
+    assert audit_main(["takedown", str(output), "--urls", urls]) == 0
+    after = json.loads(manifest_path.read_text())
+    assert "language_precheck_drops" not in after["stats"]["filters"]
+    assert after["counts"]["kept"] == manifest["counts"]["kept"] - 1
+    # a count that changes is still added, also where it is new
+    stats = {"a": {"n": 2}, "b": 1}
+    _add_changes(stats, {"a": {"n": -1, "new": 3, "same": 0}, "b": 0, "c": 0, "d": {"e": 0}})
+    assert stats == {"a": {"n": 1, "new": 3}, "b": 1}
