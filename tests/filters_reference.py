@@ -275,7 +275,7 @@ def read_entries(name):
 
 
 def ascii_alnum(ch):
-    return ("a" <= ch <= "z") or ("0" <= ch <= "9")
+    return ("a" <= ch <= "z") or ("A" <= ch <= "Z") or ("0" <= ch <= "9")
 
 
 @functools.lru_cache(maxsize=1)
@@ -296,10 +296,13 @@ def url_reason(url, section):
     ):
         entries = list(read_entries(name)) if section["use_integrated_lists"] else []
         lists[name] = entries + list(section[extra])
-    squeeze = lambda s: "".join(ch for ch in s.lower() if ascii_alnum(ch))  # noqa: E731
+    squeeze = lambda s: "".join(ch for ch in s if ascii_alnum(ch)).lower()  # noqa: E731
 
     try:
-        host = (urlsplit(url).hostname or "").rstrip(".")
+        host = urlsplit(url).hostname or ""
+        for dot in ("\u3002", "\uff0e", "\uff61"):
+            host = host.replace(dot, ".")
+        host = host.strip().rstrip(".").lower()
     except ValueError:
         host = ""
     domains = [d.lower().rstrip(".") for d in lists["domains.txt"]]
@@ -332,12 +335,12 @@ def url_reason(url, section):
         return "url_filter:url"
     words = set()
     current = ""
-    for ch in url.lower() + " ":
+    for ch in url + " ":
         if ascii_alnum(ch):
             current += ch
         else:
             if current:
-                words.add(current)
+                words.add(current.lower())
             current = ""
     if any(squeeze(w) in words for w in lists["banned_words.txt"]):
         return "url_filter:banned_words"

@@ -87,6 +87,28 @@ def test_url_normalisation_helpers():
         "https", "a", "com", "free", "porn", "clips", "x", "1",
     }  # fmt: skip
     assert squeeze("https://www.Porn-Hub.example/") == "httpswwwpornhubexample"
+    assert url_words("http://a.com/pornİ/\u212aink") == {"http", "a", "com", "porn", "ink"}
+    assert squeeze("xvİdeos") == "xvdeos"
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        # Only ASCII letters and digits make URL words, as in datatrove: str.lower() turns
+        # U+0130 (İ) into "i" + U+0307 and the Kelvin sign (U+212A) into "k".
+        ("http://example.com/pornİ", "url_filter:banned_words"),
+        ("http://example.com/porn\u212a", "url_filter:banned_words"),
+        ("http://example.com/xvİdeos", None),
+        # The host names are those tldextract reads: ideographic full stops are dots,
+        # blanks around the host are dropped, and a '%' does not stop the lower-casing.
+        ("http://rule34\u3002paheal\uff0enet/", "url_filter:subdomain"),
+        ("http://rule34.paheal.net /post", "url_filter:subdomain"),
+        ("http://%61.RULE34.PAHEAL.NET/", "url_filter:subdomain"),
+        ("http://%61.PORNHUB.COM/", "url_filter:domain"),
+    ],
+)
+def test_url_words_and_host_names_as_datatrove_reads_them(bundled, url, reason):
+    assert bundled.check(url)[0] == reason
 
 
 def test_bundled_lists_are_clean():

@@ -13,7 +13,9 @@ from transforms.filters.config import BLOCKLIST_DIR
 from transforms.filters.rules import Verdict, is_enabled, verdict
 
 NAME = "url_filter"
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+# tldextract reads these as dots (and datatrove's subdomain rule uses its reading).
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -24,19 +26,22 @@ def read_list(path: Path) -> list[str]:
 
 
 def url_words(url: str) -> set[str]:
-    """The lower-cased runs of ASCII letters and digits of a URL."""
-    return set(_NON_ALNUM.split(url.lower())) - {""}
+    """The lower-cased runs of ASCII letters and digits of a URL. Split before lower-casing, as
+    datatrove does: str.lower() turns some non-ASCII letters into ASCII (İ -> i, Kelvin K -> k)."""
+    return {word.lower() for word in _NON_ALNUM.split(url)} - {""}
 
 
 def squeeze(text: str) -> str:
-    """Lower-cased, with everything but ASCII letters and digits removed."""
-    return _NON_ALNUM.sub("", text.lower())
+    """Everything but ASCII letters and digits removed, then lower-cased (datatrove's order)."""
+    return _NON_ALNUM.sub("", text).lower()
 
 
 def _host_names(url: str) -> list[str]:
-    """The URL's host followed by its parent names ("a.b.c.com" -> a.b.c.com, b.c.com, ...)."""
+    """The URL's host followed by its parent names ("a.b.c.com" -> a.b.c.com, b.c.com, ...).
+    The host is read as tldextract reads it: ideographic full stops are dots, surrounding blanks
+    and trailing dots are dropped; lower-cased (urlsplit stops lower-casing at a '%')."""
     try:
-        host = (urlsplit(url).hostname or "").rstrip(".")
+        host = (urlsplit(url).hostname or "").translate(_DOTS).strip().rstrip(".").lower()
     except ValueError:  # e.g. a malformed IPv6 literal
         return []
     parts = host.split(".") if host else []
