@@ -2065,3 +2065,18 @@ def test_years_after_a_comma_need_the_symbol(sentence):
     # Without ©, the word is prose: no notice with holder "Act" or "Notice".
     sig = detect_license_signals(page(ARTICLE + f"<footer><p>{sentence}</p></footer>"), [])
     assert sig.copyright_notice is None and sig.copyright_years == []
+
+
+@pytest.mark.parametrize(
+    "notice, holder, years",
+    [
+        ("Copyright Jane Doe, 2024. All rights reserved.", "Jane Doe", [2024]),
+        ("Copyright Example Inc., 2019-2024. All rights reserved.", "Example Inc.", [2019, 2024]),
+        ("Copyright: Jane Doe, 2024.", "Jane Doe", [2024]),
+    ],
+)
+def test_a_bare_copyright_opening_its_sentence_keeps_years_after_a_comma(notice, holder, years):
+    # Only prose ("the Copyright Act, 1957") needs the symbol; a notice opening with the word
+    # keeps its holder and years, as before the symbol rule.
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{notice}</p></footer>"), [])
+    assert (sig.copyright_holder, sig.copyright_years) == (holder, years)

@@ -1028,6 +1028,13 @@ _TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d
 _YEARS_AFTER_COMMA = re.compile(
     r",\s*(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?(?=\s*(?:[.;|·•]|$|all\s+rights\b))", re.I
 )
+# Without the symbol, "Copyright Jane Doe, 2024." is a notice when the word opens its sentence
+# and names no copyright noun ("the Indian Copyright Act, 1957", "Copyright Notice, 2024").
+_COPYRIGHT_NOUN = re.compile(
+    r"[\s:]*(?:act|acts|law|laws|notice|notices|policy|statement|information|info|office|agent"
+    r"|infringement|protection|claims?|complaints?|terms|disclaimer|page)\b",
+    re.I,
+)
 _ABBREV_BEFORE_DOT = re.compile(
     r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Corp|LP|LLP|LLC|Pty|Jr|Sr|St|Dr|Mr|Mrs|Ms|Prof|S\.A|e\.V|Bros))$"
 )
@@ -1041,6 +1048,13 @@ class _Notice:
     all_rights_reserved: bool
     scope: str
     in_footer: bool
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether `start` begins a sentence: the text's start, or after a sentence end, `|`, `•`,
+    `·`, `;` or a line break (blanks between)."""
+    before = text[max(0, start - 500) : start].rstrip(" \t\r\f\v\xa0")
+    return not before or before[-1] in ".!?|•·;\n"
 
 
 def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bool, int] | None:
@@ -1074,7 +1088,11 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         # and Example Blog, 2024. Unauthorized use ...", WordPress's usual notice) when the
         # notice has its symbol: the bare word is prose there ("the Copyright Act, 1957").
         segment_end = _holder_end(text, pos)
-        after = _YEARS_AFTER_COMMA.match(text, segment_end) if has_symbol else None
+        after = (
+            _YEARS_AFTER_COMMA.match(text, segment_end)
+            if has_symbol or (_opens_sentence(text, start) and not _COPYRIGHT_NOUN.match(text, pos))
+            else None
+        )
         segment = text[pos : after.end() if after else segment_end]
         trailing = _TRAILING_YEARS.search(segment)
         if trailing:
