@@ -704,9 +704,8 @@ _CONTAINER_TAGS = frozenset(
 _MEDIA_CLASS = re.compile(r"caption|photo|image|img|gallery|thumb|figure|video|embed", re.I)
 # Readers' comments (WordPress's #comments, .comment-list, .comment-content; Blogger's
 # .comment-body; .user-comment): "all my comments are licensed under CC BY" is the
-# commenter's, not the page's.
-# Only such names: a state class such as "comments-open" on <article> or a wrapper would
-# take every licence of the page with it.
+# commenter's, not the page's. Only such names: a state class such as "comments-open" on
+# <article> or a wrapper would take every licence of the page with it.
 _COMMENT_CLASS = re.compile(
     r"(?<![\w-])(?:(?:user|reader)-)?(?:comments?|commentlist"
     r"|comments?-(?:list|area|body|content|text|section|thread|container|wrapper|item)s?)(?![\w-])",
@@ -1086,7 +1085,8 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     else:
         # "© The Guardian 2024": the holder may come first, also before a comma ("© Jane Doe
         # and Example Blog, 2024. Unauthorized use ...", WordPress's usual notice) when the
-        # notice has its symbol: the bare word is prose there ("the Copyright Act, 1957").
+        # notice has its symbol or opens its sentence with the bare word: elsewhere that is
+        # prose ("the Indian Copyright Act, 1957").
         segment_end = _holder_end(text, pos)
         after = (
             _YEARS_AFTER_COMMA.match(text, segment_end)
