@@ -22,7 +22,6 @@ from pipeline.audit import main as audit_main
 from pipeline.audit.store import OutputStore
 from pipeline.audit.takedown import (
     Selector,
-    _add_changes,
     apply_takedown,
     commit_takedown,
     ledger_stats_fns,
@@ -34,6 +33,7 @@ from pipeline.audit.takedown import (
 )
 from pipeline.plan import UsageError
 from tests.pipeline_runs import SHARD_ROWS, run_pipeline
+from transforms.writer import add_counts
 
 SHARD_TEXT_SCHEMA = pa.schema([("doc_id", pa.string()), ("text", pa.string())])
 
@@ -727,5 +727,6 @@ def test_a_takedown_adds_no_statistic_an_older_manifest_lacks(output, tmp_path):
     assert after["counts"]["kept"] == manifest["counts"]["kept"] - 1
     # a count that changes is still added, also where it is new
     stats = {"a": {"n": 2}, "b": 1}
-    _add_changes(stats, {"a": {"n": -1, "new": 3, "same": 0}, "b": 0, "c": 0, "d": {"e": 0}})
+    delta = {"a": {"n": -1, "new": 3, "same": 0}, "b": 0, "c": 0, "d": {"e": 0}}
+    add_counts(stats, delta, new_zeros=False)
     assert stats == {"a": {"n": 1, "new": 3}, "b": 1}

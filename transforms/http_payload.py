@@ -639,13 +639,9 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
         if name in _LATIN_LABELS:
             name = "cp1252"
         if name and not name.startswith("utf-16") and not name.startswith("utf-32"):
-            try:
-                return body.decode(name), name
-            except UnicodeDecodeError:
-                # A declared charset that does not fit: keep it if the damage is small.
-                text = body.decode(name, errors="replace")
-                if text.count("\ufffd") <= max(8, len(text) // 1000):
-                    return text, name
+            text = _read_with_little_damage(body, name)
+            if text is not None:
+                return text, name
     text = utf8_despite_damage(body)
     if text is not None:
         return text, "utf-8"
@@ -656,11 +652,21 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
     stray = _lookup(_stray_charset(content_type))
     if stray and not stray.startswith(("utf-", "utf_")):
         stray = "cp1252" if stray in _LATIN_LABELS else stray
-        text = body.decode(stray, errors="replace")
-        if text.count("\ufffd") <= max(8, len(text) // 1000):
+        text = _read_with_little_damage(body, stray)
+        if text is not None:
             return text, stray
     name = _detect(body)
     return body.decode(name, errors="replace"), name
+
+
+def _read_with_little_damage(body: bytes, name: str) -> str | None:
+    """`body` read as `name` when every byte decodes, or few do not (a page cut inside its
+    last character, a stray byte): a label that does not fit is kept if the damage is small."""
+    try:
+        return body.decode(name)
+    except UnicodeDecodeError:
+        text = body.decode(name, errors="replace")
+        return text if text.count("\ufffd") <= max(8, len(text) // 1000) else None
 
 
 # Valid multi-byte UTF-8 characters needed per damaged spot for a page to be read as UTF-8.

@@ -1022,11 +1022,10 @@ _COMPANY_SUFFIX = re.compile(
 _SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
-_TRAILING_YEARS = re.compile(r"[\s,]+(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?\s*$")
+_YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?"  # 2024, 2019-2024, 2019-24
+_TRAILING_YEARS = re.compile(rf"[\s,]+{_YEAR_SPAN}\s*$")
 # ", 2024" right after a holder's name, ending the notice's sentence.
-_YEARS_AFTER_COMMA = re.compile(
-    r",\s*(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?(?=\s*(?:[.;|·•]|$|all\s+rights\b))", re.I
-)
+_YEARS_AFTER_COMMA = re.compile(rf",\s*{_YEAR_SPAN}(?=\s*(?:[.;|·•]|$|all\s+rights\b))", re.I)
 # Without the symbol, "Copyright Jane Doe, 2024." is a notice when the word opens its sentence
 # and names no copyright noun ("the Indian Copyright Act, 1957", "Copyright Notice, 2024").
 _COPYRIGHT_NOUN = re.compile(

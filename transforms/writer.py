@@ -332,13 +332,19 @@ def write_shard(
     )
 
 
-def add_counts(total: dict, part: dict) -> dict:
-    """Recursively add nested dicts of numbers (the additive stats of ledger shards)."""
+def add_counts(total: dict, part: dict, new_zeros: bool = True) -> dict:
+    """Recursively add nested dicts of numbers (the additive stats of ledger shards).
+    `new_zeros=False`: a 0 is not added where `total` has no such key (a takedown's change to a
+    statistic that an older manifest lacks would show as a count of 0)."""
     for key, value in part.items():
         if isinstance(value, dict):
-            add_counts(total.setdefault(key, {}), value)
+            inner = total.get(key, {})
+            add_counts(inner, value, new_zeros)
+            if new_zeros or inner or key in total:
+                total[key] = inner
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            total[key] = total.get(key, 0) + value
+            if new_zeros or value or key in total:
+                total[key] = total.get(key, 0) + value
     return total
 
 

@@ -603,22 +603,8 @@ def updated_manifest(
     stats = new.setdefault("stats", {})
     for key, delta in stats_delta.items():
         if key in stats:
-            _add_changes(stats[key], delta)
+            add_counts(stats[key], delta, new_zeros=False)
     return new
-
-
-def _add_changes(total: dict, delta: dict) -> None:
-    """`add_counts` without inserting a count that did not change: a manifest written before
-    a statistic existed (`language_precheck_drops`) would show 0 for it after a takedown."""
-    for key, value in delta.items():
-        if isinstance(value, dict):
-            inner = total.get(key, {})
-            _add_changes(inner, value)
-            if inner or key in total:
-                total[key] = inner
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            if value or key in total:
-                total[key] = total.get(key, 0) + value
 
 
 # --- phase 2: commit -------------------------------------------------------------------------------
