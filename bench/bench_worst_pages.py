@@ -30,6 +30,8 @@ CASES = {
         "prose(3000) + '\\n' + '!' * 5_000_000",
         "repetition",
     ),
+    "tokens, 5 MB of Thai prose (a th document)": ("thai(5_000_000)", "tokens_th"),
+    'tokens, one 5 MB Thai run ("ก" x 5M, a th document)': ("'ก' * 5_000_000", "tokens_th"),
     "MinHash, 5 MB of prose": ("prose(5_000_000)", "minhash"),
     'MinHash, "a " x 2.5M (one document)': ("'a ' * 2_500_000", "minhash"),
 }
@@ -39,22 +41,27 @@ import random, resource, sys, time
 sys.path.insert(0, {repo!r})
 from transforms.filters.config import default_filter_config
 from transforms.filters.gopher import GopherRepetitionFilter
-from transforms.filters.text_units import TextUnits
+from transforms.filters.text_units import TextUnits, split_tokens
 from transforms.minhash import MinHasher
 rng = random.Random(1)
 words = "the of and to in is was for on that with as by at from it an were are which".split()
 def prose(n):
     return " ".join(rng.choice(words) + rng.choice(["", "", ".", ","]) for _ in range(n // 4))[:n]
+thai_words = "ประเทศ ไทย มี ประวัติศาสตร์ ยาวนาน หลาย ร้อย ปี โดย เป็น ราชธานี แห่ง ที่ และ ของ".split()
+def thai(n):  # runs of 3-12 Thai words between spaces, as Thai is written
+    runs = (rng.choices(thai_words, k=rng.randint(3, 12)) for _ in range(n // 20 + 1))
+    return " ".join("".join(run) for run in runs)[:n]
 text = {text}
-units = TextUnits(text)
 step = {step!r}
-if step != "tokens":
+units = TextUnits(text, in_words=step == "tokens_th")
+split_tokens("ไทย", in_words=True)  # the Thai dictionary is loaded once per worker, not per page
+if not step.startswith("tokens"):
     units.tokens
 repetition = GopherRepetitionFilter(default_filter_config()["gopher_repetition"])
 hasher = MinHasher()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.process_time()
-if step == "tokens":
+if step.startswith("tokens"):
     units.tokens
 elif step == "repetition":
     repetition.check(units)

@@ -12,6 +12,7 @@ returns the drop reason ("<filter>:<rule>") of the first failing rule, or None w
 from __future__ import annotations
 
 import functools
+import os
 import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,8 +78,59 @@ def continues_word(ch):
     return starts_word(ch) or category.startswith("M") or category == "Cf"
 
 
-def tokenize(text):
-    """List of (token, is_word)."""
+def is_thai_or_lao(ch):
+    """docs/filters.md: Thai U+0E01-U+0E5B, Lao U+0E81-U+0EDF."""
+    return 0x0E01 <= ord(ch) <= 0x0E5B or 0x0E81 <= ord(ch) <= 0x0EDF
+
+
+def dictionary_words(token):
+    """FineWeb-2's segmenters, called directly: LaoNLP for a token with a Lao letter, else
+    PyThaiNLP's newmm-safe; pieces of only spaces or format characters are not tokens."""
+    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")  # no ~/pythainlp-data
+    if any(0x0E81 <= ord(ch) <= 0x0EDF for ch in token):
+        from laonlp.tokenize import word_tokenize
+
+        pieces = word_tokenize(token)
+    else:
+        from pythainlp.tokenize import word_tokenize
+
+        pieces = word_tokenize(token, engine="newmm-safe")
+    kept = []
+    for piece in pieces:
+        for ch in piece:
+            if not ch.isspace() and unicodedata.category(ch) != "Cf":
+                kept.append(piece)
+                break
+    return kept
+
+
+def segmented(tokens):
+    """Tokens holding a Thai or Lao character replaced by their dictionary words."""
+    out = []
+    for token in tokens:
+        if any(is_thai_or_lao(ch) for ch in token):
+            out.extend(dictionary_words(token))
+        else:
+            out.append(token)
+    return out
+
+
+def tokenize(text, in_words=False):
+    """List of (token, is_word); Thai and Lao split into words when `in_words` (documents
+    identified as th or lo)."""
+    tokens = []
+    for token, word in tokenize_unsegmented(text):
+        if in_words and any(is_thai_or_lao(ch) for ch in token):
+            for piece in dictionary_words(token):
+                not_word = len(piece) == 1 and is_punctuation(piece)
+                tokens.append((piece, not not_word))
+        else:
+            tokens.append((token, word))
+    return tokens
+
+
+def tokenize_unsegmented(text):
+    """List of (token, is_word), Thai and Lao not split into words."""
     tokens = []
     i = 0
     n = len(text)
@@ -115,7 +167,7 @@ def tokenize(text):
     return tokens
 
 
-def line_words_c4(line):
+def line_words_c4(line, in_words=False):
     """Whitespace-separated words, each CJK character and katakana run being its own word."""
     words = []
     current = ""
@@ -138,10 +190,10 @@ def line_words_c4(line):
                 words.append(ch)
         else:
             current += ch
-    return words
+    return segmented(words) if in_words else words
 
 
-def sentence_count(line):
+def sentence_count(line, in_words=False):
     pieces = []
     current = ""
     i = 0
@@ -167,6 +219,15 @@ def sentence_count(line):
             current = ""
             i = j
             continue
+        elif in_words and ch.isspace() and i > 0 and is_thai_or_lao(line[i - 1]):
+            j = i
+            while j < n and line[j].isspace():
+                j += 1
+            if j < n and is_thai_or_lao(line[j]):  # Thai and Lao end sentences with a space
+                pieces.append(current)
+                current = ""
+                i = j
+                continue
         current += ch
         i += 1
     pieces.append(current)
@@ -465,12 +526,12 @@ def quality_reason(text, tokens, language, s):
     return None
 
 
-def c4_reason_and_text(text, s):
+def c4_reason_and_text(text, s, in_words=False):
     kept = []
     sentences = 0
     for line in text.splitlines():
         line = line.strip()
-        words = line_words_c4(line)
+        words = line_words_c4(line, in_words)
         if on(s["max_word_length"]) and any(len(w) > s["max_word_length"] for w in words):
             continue
         if s["remove_citations"]:
@@ -498,7 +559,7 @@ def c4_reason_and_text(text, s):
             )
             if any(p in lower for p in phrases):
                 continue
-        sentences += sentence_count(line)
+        sentences += sentence_count(line, in_words)
         kept.append(line)
     if on(s["min_num_sentences"]) and sentences < s["min_num_sentences"]:
         return "c4:sentences", text
@@ -507,7 +568,7 @@ def c4_reason_and_text(text, s):
     return None, text
 
 
-def fineweb_reason(text, s):
+def fineweb_reason(text, s, in_words=False):
     lines = text.split("\n")
     if on(s["line_punct_thr"]):
         ending = 0
@@ -529,7 +590,7 @@ def fineweb_reason(text, s):
         if ratio(chars, len(text.replace("\n", ""))) >= s["char_duplicates_ratio"]:
             return "fineweb_quality:char_dup_ratio"
     if on(s["new_line_ratio"]):
-        if ratio(text.count("\n"), len(tokenize(text))) > s["new_line_ratio"]:
+        if ratio(text.count("\n"), len(tokenize(text, in_words))) > s["new_line_ratio"]:
             return "fineweb_quality:list_ratio"
     return None
 
@@ -546,7 +607,8 @@ def reference_decision(text, language, language_score, url, config_dict):
         reason = language_reason(language, language_score, config["language"])
         if reason:
             return reason
-    tokens = tokenize(text)
+    in_words = language in ("th", "lo")  # docs/filters.md: segmented by document language
+    tokens = tokenize(text, in_words)
     if config["gopher_repetition"]["enabled"]:
         reason = repetition_reason(text, [t for t, _ in tokens], config["gopher_repetition"])
         if reason:
@@ -556,9 +618,9 @@ def reference_decision(text, language, language_score, url, config_dict):
         if reason:
             return reason
     if config["c4"]["enabled"]:
-        reason, text = c4_reason_and_text(text, config["c4"])
+        reason, text = c4_reason_and_text(text, config["c4"], in_words)
         if reason:
             return reason
     if config["fineweb_quality"]["enabled"]:
-        return fineweb_reason(text, config["fineweb_quality"])
+        return fineweb_reason(text, config["fineweb_quality"], in_words)
     return None

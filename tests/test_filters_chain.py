@@ -26,6 +26,18 @@ GOOD_JA = """この町の歴史は二千年以上前にさかのぼります。�
 現代では、この町は大学と博物館で知られています。観光客は古い寺を見に来て、川沿いを散歩し、地元の料理を楽しみます。
 今日の人口は約五十万人で、経済はサービス業と研究と観光に支えられています。"""
 
+# Thai and Lao put spaces between phrases, not words, and end no line in a stop character.
+GOOD_TH = """ประเทศไทยมีประวัติศาสตร์ยาวนานหลายร้อยปี โดยมีอาณาจักรสุโขทัยเป็นราชธานีแห่งแรก ต่อมาจึงย้ายไปยังกรุงศรีอยุธยา
+กรุงศรีอยุธยาเป็นเมืองท่าสำคัญที่ค้าขายกับชาวต่างชาติจำนวนมาก ทั้งชาวจีน ชาวญี่ปุ่น และชาวยุโรป
+หลังจากกรุงศรีอยุธยาเสียแก่พม่าในปี พ.ศ. 2310 พระเจ้าตากสินได้กอบกู้เอกราชและตั้งกรุงธนบุรีเป็นราชธานี
+ในปี พ.ศ. 2325 พระบาทสมเด็จพระพุทธยอดฟ้าจุฬาโลกมหาราชทรงสถาปนากรุงรัตนโกสินทร์ขึ้นเป็นราชธานีแห่งใหม่
+ปัจจุบันกรุงเทพมหานครเป็นศูนย์กลางทางเศรษฐกิจ การเมือง และวัฒนธรรมของประเทศ มีประชากรมากกว่าสิบล้านคน
+นักท่องเที่ยวจากทั่วโลกเดินทางมาเยี่ยมชมวัดวาอาราม พระราชวัง และตลาดน้ำที่มีชื่อเสียงเป็นจำนวนมากทุกปี"""
+GOOD_LO = """ສາທາລະນະລັດ ປະຊາທິປະໄຕ ປະຊາຊົນລາວ ເປັນປະເທດທີ່ບໍ່ມີທາງອອກສູ່ທະເລ ຕັ້ງຢູ່ໃນອາຊີຕາເວັນອອກສ່ຽງໃຕ້ ມີຊາຍແດນຕິດກັບຈີນ ຫວຽດນາມ ກຳປູເຈຍ ໄທ ແລະ ມຽນມາ
+ນະຄອນຫຼວງວຽງຈັນເປັນເມືອງຫຼວງ ແລະ ເປັນເມືອງທີ່ໃຫຍ່ທີ່ສຸດຂອງປະເທດ ແມ່ນ້ຳຂອງໄຫຼຜ່ານປະເທດຈາກທິດເໜືອຫາທິດໃຕ້
+ປະຊາຊົນສ່ວນໃຫຍ່ນັບຖືສາສະໜາພຸດ ແລະ ມີວັດວາອາຮາມຫຼາຍແຫ່ງ ເຊັ່ນ ພະທາດຫຼວງ ທີ່ເປັນສັນຍາລັກຂອງຊາດ
+ເມືອງຫຼວງພະບາງໄດ້ຮັບການຂຶ້ນທະບຽນເປັນມໍລະດົກໂລກໃນປີ 1995 ແລະ ມີນັກທ່ອງທ່ຽວມາຢ້ຽມຢາມເປັນຈຳນວນຫຼາຍທຸກປີ"""
+
 
 def prefixes(scores):
     return {key.split(":")[0] for key in scores}
@@ -90,6 +102,22 @@ def test_japanese_uses_its_per_language_settings():
     without_overrides = {**load_filter_config(None, languages="all"), "per_language": {}}
     english_rules = FilterChain(without_overrides)
     assert english_rules.check_text(GOOD_JA, "ja", 0.99)[0] == "gopher_quality:avg_word_length"
+
+
+@pytest.mark.parametrize(("text", "language"), [(GOOD_TH, "th"), (GOOD_LO, "lo")])
+def test_thai_and_lao_are_read_in_words_with_fineweb2_settings(text, language):
+    keep_all = FilterChain(load_filter_config(None, languages="all"))
+    verdict = keep_all.filter_text(text, language, 0.99)
+    assert verdict.reason is None, verdict.scores
+    # Unsegmented, the Thai text was 22 "words" of 27 characters on average (and dropped as
+    # gopher_repetition:top_4_gram_char_frac): now dictionary words.
+    assert verdict.scores["gopher_quality:word_count"] > 80
+    assert 4 < verdict.scores["gopher_quality:avg_word_length"] < 6
+    assert verdict.scores["gopher_quality:stop_words"] >= 5
+    assert "fineweb_quality:line_punct_ratio" not in verdict.scores  # FineWeb-2's 0: off
+    without_overrides = {**load_filter_config(None, languages="all"), "per_language": {}}
+    english_rules = FilterChain(without_overrides)
+    assert english_rules.check_text(text, language, 0.99)[0] == "fineweb_quality:line_punct_ratio"
 
 
 def test_disabled_filters_leave_no_scores():

@@ -65,3 +65,37 @@ def test_kept_set_equals_independent_recomputation(shared_run):
         assert (row["drop_reason"] if row["decision"] != "kept" else None) == expected, row["url"]
         compared += 1
     assert compared >= 30
+
+
+def test_thai_and_lao_pages_are_kept_in_words(tmp_path):
+    """A Thai and a Lao article through the whole pipeline: identified, split into words
+    and judged with FineWeb-2's settings (they fell to Gopher's rules as phrases)."""
+    from tests.pipeline_runs import run_pipeline
+    from tests.test_filters_chain import GOOD_EN, GOOD_LO, GOOD_TH
+    from tests.warc_builder import article_html, http_response, write_warc
+
+    pages = {
+        "https://th.example.com/history": ("ประวัติศาสตร์", GOOD_TH),
+        "https://lo.example.com/laos": ("ປະເທດລາວ", GOOD_LO),
+        "https://en.example.com/city": ("City", GOOD_EN),
+    }
+    records = [
+        http_response(url, article_html(title, text.splitlines()))
+        for url, (title, text) in pages.items()
+    ]
+    warc = write_warc(tmp_path / "th-lo.warc.gz", records)
+    run = run_pipeline(tmp_path / "out", "--input", str(warc), "--languages", "th,lo")
+    assert run.exit_code == 0
+    rows = {row["url"]: row for row in run.ledger()}
+    assert rows["https://en.example.com/city"]["drop_reason"] == "language:not_in_languages"
+    for url, language in (
+        ("https://th.example.com/history", "th"),
+        ("https://lo.example.com/laos", "lo"),
+    ):
+        row = rows[url]
+        assert (row["decision"], row["language"]) == ("kept", language), row["drop_reason"]
+        scores = dict(row["filter_scores"])
+        assert scores["gopher_quality:word_count"] > 80
+        assert 4 < scores["gopher_quality:avg_word_length"] < 6
+        assert "fineweb_quality:line_punct_ratio" not in scores
+    assert {doc["url"] for doc in run.corpus()} == set(pages) - {"https://en.example.com/city"}

@@ -18,7 +18,8 @@ WORDS = [
     "the", "and", "of", "to", "with", "a", "history", "river", "city", "people", "don't",
     "well-known", "3.14", "2024", "#tag", "...", "…", "•", "-", "lorem ipsum", "javascript",
     "privacy policy", "{", "[1]", "[edit]", "x" * 40, "東京", "の", "に", "コンピューター",
-    "的", "是", "中国", "。", "！", "」", "é", "cafe\u0301", "½",
+    "的", "是", "中国", "。", "！", "」", "é", "cafe\u0301", "½", "ประเทศไทย", "มี", "ของ",
+    "ภาษา", "ເປັນ", "ລາວ",
 ]  # fmt: skip
 SEPARATORS = [" ", " ", " ", ". ", ", ", "! ", "? ", "\n", "\n", "\n\n", "... ", "。"]
 URLS = [
@@ -94,7 +95,7 @@ def configs(draw):
     config=configs(),
     text=documents(),
     # Weighted towards inputs that pass the URL and language filters, to reach the text rules.
-    language=st.sampled_from(["en", "en", "en", "ja", "zh", "de", None]),
+    language=st.sampled_from(["en", "en", "en", "ja", "zh", "de", "th", "lo", None]),
     score=st.sampled_from([0.9, 0.9, 0.9, 0.3, 0.65, None]),
     url=st.sampled_from([None] * 8 + URLS),
 )
@@ -126,7 +127,9 @@ def lenient_configs(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(config=lenient_configs(), text=documents(), language=st.sampled_from(["en", "ja", "de"]))
+@given(
+    config=lenient_configs(), text=documents(), language=st.sampled_from(["en", "ja", "de", "th"])
+)
 def test_chain_agrees_with_reference_deep_in_the_chain(config, text, language):
     reason, _ = FilterChain(config).check_text(text, language, 0.9)
     event(str(reason))

@@ -1,4 +1,7 @@
-"""Word, line and sentence splitting shared by the filters (English, Chinese, Japanese)."""
+"""Word, line and sentence splitting shared by the filters (English, Chinese, Japanese, Thai,
+Lao)."""
+
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +17,8 @@ from transforms.filters.text_units import (
     split_tokens,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
+
 # Pieces that hit every branch of the tokenizer; joined at random by the property tests.
 PIECES = [
     "the", "Cat", "don't", "it’s", "well-known", "e.g.", "3.14", "v2", "snake_case", "...",
@@ -22,6 +27,7 @@ PIECES = [
     "ｶﾀｶﾅ", "ー", "は", "々", "〇", "\U00020000", "\U0001d165", " ", "  ", "\t", "\n", "\n\n",
     "\r\n", "\u2028", "\x0b", "½", "²", "_", "a", "★", "¿", "।", "؟", "\x85", "😀",
     "\u200c", "\u00ad", "\u200b", "\ufeff", "\u200d", "１",
+    "ประเทศไทย", "มี", "ภาษา", "ๆ", "฿", "๑๒", "\u0e31", "พ.ศ", "ລາວ", "ເປັນ", "iPhone",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
@@ -115,8 +121,9 @@ def test_lines_follow_splitlines_and_split_on_newline():
 @settings(max_examples=300, deadline=None)
 @given(texts)
 def test_tokenizer_matches_the_independent_reference(text):
-    expected = ref.tokenize(text)
-    units = TextUnits(text)
+    in_words = len(text) % 2 == 0  # half the texts as th/lo documents
+    expected = ref.tokenize(text, in_words)
+    units = TextUnits(text, in_words=in_words)
     assert units.tokens == [token for token, _ in expected]
     assert units.words == [token for token, word in expected if word]
     assert units.token_count == len(expected)
@@ -126,14 +133,59 @@ def test_tokenizer_matches_the_independent_reference(text):
 @given(st.text(max_size=60))
 def test_tokenizer_matches_the_reference_on_any_characters(text):
     assert split_tokens(text) == [token for token, _ in ref.tokenize(text)]
+    assert split_tokens(text, True) == [token for token, _ in ref.tokenize(text, True)]
 
 
 @settings(max_examples=300, deadline=None)
 @given(texts)
 def test_line_splitting_helpers_match_the_reference(text):
     for line in text.splitlines():
-        assert c4_words(line) == ref.line_words_c4(line)
-        assert count_sentences(line) == ref.sentence_count(line)
+        for in_words in (False, True):
+            assert c4_words(line, in_words) == ref.line_words_c4(line, in_words)
+            assert count_sentences(line, in_words) == ref.sentence_count(line, in_words)
+
+
+def test_thai_and_lao_documents_are_split_into_dictionary_words_as_in_fineweb2():
+    assert split_tokens("ประเทศไทยมีประวัติศาสตร์ยาวนาน", in_words=True) == [
+        "ประเทศ", "ไทย", "มี", "ประวัติศาสตร์", "ยาวนาน",
+    ]  # fmt: skip
+    assert split_tokens("ປະເທດລາວເປັນປະເທດ", in_words=True) == ["ປະເທດລາວ", "ເປັນ", "ປະເທດ"]
+    # A ZWSP between words is a separator, not a token; Latin and digits inside come apart.
+    assert split_tokens("ภาษาไทย\u200bเป็นภาษา iPhone15ไทย", in_words=True) == [
+        "ภาษาไทย", "เป็น", "ภาษา", "iPhone", "15", "ไทย",
+    ]  # fmt: skip
+    assert TextUnits("ประเทศไทยมี\nประวัติศาสตร์ยาวนาน", in_words=True).line_tokens == [
+        ["ประเทศ", "ไทย", "มี"], ["ประวัติศาสตร์", "ยาวนาน"],
+    ]  # fmt: skip
+    assert c4_words("ประเทศไทยมีประวัติศาสตร์ยาวนาน หลายร้อยปี", in_words=True) == [
+        "ประเทศ", "ไทย", "มี", "ประวัติศาสตร์", "ยาวนาน", "หลาย", "ร้อย", "ปี",
+    ]  # fmt: skip
+    # In a document of another language a Thai run stays one token, as datatrove's tokenizer
+    # for that language leaves it.
+    assert split_tokens("Thai: ประเทศไทยมี") == ["Thai", ":", "ประเทศไทยมี"]
+    assert TextUnits("ประเทศไทยมี").tokens == ["ประเทศไทยมี"]
+    assert c4_words("ประเทศไทยมี ประวัติ") == ["ประเทศไทยมี", "ประวัติ"]
+
+
+def test_thai_and_lao_sentences_end_at_a_space_between_their_letters():
+    assert count_sentences("ประเทศไทยมีประวัติ ต่อมาจึงย้าย", in_words=True) == 2
+    assert count_sentences("ປະເທດລາວ  ເປັນປະເທດ", in_words=True) == 2
+    # A space next to Latin letters or digits is no sentence end.
+    assert count_sentences("ต่อมาจึงย้าย iPhone 15 ดี", in_words=True) == 1
+    assert count_sentences("ประเทศไทยมีประวัติ ต่อมาจึงย้าย") == 1  # not a th/lo document
+
+
+def test_thai_segmenter_writes_nothing_in_the_home_folder(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "from transforms.filters.text_units import split_tokens;"
+        "split_tokens('ประเทศไทย ປະເທດລາວ', in_words=True)"
+    )
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_format_characters_stay_in_their_word_as_in_datatrove():

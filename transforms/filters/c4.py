@@ -56,14 +56,14 @@ class C4QualityFilter:
         kept_tokens = 0
         for line, tokens in zip(units.lines, units.line_tokens, strict=True):
             line = line.strip()
-            words = c4_words(line)
+            words = c4_words(line, units.in_words)
             if max_word_length is not None and max(map(len, words), default=0) > max_word_length:
                 counts["long_word_lines"] += 1
                 continue
             if s["remove_citations"] and "[" in line:
                 cleaned = CITATION_RE.sub("", line)
                 if cleaned != line:
-                    line, tokens = cleaned, split_tokens(cleaned)
+                    line, tokens = cleaned, split_tokens(cleaned, units.in_words)
             if s["filter_no_terminal_punct"] and (
                 not line.endswith(self.terminal_punctuation) or line.endswith("...")
             ):
@@ -87,7 +87,7 @@ class C4QualityFilter:
             if s["filter_policy"] and any(phrase in lower for phrase in POLICY_PHRASES):
                 counts["policy_lines"] += 1
                 continue
-            counts["sentences"] += count_sentences(line)
+            counts["sentences"] += count_sentences(line, units.in_words)
             kept.append(line)
             kept_tokens += len(tokens)
         failed = document_failures[:1]
@@ -96,6 +96,6 @@ class C4QualityFilter:
             failed.append("sentences")
         if s["rewrite_text"]:
             # Stripping removes whitespace only: the kept lines' tokens are the text's tokens.
-            units = TextUnits("\n".join(kept).strip(), token_count=kept_tokens)
+            units = TextUnits("\n".join(kept).strip(), kept_tokens, units.in_words)
         reason, scores = verdict(NAME, counts, failed)
         return reason, scores, units

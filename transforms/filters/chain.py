@@ -15,7 +15,7 @@ from transforms.filters.fineweb_quality import FineWebQualityFilter
 from transforms.filters.gopher import GopherQualityFilter, GopherRepetitionFilter
 from transforms.filters.language_filter import LanguageFilter
 from transforms.filters.rules import Scores
-from transforms.filters.text_units import TextUnits
+from transforms.filters.text_units import DICTIONARY_WORD_LANGUAGES, TextUnits
 from transforms.filters.url_filter import UrlFilter
 
 
@@ -65,7 +65,7 @@ class FilterChain:
             scores.update(measured)
             if reason:
                 return TextVerdict(reason, scores, text)
-        units = TextUnits(text)
+        units = TextUnits(text, in_words=language in DICTIONARY_WORD_LANGUAGES)
         for text_filter in (filters.gopher_repetition, filters.gopher_quality):
             if text_filter is not None:
                 reason, measured = text_filter.check(units)

@@ -14,7 +14,10 @@ All tokens count for Gopher's symbol and alphabetic ratios (they divide by all t
 NLTK's tokens include punctuation). The word count and mean word length leave out tokens made
 only of punctuation (`NOT_WORD_CHARS`), as datatrove's Gopher quality does; other symbols
 (★, •, ©, €, emoji) are words there and here.
-Thai, Lao, Khmer and Myanmar runs are not segmented (one run is one word).
+In a document identified as Thai or Lao, a token holding Thai or Lao letters is split into
+words by a dictionary segmenter (`word_segmentation.py`), as FineWeb-2 does; datatrove too
+picks its word tokenizer by the document's language. Khmer and Myanmar runs are not segmented
+(one run is one word).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import unicodedata
 from functools import cached_property
 from itertools import chain
 
+from transforms.filters.word_segmentation import THAI_OR_LAO, segment_tokens
 from transforms.scripts import CJK_SINGLE_RANGES, KATAKANA_RANGES
 
 # Each CJK character is a word of its own; a katakana run is one word (transforms/scripts.py).
@@ -122,18 +126,29 @@ LETTER_RE = re.compile(_char_class(_alpha))  # exactly the characters with str.i
 CJK_OR_KATAKANA_RE = re.compile(_char_class(_cjk_chars | _kana_chars))
 # C4 counts whitespace-separated words per line; CJK characters count one word each.
 C4_WORD_RE = re.compile(f"{_CJK}|{_KATA}++|(?:(?!{_CJK}|{_KATA})\\S)++")
-SENTENCE_BREAK_RE = re.compile(
+_SENTENCE_BREAK = (
     f"(?<=[{re.escape(SENTENCE_END)}])[{re.escape(CLOSERS)}]*\\s+"
     f"|(?<=[{SCRIPT_SENTENCE_END}])(?![{SCRIPT_SENTENCE_END}])[{CJK_CLOSERS}]*"
+)
+SENTENCE_BREAK_RE = re.compile(_SENTENCE_BREAK)
+# Thai and Lao end a sentence with a space, not a mark (a clause or a list item too).
+THAI_LAO_SENTENCE_BREAK_RE = re.compile(
+    f"{_SENTENCE_BREAK}|(?<=[{THAI_OR_LAO}])\\s+(?=[{THAI_OR_LAO}])"
 )
 # The code point sets are only needed to build the patterns: kept, they held 12 MB of every
 # worker (tracemalloc).
 del _alnum, _alpha, _marks, _word_start, _cjk_ranges, _kana_ranges, _cjk_chars, _kana_chars
 
 
-def split_tokens(text: str) -> list[str]:
-    """All tokens: words and symbols (see the module docstring)."""
-    return TOKEN_RE.findall(text)
+# Documents in these languages have their Thai and Lao split into dictionary words.
+DICTIONARY_WORD_LANGUAGES = frozenset({"th", "lo"})
+
+
+def split_tokens(text: str, in_words: bool = False) -> list[str]:
+    """All tokens: words and symbols (see the module docstring); `in_words` splits Thai and
+    Lao into their words."""
+    tokens = TOKEN_RE.findall(text)
+    return segment_tokens(tokens) if in_words else tokens
 
 
 def is_word(token: str) -> bool:
@@ -142,22 +157,26 @@ def is_word(token: str) -> bool:
     return token not in NOT_WORD_CHARS and token != "..."
 
 
-def c4_words(line: str) -> list[str]:
-    """Whitespace-separated words of a line, with each CJK character (katakana run) apart."""
+def c4_words(line: str, in_words: bool = False) -> list[str]:
+    """Whitespace-separated words of a line, with each CJK character (katakana run) apart;
+    `in_words` splits Thai and Lao into their words."""
     if CJK_OR_KATAKANA_RE.search(line) is None:
-        return line.split()
-    return C4_WORD_RE.findall(line)
+        words = line.split()
+    else:
+        words = C4_WORD_RE.findall(line)
+    return segment_tokens(words) if in_words else words
 
 
-def count_sentences(line: str) -> int:
+def count_sentences(line: str, in_words: bool = False) -> int:
     """Sentences in one line: pieces between sentence ends that contain non-space text.
 
     A sentence ends after `.`, `!` or `?` (and closing quotes or brackets) followed by
-    whitespace, or after a run of `SCRIPT_SENTENCE_END` (。, ।, ။, ...; and closing brackets)
-    whatever follows. Simpler than
+    whitespace, after a run of `SCRIPT_SENTENCE_END` (。, ।, ။, ...; and closing brackets)
+    whatever follows, and with `in_words` at a space between Thai or Lao letters. Simpler than
     NLTK's punkt, which C4 uses: abbreviations such as "Dr. Smith" count as two sentences.
     """
-    return sum(1 for piece in SENTENCE_BREAK_RE.split(line) if piece.strip())
+    pattern = THAI_LAO_SENTENCE_BREAK_RE if in_words else SENTENCE_BREAK_RE
+    return sum(1 for piece in pattern.split(line) if piece.strip())
 
 
 def safe_ratio(numerator: float, denominator: float) -> float:
@@ -178,9 +197,10 @@ class TextUnits:
     and a text built from kept lines can be given its token count without re-splitting.
     """
 
-    def __init__(self, text: str, token_count: int | None = None):
+    def __init__(self, text: str, token_count: int | None = None, in_words: bool = False):
         self.text = text
         self._token_count = token_count
+        self.in_words = in_words  # Thai and Lao in dictionary words: a th or lo document
 
     @cached_property
     def lines(self) -> list[str]:
@@ -194,6 +214,8 @@ class TextUnits:
 
     @cached_property
     def line_tokens(self) -> list[list[str]]:
+        if self.in_words:
+            return [split_tokens(line, in_words=True) for line in self.lines]
         return [TOKEN_RE.findall(line) for line in self.lines]
 
     @cached_property

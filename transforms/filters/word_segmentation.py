@@ -1,0 +1,67 @@
+"""Words of Thai and Lao, which are written without spaces between words.
+
+The regex tokenizer (`text_units.py`) makes a whole Thai or Lao phrase one "word": a Thai
+article came out as 22 "words" of 27 characters on average, and fell to Gopher's rules.
+FineWeb-2 splits Thai with PyThaiNLP's dictionary segmenter (`newmm-safe`) and Lao with
+LaoNLP; ccprov does the same in documents identified as Thai or Lao, for each token that holds
+Thai or Lao letters. Both packages ship their dictionaries, so nothing is downloaded; each is
+loaded once per process (0.2-0.6 s) when the first such token comes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import cache
+
+# Thai U+0E01-U+0E5B and Lao U+0E81-U+0EDF: letters, vowel signs, tone marks, digits, ๆ ຯ.
+THAI_OR_LAO = "\u0e01-\u0e5b\u0e81-\u0edf"  # a regex class body
+THAI_OR_LAO_RE = re.compile(f"[{THAI_OR_LAO}]")
+_LAO_RE = re.compile("[\u0e81-\u0edf]")
+
+
+def _read_only_data() -> None:
+    # PyThaiNLP creates ~/pythainlp-data on import unless told not to; it needs nothing there.
+    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+
+
+@cache
+def _thai_words() -> Callable[[str], list[str]]:
+    _read_only_data()
+    from pythainlp.tokenize import word_tokenize
+
+    return lambda text: word_tokenize(text, engine="newmm-safe", keep_whitespace=False)
+
+
+@cache
+def _lao_words() -> Callable[[str], list[str]]:
+    _read_only_data()
+    from laonlp.tokenize import word_tokenize
+
+    return word_tokenize
+
+
+def _visible(piece: str) -> bool:
+    """Not only spaces and invisible format characters (a ZWSP between words is a separator
+    in Thai and Lao web text; the segmenters return it as a piece of its own)."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in piece)
+
+
+def segment(token: str) -> list[str]:
+    """The words of one token: Lao's segmenter if it holds a Lao letter, else Thai's.
+    Latin letters and digits inside the token come out as words of their own."""
+    words = _lao_words() if _LAO_RE.search(token) else _thai_words()
+    return [piece for piece in words(token) if _visible(piece)]
+
+
+def segment_tokens(tokens: list[str]) -> list[str]:
+    """`tokens` with each one that holds Thai or Lao letters replaced by its words."""
+    out: list[str] = []
+    for token in tokens:
+        if THAI_OR_LAO_RE.search(token) is None:
+            out.append(token)
+        else:
+            out.extend(segment(token))
+    return out
