@@ -275,3 +275,21 @@ def test_ledger_stats_are_additive_over_shards(chain):
     assert add(*parts) == whole
     assert whole["filter_funnel"]["url_filter"] == {"entered": 6, "dropped": 3}
     assert ledger_stats(ledger_shard([]))["filter_drops"] == {}
+
+
+GOOD_KO = """이 도시는 팔백여 년 전 넓은 강가에 세워졌으며, 상인들이 바다로 가는 길에 이곳에 머물렀다.
+중세에는 돌로 지은 교회와 시장이 들어섰고, 주민들은 수공업과 어업에 종사했다.
+십구 세기에는 도시를 지나는 철도가 놓였고 인구가 빠르게 늘어났다.
+오늘날 이 도시에는 대학교 하나와 여러 박물관, 그리고 전국에 알려진 극장이 있다.
+관광객들은 여름에 이곳을 찾아 옛 거리를 거닐고 수도원을 둘러보며 지역 음식을 맛본다."""
+
+
+def test_korean_words_may_be_shorter_than_english_ones():
+    # One Hangul syllable is one character: Korean prose averages under 3 per word.
+    keep_all = FilterChain(load_filter_config(None, languages="all"))
+    verdict = keep_all.filter_text(GOOD_KO, "ko", 0.99)
+    assert verdict.reason is None, verdict.scores
+    assert 2 < verdict.scores["gopher_quality:avg_word_length"] < 3
+    without_overrides = {**load_filter_config(None, languages="all"), "per_language": {}}
+    english_rules = FilterChain(without_overrides)
+    assert english_rules.check_text(GOOD_KO, "ko", 0.99)[0] == "gopher_quality:avg_word_length"

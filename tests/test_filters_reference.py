@@ -74,6 +74,15 @@ def configs(draw):
             and quality[low] > quality[high]
         ):
             overrides["gopher_quality"][high] = quality[low]  # and a minimum above its maximum
+    # a language's own minimum (ko's) must stay under the maximum it inherits
+    own_minimum = max(
+        quality_section.get("min_avg_word_length", 0)
+        for section in defaults["per_language"].values()
+        if "max_avg_word_length" not in (quality_section := section.get("gopher_quality", {}))
+    )
+    inherited = overrides.get("gopher_quality", {}).get("max_avg_word_length")
+    if inherited is not None and inherited is not False and inherited < own_minimum:
+        overrides["gopher_quality"]["max_avg_word_length"] = own_minimum
     for section in ("gopher_repetition", "gopher_quality", "c4", "fineweb_quality"):
         if draw(st.integers(0, 5)) == 0:
             overrides.setdefault(section, {})["enabled"] = False
@@ -95,7 +104,7 @@ def configs(draw):
     config=configs(),
     text=documents(),
     # Weighted towards inputs that pass the URL and language filters, to reach the text rules.
-    language=st.sampled_from(["en", "en", "en", "ja", "zh", "de", "th", "lo", None]),
+    language=st.sampled_from(["en", "en", "en", "ja", "zh", "de", "th", "lo", "ko", None]),
     score=st.sampled_from([0.9, 0.9, 0.9, 0.3, 0.65, None]),
     url=st.sampled_from([None] * 8 + URLS),
 )
