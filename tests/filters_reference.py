@@ -119,7 +119,7 @@ def tokenize(text, in_words=False):
     """List of (token, is_word); Thai and Lao split into words when `in_words` (documents
     identified as th or lo)."""
     tokens = []
-    for token, word in tokenize_unsegmented(text):
+    for token, word in tokenize_unsegmented(text, in_words):
         if in_words and any(is_thai_or_lao(ch) for ch in token):
             for piece in dictionary_words(token):
                 not_word = len(piece) == 1 and is_punctuation(piece)
@@ -129,8 +129,9 @@ def tokenize(text, in_words=False):
     return tokens
 
 
-def tokenize_unsegmented(text):
-    """List of (token, is_word), Thai and Lao not split into words."""
+def tokenize_unsegmented(text, in_words=False):
+    """List of (token, is_word), Thai and Lao not split into words; with `in_words`, a word
+    ending in a Thai or Lao character keeps a dot that follows it (not an ellipsis's)."""
     tokens = []
     i = 0
     n = len(text)
@@ -154,6 +155,9 @@ def tokenize_unsegmented(text):
             while j + 1 < n and text[j] in "-'’." and starts_word(text[j + 1]):
                 j += 2
                 while j < n and continues_word(text[j]):
+                    j += 1
+            if in_words and is_thai_or_lao(text[j - 1]) and text[j : j + 1] == ".":
+                if text[j + 1 : j + 2] != ".":  # พ.ศ. and ม.ค. are words with their dot
                     j += 1
             # datatrove's punctuation holds one digit, the full-width "１": alone, not a word
             tokens.append((text[i:j], not (j == i + 1 and is_punctuation(ch))))

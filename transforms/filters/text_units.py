@@ -15,9 +15,9 @@ NLTK's tokens include punctuation). The word count and mean word length leave ou
 only of punctuation (`NOT_WORD_CHARS`), as datatrove's Gopher quality does; other symbols
 (★, •, ©, €, emoji) are words there and here.
 In a document identified as Thai or Lao, a token holding Thai or Lao letters is split into
-words by a dictionary segmenter (`word_segmentation.py`), as FineWeb-2 does; datatrove too
-picks its word tokenizer by the document's language. Khmer and Myanmar runs are not segmented
-(one run is one word).
+words by a dictionary segmenter (`word_segmentation.py`), as FineWeb-2 does, together with a
+dot right after it (พ.ศ. is a word, พ.ศ is not); datatrove too picks its word tokenizer by
+the document's language. Khmer and Myanmar runs are not segmented (one run is one word).
 """
 
 from __future__ import annotations
@@ -122,6 +122,11 @@ _RUN = f"{_START}{_CONTINUE}*+"
 _WORD = f"{_CJK}|{_KATA}++|{_RUN}(?:[{re.escape(WORD_JOINERS)}]{_RUN})*+"
 
 TOKEN_RE = re.compile(f"(?=\\S)(?:{_WORD}|\\.\\.\\.|.)")
+# In Thai and Lao documents a dot right after a word ending in a Thai or Lao letter stays
+# with it: abbreviations (พ.ศ., ม.ค., น.) are dictionary words only with their last dot.
+_THAI_LAO_TOKEN_RE = re.compile(
+    f"(?=\\S)(?:(?:{_WORD})(?:(?<=[{THAI_OR_LAO}])\\.(?!\\.))?|\\.\\.\\.|.)"
+)
 LETTER_RE = re.compile(_char_class(_alpha))  # exactly the characters with str.isalpha()
 CJK_OR_KATAKANA_RE = re.compile(_char_class(_cjk_chars | _kana_chars))
 # C4 counts whitespace-separated words per line; CJK characters count one word each.
@@ -147,8 +152,9 @@ DICTIONARY_WORD_LANGUAGES = frozenset({"th", "lo"})
 def split_tokens(text: str, in_words: bool = False) -> list[str]:
     """All tokens: words and symbols (see the module docstring); `in_words` splits Thai and
     Lao into their words."""
-    tokens = TOKEN_RE.findall(text)
-    return segment_tokens(tokens) if in_words else tokens
+    if in_words:
+        return segment_tokens(_THAI_LAO_TOKEN_RE.findall(text))
+    return TOKEN_RE.findall(text)
 
 
 def is_word(token: str) -> bool:
