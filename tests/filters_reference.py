@@ -86,7 +86,8 @@ def is_thai_or_lao(ch):
 def dictionary_words(token):
     """FineWeb-2's segmenters, called directly: LaoNLP for a token with a Lao letter, else
     PyThaiNLP's newmm-safe; pieces of only spaces or format characters are not tokens."""
-    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")  # no ~/pythainlp-data
+    if "PYTHAINLP_READ_MODE" not in os.environ:  # its older name: PyThaiNLP refuses both
+        os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")  # no ~/pythainlp-data
     if any(0x0E81 <= ord(ch) <= 0x0EDF for ch in token):
         from laonlp.tokenize import word_tokenize
 

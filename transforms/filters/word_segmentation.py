@@ -24,7 +24,10 @@ _LAO_RE = re.compile("[\u0e81-\u0edf]")
 
 def _read_only_data() -> None:
     # PyThaiNLP creates ~/pythainlp-data on import unless told not to; it needs nothing there.
-    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+    # It reads PYTHAINLP_READ_ONLY from 5.3 on (pyproject.toml), and refuses it next to the
+    # older name, PYTHAINLP_READ_MODE: a user's setting of that one is left to decide.
+    if "PYTHAINLP_READ_MODE" not in os.environ:
+        os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 
 
 @cache
