@@ -212,6 +212,20 @@ def test_thai_segmenter_writes_nothing_in_the_home_folder(tmp_path, environment)
     assert list(tmp_path.iterdir()) == []
 
 
+def test_pythainlp_versions_allowed_read_the_read_only_switch():
+    # PYTHAINLP_READ_ONLY came with PyThaiNLP 5.3.0; 5.1 and 5.2 ignore it and create
+    # ~/pythainlp-data/db.json on import (5.3.0 also fixed newmm's exponential time on text
+    # with many ambiguous breaks).
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pythainlp = next(r for r in map(Requirement, dependencies) if r.name == "pythainlp")
+    assert not pythainlp.specifier.contains("5.2.0")
+    assert pythainlp.specifier.contains("5.3.0") and pythainlp.specifier.contains("5.4.0")
+
+
 def test_format_characters_stay_in_their_word_as_in_datatrove():
     # ZWNJ (Persian), soft hyphen, ZWSP, LRM, BOM, word joiner: invisible, not word breaks.
     # spaCy and NLTK keep them inside the token; split off, each was a one-character "word"
