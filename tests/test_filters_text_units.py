@@ -185,6 +185,22 @@ def test_thai_abbreviations_reach_the_dictionary_with_their_dot():
     assert c4_words("พ.ศ. 2566", in_words=True) == ["พ.ศ.", "2566"]
 
 
+def test_a_thai_or_lao_character_alone_is_its_own_word_without_the_segmenter(monkeypatch):
+    # A flood of one-character tokens ("฿" x 5M, 5M tokens) called the segmenter 5M times:
+    # 37 s, twice the worst case docs/filters.md gives (one 5 MB Thai run). Alone, every
+    # character of the two blocks is what the segmenters return for it.
+    from transforms.filters import word_segmentation
+
+    singles = [chr(cp) for cp in range(0x0E00, 0x0F00)]
+    singles = [ch for ch in singles if word_segmentation.THAI_OR_LAO_RE.search(ch)]
+    assert all(word_segmentation.segment(ch) == [ch] for ch in singles)
+    calls = []
+    segment = word_segmentation.segment
+    monkeypatch.setattr(word_segmentation, "segment", lambda t: calls.append(t) or segment(t))
+    assert split_tokens("฿ ฿฿ ๆ ัไทย", in_words=True) == ["฿", "฿", "฿", "ๆ", "ั", "ไทย"]
+    assert calls == ["ไทย"]
+
+
 def test_thai_and_lao_sentences_end_at_a_space_between_their_letters():
     assert count_sentences("ประเทศไทยมีประวัติ ต่อมาจึงย้าย", in_words=True) == 2
     assert count_sentences("ປະເທດລາວ  ເປັນປະເທດ", in_words=True) == 2

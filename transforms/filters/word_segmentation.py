@@ -60,10 +60,11 @@ def segment(token: str) -> list[str]:
 
 
 def segment_tokens(tokens: list[str]) -> list[str]:
-    """`tokens` with each one that holds Thai or Lao letters replaced by its words."""
+    """`tokens` with each one that holds Thai or Lao letters replaced by its words (a single
+    character is its own word: a flood of them never calls the segmenter)."""
     out: list[str] = []
     for token in tokens:
-        if THAI_OR_LAO_RE.search(token) is None:
+        if len(token) == 1 or THAI_OR_LAO_RE.search(token) is None:
             out.append(token)
         else:
             out.extend(segment(token))
