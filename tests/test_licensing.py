@@ -2080,3 +2080,129 @@ def test_a_bare_copyright_opening_its_sentence_keeps_years_after_a_comma(notice,
     # keeps its holder and years, as before the symbol rule.
     sig = detect_license_signals(page(ARTICLE + f"<footer><p>{notice}</p></footer>"), [])
     assert (sig.copyright_holder, sig.copyright_years) == (holder, years)
+
+
+# --- reservations and Creative Commons notices in further languages --------------------------
+
+RESERVATIONS = [
+    "Все права защищены.",
+    "Всі права захищені.",
+    "Усі права захищено.",
+    "Wszelkie prawa zastrzeżone.",
+    "Wszystkie prawa zastrzeżone.",
+    "Všechna práva vyhrazena.",
+    "Všetky práva vyhradené.",
+    "Tüm hakları saklıdır.",
+    "Her hakkı saklıdır.",
+    "TÜM HAKLARI SAKLIDIR",
+    "Alla rättigheter förbehållna.",
+    "Alla rättigheter reserverade.",
+    "Alle rettigheder forbeholdes.",
+    "Alle rettigheter reservert.",
+    "Alle rettigheter forbeholdt.",
+    "Kaikki oikeudet pidätetään.",
+    "Minden jog fenntartva.",
+    "Toate drepturile rezervate.",
+    "Toate drepturile sunt rezervate.",
+    "Με επιφύλαξη παντός δικαιώματος.",
+    "Όλα τα δικαιώματα διατηρούνται.",
+    "ΜΕ ΕΠΙΦΥΛΑΞΗ ΠΑΝΤΟΣ ΔΙΚΑΙΩΜΑΤΟΣ",
+    "無断転載禁止",
+    "記事・写真の無断複製・転載を禁じます。",
+    "모든 권리 보유.",
+    "무단 전재 및 재배포 금지",
+    "무단전재-재배포, AI 학습 및 활용 금지",
+    "版權所有，翻印必究",
+    "保留所有权利。",
+    "保留所有權利。",
+    "Bản quyền thuộc về Báo Mẫu.",
+    "Bảo lưu mọi quyền.",
+    "Hak cipta dilindungi undang-undang.",
+    "Hak cipta terpelihara.",
+    "جميع الحقوق محفوظة",
+    "حقوق الطبع والنشر محفوظة",
+    "کلیه حقوق محفوظ است.",
+    "تمامی حقوق این سایت محفوظ است.",
+    "کلیه حقوق مادی و معنوی این سایت متعلق به نمونه است.",
+    "כל הזכויות שמורות.",
+    "สงวนลิขสิทธิ์",
+    # Variants in languages read before: Spain's and Portugal's word order, Italian's "sono"
+    # and Italian news sites' "Riproduzione riservata".
+    "Reservados todos los derechos.",
+    "Reservados todos os direitos.",
+    "Tutti i diritti sono riservati.",
+    "© Riproduzione riservata",
+]
+
+
+@pytest.mark.parametrize("phrase", RESERVATIONS)
+def test_all_rights_reserved_in_further_languages(phrase):
+    """Only English, French, German, Spanish, Italian, Portuguese, Dutch, 版权所有 and
+    無断転載を禁 were read: a footer saying only "Все права защищены" was `unknown`."""
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{phrase}</p></footer>"), [])
+    assert sig.all_rights_reserved and sig.license_class == "all_rights_reserved"
+
+
+@pytest.mark.parametrize(
+    "footer, holder",
+    [
+        ("© 2024 Ромашка Все права защищены", "Ромашка"),
+        ("© 2024 Przykład Wszelkie prawa zastrzeżone", "Przykład"),
+        ("© 2024 ÖRNEK TÜM HAKLARI SAKLIDIR", "ÖRNEK"),
+        ("© 2024 ΠΑΡΑΔΕΙΓΜΑ ΜΕ ΕΠΙΦΥΛΑΞΗ ΠΑΝΤΟΣ ΔΙΚΑΙΩΜΑΤΟΣ", "ΠΑΡΑΔΕΙΓΜΑ"),
+        ("© 2024 株式会社サンプル 無断転載禁止", "株式会社サンプル"),
+        ("저작권자 © 2024 예시일보 무단 전재 및 재배포 금지", "예시일보"),
+        ("© 2024 範例公司 版權所有", "範例公司"),
+        ("© 2024 示例公司 保留所有权利", "示例公司"),
+        ("© 2024 บริษัท ตัวอย่าง จำกัด สงวนลิขสิทธิ์", "บริษัท ตัวอย่าง จำกัด"),
+    ],
+)
+def test_the_holder_ends_at_a_reservation_in_further_languages(footer, holder):
+    """Without a full stop between them the phrase was read as part of the holder's name
+    ("Ромашка Все права защищены")."""
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{footer}</p></footer>"), [])
+    assert (sig.copyright_holder, sig.copyright_years) == (holder, [2024])
+    assert sig.all_rights_reserved
+    assert sig.copyright_notice == footer[footer.index("©") :]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # Quoted, the phrase is talked about, as in English.
+        "<p>Надпись «Все права защищены» не имеет юридического значения.</p>",
+        "<p>Ifadesi “Tüm hakları saklıdır” yasal bir zorunluluk değildir.</p>",
+        # Thai "สงวนสิทธิ์" reserves any right ("to change prices"); only "สงวนลิขสิทธิ์" is
+        # copyright.
+        "<footer><p>ขอสงวนสิทธิ์ในการเปลี่ยนแปลงราคาโดยไม่ต้องแจ้งให้ทราบล่วงหน้า</p></footer>",
+        # Korean news prose about unauthorised copies, without "금지" (prohibited).
+        "<p>이 기사를 무단 전재한 사이트가 적발됐다.</p>",
+        # Arabic rights that are not "all rights" of the page.
+        "<p>حقوق المرأة محفوظة في الدستور.</p>",
+        # A photo credit, as "Photo: All rights reserved".
+        "<figure><img src='/a.jpg'><figcaption>Фото: Все права защищены</figcaption></figure>",
+    ],
+)
+def test_reservations_in_further_languages_that_are_not_the_pages(html):
+    sig = detect_license_signals(page(ARTICLE + html), [])
+    assert not sig.all_rights_reserved and sig.license_class == "unknown"
+
+
+def test_every_copyright_hint_contains_a_screening_key():
+    """The page and its text nodes are screened with `_COPYRIGHT_KEYS` before the hint regex
+    runs: a phrase the regex knows but no key contains is never looked at."""
+    from transforms.licensing import (
+        _COPYRIGHT_HINT,
+        _COPYRIGHT_KEYS,
+        _COPYRIGHT_KEYS_AFTER_LETTER,
+        _keys_present,
+    )
+
+    for letter, keys in _COPYRIGHT_KEYS_AFTER_LETTER:
+        assert all(letter in k for k in keys), letter
+    for text in RESERVATIONS + ["© 2024 ÖRNEK TÜM HAKLARI SAKLIDIR", "版权所有", "無断転載を禁ず"]:
+        matches = list(_COPYRIGHT_HINT.finditer(text))
+        assert matches, text
+        for m in matches:
+            lower = m.group().lower()
+            assert _keys_present(lower, _COPYRIGHT_KEYS, _COPYRIGHT_KEYS_AFTER_LETTER), lower
