@@ -2195,10 +2195,11 @@ def test_every_copyright_hint_contains_a_screening_key():
         _COPYRIGHT_HINT,
         _COPYRIGHT_KEYS,
         _COPYRIGHT_KEYS_AFTER_LETTER,
+        _LICENSE_KEYS_AFTER_LETTER,
         _keys_present,
     )
 
-    for letter, keys in _COPYRIGHT_KEYS_AFTER_LETTER:
+    for letter, keys in _COPYRIGHT_KEYS_AFTER_LETTER + _LICENSE_KEYS_AFTER_LETTER:
         assert all(letter in k for k in keys), letter
     for text in RESERVATIONS + ["© 2024 ÖRNEK TÜM HAKLARI SAKLIDIR", "版权所有", "無断転載を禁ず"]:
         matches = list(_COPYRIGHT_HINT.finditer(text))
@@ -2206,3 +2207,356 @@ def test_every_copyright_hint_contains_a_screening_key():
         for m in matches:
             lower = m.group().lower()
             assert _keys_present(lower, _COPYRIGHT_KEYS, _COPYRIGHT_KEYS_AFTER_LETTER), lower
+
+
+# The Creative Commons chooser's notice, in the words of its own translations: (sentence with
+# {} for the licence's name, {BY-NC-SA name, BY-ND name, BY name}).
+CHOOSER = {
+    "ru": (
+        "Это произведение доступно по лицензии Creative Commons {} 4.0 Всемирная.",
+        "«Attribution-NonCommercial-ShareAlike» («Атрибуция — Некоммерческое использование — "
+        "На тех же условиях»)",
+        "Атрибуция — Без производных работ",
+        "«Attribution» («Атрибуция»)",
+    ),
+    "pl": (
+        "Ten utwór jest dostępny na licencji Creative Commons {} 4.0 Międzynarodowe.",
+        "Uznanie autorstwa-Użycie niekomercyjne-Na tych samych warunkach",
+        "Uznanie autorstwa-Bez utworów zależnych",
+        "Uznanie autorstwa",
+    ),
+    "cs": (
+        "Toto dílo podléhá licenci Creative Commons {} 4.0 Mezinárodní License.",
+        "Uveďte původ-Neužívejte komerčně-Zachovejte licenci",
+        "Uveďte původ-Nezpracovávejte",
+        "Uveďte původ",
+    ),
+    "tr": (
+        "Bu eser Creative Commons {} 4.0 Uluslararası Lisansı ile lisanslanmıştır.",
+        "Atıf-GayriTicari-AynıLisanslaPaylaş",
+        "Atıf-Türetilemez",
+        "Atıf",
+    ),
+    "sv": (
+        "Detta verk är licensierat under en Creative Commons {} 4.0 Internationell Licens.",
+        "Erkännande-IckeKommersiell-DelaLika",
+        "Erkännande-IngaBearbetningar",
+        "Erkännande",
+    ),
+    "da": (
+        "Dette værk er licenseret under en Creative Commons {} 4.0 International Licens.",
+        "Navngivelse-IkkeKommerciel-DelPåSammeVilkår",
+        "Navngivelse-IngenBearbejdelse",
+        "Navngivelse",
+    ),
+    "no": (
+        "Dette verket er lisensiert under en Creative Commons {} 4.0 Internasjonal lisens.",
+        "Navngivelse-IkkeKommersiell-DelPåSammeVilkår",
+        "Navngivelse-IngenBearbeidelse",
+        "Navngivelse",
+    ),
+    "fi": (
+        "Tämä teos on lisensoitu Creative Commons {} 4.0 Kansainvälinen -lisenssillä.",
+        "Nimeä-EiKaupallinen-JaaSamoin",
+        "Nimeä-EiMuutoksia",
+        "Nimeä",
+    ),
+    "hu": (
+        "Ez a Mű a Creative Commons {} 4.0 Nemzetközi Licenc feltételeinek megfelelően "
+        "felhasználható.",
+        "Nevezd meg! - Ne add el! - Így add tovább!",
+        "Nevezd meg! - Ne változtasd!",
+        "Nevezd meg!",
+    ),
+    "ro": (
+        "Această lucrare este licențiată sub Licența Creative Commons {} 4.0 Internațional.",
+        "Atribuire-NeComercial-Distribuire în Condiţii Identice",
+        "Atribuire-FărăDerivate",
+        "Atribuire",
+    ),
+    "el": (
+        "Το έργο αυτό διατίθεται με την άδεια Creative Commons {} 4.0 Διεθνές.",
+        "Αναφορά Δημιουργού - Μη Εμπορική Χρήση - Παρόμοια Διανομή",
+        "Αναφορά Δημιουργού - Όχι Παράγωγα Έργα",
+        "Αναφορά Δημιουργού",
+    ),
+    "ja": (
+        "この 作品 は クリエイティブ・コモンズ {} 4.0 国際 ライセンスの下に提供されています。",
+        "表示 - 非営利 - 継承",
+        "表示 - 改変禁止",
+        "表示",
+    ),
+    "ko": (
+        "이 저작물은 크리에이티브 커먼즈 {} 4.0 국제 라이선스에 따라 이용할 수 있습니다.",
+        "저작자표시-비영리-동일조건변경허락",
+        "저작자표시-변경금지",
+        "저작자표시",
+    ),
+    "zh": (
+        "本作品采用知识共享{} 4.0 国际许可协议进行许可。",
+        "署名-非商业性使用-相同方式共享",
+        "署名-禁止演绎",
+        "署名",
+    ),
+    "zh-Hant": (
+        "本著作係採用創用 CC {} 4.0 國際 授權條款授權.",
+        "姓名標示-非商業性-相同方式分享",
+        "姓名標示-禁止改作",
+        "姓名標示",
+    ),
+    "vi": (
+        "Tác phẩm này được cấp phép theo Giấy phép Creative Commons {} 4.0 Quốc tế.",
+        "Ghi công-Phi thương mại-Chia sẻ tương tự",
+        "Ghi công-Không phái sinh",
+        "Ghi công",
+    ),
+    "id": (
+        "Ciptaan disebarluaskan di bawah Lisensi Creative Commons {} 4.0 Internasional.",
+        "Atribusi-NonKomersial-BerbagiSerupa",
+        "Atribusi-TanpaTurunan",
+        "Atribusi",
+    ),
+    "he": (
+        "יצירה זו מופצת תחת רישיון Creative Commons {} 4.0 בינלאומי.",
+        "ייחוס-שימוש לא מסחרי-שיתוף זהה",
+        "ייחוס-איסור יצירות נגזרות",
+        "ייחוס",
+    ),
+    "th": (
+        "ผลงานนี้ ใช้สัญญาอนุญาตของครีเอทีฟคอมมอนส์แบบ {} 4.0 International",
+        "แสดงที่มา-ไม่ใช้เพื่อการค้า-อนุญาตแบบเดียวกัน",
+        "แสดงที่มา-ไม่ดัดแปลง",
+        "แสดงที่มา",
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CHOOSER))
+@pytest.mark.parametrize(
+    "index, expected", [(1, "CC-BY-NC-SA-4.0"), (2, "CC-BY-ND-4.0"), (3, "CC-BY-4.0")]
+)
+@pytest.mark.parametrize("where", ["footer", "main"])
+def test_creative_commons_chooser_notice_in_further_languages(lang, index, expected, where):
+    """The chooser's notice without its rel="license" link (the link alone was always read):
+    in these languages the licence's name, and in the Japanese, Korean, Chinese and Thai ones
+    "Creative Commons" itself, was not read, and the page had no licence."""
+    sentence = CHOOSER[lang][0].format(CHOOSER[lang][index])
+    body = f"<footer><p>{sentence}</p></footer>" if where == "footer" else f"<p>{sentence}</p>"
+    sig = detect_license_signals(page(ARTICLE + body), [])
+    assert sig.license == expected
+    assert ("text_statement", expected) in sources(sig, PAGE)
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        (
+            "本博客所有文章除特别声明外，均采用CC BY-NC-SA 4.0许可协议。转载请注明出处！",
+            "CC-BY-NC-SA-4.0",
+        ),
+        ("このサイトのコンテンツはCC BY 4.0の下に提供されています。", "CC-BY-4.0"),
+        ("본 블로그의 글은 CC BY-SA 4.0 라이선스를 따릅니다.", "CC-BY-SA-4.0"),
+    ],
+)
+def test_licence_codes_written_without_spaces_in_chinese_and_japanese(sentence, expected):
+    """Chinese and Japanese put no space between words: "采用CC BY-NC-SA 4.0许可协议" was not
+    read (no word boundary before "CC" nor after "4.0")."""
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{sentence}</p></footer>"), [])
+    assert sig.license == expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # The code inside a longer Latin word is still no licence.
+        "<footer><p>ACC BY-SA 4.0 ROAD</p></footer>",
+        # A photo credit in a caption stays embedded, in any language.
+        "<figure><img src='/a.jpg'><figcaption>写真：クリエイティブ・コモンズ 表示 4.0 国際 "
+        "ライセンス</figcaption></figure>",
+        # "Creative Commons" in another language without saying which licence.
+        "<footer><p>このサイトはクリエイティブ・コモンズ・ライセンスを採用しています。</p></footer>",
+    ],
+)
+def test_further_languages_add_no_licence_where_english_has_none(html):
+    sig = detect_license_signals(page(ARTICLE + html), [])
+    assert sig.license is None
+
+
+def test_every_licence_hint_contains_a_screening_key():
+    from transforms.licensing import (
+        _LICENSE_HINT,
+        _LICENSE_KEYS,
+        _LICENSE_KEYS_AFTER_LETTER,
+        _keys_present,
+    )
+
+    texts = [c[0].format(c[i]) for c in CHOOSER.values() for i in (1, 2, 3)]
+    texts += ["均采用CC BY-NC-SA 4.0许可协议", "創用CC BY 4.0", "クリエイティブ コモンズ 表示 4.0"]
+    for text in texts:
+        matches = list(_LICENSE_HINT.finditer(text))
+        assert matches, text
+        for m in matches:
+            lower = m.group().lower()
+            assert _keys_present(lower, _LICENSE_KEYS, _LICENSE_KEYS_AFTER_LETTER), lower
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Фото: CC BY 2.0",
+        "写真：CC BY 2.0",
+        "Zdjęcie: Jan Kowalski, CC BY-SA 4.0",
+        "사진: CC BY 2.0",
+        "Фото: Все права защищены",
+        "写真：無断転載禁止",
+    ],
+)
+def test_photo_credits_in_further_languages_are_embedded(footer):
+    """As "Photo: CC BY 2.0": a credit line, even in the footer. In Russian, Japanese, Polish
+    and Korean the licence was claimed for the page (and, once the phrases were read, the
+    reservation). (Polish "Fot. Jan Kowalski" is not read: "Fot." ends a sentence.)"""
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{footer}</p></footer>"), [])
+    assert sig.license is None and not sig.all_rights_reserved
+
+
+# "Creative Commons" and the four elements as CC's translations name them (3.0's and 4.0's
+# where they differ), with the separator they use.
+CC_ELEMENT_NAMES = {
+    "ru": (
+        "Creative Commons",
+        "Атрибуция",
+        "Некоммерческое использование",
+        "Без производных произведений",
+        "На тех же условиях",
+        " — ",
+    ),
+    "ru-3": (
+        "Creative Commons",
+        "Атрибуция",
+        "Некоммерческое использование",
+        "Без производных работ",
+        "С сохранением условий",
+        " — ",
+    ),
+    "pl": (
+        "Creative Commons",
+        "Uznanie autorstwa",
+        "Użycie niekomercyjne",
+        "Bez utworów zależnych",
+        "Na tych samych warunkach",
+        "-",
+    ),
+    "cs": (
+        "Creative Commons",
+        "Uveďte původ",
+        "Neužívejte dílo komerčně",
+        "Nezpracovávejte",
+        "Zachovejte licenci",
+        "-",
+    ),
+    "cs-3": (
+        "Creative Commons",
+        "Uveďte autora",
+        "Neužívejte komerčně",
+        "Nezasahujte do díla",
+        "Zachovejte licenci",
+        "-",
+    ),
+    "tr": ("Creative Commons", "Atıf", "GayriTicari", "Türetilemez", "AynıLisanslaPaylaş", "-"),
+    "sv": (
+        "Creative Commons",
+        "Erkännande",
+        "IckeKommersiell",
+        "IngaBearbetningar",
+        "DelaLika",
+        "-",
+    ),
+    "da": (
+        "Creative Commons",
+        "Navngivelse",
+        "IkkeKommerciel",
+        "IngenBearbejdelse",
+        "DelPåSammeVilkår",
+        "–",
+    ),
+    "no": (
+        "Creative Commons",
+        "Navngivelse",
+        "Ikkekommersiell",
+        "IngenBearbeidelse",
+        "DelPåSammeVilkår",
+        "-",
+    ),
+    "fi": ("Creative Commons", "Nimeä", "EiKaupallinen", "EiMuutoksia", "JaaSamoin", "-"),
+    "fi-3": ("Creative Commons", "Nimeä", "Epäkaupallinen", "Ei muutoksia", "Tarttuva", "-"),
+    "hu": (
+        "Creative Commons",
+        "Nevezd meg!",
+        "Ne add el!",
+        "Ne változtasd!",
+        "Így add tovább!",
+        " - ",
+    ),
+    "ro": (
+        "Creative Commons",
+        "Atribuire",
+        "NeComercial",
+        "FărăModificări",
+        "Distribuire în Condiţii Identice",
+        "-",
+    ),
+    "ro-3": (
+        "Creative Commons",
+        "Atribuire",
+        "Necomercial",
+        "Fără Derivate",
+        "Partajare în mod identic",
+        "-",
+    ),
+    "el": (
+        "Creative Commons",
+        "Αναφορά Δημιουργού",
+        "Μη Εμπορική Χρήση",
+        "Όχι Παράγωγα Έργα",
+        "Παρόμοια Διανομή",
+        " - ",
+    ),
+    "el-3": (
+        "Creative Commons",
+        "Αναφορά προέλευσης",
+        "Μη Εμπορική Χρήση",
+        "Όχι Παράγωγα Έργα",
+        "Παρόμοια Διανομή",
+        "-",
+    ),
+    "ja": ("クリエイティブ・コモンズ", "表示", "非営利", "改変禁止", "継承", " - "),
+    "ko": ("크리에이티브 커먼즈", "저작자표시", "비영리", "변경금지", "동일조건변경허락", "-"),
+    "zh": ("知识共享", "署名", "非商业性使用", "禁止演绎", "相同方式共享", "-"),
+    "zh-Hant": ("創用 CC", "姓名標示", "非商業性", "禁止改作", "相同方式分享", "-"),
+    "zh-HK": ("Creative Commons", "署名", "非商業性", "禁止衍生", "相同方式共享", "-"),
+    "vi": (
+        "Creative Commons",
+        "Ghi Công",
+        "Phi Thương Mại",
+        "Không Phát Sinh",
+        "Chia sẻ tương tự",
+        "-",
+    ),
+    "id": ("Creative Commons", "Atribusi", "NonKomersial", "TanpaTurunan", "Berbagi Serupa", "-"),
+    "he": ("Creative Commons", "ייחוס", "שימוש לא מסחרי", "איסור יצירות נגזרות", "שיתוף זהה", "-"),
+    "th": ("ครีเอทีฟคอมมอนส์แบบ", "แสดงที่มา", "ไม่ใช้เพื่อการค้า", "ไม่ดัดแปลง", "อนุญาตแบบเดียวกัน", "-"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CC_ELEMENT_NAMES))
+def test_every_creative_commons_licence_named_in_further_languages(lang):
+    """All six licences, their elements in either order: a NonCommercial or NoDerivatives
+    element that is not read would leave an open licence (the name ends at the first word it
+    does not know)."""
+    name, *words, separator = CC_ELEMENT_NAMES[lang]
+    word = dict(zip(("BY", "NC", "ND", "SA"), words, strict=True))
+    for elements in ("BY", "BY-SA", "BY-ND", "BY-NC", "BY-NC-SA", "BY-NC-ND"):
+        codes = elements.split("-")
+        for order in (codes, codes[:1] + codes[:0:-1]):
+            text = f"{name} {separator.join(word[c] for c in order)} 4.0"
+            assert [lid for _, lid in license_mentions(text)] == [f"CC-{elements}-4.0"], text
