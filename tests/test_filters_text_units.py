@@ -193,7 +193,7 @@ def test_a_thai_or_lao_character_alone_is_its_own_word_without_the_segmenter(mon
 
     singles = [chr(cp) for cp in range(0x0E00, 0x0F00)]
     singles = [ch for ch in singles if word_segmentation.THAI_OR_LAO_RE.search(ch)]
-    assert all(word_segmentation.segment(ch) == [ch] for ch in singles)
+    assert all(word_segmentation.segment(ch) == (ch,) for ch in singles)
     calls = []
     segment = word_segmentation.segment
     monkeypatch.setattr(word_segmentation, "segment", lambda t: calls.append(t) or segment(t))

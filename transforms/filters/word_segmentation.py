@@ -14,7 +14,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 # Thai U+0E01-U+0E5B and Lao U+0E81-U+0EDF: letters, vowel signs, tone marks, digits, ๆ ຯ.
 THAI_OR_LAO = "\u0e01-\u0e5b\u0e81-\u0edf"  # a regex class body
@@ -52,11 +52,15 @@ def _visible(piece: str) -> bool:
     return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in piece)
 
 
-def segment(token: str) -> list[str]:
+# Cached: C4 splits a line's whitespace words after the tokens were split, and in Thai and
+# Lao most of those words are the same runs (half the segmenter's calls on a page), and
+# common phrases repeat across pages.
+@lru_cache(maxsize=1 << 14)
+def segment(token: str) -> tuple[str, ...]:
     """The words of one token: Lao's segmenter if it holds a Lao letter, else Thai's.
     Latin letters and digits inside the token come out as words of their own."""
     words = _lao_words() if _LAO_RE.search(token) else _thai_words()
-    return [piece for piece in words(token) if _visible(piece)]
+    return tuple(piece for piece in words(token) if _visible(piece))
 
 
 def segment_tokens(tokens: list[str]) -> list[str]:
