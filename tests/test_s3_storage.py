@@ -34,6 +34,7 @@ from apache_beam.io.aws.clients.s3.messages import S3ClientError
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 pytestmark = pytest.mark.s3
 
@@ -220,14 +221,15 @@ def test_pyarrow_reads_what_beam_wrote_and_back(beam_s3, bucket):
 
 
 def test_beam_parquet_sink_finalizes_into_s3(beam_s3, bucket, tmp_path):
-    """A real DirectRunner write: temp files under the output prefix, then renamed into place."""
+    """A real local-runner write: temp files under the output prefix, then renamed into place.
+
+    The FnApiRunner, as ccprov runs local jobs: Beam's own DirectRunner first tries Prism,
+    which tries to download its binary."""
     schema = pa.schema([("doc_id", pa.string()), ("n", pa.int64())])
     rows = [{"doc_id": f"d{i}", "n": i} for i in range(50)]
     prefix = f"s3://{bucket}/run/corpus/part"
-    options = PipelineOptions(
-        ["--runner=DirectRunner", f"--temp_location={tmp_path}", *beam_s3.beam_args()]
-    )
-    with beam.Pipeline(options=options) as pipeline:
+    options = PipelineOptions([f"--temp_location={tmp_path}", *beam_s3.beam_args()])
+    with beam.Pipeline(runner=FnApiRunner(), options=options) as pipeline:
         _ = (
             pipeline
             | beam.Create(rows)
