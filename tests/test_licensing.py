@@ -2188,6 +2188,89 @@ def test_reservations_in_further_languages_that_are_not_the_pages(html):
     assert not sig.all_rights_reserved and sig.license_class == "unknown"
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        # Negations: Thai puts "ไม่" (not) before the phrase, Japanese and Korean put theirs
+        # after it. Each was read as the page reserving all rights.
+        "<p>บทความนี้ไม่สงวนลิขสิทธิ์ ท่านสามารถนำไปเผยแพร่ต่อได้</p>",
+        "<footer><p>เว็บไซต์นี้ไม่ได้สงวนลิขสิทธิ์ ยินดีให้นำไปใช้</p></footer>",
+        "<p>当サイトの記事は無断転載を禁止していません。</p>",
+        "<footer><p>無断転載を禁止しておりません。出典を明記してください。</p></footer>",
+        "<p>이 블로그의 글은 무단 전재를 금지하지 않습니다. 출처만 밝혀 주세요.</p>",
+        "<footer><p>무단전재 금지 대상이 아닙니다.</p></footer>",
+        # "版權所有者" / "版权所有人": the copyright owner, not "all rights reserved".
+        "<p>如需轉載，請聯繫版權所有者取得授權。</p>",
+        "<p>如需转载，请联系版权所有人取得授权。</p>",
+        # The phrase named without quotes, in Russian and Ukrainian.
+        "<p>Надпись Все права защищены на сайте не даёт дополнительной защиты.</p>",
+        "<p>Фраза все права защищены не обязательна.</p>",
+        "<p>Напис Усі права захищено нічого не додає.</p>",
+    ],
+)
+def test_reservations_negated_or_named_in_further_languages(html):
+    sig = detect_license_signals(page(ARTICLE + html), [])
+    assert not sig.all_rights_reserved and sig.license_class == "unknown"
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "当サイトの無断転載を禁止します。",
+        "記事の無断転載を禁止しています。 お問い合わせ",
+        "無断転載禁止 サイトマップ プライバシーポリシー",
+        "무단 전재 및 재배포를 금지합니다.",
+        "ขอสงวนลิขสิทธิ์ตามกฎหมาย ไม่อนุญาตให้คัดลอก",  # "not allowed to copy" comes after
+    ],
+)
+def test_reservations_next_to_the_negation_rules_still_count(phrase):
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{phrase}</p></footer>"), [])
+    assert sig.all_rights_reserved and sig.license_class == "all_rights_reserved"
+
+
+@pytest.mark.parametrize(
+    "footer, holder, years, notice",
+    [
+        # Korean sites' circled c was not a copyright sign: no holder, no notice.
+        (
+            "&lt;저작권자 ⓒ 연합뉴스 무단 전재 재배포 금지&gt;",
+            "연합뉴스",
+            [],
+            "ⓒ 연합뉴스 무단 전재 재배포 금지",
+        ),
+        ("Ⓒ 2024 Example Corp. All rights reserved.", "Example Corp.", [2024], None),
+        # Thai Buddhist Era years (CE + 543) were part of the holder's name.
+        ("© 2567 บริษัท ตัวอย่าง จำกัด สงวนลิขสิทธิ์", "บริษัท ตัวอย่าง จำกัด", [2024], None),
+        ("สงวนลิขสิทธิ์ © พ.ศ. 2560-2567 ตัวอย่างดอทคอม", "ตัวอย่างดอทคอม", [2017, 2024], None),
+        ("© บริษัท ตัวอย่าง จำกัด 2567", "บริษัท ตัวอย่าง จำกัด", [2024], None),
+    ],
+)
+def test_circled_c_and_buddhist_era_years_in_notices(footer, holder, years, notice):
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{footer}</p></footer>"), [])
+    assert (sig.copyright_holder, sig.copyright_years) == (holder, years)
+    if notice:
+        assert sig.copyright_notice == notice
+
+
+def test_a_negated_reservation_after_a_notice_does_not_count():
+    sig = detect_license_signals(
+        page(ARTICLE + "<footer><p>© 2024 山田商店 無断転載を禁止していません。</p></footer>"), []
+    )
+    assert (sig.copyright_holder, sig.copyright_years) == ("山田商店", [2024])
+    assert sig.copyright_notice == "© 2024 山田商店"
+    sig = detect_license_signals(
+        page(ARTICLE + "<footer><p>© 2024 山田商店 無断転載を禁止します。</p></footer>"), []
+    )
+    assert sig.copyright_notice == "© 2024 山田商店 無断転載を禁止"
+
+
+def test_gregorian_25xx_is_not_read_as_a_buddhist_era_year_outside_thai():
+    sig = detect_license_signals(
+        page(ARTICLE + "<footer><p>© 2550 Main Street Press</p></footer>"), []
+    )
+    assert sig.copyright_years == []
+
+
 def test_every_copyright_hint_contains_a_screening_key():
     """The page and its text nodes are screened with `_COPYRIGHT_KEYS` before the hint regex
     runs: a phrase the regex knows but no key contains is never looked at."""
@@ -2200,7 +2283,12 @@ def test_every_copyright_hint_contains_a_screening_key():
 
     for letter, keys in _COPYRIGHT_KEYS_AFTER_LETTER:
         assert all(letter in k for k in keys), letter
-    for text in RESERVATIONS + ["© 2024 ÖRNEK TÜM HAKLARI SAKLIDIR", "版权所有", "無断転載を禁ず"]:
+    for text in RESERVATIONS + [
+        "© 2024 ÖRNEK TÜM HAKLARI SAKLIDIR",
+        "版权所有",
+        "無断転載を禁ず",
+        "Ⓒ 2024 Example",
+    ]:
         matches = list(_COPYRIGHT_HINT.finditer(text))
         assert matches, text
         for m in matches:

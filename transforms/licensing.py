@@ -476,9 +476,9 @@ _ARR_MORE = (
     r"|حقوق\s+(?:الطبع|النشر)(?:\s+والنشر)?\s+محفوظة|כל\s+הזכויות\s+שמורות|สงวนลิขสิทธิ์"
 )
 _COPYRIGHT_HINT = re.compile(
-    r"©|\(c\)\s*(?:19|20)\d\d|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
+    r"[©ⓒ]|\(c\)\s*(?:19|20)\d\d|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
     r"|rechte\s+vorbehalten|derechos\s+reservados|diritti\s+(?:sono\s+)?riservati"
-    r"|direitos\s+reservados|rechten\s+voorbehouden|版[权權]所有|" + _ARR_MORE,
+    r"|direitos\s+reservados|rechten\s+voorbehouden|版[权權]所有(?![者人方])|" + _ARR_MORE,
     re.I,
 )
 # Lowercase substrings that every match of the hint regexes above contains. Python's regex
@@ -505,6 +505,7 @@ _LICENSE_KEYS = (
 )
 _COPYRIGHT_KEYS = (
     "©",
+    "ⓒ",  # Korean sites' circled c ("ⓒ 연합뉴스"), and Ⓒ in lowercase
     "(c)",
     "copyright",
     "copr.",
@@ -729,7 +730,7 @@ _PAGE_SUBJECT = re.compile(
 # "Photo by ...", "Image: ...": an attribution line, whatever else the sentence says.
 _MEDIA_CREDIT = re.compile(
     r"\b(?:photos?|image|picture|foto|bild|imagen|illustration|video|vid[ée]o|map|graphic"
-    r"|artwork|header\s+image|cover)\s*(?:by\b|:|credits?\b|courtesy\b|von\b|por\b|par\b|©)"
+    r"|artwork|header\s+image|cover)\s*(?:by\b|:|credits?\b|courtesy\b|von\b|por\b|par\b|[©ⓒ])"
     r"|\b(?:photo|image|bild|foto)\s*(?:credit|nachweis|quelle)",
     re.I,
 )
@@ -1042,7 +1043,7 @@ def _ends(items: list, limit: int) -> list:
 # Copyright notices
 # --------------------------------------------------------------------------------------------
 
-_NOTICE_PREFIX = re.compile(r"(?:(?:copyright|©|\(c\)|copr\.)[\s:]*)+", re.I)
+_NOTICE_PREFIX = re.compile(r"(?:(?:copyright|[©ⓒ]|\(c\)|copr\.)[\s:]*)+", re.I)
 _YEARS = re.compile(
     r"((?:19|20)\d\d)(?:(?:\s*[-–—/]\s*|\s+(?:to|bis|until|hasta|au)\s+)"
     r"((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy))?"
@@ -1053,11 +1054,12 @@ _YEARS = re.compile(
 _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
     r"|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+(?:sono\s+)?riservati"
-    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版[权權]所有|" + _ARR_MORE,
+    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版[权權]所有(?![者人方])|"
+    + _ARR_MORE,
     re.I,
 )
 _HOLDER_STOP = re.compile(
-    r"\||•|·|©|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b)|"
+    r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b)|"
     + _ARR.pattern
     + r"|\b(?:some\s+rights|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
     r"|theme\b|(?:(?:is|are)\s+)?(?:licen[cs]ed|marked\s+with|dedicated\s+to)\b|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
@@ -1119,14 +1121,17 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         return None
     prefix = m.group()
     pos = m.end()
-    has_symbol = "©" in prefix or "(c)" in prefix.lower()
+    has_symbol = "©" in prefix or "(c)" in prefix.lower() or "ⓒ" in prefix.lower()
     years: list[int] = []
     holder_before = ""
     by = re.match(r"\s*(?:by|von|par|por)\s+", text[pos:], re.I)
     if by:
         pos += by.end()
     ym = _YEARS.match(text, pos)
-    if ym:
+    thai_years = None if ym else _thai_years_at(text, pos)
+    if thai_years:
+        years, pos = thai_years
+    elif ym:
         for _ in range(_MAX_NOTICE_YEARS):  # "© 2019, 2021, 2024 Foo Press": _YEARS takes a
             years += _years_of(ym.group())  # separator only before a year
             pos = ym.end()
@@ -1151,6 +1156,10 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
             holder_before = segment[: trailing.start()]
             years = _years_of(trailing.group())
             pos += trailing.end()
+        elif _THAI_LETTER.search(segment) and (trailing := _TRAILING_BE_YEARS.search(segment)):
+            holder_before = segment[: trailing.start()]  # "© บริษัท ตัวอย่าง 2567"
+            years = _be_years(trailing)
+            pos += trailing.end()
     if not has_symbol and not years:
         return None
     if holder_before:
@@ -1164,9 +1173,9 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         end = stop
     if holder is None and not years:
         return None
-    arr = _ARR.match(text, end) or re.compile(r"[\s.,]*(?:" + _ARR.pattern + ")", re.I).match(
-        text, end
-    )
+    arr = _ARR_AFTER_NOTICE.match(text, end)
+    if arr and _reservation_negated(text, arr):
+        arr = None  # "© 2024 山田商店 無断転載を禁止していません"
     if arr:
         end = arr.end()
         if text[end : end + 1] == ".":
@@ -1175,6 +1184,7 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     return notice, holder, years, bool(arr), end
 
 
+_ARR_AFTER_NOTICE = re.compile(r"[\s.,]*(?:" + _ARR.pattern + ")", re.I)
 # Running text after a notice's years, where a holder's name would be.
 _PROSE_AFTER_NOTICE = re.compile(
     r"[\s,]*(?-i:followed\s+by|means\s+(?:that|the)|indicates\s+(?:that|the)"
@@ -1220,6 +1230,33 @@ def _clean_holder(raw: str) -> str | None:
 
 
 _DOTTED_ENDING = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|\b[A-Za-z]\.[A-Za-z]{1,2})\.$")
+
+
+# Thai notices may give Buddhist Era years ("© 2567", "สงวนลิขสิทธิ์ พ.ศ. 2560-2567"): CE + 543.
+# Read as such only on Thai notices, where 25xx cannot be a Gregorian year of the notice.
+_BE_SPAN = r"(?:พ\.\s?ศ\.\s*)?(25\d\d)(?:\s*[-–—]\s*(25\d\d|\d\d)\b)?"
+_BE_YEARS = re.compile(_BE_SPAN + r"(?!\d)")
+_TRAILING_BE_YEARS = re.compile(r"[\s,]+" + _BE_SPAN + r"\s*$")
+_THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
+_BUDDHIST_ERA_OFFSET = 543
+
+
+def _be_years(m: re.Match) -> list[int]:
+    first = int(m.group(1))
+    years = [first]
+    if m.group(2):
+        second = int(m.group(2)) if len(m.group(2)) == 4 else first // 100 * 100 + int(m.group(2))
+        if first < second <= first + 200:
+            years.append(second)
+    return [year - _BUDDHIST_ERA_OFFSET for year in years]
+
+
+def _thai_years_at(text: str, pos: int) -> tuple[list[int], int] | None:
+    """(Gregorian years, end) of Buddhist Era years at `pos` in a Thai notice, else None."""
+    m = _BE_YEARS.match(text, pos)
+    if m is None or not _THAI_LETTER.search(text, max(0, pos - 60), m.end() + 60):
+        return None
+    return _be_years(m), m.end()
 
 
 def _years_of(text: str) -> list[int]:
@@ -1901,14 +1938,41 @@ def _reservation_around(text: str, at: int) -> bool:
             # vorbehalten“ ...", "The phrase All rights reserved originated ..."), not said
             # of the page.
             before = text[max(0, m.start() - 40) : m.start()].rstrip()
-            return before[-1:] not in _OPENING_QUOTES and not _NAMES_A_PHRASE.search(before)
+            return (
+                before[-1:] not in _OPENING_QUOTES
+                and not _NAMES_A_PHRASE.search(before)
+                and not _reservation_negated(text, m)
+            )
     return False
+
+
+def _reservation_negated(text: str, m: re.Match) -> bool:
+    """Whether the reservation phrase `m` is said not to hold: Thai "ไม่สงวนลิขสิทธิ์" ("not
+    copyright reserved"), Japanese "無断転載を禁止していません" and Korean "무단 전재를 금지하지
+    않습니다" ("reposting is not prohibited"). Those languages put the negation right before
+    (Thai) or right after (Japanese, Korean) the phrase."""
+    return bool(
+        _NEGATION_BEFORE_RESERVATION.search(text, max(0, m.start() - 8), m.start())
+        or _NEGATION_AFTER_RESERVATION.match(text, m.end())
+    )
+
+
+_NEGATION_BEFORE_RESERVATION = re.compile(r"ไม่(?:ได้|มีการ)?\s*$")
+_NEGATION_AFTER_RESERVATION = re.compile(
+    # 禁止していません, 禁止しておりません, 禁止されていない, 禁止ではありません, 禁じません
+    r"[^。！？\n\s]{0,8}?(?:ません|ない)"
+    # 금지하지 않습니다, 금지되지 않음, 금지하진 않는다, 금지가 아닙니다, 금지 대상이 아니
+    r"|\s*(?:(?:하|되)(?:지|진)\s*않|(?:이|가)?\s*아[니닙님닌]|대상이\s*아[니닙님닌])"
+)
 
 
 _NAMES_A_PHRASE = re.compile(
     r"\b(?:the|la|le|der|den|die|das|el|il)\s+(?:phrase|words|wording|expression|term|formula"
     r"|notice|mention|Hinweis|Vermerk|Formulierung|formule|expresi[óo]n|f[óo]rmula|frase"
-    r"|dicitura)\s*[\"'“„«‹‚‘]?$",
+    r"|dicitura)\s*[\"'“„«‹‚‘]?$"
+    # Russian and Ukrainian, without articles: "Надпись Все права защищены ничего не значит".
+    r"|(?:^|\s)(?:фраз[аыуеі]|надпис[ьиі]|напис|формулировк[аиуе]|формулювання|пометк[аиу]"
+    r"|словосочетани[еяю]|выражени[еяю]|вираз)\s*[\"'“„«‹‚‘]?$",
     re.I,
 )
 _OPENING_QUOTES = frozenset("\"'“„«‹‚‘「『")
