@@ -153,7 +153,10 @@ def tokenize_unsegmented(text, in_words=False):
             j = i + 1
             while j < n and continues_word(text[j]):
                 j += 1
-            while j + 1 < n and text[j] in "-'’." and starts_word(text[j + 1]):
+            while j + 1 < n and (
+                (text[j] in "-'’." and starts_word(text[j + 1]))
+                or (text[j] in ",:" and text[j - 1].isdecimal() and text[j + 1].isdecimal())
+            ):
                 j += 2
                 while j < n and continues_word(text[j]):
                     j += 1

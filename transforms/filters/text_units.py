@@ -7,7 +7,8 @@ model and treats languages written without spaces sensibly:
 * a run of katakana letters (Japanese loanwords, e.g. コンピューター) is one word;
 * any other letter or digit starts a word that continues over letters, digits, combining
   marks and invisible format characters (ZWNJ, soft hyphen, ZWSP, ...); `-`, `'`, `’` or `.`
-  between two such runs joins them ("well-known", "don't", "example.com", "3.14");
+  between two such runs joins them ("well-known", "don't", "example.com", "3.14"), and so
+  does `,` or `:` between two digits ("1,500", "12:30");
 * "..." is one token and every other non-space character is a one-character symbol token.
 
 All tokens count for Gopher's symbol and alphabetic ratios (they divide by all tokens, as
@@ -119,7 +120,8 @@ _CONTINUE = _char_class(_word_start + [cp for cp in _marks if cp not in _cjk_ran
 # Possessive repeats (*+, ++): what follows a run never needs it shorter, and a greedy repeat
 # of an alternation kept a backtracking point per character: one 5 MB "word" took 570 MB.
 _RUN = f"{_START}{_CONTINUE}*+"
-_WORD = f"{_CJK}|{_KATA}++|{_RUN}(?:[{re.escape(WORD_JOINERS)}]{_RUN})*+"
+# A comma or colon joins two digits, as in spaCy's and NLTK's tokens: "1,500", "12:30".
+_WORD = f"{_CJK}|{_KATA}++|{_RUN}(?:[{re.escape(WORD_JOINERS)}]{_RUN}|(?<=\\d)[,:](?=\\d){_RUN})*+"
 
 TOKEN_RE = re.compile(f"(?=\\S)(?:{_WORD}|\\.\\.\\.|.)")
 # In Thai and Lao documents a dot right after a word ending in a Thai or Lao letter stays
