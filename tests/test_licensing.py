@@ -2206,6 +2206,23 @@ def test_reservations_in_further_languages_that_are_not_the_pages(html):
         "<p>Надпись Все права защищены на сайте не даёт дополнительной защиты.</p>",
         "<p>Фраза все права защищены не обязательна.</p>",
         "<p>Напис Усі права захищено нічого не додає.</p>",
+        # From the review of the first version of these rules.
+        "<footer><p>当サイトの記事の無断転載は特に禁止しておりません。</p></footer>",
+        "<footer><p>無断転載を禁止するつもりはございません。</p></footer>",
+        "<footer><p>이 블로그의 글은 무단 전재를 금지하지는 않지만 출처를 밝혀 주세요</p></footer>",
+        "<footer><p>무단 전재를 금지하고 있지 않습니다</p></footer>",
+        "<footer><p>무단 전재 및 재배포를 금지하지 아니합니다</p></footer>",
+        "<footer><p>무단 전재는 금지 사항이 아닙니다</p></footer>",
+        "<footer><p>무단 전재 금지는 아닙니다</p></footer>",
+        "<footer><p>版權所有者：中央通訊社</p></footer>",
+        "<footer><p>版权所有人：北京某某科技有限公司</p></footer>",
+        "<p>Сайт-визитка с надписью Все права защищены</p>",
+        "<footer><p>บทความนี้ไม่ขอสงวนลิขสิทธิ์</p></footer>",
+        # ⓐ ⓑ ⓒ items of a list, a date in a sentence: not notices.
+        "<p>다음 중 옳은 것은? ⓐ 서울 ⓑ 부산 ⓒ 대구 ⓓ 광주</p>",
+        "<ul><li>ⓐ 사과</li><li>ⓑ 배</li><li>ⓒ 포도</li></ul>",
+        "<p>제3조 (정의) ⓐ 회원: 가입한 자 ⓑ 비회원: 가입하지 않은 자 ⓒ 운영자: 관리하는 자</p>",
+        "<p>보기: ⓒ 2019년 개정된 법률에 따라 시행한다</p>",
     ],
 )
 def test_reservations_negated_or_named_in_further_languages(html):
@@ -2221,6 +2238,21 @@ def test_reservations_negated_or_named_in_further_languages(html):
         "無断転載禁止 サイトマップ プライバシーポリシー",
         "무단 전재 및 재배포를 금지합니다.",
         "ขอสงวนลิขสิทธิ์ตามกฎหมาย ไม่อนุญาตให้คัดลอก",  # "not allowed to copy" comes after
+        # A "no" of the next clause, a name or "otherwise" after the phrase (the review of the
+        # first version of these rules found each read as a negation).
+        "当サイトの文章・画像の無断転載禁止（許可のない転載・複製を禁じます）",
+        "無断転載禁止ですので使わないでください。",
+        "画像の無断転載禁止、無断で使わないで",
+        "무단 전재·재배포 금지 아니면 법적 조치",
+        "무단전재 및 재배포금지 아니타 뉴스",
+        # 版权所有 before a name starting with 人 or 方, and the owner reserving all rights.
+        "版权所有人民网 京ICP备12345678号",
+        "版权所有方正电子",
+        "版权所有者保留一切权利",
+        # A Thai clause ending in "ไม่ได้" ("cannot copy"), then the phrase after a space.
+        "คัดลอกไม่ได้ สงวนลิขสิทธิ์",
+        # A brand named like the Russian nouns.
+        "Рекламное агентство Фраза Все права защищены",
     ],
 )
 def test_reservations_next_to_the_negation_rules_still_count(phrase):
@@ -2242,7 +2274,16 @@ def test_reservations_next_to_the_negation_rules_still_count(phrase):
         # Thai Buddhist Era years (CE + 543) were part of the holder's name.
         ("© 2567 บริษัท ตัวอย่าง จำกัด สงวนลิขสิทธิ์", "บริษัท ตัวอย่าง จำกัด", [2024], None),
         ("สงวนลิขสิทธิ์ © พ.ศ. 2560-2567 ตัวอย่างดอทคอม", "ตัวอย่างดอทคอม", [2017, 2024], None),
-        ("© บริษัท ตัวอย่าง จำกัด 2567", "บริษัท ตัวอย่าง จำกัด", [2024], None),
+        ("© 2565, 2566, 2567 ร้านตัวอย่าง", "ร้านตัวอย่าง", [2022, 2023, 2024], None),
+        ("© 2567 (2024) บริษัท ตัวอย่าง จำกัด", "บริษัท ตัวอย่าง จำกัด", [2024], None),
+        ("Copyright © 2567-2024 บริษัท ตัวอย่าง จำกัด", "บริษัท ตัวอย่าง จำกัด", [2024], None),
+        ("© 2024 (พ.ศ. 2567) บริษัท ตัวอย่าง จำกัด", "บริษัท ตัวอย่าง จำกัด", [2024], None),
+        ("(c) 2567 บริษัท ตัวอย่าง จำกัด", "บริษัท ตัวอย่าง จำกัด", [2024], None),
+        # Not years: a price, a street number (outside 2535-2580, 1992-2037).
+        ("© 2500 บาท ค่าสมาชิกรายปี", "2500 บาท ค่าสมาชิกรายปี", [], None),
+        # A year after the holder is read only in the Gregorian calendar (Thai addresses end
+        # in numbers of four digits: "ซอย 2539").
+        ("© ร้านตัวอย่าง ซอย 2539", "ร้านตัวอย่าง ซอย 2539", [], None),
     ],
 )
 def test_circled_c_and_buddhist_era_years_in_notices(footer, holder, years, notice):
@@ -2250,6 +2291,14 @@ def test_circled_c_and_buddhist_era_years_in_notices(footer, holder, years, noti
     assert (sig.copyright_holder, sig.copyright_years) == (holder, years)
     if notice:
         assert sig.copyright_notice == notice
+
+
+def test_a_thai_negation_is_not_part_of_the_holder():
+    sig = detect_license_signals(
+        page(ARTICLE + "<footer><p>© 2567 ร้านตัวอย่าง ไม่สงวนลิขสิทธิ์</p></footer>"), []
+    )
+    assert (sig.copyright_holder, sig.copyright_years) == ("ร้านตัวอย่าง", [2024])
+    assert not sig.all_rights_reserved
 
 
 def test_a_negated_reservation_after_a_notice_does_not_count():

@@ -476,9 +476,10 @@ _ARR_MORE = (
     r"|حقوق\s+(?:الطبع|النشر)(?:\s+والنشر)?\s+محفوظة|כל\s+הזכויות\s+שמורות|สงวนลิขสิทธิ์"
 )
 _COPYRIGHT_HINT = re.compile(
-    r"[©ⓒ]|\(c\)\s*(?:19|20)\d\d|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
+    r"[©ⓒ]|\(c\)\s*(?:19|20|25)\d\d|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
     r"|rechte\s+vorbehalten|derechos\s+reservados|diritti\s+(?:sono\s+)?riservati"
-    r"|direitos\s+reservados|rechten\s+voorbehouden|版[权權]所有(?![者人方])|" + _ARR_MORE,
+    r"|direitos\s+reservados|rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人(?![民間间]))|"
+    + _ARR_MORE,
     re.I,
 )
 # Lowercase substrings that every match of the hint regexes above contains. Python's regex
@@ -1054,12 +1055,13 @@ _YEARS = re.compile(
 _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
     r"|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+(?:sono\s+)?riservati"
-    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版[权權]所有(?![者人方])|"
+    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人(?![民間间]))|"
     + _ARR_MORE,
     re.I,
 )
 _HOLDER_STOP = re.compile(
     r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b)|"
+    + r"ไม่(?:ได้|มีการ)?(?:ขอ)?สงวนลิขสิทธิ์|"  # "© 2567 ร้าน ไม่สงวนลิขสิทธิ์": not the holder's
     + _ARR.pattern
     + r"|\b(?:some\s+rights|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
     r"|theme\b|(?:(?:is|are)\s+)?(?:licen[cs]ed|marked\s+with|dedicated\s+to)\b|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
@@ -1121,7 +1123,15 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         return None
     prefix = m.group()
     pos = m.end()
-    has_symbol = "©" in prefix or "(c)" in prefix.lower() or "ⓒ" in prefix.lower()
+    circled = "ⓒ" in prefix.lower()
+    if circled and (
+        _OTHER_CIRCLED_LETTER.search(text, max(0, start - 80), m.end() + 80)
+        or _KOREAN_YEAR.match(text, m.end())
+    ):
+        # An item of a list ("ⓐ 서울 ⓑ 부산 ⓒ 대구", "보기: ⓒ 2019년 개정된 법률"), not Korean
+        # sites' copyright sign.
+        return None
+    has_symbol = "©" in prefix or "(c)" in prefix.lower() or circled
     years: list[int] = []
     holder_before = ""
     by = re.match(r"\s*(?:by|von|par|por)\s+", text[pos:], re.I)
@@ -1139,6 +1149,8 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
             if ym is None:
                 break
         years = list(dict.fromkeys(years))
+        if (beside := _BE_BESIDE.match(text, pos)) and _THAI_LETTER.search(beside.group()):
+            pos = beside.end()
     else:
         # "© The Guardian 2024": the holder may come first, also before a comma ("© Jane Doe
         # and Example Blog, 2024. Unauthorized use ...", WordPress's usual notice) when the
@@ -1155,10 +1167,6 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         if trailing:
             holder_before = segment[: trailing.start()]
             years = _years_of(trailing.group())
-            pos += trailing.end()
-        elif _THAI_LETTER.search(segment) and (trailing := _TRAILING_BE_YEARS.search(segment)):
-            holder_before = segment[: trailing.start()]  # "© บริษัท ตัวอย่าง 2567"
-            years = _be_years(trailing)
             pos += trailing.end()
     if not has_symbol and not years:
         return None
@@ -1184,6 +1192,10 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     return notice, holder, years, bool(arr), end
 
 
+_OTHER_CIRCLED_LETTER = re.compile(r"[ⓐⓑⓓ-ⓩⒶⒷⒹ-Ⓩ]")
+_KOREAN_YEAR = re.compile(r"\d{4}\s*년")  # "2019년": a date in a sentence, not a notice's year
+# The Buddhist Era year beside a Gregorian one: "© 2024 (พ.ศ. 2567) ..."
+_BE_BESIDE = re.compile(r"\s*\(\s*(?:พ\.\s?ศ\.\s*)?25\d\d\s*\)")
 _ARR_AFTER_NOTICE = re.compile(r"[\s.,]*(?:" + _ARR.pattern + ")", re.I)
 # Running text after a notice's years, where a holder's name would be.
 _PROSE_AFTER_NOTICE = re.compile(
@@ -1232,11 +1244,15 @@ def _clean_holder(raw: str) -> str | None:
 _DOTTED_ENDING = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|\b[A-Za-z]\.[A-Za-z]{1,2})\.$")
 
 
-# Thai notices may give Buddhist Era years ("© 2567", "สงวนลิขสิทธิ์ พ.ศ. 2560-2567"): CE + 543.
-# Read as such only on Thai notices, where 25xx cannot be a Gregorian year of the notice.
-_BE_SPAN = r"(?:พ\.\s?ศ\.\s*)?(25\d\d)(?:\s*[-–—]\s*(25\d\d|\d\d)\b)?"
-_BE_YEARS = re.compile(_BE_SPAN + r"(?!\d)")
-_TRAILING_BE_YEARS = re.compile(r"[\s,]+" + _BE_SPAN + r"\s*$")
+# Thai notices may give Buddhist Era years ("© 2567", "© พ.ศ. 2560-2567"): CE + 543. Read as
+# such only in notices with Thai letters, and only 2535-2580 (1992-2037): other numbers of
+# four digits there are prices, phone numbers and street numbers ("© 2500 บาท", "ซอย 2539").
+_BE_YEAR = r"25(?:3[5-9]|[4-7]\d|80)"
+_BE_SPAN = rf"(?:พ\.\s?ศ\.\s*)?({_BE_YEAR})(?:\s*[-–—]\s*({_BE_YEAR}|\d\d)\b)?(?!\d)"
+_BE_YEARS = re.compile(_BE_SPAN)
+# The same year in the Gregorian calendar beside it: "© 2567 (2024)", "2567-2024", "2567 / 2024"
+_CE_BESIDE = re.compile(r"\s*(?:[-–—/]\s*|\(\s*)((?:19|20)\d\d)\b\s*\)?")
+_BE_LIST_SEPARATOR = re.compile(r"\s*(?:,|&|และ|and)\s*(?=(?:พ\.\s?ศ\.\s*)?25\d\d)")
 _THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
 _BUDDHIST_ERA_OFFSET = 543
 
@@ -1252,11 +1268,24 @@ def _be_years(m: re.Match) -> list[int]:
 
 
 def _thai_years_at(text: str, pos: int) -> tuple[list[int], int] | None:
-    """(Gregorian years, end) of Buddhist Era years at `pos` in a Thai notice, else None."""
+    """(Gregorian years, end) of Buddhist Era years at `pos` in a Thai notice, else None: a
+    span, a list ("2565, 2566, 2567") and a Gregorian year given beside them."""
     m = _BE_YEARS.match(text, pos)
     if m is None or not _THAI_LETTER.search(text, max(0, pos - 60), m.end() + 60):
         return None
-    return _be_years(m), m.end()
+    years = _be_years(m)
+    end = m.end()
+    for _ in range(_MAX_NOTICE_YEARS):
+        separator = _BE_LIST_SEPARATOR.match(text, end)
+        following = _BE_YEARS.match(text, separator.end()) if separator else None
+        if following is None:
+            break
+        years += _be_years(following)
+        end = following.end()
+    if beside := _CE_BESIDE.match(text, end):
+        years.append(int(beside.group(1)))
+        end = beside.end()
+    return sorted(set(years)), end
 
 
 def _years_of(text: str) -> list[int]:
@@ -1870,6 +1899,8 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
         body = page.root
     # Screen the page's text (not its markup: class="copyright" must not count) in one C call.
     lower = etree.tostring(body, method="text", encoding=str).lower()
+    # ⓐ ⓑ ⓒ as list items, one per <li>: no ⓒ in a list item is a notice on such a page.
+    circled_items = "ⓒ" in lower and bool(_OTHER_CIRCLED_LETTER.search(lower))
     license_keys = _keys_present(lower, _LICENSE_KEYS)
     copyright_keys = _keys_present(lower, _COPYRIGHT_KEYS, _COPYRIGHT_KEYS_AFTER_LETTER)
     if not (license_keys or copyright_keys):
@@ -1916,6 +1947,8 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
                     scope = _notice_scope(holder_el, block, sentence)
                     reservation = _reservation_around(bt.text, at)
                     parsed = _parse_notice(bt.text, at) if not reservation else None
+                    if parsed and circled_items and _circled_item(bt.text, at, holder_el):
+                        parsed = None
                     if parsed:
                         notice, holder, years, arr, end = parsed
                         notice_ends[block] = end
@@ -1929,6 +1962,13 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
     return arr_page
 
 
+def _circled_item(text: str, at: int, el) -> bool:
+    """Whether the notice at `at` starts with ⓒ in a list item or table cell."""
+    return text[at : at + 1].lower() == "ⓒ" and any(
+        _tag(a) in ("li", "dd", "dt", "td", "th") for a in _ancestors(el)
+    )
+
+
 def _reservation_around(text: str, at: int) -> bool:
     """Whether the copyright hint at `at` is part of an "all rights reserved" phrase: the hint
     starts at its noun in most languages ("Tous droits réservés", "Alle Rechte vorbehalten")."""
@@ -1937,10 +1977,12 @@ def _reservation_around(text: str, at: int) -> bool:
             # Quoted or named, the phrase is talked about ("Der Hinweis „Alle Rechte
             # vorbehalten“ ...", "The phrase All rights reserved originated ..."), not said
             # of the page.
-            before = text[max(0, m.start() - 40) : m.start()].rstrip()
+            begin = max(0, m.start() - 40)
+            before = text[begin : m.start()].rstrip()
             return (
                 before[-1:] not in _OPENING_QUOTES
                 and not _NAMES_A_PHRASE.search(before)
+                and not _NAMES_A_PHRASE_RU.search(text, begin, begin + len(before))
                 and not _reservation_negated(text, m)
             )
     return False
@@ -1957,23 +1999,41 @@ def _reservation_negated(text: str, m: re.Match) -> bool:
     )
 
 
-_NEGATION_BEFORE_RESERVATION = re.compile(r"ไม่(?:ได้|มีการ)?\s*$")
+_THAI_NEGATION = r"ไม่(?:ได้|มีการ)?(?:ขอ)?"  # attached: a space ends a Thai clause
+_NEGATION_BEFORE_RESERVATION = re.compile(_THAI_NEGATION + "$")
 _NEGATION_AFTER_RESERVATION = re.compile(
-    # 禁止していません, 禁止しておりません, 禁止されていない, 禁止ではありません, 禁じません
-    r"[^。！？\n\s]{0,8}?(?:ません|ない)"
-    # 금지하지 않습니다, 금지되지 않음, 금지하진 않는다, 금지가 아닙니다, 금지 대상이 아니
-    r"|\s*(?:(?:하|되)(?:지|진)\s*않|(?:이|가)?\s*아[니닙님닌]|대상이\s*아[니닙님닌])"
+    # Japanese: the verb's own hiragana up to its negation, 禁止していません, 禁止しておりません,
+    # 禁止されていない, 禁止ではありません, 禁じません, 禁止するつもりはございません (not a
+    # "no" of the next clause: 無断転載禁止（許可のない転載…）, 禁止ですので使わないで).
+    r"[ぁ-ゖ]{0,12}?(?:ません|ない)"
+    # Korean: 금지하지 않습니다, 금지되지 않음, 금지하진 않는다, 금지하지는 않지만, 금지하고 있지
+    # 않습니다, 금지하지 아니합니다, 금지가 아닙니다, 금지는 아닙니다, 금지 대상이/사항이 아니
+    r"|\s*(?:(?:하|되)(?:지|진)(?:는|도)?\s*(?:않|아니)|하고\s*있지\s*않"
+    # (not "금지 아니면 법적 조치", "if not, legal action", nor a name "금지 아니타 뉴스")
+    r"|(?:이|가|는|도)\s*아(?:닙|님|닌|니(?![면라]))|(?:대상|사항)이\s*아(?:닙|님|닌|니(?![면라])))"
 )
 
 
 _NAMES_A_PHRASE = re.compile(
     r"\b(?:the|la|le|der|den|die|das|el|il)\s+(?:phrase|words|wording|expression|term|formula"
     r"|notice|mention|Hinweis|Vermerk|Formulierung|formule|expresi[óo]n|f[óo]rmula|frase"
-    r"|dicitura)\s*[\"'“„«‹‚‘]?$"
-    # Russian and Ukrainian, without articles: "Надпись Все права защищены ничего не значит".
-    r"|(?:^|\s)(?:фраз[аыуеі]|надпис[ьиі]|напис|формулировк[аиуе]|формулювання|пометк[аиу]"
-    r"|словосочетани[еяю]|выражени[еяю]|вираз)\s*[\"'“„«‹‚‘]?$",
+    r"|dicitura)\s*[\"'“„«‹‚‘]?$",
     re.I,
+)
+# Russian and Ukrainian name the phrase without an article ("Надпись Все права защищены ничего
+# не значит", "с надписью ..."): the noun in lowercase, or capitalised where a sentence starts
+# (a brand, "Агентство Фраза Все права защищены", is not a name of the phrase).
+_RU_PHRASE_NOUN = (
+    r"(?:фраз(?:а|ы|у|е|ой|ою|і)|надпис(?:ь|и|ью)|напис(?:ом|у|и)?|формулировк(?:а|и|у|е|ой)"
+    r"|формулюванн(?:я|ям)|пометк(?:а|и|у|ой)|словосочетани(?:е|я|ю|ем)|выражени(?:е|я|ю|ем)"
+    r"|вираз(?:ом|у)?)"
+)
+_NAMES_A_PHRASE_RU = re.compile(
+    r"(?:(?<!\S)"
+    + _RU_PHRASE_NOUN
+    + r"|(?:^|(?<=[.!?:;\n]))\s*(?i:"
+    + _RU_PHRASE_NOUN
+    + r"))\s*[\"'“„«‹‚‘]?$"
 )
 _OPENING_QUOTES = frozenset("\"'“„«‹‚‘「『")
 
