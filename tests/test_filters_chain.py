@@ -199,6 +199,7 @@ def test_dofns_drop_with_reasons_and_pass_dropped_docs_through():
 
 def test_dofns_run_in_a_beam_pipeline():
     import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
 
@@ -207,7 +208,7 @@ def test_dofns_run_in_a_beam_pipeline():
         make_doc(1, "https://example.com/a", GOOD_EN),
         make_doc(2, "https://xnxx.com/", GOOD_EN),
     ]
-    with TestPipeline() as p:
+    with TestPipeline(runner=FnApiRunner()) as p:  # not Prism (downloads)
         reasons = (
             p
             | beam.Create(docs)

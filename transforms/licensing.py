@@ -476,9 +476,9 @@ _ARR_MORE = (
     r"|حقوق\s+(?:الطبع|النشر)(?:\s+والنشر)?\s+محفوظة|כל\s+הזכויות\s+שמורות|สงวนลิขสิทธิ์"
 )
 _COPYRIGHT_HINT = re.compile(
-    r"[©ⓒ]|\(c\)\s*(?:19|20|25)\d\d|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
+    r"[©ⓒ]|\(c\)\s*(?:(?:19|20)\d\d|25\d\d(?=\s*[\u0e01-\u0e4e])(?!\s*บาท))|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
     r"|rechte\s+vorbehalten|derechos\s+reservados|diritti\s+(?:sono\s+)?riservati"
-    r"|direitos\s+reservados|rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人(?![民間间]))|"
+    r"|direitos\s+reservados|rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
     + _ARR_MORE,
     re.I,
 )
@@ -1055,7 +1055,7 @@ _YEARS = re.compile(
 _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
     r"|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+(?:sono\s+)?riservati"
-    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人(?![民間间]))|"
+    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
     + _ARR_MORE,
     re.I,
 )
@@ -1123,13 +1123,15 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         return None
     prefix = m.group()
     pos = m.end()
+    # Korean sites' ⓒ, but alone (not after "Copyright") also a list's third item ("ⓐ 서울 ⓑ
+    # 부산 ⓒ 대구", "Ⓒ Replace the battery", "보기: ⓒ 2019년 개정된 법률"): a notice only with
+    # a year or a reservation after its holder (below), and never next to other items.
     circled = "ⓒ" in prefix.lower()
+    circled_only = circled and not re.search(r"copyright|©|\(c\)", prefix, re.I)
     if circled and (
         _OTHER_CIRCLED_LETTER.search(text, max(0, start - 80), m.end() + 80)
         or _KOREAN_YEAR.match(text, m.end())
     ):
-        # An item of a list ("ⓐ 서울 ⓑ 부산 ⓒ 대구", "보기: ⓒ 2019년 개정된 법률"), not Korean
-        # sites' copyright sign.
         return None
     has_symbol = "©" in prefix or "(c)" in prefix.lower() or circled
     years: list[int] = []
@@ -1149,7 +1151,9 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
             if ym is None:
                 break
         years = list(dict.fromkeys(years))
-        if (beside := _BE_BESIDE.match(text, pos)) and _THAI_LETTER.search(beside.group()):
+        if (beside := _BE_BESIDE.match(text, pos)) and _THAI_LETTER.search(
+            text, max(0, start - 60), beside.end() + 60
+        ):
             pos = beside.end()
     else:
         # "© The Guardian 2024": the holder may come first, also before a comma ("© Jane Doe
@@ -1184,6 +1188,8 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     arr = _ARR_AFTER_NOTICE.match(text, end)
     if arr and _reservation_negated(text, arr):
         arr = None  # "© 2024 山田商店 無断転載を禁止していません"
+    if circled_only and not (years or arr):
+        return None
     if arr:
         end = arr.end()
         if text[end : end + 1] == ".":
@@ -1192,7 +1198,9 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     return notice, holder, years, bool(arr), end
 
 
-_OTHER_CIRCLED_LETTER = re.compile(r"[ⓐⓑⓓ-ⓩⒶⒷⒹ-Ⓩ]")
+# Circled letters that mark list items (not ⓘ, an info icon, Ⓟ, the phonogram sign of "Ⓟ&ⓒ
+# 2024 HYBE", nor Ⓡ, a registered mark).
+_OTHER_CIRCLED_LETTER = re.compile(r"[ⓐⓑⓓ-ⓗⓙ-ⓞⓠⓢ-ⓩⒶⒷⒹ-ⒽⒿ-ⓄⓆⓈ-Ⓩ]")
 _KOREAN_YEAR = re.compile(r"\d{4}\s*년")  # "2019년": a date in a sentence, not a notice's year
 # The Buddhist Era year beside a Gregorian one: "© 2024 (พ.ศ. 2567) ..."
 _BE_BESIDE = re.compile(r"\s*\(\s*(?:พ\.\s?ศ\.\s*)?25\d\d\s*\)")
@@ -1248,10 +1256,13 @@ _DOTTED_ENDING = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|\b[A-Za-z]\.[A
 # such only in notices with Thai letters, and only 2535-2580 (1992-2037): other numbers of
 # four digits there are prices, phone numbers and street numbers ("© 2500 บาท", "ซอย 2539").
 _BE_YEAR = r"25(?:3[5-9]|[4-7]\d|80)"
-_BE_SPAN = rf"(?:พ\.\s?ศ\.\s*)?({_BE_YEAR})(?:\s*[-–—]\s*({_BE_YEAR}|\d\d)\b)?(?!\d)"
+_BE_SPAN = (
+    rf"(?:พ\.\s?ศ\.\s*)?({_BE_YEAR})(?:\s*[-–—]\s*(?:({_BE_YEAR}|\d\d)\b|ปัจจุบัน))?(?!\d)"
+    r"(?!\s*บาท)"  # a price: "(c) 2550 บาท"
+)
 _BE_YEARS = re.compile(_BE_SPAN)
 # The same year in the Gregorian calendar beside it: "© 2567 (2024)", "2567-2024", "2567 / 2024"
-_CE_BESIDE = re.compile(r"\s*(?:[-–—/]\s*|\(\s*)((?:19|20)\d\d)\b\s*\)?")
+_CE_BESIDE = re.compile(r"\s*(?:[-–—/,]\s*|\(\s*)((?:19|20)\d\d)\b\s*\)?")
 _BE_LIST_SEPARATOR = re.compile(r"\s*(?:,|&|และ|and)\s*(?=(?:พ\.\s?ศ\.\s*)?25\d\d)")
 _THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
 _BUDDHIST_ERA_OFFSET = 543
@@ -1983,6 +1994,10 @@ def _reservation_around(text: str, at: int) -> bool:
                 before[-1:] not in _OPENING_QUOTES
                 and not _NAMES_A_PHRASE.search(before)
                 and not _NAMES_A_PHRASE_RU.search(text, begin, begin + len(before))
+                and not (
+                    _NAMES_A_PHRASE_RU_START.search(text, begin, begin + len(before))
+                    and _SENTENCE_GOES_ON_RU.match(text, m.end())
+                )
                 and not _reservation_negated(text, m)
             )
     return False
@@ -2005,12 +2020,16 @@ _NEGATION_AFTER_RESERVATION = re.compile(
     # Japanese: the verb's own hiragana up to its negation, 禁止していません, 禁止しておりません,
     # 禁止されていない, 禁止ではありません, 禁じません, 禁止するつもりはございません (not a
     # "no" of the next clause: 無断転載禁止（許可のない転載…）, 禁止ですので使わないで).
-    r"[ぁ-ゖ]{0,12}?(?:ません|ない)"
+    # Not past a conjunction to the next clause (禁止なので…しないでね, 禁止ですので…; not
+    # ものでは), nor a request ないで.
+    r"(?:(?!ので(?!は)|から|けど|けれど|のに|ため)[ぁ-ゖ]){0,12}?(?:ません|ない(?!で))"
     # Korean: 금지하지 않습니다, 금지되지 않음, 금지하진 않는다, 금지하지는 않지만, 금지하고 있지
     # 않습니다, 금지하지 아니합니다, 금지가 아닙니다, 금지는 아닙니다, 금지 대상이/사항이 아니
     r"|\s*(?:(?:하|되)(?:지|진)(?:는|도)?\s*(?:않|아니)|하고\s*있지\s*않"
-    # (not "금지 아니면 법적 조치", "if not, legal action", nor a name "금지 아니타 뉴스")
-    r"|(?:이|가|는|도)\s*아(?:닙|님|닌|니(?![면라]))|(?:대상|사항)이\s*아(?:닙|님|닌|니(?![면라])))"
+    r"|(?:대상|사항)이\s*아(?:닙|님|닌|니(?![면라])))"
+    # A particle attaches to 금지 (not "금지 아니면 법적 조치", "if not, legal action", nor
+    # names after a space: "금지 아니타 뉴스", "금지 도아니 기자").
+    r"|(?:이|가|는|도)\s*아(?:닙|님|닌|니(?![면라]))"
 )
 
 
@@ -2028,13 +2047,14 @@ _RU_PHRASE_NOUN = (
     r"|формулюванн(?:я|ям)|пометк(?:а|и|у|ой)|словосочетани(?:е|я|ю|ем)|выражени(?:е|я|ю|ем)"
     r"|вираз(?:ом|у)?)"
 )
-_NAMES_A_PHRASE_RU = re.compile(
-    r"(?:(?<!\S)"
-    + _RU_PHRASE_NOUN
-    + r"|(?:^|(?<=[.!?:;\n]))\s*(?i:"
-    + _RU_PHRASE_NOUN
-    + r"))\s*[\"'“„«‹‚‘]?$"
+_NAMES_A_PHRASE_RU = re.compile(r"(?<!\S)" + _RU_PHRASE_NOUN + r"\s*[\"'“„«‹‚‘]?$")
+# Capitalised at a sentence start it names the phrase only in a sentence about it, which goes
+# on in lowercase ("Надпись Все права защищены ничего не значит"); a brand does not ("Фраза Все
+# права защищены © 2024").
+_NAMES_A_PHRASE_RU_START = re.compile(
+    r"(?:^|(?<=[.!?;\n]))\s*(?i:" + _RU_PHRASE_NOUN + r")\s*[\"'“„«‹‚‘]?$"
 )
+_SENTENCE_GOES_ON_RU = re.compile(r"[\s\"'”»“]*[а-яёіїєґ]")
 _OPENING_QUOTES = frozenset("\"'“„«‹‚‘「『")
 
 
