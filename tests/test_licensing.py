@@ -2182,16 +2182,6 @@ def test_the_holder_ends_at_a_reservation_in_further_languages(footer, holder):
         "<p>حقوق المرأة محفوظة في الدستور.</p>",
         # A photo credit, as "Photo: All rights reserved".
         "<figure><img src='/a.jpg'><figcaption>Фото: Все права защищены</figcaption></figure>",
-    ],
-)
-def test_reservations_in_further_languages_that_are_not_the_pages(html):
-    sig = detect_license_signals(page(ARTICLE + html), [])
-    assert not sig.all_rights_reserved and sig.license_class == "unknown"
-
-
-@pytest.mark.parametrize(
-    "html",
-    [
         # Negations: Thai puts "ไม่" (not) before the phrase, Japanese and Korean put theirs
         # after it. Each was read as the page reserving all rights.
         "<p>บทความนี้ไม่สงวนลิขสิทธิ์ ท่านสามารถนำไปเผยแพร่ต่อได้</p>",
@@ -2220,6 +2210,7 @@ def test_reservations_in_further_languages_that_are_not_the_pages(html):
         "<footer><p>版权所有人：北京某某科技有限公司</p></footer>",
         "<p>Сайт-визитка с надписью Все права защищены</p>",
         "<footer><p>บทความนี้ไม่ขอสงวนลิขสิทธิ์</p></footer>",
+        "<footer><p>ข้อมูลนี้ไม่มีการขอสงวนลิขสิทธิ์</p></footer>",
         # ⓐ ⓑ ⓒ items of a list, a date in a sentence: not notices.
         "<p>다음 중 옳은 것은? ⓐ 서울 ⓑ 부산 ⓒ 대구 ⓓ 광주</p>",
         "<ul><li>ⓐ 사과</li><li>ⓑ 배</li><li>ⓒ 포도</li></ul>",
@@ -2234,7 +2225,7 @@ def test_reservations_in_further_languages_that_are_not_the_pages(html):
         "<p>ค่าสมาชิก (c) 2550 บาท ต่อปี</p>",
     ],
 )
-def test_reservations_negated_or_named_in_further_languages(html):
+def test_reservations_in_further_languages_that_are_not_the_pages(html):
     sig = detect_license_signals(page(ARTICLE + html), [])
     assert not sig.all_rights_reserved and sig.license_class == "unknown"
 

@@ -1059,9 +1059,12 @@ _ARR = re.compile(
     + _ARR_MORE,
     re.I,
 )
+# Thai negates "สงวนลิขสิทธิ์" attached to it ("ไม่สงวนลิขสิทธิ์"); a space ends a Thai clause.
+_THAI_NEGATION = r"ไม่(?:ได้|มีการ)?(?:ขอ)?"
 _HOLDER_STOP = re.compile(
     r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b)|"
-    + r"ไม่(?:ได้|มีการ)?(?:ขอ)?สงวนลิขสิทธิ์|"  # "© 2567 ร้าน ไม่สงวนลิขสิทธิ์": not the holder's
+    + _THAI_NEGATION
+    + r"สงวนลิขสิทธิ์|"  # "© 2567 ร้าน ไม่สงวนลิขสิทธิ์": not the holder's
     + _ARR.pattern
     + r"|\b(?:some\s+rights|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
     r"|theme\b|(?:(?:is|are)\s+)?(?:licen[cs]ed|marked\s+with|dedicated\s+to)\b|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
@@ -1126,14 +1129,15 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     # Korean sites' ⓒ, but alone (not after "Copyright") also a list's third item ("ⓐ 서울 ⓑ
     # 부산 ⓒ 대구", "Ⓒ Replace the battery", "보기: ⓒ 2019년 개정된 법률"): a notice only with
     # a year or a reservation after its holder (below), and never next to other items.
-    circled = "ⓒ" in prefix.lower()
-    circled_only = circled and not re.search(r"copyright|©|\(c\)", prefix, re.I)
+    lower_prefix = prefix.lower()
+    circled = "ⓒ" in lower_prefix
+    circled_only = circled and not any(k in lower_prefix for k in ("copyright", "©", "(c)"))
     if circled and (
         _OTHER_CIRCLED_LETTER.search(text, max(0, start - 80), m.end() + 80)
         or _KOREAN_YEAR.match(text, m.end())
     ):
         return None
-    has_symbol = "©" in prefix or "(c)" in prefix.lower() or circled
+    has_symbol = "©" in prefix or "(c)" in lower_prefix or circled
     years: list[int] = []
     holder_before = ""
     by = re.match(r"\s*(?:by|von|par|por)\s+", text[pos:], re.I)
@@ -2009,12 +2013,11 @@ def _reservation_negated(text: str, m: re.Match) -> bool:
     않습니다" ("reposting is not prohibited"). Those languages put the negation right before
     (Thai) or right after (Japanese, Korean) the phrase."""
     return bool(
-        _NEGATION_BEFORE_RESERVATION.search(text, max(0, m.start() - 8), m.start())
+        _NEGATION_BEFORE_RESERVATION.search(text, max(0, m.start() - 12), m.start())
         or _NEGATION_AFTER_RESERVATION.match(text, m.end())
     )
 
 
-_THAI_NEGATION = r"ไม่(?:ได้|มีการ)?(?:ขอ)?"  # attached: a space ends a Thai clause
 _NEGATION_BEFORE_RESERVATION = re.compile(_THAI_NEGATION + "$")
 _NEGATION_AFTER_RESERVATION = re.compile(
     # Japanese: the verb's own hiragana up to its negation, 禁止していません, 禁止しておりません,

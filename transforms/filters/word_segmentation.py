@@ -52,15 +52,26 @@ def _visible(piece: str) -> bool:
     return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in piece)
 
 
-# Cached: C4 splits a line's whitespace words after the tokens were split, and in Thai and
-# Lao most of those words are the same runs (half the segmenter's calls on a page), and
-# common phrases repeat across pages.
-@lru_cache(maxsize=1 << 14)
 def segment(token: str) -> tuple[str, ...]:
     """The words of one token: Lao's segmenter if it holds a Lao letter, else Thai's.
     Latin letters and digits inside the token come out as words of their own."""
+    if len(token) <= _CACHED_TOKEN_CHARS:
+        return _segment_cached(token)
+    return _segment(token)
+
+
+def _segment(token: str) -> tuple[str, ...]:
     words = _lao_words() if _LAO_RE.search(token) else _thai_words()
     return tuple(piece for piece in words(token) if _visible(piece))
+
+
+# Cached: C4 splits a line's whitespace words after the tokens were split, and in Thai and
+# Lao most of those words are the same runs (half the segmenter's calls on a page), and
+# common phrases repeat across pages. Only tokens of up to 200 characters (a phrase between
+# spaces): a page-long run, cached, stayed in the worker (22 MB after a 1.1 M-character
+# run), and the cache's worst case is now 4,096 x 200 characters with their words.
+_CACHED_TOKEN_CHARS = 200
+_segment_cached = lru_cache(maxsize=1 << 12)(_segment)
 
 
 def segment_tokens(tokens: list[str]) -> list[str]:
