@@ -366,6 +366,19 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
         # Every year of a list, with "and" or "&" before the last.
         ("© 2019, 2020 and 2024 Foo Press", "Foo Press", [2019, 2020, 2024]),
         ("© 2019 &amp; 2024 Foo Press", "Foo Press", [2019, 2024]),
+        # Years after the holder and a comma, before another clause or as a list: the
+        # years were missed, or the first year went into the holder.
+        ("© Éditions Gallimard, 1942, pour le texte.", "Éditions Gallimard", [1942]),
+        ("© Jane Doe, 2019, 2021.", "Jane Doe", [2019, 2021]),
+        ("© Acme 2019, 2024", "Acme", [2019, 2024]),
+        ("© Acme Corp, 2019, 2020 and 2024", "Acme Corp", [2019, 2020, 2024]),
+        ("Copyright Jane Doe, 2024, all rights reserved.", "Jane Doe", [2024]),
+        # Mexico's "Derechos Reservados" ended up in the holder.
+        (
+            "© 2024 Grupo Ejemplo S.A. de C.V. Derechos Reservados",
+            "Grupo Ejemplo S.A. de C.V.",
+            [2024],
+        ),
     ],
 )
 def test_copyright_notice_forms(footer, holder, years):
@@ -2133,6 +2146,10 @@ RESERVATIONS = [
     "Reservados todos os direitos.",
     "Tutti i diritti sono riservati.",
     "© Riproduzione riservata",
+    # Mexico's "Derechos Reservados" (D.R.) and Portugal's "Direitos reservados", alone.
+    "© 2024 Universidad Ejemplo. Derechos Reservados.",
+    "Derechos Reservados © 2024 Universidad Ejemplo",
+    "Direitos reservados.",
 ]
 
 
@@ -2142,6 +2159,26 @@ def test_all_rights_reserved_in_further_languages(phrase):
     無断転載を禁 were read: a footer saying only "Все права защищены" was `unknown`."""
     sig = detect_license_signals(page(ARTICLE + f"<footer><p>{phrase}</p></footer>"), [])
     assert sig.all_rights_reserved and sig.license_class == "all_rights_reserved"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p>Which year? (a) 2000 (b) 2005 (c) 2010 (d) 2015</p>",
+        "<p>Question 3: (A) 1999 (B) 2001 (C) 2010 (D) 2015</p>",
+        "<p>(c) 2010 (d) 2015</p>",
+    ],
+)
+def test_a_quizs_third_answer_is_not_a_notice(html):
+    """ "(c) 2010 (d) 2015" was read as a notice with the holder "(d) 2015"."""
+    sig = detect_license_signals(page(ARTICLE + html), [])
+    assert (sig.copyright_notice, sig.copyright_holder, sig.copyright_years) == (None, None, [])
+
+
+def test_a_notice_with_a_list_elsewhere_on_the_page_is_still_read():
+    footer = "<footer><p>(c) 2024 Acme Ltd</p><p>(a) Terms (b) Privacy</p></footer>"
+    sig = detect_license_signals(page(ARTICLE + footer), [])
+    assert (sig.copyright_holder, sig.copyright_years) == ("Acme Ltd", [2024])
 
 
 @pytest.mark.parametrize(
@@ -2223,6 +2260,12 @@ def test_the_holder_ends_at_a_reservation_in_further_languages(footer, holder):
         "<p>What is 50 × 50? (a) 250 (b) 500 (c) 2500 (d) 5000</p>",
         "<p>Under subsection (c) 2545 Broadway is exempt.</p>",
         "<p>ค่าสมาชิก (c) 2550 บาท ต่อปี</p>",
+        # Creative Commons' "some rights reserved", and the words in prose.
+        "<footer><p>Algunos derechos reservados.</p></footer>",
+        "<footer><p>Alguns direitos reservados.</p></footer>",
+        "<footer><p>Sin derechos reservados.</p></footer>",
+        "<p>El autor conserva los derechos reservados por la ley.</p>",
+        "<p>O autor mantém os direitos reservados ao abrigo da lei.</p>",
     ],
 )
 def test_reservations_in_further_languages_that_are_not_the_pages(html):

@@ -1056,7 +1056,11 @@ _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
     r"|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+(?:sono\s+)?riservati"
     r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
-    + _ARR_MORE,
+    # Mexico's "Derechos Reservados" (the D.R. of "D.R. © 2024"), Portugal's "Direitos
+    # reservados": not Creative Commons' "Algunos derechos reservados" / "Alguns direitos
+    # reservados", nor "sin derechos reservados".
+    r"(?<!algunos\s)(?<!los\s)(?<!sin\s)derechos\s+reservados"
+    r"|(?<!alguns\s)(?<!os\s)(?<!sem\s)direitos\s+reservados|" + _ARR_MORE,
     re.I,
 )
 # Thai negates "สงวนลิขสิทธิ์" attached to it ("ไม่สงวนลิขสิทธิ์"); a space ends a Thai clause.
@@ -1083,9 +1087,12 @@ _SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?"  # 2024, 2019-2024, 2019-24
-_TRAILING_YEARS = re.compile(rf"[\s,]+{_YEAR_SPAN}\s*$")
-# ", 2024" right after a holder's name, ending the notice's sentence.
-_YEARS_AFTER_COMMA = re.compile(rf",\s*{_YEAR_SPAN}(?=\s*(?:[.;|·•]|$|all\s+rights\b))", re.I)
+# 2019, 2021-2024 and 2025
+_YEAR_LIST = rf"{_YEAR_SPAN}(?:(?:\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*){_YEAR_SPAN})*"
+_TRAILING_YEARS = re.compile(rf"[\s,]+{_YEAR_LIST}\s*$")
+# ", 2024" right after a holder's name, ending the notice's sentence or clause ("© Éditions
+# Gallimard, 1942, pour le texte").
+_YEARS_AFTER_COMMA = re.compile(rf",\s*{_YEAR_LIST}(?=\s*(?:[.,;|·•]|$|all\s+rights\b))", re.I)
 # Without the symbol, "Copyright Jane Doe, 2024." is a notice when the word opens its sentence
 # and names no copyright noun ("the Indian Copyright Act, 1957", "Copyright Notice, 2024").
 _COPYRIGHT_NOUN = re.compile(
@@ -1137,6 +1144,15 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         or _KOREAN_YEAR.match(text, m.end())
     ):
         return None
+    if (
+        "(c)" in lower_prefix
+        and not any(k in lower_prefix for k in ("copyright", "©", "ⓒ"))
+        and (
+            _EARLIER_PAREN_LETTER.search(text, max(0, start - 80), start)
+            or _LATER_PAREN_LETTER.search(text, m.end(), m.end() + 80)
+        )
+    ):
+        return None  # a quiz's third answer: "(a) 2000 (b) 2005 (c) 2010 (d) 2015"
     has_symbol = "©" in prefix or "(c)" in lower_prefix or circled
     years: list[int] = []
     holder_before = ""
@@ -1205,6 +1221,9 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
 # Circled letters that mark list items (not ⓘ, an info icon, Ⓟ, the phonogram sign of "Ⓟ&ⓒ
 # 2024 HYBE", nor Ⓡ, a registered mark).
 _OTHER_CIRCLED_LETTER = re.compile(r"[ⓐⓑⓓ-ⓗⓙ-ⓞⓠⓢ-ⓩⒶⒷⒹ-ⒽⒿ-ⓄⓆⓈ-Ⓩ]")
+# The neighbours of a bare "(c)" in a list written "(a) ... (b) ... (c) ... (d)".
+_EARLIER_PAREN_LETTER = re.compile(r"\([ab]\)", re.I)
+_LATER_PAREN_LETTER = re.compile(r"\(d\)", re.I)
 _KOREAN_YEAR = re.compile(r"\d{4}\s*년")  # "2019년": a date in a sentence, not a notice's year
 # The Buddhist Era year beside a Gregorian one: "© 2024 (พ.ศ. 2567) ..."
 _BE_BESIDE = re.compile(r"\s*\(\s*(?:พ\.\s?ศ\.\s*)?25\d\d\s*\)")
