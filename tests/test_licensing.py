@@ -370,7 +370,8 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
         # years were missed, or the first year went into the holder.
         ("© Éditions Gallimard, 1942, pour le texte.", "Éditions Gallimard", [1942]),
         ("© Jane Doe, 2019, 2021.", "Jane Doe", [2019, 2021]),
-        ("© Acme 2019, 2024", "Acme", [2019, 2024]),
+        # After a space a year may end the name: only the comma's years are the notice's.
+        ("© Vision 2030, 2024", "Vision 2030", [2024]),
         ("© Acme Corp, 2019, 2020 and 2024", "Acme Corp", [2019, 2020, 2024]),
         ("Copyright Jane Doe, 2024, all rights reserved.", "Jane Doe", [2024]),
         # Mexico's "Derechos Reservados" ended up in the holder.
@@ -379,6 +380,8 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
             "Grupo Ejemplo S.A. de C.V.",
             [2024],
         ),
+        ("© 2024 Helados Los Abuelos Derechos Reservados", "Helados Los Abuelos", [2024]),
+        ("© 2024 Foo Eventos - Direitos reservados", "Foo Eventos", [2024]),
     ],
 )
 def test_copyright_notice_forms(footer, holder, years):
@@ -431,6 +434,19 @@ def test_meta_copyright_is_a_fallback_notice():
     sig = detect_license_signals(html, [])
     assert sig.copyright_holder == "Acme Inc."
     assert sig.copyright_years == [2011]
+
+
+@pytest.mark.parametrize(
+    "content, reserved",
+    [
+        ("Derechos Reservados", True),
+        # A line break or two spaces between the words: still Creative Commons' phrase.
+        ("Universidad Ejemplo. Algunos&#10;  derechos reservados", False),
+    ],
+)
+def test_meta_copyright_reservation_reads_its_words_as_the_body_does(content, reserved):
+    html = page(ARTICLE, head=f'<meta name="copyright" content="{content}">')
+    assert detect_license_signals(html, []).all_rights_reserved is reserved
 
 
 # --- opt-outs --------------------------------------------------------------------------------
@@ -2073,6 +2089,8 @@ def test_the_choosers_title_is_the_works_name_not_a_part(title, url, verb, expec
     [
         "This material is protected under the Indian Copyright Act, 1957. Do not copy.",
         "Copyright Notice, 2024 | Privacy",
+        # A citation: without the symbol the years must end the sentence.
+        "Sources. Copyright Clearance Center, 2019, Annual Report.",
     ],
 )
 def test_years_after_a_comma_need_the_symbol(sentence):
@@ -2146,10 +2164,18 @@ RESERVATIONS = [
     "Reservados todos os direitos.",
     "Tutti i diritti sono riservati.",
     "© Riproduzione riservata",
-    # Mexico's "Derechos Reservados" (D.R.) and Portugal's "Direitos reservados", alone.
+    # Mexico's "Derechos Reservados" (D.R.) alone, as a formula in capitals; Brazil's
+    # "Todos direitos reservados"; "direitos autorais" / "derechos de autor"; Catalan and
+    # Galician.
     "© 2024 Universidad Ejemplo. Derechos Reservados.",
     "Derechos Reservados © 2024 Universidad Ejemplo",
-    "Direitos reservados.",
+    "DIREITOS RESERVADOS",
+    "© 2024 Foo. Direitos reservados.",
+    "Todos direitos reservados.",
+    "Todos os direitos autorais reservados.",
+    "Todos los derechos de autor reservados.",
+    "Tots els drets reservats.",
+    "Todos os dereitos reservados.",
 ]
 
 
@@ -2166,7 +2192,7 @@ def test_all_rights_reserved_in_further_languages(phrase):
     [
         "<p>Which year? (a) 2000 (b) 2005 (c) 2010 (d) 2015</p>",
         "<p>Question 3: (A) 1999 (B) 2001 (C) 2010 (D) 2015</p>",
-        "<p>(c) 2010 (d) 2015</p>",
+        "<p>(b) 2005 (c) 2010 (d) 2015</p>",
     ],
 )
 def test_a_quizs_third_answer_is_not_a_notice(html):
@@ -2175,9 +2201,18 @@ def test_a_quizs_third_answer_is_not_a_notice(html):
     assert (sig.copyright_notice, sig.copyright_holder, sig.copyright_years) == (None, None, [])
 
 
-def test_a_notice_with_a_list_elsewhere_on_the_page_is_still_read():
-    footer = "<footer><p>(c) 2024 Acme Ltd</p><p>(a) Terms (b) Privacy</p></footer>"
-    sig = detect_license_signals(page(ARTICLE + footer), [])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<footer><p>(c) 2024 Acme Ltd</p><p>(a) Terms (b) Privacy</p></footer>",
+        # One letter near it, or letters that are not words of their own: citations.
+        "<p>Acme Ltd is authorised under section 19(a) and 21(b). (c) 2024 Acme Ltd</p>",
+        "<p>Under subsection (b), payments are due. (c) 2024 Acme Ltd</p>",
+        "<footer><div>(c) 2024 Acme Ltd<br>Menu (d) Home</div></footer>",
+    ],
+)
+def test_a_notice_near_list_letters_that_are_no_quiz_is_still_read(html):
+    sig = detect_license_signals(page(ARTICLE + html), [])
     assert (sig.copyright_holder, sig.copyright_years) == ("Acme Ltd", [2024])
 
 
@@ -2263,14 +2298,33 @@ def test_the_holder_ends_at_a_reservation_in_further_languages(footer, holder):
         # Creative Commons' "some rights reserved", and the words in prose.
         "<footer><p>Algunos derechos reservados.</p></footer>",
         "<footer><p>Alguns direitos reservados.</p></footer>",
-        "<footer><p>Sin derechos reservados.</p></footer>",
+        "<footer><p>Ciertos Derechos Reservados.</p></footer>",
+        "<footer><p>Sin Derechos Reservados.</p></footer>",
+        "<p>Esta obra no tiene derechos reservados.</p>",
+        "<p>Não há direitos reservados.</p>",
         "<p>El autor conserva los derechos reservados por la ley.</p>",
-        "<p>O autor mantém os direitos reservados ao abrigo da lei.</p>",
+        "<p>Son derechos reservados a la Federación la explotación del petróleo.</p>",
+        "<p>Os indígenas têm direitos reservados sobre as terras.</p>",
+        "<p>En México, la leyenda Derechos Reservados o su abreviatura D.R. es habitual.</p>",
+        "<p>A expressão direitos reservados não é obrigatória no Brasil.</p>",
     ],
 )
 def test_reservations_in_further_languages_that_are_not_the_pages(html):
     sig = detect_license_signals(page(ARTICLE + html), [])
     assert not sig.all_rights_reserved and sig.license_class == "unknown"
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "CC BY-NC 4.0 - Algunos Derechos Reservados",  # a licence: class CC
+        "© 2024 Foo. No hay derechos reservados",  # a notice: class all_rights_reserved
+    ],
+)
+def test_some_or_no_rights_reserved_beside_a_licence_or_notice(footer):
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{footer}</p></footer>"), [])
+    assert sig.all_rights_reserved is False
+    assert sig.copyright_notice in (None, "© 2024 Foo")
 
 
 @pytest.mark.parametrize(

@@ -458,6 +458,15 @@ _LICENSE_HINT = re.compile(
 # "copyright belongs to", like 版权所有), Indonesian and Malay, Arabic and Persian (a few words
 # may come between "all rights" and "reserved": "کلیه حقوق این سایت محفوظ است"), Hebrew, Thai
 # ("สงวนลิขสิทธิ์", not "สงวนสิทธิ์", which reserves any right: "to change prices").
+# Words that make "Derechos Reservados" not a reservation: Creative Commons' "some rights
+# reserved" and its paraphrases, and negations ("Sin Derechos Reservados", "No Hay ...").
+_ARR_FORMULA_NOT_AFTER = "".join(
+    rf"(?<!\b{word}\s)"
+    for word in (
+        "algunos", "algunas", "ciertos", "otros", "sin", "hay", "tiene", "ningunos",
+        "alguns", "certos", "outros", "sem", "há", "tem", "nenhuns",
+    )
+)  # fmt: skip
 _ARR_MORE = (
     r"reservados\s+todos\s+(?:los\s+derechos|os\s+direitos)|riproduzione\s+riservata"
     r"|(?:wszelkie|wszystkie)\s+prawa\s+zastrzeżone|všechna\s+práva\s+vyhrazena"
@@ -478,7 +487,8 @@ _ARR_MORE = (
 _COPYRIGHT_HINT = re.compile(
     r"[©ⓒ]|\(c\)\s*(?:(?:19|20)\d\d|25\d\d(?=\s*[\u0e01-\u0e4e])(?!\s*บาท))|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
     r"|rechte\s+vorbehalten|derechos\s+reservados|diritti\s+(?:sono\s+)?riservati"
-    r"|direitos\s+reservados|rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
+    r"|direitos\s+(?:autorais\s+)?reservados|derechos\s+de\s+autor\s+reservados"
+    r"|dereitos\s+reservados|drets\s+reservats|rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
     + _ARR_MORE,
     re.I,
 )
@@ -515,6 +525,7 @@ _COPYRIGHT_KEYS = (
     "droits r",
     "rechte vorbehalten",
     "reservados",
+    "reservats",  # Catalan "Tots els drets reservats"
     "riservat",
     "rechten voorbehouden",
     "sakl",  # "saklıdır", and "SAKLIDIR" in lowercase
@@ -1045,28 +1056,39 @@ def _ends(items: list, limit: int) -> list:
 # --------------------------------------------------------------------------------------------
 
 _NOTICE_PREFIX = re.compile(r"(?:(?:copyright|[©ⓒ]|\(c\)|copr\.)[\s:]*)+", re.I)
+# Between the years of a list: "2019, 2021", "2019, 2020 and 2024", "2019 & 2024".
+_YEAR_LIST_SEPARATOR = r"\s*(?:,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)"
 _YEARS = re.compile(
     r"((?:19|20)\d\d)(?:(?:\s*[-–—/]\s*|\s+(?:to|bis|until|hasta|au)\s+)"
     r"((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy))?"
-    # Another year follows: "2019, 2021", "2019, 2020 and 2024", "2019 & 2024".
-    r"(?P<more>\s*(?:,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)(?=(?:19|20)\d\d))?",
+    # Another year follows.
+    rf"(?P<more>{_YEAR_LIST_SEPARATOR}(?=(?:19|20)\d\d))?",
     re.I,
 )
 _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
-    r"|todos\s+los\s+derechos\s+reservados|tutti\s+i\s+diritti\s+(?:sono\s+)?riservati"
-    r"|todos\s+os\s+direitos\s+reservados|alle\s+rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
-    # Mexico's "Derechos Reservados" (the D.R. of "D.R. © 2024"), Portugal's "Direitos
-    # reservados": not Creative Commons' "Algunos derechos reservados" / "Alguns direitos
-    # reservados", nor "sin derechos reservados".
-    r"(?<!algunos\s)(?<!los\s)(?<!sin\s)derechos\s+reservados"
-    r"|(?<!alguns\s)(?<!os\s)(?<!sem\s)direitos\s+reservados|" + _ARR_MORE,
+    r"|todos\s+los\s+derechos\s+(?:de\s+autor\s+)?reservados"
+    r"|tutti\s+i\s+diritti\s+(?:sono\s+)?riservati"
+    # Brazil's "Todos direitos reservados" has no article; Galician's "dereitos".
+    r"|todos\s+(?:os\s+)?direitos\s+(?:autorais\s+)?reservados|todos\s+os\s+dereitos\s+reservados"
+    r"|tots\s+els\s+drets\s+reservats"
+    r"|alle\s+rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
+    # On its own, only as a formula, in capitals: Mexico's "Derechos Reservados" (the D.R. of
+    # "D.R. ©"), "Direitos Reservados". Written in lowercase it is as often prose ("los
+    # pueblos mantienen derechos reservados sobre sus tierras", "no hay derechos
+    # reservados"), and Creative Commons says "Algunos Derechos Reservados".
+    + _ARR_FORMULA_NOT_AFTER
+    + r"(?-i:Derechos\s+Reservados|DERECHOS\s+RESERVADOS|Direitos\s+Reservados"
+    r"|DIREITOS\s+RESERVADOS)|" + _ARR_MORE,
     re.I,
 )
+# Right after a notice the bare words are the formula in any case ("© 2024 Foo. Derechos
+# reservados.").
+_ARR_AFTER_NOTICE_ONLY = r"(?:derechos|direitos)\s+reservados"
 # Thai negates "สงวนลิขสิทธิ์" attached to it ("ไม่สงวนลิขสิทธิ์"); a space ends a Thai clause.
 _THAI_NEGATION = r"ไม่(?:ได้|มีการ)?(?:ขอ)?"
 _HOLDER_STOP = re.compile(
-    r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b)|"
+    r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|derechos|direitos|privacy|terms|impressum)\b)|"
     + _THAI_NEGATION
     + r"สงวนลิขสิทธิ์|"  # "© 2567 ร้าน ไม่สงวนลิขสิทธิ์": not the holder's
     + _ARR.pattern
@@ -1087,12 +1109,18 @@ _SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?"  # 2024, 2019-2024, 2019-24
-# 2019, 2021-2024 and 2025
-_YEAR_LIST = rf"{_YEAR_SPAN}(?:(?:\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*){_YEAR_SPAN})*"
-_TRAILING_YEARS = re.compile(rf"[\s,]+{_YEAR_LIST}\s*$")
-# ", 2024" right after a holder's name, ending the notice's sentence or clause ("© Éditions
-# Gallimard, 1942, pour le texte").
-_YEARS_AFTER_COMMA = re.compile(rf",\s*{_YEAR_LIST}(?=\s*(?:[.,;|·•]|$|all\s+rights\b))", re.I)
+_YEAR_LIST = rf"{_YEAR_SPAN}(?:{_YEAR_LIST_SEPARATOR}{_YEAR_SPAN})*"  # 2019, 2021-2024 and 2025
+# The years that end a holder's segment: one after a space ("© The Guardian 2024"; not a list,
+# as a name may end in a number, "© Vision 2030, 2024"), or a list after a comma.
+_TRAILING_YEARS = re.compile(rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST})\s*$")
+# ", 2024" right after a holder's name, ending the notice's sentence ("Copyright Jane Doe,
+# 2024."); with the symbol also before another clause ("© Éditions Gallimard, 1942, pour le
+# texte"), which without it is as often a citation ("Copyright Clearance Center, 2019, Annual
+# Report").
+_YEARS_AFTER_COMMA = re.compile(rf",\s*{_YEAR_LIST}(?=\s*(?:[.;|·•]|$|,?\s*all\s+rights\b))", re.I)
+_YEARS_AFTER_COMMA_WITH_SYMBOL = re.compile(
+    rf",\s*{_YEAR_LIST}(?=\s*(?:[.,;|·•]|$|all\s+rights\b))", re.I
+)
 # Without the symbol, "Copyright Jane Doe, 2024." is a notice when the word opens its sentence
 # and names no copyright noun ("the Indian Copyright Act, 1957", "Copyright Notice, 2024").
 _COPYRIGHT_NOUN = re.compile(
@@ -1147,12 +1175,9 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     if (
         "(c)" in lower_prefix
         and not any(k in lower_prefix for k in ("copyright", "©", "ⓒ"))
-        and (
-            _EARLIER_PAREN_LETTER.search(text, max(0, start - 80), start)
-            or _LATER_PAREN_LETTER.search(text, m.end(), m.end() + 80)
-        )
+        and _quiz_answer(text, start, m.end())
     ):
-        return None  # a quiz's third answer: "(a) 2000 (b) 2005 (c) 2010 (d) 2015"
+        return None
     has_symbol = "©" in prefix or "(c)" in lower_prefix or circled
     years: list[int] = []
     holder_before = ""
@@ -1181,11 +1206,12 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         # notice has its symbol or opens its sentence with the bare word: elsewhere that is
         # prose ("the Indian Copyright Act, 1957").
         segment_end = _holder_end(text, pos)
-        after = (
-            _YEARS_AFTER_COMMA.match(text, segment_end)
-            if has_symbol or (_opens_sentence(text, start) and not _COPYRIGHT_NOUN.match(text, pos))
-            else None
-        )
+        if has_symbol:
+            after = _YEARS_AFTER_COMMA_WITH_SYMBOL.match(text, segment_end)
+        elif _opens_sentence(text, start) and not _COPYRIGHT_NOUN.match(text, pos):
+            after = _YEARS_AFTER_COMMA.match(text, segment_end)
+        else:
+            after = None
         segment = text[pos : after.end() if after else segment_end]
         trailing = _TRAILING_YEARS.search(segment)
         if trailing:
@@ -1221,13 +1247,25 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
 # Circled letters that mark list items (not ⓘ, an info icon, Ⓟ, the phonogram sign of "Ⓟ&ⓒ
 # 2024 HYBE", nor Ⓡ, a registered mark).
 _OTHER_CIRCLED_LETTER = re.compile(r"[ⓐⓑⓓ-ⓗⓙ-ⓞⓠⓢ-ⓩⒶⒷⒹ-ⒽⒿ-ⓄⓆⓈ-Ⓩ]")
-# The neighbours of a bare "(c)" in a list written "(a) ... (b) ... (c) ... (d)".
-_EARLIER_PAREN_LETTER = re.compile(r"\([ab]\)", re.I)
-_LATER_PAREN_LETTER = re.compile(r"\(d\)", re.I)
+
+
+def _quiz_answer(text: str, start: int, end: int) -> bool:
+    """Whether the bare "(c)" at `start` is a quiz's third answer, "(a) 2000 (b) 2005 (c) 2010
+    (d) 2015": two of its neighbours (a), (b) before and (d) after within 80 characters (one
+    alone is as often a legal citation's "subsection (b)"), as words of their own (not
+    "section 19(a)")."""
+    before = _PAREN_LETTER.findall(text[max(0, start - 80) : start].lower())
+    after = _PAREN_LETTER.findall(text[end : end + 80].lower())
+    return len({x for x in before if x in "ab"} | {x for x in after if x == "d"}) >= 2
+
+
+_PAREN_LETTER = re.compile(r"(?<![\w)\]])\(([abd])\)")
 _KOREAN_YEAR = re.compile(r"\d{4}\s*년")  # "2019년": a date in a sentence, not a notice's year
 # The Buddhist Era year beside a Gregorian one: "© 2024 (พ.ศ. 2567) ..."
 _BE_BESIDE = re.compile(r"\s*\(\s*(?:พ\.\s?ศ\.\s*)?25\d\d\s*\)")
-_ARR_AFTER_NOTICE = re.compile(r"[\s.,]*(?:" + _ARR.pattern + ")", re.I)
+_ARR_AFTER_NOTICE = re.compile(
+    r"[\s.,]*(?:" + _ARR.pattern + "|" + _ARR_AFTER_NOTICE_ONLY + ")", re.I
+)
 # Running text after a notice's years, where a holder's name would be.
 _PROSE_AFTER_NOTICE = re.compile(
     r"[\s,]*(?-i:followed\s+by|means\s+(?:that|the)|indicates\s+(?:that|the)"
@@ -2056,9 +2094,9 @@ _NEGATION_AFTER_RESERVATION = re.compile(
 
 
 _NAMES_A_PHRASE = re.compile(
-    r"\b(?:the|la|le|der|den|die|das|el|il)\s+(?:phrase|words|wording|expression|term|formula"
-    r"|notice|mention|Hinweis|Vermerk|Formulierung|formule|expresi[óo]n|f[óo]rmula|frase"
-    r"|dicitura)\s*[\"'“„«‹‚‘]?$",
+    r"\b(?:the|la|le|der|den|die|das|el|il|a|o)\s+(?:phrase|words|wording|expression|term"
+    r"|formula|notice|mention|Hinweis|Vermerk|Formulierung|formule|expresi[óo]n|f[óo]rmula|frase"
+    r"|dicitura|leyenda|menci[óo]n|men[çc][ãa]o|express[ãa]o|aviso)\s*[\"'“„«‹‚‘]?$",
     re.I,
 )
 # Russian and Ukrainian name the phrase without an article ("Надпись Все права защищены ничего
@@ -2508,6 +2546,9 @@ def _choose_copyright(sig, notices, meta_copyright, jsonld_copyright) -> None:
     chosen = (footer or page_notices or [None])[-1]
     if chosen is None:
         for value in meta_copyright:
+            # One space between words, as in the body's text: the phrase rules look one
+            # space back ("Algunos derechos reservados").
+            value = " ".join(value.split())
             parsed = None
             for m in _NOTICE_PREFIX.finditer(value):
                 parsed = _parse_notice(value, m.start())
