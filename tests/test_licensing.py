@@ -382,6 +382,11 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
         ),
         ("© 2024 Helados Los Abuelos Derechos Reservados", "Helados Los Abuelos", [2024]),
         ("© 2024 Foo Eventos - Direitos reservados", "Foo Eventos", [2024]),
+        ("© 2024 Foo Algunos Derechos Reservados", "Foo", [2024]),
+        ("© 2024 Observatorio - Derechos Humanos", "Observatorio - Derechos Humanos", [2024]),
+        # A list of ascending years after a space is the notice's.
+        ("© Foo 2019, 2021, 2024. All rights reserved.", "Foo", [2019, 2021, 2024]),
+        ("© Foo 2019 and 2024", "Foo", [2019, 2024]),
     ],
 )
 def test_copyright_notice_forms(footer, holder, years):
@@ -437,16 +442,19 @@ def test_meta_copyright_is_a_fallback_notice():
 
 
 @pytest.mark.parametrize(
-    "content, reserved",
+    "content, holder, reserved",
     [
-        ("Derechos Reservados", True),
-        # A line break or two spaces between the words: still Creative Commons' phrase.
-        ("Universidad Ejemplo. Algunos&#10;  derechos reservados", False),
+        ("© 2024 Acme&#10;Derechos Reservados", "Acme", True),
+        # A line break still ends the holder.
+        ("Copyright (c) 2024 Acme&#10;123 Main Street, Springfield", "Acme", False),
+        # Two spaces or a line break between the words: still Creative Commons' phrase.
+        ("© 2024 Acme. Algunos&#10;  derechos reservados", "Acme", False),
     ],
 )
-def test_meta_copyright_reservation_reads_its_words_as_the_body_does(content, reserved):
+def test_meta_copyright_reads_its_words_as_the_body_does(content, holder, reserved):
     html = page(ARTICLE, head=f'<meta name="copyright" content="{content}">')
-    assert detect_license_signals(html, []).all_rights_reserved is reserved
+    sig = detect_license_signals(html, [])
+    assert (sig.copyright_holder, sig.all_rights_reserved) == (holder, reserved)
 
 
 # --- opt-outs --------------------------------------------------------------------------------
@@ -2169,7 +2177,9 @@ RESERVATIONS = [
     # Galician.
     "© 2024 Universidad Ejemplo. Derechos Reservados.",
     "Derechos Reservados © 2024 Universidad Ejemplo",
-    "DIREITOS RESERVADOS",
+    "DIREITOS RESERVADOS © 2024 FOO",
+    "© 2024 Foo - Derechos Reservados",
+    "La Leyenda Todos los derechos reservados",  # a brand, not a name of the phrase
     "© 2024 Foo. Direitos reservados.",
     "Todos direitos reservados.",
     "Todos os direitos autorais reservados.",
@@ -2193,6 +2203,7 @@ def test_all_rights_reserved_in_further_languages(phrase):
         "<p>Which year? (a) 2000 (b) 2005 (c) 2010 (d) 2015</p>",
         "<p>Question 3: (A) 1999 (B) 2001 (C) 2010 (D) 2015</p>",
         "<p>(b) 2005 (c) 2010 (d) 2015</p>",
+        "<p>(a) 1990 (b) 1995 (c) 2000</p>",
     ],
 )
 def test_a_quizs_third_answer_is_not_a_notice(html):
@@ -2209,6 +2220,9 @@ def test_a_quizs_third_answer_is_not_a_notice(html):
         "<p>Acme Ltd is authorised under section 19(a) and 21(b). (c) 2024 Acme Ltd</p>",
         "<p>Under subsection (b), payments are due. (c) 2024 Acme Ltd</p>",
         "<footer><div>(c) 2024 Acme Ltd<br>Menu (d) Home</div></footer>",
+        # Both letters, but not as the clause right before the "(c)".
+        "<p>Terms apply (see (a) and (b) above). (c) 2024 Acme Ltd</p>",
+        "<p>Paragraphs (a) and (b) apply. (c) 2024 Acme Ltd</p>",
     ],
 )
 def test_a_notice_near_list_letters_that_are_no_quiz_is_still_read(html):
@@ -2307,6 +2321,11 @@ def test_the_holder_ends_at_a_reservation_in_further_languages(footer, holder):
         "<p>Os indígenas têm direitos reservados sobre as terras.</p>",
         "<p>En México, la leyenda Derechos Reservados o su abreviatura D.R. es habitual.</p>",
         "<p>A expressão direitos reservados não é obrigatória no Brasil.</p>",
+        # The bare words reserve only in a notice: in headings and prose they are about rights.
+        "<h1>Música Libre de Derechos Reservados</h1>",
+        "<h1>Direitos Reservados: o que significa</h1>",
+        "<p>LOS PUEBLOS MANTIENEN DERECHOS RESERVADOS SOBRE SUS TIERRAS</p>",
+        "<footer><p>Pocos Derechos Reservados</p></footer>",
     ],
 )
 def test_reservations_in_further_languages_that_are_not_the_pages(html):

@@ -458,15 +458,6 @@ _LICENSE_HINT = re.compile(
 # "copyright belongs to", like 版权所有), Indonesian and Malay, Arabic and Persian (a few words
 # may come between "all rights" and "reserved": "کلیه حقوق این سایت محفوظ است"), Hebrew, Thai
 # ("สงวนลิขสิทธิ์", not "สงวนสิทธิ์", which reserves any right: "to change prices").
-# Words that make "Derechos Reservados" not a reservation: Creative Commons' "some rights
-# reserved" and its paraphrases, and negations ("Sin Derechos Reservados", "No Hay ...").
-_ARR_FORMULA_NOT_AFTER = "".join(
-    rf"(?<!\b{word}\s)"
-    for word in (
-        "algunos", "algunas", "ciertos", "otros", "sin", "hay", "tiene", "ningunos",
-        "alguns", "certos", "outros", "sem", "há", "tem", "nenhuns",
-    )
-)  # fmt: skip
 _ARR_MORE = (
     r"reservados\s+todos\s+(?:los\s+derechos|os\s+direitos)|riproduzione\s+riservata"
     r"|(?:wszelkie|wszystkie)\s+prawa\s+zastrzeżone|všechna\s+práva\s+vyhrazena"
@@ -1065,6 +1056,19 @@ _YEARS = re.compile(
     rf"(?P<more>{_YEAR_LIST_SEPARATOR}(?=(?:19|20)\d\d))?",
     re.I,
 )
+# "Derechos Reservados" (Mexico's D.R.) and "Direitos Reservados" without "todos": a notice's
+# reservation right after its holder ("© 2024 Grupo S.A. de C.V. Derechos Reservados"), where
+# they also end the holder, or right before the sign ("Derechos Reservados © 2024 UNAM"). Not
+# the page's reservation on their own: in headings and prose they are as often about rights
+# ("Música Libre de Derechos Reservados", "los pueblos mantienen derechos reservados"). Nor
+# after Creative Commons' "Algunos" ("some rights reserved") or a negation.
+_NOT_BEFORE_BARE_RESERVATION = (
+    "algunos", "algunas", "ciertos", "otros", "pocos", "sin", "hay", "tiene", "ningunos", "de",
+    "con", "los", "alguns", "certos", "outros", "sem", "há", "tem", "nenhuns", "os", "com",
+)  # fmt: skip
+_BARE_RESERVATION = "".join(rf"(?<!\b{w}\s)" for w in _NOT_BEFORE_BARE_RESERVATION) + (
+    r"(?:derechos(?:\s+de\s+autor)?|direitos(?:\s+autorais)?)\s+reservados"
+)
 _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
     r"|todos\s+los\s+derechos\s+(?:de\s+autor\s+)?reservados"
@@ -1073,26 +1077,21 @@ _ARR = re.compile(
     r"|todos\s+(?:os\s+)?direitos\s+(?:autorais\s+)?reservados|todos\s+os\s+dereitos\s+reservados"
     r"|tots\s+els\s+drets\s+reservats"
     r"|alle\s+rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
-    # On its own, only as a formula, in capitals: Mexico's "Derechos Reservados" (the D.R. of
-    # "D.R. ©"), "Direitos Reservados". Written in lowercase it is as often prose ("los
-    # pueblos mantienen derechos reservados sobre sus tierras", "no hay derechos
-    # reservados"), and Creative Commons says "Algunos Derechos Reservados".
-    + _ARR_FORMULA_NOT_AFTER
-    + r"(?-i:Derechos\s+Reservados|DERECHOS\s+RESERVADOS|Direitos\s+Reservados"
-    r"|DIREITOS\s+RESERVADOS)|" + _ARR_MORE,
+    + _BARE_RESERVATION
+    + r"(?=\s*(?:©|\(c\)|copyright\b))|"
+    + _ARR_MORE,
     re.I,
 )
-# Right after a notice the bare words are the formula in any case ("© 2024 Foo. Derechos
-# reservados.").
-_ARR_AFTER_NOTICE_ONLY = r"(?:derechos|direitos)\s+reservados"
 # Thai negates "สงวนลิขสิทธิ์" attached to it ("ไม่สงวนลิขสิทธิ์"); a space ends a Thai clause.
 _THAI_NEGATION = r"ไม่(?:ได้|มีการ)?(?:ขอ)?"
 _HOLDER_STOP = re.compile(
-    r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|derechos|direitos|privacy|terms|impressum)\b)|"
+    r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b|(?:derechos|direitos)\s+reservados)|"
     + _THAI_NEGATION
     + r"สงวนลิขสิทธิ์|"  # "© 2567 ร้าน ไม่สงวนลิขสิทธิ์": not the holder's
     + _ARR.pattern
-    + r"|\b(?:some\s+rights|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
+    + "|"
+    + _BARE_RESERVATION
+    + r"|\b(?:some\s+rights|algun[oa]s\s+derechos|alguns\s+direitos|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
     r"|theme\b|(?:(?:is|are)\s+)?(?:licen[cs]ed|marked\s+with|dedicated\s+to)\b|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
     r"|site\s+by|website\s+by|proudly|company\s+(?:no|number|reg)|registered\s+(?:in|office"
     r"|number|no)|vat\s+(?:no|number|reg))",
@@ -1110,9 +1109,18 @@ _SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?"  # 2024, 2019-2024, 2019-24
 _YEAR_LIST = rf"{_YEAR_SPAN}(?:{_YEAR_LIST_SEPARATOR}{_YEAR_SPAN})*"  # 2019, 2021-2024 and 2025
-# The years that end a holder's segment: one after a space ("© The Guardian 2024"; not a list,
-# as a name may end in a number, "© Vision 2030, 2024"), or a list after a comma.
+# The years that end a holder's segment: one after a space ("© The Guardian 2024"), or a
+# list after a comma. A list after a space only when its years ascend, as a notice's do: a
+# name may end in a number ("© Vision 2030, 2024" keeps "Vision 2030").
 _TRAILING_YEARS = re.compile(rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST})\s*$")
+_TRAILING_YEAR_LIST = re.compile(rf"\s+{_YEAR_LIST}\s*$")
+
+
+def _ascending(years_text: str) -> bool:
+    years = [int(y) for y in re.findall(r"(?:19|20)\d\d", years_text)]
+    return all(a < b for a, b in zip(years, years[1:], strict=False))
+
+
 # ", 2024" right after a holder's name, ending the notice's sentence ("Copyright Jane Doe,
 # 2024."); with the symbol also before another clause ("© Éditions Gallimard, 1942, pour le
 # texte"), which without it is as often a citation ("Copyright Clearance Center, 2019, Annual
@@ -1214,6 +1222,9 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
             after = None
         segment = text[pos : after.end() if after else segment_end]
         trailing = _TRAILING_YEARS.search(segment)
+        listed = _TRAILING_YEAR_LIST.search(segment)
+        if listed and _ascending(listed.group()):
+            trailing = listed  # "© Foo 2019, 2021, 2024", "© Foo 2019 and 2024"
         if trailing:
             holder_before = segment[: trailing.start()]
             years = _years_of(trailing.group())
@@ -1249,22 +1260,31 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
 _OTHER_CIRCLED_LETTER = re.compile(r"[ⓐⓑⓓ-ⓗⓙ-ⓞⓠⓢ-ⓩⒶⒷⒹ-ⒽⒿ-ⓄⓆⓈ-Ⓩ]")
 
 
+# A list letter as a word of its own (not "section 19(a)").
+_PAREN_LETTER = re.compile(r"(?<![\w)\]])\(([abd])\)")
+# The answer before: "(b)" in the same clause, up to 40 characters before the "(c)".
+_ANSWER_B_BEFORE = re.compile(r"(?<![\w)\]])\(b\)[^.;!?]{0,40}$", re.I)
+
+
 def _quiz_answer(text: str, start: int, end: int) -> bool:
     """Whether the bare "(c)" at `start` is a quiz's third answer, "(a) 2000 (b) 2005 (c) 2010
-    (d) 2015": two of its neighbours (a), (b) before and (d) after within 80 characters (one
-    alone is as often a legal citation's "subsection (b)"), as words of their own (not
-    "section 19(a)")."""
+    (d) 2015": "(b)" right before it in the same clause, and "(a)" before or "(d)" after it
+    within 80 characters. Legal text cites letters too ("see (a) and (b) above. (c) 2024
+    Acme Inc."), but not as the clause right before a "(c)"."""
+    if not _ANSWER_B_BEFORE.search(text, max(0, start - 45), start):
+        return False
     before = _PAREN_LETTER.findall(text[max(0, start - 80) : start].lower())
     after = _PAREN_LETTER.findall(text[end : end + 80].lower())
-    return len({x for x in before if x in "ab"} | {x for x in after if x == "d"}) >= 2
+    return "a" in before or "d" in after
 
 
-_PAREN_LETTER = re.compile(r"(?<![\w)\]])\(([abd])\)")
 _KOREAN_YEAR = re.compile(r"\d{4}\s*년")  # "2019년": a date in a sentence, not a notice's year
 # The Buddhist Era year beside a Gregorian one: "© 2024 (พ.ศ. 2567) ..."
 _BE_BESIDE = re.compile(r"\s*\(\s*(?:พ\.\s?ศ\.\s*)?25\d\d\s*\)")
+# The reservation that ends a notice; the bare Spanish and Portuguese one also after a dash
+# ("© 2024 Foo - Derechos Reservados").
 _ARR_AFTER_NOTICE = re.compile(
-    r"[\s.,]*(?:" + _ARR.pattern + "|" + _ARR_AFTER_NOTICE_ONLY + ")", re.I
+    r"[\s.,]*(?:" + _ARR.pattern + r"|(?:[-–—]\s*)?" + _BARE_RESERVATION + ")", re.I
 )
 # Running text after a notice's years, where a holder's name would be.
 _PROSE_AFTER_NOTICE = re.compile(
@@ -2094,9 +2114,9 @@ _NEGATION_AFTER_RESERVATION = re.compile(
 
 
 _NAMES_A_PHRASE = re.compile(
-    r"\b(?:the|la|le|der|den|die|das|el|il|a|o)\s+(?:phrase|words|wording|expression|term"
-    r"|formula|notice|mention|Hinweis|Vermerk|Formulierung|formule|expresi[óo]n|f[óo]rmula|frase"
-    r"|dicitura|leyenda|menci[óo]n|men[çc][ãa]o|express[ãa]o|aviso)\s*[\"'“„«‹‚‘]?$",
+    r"\b(?:the|la|le|der|den|die|das|el|il)\s+(?:phrase|words|wording|expression|term|formula"
+    r"|notice|mention|Hinweis|Vermerk|Formulierung|formule|expresi[óo]n|f[óo]rmula|frase"
+    r"|dicitura)\s*[\"'“„«‹‚‘]?$",
     re.I,
 )
 # Russian and Ukrainian name the phrase without an article ("Надпись Все права защищены ничего
@@ -2546,9 +2566,9 @@ def _choose_copyright(sig, notices, meta_copyright, jsonld_copyright) -> None:
     chosen = (footer or page_notices or [None])[-1]
     if chosen is None:
         for value in meta_copyright:
-            # One space between words, as in the body's text: the phrase rules look one
-            # space back ("Algunos derechos reservados").
-            value = " ".join(value.split())
+            # One space between words, as in the body's text (the phrase rules look one
+            # space back: "Algunos derechos reservados"); a line break still ends a holder.
+            value = re.sub(r"[^\S\n]+", " ", value).strip()
             parsed = None
             for m in _NOTICE_PREFIX.finditer(value):
                 parsed = _parse_notice(value, m.start())
