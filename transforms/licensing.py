@@ -478,7 +478,7 @@ _ARR_MORE = (
 _COPYRIGHT_HINT = re.compile(
     r"[©ⓒ]|\(c\)\s*(?:(?:19|20)\d\d|25\d\d(?=\s*[\u0e01-\u0e4e])(?!\s*บาท))|\bcopyright\b|\bcopr\.|all\s+rights?\s+reserved|droits\s+r[ée]serv"
     r"|rechte\s+vorbehalten|derechos\s+reservados|diritti\s+(?:sono\s+)?riservati"
-    r"|direitos\s+(?:autorais\s+)?reservados|derechos\s+de\s+autor\s+reservados"
+    r"|direitos\s+(?:autorais\s+|de\s+autor\s+)?reservados|derechos\s+de\s+autor\s+reservados"
     r"|dereitos\s+reservados|drets\s+reservats|rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
     + _ARR_MORE,
     re.I,
@@ -1067,14 +1067,15 @@ _NOT_BEFORE_BARE_RESERVATION = (
     "con", "los", "alguns", "certos", "outros", "sem", "há", "tem", "nenhuns", "os", "com",
 )  # fmt: skip
 _BARE_RESERVATION = "".join(rf"(?<!\b{w}\s)" for w in _NOT_BEFORE_BARE_RESERVATION) + (
-    r"(?:derechos(?:\s+de\s+autor)?|direitos(?:\s+autorais)?)\s+reservados"
+    r"(?:derechos(?:\s+de\s+autor)?|direitos(?:\s+autorais|\s+de\s+autor)?)\s+reservados"
 )
 _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
     r"|todos\s+los\s+derechos\s+(?:de\s+autor\s+)?reservados"
     r"|tutti\s+i\s+diritti\s+(?:sono\s+)?riservati"
     # Brazil's "Todos direitos reservados" has no article; Galician's "dereitos".
-    r"|todos\s+(?:os\s+)?direitos\s+(?:autorais\s+)?reservados|todos\s+os\s+dereitos\s+reservados"
+    r"|todos\s+(?:os\s+)?direitos\s+(?:autorais\s+|de\s+autor\s+)?reservados"
+    r"|todos\s+os\s+dereitos\s+reservados"
     r"|tots\s+els\s+drets\s+reservats"
     r"|alle\s+rechten\s+voorbehouden|版[权權]所有(?!者(?!保留)|人\s*[：:为為是])|"
     + _BARE_RESERVATION
@@ -1107,27 +1108,37 @@ _COMPANY_SUFFIX = re.compile(
 _SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
-_YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:19|20)?\d\d)?"  # 2024, 2019-2024, 2019-24
+# 2024, 2019-2024, 2019-24, 2015-present
+_YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)?\d\d\b|present|today|now|heute|hoy))?"
 _YEAR_LIST = rf"{_YEAR_SPAN}(?:{_YEAR_LIST_SEPARATOR}{_YEAR_SPAN})*"  # 2019, 2021-2024 and 2025
-# The years that end a holder's segment: one after a space ("© The Guardian 2024"), or a
-# list after a comma. A list after a space only when its years ascend, as a notice's do: a
-# name may end in a number ("© Vision 2030, 2024" keeps "Vision 2030").
+# One year after a space, or a list after a comma (the leftmost: "Jane Doe, 2019, 2021").
 _TRAILING_YEARS = re.compile(rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST})\s*$")
-_TRAILING_YEAR_LIST = re.compile(rf"\s+{_YEAR_LIST}\s*$")
+_TRAILING_YEAR_LIST_AFTER_SPACE = re.compile(rf"\s+{_YEAR_LIST}\s*$")
 
 
-def _ascending(years_text: str) -> bool:
-    years = [int(y) for y in re.findall(r"(?:19|20)\d\d", years_text)]
-    return all(a < b for a, b in zip(years, years[1:], strict=False))
+def _trailing_years(segment: str) -> re.Match | None:
+    """The years that end a holder's segment ("© The Guardian 2024", "© Jane Doe, 2019, 2021").
+    After a space, a list only where it cannot be a name ending in a number: three or more
+    ascending years, or two joined by "and" / "&" ("© Foo 2019, 2021, 2024", "© Foo 2019 and
+    2024"); "© Vision 2030, 2024" and "© Tokyo 2020, 2021" keep the first year in the name."""
+    listed = _TRAILING_YEAR_LIST_AFTER_SPACE.search(segment)
+    if listed:
+        years = [int(y) for y in re.findall(r"(?:19|20)\d\d", listed.group())]
+        ascending = all(a < b for a, b in zip(years, years[1:], strict=False))
+        if ascending and (len(years) >= 3 or re.search(r"\sand\s|&", listed.group(), re.I)):
+            return listed
+    return _TRAILING_YEARS.search(segment)
 
 
 # ", 2024" right after a holder's name, ending the notice's sentence ("Copyright Jane Doe,
 # 2024."); with the symbol also before another clause ("© Éditions Gallimard, 1942, pour le
 # texte"), which without it is as often a citation ("Copyright Clearance Center, 2019, Annual
 # Report").
-_YEARS_AFTER_COMMA = re.compile(rf",\s*{_YEAR_LIST}(?=\s*(?:[.;|·•]|$|,?\s*all\s+rights\b))", re.I)
+_YEARS_AFTER_COMMA = re.compile(
+    rf",\s*{_YEAR_LIST}(?!\s*,\s*(?:19|20)\d\d)(?=\s*(?:[.;|·•]|$|,?\s*all\s+rights\b))", re.I
+)
 _YEARS_AFTER_COMMA_WITH_SYMBOL = re.compile(
-    rf",\s*{_YEAR_LIST}(?=\s*(?:[.,;|·•]|$|all\s+rights\b))", re.I
+    rf",\s*{_YEAR_LIST}(?!\s*,\s*(?:19|20)\d\d)(?=\s*(?:[.,;|·•]|$|all\s+rights\b))", re.I
 )
 # Without the symbol, "Copyright Jane Doe, 2024." is a notice when the word opens its sentence
 # and names no copyright noun ("the Indian Copyright Act, 1957", "Copyright Notice, 2024").
@@ -1221,10 +1232,7 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         else:
             after = None
         segment = text[pos : after.end() if after else segment_end]
-        trailing = _TRAILING_YEARS.search(segment)
-        listed = _TRAILING_YEAR_LIST.search(segment)
-        if listed and _ascending(listed.group()):
-            trailing = listed  # "© Foo 2019, 2021, 2024", "© Foo 2019 and 2024"
+        trailing = _trailing_years(segment)
         if trailing:
             holder_before = segment[: trailing.start()]
             years = _years_of(trailing.group())
@@ -1260,22 +1268,21 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
 _OTHER_CIRCLED_LETTER = re.compile(r"[ⓐⓑⓓ-ⓗⓙ-ⓞⓠⓢ-ⓩⒶⒷⒹ-ⒽⒿ-ⓄⓆⓈ-Ⓩ]")
 
 
-# A list letter as a word of its own (not "section 19(a)").
-_PAREN_LETTER = re.compile(r"(?<![\w)\]])\(([abd])\)")
-# The answer before: "(b)" in the same clause, up to 40 characters before the "(c)".
-_ANSWER_B_BEFORE = re.compile(r"(?<![\w)\]])\(b\)[^.;!?]{0,40}$", re.I)
+# A quiz's answers around a bare "(c)", each a word of its own (not "section 19(a)"), in the
+# same clause: nothing that ends a sentence, a line or a footer item between them.
+_ANSWER_B_BEFORE = re.compile(r"(?<![\w)\]])\(b\)[^.;!?|•·\n]{0,40}$", re.I)
+_ANSWER_D_AFTER = re.compile(r"[^.;!?|•·\n]{0,40}?(?<![\w)\]])\(d\)", re.I)
 
 
 def _quiz_answer(text: str, start: int, end: int) -> bool:
     """Whether the bare "(c)" at `start` is a quiz's third answer, "(a) 2000 (b) 2005 (c) 2010
-    (d) 2015": "(b)" right before it in the same clause, and "(a)" before or "(d)" after it
-    within 80 characters. Legal text cites letters too ("see (a) and (b) above. (c) 2024
-    Acme Inc."), but not as the clause right before a "(c)"."""
-    if not _ANSWER_B_BEFORE.search(text, max(0, start - 45), start):
-        return False
-    before = _PAREN_LETTER.findall(text[max(0, start - 80) : start].lower())
-    after = _PAREN_LETTER.findall(text[end : end + 80].lower())
-    return "a" in before or "d" in after
+    (d) 2015": "(b)" right before it and "(d)" right after it, in the same clause. Legal text,
+    footnotes and lettered links cite letters too ("see (a) and (b) above. (c) 2024 Acme
+    Inc.", "(a) Privacy<br>(b) Terms<br>(c) 2024 Acme"), but not on both sides of a "(c)"."""
+    return bool(
+        _ANSWER_B_BEFORE.search(text, max(0, start - 45), start)
+        and _ANSWER_D_AFTER.match(text, end, end + 45)
+    )
 
 
 _KOREAN_YEAR = re.compile(r"\d{4}\s*년")  # "2019년": a date in a sentence, not a notice's year
@@ -1284,7 +1291,7 @@ _BE_BESIDE = re.compile(r"\s*\(\s*(?:พ\.\s?ศ\.\s*)?25\d\d\s*\)")
 # The reservation that ends a notice; the bare Spanish and Portuguese one also after a dash
 # ("© 2024 Foo - Derechos Reservados").
 _ARR_AFTER_NOTICE = re.compile(
-    r"[\s.,]*(?:" + _ARR.pattern + r"|(?:[-–—]\s*)?" + _BARE_RESERVATION + ")", re.I
+    r"[\s.,]*(?:" + _ARR.pattern + r"|(?:[-–—|•·]\s*)?" + _BARE_RESERVATION + ")", re.I
 )
 # Running text after a notice's years, where a holder's name would be.
 _PROSE_AFTER_NOTICE = re.compile(
@@ -1320,7 +1327,9 @@ def _clean_holder(raw: str) -> str | None:
     holder = re.sub(r"\s+", " ", raw).strip(" \t,;:-–—|")
     holder = re.sub(r"^(?:by|von|par|por)\s+", "", holder, flags=re.I)
     holder = _NOTICE_PREFIX.sub("", holder, count=1) if _NOTICE_PREFIX.match(holder) else holder
-    holder = holder.strip(" ,;:-–—")
+    # "© 2024 Foo / Derechos Reservados", "© 2024 Foo (All rights reserved)": the separator
+    # before the phrase is not the holder's.
+    holder = holder.strip(" ,;:-–—").rstrip(" /(")
     if holder.endswith(".") and not _DOTTED_ENDING.search(holder):
         holder = holder.rstrip(". ")  # a sentence end, not "Inc." or "S.L."
     if not holder or not re.search(r"[^\W\d_]", holder) or len(holder) > 100:
