@@ -393,6 +393,11 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
         # To the present, after the holder.
         ("© Foo 2015-present", "Foo", [2015]),
         ("© Foo, 2019-present", "Foo", [2019]),
+        ("© John Smith 2015–Present", "John Smith", [2015]),
+        ("© Foo 2010-aujourd'hui", "Foo", [2010]),
+        # The sentence's full stop after the years.
+        ("<p>© The Guardian 2024.</p><p>Contact</p>", "The Guardian", [2024]),
+        ("© Foo 2019 and 2020.", "Foo", [2019, 2020]),
         ("© 2024 Foo / Derechos Reservados", "Foo", [2024]),
     ],
 )

@@ -1051,7 +1051,7 @@ _NOTICE_PREFIX = re.compile(r"(?:(?:copyright|[©ⓒ]|\(c\)|copr\.)[\s:]*)+", re
 _YEAR_LIST_SEPARATOR = r"\s*(?:,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)"
 _YEARS = re.compile(
     r"((?:19|20)\d\d)(?:(?:\s*[-–—/]\s*|\s+(?:to|bis|until|hasta|au)\s+)"
-    r"((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy))?"
+    r"((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy|hoje))?"
     # Another year follows.
     rf"(?P<more>{_YEAR_LIST_SEPARATOR}(?=(?:19|20)\d\d))?",
     re.I,
@@ -1109,11 +1109,12 @@ _SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 # 2024, 2019-2024, 2019-24, 2015-present
-_YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)?\d\d\b|present|today|now|heute|hoy))?"
+_YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)?\d\d\b|present|today|now|heute|hoy|hoje|aujourd.hui))?"
 _YEAR_LIST = rf"{_YEAR_SPAN}(?:{_YEAR_LIST_SEPARATOR}{_YEAR_SPAN})*"  # 2019, 2021-2024 and 2025
 # One year after a space, or a list after a comma (the leftmost: "Jane Doe, 2019, 2021").
-_TRAILING_YEARS = re.compile(rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST})\s*$")
-_TRAILING_YEAR_LIST_AFTER_SPACE = re.compile(rf"\s+{_YEAR_LIST}\s*$")
+# The segment may end in the sentence's full stop ("© The Guardian 2024."), left after them.
+_TRAILING_YEARS = re.compile(rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST})(?=\.?\s*$)", re.I)
+_TRAILING_YEAR_LIST_AFTER_SPACE = re.compile(rf"\s+{_YEAR_LIST}(?=\.?\s*$)", re.I)
 
 
 def _trailing_years(segment: str) -> re.Match | None:
@@ -1329,7 +1330,7 @@ def _clean_holder(raw: str) -> str | None:
     holder = _NOTICE_PREFIX.sub("", holder, count=1) if _NOTICE_PREFIX.match(holder) else holder
     # "© 2024 Foo / Derechos Reservados", "© 2024 Foo (All rights reserved)": the separator
     # before the phrase is not the holder's.
-    holder = holder.strip(" ,;:-–—").rstrip(" /(")
+    holder = re.sub(r"[\s,;:\-–—/(]+$", "", holder.strip(" ,;:-–—"))
     if holder.endswith(".") and not _DOTTED_ENDING.search(holder):
         holder = holder.rstrip(". ")  # a sentence end, not "Inc." or "S.L."
     if not holder or not re.search(r"[^\W\d_]", holder) or len(holder) > 100:
