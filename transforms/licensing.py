@@ -1066,8 +1066,13 @@ _NOT_BEFORE_BARE_RESERVATION = (
     "algunos", "algunas", "ciertos", "otros", "pocos", "sin", "hay", "tiene", "ningunos", "de",
     "con", "los", "alguns", "certos", "outros", "sem", "há", "tem", "nenhuns", "os", "com",
 )  # fmt: skip
-_BARE_RESERVATION = "".join(rf"(?<!\b{w}\s)" for w in _NOT_BEFORE_BARE_RESERVATION) + (
-    r"(?:derechos(?:\s+de\s+autor)?|direitos(?:\s+autorais|\s+de\s+autor)?)\s+reservados"
+# Spliced into the reservation, holder-stop and after-notice patterns. The look-behinds see
+# one space back, as the texts they read have single spaces; "(?=d)" first, so that other
+# positions fail before 21 look-behinds are tried.
+_BARE_RESERVATION = (
+    "(?=[dD])"
+    + "".join(rf"(?<!\b{w}\s)" for w in _NOT_BEFORE_BARE_RESERVATION)
+    + r"(?:derechos(?:\s+de\s+autor)?|direitos(?:\s+autorais|\s+de\s+autor)?)\s+reservados"
 )
 _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
