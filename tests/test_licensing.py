@@ -2197,6 +2197,7 @@ RESERVATIONS = [
     "Todos os direitos de autor reservados.",
     "© 2024 Foo. Direitos reservados.",
     "Todos direitos reservados.",
+    "© 2024 Foo. Todos derechos reservados.",
     "Todos os direitos autorais reservados.",
     "Todos los derechos de autor reservados.",
     "Tots els drets reservats.",

@@ -1076,9 +1076,10 @@ _BARE_RESERVATION = (
 )
 _ARR = re.compile(
     r"all\s+rights?\s+reserved|tous\s+droits\s+r[ée]serv[ée]s|alle\s+rechte\s+vorbehalten"
-    r"|todos\s+los\s+derechos\s+(?:de\s+autor\s+)?reservados"
+    r"|todos\s+(?:los\s+)?derechos\s+(?:de\s+autor\s+)?reservados"
     r"|tutti\s+i\s+diritti\s+(?:sono\s+)?riservati"
-    # Brazil's "Todos direitos reservados" has no article; Galician's "dereitos".
+    # Brazil's "Todos direitos reservados" has no article (nor, at times, Spanish); Galician's
+    # "dereitos".
     r"|todos\s+(?:os\s+)?direitos\s+(?:autorais\s+|de\s+autor\s+)?reservados"
     r"|todos\s+os\s+dereitos\s+reservados"
     r"|tots\s+els\s+drets\s+reservats"
