@@ -750,6 +750,58 @@ def test_every_column_is_documented_in_docs_licensing():
 
 # --- work per page ---------------------------------------------------------------------------
 
+
+def _text_nodes_by_walk(body, keys):
+    """The walk the text scan used before session 28 (etree.iterwalk, skipping subtrees): the
+    oracle for the faster iteration."""
+    from lxml import etree
+
+    walker = etree.iterwalk(body, events=("start", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
+            tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            if tag in ("script", "style", "template", "noscript", "svg", "head", "title"):
+                walker.skip_subtree()
+            elif el.text and any(k in el.text.lower() for k in keys):
+                yield el, el.text, False
+        if el is not body and el.tail and any(k in el.tail.lower() for k in keys):
+            yield el, el.tail, True
+
+
+def test_text_scan_visits_the_nodes_the_walk_did():
+    """Text and tails in document order; nothing inside script, svg, noscript or template
+    (nor inside an svg inside noscript), but their tails; comments' tails, not their text."""
+    from transforms.licensing import _candidate_text_nodes, _parse
+
+    html = page(
+        "<div>© 2024 A<script>var c = '© 2024 B';</script>© 2024 C"
+        "<svg><text>© 2024 D</text><g><text>© E</text></g></svg>© 2024 F</div>"
+        "<noscript><p>© G</p><svg><text>© H</text></svg></noscript>© I"
+        "<!-- © 2024 J -->© K<?pi © L?>© M<template><p>© N</p></template>"
+        "<p>x <b>©</b> O <i>P</i> ©</p><style>p { content: '©' }</style>© Q"
+    )
+    body = _parse(html).find("body")
+    # An entity node, as a tree built by other code may hold: the walk gave its text
+    # ("&copy;") and its tail, as an element's.
+    from lxml import etree
+
+    entity = etree.Entity("copy")
+    entity.tail = "© R"
+    body[0].append(entity)
+    body.tail = "© S"  # outside the body
+    keys = ("©", "copy")
+    expected = [(el, text, tail) for el, text, tail in _text_nodes_by_walk(body, keys)]
+    got = list(_candidate_text_nodes(body, keys))
+    assert got == expected
+    texts = [text for _, text, _ in got]
+    assert "© 2024 A" in texts and "© 2024 F" in texts and "© I" in texts and "© Q" in texts
+    assert not any(
+        t.startswith(("© 2024 B", "© 2024 D", "© E", "© G", "© H", "© N")) for t in texts
+    )
+    assert not any("J" in t for t in texts)
+    assert "&copy;" in texts and "© R" in texts and "© S" not in texts
+
+
 CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
 
 

@@ -1981,15 +1981,27 @@ def _offset_in_sentence(text: str, start: int, sentence: str) -> int:
 
 
 def _candidate_text_nodes(body, keys: tuple[str, ...]):
-    """(element holding the text, text, is_tail) for visible body text containing a key."""
+    """(element holding the text, text, is_tail) for visible body text containing a key.
+
+    One `iter()` over the nodes in document order, each element's text and then its tail, as
+    `etree.iterwalk` gives them, but a quarter faster than that walk (0.92 against 1.19-1.28
+    ms a page on the 436 bench pages that have a key; identical results on 3,480 pages). The
+    subtree of a skipped element (script, svg, ...) is left out by remembering its nodes:
+    lxml returns the same proxy for a node while one is held, so the set's test is exact.
+    """
     has_key = _any_of(keys).search  # one regex call per text node instead of one per key
-    walker = etree.iterwalk(body, events=("start", "comment", "pi"))
-    for event, el in walker:
-        if event == "start":
-            if _tag(el) in _SKIP_TAGS:
-                walker.skip_subtree()
+    inside_skipped: set = set()
+    for el in body.iter():
+        if el in inside_skipped:
+            continue
+        tag = el.tag
+        if isinstance(tag, str):
+            if tag.lower() in _SKIP_TAGS:
+                inside_skipped.update(el.iterdescendants())  # its own tail still counts
             elif el.text and has_key(el.text.lower()):
                 yield el, el.text, False
+        elif tag is etree.Entity and el.text and has_key(el.text.lower()):
+            yield el, el.text, False  # the walk gave an entity as an element ("&copy;")
         if el is not body and el.tail and has_key(el.tail.lower()):
             yield el, el.tail, True
 
