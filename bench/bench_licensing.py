@@ -51,6 +51,11 @@ WORST_CASES = {
         "<div>" + "<span>Licensed under CC BY 4.0.</span> " * 50_000 + "</div>"
     ),
     "300,000 years in one notice": lambda: page("<p>© " + "2019, " * 300_000 + "Foo</p>"),
+    # The text scan iterates a skipped element's nodes too (session 28): the largest inline
+    # <svg> a page can bring within the 3 M-character cap.
+    "200,000 paths in one inline <svg>": lambda: page(
+        "<p>© 2024 Foo</p><svg>" + '<path d="M0"/>' * 200_000 + "</svg>"
+    ),
 }
 
 

@@ -775,7 +775,7 @@ def test_text_scan_visits_the_nodes_the_walk_did():
 
     html = page(
         "<div>© 2024 A<script>var c = '© 2024 B';</script>© 2024 C"
-        "<svg><text>© 2024 D</text><g><text>© E</text></g></svg>© 2024 F</div>"
+        "<svg><text>© 2024 D</text><g><text>© E</text>© E2</g></svg>© 2024 F</div>"
         "<noscript><p>© G</p><svg><text>© H</text></svg></noscript>© I"
         "<!-- © 2024 J -->© K<?pi © L?>© M<template><p>© N</p></template>"
         "<p>x <b>©</b> O <i>P</i> ©</p><style>p { content: '©' }</style>© Q"

@@ -1984,20 +1984,26 @@ def _candidate_text_nodes(body, keys: tuple[str, ...]):
     """(element holding the text, text, is_tail) for visible body text containing a key.
 
     One `iter()` over the nodes in document order, each element's text and then its tail, as
-    `etree.iterwalk` gives them, but a quarter faster than that walk (0.92 against 1.19-1.28
-    ms a page on the 436 bench pages that have a key; identical results on 3,480 pages). The
-    subtree of a skipped element (script, svg, ...) is left out by remembering its nodes:
-    lxml returns the same proxy for a node while one is held, so the set's test is exact.
+    `etree.iterwalk` gives them, but a quarter faster than that walk on pages with a key
+    (docs/benchmarks.md). A skipped element's subtree (script, svg, ...) is passed over up to
+    its last node in document order, known by identity: lxml returns the same proxy for a
+    node while one is held.
     """
     has_key = _any_of(keys).search  # one regex call per text node instead of one per key
-    inside_skipped: set = set()
+    skip_until = None
     for el in body.iter():
-        if el in inside_skipped:
+        if skip_until is not None:
+            if el is skip_until:
+                skip_until = None
             continue
         tag = el.tag
         if isinstance(tag, str):
             if tag.lower() in _SKIP_TAGS:
-                inside_skipped.update(el.iterdescendants())  # its own tail still counts
+                last = el
+                while len(last):
+                    last = last[-1]
+                if last is not el:
+                    skip_until = last  # its own tail still counts
             elif el.text and has_key(el.text.lower()):
                 yield el, el.text, False
         elif tag is etree.Entity and el.text and has_key(el.text.lower()):
