@@ -2163,9 +2163,13 @@ def test_the_choosers_title_is_the_works_name_not_a_part(title, url, verb, expec
         "Copyright Notice, 2024 | Privacy",
         # A citation: without the symbol the years must end the sentence.
         "Sources. Copyright Clearance Center, 2019, Annual Report.",
+        # Prose ending its block with a year and a full stop (session 28's review).
+        "He registered the copyright in 2024.",
+        "Das Copyright liegt seit 2024.",
+        "Copyright Notice 2024.",
     ],
 )
-def test_years_after_a_comma_need_the_symbol(sentence):
+def test_years_in_prose_need_the_symbol(sentence):
     # Without ©, the word is prose: no notice with holder "Act" or "Notice".
     sig = detect_license_signals(page(ARTICLE + f"<footer><p>{sentence}</p></footer>"), [])
     assert sig.copyright_notice is None and sig.copyright_years == []

@@ -1118,16 +1118,20 @@ _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)?\d\d\b|present|today|now|heute|hoy|hoje|aujourd.hui))?"
 _YEAR_LIST = rf"{_YEAR_SPAN}(?:{_YEAR_LIST_SEPARATOR}{_YEAR_SPAN})*"  # 2019, 2021-2024 and 2025
 # One year after a space, or a list after a comma (the leftmost: "Jane Doe, 2019, 2021").
-# The segment may end in the sentence's full stop ("© The Guardian 2024."), left after them.
-_TRAILING_YEARS = re.compile(rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST})(?=\.?\s*$)", re.I)
-_TRAILING_YEAR_LIST_AFTER_SPACE = re.compile(rf"\s+{_YEAR_LIST}(?=\.?\s*$)", re.I)
+_TRAILING_YEARS = re.compile(rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST})\s*$", re.I)
+_TRAILING_YEAR_LIST_AFTER_SPACE = re.compile(rf"\s+{_YEAR_LIST}\s*$", re.I)
 
 
-def _trailing_years(segment: str) -> re.Match | None:
+def _trailing_years(segment: str, symbol: bool) -> re.Match | None:
     """The years that end a holder's segment ("© The Guardian 2024", "© Jane Doe, 2019, 2021").
     After a space, a list only where it cannot be a name ending in a number: three or more
     ascending years, or two joined by "and" / "&" ("© Foo 2019, 2021, 2024", "© Foo 2019 and
-    2024"); "© Vision 2030, 2024" and "© Tokyo 2020, 2021" keep the first year in the name."""
+    2024"); "© Vision 2030, 2024" and "© Tokyo 2020, 2021" keep the first year in the name.
+    With the symbol the segment may end in the sentence's full stop ("© The Guardian 2024."
+    at a block's end), which stays after the years; without it that is prose ("He
+    registered the copyright in 2024.")."""
+    if symbol and segment.rstrip().endswith("."):
+        segment = segment.rstrip()[:-1]
     listed = _TRAILING_YEAR_LIST_AFTER_SPACE.search(segment)
     if listed:
         years = [int(y) for y in re.findall(r"(?:19|20)\d\d", listed.group())]
@@ -1239,7 +1243,7 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         else:
             after = None
         segment = text[pos : after.end() if after else segment_end]
-        trailing = _trailing_years(segment)
+        trailing = _trailing_years(segment, has_symbol)
         if trailing:
             holder_before = segment[: trailing.start()]
             years = _years_of(trailing.group())
