@@ -398,6 +398,10 @@ def test_copyright_notice_holder_years_and_all_rights_reserved():
         # The sentence's full stop after the years.
         ("<p>© The Guardian 2024.</p><p>Contact</p>", "The Guardian", [2024]),
         ("© Foo 2019 and 2020.", "Foo", [2019, 2020]),
+        # Years in brackets, or before what follows opens.
+        ("© Foo Bar (2024)", "Foo Bar", [2024]),
+        ("© Foo 2024 (All rights reserved)", "Foo", [2024]),
+        ("© Foo 2024 / Derechos Reservados", "Foo", [2024]),
         ("© 2024 Foo / Derechos Reservados", "Foo", [2024]),
     ],
 )

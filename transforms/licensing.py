@@ -1118,7 +1118,9 @@ _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 _YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)?\d\d\b|present|today|now|heute|hoy|hoje|aujourd.hui))?"
 _YEAR_LIST = rf"{_YEAR_SPAN}(?:{_YEAR_LIST_SEPARATOR}{_YEAR_SPAN})*"  # 2019, 2021-2024 and 2025
 # One year after a space, or a list after a comma (the leftmost: "Jane Doe, 2019, 2021").
-_TRAILING_YEARS = re.compile(rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST})\s*$", re.I)
+_TRAILING_YEARS = re.compile(
+    rf"(?:\s+{_YEAR_SPAN}|\s*,\s*{_YEAR_LIST}|\s+\(\s*{_YEAR_SPAN}\s*\))\s*$", re.I
+)
 _TRAILING_YEAR_LIST_AFTER_SPACE = re.compile(rf"\s+{_YEAR_LIST}\s*$", re.I)
 
 
@@ -1128,10 +1130,12 @@ def _trailing_years(segment: str, symbol: bool) -> re.Match | None:
     ascending years, or two joined by "and" / "&" ("© Foo 2019, 2021, 2024", "© Foo 2019 and
     2024"); "© Vision 2030, 2024" and "© Tokyo 2020, 2021" keep the first year in the name.
     With the symbol the segment may end in the sentence's full stop ("© The Guardian 2024."
-    at a block's end), which stays after the years; without it that is prose ("He
-    registered the copyright in 2024.")."""
-    if symbol and segment.rstrip().endswith("."):
-        segment = segment.rstrip()[:-1]
+    at a block's end) or in the opening of what follows ("© Foo 2024 (All rights
+    reserved)", "© Foo 2024 / Derechos Reservados"), which stay after the years; without it
+    that is prose ("He registered the copyright in 2024."). Years in brackets: "© Foo Bar
+    (2024)"."""
+    if symbol:
+        segment = re.sub(r"(?:\s*[(/]|\.)\s*$", "", segment)
     listed = _TRAILING_YEAR_LIST_AFTER_SPACE.search(segment)
     if listed:
         years = [int(y) for y in re.findall(r"(?:19|20)\d\d", listed.group())]
@@ -1300,9 +1304,9 @@ _KOREAN_YEAR = re.compile(r"\d{4}\s*년")  # "2019년": a date in a sentence, no
 # The Buddhist Era year beside a Gregorian one: "© 2024 (พ.ศ. 2567) ..."
 _BE_BESIDE = re.compile(r"\s*\(\s*(?:พ\.\s?ศ\.\s*)?25\d\d\s*\)")
 # The reservation that ends a notice; the bare Spanish and Portuguese one also after a dash
-# ("© 2024 Foo - Derechos Reservados").
+# or another separator ("© 2024 Foo - Derechos Reservados", "© Foo 2024 / Derechos ...").
 _ARR_AFTER_NOTICE = re.compile(
-    r"[\s.,]*(?:" + _ARR.pattern + r"|(?:[-–—|•·]\s*)?" + _BARE_RESERVATION + ")", re.I
+    r"[\s.,]*(?:" + _ARR.pattern + r"|(?:[-–—|•·/]\s*)?" + _BARE_RESERVATION + ")", re.I
 )
 # Running text after a notice's years, where a holder's name would be.
 _PROSE_AFTER_NOTICE = re.compile(
