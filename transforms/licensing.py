@@ -1149,11 +1149,13 @@ def _trailing_years(segment: str, symbol: bool) -> re.Match | None:
 # 2024."); with the symbol also before another clause ("© Éditions Gallimard, 1942, pour le
 # texte"), which without it is as often a citation ("Copyright Clearance Center, 2019, Annual
 # Report").
+# The list is read whole ("(?!, 2025)"), then what may follow it.
+_YEARS_AFTER_COMMA_PREFIX = rf",\s*{_YEAR_LIST}(?!\s*,\s*(?:19|20)\d\d)"
 _YEARS_AFTER_COMMA = re.compile(
-    rf",\s*{_YEAR_LIST}(?!\s*,\s*(?:19|20)\d\d)(?=\s*(?:[.;|·•]|$|,?\s*all\s+rights\b))", re.I
+    _YEARS_AFTER_COMMA_PREFIX + r"(?=\s*(?:[.;|·•]|$|,?\s*all\s+rights\b))", re.I
 )
 _YEARS_AFTER_COMMA_WITH_SYMBOL = re.compile(
-    rf",\s*{_YEAR_LIST}(?!\s*,\s*(?:19|20)\d\d)(?=\s*(?:[.,;|·•]|$|all\s+rights\b))", re.I
+    _YEARS_AFTER_COMMA_PREFIX + r"(?=\s*(?:[.,;|·•]|$|all\s+rights\b))", re.I
 )
 # Without the symbol, "Copyright Jane Doe, 2024." is a notice when the word opens its sentence
 # and names no copyright noun ("the Indian Copyright Act, 1957", "Copyright Notice, 2024").
@@ -1199,20 +1201,17 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
     # 부산 ⓒ 대구", "Ⓒ Replace the battery", "보기: ⓒ 2019년 개정된 법률"): a notice only with
     # a year or a reservation after its holder (below), and never next to other items.
     lower_prefix = prefix.lower()
-    circled = "ⓒ" in lower_prefix
-    circled_only = circled and not any(k in lower_prefix for k in ("copyright", "©", "(c)"))
+    signs = {sign for sign in ("copyright", "©", "(c)", "ⓒ") if sign in lower_prefix}
+    circled = "ⓒ" in signs
+    circled_only = signs == {"ⓒ"}
     if circled and (
         _OTHER_CIRCLED_LETTER.search(text, max(0, start - 80), m.end() + 80)
         or _KOREAN_YEAR.match(text, m.end())
     ):
         return None
-    if (
-        "(c)" in lower_prefix
-        and not any(k in lower_prefix for k in ("copyright", "©", "ⓒ"))
-        and _quiz_answer(text, start, m.end())
-    ):
+    if signs == {"(c)"} and _quiz_answer(text, start, m.end()):
         return None
-    has_symbol = "©" in prefix or "(c)" in lower_prefix or circled
+    has_symbol = bool(signs - {"copyright"})
     years: list[int] = []
     holder_before = ""
     by = re.match(r"\s*(?:by|von|par|por)\s+", text[pos:], re.I)
@@ -2012,12 +2011,12 @@ def _candidate_text_nodes(body, keys: tuple[str, ...]):
                     last = last[-1]
                 if last is not el:
                     skip_until = last  # its own tail still counts
-            elif el.text and has_key(el.text.lower()):
-                yield el, el.text, False
-        elif tag is etree.Entity and el.text and has_key(el.text.lower()):
-            yield el, el.text, False  # the walk gave an entity as an element ("&copy;")
-        if el is not body and el.tail and has_key(el.tail.lower()):
-            yield el, el.tail, True
+            elif (text := el.text) and has_key(text.lower()):
+                yield el, text, False
+        elif tag is etree.Entity and (text := el.text) and has_key(text.lower()):
+            yield el, text, False  # the walk gave an entity as an element ("&copy;")
+        if el is not body and (tail := el.tail) and has_key(tail.lower()):
+            yield el, tail, True
 
 
 @functools.lru_cache(maxsize=64)
