@@ -10,6 +10,10 @@ JsonlWriter; then MinHash deduplication in its four stages (signatures, buckets,
 filter) with 14 buckets of 8 hashes on 5-grams (64-bit hashes, as FineWeb), written with a
 ParquetWriter. Every stage runs on LocalPipelineExecutor with `--workers` processes.
 FineWeb's TokensCounter is left out: its GPT-2 tokenizer is downloaded at run time.
+`--datatrove-extractors trafilatura resiliparse` runs the recipe a second time with
+resiliparse (ccprov's settings) in trafilatura's place, in datatrove's extractor sandbox:
+what swapping the extractor alone gives the reference, and ccprov's resiliparse mode against
+it like for like (ratios and kept sets). Every ratio is still to trafilatura's run.
 
 datatrove lives in its own virtual environment (bench/.venv-datatrove, gitignored) and is
 never a dependency of ccprov. Offline changes, made so both pipelines see the same inputs:
@@ -53,9 +57,19 @@ DT_VENV = HERE / ".venv-datatrove"
 DT_PYTHON = DT_VENV / "bin" / "python"
 # lxml_html_clean explicitly: trafilatura 1.11's jusText imports lxml.html.clean, which
 # lxml >= 5.2 no longer ships; without it every page "times out" in datatrove's extractor.
-DT_REQUIREMENTS = ["datatrove[io,processing]==0.10.1", "spacy>=3.8,<3.9", "lxml_html_clean"]
+# resiliparse for `--datatrove-extractors resiliparse`, at the version ccprov runs.
+DT_REQUIREMENTS = [
+    "datatrove[io,processing]==0.10.1",
+    "spacy>=3.8,<3.9",
+    "lxml_html_clean",
+    "resiliparse==2.0.1",
+]
 # What the recipe imports; checked before a run so a broken venv fails in a second.
-DT_IMPORT_CHECK = "import datatrove, trafilatura, spacy, fasttext"
+DT_IMPORT_CHECK = "import datatrove, trafilatura, spacy, fasttext, resiliparse"
+# The extractors datatrove's recipe can run: FineWeb's trafilatura, and resiliparse with
+# ccprov's settings in its place, which shows what swapping the extractor alone gives the
+# reference (the resiliparse target is 10x datatrove with trafilatura).
+DT_EXTRACTORS = ("trafilatura", "resiliparse")
 URL_LISTS = REPO / "transforms" / "filters" / "data" / "url_blocklist"
 _COPY_SUFFIX = re.compile(r"/copy-\d+$")
 
@@ -102,6 +116,7 @@ def run_recipe(cfg: dict) -> dict:
     )
     from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
     from datatrove.pipeline.extractors import Trafilatura
+    from datatrove.pipeline.extractors.base import BaseExtractor
     from datatrove.pipeline.filters import (
         C4QualityFilter,
         FineWebQualityFilter,
@@ -129,6 +144,20 @@ def run_recipe(cfg: dict) -> dict:
                 self._model = _FastText(lid_path)
             return self._model
 
+    class Resiliparse(BaseExtractor):
+        """resiliparse's main text with ccprov's settings (`--extractor resiliparse`), in
+        datatrove's extractor sandbox as its Trafilatura step runs."""
+
+        name = "⛏ Resiliparse"
+
+        def __init__(self, timeout: float = 1):
+            super().__init__(timeout)
+
+        def extract(self, text: str) -> str:
+            from resiliparse.extract.html2text import extract_plain_text
+
+            return extract_plain_text(text, main_content=True, **cfg["resiliparse_options"])
+
     class PerPageDedupTrafilatura(Trafilatura):
         """trafilatura with its paragraph cache cleared per page, as ccprov does."""
 
@@ -153,7 +182,11 @@ def run_recipe(cfg: dict) -> dict:
     url_filter.tldextractor = TLDExtract(suffix_list_urls=(), cache_dir=None)
     language_filter = LanguageFilter(languages=["en"], language_threshold=0.65)
     language_filter.model = LocalFT176LID(["en"])
-    extractor_cls = PerPageDedupTrafilatura if cfg["per_page_dedup"] else Trafilatura
+    if cfg["extractor"] == "resiliparse":
+        extractor = Resiliparse()
+    else:
+        extractor_cls = PerPageDedupTrafilatura if cfg["per_page_dedup"] else Trafilatura
+        extractor = extractor_cls(favour_precision=True)
 
     out = Path(cfg["out"])
     workers, n_files = cfg["workers"], len(cfg["inputs"])
@@ -173,7 +206,7 @@ def run_recipe(cfg: dict) -> dict:
                     input_dir, paths_file=str(paths_file), default_metadata={"dump": "bench"}
                 ),
                 url_filter,
-                extractor_cls(favour_precision=True),
+                extractor,
                 language_filter,
                 GopherRepetitionFilter(),
                 GopherQualityFilter(),
@@ -253,10 +286,17 @@ def run_recipe(cfg: dict) -> dict:
     with open(out / "logs" / "filter" / "stats.json") as f:
         filter_stats = json.load(f)
     extraction = next(
-        (s.get("stats", {}) for s in filter_stats if "Trafilatura" in s.get("name", "")), {}
+        (s.get("stats", {}) for s in filter_stats if "EXTRAC" in s.get("name", "")), {}
     )
+    # Seconds inside each step of the filter stage, summed over its tasks (datatrove's own
+    # timing: wall clock around each step's work, so a step's share of the stage).
+    steps = [
+        (s["name"], (s.get("time_stats") or {}).get("total", 0.0) if s.get("time_stats") else 0.0)
+        for s in filter_stats
+    ]
     return {
         "stages": timings,
+        "filter_step_seconds": [(name, round(total, 2)) for name, total in steps],
         "kept_before_dedup": filtered,
         "kept": deduped,
         "extraction_stats": {k: v for k, v in extraction.items() if isinstance(v, int)},
@@ -276,9 +316,13 @@ def classify_datatrove(cmdline: str) -> str:
     return "datatrove" if "bench_datatrove.py" in cmdline else "other"
 
 
-def run_datatrove(inputs: list[str], workers: int, per_page_dedup: bool) -> dict:
+def run_datatrove(
+    inputs: list[str], workers: int, per_page_dedup: bool, extractor: str = "trafilatura"
+) -> dict:
     sys.path.insert(0, str(HERE))
     from bench_pipeline import run_measured
+
+    from transforms.extraction import _RESILIPARSE_OPTIONS
 
     out = tempfile.mkdtemp(prefix="datatrove-bench-")
     cfg = {
@@ -287,6 +331,8 @@ def run_datatrove(inputs: list[str], workers: int, per_page_dedup: bool) -> dict
         "workers": workers,
         "lid_path": bundled_lid_path(),
         "per_page_dedup": per_page_dedup,
+        "extractor": extractor,
+        "resiliparse_options": _RESILIPARSE_OPTIONS,
     }
     cfg_path = Path(out) / "config.json"
     cfg_path.write_text(json.dumps(cfg))
@@ -335,6 +381,13 @@ def main(argv: list[str] | None = None) -> int:
         help="ccprov modes",
     )
     parser.add_argument(
+        "--datatrove-extractors",
+        nargs="+",
+        choices=DT_EXTRACTORS,
+        default=["trafilatura"],
+        help="datatrove's recipe with these extractors (the ratios are to trafilatura's)",
+    )
+    parser.add_argument(
         "--no-fixed-cost",
         dest="fixed_cost",
         action="store_false",
@@ -366,14 +419,19 @@ def main(argv: list[str] | None = None) -> int:
     inputs = ensure_bench_warcs(args.warcs or DEFAULT_WARCS)
     tiny = ensure_tiny_warcs() if args.fixed_cost else None
     records = sum(_response_count(p) for p in inputs)
-    pipelines = ["datatrove", *args.extractors]
+    if "trafilatura" not in args.datatrove_extractors:
+        parser.error("--datatrove-extractors: trafilatura is the reference and must be run")
+    pipelines = ["datatrove"] + [
+        f"datatrove-{e}" for e in dict.fromkeys(args.datatrove_extractors) if e != "trafilatura"
+    ]
+    pipelines += list(args.extractors)
     runs: dict[str, list[dict]] = {name: [] for name in pipelines}
     # Interleaved repeats: other jobs on the machine change CPU time per unit of work (shared
     # cores), so each pipeline gets runs spread over the same period; medians are reported.
     for rep in range(args.repeat):
         for name in pipelines:
-            if name == "datatrove":
-                run = run_datatrove(inputs, args.workers, args.per_page_dedup)
+            if name.startswith("datatrove"):
+                run = run_datatrove(inputs, args.workers, args.per_page_dedup, dt_extractor(name))
             else:
                 run = run_ccprov_kept(inputs, name, args.workers)
             runs[name].append(run)
@@ -386,8 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     if tiny:
         tiny_records = sum(_response_count(p) for p in tiny)
         for name in pipelines:
-            if name == "datatrove":
-                run = run_datatrove(tiny, args.workers, args.per_page_dedup)
+            if name.startswith("datatrove"):
+                run = run_datatrove(tiny, args.workers, args.per_page_dedup, dt_extractor(name))
             else:
                 run = run_ccprov_kept(tiny, name, args.workers)
                 shutil.rmtree(run["output"], ignore_errors=True)
@@ -415,6 +473,20 @@ def main(argv: list[str] | None = None) -> int:
             row["jaccard_source_pages"] = round(
                 jaccard(source_pages(kept), source_pages(dt_kept)), 4
             )
+            # Like for like: ccprov's mode against datatrove's recipe with the same extractor.
+            same = results["pipelines"].get(f"datatrove-{name}")
+            if same:
+                row["speedup_cpu_same_extractor"] = round(
+                    row["docs_per_cpu_s"] / same["docs_per_cpu_s"], 2
+                )
+                if "marginal_docs_per_cpu_s" in row and "marginal_docs_per_cpu_s" in same:
+                    row["speedup_marginal_same_extractor"] = round(
+                        row["marginal_docs_per_cpu_s"] / same["marginal_docs_per_cpu_s"], 2
+                    )
+                row["jaccard_kept_same_extractor"] = round(jaccard(kept, set(same["kept"])), 4)
+                row["jaccard_before_dedup_same_extractor"] = round(
+                    jaccard(before, set(same["kept_before_dedup"])), 4
+                )
         results["pipelines"][name] = row
         print(
             f"{name}: {records} records; CPU s {row['cpu_s_runs']} (median {row['cpu_s']}) -> "
@@ -422,7 +494,16 @@ def main(argv: list[str] | None = None) -> int:
             f"; x datatrove {row.get('speedup_cpu')} (marginal {row.get('speedup_marginal')}); "
             f"kept {len(row['kept'])} ({len(row['kept_before_dedup'])} before dedup); Jaccard "
             f"kept {row.get('jaccard_kept')}, before dedup {row.get('jaccard_before_dedup')}, "
-            f"source pages {row.get('jaccard_source_pages')}; peak RSS worker "
+            f"source pages {row.get('jaccard_source_pages')}; "
+            + (
+                f"x datatrove with the same extractor {row['speedup_cpu_same_extractor']} "
+                f"(marginal {row.get('speedup_marginal_same_extractor')}), Jaccard kept "
+                f"{row['jaccard_kept_same_extractor']}, before dedup "
+                f"{row['jaccard_before_dedup_same_extractor']}; "
+                if "speedup_cpu_same_extractor" in row
+                else ""
+            )
+            + f"peak RSS worker "
             f"{row['peak_rss_worker_mb']} MB (anonymous {row['peak_anon_worker_mb']} MB)"
         )
     if args.json:
@@ -440,6 +521,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ROUNDS DISAGREE: {name} kept {counts}; outputs {kept_at}", file=sys.stderr)
         return 2
     return 0
+
+
+def dt_extractor(pipeline: str) -> str:
+    """ "datatrove" -> trafilatura, "datatrove-resiliparse" -> resiliparse."""
+    return pipeline.partition("-")[2] or "trafilatura"
 
 
 def run_ccprov_kept(inputs: list[str], extractor: str, workers: int) -> dict:
