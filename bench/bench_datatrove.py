@@ -290,13 +290,17 @@ def run_recipe(cfg: dict) -> dict:
     )
     # Seconds inside each step of the filter stage, summed over its tasks (datatrove's own
     # timing: wall clock around each step's work, so a step's share of the stage).
-    steps = [
-        (s["name"], (s.get("time_stats") or {}).get("total", 0.0) if s.get("time_stats") else 0.0)
+    # A step that never ran has 0 instead of a dict.
+    step_seconds = [
+        (
+            s["name"],
+            round(t.get("total", 0.0), 2) if isinstance(t := s.get("time_stats"), dict) else 0.0,
+        )
         for s in filter_stats
     ]
     return {
         "stages": timings,
-        "filter_step_seconds": [(name, round(total, 2)) for name, total in steps],
+        "filter_step_seconds": step_seconds,
         "kept_before_dedup": filtered,
         "kept": deduped,
         "extraction_stats": {k: v for k, v in extraction.items() if isinstance(v, int)},
