@@ -2561,3 +2561,61 @@ def test_every_copyright_hint_contains_a_screening_key():
         for m in matches:
             lower = m.group().lower()
             assert _keys_present(lower, _COPYRIGHT_KEYS, _COPYRIGHT_KEYS_AFTER_LETTER), lower
+
+
+# --- review of 8 December: common footers and journal pages ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "footer, holder",
+    [
+        # Shopify Dawn, the default theme: its copyright box is styled "caption".
+        (
+            '<footer class="footer"><div class="footer__copyright caption"><small '
+            'class="copyright__content">&copy; 2024, <a href="/">Bean Roasters</a></small>'
+            "</div></footer>",
+            "Bean Roasters",
+        ),
+        # Typography classes (Material, Vuetify) and background images name no media.
+        (
+            '<footer><div class="mdc-typography--caption">© 2024 Foo Media</div></footer>',
+            "Foo Media",
+        ),
+        ('<footer><div class="text-caption">© 2024 Foo Media</div></footer>', "Foo Media"),
+        (
+            '<footer class="footer has-bg-image"><div class="copyright"><p>© 2024 Acme Inc.</p>'
+            "</div></footer>",
+            "Acme Inc.",
+        ),
+        ('<div class="parallax-image"><footer><p>© 2024 Acme Inc.</p></footer></div>', "Acme Inc."),
+        # Captions and credits stay someone else's, in a footer or not.
+        (
+            '<div class="wp-caption"><img src="a.jpg"><p class="wp-caption-text"><span '
+            'class="copyright">© 2024 AP</span></p></div>',
+            None,
+        ),
+        ('<div><span class="photo-copyright">© 2024 AP</span></div>', None),
+        (
+            '<footer><div class="footer-gallery"><p class="caption">© 2024 Jane Photographer</p>'
+            "</div></footer>",
+            None,
+        ),
+    ],
+)
+def test_a_media_word_in_a_footer_class_is_layout_not_a_caption(footer, holder):
+    sig = detect_license_signals(page(ARTICLE + footer), [])
+    assert sig.copyright_holder == holder
+    assert sig.copyright_years == ([2024] if holder else [])
+
+
+def test_a_licence_in_a_footer_with_a_background_image_is_the_pages():
+    footer = (
+        '<footer class="footer has-bg-image"><div class="copyright"><p>Content licensed under '
+        f'<a href="{CC_BY_4}">CC BY 4.0</a></p></div></footer>'
+    )
+    assert detect_license_signals(page(ARTICLE + footer), []).license == "CC-BY-4.0"
+    caption = (
+        '<div class="image-caption"><span class="license">Licensed under '
+        f'<a href="{CC_BY_4}">CC BY 4.0</a></span></div>'
+    )
+    assert detect_license_signals(page(ARTICLE + caption), []).license is None

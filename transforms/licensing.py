@@ -759,6 +759,18 @@ _CONTAINER_TAGS = frozenset(
     {"figure", "figcaption", "picture", "video", "audio", "blockquote", "q", "pre", "code"}
 )
 _MEDIA_CLASS = re.compile(r"caption|photo|image|img|gallery|thumb|figure|video|embed", re.I)
+# Class names with a media word that style rather than say what a box holds: typography
+# ("mdc-typography--caption", Vuetify's "text-caption") and backgrounds ("has-bg-image",
+# "parallax-image"). A site's footer carries them as often as a caption does.
+_STYLE_CLASS = re.compile(
+    r"typograph|^text-caption$|(?:^|[-_])(?:bg|background|parallax)(?:[-_]|$)", re.I
+)
+# A class or id word that names the site's footer or a part of it ("footer", "site-footer",
+# Shopify Dawn's "footer__copyright", "colophon"), not the footer of a post, card or comment.
+_SITE_FOOTER_WORD = re.compile(
+    r"(?:(?:site|page|global|main)[-_]?)?footer(?:$|[-_])|colophon|site-?info", re.I
+)
+_SITE_FOOTER_HINT = re.compile(r"footer|colophon|site-?info", re.I)
 # Readers' comments (WordPress's #comments, .comment-list, .comment-content; Blogger's
 # .comment-body; .user-comment): "all my comments are licensed under CC BY" is the
 # commenter's, not the page's. Only such names: a state class such as "comments-open" on
@@ -852,20 +864,40 @@ def _text_shorter_than(el, limit: int) -> bool:
 
 
 def _media_class_near(el, block) -> bool:
-    """Attribution blocks are usually styled as captions: look a few levels up."""
+    """Attribution blocks are usually styled as captions: look a few levels up, up to the
+    site footer or a copyright box, whose own classes and those around them are layout."""
     steps = 0
     for anc in _ancestors(el):
-        if _MEDIA_CLASS.search(_class_id(anc)):
-            return True
+        kind = _box_kind(anc)
+        if kind is not None:
+            return kind == "media"
         if anc is block or steps > 6:
             break
         steps += 1
     parent = block.getparent()
     for anc in (parent, parent.getparent() if parent is not None else None):
         if anc is not None and _tag(anc) not in ("body", "html"):
-            if _MEDIA_CLASS.search(_class_id(anc)):
-                return True
+            kind = _box_kind(anc)
+            if kind is not None:
+                return kind == "media"
     return False
+
+
+def _box_kind(el) -> str | None:
+    """"media" for a caption or credit box, "site" for the site footer (its element, or a
+    box whose class or id word names it), else None."""
+    if _tag(el) == "footer" or (el.get("role") or "").lower() == "contentinfo":
+        return "site"
+    class_id = _class_id(el)
+    media = _MEDIA_CLASS.search(class_id)
+    if not media and not _SITE_FOOTER_HINT.search(class_id):
+        return None  # most elements
+    words = class_id.split()
+    if any(_SITE_FOOTER_WORD.match(w) for w in words):
+        return "site"
+    if media and any(_MEDIA_CLASS.search(w) and not _STYLE_CLASS.search(w) for w in words):
+        return "media"
+    return None
 
 
 def _near_media(block) -> bool:
