@@ -2619,3 +2619,49 @@ def test_a_licence_in_a_footer_with_a_background_image_is_the_pages():
         f'<a href="{CC_BY_4}">CC BY 4.0</a></span></div>'
     )
     assert detect_license_signals(page(ARTICLE + caption), []).license is None
+
+
+@pytest.mark.parametrize(
+    "statement, expected",
+    [
+        # PLOS, Hindawi: the article's own licence, outside any footer.
+        (
+            f"Copyright: © 2024 Smith et al. This is an open access article distributed under the "
+            f'terms of the <a href="{CC_BY_4}">Creative Commons Attribution License</a>, which '
+            "permits unrestricted use, provided the original author and source are credited.",
+            "CC-BY-4.0",
+        ),
+        # Wiley; Frontiers with a hyphen; Elsevier's short form names no version.
+        (
+            "This is an open access article under the terms of the "
+            '<a href="http://creativecommons.org/licenses/by-nc/4.0/">Creative Commons '
+            "Attribution-NonCommercial</a> License, which permits use.",
+            "CC-BY-NC-4.0",
+        ),
+        (
+            "This is an open-access article distributed under the terms of the "
+            f'<a href="{CC_BY_4}">Creative Commons Attribution License (CC BY)</a>.',
+            "CC-BY-4.0",
+        ),
+        ("This is an open access article under the CC BY license.", "CC-BY"),
+    ],
+)
+def test_an_open_access_articles_licence_sentence_is_the_pages(statement, expected):
+    html = page(
+        f'<article><h1>T</h1><p>Results.</p><div class="articleinfo"><p>{statement}</p>'
+        "</div></article>"
+    )
+    assert detect_license_signals(html, [], URL_).license == expected
+
+
+def test_etalab_licence_linked_on_github_as_the_state_design_system_does():
+    footer = (
+        "Sauf mention contraire, tous les contenus de ce site sont sous "
+        '<a href="https://github.com/etalab/licence-ouverte/blob/master/LO.md">licence '
+        "etalab-2.0</a>"
+    )
+    assert page_licence(footer) == ("etalab-2.0", "permissive")
+    assert license_from_url("https://github.com/etalab/licence-ouverte/blob/master/LO.md") == (
+        "etalab-2.0"
+    )
+    assert license_from_url("https://github.com/etalab/other/blob/master/LO.md") is None

@@ -195,6 +195,9 @@ def license_from_url(url: str | None) -> str | None:
         return {"odbl": "ODbL-1.0", "by": "ODC-By-1.0", "pddl": "PDDL-1.0"}.get(segs[1])
     if host == "etalab.gouv.fr" and segs and segs[0].startswith("licence-ouverte"):
         return "etalab-2.0"
+    if host == "github.com" and segs[:2] == ["etalab", "licence-ouverte"]:
+        # Where the French state's design system (DSFR) links its footer's "licence etalab-2.0".
+        return "etalab-2.0"
     if host == "govdata.de" and "dl-de" in segs:
         kind = segs[-1]
         return {"by-2-0": "DL-DE-BY-2.0", "zero-2-0": "DL-DE-ZERO-2.0"}.get(kind)
@@ -727,6 +730,9 @@ _PAGE_SUBJECT = re.compile(
     |\bsalvo\s+(?:que\s+se\s+indique|indicaci[óo]n|donde)\b|\ba\s+menos\s+que\s+se\s+indique\b
     |\bquest(?:[oa]\s+|')(?:sito|blog|testo|articolo|contenuto|documento|lavoro|opera|pagina)\b
     |\b(?:il|i)\s+(?:testi?|contenuti)\b
+    |\bopen[\s-]access\s+(?:article|paper|book|chapter|publication)s?\s+(?:is\s+)?(?:distributed
+        |published|licensed|under|made\s+available)\b
+    |\bthis\s+is\s+an?\s+open[\s-]access\s+(?:article|paper|book|chapter|publication)\b
     """,
     re.I | re.X,
 )
