@@ -2665,3 +2665,47 @@ def test_etalab_licence_linked_on_github_as_the_state_design_system_does():
         "etalab-2.0"
     )
     assert license_from_url("https://github.com/etalab/other/blob/master/LO.md") is None
+
+
+@pytest.mark.parametrize(
+    "footer, holder, years",
+    [
+        # Kadence's, OceanWP's and Blocksy's default footers: the theme is not the holder.
+        (
+            "&copy; 2024 Happy Paws Vet - WordPress Theme by <a>Kadence WP</a>",
+            "Happy Paws Vet",
+            [2024],
+        ),
+        ("Copyright 2024 - WordPress Theme by OceanWP", None, [2024]),
+        # Registration and tax numbers printed beside the name.
+        ("© 2024 Rossi Srl - P.IVA 01234567890", "Rossi Srl", [2024]),
+        (
+            "© 2024 GEDI Gruppo Editoriale S.p.A. - P.IVA 00906801006",
+            "GEDI Gruppo Editoriale S.p.A.",
+            [2024],
+        ),
+        ("© 2024 Rossi Srl - Partita IVA 01234567890", "Rossi Srl", [2024]),
+        ("© 2024 某某公司 京ICP备12345678号", "某某公司", [2024]),
+        ("© 2024 Foo SAS - SIRET 123 456 789 00012", "Foo SAS", [2024]),
+        ("© 2024 Foo SL - CIF B12345678", "Foo SL", [2024]),
+        ("© 2024 Foo Pty Ltd ABN 12 345 678 901", "Foo Pty Ltd", [2024]),
+        ("© 2024 ABN AMRO Bank N.V.", "ABN AMRO Bank N.V.", [2024]),  # a name, no number
+        # The holder's year, then a dash and what is not a year.
+        ("© Le Monde 2024 - Reproduction interdite", "Le Monde", [2024]),
+        ("© Foo 2019 - 2024", "Foo", [2019, 2024]),
+        ("© Foo Bar 2015 - present", "Foo Bar", [2015]),
+        ("© 2024 - Foo Bar", "Foo Bar", [2024]),
+        # A separator between the years and the holder, before a reservation or at the end.
+        ("Copyright © 2024 | Foo Bar | All rights reserved", "Foo Bar", [2024]),
+        ("© 2024 • Foo Bar • All Rights Reserved", "Foo Bar", [2024]),
+        ("© 2024 | Foo Bar. All rights reserved.", "Foo Bar", [2024]),
+        ("© 2024 | Foo Bar", "Foo Bar", [2024]),
+        # ... not the footer's links.
+        ("© 2024 | Home | About | Contact", None, [2024]),
+        ("© 2024 | Privacy Policy | Terms", None, [2024]),
+        ("Copyright © 2024 | All rights reserved", None, [2024]),
+    ],
+)
+def test_common_footer_notices_after_review(footer, holder, years):
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{footer}</p></footer>"), [])
+    assert (sig.copyright_holder, sig.copyright_years) == (holder, years)

@@ -1130,7 +1130,8 @@ _ARR = re.compile(
 # Thai negates "สงวนลิขสิทธิ์" attached to it ("ไม่สงวนลิขสิทธิ์"); a space ends a Thai clause.
 _THAI_NEGATION = r"ไม่(?:ได้|มีการ)?(?:ขอ)?"
 _HOLDER_STOP = re.compile(
-    r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum)\b|(?:derechos|direitos)\s+reservados)|"
+    # " - WordPress Theme by Kadence WP" (Kadence's, OceanWP's and Blocksy's default footers)
+    r"\||•|·|[©ⓒ]|;|\n|\s[-–—]\s(?=(?:all|tous|alle|todos|privacy|terms|impressum|\w+\s+theme)\b|(?:derechos|direitos)\s+reservados)|"
     + _THAI_NEGATION
     + r"สงวนลิขสิทธิ์|"  # "© 2567 ร้าน ไม่สงวนลิขสิทธิ์": not the holder's
     + _ARR.pattern
@@ -1139,7 +1140,12 @@ _HOLDER_STOP = re.compile(
     + r"|\b(?:some\s+rights|algun[oa]s\s+derechos|alguns\s+direitos|powered\s+by|built\s+with|made\s+with|designed\s+by|hosted\s+(?:by|on)"
     r"|theme\b|(?:(?:is|are)\s+)?(?:licen[cs]ed|marked\s+with|dedicated\s+to)\b|privacy|terms\s+of|impressum|disclaimer|last\s+(?:updated|modified)"
     r"|site\s+by|website\s+by|proudly|company\s+(?:no|number|reg)|registered\s+(?:in|office"
-    r"|number|no)|vat\s+(?:no|number|reg))",
+    r"|number|no)|vat\s+(?:no|number|reg)"
+    # Registration and tax numbers that sites must print next to their name: Italy's P.IVA,
+    # France's SIRET, Spain's CIF/NIF, Australia's ABN/ACN (with their digits: "ABN AMRO" is a
+    # name), China's ICP licence ("京ICP备12345678号").
+    r"|p\.\s?iva\b|partita\s+iva\b|(?:siret|siren|cif|nif|abn|acn)\s*:?\s*[a-z]?\d"
+    r"|[\u4e00-\u9fff]{0,2}icp[备證证])",
     re.I,
 )
 _COMPANY_SUFFIX = re.compile(
@@ -1285,6 +1291,10 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
             after = None
         segment = text[pos : after.end() if after else segment_end]
         trailing = _trailing_years(segment, has_symbol)
+        if not trailing and (dash := _DASH_AFTER_YEAR.search(segment)):
+            # "© Le Monde 2024 - Reproduction interdite": the holder's years end at the dash.
+            segment = segment[: dash.start()]
+            trailing = _trailing_years(segment, has_symbol)
         if trailing:
             holder_before = segment[: trailing.start()]
             years = _years_of(trailing.group())
@@ -1296,6 +1306,15 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         end = pos
     else:
         stop = _holder_end(text, pos)
+        sep = _SEPARATOR_BEFORE_HOLDER.match(text, pos) if years else None
+        if sep and not text[pos:stop].strip():
+            after_sep = _holder_end(text, sep.end())
+            if after_sep > sep.end() and (
+                _RESERVATION_AFTER_SEPARATOR.match(text, after_sep)
+                or _ARR_AFTER_NOTICE.match(text, after_sep)
+                or not text[after_sep:].strip()
+            ):
+                pos, stop = sep.end(), after_sep
         if _PROSE_AFTER_NOTICE.match(text, pos, stop):
             return None  # "sites print © 2024 followed by their name": the symbol talked about
         holder = _clean_holder(text[pos:stop])
@@ -1345,6 +1364,17 @@ _BE_BESIDE = re.compile(r"\s*\(\s*(?:พ\.\s?ศ\.\s*)?25\d\d\s*\)")
 _ARR_AFTER_NOTICE = re.compile(
     r"[\s.,]*(?:" + _ARR.pattern + r"|(?:[-–—|•·/]\s*)?" + _BARE_RESERVATION + ")", re.I
 )
+# A dash right after a year, before what is not another year ("2024 - Reproduction
+# interdite", not "2019 - 2024").
+_DASH_AFTER_YEAR = re.compile(
+    r"(?<=(?:19|20)\d\d)\s+[-–—]\s+(?!(?:19|20)?\d\d\b|present|today|now|heute|hoy|hoje|aujourd)",
+    re.I,
+)
+# After the years, a separator before the holder: "Copyright © 2024 | Foo Bar | All rights
+# reserved". Read so only when the holder is followed by a reservation or ends the block:
+# elsewhere what follows "© 2024 |" is as often the footer's first link ("| Home | About").
+_SEPARATOR_BEFORE_HOLDER = re.compile(r"\s*[|•·]\s*")
+_RESERVATION_AFTER_SEPARATOR = re.compile(r"\s*[|•·]\s*(?:" + _ARR.pattern + ")", re.I)
 # Running text after a notice's years, where a holder's name would be.
 _PROSE_AFTER_NOTICE = re.compile(
     r"[\s,]*(?-i:followed\s+by|means\s+(?:that|the)|indicates\s+(?:that|the)"
