@@ -2709,3 +2709,50 @@ def test_etalab_licence_linked_on_github_as_the_state_design_system_does():
 def test_common_footer_notices_after_review(footer, holder, years):
     sig = detect_license_signals(page(ARTICLE + f"<footer><p>{footer}</p></footer>"), [])
     assert (sig.copyright_holder, sig.copyright_years) == (holder, years)
+
+
+@pytest.mark.parametrize(
+    "footer, holder, years",
+    [
+        # A third party's notice after the site's is not the page's.
+        (
+            "<p>© 2024 Foo Maps Ltd</p><p>Map data © OpenStreetMap contributors</p>",
+            "Foo Maps Ltd",
+            [2024],
+        ),
+        ("<p>© 2024 Foo Ltd</p><p>Icons © 2020 Font Awesome</p>", "Foo Ltd", [2024]),
+        ("<p>© 2024 Foo Ltd</p><p>Portions © 2010 Baz Corp.</p>", "Foo Ltd", [2024]),
+        # Text and photos together are the page's.
+        ("<p>All text and photos © 2024 Jane Doe. All rights reserved.</p>", "Jane Doe", [2024]),
+        # Inline elements without spaces between them (minified themes).
+        (
+            "<span>© 2024 Foo Media</span><a>Privacy Policy</a><a>Terms of Use</a>",
+            "Foo Media",
+            [2024],
+        ),
+        (
+            "<small>© 2024, Kitty Kraft</small><small>Powered by Shopify</small>",
+            "Kitty Kraft",
+            [2024],
+        ),
+        (
+            "<span>© 2024 Bäckerei Schmidt</span><a>Impressum</a><a>Datenschutz</a>",
+            "Bäckerei Schmidt",
+            [2024],
+        ),
+        (
+            '&copy; 2019 – <span>2024</span><span><i class="fa fa-heart"></i></span>'
+            "<span>Jane Doe</span>",
+            "Jane Doe",
+            [2019, 2024],
+        ),
+        # ... and names that only look glued.
+        ("<p>© 2024 ProPrivacy</p>", "ProPrivacy", [2024]),
+        ("<p>© 2024 iPhoneHacks</p>", "iPhoneHacks", [2024]),
+        ("<p>© 2019 20th Century Studios</p>", "20th Century Studios", [2019]),
+        ("<p>© 2019-20th Century Studios</p>", "20th Century Studios", [2019]),
+    ],
+)
+def test_footer_notices_among_third_parties_and_glued_links(footer, holder, years):
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [])
+    assert (sig.copyright_holder, sig.copyright_years) == (holder, years)

@@ -738,8 +738,14 @@ _PAGE_SUBJECT = re.compile(
 )
 # "Photo by ...", "Image: ...": an attribution line, whatever else the sentence says.
 _MEDIA_CREDIT = re.compile(
+    # Not "All text and photos © 2024 Jane Doe", the page's own notice.
+    r"(?<!\btext\sand\s)(?<!\btext\s&\s)(?<!\bwords\sand\s)(?<!\bcontent\sand\s)"
     r"\b(?:photos?|image|picture|foto|bild|imagen|illustration|video|vid[ée]o|map|graphic"
-    r"|artwork|header\s+image|cover)\s*(?:by\b|:|credits?\b|courtesy\b|von\b|por\b|par\b|[©ⓒ])"
+    r"|artwork|header\s+image|cover"
+    # Third parties' notices in a site's footer: "Map data © OpenStreetMap contributors",
+    # "Icons © Font Awesome", "Portions © 2010 Baz Corp."
+    r"|map\s+(?:data|tiles)|imagery|icons?|fonts?|portions?)"
+    r"\s*(?:by\b|:|credits?\b|courtesy\b|von\b|por\b|par\b|[©ⓒ])"
     r"|\b(?:photo|image|bild|foto)\s*(?:credit|nachweis|quelle)",
     re.I,
 )
@@ -1089,7 +1095,9 @@ _NOTICE_PREFIX = re.compile(r"(?:(?:copyright|[©ⓒ]|\(c\)|copr\.)[\s:]*)+", re
 _YEAR_LIST_SEPARATOR = r"\s*(?:,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)"
 _YEARS = re.compile(
     r"((?:19|20)\d\d)(?:(?:\s*[-–—/]\s*|\s+(?:to|bis|until|hasta|au)\s+)"
-    r"((?:19|20)?\d\d\b|present|today|now|heute|aujourd.hui|hoy|hoje))?"
+    # A four-digit end may touch the holder ("2019 – 2024Jane Doe", elements without spaces);
+    # "2019-20th Century" is no span.
+    r"((?:19|20)\d\d(?!\d)|\d\d\b|present|today|now|heute|aujourd.hui|hoy|hoje))?"
     # Another year follows.
     rf"(?P<more>{_YEAR_LIST_SEPARATOR}(?=(?:19|20)\d\d))?",
     re.I,
@@ -1145,7 +1153,13 @@ _HOLDER_STOP = re.compile(
     # France's SIRET, Spain's CIF/NIF, Australia's ABN/ACN (with their digits: "ABN AMRO" is a
     # name), China's ICP licence ("京ICP备12345678号").
     r"|p\.\s?iva\b|partita\s+iva\b|(?:siret|siren|cif|nif|abn|acn)\s*:?\s*[a-z]?\d"
-    r"|[\u4e00-\u9fff]{0,2}icp[备證证])",
+    r"|[\u4e00-\u9fff]{0,2}icp[备證证])"
+    # Inline elements without a space between them run together in the text ("Foo Media" and
+    # a "Privacy Policy" link: "Foo MediaPrivacy Policy"): a stop word glued to a lowercase
+    # letter still stops, as the link's words that brand names do not end in ("ProPrivacy").
+    r"|(?-i:(?<=[a-z])(?=(?:Privacy\s+(?:Policy|Notice|Statement)|Powered\s+by|Terms\s+(?:of|&|and)"
+    r"|Cookies?\s+(?:Policy|Settings|Preferences)|Impressum(?![a-z])|Imprint(?![a-z])|Datenschutz"
+    r"|Designed\s+by|Built\s+with|Made\s+with|Theme\s+by)))",
     re.I,
 )
 _COMPANY_SUFFIX = re.compile(
