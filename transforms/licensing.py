@@ -896,7 +896,7 @@ def _media_class_near(el, block) -> bool:
 
 
 def _box_kind(el) -> str | None:
-    """"media" for a caption or credit box, "site" for the site footer (its element, or a
+    """ "media" for a caption or credit box, "site" for the site footer (its element, or a
     box whose class or id word names it), else None."""
     if _tag(el) == "footer" or (el.get("role") or "").lower() == "contentinfo":
         return "site"
