@@ -2756,3 +2756,22 @@ def test_common_footer_notices_after_review(footer, holder, years):
 def test_footer_notices_among_third_parties_and_glued_links(footer, holder, years):
     sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [])
     assert (sig.copyright_holder, sig.copyright_years) == (holder, years)
+
+
+@pytest.mark.parametrize(
+    "footer, holder",
+    [
+        # A legal form's dots are the name's, before a reservation too.
+        ("© 2024 Örnek A.Ş. Tüm hakları saklıdır.", "Örnek A.Ş."),
+        ("© 2024 Rossi S.r.l. Tutti i diritti riservati.", "Rossi S.r.l."),
+        ("© 2024 GEDI S.p.A. Tutti i diritti riservati", "GEDI S.p.A."),
+        ("© 2024 FOOBAR CO., LTD. ALL RIGHTS RESERVED", "FOOBAR CO., LTD."),
+        ("© 2024 Pim B.V. Alle rechten voorbehouden", "Pim B.V."),
+        # ... a sentence's full stop is not.
+        ("© 2024 Jane Doe. All rights reserved.", "Jane Doe"),
+        ("© 2024 Kim Lab. Made in Seoul", "Kim Lab"),
+    ],
+)
+def test_a_legal_forms_final_dot_stays_with_the_holder(footer, holder):
+    sig = detect_license_signals(page(ARTICLE + f"<footer><p>{footer}</p></footer>"), [])
+    assert sig.copyright_holder == holder

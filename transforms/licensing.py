@@ -1223,7 +1223,9 @@ _COPYRIGHT_NOUN = re.compile(
     re.I,
 )
 _ABBREV_BEFORE_DOT = re.compile(
-    r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Corp|LP|LLP|LLC|Pty|Jr|Sr|St|Dr|Mr|Mrs|Ms|Prof|S\.A|e\.V|Bros))$"
+    r"(?:\b[A-Z]|\b(?i:Inc|Ltd|Co|Corp|LP|LLP|LLC|Pty|Jr|Sr|St|Dr|Mr|Mrs|Ms|Prof|S\.A|e\.V|Bros)"
+    # Dotted legal forms: "S.r.l", "S.p.A", "A.Ş"
+    r"|\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?)$"
 )
 
 
@@ -1435,7 +1437,9 @@ def _clean_holder(raw: str) -> str | None:
     return holder
 
 
-_DOTTED_ENDING = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|\b[A-Za-z]\.[A-Za-z]{1,2})\.$")
+_DOTTED_ENDING = re.compile(
+    r"(?:\b(?i:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?)\.$"
+)
 
 
 # Thai notices may give Buddhist Era years ("© 2567", "© พ.ศ. 2560-2567"): CE + 543. Read as
