@@ -2775,3 +2775,35 @@ def test_footer_notices_among_third_parties_and_glued_links(footer, holder, year
 def test_a_legal_forms_final_dot_stays_with_the_holder(footer, holder):
     sig = detect_license_signals(page(ARTICLE + f"<footer><p>{footer}</p></footer>"), [])
     assert sig.copyright_holder == holder
+
+
+@pytest.mark.parametrize(
+    "footer, holder",
+    [
+        # A name alone before the sign on its footer line (Ghost's default theme, Casper).
+        (
+            '<section class="copyright"><a href="/">Jane Writes</a> &copy; 2024</section>',
+            "Jane Writes",
+        ),
+        ("<p>Acme Corporation ©2010-2024 · All rights reserved</p>", "Acme Corporation"),
+        ("<p>Bäckerei Schmidt © 2024 | Impressum</p>", "Bäckerei Schmidt"),
+        ("<p>株式会社サンプル © 2024</p>", "株式会社サンプル"),
+        ("<p>Jane Writes © 2024 Jane Doe</p>", "Jane Doe"),  # the holder after it wins
+        # Not a row of links, what the notice is about, a stop phrase or a sentence.
+        ('<p><a href="/">Home</a> <a href="/about">About</a> © 2024</p>', None),
+        ("<p>All content © 2024</p>", None),
+        ("<p>Site design © 2024</p>", None),
+        ("<p>Made with love © 2024</p>", None),
+        ("<p>Thanks for reading. © 2024</p>", None),
+        ("<p>Follow us © 2024</p>", None),
+    ],
+)
+def test_a_holder_alone_before_the_sign_in_the_footer(footer, holder):
+    sig = detect_license_signals(page(ARTICLE + f"<footer>{footer}</footer>"), [])
+    assert sig.copyright_holder == holder
+    assert sig.copyright_years[-1] == 2024
+
+
+def test_a_name_before_the_sign_outside_the_footer_is_not_read_as_its_holder():
+    sig = detect_license_signals(page(ARTICLE + "<p>Widget Works © 2024</p>"), [])
+    assert sig.copyright_holder is None and sig.copyright_years == [2024]

@@ -2170,6 +2170,8 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
                         parsed = None
                     if parsed:
                         notice, holder, years, arr, end = parsed
+                        if holder is None and years:
+                            holder = _holder_before_sign(bt, at, block, holder_el)
                         notice_ends[block] = end
                         notices.append(
                             _Notice(notice, holder, years, arr, scope, _in_footer(holder_el))
@@ -2179,6 +2181,54 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
     except _WorkBudgetSpent:
         pass  # what was found so far stands
     return arr_page
+
+
+# What a footer line says before its sign when it is no name: "All content © 2024".
+_NOT_A_HOLDER_BEFORE_SIGN = re.compile(
+    r"(?:all\s+)?(?:contents?|texts?|site|web\s?site|design|site\s+design|material|photos?"
+    r"|images?|copyright|page|this\s+\w+)\b",
+    re.I,
+)
+
+
+_NAME_CONNECTORS = frozenset(
+    "of and the for de del la le les des du di da do dos das y e et und von van der den zu".split()
+)
+
+
+def _holder_before_sign(bt: _BlockText, at: int, block, el) -> str | None:
+    """The holder of a footer notice without one after its years, written alone before the
+    sign on its line: "Jane Writes © 2024" (Ghost's default theme), "Acme Corporation
+    ©2010-2024 · All rights reserved", "株式会社サンプル © 2024". Not a sentence, a stop
+    phrase, what a notice is about ("All content ©") or a row of links ("Home About ©")."""
+    if not _in_footer(el):
+        return None
+    line_start = bt.text.rfind("\n", 0, at) + 1
+    before = bt.text[line_start:at].strip()
+    if (
+        not before
+        or len(before) > 60
+        or len(before.split()) > 6
+        or re.search(r"[|•·!?:;]|\.$", before)
+        or not (before[0].isupper() or (before[0].isalpha() and not before[0].isascii()))
+        or _HOLDER_STOP.search(before)
+        or _NOT_A_HOLDER_BEFORE_SIGN.match(before)
+    ):
+        return None
+    if any(
+        w[0].islower() and w.lower() not in _NAME_CONNECTORS
+        for w in before.split()
+        if w[0].isalpha()
+    ):
+        return None  # "Follow us", "Back to top": words of a name are capitalised
+    links = 0
+    for a in block.iter("a"):
+        start, end = bt.span.get(a, (-1, -1))
+        if start >= line_start and end <= at and start < end:
+            links += 1
+    if links > 1:
+        return None
+    return _clean_holder(before)
 
 
 def _circled_item(text: str, at: int, el) -> bool:
