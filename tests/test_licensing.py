@@ -2807,3 +2807,30 @@ def test_a_holder_alone_before_the_sign_in_the_footer(footer, holder):
 def test_a_name_before_the_sign_outside_the_footer_is_not_read_as_its_holder():
     sig = detect_license_signals(page(ARTICLE + "<p>Widget Works © 2024</p>"), [])
     assert sig.copyright_holder is None and sig.copyright_years == [2024]
+
+
+@pytest.mark.parametrize(
+    "footer, expected",
+    [
+        # A software licence link in a sentence that names code is the code's ...
+        (
+            f'The content of this site is licensed under <a href="{CC_BY_4}">CC BY 4.0</a> and '
+            'the source code under the <a href="https://www.gnu.org/licenses/gpl-3.0.html">'
+            "GPLv3</a>.",
+            ("CC-BY-4.0", "permissive"),
+        ),
+        # ... and the page's when the sentence says so and names no code.
+        (
+            'This blog is licensed under the <a href="https://opensource.org/licenses/MIT">MIT '
+            "License</a>.",
+            ("MIT", "permissive"),
+        ),
+        (
+            "The source code of this website is available under the "
+            '<a href="https://opensource.org/licenses/MIT">MIT license</a>.',
+            (None, "unknown"),
+        ),
+    ],
+)
+def test_content_and_code_licences_in_one_sentence(footer, expected):
+    assert page_licence(footer) == expected

@@ -2046,10 +2046,7 @@ def _scan_anchors(root, url: str | None, page: _Page, found: _Collector) -> None
                     )
                 ):
                     scope = EMBEDDED
-        software = license_id.upper().startswith(_SOFTWARE_IDS)
-        if scope == PAGE and software and not (rel_license or _PAGE_SUBJECT.search(sentence)):
-            # "Powered by WordPress (GPLv2)", a download page's "License: MIT": the software's
-            # licence, not the page's, unless the sentence says it is the page's.
+        if scope == PAGE and not rel_license and _software_licence_of_code(license_id, sentence):
             scope = EMBEDDED
         found.add("anchor", license_id, scope, f"{sentence} <{href}>" if sentence else href)
 
@@ -2058,6 +2055,20 @@ _CC_PUBLIC_DOMAIN_PAGE = re.compile(r"creativecommons\.org/publicdomain/?(?:[?#]
 
 
 _FIRST_CLAUSE_END = re.compile(r"[,;]|\s[—–]\s|\bbut\b", re.I)
+
+
+# A sentence that names code: a software licence in it is the code's ("The content of this
+# site is licensed under CC BY 4.0 and the source code under the GPLv3").
+_CODE_WORDS = re.compile(r"\b(?:source\s+code|code|software|programs?|scripts?)\b", re.I)
+
+
+def _software_licence_of_code(license_id: str, sentence: str) -> bool:
+    """Whether a software licence (GPL, MIT, ...) in `sentence` is the software's, not the
+    page's: "Powered by WordPress (GPLv2)", a download page's "License: MIT", unless the
+    sentence says it is the page's; and whenever the sentence names code."""
+    if not license_id.upper().startswith(_SOFTWARE_IDS):
+        return False
+    return not _PAGE_SUBJECT.search(sentence) or bool(_CODE_WORDS.search(sentence))
 
 
 def _offset_in_sentence(text: str, start: int, sentence: str) -> int:
