@@ -195,7 +195,9 @@ def license_from_url(url: str | None) -> str | None:
         return {"odbl": "ODbL-1.0", "by": "ODC-By-1.0", "pddl": "PDDL-1.0"}.get(segs[1])
     if host == "etalab.gouv.fr" and segs and segs[0].startswith("licence-ouverte"):
         return "etalab-2.0"
-    if host == "github.com" and segs[:2] == ["etalab", "licence-ouverte"]:
+    if host == "github.com" and segs[:2] == ["etalab", "licence-ouverte"] and (
+        len(segs) == 2 or segs[2] in ("blob", "raw", "tree")
+    ):
         # Where the French state's design system (DSFR) links its footer's "licence etalab-2.0".
         return "etalab-2.0"
     if host == "govdata.de" and "dl-de" in segs:
@@ -730,8 +732,6 @@ _PAGE_SUBJECT = re.compile(
     |\bsalvo\s+(?:que\s+se\s+indique|indicaci[óo]n|donde)\b|\ba\s+menos\s+que\s+se\s+indique\b
     |\bquest(?:[oa]\s+|')(?:sito|blog|testo|articolo|contenuto|documento|lavoro|opera|pagina)\b
     |\b(?:il|i)\s+(?:testi?|contenuti)\b
-    |\bopen[\s-]access\s+(?:article|paper|book|chapter|publication)s?\s+(?:is\s+)?(?:distributed
-        |published|licensed|under|made\s+available)\b
     |\bthis\s+is\s+an?\s+open[\s-]access\s+(?:article|paper|book|chapter|publication)\b
     """,
     re.I | re.X,
@@ -744,7 +744,7 @@ _MEDIA_CREDIT = re.compile(
     r"|artwork|header\s+image|cover"
     # Third parties' notices in a site's footer: "Map data © OpenStreetMap contributors",
     # "Icons © Font Awesome", "Portions © 2010 Baz Corp."
-    r"|map\s+(?:data|tiles)|imagery|icons?|fonts?|portions?)"
+    r"|map\s+(?:data|tiles)|icons?|fonts?|portions?)"
     r"\s*(?:by\b|:|credits?\b|courtesy\b|von\b|por\b|par\b|[©ⓒ])"
     r"|\b(?:photo|image|bild|foto)\s*(?:credit|nachweis|quelle)",
     re.I,
@@ -771,18 +771,12 @@ _CONTAINER_TAGS = frozenset(
     {"figure", "figcaption", "picture", "video", "audio", "blockquote", "q", "pre", "code"}
 )
 _MEDIA_CLASS = re.compile(r"caption|photo|image|img|gallery|thumb|figure|video|embed", re.I)
-# Class names with a media word that style rather than say what a box holds: typography
-# ("mdc-typography--caption", Vuetify's "text-caption") and backgrounds ("has-bg-image",
-# "parallax-image"). A site's footer carries them as often as a caption does.
-_STYLE_CLASS = re.compile(
-    r"typograph|^text-caption$|(?:^|[-_])(?:bg|background|parallax)(?:[-_]|$)", re.I
-)
-# A class or id word that names the site's footer or a part of it ("footer", "site-footer",
-# Shopify Dawn's "footer__copyright", "colophon"), not the footer of a post, card or comment.
-_SITE_FOOTER_WORD = re.compile(
-    r"(?:(?:site|page|global|main)[-_]?)?footer(?:$|[-_])|colophon|site-?info", re.I
-)
-_SITE_FOOTER_HINT = re.compile(r"footer|colophon|site-?info", re.I)
+# A class word with a media word that names a background, not what a box holds
+# ("has-bg-image", "parallax-image"): a site's footer carries them as often as a hero does.
+_BACKGROUND_CLASS = re.compile(r"(?:^|[-_])(?:bg|background|parallax)(?:[-_]|$)", re.I)
+# A footer's or copyright line's own class word; beside it, a media word is the theme's
+# style for the line (Shopify Dawn: "footer__copyright caption").
+_FOOTER_BOX_WORD = re.compile(r"footer|copyright", re.I)
 # Readers' comments (WordPress's #comments, .comment-list, .comment-content; Blogger's
 # .comment-body; .user-comment): "all my comments are licensed under CC BY" is the
 # commenter's, not the page's. Only such names: a state class such as "comments-open" on
@@ -876,40 +870,32 @@ def _text_shorter_than(el, limit: int) -> bool:
 
 
 def _media_class_near(el, block) -> bool:
-    """Attribution blocks are usually styled as captions: look a few levels up, up to the
-    site footer or a copyright box, whose own classes and those around them are layout."""
+    """Attribution blocks are usually styled as captions: look a few levels up."""
     steps = 0
     for anc in _ancestors(el):
-        kind = _box_kind(anc)
-        if kind is not None:
-            return kind == "media"
+        if _media_box(anc):
+            return True
         if anc is block or steps > 6:
             break
         steps += 1
     parent = block.getparent()
     for anc in (parent, parent.getparent() if parent is not None else None):
-        if anc is not None and _tag(anc) not in ("body", "html"):
-            kind = _box_kind(anc)
-            if kind is not None:
-                return kind == "media"
+        if anc is not None and _tag(anc) not in ("body", "html") and _media_box(anc):
+            return True
     return False
 
 
-def _box_kind(el) -> str | None:
-    """ "media" for a caption or credit box, "site" for the site footer (its element, or a
-    box whose class or id word names it), else None."""
-    if _tag(el) == "footer" or (el.get("role") or "").lower() == "contentinfo":
-        return "site"
+def _media_box(el) -> bool:
+    """Whether the element's class or id names a caption or media box: not a footer or
+    copyright box that a theme also styles with a media word (Shopify Dawn's
+    "footer__copyright caption"), nor a background image ("has-bg-image")."""
     class_id = _class_id(el)
-    media = _MEDIA_CLASS.search(class_id)
-    if not media and not _SITE_FOOTER_HINT.search(class_id):
-        return None  # most elements
+    if not _MEDIA_CLASS.search(class_id):
+        return False  # most elements: one search
     words = class_id.split()
-    if any(_SITE_FOOTER_WORD.match(w) for w in words):
-        return "site"
-    if media and any(_MEDIA_CLASS.search(w) and not _STYLE_CLASS.search(w) for w in words):
-        return "media"
-    return None
+    if any(_FOOTER_BOX_WORD.search(w) and not _MEDIA_CLASS.search(w) for w in words):
+        return False
+    return any(_MEDIA_CLASS.search(w) and not _BACKGROUND_CLASS.search(w) for w in words)
 
 
 def _near_media(block) -> bool:
@@ -1152,14 +1138,14 @@ _HOLDER_STOP = re.compile(
     # Registration and tax numbers that sites must print next to their name: Italy's P.IVA,
     # France's SIRET, Spain's CIF/NIF, Australia's ABN/ACN (with their digits: "ABN AMRO" is a
     # name), China's ICP licence ("京ICP备12345678号").
-    r"|p\.\s?iva\b|partita\s+iva\b|(?:siret|siren|cif|nif|abn|acn)\s*:?\s*[a-z]?\d"
+    r"|p\.\s?iva\b|partita\s+iva\b|(?:siret|siren|cif|nif|abn|acn)\s*:?\s*[a-z]?\d[\d\s.-]{6,}"
     r"|[\u4e00-\u9fff]{0,2}icp[备證证])"
     # Inline elements without a space between them run together in the text ("Foo Media" and
     # a "Privacy Policy" link: "Foo MediaPrivacy Policy"): a stop word glued to a lowercase
-    # letter still stops, as the link's words that brand names do not end in ("ProPrivacy").
-    r"|(?-i:(?<=[a-z])(?=(?:Privacy\s+(?:Policy|Notice|Statement)|Powered\s+by|Terms\s+(?:of|&|and)"
-    r"|Cookies?\s+(?:Policy|Settings|Preferences)|Impressum(?![a-z])|Imprint(?![a-z])|Datenschutz"
-    r"|Designed\s+by|Built\s+with|Made\s+with|Theme\s+by)))",
+    # letter still stops: a link's two words that brand names do not end in ("ProPrivacy",
+    # "easyDatenschutz GmbH" stay whole).
+    r"|(?-i:(?<=[a-z])(?=(?:Privacy\s+Policy|Powered\s+by|Terms\s+of\s+(?:Use|Service)"
+    r"|Cookie\s+Policy|Designed\s+by|Theme\s+by)(?![a-z])))",
     re.I,
 )
 _COMPANY_SUFFIX = re.compile(
@@ -1223,9 +1209,13 @@ _COPYRIGHT_NOUN = re.compile(
     re.I,
 )
 _ABBREV_BEFORE_DOT = re.compile(
-    r"(?:\b[A-Z]|\b(?i:Inc|Ltd|Co|Corp|LP|LLP|LLC|Pty|Jr|Sr|St|Dr|Mr|Mrs|Ms|Prof|S\.A|e\.V|Bros)"
-    # Dotted legal forms: "S.r.l", "S.p.A", "A.Ş"
-    r"|\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?)$"
+    r"(?:\b[A-Z]|\b(?:Inc|Ltd|Co|Corp|LP|LLP|LLC|Pty|Jr|Sr|St|Dr|Mr|Mrs|Ms|Prof|S\.A|e\.V|Bros))$"
+)
+# A legal form whose dot is the name's last character and ends it: dotted ("Rossi S.r.l.",
+# "Örnek A.Ş.", "GEDI S.p.A.", "Foo d.o.o.") or in capitals ("FOOBAR CO., LTD."). The name
+# stops there: what follows is a reservation, an address or a registration number.
+_LEGAL_FORM_BEFORE_DOT = re.compile(
+    r"(?:\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?|(?<=[\s,])(?:INC|LTD|CO|CORP))$"
 )
 
 
@@ -1322,15 +1312,6 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         end = pos
     else:
         stop = _holder_end(text, pos)
-        sep = _SEPARATOR_BEFORE_HOLDER.match(text, pos) if years else None
-        if sep and not text[pos:stop].strip():
-            after_sep = _holder_end(text, sep.end())
-            if after_sep > sep.end() and (
-                _RESERVATION_AFTER_SEPARATOR.match(text, after_sep)
-                or _ARR_AFTER_NOTICE.match(text, after_sep)
-                or not text[after_sep:].strip()
-            ):
-                pos, stop = sep.end(), after_sep
         if _PROSE_AFTER_NOTICE.match(text, pos, stop):
             return None  # "sites print © 2024 followed by their name": the symbol talked about
         holder = _clean_holder(text[pos:stop])
@@ -1346,7 +1327,7 @@ def _parse_notice(text: str, start: int) -> tuple[str, str | None, list[int], bo
         end = arr.end()
         if text[end : end + 1] == ".":
             end += 1
-    notice = re.sub(r"\s+", " ", text[start:end]).strip(" ,;|-–—")
+    notice = re.sub(r"\s+", " ", text[start:end]).strip(" ,;|-–—").rstrip(" (")
     return notice, holder, years, bool(arr), end
 
 
@@ -1386,11 +1367,6 @@ _DASH_AFTER_YEAR = re.compile(
     r"(?<=(?:19|20)\d\d)\s+[-–—]\s+(?!(?:19|20)?\d\d\b|present|today|now|heute|hoy|hoje|aujourd)",
     re.I,
 )
-# After the years, a separator before the holder: "Copyright © 2024 | Foo Bar | All rights
-# reserved". Read so only when the holder is followed by a reservation or ends the block:
-# elsewhere what follows "© 2024 |" is as often the footer's first link ("| Home | About").
-_SEPARATOR_BEFORE_HOLDER = re.compile(r"\s*[|•·]\s*")
-_RESERVATION_AFTER_SEPARATOR = re.compile(r"\s*[|•·]\s*(?:" + _ARR.pattern + ")", re.I)
 # Running text after a notice's years, where a holder's name would be.
 _PROSE_AFTER_NOTICE = re.compile(
     r"[\s,]*(?-i:followed\s+by|means\s+(?:that|the)|indicates\s+(?:that|the)"
@@ -1413,6 +1389,8 @@ def _holder_end(text: str, pos: int) -> int:
                 return cut + 1  # "Real Site Ltd. Content licensed ...", not "Co. KG"
             if _ABBREV_BEFORE_DOT.search(before):
                 continue  # "Amy X. Zhang", "Press, LP. All rights..."
+            if _LEGAL_FORM_BEFORE_DOT.search(before):
+                return cut + 1
             return cut
         after = text[cut + 1 : cut + 12].strip()
         if _COMPANY_SUFFIX.match(after):
@@ -1438,7 +1416,8 @@ def _clean_holder(raw: str) -> str | None:
 
 
 _DOTTED_ENDING = re.compile(
-    r"(?:\b(?i:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?)\.$"
+    r"(?:\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|(?<=[\s,])(?:INC|LTD|CO|CORP)"
+    r"|\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?)\.$"
 )
 
 
@@ -2181,8 +2160,6 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
                         parsed = None
                     if parsed:
                         notice, holder, years, arr, end = parsed
-                        if holder is None and years:
-                            holder = _holder_before_sign(bt, at, block, holder_el)
                         notice_ends[block] = end
                         notices.append(
                             _Notice(notice, holder, years, arr, scope, _in_footer(holder_el))
@@ -2192,54 +2169,6 @@ def _scan_text(page: _Page, found: _Collector, notices: list[_Notice]) -> bool:
     except _WorkBudgetSpent:
         pass  # what was found so far stands
     return arr_page
-
-
-# What a footer line says before its sign when it is no name: "All content © 2024".
-_NOT_A_HOLDER_BEFORE_SIGN = re.compile(
-    r"(?:all\s+)?(?:contents?|texts?|site|web\s?site|design|site\s+design|material|photos?"
-    r"|images?|copyright|page|this\s+\w+)\b",
-    re.I,
-)
-
-
-_NAME_CONNECTORS = frozenset(
-    "of and the for de del la le les des du di da do dos das y e et und von van der den zu".split()
-)
-
-
-def _holder_before_sign(bt: _BlockText, at: int, block, el) -> str | None:
-    """The holder of a footer notice without one after its years, written alone before the
-    sign on its line: "Jane Writes © 2024" (Ghost's default theme), "Acme Corporation
-    ©2010-2024 · All rights reserved", "株式会社サンプル © 2024". Not a sentence, a stop
-    phrase, what a notice is about ("All content ©") or a row of links ("Home About ©")."""
-    if not _in_footer(el):
-        return None
-    line_start = bt.text.rfind("\n", 0, at) + 1
-    before = bt.text[line_start:at].strip()
-    if (
-        not before
-        or len(before) > 60
-        or len(before.split()) > 6
-        or re.search(r"[|•·!?:;]|\.$", before)
-        or not (before[0].isupper() or (before[0].isalpha() and not before[0].isascii()))
-        or _HOLDER_STOP.search(before)
-        or _NOT_A_HOLDER_BEFORE_SIGN.match(before)
-    ):
-        return None
-    if any(
-        w[0].islower() and w.lower() not in _NAME_CONNECTORS
-        for w in before.split()
-        if w[0].isalpha()
-    ):
-        return None  # "Follow us", "Back to top": words of a name are capitalised
-    links = 0
-    for a in block.iter("a"):
-        start, end = bt.span.get(a, (-1, -1))
-        if start >= line_start and end <= at and start < end:
-            links += 1
-    if links > 1:
-        return None
-    return _clean_holder(before)
 
 
 def _circled_item(text: str, at: int, el) -> bool:
