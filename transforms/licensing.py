@@ -195,8 +195,10 @@ def license_from_url(url: str | None) -> str | None:
         return {"odbl": "ODbL-1.0", "by": "ODC-By-1.0", "pddl": "PDDL-1.0"}.get(segs[1])
     if host == "etalab.gouv.fr" and segs and segs[0].startswith("licence-ouverte"):
         return "etalab-2.0"
-    if host == "github.com" and segs[:2] == ["etalab", "licence-ouverte"] and (
-        len(segs) == 2 or segs[2] in ("blob", "raw", "tree")
+    if (
+        host == "github.com"
+        and segs[:2] == ["etalab", "licence-ouverte"]
+        and (len(segs) == 2 or segs[2] in ("blob", "raw", "tree"))
     ):
         # Where the French state's design system (DSFR) links its footer's "licence etalab-2.0".
         return "etalab-2.0"
