@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -103,6 +104,9 @@ def run_ai(args: argparse.Namespace) -> int:
                 )
             if args.seed is not None and not 0 <= args.seed < 2**31:
                 return _fail(prog, "--seed must be within [0, 2147483647]")
+            problem = _unwritable(out)
+            if problem:  # before training, which can take a long while
+                return _fail(prog, f"--out {out}: {problem}")
             card = train_detector(
                 args.data,
                 out,
@@ -130,6 +134,26 @@ def run_ai(args: argparse.Namespace) -> int:
         return _fail(prog, str(exc))
     except (OSError, ValueError) as exc:  # unreadable files, bad model file
         return _fail(prog, f"{type(exc).__name__}: {exc}".splitlines()[0])
+
+
+def _unwritable(out: Path) -> str | None:
+    """Why the model (and its card) could not be written at `out`, or None: the nearest
+    existing folder above it is a file, or a probe file cannot be created in it."""
+    import tempfile
+
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is not a directory"
+    if out.exists() and not os.access(out, os.W_OK):
+        return f"{out} is not writable"
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"cannot write in {folder}: {exc.strerror or exc}"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -311,6 +311,25 @@ def test_training_refuses_an_out_its_card_would_overwrite(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_an_out_that_cannot_be_written_is_refused_before_training(tmp_path, capsys):
+    """Review of session 29: a file where --out's folder should be was found only after the
+    training (9 s on a quick grid, hours on the full one), as a FileExistsError."""
+    write_jsonl(tmp_path / "data.jsonl", synthetic_corpus(1, 60))
+    (tmp_path / "afile").write_text("x")
+    argv = ["train", "--data", str(tmp_path / "data.jsonl"), "--quick", "--out"]
+    for out, problem in (
+        (tmp_path / "afile" / "m.ftz", "is not a directory"),
+        (tmp_path / "afile" / "deeper" / "m.ftz", "is not a directory"),
+    ):
+        assert ai_main([*argv, str(out)]) == 2
+        err = capsys.readouterr().err
+        assert problem in err and err.count("\n") == 1
+        assert "AUC" not in err  # refused before any training round
+    # A folder that does not exist yet is made, as before.
+    assert ai_main([*argv, str(tmp_path / "new" / "m.ftz")]) == 0
+    assert (tmp_path / "new" / "m.ftz").is_file()
+
+
 @pytest.mark.parametrize("seed", ["2147483648", "-1"])
 def test_a_seed_fasttext_cannot_take_is_one_line(seed, tmp_path, capsys):
     write_jsonl(tmp_path / "data.jsonl", synthetic_corpus(1, 60))
