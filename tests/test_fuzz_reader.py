@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from tests.corrupt_warcs import NonSeekableStream, article, gz, http_block, warc_record
 from transforms.document import DROPPED, ERROR, KEPT
 from transforms.warc_reader import (
+    BAD_URL,
     FILE_ERROR_KINDS,
     NO_TARGET_URI,
     NOT_HTTP,
@@ -35,6 +36,7 @@ READ_DROP_REASONS = {
     "binary_content",
     NO_TARGET_URI,  # a mutation can break the WARC-Target-URI header's name
     NOT_HTTP,
+    BAD_URL,  # a mutation can break the target URI's host
 }
 
 

@@ -273,6 +273,30 @@ def test_responses_that_are_not_web_pages_are_dropped_not_errors(tmp_path):
     assert summary.errors == []
 
 
+def test_a_url_without_a_reachable_host_is_dropped_with_its_reason(tmp_path):
+    """New-user review of session 29: a target URI with markup in its host was kept, and its
+    host column and hosts-table row read "xn--<script>alert(3)<"."""
+    from tests.corrupt_warcs import http_block, warc_record
+
+    uris = [
+        "http://xn--<script>alert(3)</script>.example.com/a",
+        "http:///no-host",
+        "http://example.org:99999/bad-port",
+        "http://[zz::1]/not-ipv6",
+        "http://example.org/ok",
+        "http://münchen.example/idn",
+        "http://[2001:db8::1]:8080/ipv6",
+        "http://foo_bar.example.org/underscore",
+    ]
+    path = tmp_path / "hosts.warc"
+    path.write_bytes(b"".join(warc_record("response", u, http_block(ARTICLE)) for u in uris))
+    docs, summary = read_warc_file(str(path), 0)
+    assert [(d.decision, d.drop_reason) for d in docs] == [("dropped", "bad_url")] * 4 + [
+        (KEPT, None)
+    ] * 4
+    assert summary.errors == []
+
+
 def _members(raw: bytes, cuts: list[int]) -> bytes:
     from tests.corrupt_warcs import gz
 

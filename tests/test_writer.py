@@ -373,11 +373,17 @@ def test_a_full_disk_stops_a_streamed_shard_at_once_with_one_line():
 def test_every_reader_reason_is_in_the_read_stage_of_the_funnel():
     """A record the reader could not take must not show as having passed every filter (it
     was counted in an `other` stage after takedown)."""
-    from transforms.warc_reader import NO_TARGET_URI, NOT_HTTP, READER_BUG, RECORD_ERROR_KINDS
+    from transforms.warc_reader import (
+        BAD_URL,
+        NO_TARGET_URI,
+        NOT_HTTP,
+        READER_BUG,
+        RECORD_ERROR_KINDS,
+    )
     from transforms.writer import stage_of
 
     reader_drops = ("html_too_large", "http_status", "not_html", "binary_content")
-    reader_drops += (NO_TARGET_URI, NOT_HTTP)
+    reader_drops += (NO_TARGET_URI, NOT_HTTP, BAD_URL)
     for reason in (*RECORD_ERROR_KINDS, READER_BUG, *reader_drops):
         assert stage_of(reason) == "read", reason
 

@@ -69,6 +69,7 @@ RECORD_ERROR_KINDS = (TRUNCATED_RECORD, CONTENT_LENGTH_MISMATCH, CORRUPT_RECORD,
 # Drops at read time of records that are whole but not web pages.
 NO_TARGET_URI = "no_target_uri"
 NOT_HTTP = "not_http"
+BAD_URL = "bad_url"
 # File errors: no record to hang them on; FileSummary.errors entries, never ledger rows.
 UNREADABLE_FILE = "unreadable_file"
 EMPTY_FILE = "empty_file"
@@ -1125,6 +1126,34 @@ def doc_from_record(
     return doc
 
 
+# A host name's characters: letters (also IDN's, unencoded), digits, "-", "_" (which
+# crawlers do meet in host names) and ".", or percent-escapes of them.
+_HOST_NAME = re.compile(r"[\w%.-]+")
+
+
+def has_valid_host(url: str) -> bool:
+    """Whether an http(s) URL has a host a browser could reach: a host name, an IPv4 or a
+    bracketed IPv6 address, and a port that is a number below 65536, if any."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        host = parts.hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if ":" in host:  # an IPv6 literal (urlsplit drops its brackets), maybe with a zone
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return False
+        return True
+    return _HOST_NAME.fullmatch(host) is not None
+
+
 def _read_http_payload(doc: WarcDoc, raw: RawRecord, limits: ReadLimits) -> None:
     """The verdict on a response's HTTP payload, or its decoded HTML, set on `doc`."""
     # WARC requires a target URI on responses; dns:, ftp: and whois: responses (Heritrix
@@ -1134,6 +1163,11 @@ def _read_http_payload(doc: WarcDoc, raw: RawRecord, limits: ReadLimits) -> None
         return
     if not doc.url.lower().startswith(("http://", "https://")):
         doc.drop(NOT_HTTP)
+        return
+    if not has_valid_host(doc.url):
+        # No host, or one no browser could reach ("http://xn--<script>.../"): it would go
+        # into the host columns and the hosts table as it is.
+        doc.drop(BAD_URL)
         return
     cap = limits.block_cap
     declared = raw.content_length if raw.content_length is not None else -1

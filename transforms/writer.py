@@ -765,6 +765,7 @@ FUNNEL_STAGES = [
             "content_length_mismatch",
             "no_target_uri",
             "not_http",
+            "bad_url",
             "corrupt_record",
             "reader_bug",
             "bad_http_response",
