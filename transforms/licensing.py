@@ -734,9 +734,13 @@ _PAGE_SUBJECT = re.compile(
     |\bsalvo\s+(?:que\s+se\s+indique|indicaci[óo]n|donde)\b|\ba\s+menos\s+que\s+se\s+indique\b
     |\bquest(?:[oa]\s+|')(?:sito|blog|testo|articolo|contenuto|documento|lavoro|opera|pagina)\b
     |\b(?:il|i)\s+(?:testi?|contenuti)\b
-    |\bthis\s+is\s+an?\s+open[\s-]access\s+(?:article|paper|book|chapter|publication)\b
     """,
     re.I | re.X,
+)
+# An open access article's own licence sentence (PLOS, Wiley, Hindawi, OUP, Frontiers,
+# Elsevier): the page's, unless in a caption, a list or an aside (a cited or related one).
+_OPEN_ACCESS_ARTICLE = re.compile(
+    r"\bthis\s+is\s+an?\s+open[\s-]access\s+(?:article|paper|book|chapter|publication)\b", re.I
 )
 # "Photo by ...", "Image: ...": an attribution line, whatever else the sentence says.
 _MEDIA_CREDIT = re.compile(
@@ -773,12 +777,10 @@ _CONTAINER_TAGS = frozenset(
     {"figure", "figcaption", "picture", "video", "audio", "blockquote", "q", "pre", "code"}
 )
 _MEDIA_CLASS = re.compile(r"caption|photo|image|img|gallery|thumb|figure|video|embed", re.I)
-# A class word with a media word that names a background, not what a box holds
-# ("has-bg-image", "parallax-image"): a site's footer carries them as often as a hero does.
-_BACKGROUND_CLASS = re.compile(r"(?:^|[-_])(?:bg|background|parallax)(?:[-_]|$)", re.I)
-# A footer's or copyright line's own class word; beside it, a media word is the theme's
-# style for the line (Shopify Dawn: "footer__copyright caption").
-_FOOTER_BOX_WORD = re.compile(r"footer|copyright", re.I)
+# The class word of a site footer's copyright line; beside it, a media word is the theme's
+# style for the line (Shopify Dawn: "footer__copyright caption"). Not "copyright" or
+# "footer" alone: credits are "caption copyright" (OpenCms) and cards' "card-footer caption".
+_FOOTER_COPYRIGHT_WORD = re.compile(r"footer.*copyright|copyright.*footer", re.I)
 # Readers' comments (WordPress's #comments, .comment-list, .comment-content; Blogger's
 # .comment-body; .user-comment): "all my comments are licensed under CC BY" is the
 # commenter's, not the page's. Only such names: a state class such as "comments-open" on
@@ -888,16 +890,13 @@ def _media_class_near(el, block) -> bool:
 
 
 def _media_box(el) -> bool:
-    """Whether the element's class or id names a caption or media box: not a footer or
-    copyright box that a theme also styles with a media word (Shopify Dawn's
-    "footer__copyright caption"), nor a background image ("has-bg-image")."""
+    """Whether the element's class or id names a caption or media box, not a footer's
+    copyright line that a theme also styles with a media word (Shopify Dawn's
+    "footer__copyright caption")."""
     class_id = _class_id(el)
     if not _MEDIA_CLASS.search(class_id):
         return False  # most elements: one search
-    words = class_id.split()
-    if any(_FOOTER_BOX_WORD.search(w) and not _MEDIA_CLASS.search(w) for w in words):
-        return False
-    return any(_MEDIA_CLASS.search(w) and not _BACKGROUND_CLASS.search(w) for w in words)
+    return not _FOOTER_COPYRIGHT_WORD.search(class_id)
 
 
 def _near_media(block) -> bool:
@@ -930,6 +929,10 @@ def _context_scope(el, block, sentence: str, rel_license: bool = False) -> str:
     if _media_class_near(el, block):
         return EMBEDDED
     if _in_footer(el) or rel_license:
+        return PAGE
+    if _OPEN_ACCESS_ARTICLE.search(sentence) and not any(
+        _tag(anc) in ("aside", "nav", "li") for anc in _ancestors(el)
+    ):
         return PAGE
     if _near_media(block):
         return EMBEDDED
@@ -2046,10 +2049,16 @@ _CODE_WORDS = re.compile(r"\b(?:source\s+code|code|software|programs?|scripts?)\
 def _software_licence_of_code(license_id: str, sentence: str) -> bool:
     """Whether a software licence (GPL, MIT, ...) in `sentence` is the software's, not the
     page's: "Powered by WordPress (GPLv2)", a download page's "License: MIT", unless the
-    sentence says it is the page's; and whenever the sentence names code."""
+    sentence says it is the page's; and in a sentence that names code and gives the content
+    another licence ("... CC BY 4.0 and the source code under the GPLv3"). "All content and
+    code on this site is licensed under the MIT License" is the page's."""
     if not license_id.upper().startswith(_SOFTWARE_IDS):
         return False
-    return not _PAGE_SUBJECT.search(sentence) or bool(_CODE_WORDS.search(sentence))
+    if not _PAGE_SUBJECT.search(sentence):
+        return True
+    return bool(_CODE_WORDS.search(sentence)) and any(
+        not other.upper().startswith(_SOFTWARE_IDS) for _, other in license_mentions(sentence)
+    )
 
 
 def _offset_in_sentence(text: str, start: int, sentence: str) -> int:
