@@ -1146,9 +1146,9 @@ _HOLDER_STOP = re.compile(
     r"|p\.\s?iva\b|partita\s+iva\b|(?:siret|siren|cif|nif|abn|acn)\s*:?\s*[a-z]?\d[\d\s.-]{6,}"
     r"|[\u4e00-\u9fff]{0,2}icp[备證证])"
     # Inline elements without a space between them run together in the text ("Foo Media" and
-    # a "Privacy Policy" link: "Foo MediaPrivacy Policy"): a stop word glued to a lowercase
-    # letter still stops: a link's two words that brand names do not end in ("ProPrivacy",
-    # "easyDatenschutz GmbH" stay whole).
+    # a "Privacy Policy" link: "Foo MediaPrivacy Policy"). A link's two words glued to a
+    # lowercase letter still stop; one word does not, as brands end in them ("ProPrivacy",
+    # "easyDatenschutz GmbH").
     r"|(?-i:(?<=[a-z])(?=(?:Privacy\s+Policy|Powered\s+by|Terms\s+of\s+(?:Use|Service)"
     r"|Cookie\s+Policy|Designed\s+by|Theme\s+by)(?![a-z])))",
     re.I,
