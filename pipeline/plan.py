@@ -156,6 +156,8 @@ def plan_run(options: PipelineOptions) -> RunPlan:
         if value is not None and not value.strip():
             # An empty value was taken for no value: the defaults ran, without a word.
             raise UsageError(f"{flag} is empty: give a file, or leave the option out")
+    if any(not path.strip() for path in opts.robots or []):
+        raise UsageError("--robots is empty: give a file, or leave the option out")
     check_output_url(opts.output)
     # Checked before the inputs are resolved: a crawl id downloads its listing.
     try:

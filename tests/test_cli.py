@@ -295,6 +295,7 @@ def test_cheap_checks_come_before_a_crawl_listing_is_fetched(tmp_path):
     for args, message in (
         (["--filters-config", str(tmp_path / "absent.toml")], "absent.toml"),
         (["--output", ""], "--output is empty"),
+        (["--robots", ""], "--robots is empty"),  # was "--robots : no such file"
         (["--output", "s3:bucket/x"], "needs '//'"),
     ):
         argv = ["run", "--input", "CC-MAIN-2024-22", "--cc-base-url", base]

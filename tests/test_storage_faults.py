@@ -649,3 +649,17 @@ def test_an_s3_prefix_ending_in_a_slash_is_a_folder(s3_server, tmp_path, capsys)
         assert code == 0 and lines == [], (spec, lines)
         manifest = json.loads((out / "manifest.json").read_text())
         assert manifest["inputs"] == [f"s3://{bucket}/{key}" for key in found], spec
+
+
+def test_missing_credentials_are_named_as_such_not_as_an_unreachable_server():
+    """New-user review of session 29: without credentials the message said "cannot reach S3
+    at ...: Unable to locate credentials"; the server was never asked."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+
+    from pipeline.audit.store import s3_failure
+
+    where = "http://127.0.0.1:9"
+    message = s3_failure(NoCredentialsError(), where, "bucket b")
+    assert message.startswith(f"no S3 credentials for bucket b at {where}: give ")
+    unreachable = s3_failure(EndpointConnectionError(endpoint_url=where), where, "bucket b")
+    assert unreachable.startswith(f"cannot reach S3 at {where}")

@@ -135,7 +135,7 @@ def is_boto_error(exc: BaseException) -> bool:
 def s3_failure(exc: Exception, where: str, what: str) -> str | None:
     """One line for a failed boto3 call on `what` (a bucket or an object) at `where`, or None
     when the error is not S3's or the network's."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     if isinstance(exc, ClientError):
         code = str(exc.response.get("Error", {}).get("Code", ""))
@@ -147,6 +147,12 @@ def s3_failure(exc: Exception, where: str, what: str) -> str | None:
                 "check --s3_access_key_id/--s3_secret_access_key"
             )
         return f"{what} at {where} answered {code}"
+    if isinstance(exc, NoCredentialsError):
+        # "Unable to locate credentials": the server was never asked.
+        return (
+            f"no S3 credentials for {what} at {where}: give --s3_access_key_id and "
+            "--s3_secret_access_key (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        )
     if isinstance(exc, BotoCoreError):
         # "Parameter validation failed:\nInvalid bucket name ...": the reason is below.
         reason = " ".join(str(exc).split())[:300]
