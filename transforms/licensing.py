@@ -1084,11 +1084,13 @@ def _ends(items: list, limit: int) -> list:
 _NOTICE_PREFIX = re.compile(r"(?:(?:copyright|[©ⓒ]|\(c\)|copr\.)[\s:]*)+", re.I)
 # Between the years of a list: "2019, 2021", "2019, 2020 and 2024", "2019 & 2024".
 _YEAR_LIST_SEPARATOR = r"\s*(?:,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*)"
+# What ends a span of years that runs to now: "2015-present", "2010 - aujourd'hui".
+_SPAN_TO_NOW = r"present|today|now|heute|aujourd.hui|hoy|hoje"
 _YEARS = re.compile(
     r"((?:19|20)\d\d)(?:(?:\s*[-–—/]\s*|\s+(?:to|bis|until|hasta|au)\s+)"
     # A four-digit end may touch the holder ("2019 – 2024Jane Doe", elements without spaces);
     # "2019-20th Century" is no span.
-    r"((?:19|20)\d\d(?!\d)|\d\d\b|present|today|now|heute|aujourd.hui|hoy|hoje))?"
+    rf"((?:19|20)\d\d(?!\d)|\d\d\b|{_SPAN_TO_NOW}))?"
     # Another year follows.
     rf"(?P<more>{_YEAR_LIST_SEPARATOR}(?=(?:19|20)\d\d))?",
     re.I,
@@ -1164,7 +1166,7 @@ _SENTENCE_AFTER = re.compile(r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+[a-z]")
 # A company's name ending in its legal form, as "Foo Ltd" before "Ltd.".
 _COMPANY_END = re.compile(r"\s(?:" + _COMPANY_SUFFIX.pattern + r")$", re.I)
 # 2024, 2019-2024, 2019-24, 2015-present
-_YEAR_SPAN = r"(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)?\d\d\b|present|today|now|heute|hoy|hoje|aujourd.hui))?"
+_YEAR_SPAN = rf"(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)?\d\d\b|{_SPAN_TO_NOW}))?"
 _YEAR_LIST = rf"{_YEAR_SPAN}(?:{_YEAR_LIST_SEPARATOR}{_YEAR_SPAN})*"  # 2019, 2021-2024 and 2025
 # One year after a space, or a list after a comma (the leftmost: "Jane Doe, 2019, 2021").
 _TRAILING_YEARS = re.compile(
@@ -1219,9 +1221,8 @@ _ABBREV_BEFORE_DOT = re.compile(
 # A legal form whose dot is the name's last character and ends it: dotted ("Rossi S.r.l.",
 # "Örnek A.Ş.", "GEDI S.p.A.", "Foo d.o.o.") or in capitals ("FOOBAR CO., LTD."). The name
 # stops there: what follows is a reservation, an address or a registration number.
-_LEGAL_FORM_BEFORE_DOT = re.compile(
-    r"(?:\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?|(?<=[\s,])(?:INC|LTD|CO|CORP))$"
-)
+_LEGAL_FORM_WITH_DOT = r"\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?|(?<=[\s,])(?:INC|LTD|CO|CORP)"
+_LEGAL_FORM_BEFORE_DOT = re.compile(f"(?:{_LEGAL_FORM_WITH_DOT})$")
 
 
 @dataclasses.dataclass
@@ -1369,7 +1370,7 @@ _ARR_AFTER_NOTICE = re.compile(
 # A dash right after a year, before what is not another year ("2024 - Reproduction
 # interdite", not "2019 - 2024").
 _DASH_AFTER_YEAR = re.compile(
-    r"(?<=(?:19|20)\d\d)\s+[-–—]\s+(?!(?:19|20)?\d\d\b|present|today|now|heute|hoy|hoje|aujourd)",
+    rf"(?<=(?:19|20)\d\d)\s+[-–—]\s+(?!(?:19|20)?\d\d\b|{_SPAN_TO_NOW})",
     re.I,
 )
 # Running text after a notice's years, where a holder's name would be.
@@ -1420,10 +1421,7 @@ def _clean_holder(raw: str) -> str | None:
     return holder
 
 
-_DOTTED_ENDING = re.compile(
-    r"(?:\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|(?<=[\s,])(?:INC|LTD|CO|CORP)"
-    r"|\b[^\W\d_]\.[^\W\d_]{1,2}(?:\.[^\W\d_])?)\.$"
-)
+_DOTTED_ENDING = re.compile(rf"(?:\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr)|{_LEGAL_FORM_WITH_DOT})\.$")
 
 
 # Thai notices may give Buddhist Era years ("© 2567", "© พ.ศ. 2560-2567"): CE + 543. Read as

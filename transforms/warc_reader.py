@@ -30,6 +30,7 @@ import errno
 import functools
 import http.client
 import io
+import ipaddress
 import logging
 import re
 import time
@@ -39,6 +40,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import IO, Any, TypeVar
+from urllib.parse import urlsplit
 
 import apache_beam as beam
 
@@ -1134,9 +1136,6 @@ _HOST_NAME = re.compile(r"[\w%.-]+")
 def has_valid_host(url: str) -> bool:
     """Whether an http(s) URL has a host a browser could reach: a host name, an IPv4 or a
     bracketed IPv6 address, and a port that is a number below 65536, if any."""
-    import ipaddress
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
